@@ -1,0 +1,42 @@
+//! The command line (PROTOCOL.md section 6).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
+/// each other, and answer WHATSAT with nearby places.
+#[derive(Debug, Parser)]
+#[command(name = "herdctl", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Run without the console, as plain servers: every node of the topology, or only those
+    /// named with --node. Stops cleanly on Ctrl-C or SIGTERM.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Run only this node (repeat for several). The others are expected to run elsewhere, from
+    /// the same topology file and herd key.
+    #[arg(long = "node", value_name = "NAME")]
+    pub nodes: Vec<String>,
+
+    /// The herd's shape: nodes, their ports, and links. Default: ./topology.json if there is
+    /// one, else the built-in default herd.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+
+    /// Where each node writes its log, <Node>.log (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "logs")]
+    pub log_dir: PathBuf,
+}
+
+const AFTER_HELP: &str = "\
+Environment:
+  HERD_KEY   the secret that neighbours prove to each other before any record is accepted.
+             Unset: a random key when the whole herd runs in this process, else the public
+             demo key (with a warning).
+  RUST_LOG   what herdctl itself prints on stderr, e.g. RUST_LOG=debug shows every line.
+
+Examples:
+  herdctl --headless                      the whole default herd, no console
+  herdctl --headless --node Campbell      one node, as a plain server
+  printf 'IAMAT kiwi +34.068930-118.445127 %s\\n' \"$(date +%s.%N)\" | nc 127.0.0.1 12665";

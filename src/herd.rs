@@ -1,0 +1,325 @@
+//! The herd supervisor: runs any set of a topology's nodes in one runtime, kills and revives
+//! them, and publishes everything they do as `HerdEvent`s. The console drives the herd through
+//! this API and nothing else.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tracing_appender::non_blocking::WorkerGuard;
+
+use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
+use crate::journal;
+use crate::node::{Entry, Listeners, Node, NodeConfig};
+use crate::peer::HerdKey;
+use crate::places::Places;
+use crate::topology::{NodeName, SharedTopology};
+
+/// How a herd is run.
+#[derive(Clone)]
+pub struct HerdOptions {
+    pub key: HerdKey,
+    pub places: Arc<dyn Places>,
+    /// Where each node writes `<Node>.log`; `None` writes no files (tests of the engine).
+    pub log_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HerdError {
+    #[error("{0:?} is not a node of this herd")]
+    NotAMember(String),
+    #[error("{0} is already running")]
+    AlreadyUp(String),
+    #[error("{0} is not running")]
+    AlreadyDown(String),
+    #[error(
+        "{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?"
+    )]
+    Bind {
+        node: String,
+        host: String,
+        port: u16,
+        role: &'static str,
+        source: io::Error,
+    },
+    #[error("cannot open the log file of {node} in {dir}: {source}")]
+    Log {
+        node: String,
+        dir: PathBuf,
+        source: io::Error,
+    },
+}
+
+/// What the console (or a test) sees of one node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeStatus {
+    pub name: NodeName,
+    pub up: bool,
+    pub client_addr: SocketAddr,
+    pub peer_addr: SocketAddr,
+    /// How many clients the node knows (0 while it is down: a dead node remembers nothing).
+    pub clients: usize,
+    /// Each neighbour, and whether this node's link to it is up.
+    pub links: Vec<(NodeName, bool)>,
+}
+
+struct Member {
+    config: NodeConfig,
+    client_addr: SocketAddr,
+    peer_addr: SocketAddr,
+    running: Option<Arc<Node>>,
+}
+
+pub struct Herd {
+    topology: SharedTopology,
+    members: Mutex<Vec<Member>>,
+    bus: broadcast::Sender<Arc<HerdEvent>>,
+    root: CancellationToken,
+    /// Dropped last, after every node has stopped: dropping a guard writes out its log.
+    _journals: Vec<WorkerGuard>,
+}
+
+impl Herd {
+    /// Binds the ports of `names` (all of them before any node starts, so that one busy port
+    /// fails the whole start cleanly) and starts those nodes.
+    pub async fn start(
+        topology: SharedTopology,
+        names: &[NodeName],
+        options: HerdOptions,
+    ) -> Result<Self, HerdError> {
+        let mut bound = Vec::new();
+        for name in names {
+            let spec = topology
+                .node(name)
+                .ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
+            let client = bind(name, &spec.host, spec.port, "client")?;
+            let peer = bind(name, &spec.host, spec.peer_port, "peer")?;
+            bound.push((name.clone(), Listeners { client, peer }));
+        }
+        let mut peer_addresses = HashMap::new();
+        for spec in topology.nodes() {
+            peer_addresses.insert(
+                NodeName::from(spec.name.as_str()),
+                format!("{}:{}", spec.host, spec.peer_port),
+            );
+        }
+        for (name, listeners) in &bound {
+            if let Ok(addr) = listeners.peer.local_addr() {
+                peer_addresses.insert(name.clone(), addr.to_string());
+            }
+        }
+        let peer_addresses = Arc::new(peer_addresses);
+        let (bus, _) = broadcast::channel(BUS_CAPACITY);
+        let root = CancellationToken::new();
+        let mut journals = Vec::new();
+        let mut members = Vec::new();
+        for (name, listeners) in bound {
+            let journal = match &options.log_dir {
+                Some(dir) => {
+                    let (writer, guard) =
+                        journal::open(dir, &name).map_err(|source| HerdError::Log {
+                            node: name.to_string(),
+                            dir: dir.clone(),
+                            source,
+                        })?;
+                    journals.push(guard);
+                    Some(writer)
+                }
+                None => None,
+            };
+            let config = NodeConfig {
+                name: name.clone(),
+                topology: topology.clone(),
+                peer_addresses: peer_addresses.clone(),
+                key: options.key.clone(),
+                places: options.places.clone(),
+                events: EventSink::new(name.clone(), bus.clone(), journal),
+            };
+            let client_addr = local_addr(&listeners.client);
+            let peer_addr = local_addr(&listeners.peer);
+            let running = Some(Node::spawn(config.clone(), listeners, root.child_token()));
+            members.push(Member {
+                config,
+                client_addr,
+                peer_addr,
+                running,
+            });
+        }
+        Ok(Self {
+            topology,
+            members: Mutex::new(members),
+            bus,
+            root,
+            _journals: journals,
+        })
+    }
+
+    pub fn topology(&self) -> &SharedTopology {
+        &self.topology
+    }
+
+    /// A new reader of every event from now on. A reader that falls more than `BUS_CAPACITY`
+    /// events behind loses the oldest and is told how many.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HerdEvent>> {
+        self.bus.subscribe()
+    }
+
+    fn members(&self) -> MutexGuard<'_, Vec<Member>> {
+        // Every update of the list is a single assignment; a poisoned lock holds consistent data.
+        self.members
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_member<T>(
+        &self,
+        name: &str,
+        action: impl FnOnce(&mut Member) -> Result<T, HerdError>,
+    ) -> Result<T, HerdError> {
+        let mut members = self.members();
+        let member = members
+            .iter_mut()
+            .find(|m| &*m.config.name == name)
+            .ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
+        action(member)
+    }
+
+    /// Stops a node as if its process died: its ports close, its connections and links drop,
+    /// its cache is gone. Returns once all of its tasks have ended.
+    pub async fn kill(&self, name: &str) -> Result<(), HerdError> {
+        let node = self.with_member(name, |m| {
+            m.running
+                .take()
+                .ok_or_else(|| HerdError::AlreadyDown(name.to_string()))
+        })?;
+        stop(&node).await;
+        Ok(())
+    }
+
+    /// Starts a killed node again on the same ports, with an empty cache; its links reconnect
+    /// and catch it up.
+    pub fn revive(&self, name: &str) -> Result<(), HerdError> {
+        let root = &self.root;
+        self.with_member(name, |m| {
+            if m.running.is_some() {
+                return Err(HerdError::AlreadyUp(name.to_string()));
+            }
+            let host = m.client_addr.ip().to_string();
+            let client = bind(name, &host, m.client_addr.port(), "client")?;
+            let peer = bind(
+                name,
+                &m.peer_addr.ip().to_string(),
+                m.peer_addr.port(),
+                "peer",
+            )?;
+            m.running = Some(Node::spawn(
+                m.config.clone(),
+                Listeners { client, peer },
+                root.child_token(),
+            ));
+            Ok(())
+        })
+    }
+
+    /// Every member node, in topology order.
+    pub fn status(&self) -> Vec<NodeStatus> {
+        self.members()
+            .iter()
+            .map(|m| NodeStatus {
+                name: m.config.name.clone(),
+                up: m.running.is_some(),
+                client_addr: m.client_addr,
+                peer_addr: m.peer_addr,
+                clients: m.running.as_ref().map_or(0, |node| node.cache.len()),
+                links: match &m.running {
+                    Some(node) => node
+                        .links()
+                        .iter()
+                        .map(|l| (l.neighbour.clone(), l.is_up()))
+                        .collect(),
+                    None => self
+                        .topology
+                        .neighbours(&m.config.name)
+                        .into_iter()
+                        .map(|n| (n, false))
+                        .collect(),
+                },
+            })
+            .collect()
+    }
+
+    /// The cache of a running node.
+    pub fn cache(&self, name: &str) -> Result<Vec<Entry>, HerdError> {
+        self.with_member(name, |m| match &m.running {
+            Some(node) => Ok(node.cache.snapshot()),
+            None => Err(HerdError::AlreadyDown(name.to_string())),
+        })
+    }
+
+    /// The address where a member node takes client connections.
+    pub fn client_addr(&self, name: &str) -> Result<SocketAddr, HerdError> {
+        self.with_member(name, |m| Ok(m.client_addr))
+    }
+
+    /// Stops every node and writes out their logs.
+    pub async fn shutdown(self) {
+        self.root.cancel();
+        let running: Vec<Arc<Node>> = self
+            .members()
+            .iter_mut()
+            .filter_map(|m| m.running.take())
+            .collect();
+        for node in running {
+            stop(&node).await;
+        }
+    }
+}
+
+async fn stop(node: &Node) {
+    node.token.cancel();
+    node.tracker.wait().await;
+    node.events.emit(EventKind::NodeDown);
+}
+
+fn local_addr(listener: &TcpListener) -> SocketAddr {
+    // A bound listener always has a local address.
+    listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+/// Binds a listener with `SO_REUSEADDR`, so that a revived node gets its port back at once even
+/// while connections of its previous life linger in TIME_WAIT.
+fn bind(node: &str, host: &str, port: u16, role: &'static str) -> Result<TcpListener, HerdError> {
+    let fail = |source| HerdError::Bind {
+        node: node.to_string(),
+        host: host.to_string(),
+        port,
+        role,
+        source,
+    };
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(fail)?
+        .next()
+        .ok_or_else(|| {
+            fail(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the host has no address",
+            ))
+        })?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(fail)?;
+    socket.set_reuseaddr(true).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(1024).map_err(fail)
+}

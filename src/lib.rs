@@ -1,0 +1,15 @@
+//! herdctl: a proxy herd you can watch. The engine (protocol, nodes, peer links, places, the
+//! supervisor and its events) lives here; the binary adds the command line and the console.
+
+pub mod event;
+pub mod herd;
+pub mod journal;
+pub mod node;
+pub mod peer;
+pub mod places;
+pub mod protocol;
+pub mod topology;
+
+pub use event::{EventKind, HerdEvent};
+pub use herd::{Herd, HerdError, HerdOptions, NodeStatus};
+pub use topology::{NodeName, Topology};

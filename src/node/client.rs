@@ -1,0 +1,164 @@
+//! A client connection: lines in, replies out, in order. The protocol's choices for hostile or
+//! broken clients are made here (README, "Bad input"):
+//! - a line longer than 64 KiB closes the connection (nothing is answered for it);
+//! - bytes that are not UTF-8 make the line invalid (`? ` and the bytes as received);
+//! - a client that does not read its replies for `WRITE_TIMEOUT` is disconnected;
+//! - idle connections are kept, up to `MAX_CLIENTS` per node; past that, new ones are closed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
+
+use super::Node;
+use crate::event::{EventKind, Via};
+use crate::places::{Query, to_google_text};
+use crate::protocol::{self, Command, MAX_LINE, Record, Timestamp, Whatsat};
+
+/// The longest a client's IAMAT reply waits for live neighbours to acknowledge the record.
+pub const ACK_BOUND: Duration = Duration::from_millis(200);
+/// A client that has not taken its replies after this long is disconnected.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Open client connections per node; more are closed as soon as they are accepted.
+pub const MAX_CLIENTS: usize = 10_000;
+/// Replies to pipelined commands are gathered up to this size before being written.
+const REPLY_BATCH: usize = 64 * 1024;
+
+pub async fn serve(node: &Arc<Node>, stream: TcpStream, addr: SocketAddr) {
+    node.events.emit(EventKind::ClientOpened { addr });
+    let reason = converse(node, stream, addr).await;
+    node.events.emit(EventKind::ClientClosed {
+        addr,
+        reason: reason.into(),
+    });
+}
+
+/// Runs the connection until it ends; returns why it ended.
+async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> String {
+    let _ = stream.set_nodelay(true);
+    let (reader, mut writer) = stream.into_split();
+    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE);
+    let mut lines = FramedRead::new(reader, codec);
+    let mut replies = Vec::new();
+    loop {
+        let next = tokio::select! {
+            _ = node.token.cancelled() => return "node stopped".into(),
+            next = lines.next() => next,
+        };
+        match next {
+            Some(Ok(line)) => {
+                node.answer(&line, addr, &mut replies).await;
+                // Replies to pipelined lines go out together, once no complete line is waiting.
+                let more_waiting = memchr::memchr(b'\n', lines.read_buffer()).is_some();
+                if !replies.is_empty() && (!more_waiting || replies.len() >= REPLY_BATCH) {
+                    if let Err(reason) = write(node, &mut writer, &mut replies).await {
+                        return reason;
+                    }
+                }
+            }
+            Some(Err(AnyDelimiterCodecError::MaxChunkLengthExceeded)) => {
+                return format!("line longer than {MAX_LINE} bytes: connection closed");
+            }
+            Some(Err(AnyDelimiterCodecError::Io(error))) => return format!("read failed: {error}"),
+            None => {
+                // EOF: the final unterminated line (if any) was answered above; say goodbye.
+                let _ = write(node, &mut writer, &mut replies).await;
+                let _ = writer.shutdown().await;
+                return "client closed the connection".into();
+            }
+        }
+    }
+}
+
+async fn write(
+    node: &Node,
+    writer: &mut OwnedWriteHalf,
+    replies: &mut Vec<u8>,
+) -> Result<(), String> {
+    let result = tokio::select! {
+        _ = node.token.cancelled() => return Err("node stopped".into()),
+        result = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(replies)) => result,
+    };
+    replies.clear();
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(format!("write failed: {error}")),
+        Err(_) => Err(format!(
+            "client took no reply for {}s",
+            WRITE_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+impl Node {
+    /// Answers one client line (without its newline), appending the reply to `out`.
+    pub async fn answer(&self, line: &[u8], addr: SocketAddr, out: &mut Vec<u8>) {
+        let received = Timestamp::now();
+        let Some(command) = protocol::parse(line) else {
+            return;
+        };
+        let start = out.len();
+        self.events.emit(EventKind::ClientLine {
+            addr,
+            line: String::from_utf8_lossy(protocol::trim(line)).into(),
+        });
+        match command {
+            Command::Iamat(iamat) => {
+                let record = Arc::new(Record::new(&self.name, received, &iamat));
+                self.store_and_flood(&record).await;
+                out.extend_from_slice(record.line().as_bytes());
+                out.push(b'\n');
+            }
+            Command::Whatsat(whatsat) => match self.cache.get(whatsat.client) {
+                Some(record) => self.nearby(&record, &whatsat, out).await,
+                None => protocol::write_invalid(line, out),
+            },
+            Command::Invalid => protocol::write_invalid(line, out),
+        }
+        let reply = String::from_utf8_lossy(&out[start..]);
+        self.events.emit(EventKind::ClientReply {
+            addr,
+            reply: reply.trim_end_matches('\n').into(),
+        });
+    }
+
+    /// Keeps a client's new record and hands it to every live neighbour, waiting (at most
+    /// `ACK_BOUND`) until they have it, so that a WHATSAT next door sees it. A record that is not
+    /// newer than the one known changes nothing.
+    async fn store_and_flood(&self, record: &Arc<Record>) {
+        if !self.cache.offer(record, 0, Via::Client) {
+            return;
+        }
+        self.events.emit(EventKind::CacheUpdated {
+            record: record.clone(),
+            via: Via::Client,
+            hops: 0,
+        });
+        let acks = self.flood(record, 0, None, true);
+        let _ = tokio::time::timeout(ACK_BOUND, async {
+            // A dropped sender (the link went down) counts as done: a dead neighbour never waits.
+            for ack in acks {
+                let _ = ack.await;
+            }
+        })
+        .await;
+    }
+
+    async fn nearby(&self, record: &Record, whatsat: &Whatsat<'_>, out: &mut Vec<u8>) {
+        let position = record.position();
+        let query = Query {
+            lat: position.lat,
+            lon: position.lon,
+            radius_m: whatsat.radius.metres(),
+            radius_m_f64: whatsat.radius.metres_f64(),
+            bound: whatsat.bound,
+        };
+        let document = self.places.nearby(query).await;
+        protocol::write_whatsat_reply(record.line(), &to_google_text(&document), out);
+    }
+}

@@ -1,0 +1,65 @@
+//! The accept loops of a node's two ports. Each connection is its own task, tracked by the node,
+//! so that killing the node ends them all.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use super::Node;
+use super::client::{self, MAX_CLIENTS};
+use crate::event::EventKind;
+use crate::peer::inbound;
+
+/// After a failed accept (usually: out of file descriptors), wait this long before the next one
+/// rather than spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+pub async fn accept_clients(node: Arc<Node>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            _ = node.token.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                // Counted here, released by the connection task: the cap bounds the node's memory.
+                if node.clients.fetch_add(1, Ordering::AcqRel) >= MAX_CLIENTS {
+                    node.clients.fetch_sub(1, Ordering::AcqRel);
+                    let reason = format!("refused: {MAX_CLIENTS} clients already connected").into();
+                    node.events.emit(EventKind::ClientClosed { addr, reason });
+                    continue;
+                }
+                let node = node.clone();
+                node.tracker.clone().spawn(async move {
+                    client::serve(&node, stream, addr).await;
+                    node.clients.fetch_sub(1, Ordering::AcqRel);
+                });
+            }
+            Err(error) => {
+                tracing::warn!(node = %node.name, "accepting a client failed: {error}");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
+
+pub async fn accept_peers(node: Arc<Node>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            _ = node.token.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                node.tracker
+                    .spawn(inbound::serve(node.clone(), stream, addr));
+            }
+            Err(error) => {
+                tracing::warn!(node = %node.name, "accepting a peer failed: {error}");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! One node of the herd: its cache, its client and peer listeners, its links to its neighbours,
+//! and what it does with a record it learns.
+
+mod cache;
+mod client;
+mod listen;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use cache::{Cache, Entry};
+pub use client::{ACK_BOUND, MAX_CLIENTS, WRITE_TIMEOUT};
+
+use crate::event::{EventKind, EventSink, Via};
+use crate::peer::HerdKey;
+use crate::peer::link::{self, Link, Outgoing};
+use crate::places::Places;
+use crate::protocol::Record;
+use crate::topology::{NodeName, SharedTopology};
+
+/// Where each node's peer port can be reached (`host:port`), as the herd resolved it.
+pub type PeerAddresses = Arc<HashMap<NodeName, String>>;
+
+/// Everything a node needs from the herd it belongs to.
+#[derive(Clone)]
+pub struct NodeConfig {
+    pub name: NodeName,
+    pub topology: SharedTopology,
+    pub peer_addresses: PeerAddresses,
+    pub key: HerdKey,
+    pub places: Arc<dyn Places>,
+    pub events: EventSink,
+}
+
+/// The listening sockets of a node, bound before the node starts so that binding errors are
+/// reported at once and port 0 can be resolved.
+pub struct Listeners {
+    pub client: TcpListener,
+    pub peer: TcpListener,
+}
+
+/// A running node. Dropping the last handle does not stop it: cancel `token` (the herd does,
+/// on kill and on shutdown) and wait on `tracker`.
+pub struct Node {
+    pub name: NodeName,
+    pub cache: Cache,
+    pub topology: SharedTopology,
+    pub key: HerdKey,
+    pub places: Arc<dyn Places>,
+    pub events: EventSink,
+    pub token: CancellationToken,
+    pub tracker: TaskTracker,
+    links: Vec<Arc<Link>>,
+    clients: AtomicUsize,
+}
+
+impl Node {
+    /// Starts a node on already bound listeners: accept loops and one task per neighbour link.
+    pub fn spawn(config: NodeConfig, listeners: Listeners, token: CancellationToken) -> Arc<Self> {
+        let mut queues = Vec::new();
+        let links = config
+            .topology
+            .neighbours(&config.name)
+            .into_iter()
+            .map(|neighbour| {
+                let (link, queue) = Link::new(neighbour);
+                queues.push(queue);
+                link
+            })
+            .collect();
+        let node = Arc::new(Self {
+            name: config.name,
+            cache: Cache::default(),
+            topology: config.topology,
+            key: config.key,
+            places: config.places,
+            events: config.events,
+            token,
+            tracker: TaskTracker::new(),
+            links,
+            clients: AtomicUsize::new(0),
+        });
+        if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr())
+        {
+            node.events.emit(EventKind::NodeUp { client, peer });
+        }
+        node.tracker
+            .spawn(listen::accept_clients(node.clone(), listeners.client));
+        node.tracker
+            .spawn(listen::accept_peers(node.clone(), listeners.peer));
+        for (link, queue) in node.links.iter().zip(queues) {
+            let address = config
+                .peer_addresses
+                .get(&link.neighbour)
+                .cloned()
+                .unwrap_or_default();
+            node.tracker
+                .spawn(link::run(node.clone(), link.clone(), queue, address));
+        }
+        node.tracker.close();
+        node
+    }
+
+    /// The outbound links, one per neighbour, sorted by name.
+    pub fn links(&self) -> &[Arc<Link>] {
+        &self.links
+    }
+
+    /// Hands `record` to every live neighbour except `except`. With `want_acks`, returns one
+    /// receiver per neighbour that fires when that neighbour has stored the record (or when the
+    /// link drops).
+    pub fn flood(
+        &self,
+        record: &Arc<Record>,
+        hops: u32,
+        except: Option<&str>,
+        want_acks: bool,
+    ) -> Vec<oneshot::Receiver<()>> {
+        let mut acks = Vec::new();
+        for link in self
+            .links
+            .iter()
+            .filter(|link| Some(&*link.neighbour) != except && link.is_up())
+        {
+            let ack = want_acks.then(|| {
+                let (sender, receiver) = oneshot::channel();
+                acks.push(receiver);
+                sender
+            });
+            link.send(Outgoing {
+                record: record.clone(),
+                hops: hops + 1,
+                ack,
+            });
+        }
+        acks
+    }
+
+    /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
+    pub fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName) {
+        let fresh = self.cache.offer(&record, hops, Via::Peer(from.clone()));
+        self.events.emit(EventKind::FloodReceived {
+            from: from.clone(),
+            record: record.clone(),
+            hops,
+            fresh,
+        });
+        if fresh {
+            self.events.emit(EventKind::CacheUpdated {
+                record: record.clone(),
+                via: Via::Peer(from.clone()),
+                hops,
+            });
+            self.flood(&record, hops, Some(from), false);
+        }
+    }
+}

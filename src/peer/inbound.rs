@@ -1,0 +1,84 @@
+//! The receiving end of a neighbour's link, on this node's peer port: check the handshake, then
+//! store (and pass on) each record and acknowledge it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::handshake;
+use super::link::HANDSHAKE_TIMEOUT;
+use super::wire::{Message, PeerError, PeerStream, line_buffered, next_line};
+use crate::event::EventKind;
+use crate::node::Node;
+use crate::protocol::Record;
+use crate::topology::NodeName;
+
+pub async fn serve(node: Arc<Node>, stream: TcpStream, addr: SocketAddr) {
+    let greeting = timeout(
+        HANDSHAKE_TIMEOUT,
+        handshake::accept(stream, &node.name, &node.topology, &node.key),
+    );
+    let accepted = tokio::select! {
+        _ = node.token.cancelled() => return,
+        accepted = greeting => accepted.unwrap_or(Err(PeerError::Timeout)),
+    };
+    let (neighbour, peer) = match accepted {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            node.events.emit(EventKind::PeerRejected {
+                addr,
+                reason: error.to_string().into(),
+            });
+            return;
+        }
+    };
+    node.events.emit(EventKind::PeerAccepted {
+        neighbour: neighbour.clone(),
+        addr,
+    });
+    let reason = tokio::select! {
+        _ = node.token.cancelled() => "node stopped".to_string(),
+        error = receive(&node, &neighbour, peer) => error.to_string(),
+    };
+    node.events.emit(EventKind::PeerClosed {
+        neighbour,
+        reason: reason.into(),
+    });
+}
+
+/// Reads records until the connection breaks. Acknowledgements are cumulative and sent once per
+/// batch of records that arrived together.
+async fn receive(node: &Node, neighbour: &NodeName, peer: PeerStream) -> PeerError {
+    let (mut lines, mut writer) = peer.split();
+    let mut replies = String::new();
+    let mut unacked = None;
+    loop {
+        let line = match next_line(&mut lines).await {
+            Ok(line) => line,
+            Err(error) => return error,
+        };
+        match Message::parse(&line) {
+            Some(Message::Record { seq, hops, at_line }) => {
+                let Some(record) = Record::parse(at_line) else {
+                    return PeerError::Unexpected(line);
+                };
+                node.learn(Arc::new(record), hops, neighbour);
+                unacked = Some(seq);
+            }
+            Some(Message::Ping) => Message::Pong.write_to(&mut replies),
+            _ => return PeerError::Unexpected(line),
+        }
+        if !line_buffered(&lines) {
+            if let Some(seq) = unacked.take() {
+                Message::Ack { seq }.write_to(&mut replies);
+            }
+            if let Err(error) = writer.write_all(replies.as_bytes()).await {
+                return error.into();
+            }
+            replies.clear();
+        }
+    }
+}

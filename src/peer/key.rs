@@ -1,0 +1,99 @@
+//! The herd key and the proofs made with it: HMAC-SHA256 over a challenge, so that the key
+//! itself never crosses the wire.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The key used when `HERD_KEY` is not set and nodes run in separate processes. It is public (it
+/// is written here and in the README), so it only keeps out accidents, never an attacker.
+pub const DEMO_KEY: &str = "herdctl-demo-key";
+
+/// The environment variable that holds the herd key.
+pub const KEY_VARIABLE: &str = "HERD_KEY";
+
+/// The secret shared by the nodes of one herd.
+#[derive(Clone)]
+pub struct HerdKey(Vec<u8>);
+
+/// Where the key came from, so that the caller can warn about a weak one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    Environment,
+    /// A random key, good for a herd whose nodes all run in this one process.
+    Random,
+    Demo,
+}
+
+impl std::fmt::Debug for HerdKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HerdKey(..)")
+    }
+}
+
+impl HerdKey {
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self(secret.into())
+    }
+
+    /// `HERD_KEY` if set (and not empty); otherwise a random key when the whole herd runs in this
+    /// process (nobody else needs to know it), else the demo key.
+    pub fn from_env(whole_herd_here: bool) -> (Self, KeySource) {
+        match std::env::var(KEY_VARIABLE) {
+            Ok(key) if !key.is_empty() => (Self::new(key), KeySource::Environment),
+            _ if whole_herd_here => (Self::new(nonce()), KeySource::Random),
+            _ => (Self::new(DEMO_KEY), KeySource::Demo),
+        }
+    }
+
+    fn mac(&self, parts: &[&str]) -> Hmac<Sha256> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        for part in parts {
+            // Length-prefixed, so that no two different lists of parts give the same input.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
+
+    /// A proof, in hex, that the holder of the key signed these parts.
+    pub fn prove(&self, parts: &[&str]) -> String {
+        hex::encode(self.mac(parts).finalize().into_bytes())
+    }
+
+    /// Checks a proof in constant time.
+    pub fn verify(&self, parts: &[&str], proof_hex: &str) -> bool {
+        hex::decode(proof_hex).is_ok_and(|proof| self.mac(parts).verify_slice(&proof).is_ok())
+    }
+}
+
+/// 128 random bits in hex, for challenges and random keys.
+pub fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // The operating system's generator only fails on a broken system; herdctl cannot run safely
+    // there, so this is one of the few places allowed to panic.
+    getrandom::fill(&mut bytes).expect("the operating system's random generator works");
+    hex::encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proofs_verify_only_with_the_same_key_and_parts() {
+        let key = HerdKey::new("secret");
+        let proof = key.prove(&["dialer", "abc", "Riley", "Jaquez"]);
+        assert!(key.verify(&["dialer", "abc", "Riley", "Jaquez"], &proof));
+        assert!(!key.verify(&["dialer", "abc", "Riley", "Juzang"], &proof));
+        assert!(!key.verify(&["dialerabc", "", "Riley", "Jaquez"], &proof));
+        assert!(!HerdKey::new("other").verify(&["dialer", "abc", "Riley", "Jaquez"], &proof));
+        assert!(!key.verify(&["dialer", "abc", "Riley", "Jaquez"], "not hex"));
+    }
+
+    #[test]
+    fn nonces_differ() {
+        assert_ne!(nonce(), nonce());
+        assert_eq!(nonce().len(), 32);
+    }
+}

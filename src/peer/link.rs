@@ -1,0 +1,250 @@
+//! A link: this node's long-lived connection to one neighbour, as its own task with an outbound
+//! queue. It dials, proves the herd key, sends everything it knows (catch-up), then streams new
+//! records and matches the neighbour's acknowledgements to waiting clients. When the connection
+//! breaks it redials every `RETRY_EVERY`, so a returning neighbour is back within a second.
+
+use std::collections::VecDeque;
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::timeout;
+
+use super::handshake;
+use super::wire::{Message, PeerError, PeerStream, next_line};
+use crate::event::EventKind;
+use crate::node::Node;
+use crate::protocol::Record;
+use crate::topology::NodeName;
+
+pub const RETRY_EVERY: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// An idle link sends a PING this often...
+const PING_EVERY: Duration = Duration::from_secs(2);
+/// ...and is dropped (then redialled) when the neighbour says nothing for this long: a hung or
+/// vanished machine is noticed even when TCP is not told.
+const SILENCE_LIMIT: Duration = Duration::from_secs(6);
+/// Records waiting for a slow neighbour. Past this the link resets: the reconnection's catch-up
+/// carries every record, so nothing is lost and memory stays bounded.
+const MAX_QUEUE: usize = 1 << 16;
+/// Records are written in batches of about this many bytes.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// A record on its way to the neighbour, and who (if anyone) waits for its acknowledgement.
+pub struct Outgoing {
+    pub record: Arc<Record>,
+    /// The hop count the record will have at the neighbour.
+    pub hops: u32,
+    pub ack: Option<oneshot::Sender<()>>,
+}
+
+/// The node's side of one link.
+pub struct Link {
+    pub neighbour: NodeName,
+    up: AtomicBool,
+    queue: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Link {
+    pub fn new(neighbour: NodeName) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
+        let (queue, receiver) = mpsc::unbounded_channel();
+        (
+            Arc::new(Self {
+                neighbour,
+                up: AtomicBool::new(false),
+                queue,
+            }),
+            receiver,
+        )
+    }
+
+    /// Whether the link is connected and authenticated.
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    pub fn send(&self, outgoing: Outgoing) {
+        // The receiver lives as long as the link task; after that, nobody needs the record.
+        let _ = self.queue.send(outgoing);
+    }
+}
+
+/// The link's task: connect, exchange, reconnect, until the node stops.
+pub async fn run(
+    node: Arc<Node>,
+    link: Arc<Link>,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+    address: String,
+) {
+    let mut last_failure = None;
+    loop {
+        let attempt = tokio::select! {
+            _ = node.token.cancelled() => return,
+            attempt = connect(&node, &link.neighbour, &address) => attempt,
+        };
+        match attempt {
+            Ok(peer) => {
+                last_failure = None;
+                // What was queued while the link was down reaches the neighbour by catch-up.
+                while queue.try_recv().is_ok() {}
+                // Up before the cache snapshot: a record stored after the snapshot is then queued,
+                // and one stored before it is in the snapshot. None falls between.
+                link.up.store(true, Ordering::Release);
+                node.events.emit(EventKind::LinkUp {
+                    neighbour: link.neighbour.clone(),
+                });
+                let reason = tokio::select! {
+                    _ = node.token.cancelled() => "node stopped".to_string(),
+                    error = exchange(&node, &link.neighbour, peer, &mut queue) => error.to_string(),
+                };
+                link.up.store(false, Ordering::Release);
+                node.events.emit(EventKind::LinkDown {
+                    neighbour: link.neighbour.clone(),
+                    reason: reason.into(),
+                });
+            }
+            Err(error) => {
+                // A refused connection is the normal state of a link to a dead node: not news.
+                let refused =
+                    matches!(&error, PeerError::Io(e) if e.kind() == ErrorKind::ConnectionRefused);
+                let reason = error.to_string();
+                if !refused && last_failure.as_ref() != Some(&reason) {
+                    node.events.emit(EventKind::LinkFailed {
+                        neighbour: link.neighbour.clone(),
+                        reason: reason.as_str().into(),
+                    });
+                }
+                last_failure = Some(reason);
+            }
+        }
+        tokio::select! {
+            _ = node.token.cancelled() => return,
+            _ = tokio::time::sleep(RETRY_EVERY) => {}
+        }
+    }
+}
+
+async fn connect(node: &Node, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
+    let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+        .await
+        .map_err(|_| PeerError::Timeout)??;
+    timeout(
+        HANDSHAKE_TIMEOUT,
+        handshake::dial(stream, &node.name, neighbour, &node.key),
+    )
+    .await
+    .map_err(|_| PeerError::Timeout)?
+}
+
+/// Streams records over an open link until it breaks; returns why it broke.
+async fn exchange(
+    node: &Node,
+    neighbour: &NodeName,
+    peer: PeerStream,
+    queue: &mut mpsc::UnboundedReceiver<Outgoing>,
+) -> PeerError {
+    let (mut lines, mut writer) = peer.split();
+    let waiting: Mutex<VecDeque<(u64, oneshot::Sender<()>)>> = Mutex::default();
+
+    let send = async {
+        let mut seq = 0u64;
+        let mut text = String::with_capacity(BATCH_BYTES + 1024);
+        // Catch-up: everything this node knows. The neighbour keeps what is newer than its own.
+        let snapshot = node.cache.snapshot();
+        for entry in &snapshot {
+            seq += 1;
+            Message::Record {
+                seq,
+                hops: entry.hops + 1,
+                at_line: entry.record.line(),
+            }
+            .write_to(&mut text);
+            if text.len() >= BATCH_BYTES {
+                writer.write_all(text.as_bytes()).await?;
+                text.clear();
+            }
+        }
+        writer.write_all(text.as_bytes()).await?;
+        text.clear();
+        node.events.emit(EventKind::CatchUpSent {
+            to: neighbour.clone(),
+            records: snapshot.len(),
+        });
+        drop(snapshot);
+
+        loop {
+            let first = tokio::select! {
+                outgoing = queue.recv() => outgoing.ok_or(PeerError::Closed)?,
+                _ = tokio::time::sleep(PING_EVERY) => {
+                    writer.write_all(b"PING\n").await?;
+                    continue;
+                }
+            };
+            let mut next = Some(first);
+            while let Some(outgoing) = next {
+                seq += 1;
+                let Outgoing { record, hops, ack } = outgoing;
+                Message::Record {
+                    seq,
+                    hops,
+                    at_line: record.line(),
+                }
+                .write_to(&mut text);
+                if let Some(ack) = ack {
+                    waiting
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push_back((seq, ack));
+                }
+                node.events.emit(EventKind::FloodSent {
+                    to: neighbour.clone(),
+                    record,
+                    hops,
+                });
+                next = if text.len() < BATCH_BYTES {
+                    queue.try_recv().ok()
+                } else {
+                    None
+                };
+            }
+            if queue.len() > MAX_QUEUE {
+                return Err(PeerError::Unexpected(format!(
+                    "more than {MAX_QUEUE} records queued: resynchronising"
+                )));
+            }
+            writer.write_all(text.as_bytes()).await?;
+            text.clear();
+        }
+    };
+
+    let receive = async {
+        loop {
+            let line = timeout(SILENCE_LIMIT, next_line(&mut lines))
+                .await
+                .map_err(|_| PeerError::Timeout)??;
+            match Message::parse(&line) {
+                Some(Message::Ack { seq: acked }) => {
+                    let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                    while waiting.front().is_some_and(|(seq, _)| *seq <= acked) {
+                        if let Some((_, ack)) = waiting.pop_front() {
+                            let _ = ack.send(());
+                        }
+                    }
+                }
+                Some(Message::Pong) => {}
+                _ => return Err(PeerError::Unexpected(line)),
+            }
+        }
+    };
+
+    let result: Result<(), PeerError> = tokio::select! {
+        result = send => result,
+        result = receive => result,
+    };
+    result.err().unwrap_or(PeerError::Closed)
+}

@@ -1,0 +1,241 @@
+//! Peer messages and their text form: one line each, fields separated by single spaces.
+
+use std::fmt::Write as _;
+
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+
+use crate::protocol::MAX_LINE;
+
+/// The protocol's name and version, sent first by the accepting side.
+pub const VERSION: &str = "herdctl-peer/1";
+
+/// A record line carries an AT line, which carries a client's fields (at most one client line
+/// long), plus a little framing.
+pub const MAX_PEER_LINE: usize = MAX_LINE + 256;
+
+/// One peer message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// Acceptor's greeting: protocol version, its name, a fresh challenge.
+    Herd {
+        version: &'a str,
+        node: &'a str,
+        nonce: &'a str,
+    },
+    /// Dialer's answer: its name, its own challenge, its proof over the acceptor's challenge.
+    Hello {
+        node: &'a str,
+        nonce: &'a str,
+        proof: &'a str,
+    },
+    /// Acceptor's proof over the dialer's challenge: the link is open.
+    Welcome {
+        proof: &'a str,
+    },
+    /// The acceptor refuses the link, and says why.
+    Denied {
+        reason: &'a str,
+    },
+    /// A record, numbered per connection, with the hop count it has on arrival.
+    Record {
+        seq: u64,
+        hops: u32,
+        at_line: &'a str,
+    },
+    /// Every record up to `seq` is in the receiver's cache.
+    Ack {
+        seq: u64,
+    },
+    Ping,
+    Pong,
+}
+
+impl<'a> Message<'a> {
+    pub fn parse(line: &'a str) -> Option<Self> {
+        let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let mut fields = rest.split(' ');
+        let mut field = || fields.next().filter(|f| !f.is_empty());
+        let message = match verb {
+            "HERD" => Self::Herd {
+                version: field()?,
+                node: field()?,
+                nonce: field()?,
+            },
+            "HELLO" => Self::Hello {
+                node: field()?,
+                nonce: field()?,
+                proof: field()?,
+            },
+            "WELCOME" => Self::Welcome { proof: field()? },
+            "DENIED" => return Some(Self::Denied { reason: rest }),
+            "REC" => {
+                let mut parts = rest.splitn(3, ' ');
+                let seq = parts.next()?.parse().ok()?;
+                let hops = parts.next()?.parse().ok()?;
+                return Some(Self::Record {
+                    seq,
+                    hops,
+                    at_line: parts.next()?,
+                });
+            }
+            "ACK" => Self::Ack {
+                seq: field()?.parse().ok()?,
+            },
+            "PING" => Self::Ping,
+            "PONG" => Self::Pong,
+            _ => return None,
+        };
+        field().is_none().then_some(message)
+    }
+
+    /// Appends the message and its newline.
+    pub fn write_to(&self, out: &mut String) {
+        // Writing into a String cannot fail.
+        let _ = match self {
+            Self::Herd {
+                version,
+                node,
+                nonce,
+            } => writeln!(out, "HERD {version} {node} {nonce}"),
+            Self::Hello { node, nonce, proof } => writeln!(out, "HELLO {node} {nonce} {proof}"),
+            Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
+            Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
+            Self::Record { seq, hops, at_line } => writeln!(out, "REC {seq} {hops} {at_line}"),
+            Self::Ack { seq } => writeln!(out, "ACK {seq}"),
+            Self::Ping => writeln!(out, "PING"),
+            Self::Pong => writeln!(out, "PONG"),
+        };
+    }
+}
+
+/// Why a peer connection ended or was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("connection closed by the other side")]
+    Closed,
+    #[error("line longer than {MAX_PEER_LINE} bytes")]
+    TooLong,
+    #[error("unexpected message: {0:?}")]
+    Unexpected(String),
+    #[error("wrong herd key")]
+    WrongKey,
+    #[error("{0} is not a neighbour here")]
+    NotANeighbour(String),
+    #[error("expected {expected}, but {found} answered")]
+    WrongNode { expected: String, found: String },
+    #[error("refused by the other side: {0}")]
+    Denied(String),
+    #[error("no answer in time")]
+    Timeout,
+}
+
+/// A peer connection: lines in, batched writes out.
+pub struct PeerStream {
+    lines: FramedRead<OwnedReadHalf, LinesCodec>,
+    writer: OwnedWriteHalf,
+}
+
+impl PeerStream {
+    pub fn new(stream: TcpStream) -> Self {
+        let _ = stream.set_nodelay(true);
+        let (reader, writer) = stream.into_split();
+        Self {
+            lines: FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_PEER_LINE)),
+            writer,
+        }
+    }
+
+    pub fn split(self) -> (FramedRead<OwnedReadHalf, LinesCodec>, OwnedWriteHalf) {
+        (self.lines, self.writer)
+    }
+
+    pub async fn send(&mut self, message: &Message<'_>) -> Result<(), PeerError> {
+        let mut text = String::new();
+        message.write_to(&mut text);
+        self.writer.write_all(text.as_bytes()).await?;
+        Ok(())
+    }
+
+    pub async fn receive(&mut self) -> Result<String, PeerError> {
+        next_line(&mut self.lines).await
+    }
+}
+
+/// The next line from a peer.
+pub async fn next_line(
+    lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
+) -> Result<String, PeerError> {
+    match lines.next().await {
+        Some(Ok(line)) => Ok(line),
+        Some(Err(LinesCodecError::MaxLineLengthExceeded)) => Err(PeerError::TooLong),
+        Some(Err(LinesCodecError::Io(error))) => Err(PeerError::Io(error)),
+        None => Err(PeerError::Closed),
+    }
+}
+
+/// Whether another complete line is already buffered (so a reply can wait for the batch).
+pub fn line_buffered(lines: &FramedRead<OwnedReadHalf, LinesCodec>) -> bool {
+    memchr::memchr(b'\n', lines.read_buffer()).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Message;
+
+    #[test]
+    fn messages_round_trip() {
+        let messages = [
+            Message::Herd {
+                version: "herdctl-peer/1",
+                node: "Riley",
+                nonce: "00ff",
+            },
+            Message::Hello {
+                node: "Jaquez",
+                nonce: "abcd",
+                proof: "1234",
+            },
+            Message::Welcome { proof: "99" },
+            Message::Denied {
+                reason: "wrong herd key",
+            },
+            Message::Record {
+                seq: 7,
+                hops: 2,
+                at_line: "AT Riley +0.000000001 kiwi +1-2 3",
+            },
+            Message::Ack { seq: u64::MAX },
+            Message::Ping,
+            Message::Pong,
+        ];
+        for message in messages {
+            let mut text = String::new();
+            message.write_to(&mut text);
+            let line = text.strip_suffix('\n').unwrap();
+            assert_eq!(Message::parse(line), Some(message), "{line}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for bad in [
+            "",
+            "REC",
+            "REC x 1 AT",
+            "REC 1 -1 AT",
+            "ACK",
+            "ACK 1 2",
+            "HELLO a b",
+            "PING x",
+            "IAMAT k +1-2 3",
+        ] {
+            assert_eq!(Message::parse(bad), None, "{bad}");
+        }
+    }
+}

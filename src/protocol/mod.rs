@@ -1,0 +1,98 @@
+//! The client protocol, pure and without I/O: parsing IAMAT and WHATSAT lines, formatting AT lines
+//! and `? ` replies (PROTOCOL.md section 1).
+
+mod decimal;
+mod fields;
+mod position;
+mod record;
+mod timestamp;
+mod whatsat;
+
+pub use fields::{is_space, trim};
+pub use position::Position;
+pub use record::{Difference, Record};
+pub use timestamp::Timestamp;
+pub use whatsat::{Radius, Whatsat};
+
+/// The longest line a client (or a peer) may send, newline excluded: 64 KiB. A longer line closes
+/// that connection, so one client can never make a node buffer without bound.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// A valid IAMAT, borrowing its fields from the line so that they can be echoed byte for byte.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Iamat<'a> {
+    pub client: &'a str,
+    pub coords: &'a str,
+    pub time: &'a str,
+    pub position: Position,
+    pub stamp: Timestamp,
+}
+
+/// What a client line asks for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Command<'a> {
+    Iamat(Iamat<'a>),
+    Whatsat(Whatsat<'a>),
+    /// Anything else: answered with `? ` and the trimmed line.
+    Invalid,
+}
+
+/// Parses one line (without its `\n`). Returns `None` for a line that is empty after trimming,
+/// which gets no reply at all.
+pub fn parse(line: &[u8]) -> Option<Command<'_>> {
+    let line = trim(line);
+    if line.is_empty() {
+        return None;
+    }
+    // Bytes that are not UTF-8 can never form a valid command: the whole line is invalid.
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Some(Command::Invalid);
+    };
+    let mut words = fields::split(text);
+    let command = match words.next() {
+        Some("IAMAT") => parse_iamat(&mut words),
+        Some("WHATSAT") => Whatsat::parse(&mut words).map(Command::Whatsat),
+        _ => None,
+    };
+    Some(command.unwrap_or(Command::Invalid))
+}
+
+fn parse_iamat<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<Command<'a>> {
+    let (client, coords, time) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some() {
+        return None;
+    }
+    Some(Command::Iamat(Iamat {
+        client,
+        coords,
+        time,
+        position: Position::parse(coords)?,
+        stamp: Timestamp::parse(time)?,
+    }))
+}
+
+/// Appends the reply to an invalid line: `? `, the line as received trimmed at both ends, `\n`.
+pub fn write_invalid(line: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(b"? ");
+    out.extend_from_slice(trim(line));
+    out.push(b'\n');
+}
+
+/// Appends a WHATSAT reply: the stored AT line, then the places JSON with every run of newlines
+/// collapsed to one and trailing newlines removed, then exactly two newlines.
+pub fn write_whatsat_reply(at_line: &str, json: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(at_line.as_bytes());
+    out.push(b'\n');
+    let mut previous_newline = false;
+    for &byte in json.trim_end_matches('\n').as_bytes() {
+        let newline = byte == b'\n';
+        if !(newline && previous_newline) {
+            out.push(byte);
+        }
+        previous_newline = newline;
+    }
+    out.extend_from_slice(b"\n\n");
+}
+
+#[cfg(test)]
+mod tests;

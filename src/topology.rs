@@ -1,0 +1,399 @@
+//! The herd's shape: loading and validating `topology.json`, neighbours and hop distances.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+/// A node's name, shared cheaply between tasks, events and records.
+pub type NodeName = Arc<str>;
+
+/// The default herd, built into the binary so that herdctl runs from any folder.
+pub const BUILT_IN: &str = include_str!("../topology.json");
+const BUILT_IN_SOURCE: &str = "the built-in topology";
+
+/// One node as the file describes it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    pub host: String,
+    /// The client port (0: any free port, for herds in one process, such as tests).
+    pub port: u16,
+    /// The peer port, where neighbours connect.
+    pub peer_port: u16,
+    /// Optional position on the console's graph, as fractions of its width and height.
+    #[serde(default)]
+    pub x: Option<f64>,
+    #[serde(default)]
+    pub y: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopologyFile {
+    nodes: Vec<NodeSpec>,
+    links: Vec<[String; 2]>,
+}
+
+/// Why a topology was refused. Every message names the file, the place and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot read topology file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{source_name}: line {line}, column {column}: {problem}")]
+    Json {
+        source_name: String,
+        line: usize,
+        column: usize,
+        problem: String,
+    },
+    #[error("{source_name}: {place}: {problem}")]
+    Invalid {
+        source_name: String,
+        place: String,
+        problem: String,
+    },
+}
+
+/// A validated topology: unique names and addresses, links between known nodes.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    source: String,
+    nodes: Vec<NodeSpec>,
+    names: Vec<NodeName>,
+    /// Neighbours of each node, by index, sorted by name.
+    neighbours: Vec<Vec<usize>>,
+}
+
+impl Topology {
+    /// Loads `path`, or `./topology.json` if it exists, or the built-in default herd.
+    pub fn load(path: Option<&Path>) -> Result<Self, TopologyError> {
+        let default = Path::new("topology.json");
+        let path = match path {
+            Some(path) => path,
+            None if default.exists() => default,
+            None => return Self::from_json(BUILT_IN, BUILT_IN_SOURCE),
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// The default herd of the course.
+    pub fn built_in() -> Self {
+        Self::from_json(BUILT_IN, BUILT_IN_SOURCE).expect("the built-in topology is valid")
+    }
+
+    /// Parses and validates topology JSON; `source_name` names it in error messages.
+    pub fn from_json(text: &str, source_name: &str) -> Result<Self, TopologyError> {
+        let file: TopologyFile =
+            serde_json::from_str(text).map_err(|error| TopologyError::Json {
+                source_name: source_name.to_string(),
+                line: error.line(),
+                column: error.column(),
+                problem: error
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            })?;
+        let invalid = |place: String, problem: String| TopologyError::Invalid {
+            source_name: source_name.to_string(),
+            place,
+            problem,
+        };
+        if file.nodes.is_empty() {
+            return Err(invalid(
+                "nodes".into(),
+                "the herd has no nodes; list at least one".into(),
+            ));
+        }
+        let mut index = HashMap::new();
+        let mut addresses = HashMap::new();
+        for (i, node) in file.nodes.iter().enumerate() {
+            let place = format!("nodes[{i}] ({:?})", node.name);
+            if node.name.is_empty()
+                || node.name.bytes().any(crate::protocol::is_space)
+                || !node.name.is_ascii()
+            {
+                return Err(invalid(
+                    place,
+                    "a name must be non-empty printable ASCII without white space".into(),
+                ));
+            }
+            if let Some(first) = index.insert(node.name.as_str(), i) {
+                return Err(invalid(
+                    place,
+                    format!(
+                        "duplicate name: nodes[{first}] is already called {:?}",
+                        node.name
+                    ),
+                ));
+            }
+            if node.host.is_empty() {
+                return Err(invalid(place, "host is empty".into()));
+            }
+            for (field, port) in [("port", node.port), ("peer_port", node.peer_port)] {
+                // Port 0 asks for any free port, which never clashes.
+                if port == 0 {
+                    continue;
+                }
+                if let Some(owner) =
+                    addresses.insert((node.host.as_str(), port), format!("nodes[{i}].{field}"))
+                {
+                    return Err(invalid(
+                        place,
+                        format!("{field} {port} on {} is already used by {owner}", node.host),
+                    ));
+                }
+            }
+        }
+        let known = || {
+            file.nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut links = BTreeSet::new();
+        for (i, [a, b]) in file.links.iter().enumerate() {
+            let place = format!("links[{i}] ({a:?}, {b:?})");
+            let find = |name: &str| {
+                index.get(name).copied().ok_or_else(|| {
+                    invalid(
+                        place.clone(),
+                        format!("unknown node {name:?} (known: {})", known()),
+                    )
+                })
+            };
+            let (a, b) = (find(a)?, find(b)?);
+            if a == b {
+                return Err(invalid(place, "a node cannot be linked to itself".into()));
+            }
+            links.insert((a.min(b), a.max(b)));
+        }
+        let mut neighbours = vec![Vec::new(); file.nodes.len()];
+        for (a, b) in links {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
+        }
+        for list in &mut neighbours {
+            list.sort_by(|&x, &y| file.nodes[x].name.cmp(&file.nodes[y].name));
+        }
+        let names = file
+            .nodes
+            .iter()
+            .map(|n| NodeName::from(n.name.as_str()))
+            .collect();
+        Ok(Self {
+            source: source_name.to_string(),
+            nodes: file.nodes,
+            names,
+            neighbours,
+        })
+    }
+
+    /// Where this topology came from (a path, or "the built-in topology").
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn nodes(&self) -> &[NodeSpec] {
+        &self.nodes
+    }
+
+    /// Node names in file order.
+    pub fn names(&self) -> &[NodeName] {
+        &self.names
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    pub fn node(&self, name: &str) -> Option<&NodeSpec> {
+        self.index(name).map(|i| &self.nodes[i])
+    }
+
+    /// The shared name of a node of this topology.
+    pub fn name(&self, name: &str) -> Option<NodeName> {
+        self.index(name).map(|i| self.names[i].clone())
+    }
+
+    /// The neighbours of `name`, sorted by name (empty for an unknown name).
+    pub fn neighbours(&self, name: &str) -> Vec<NodeName> {
+        self.index(name)
+            .map(|i| {
+                self.neighbours[i]
+                    .iter()
+                    .map(|&j| self.names[j].clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn are_neighbours(&self, a: &str, b: &str) -> bool {
+        self.neighbours(a).iter().any(|n| &**n == b)
+    }
+
+    /// Every link once, each as (earlier in file order, later).
+    pub fn links(&self) -> Vec<(NodeName, NodeName)> {
+        let mut links = Vec::new();
+        for (a, list) in self.neighbours.iter().enumerate() {
+            for &b in list.iter().filter(|&&b| b > a) {
+                links.push((self.names[a].clone(), self.names[b].clone()));
+            }
+        }
+        links
+    }
+
+    /// Hop distance from `from` to every node it can reach (itself at 0).
+    pub fn hops_from(&self, from: &str) -> HashMap<NodeName, usize> {
+        let mut hops = HashMap::new();
+        let Some(start) = self.index(from) else {
+            return hops;
+        };
+        let mut seen = vec![false; self.nodes.len()];
+        let mut queue = VecDeque::from([(start, 0)]);
+        seen[start] = true;
+        while let Some((i, distance)) = queue.pop_front() {
+            hops.insert(self.names[i].clone(), distance);
+            for &j in &self.neighbours[i] {
+                if !std::mem::replace(&mut seen[j], true) {
+                    queue.push_back((j, distance + 1));
+                }
+            }
+        }
+        hops
+    }
+
+    /// Resolves the names a user asked for, or says which names exist.
+    pub fn select(&self, wanted: &[String]) -> Result<Vec<NodeName>, String> {
+        if wanted.is_empty() {
+            return Ok(self.names.clone());
+        }
+        wanted
+            .iter()
+            .map(|name| {
+                self.name(name).ok_or_else(|| {
+                    let known: Vec<&str> = self.names.iter().map(|n| &**n).collect();
+                    format!(
+                        "unknown node {name:?} in {}; the nodes are: {}",
+                        self.source,
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// Shared handle used by the engine.
+pub type SharedTopology = Arc<Topology>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> String {
+        Topology::from_json(text, "t.json").unwrap_err().to_string()
+    }
+
+    const NODES: &str = r#""nodes": [
+        {"name": "A", "host": "127.0.0.1", "port": 1, "peer_port": 2},
+        {"name": "B", "host": "127.0.0.1", "port": 3, "peer_port": 4}]"#;
+
+    #[test]
+    fn the_default_herd_is_the_courses() {
+        let herd = Topology::built_in();
+        let names: Vec<&str> = herd.names().iter().map(|n| &**n).collect();
+        assert_eq!(names, ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"]);
+        assert_eq!(herd.links().len(), 6);
+        let neighbours = |n| {
+            herd.neighbours(n)
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(neighbours("Riley"), ["Jaquez", "Juzang"]);
+        assert_eq!(neighbours("Bernard"), ["Campbell", "Jaquez", "Juzang"]);
+        assert_eq!(neighbours("Juzang"), ["Bernard", "Campbell", "Riley"]);
+        assert_eq!(herd.hops_from("Riley")["Campbell"], 2);
+    }
+
+    #[test]
+    fn a_link_listed_twice_is_one_link() {
+        let herd = Topology::from_json(
+            &format!(r#"{{{NODES}, "links": [["A","B"],["B","A"]]}}"#),
+            "t.json",
+        )
+        .unwrap();
+        assert_eq!(herd.links().len(), 1);
+        assert_eq!(herd.neighbours("A").len(), 1);
+    }
+
+    #[test]
+    fn bad_json_names_file_line_and_column() {
+        let message = refused("{\n  \"nodes\": [,\n}");
+        assert!(message.starts_with("t.json: line 2, column"), "{message}");
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let message = refused(r#"{"nodes": [{"name": "A", "host": "h", "port": 1}], "links": []}"#);
+        assert!(
+            message.contains("t.json: line 1") && message.contains("missing field `peer_port`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unknown_node_in_a_link_lists_the_known_ones() {
+        let message = refused(&format!(r#"{{{NODES}, "links": [["A","C"]]}}"#));
+        assert_eq!(
+            message,
+            r#"t.json: links[0] ("A", "C"): unknown node "C" (known: A, B)"#
+        );
+    }
+
+    #[test]
+    fn self_links_duplicate_names_and_ports_are_refused() {
+        assert!(
+            refused(&format!(r#"{{{NODES}, "links": [["A","A"]]}}"#)).contains("linked to itself")
+        );
+        let dup_name = r#"{"nodes": [{"name": "A", "host": "h", "port": 1, "peer_port": 2},
+            {"name": "A", "host": "h", "port": 3, "peer_port": 4}], "links": []}"#;
+        assert!(refused(dup_name).contains("nodes[1] (\"A\"): duplicate name"));
+        let dup_port = r#"{"nodes": [{"name": "A", "host": "h", "port": 1, "peer_port": 2},
+            {"name": "B", "host": "h", "port": 3, "peer_port": 1}], "links": []}"#;
+        assert_eq!(
+            refused(dup_port),
+            "t.json: nodes[1] (\"B\"): peer_port 1 on h is already used by nodes[0].port"
+        );
+    }
+
+    #[test]
+    fn names_must_fit_in_an_at_line() {
+        let spaced =
+            r#"{"nodes": [{"name": "A B", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
+        assert!(refused(spaced).contains("without white space"));
+        assert!(refused(r#"{"nodes": [], "links": []}"#).contains("no nodes"));
+    }
+
+    #[test]
+    fn selecting_an_unknown_node_lists_the_names() {
+        let error = Topology::built_in().select(&["Bob".into()]).unwrap_err();
+        assert!(
+            error.contains("Riley, Jaquez, Juzang, Campbell, Bernard"),
+            "{error}"
+        );
+    }
+}
