@@ -298,7 +298,8 @@ proptest! {
         let record = Record::new("Riley", Timestamp::now(), &got);
         let reparsed = Record::parse(record.line()).unwrap();
         prop_assert_eq!(&reparsed, &record);
-        prop_assert!(record.line().ends_with(&format!(" {client} {coords} {time}")));
+        let tail = format!(" {client} {coords} {time}");
+        prop_assert!(record.line().ends_with(&tail));
     }
 
     #[test]

@@ -1,0 +1,201 @@
+//! End to end: the real binary, as five `--headless --node` processes from one topology file,
+//! driven the way a plain TCP client would.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn herdctl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_herdctl"))
+}
+
+/// Ports that were free a moment ago (the kernel hands out new ones in turn, so a clash with
+/// another test is unlikely, and would fail loudly rather than silently).
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
+}
+
+fn write_topology(dir: &Path, ports: &[u16]) -> std::path::PathBuf {
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        node["port"] = ports[2 * i].into();
+        node["peer_port"] = ports[2 * i + 1].into();
+    }
+    let path = dir.join("topology.json");
+    std::fs::write(&path, herd.to_string()).unwrap();
+    path
+}
+
+/// Kills the process if a test fails before stopping it.
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn exchange(port: u16, text: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(DEADLINE))?;
+    stream.write_all(text.as_bytes())?;
+    stream.shutdown(Shutdown::Write)?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    Ok(reply)
+}
+
+/// Polls until `check` returns something, failing at the deadline.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let logs = dir.path().join("logs");
+    let nodes: Vec<Node> = NAMES
+        .iter()
+        .map(|name| {
+            let child = herdctl()
+                .args(["--headless", "--node", name, "--topology"])
+                .arg(&topology)
+                .arg("--log-dir")
+                .arg(&logs)
+                .env("HERD_KEY", "end-to-end secret")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            Node(child)
+        })
+        .collect();
+    for (i, name) in NAMES.iter().enumerate() {
+        eventually(&format!("{name} accepts clients"), || {
+            TcpStream::connect(("127.0.0.1", ports[2 * i])).ok()
+        });
+    }
+
+    let at = exchange(
+        ports[0],
+        "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n",
+    )
+    .unwrap();
+    assert!(
+        at.starts_with("AT Riley ")
+            && at.ends_with(" kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n")
+    );
+    let campbell = eventually("Campbell knows kiwi", || {
+        exchange(ports[6], "WHATSAT kiwi.cs.ucla.edu 10 5\n")
+            .ok()
+            .filter(|reply| reply.starts_with(&at))
+    });
+    assert!(campbell.ends_with("}\n\n"), "{campbell}");
+    assert_eq!(exchange(ports[8], "hello\n").unwrap(), "? hello\n");
+
+    for node in &nodes {
+        kill(Pid::from_raw(node.0.id() as i32), Signal::SIGTERM).unwrap();
+    }
+    for mut node in nodes {
+        let status = eventually("the node exits", || node.0.try_wait().unwrap());
+        assert!(status.success(), "exit status {status}");
+    }
+    let riley = std::fs::read_to_string(logs.join("Riley.log")).unwrap();
+    assert!(
+        riley.contains("> IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997"),
+        "{riley}"
+    );
+    assert!(riley.contains(&format!("< {}", at.trim_end())), "{riley}");
+    assert!(
+        riley.contains("link to Jaquez up")
+            && riley.trim_end().ends_with("node down: ports closed"),
+        "{riley}"
+    );
+    let campbell_log = std::fs::read_to_string(logs.join("Campbell.log")).unwrap();
+    assert!(
+        campbell_log.contains("> WHATSAT kiwi.cs.ucla.edu 10 5"),
+        "{campbell_log}"
+    );
+    assert!(
+        campbell_log.contains("cache: kiwi.cs.ucla.edu"),
+        "{campbell_log}"
+    );
+}
+
+fn run(args: &[&str]) -> Output {
+    herdctl().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+#[test]
+fn an_unknown_node_exits_non_zero_and_lists_the_names() {
+    let output = run(&[
+        "--headless",
+        "--node",
+        "Bob",
+        "--log-dir",
+        "/nonexistent-never-created",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown node \"Bob\"")
+            && stderr.contains("Riley, Jaquez, Juzang, Campbell, Bernard"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_topology_exits_non_zero_naming_file_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, r#"{"nodes": [{"name": "A", "host": "127.0.0.1", "port": 1, "peer_port": 2}], "links": [["A", "A"]]}"#).unwrap();
+    let output = run(&["--headless", "--topology", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.json: links[0] (\"A\", \"A\"): a node cannot be linked to itself"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_explains_every_option() {
+    let output = run(&["--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--headless",
+        "--node <NAME>",
+        "--topology <FILE>",
+        "--log-dir <DIR>",
+        "HERD_KEY",
+        "RUST_LOG",
+    ] {
+        assert!(help.contains(option), "--help lacks {option}:\n{help}");
+    }
+}

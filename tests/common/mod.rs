@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests: herds on free ports, a plain TCP client, and polling
+//! with a deadline (never a bare sleep).
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herdctl::peer::HerdKey;
+use herdctl::places::{NoPlaces, Places};
+use herdctl::{Herd, HerdOptions, Topology};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub const KEY: &str = "test herd key";
+/// Generous: these deadlines only matter when something is broken.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// The course's herd with every port 0, so that the herd picks free ones.
+pub fn default_herd_on_free_ports() -> Topology {
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    for node in herd["nodes"].as_array_mut().unwrap() {
+        node["port"] = 0.into();
+        node["peer_port"] = 0.into();
+    }
+    Topology::from_json(&herd.to_string(), "test topology").expect("test topology")
+}
+
+pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options = HerdOptions {
+        key: HerdKey::new(KEY),
+        places,
+        log_dir: None,
+    };
+    let herd = Herd::start(topology, &names, options)
+        .await
+        .expect("herd starts");
+    all_links_up(&herd).await;
+    herd
+}
+
+pub async fn start_herd() -> Herd {
+    start_herd_with(Arc::new(NoPlaces)).await
+}
+
+/// Polls `condition` until it holds, failing the test at the deadline.
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+pub async fn all_links_up(herd: &Herd) {
+    eventually("every link of every live node is up", || async {
+        herd.status()
+            .iter()
+            .all(|node| !node.up || node.links.iter().all(|(_, up)| *up))
+    })
+    .await;
+}
+
+/// Whether node `name` has a record for `client`, and which AT line.
+pub fn known_line(herd: &Herd, name: &str, client: &str) -> Option<String> {
+    herd.cache(name)
+        .ok()?
+        .into_iter()
+        .find(|entry| entry.record.client() == client)
+        .map(|entry| entry.record.line().to_string())
+}
+
+/// Sends `text`, half-closes, and reads everything until the node closes the connection.
+pub async fn exchange(addr: SocketAddr, text: &[u8]) -> String {
+    let reply = tokio::time::timeout(DEADLINE, async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(text).await.expect("write");
+        stream.shutdown().await.expect("half-close");
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await.expect("read");
+        reply
+    })
+    .await
+    .expect("the node answered in time");
+    String::from_utf8(reply).expect("reply is UTF-8")
+}
+
+/// Like `exchange`, for connections the node may cut off: write errors and resets end the
+/// exchange instead of failing it. Returns what was read before the end.
+pub async fn exchange_until_closed(addr: SocketAddr, text: &[u8]) -> Vec<u8> {
+    tokio::time::timeout(DEADLINE, async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let _ = stream.write_all(text).await;
+        let _ = stream.shutdown().await;
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply).await;
+        reply
+    })
+    .await
+    .expect("the node closed the connection in time")
+}
+
+pub async fn ask(herd: &Herd, node: &str, text: &str) -> String {
+    exchange(herd.client_addr(node).expect("member"), text.as_bytes()).await
+}
+
+/// A current client timestamp, as a client would write it.
+pub fn now() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    format!("{}.{:09}", since.as_secs(), since.subsec_nanos())
+}

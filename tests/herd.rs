@@ -1,0 +1,352 @@
+//! The herd over real loopback sockets: flooding, read-your-writes next door, failures and
+//! catch-up, and the protection of the peer port.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use herdctl::EventKind;
+use herdctl::peer::HerdKey;
+use herdctl::peer::wire::Message;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
+
+#[tokio::test]
+async fn an_iamat_at_riley_is_known_at_all_five() {
+    let herd = start_herd().await;
+    let reply = ask(
+        &herd,
+        "Riley",
+        &format!("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 {}\n", now()),
+    )
+    .await;
+    assert!(reply.starts_with("AT Riley +"), "{reply}");
+    let at_line = reply.trim_end();
+    for node in NODES {
+        eventually(&format!("{node} knows kiwi"), || async {
+            known_line(&herd, node, "kiwi.cs.ucla.edu").as_deref() == Some(at_line)
+        })
+        .await;
+        let answer = ask(&herd, node, "WHATSAT kiwi.cs.ucla.edu 10 5\n").await;
+        assert!(
+            answer.starts_with(&format!("{at_line}\n{{")),
+            "{node}: {answer}"
+        );
+        assert!(answer.ends_with("}\n\n"), "{node}: {answer}");
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_whatsat_next_door_right_after_the_reply_sees_the_record() {
+    let herd = start_herd().await;
+    for i in 0..50 {
+        let client = format!("phone-{i}");
+        let reply = ask(
+            &herd,
+            "Riley",
+            &format!("IAMAT {client} +34.1-118.4 {}\n", now()),
+        )
+        .await;
+        // No waiting: the AT reply is only sent once Jaquez has acknowledged the record.
+        let next_door = ask(&herd, "Jaquez", &format!("WHATSAT {client} 10 5\n")).await;
+        assert!(
+            next_door.starts_with(&reply),
+            "round {i}: {next_door:?} does not start with {reply:?}"
+        );
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_juzang_and_bernard_down_campbell_is_cut_off_and_catches_up_on_revival() {
+    let herd = start_herd().await;
+    herd.kill("Juzang").await.unwrap();
+    herd.kill("Bernard").await.unwrap();
+    for node in ["Juzang", "Bernard"] {
+        let refused = TcpStream::connect(herd.client_addr(node).unwrap()).await;
+        assert!(refused.is_err(), "{node}'s port still accepts connections");
+    }
+    let reply = ask(
+        &herd,
+        "Riley",
+        &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now()),
+    )
+    .await;
+    // Acknowledged before the reply: Jaquez has it now.
+    assert_eq!(
+        known_line(&herd, "Jaquez", "kiwi").as_deref(),
+        Some(reply.trim_end())
+    );
+    assert_eq!(
+        ask(&herd, "Campbell", "WHATSAT kiwi 10 5\n").await,
+        "? WHATSAT kiwi 10 5\n"
+    );
+    assert_eq!(known_line(&herd, "Campbell", "kiwi"), None);
+
+    herd.revive("Juzang").unwrap();
+    herd.revive("Bernard").unwrap();
+    eventually("Campbell catches up without a new IAMAT", || async {
+        known_line(&herd, "Campbell", "kiwi").as_deref() == Some(reply.trim_end())
+    })
+    .await;
+    for node in ["Juzang", "Bernard"] {
+        assert_eq!(
+            known_line(&herd, node, "kiwi").as_deref(),
+            Some(reply.trim_end()),
+            "{node}"
+        );
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_killed_node_comes_back_on_the_same_ports_with_its_links() {
+    let herd = start_herd().await;
+    let before = herd.status();
+    herd.kill("Riley").await.unwrap();
+    assert!(
+        herd.kill("Riley").await.is_err(),
+        "killing a dead node is an error"
+    );
+    assert!(!herd.status()[0].up);
+    herd.revive("Riley").unwrap();
+    assert!(
+        herd.revive("Riley").is_err(),
+        "reviving a live node is an error"
+    );
+    assert_eq!(herd.status()[0].client_addr, before[0].client_addr);
+    // The port is bound again at once.
+    TcpStream::connect(herd.client_addr("Riley").unwrap())
+        .await
+        .expect("Riley accepts again");
+    all_links_up(&herd).await;
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_older_iamat_is_answered_but_changes_nothing() {
+    let herd = start_herd().await;
+    let newer = ask(&herd, "Riley", "IAMAT kiwi +10-10 1700000000.5\n").await;
+    let older = ask(&herd, "Jaquez", "IAMAT kiwi +20-20 1700000000.4\n").await;
+    assert!(
+        older.starts_with("AT Jaquez ") && older.ends_with(" kiwi +20-20 1700000000.4\n"),
+        "{older}"
+    );
+    // A marker sent after the older IAMAT, over the same links: once every node has it, an
+    // older record flooded by mistake would have arrived before it.
+    let marker = ask(&herd, "Jaquez", &format!("IAMAT marker +0+0 {}\n", now())).await;
+    for node in NODES {
+        eventually(&format!("{node} has the marker"), || async {
+            known_line(&herd, node, "marker").as_deref() == Some(marker.trim_end())
+        })
+        .await;
+        assert_eq!(
+            known_line(&herd, node, "kiwi").as_deref(),
+            Some(newer.trim_end()),
+            "{node}"
+        );
+    }
+    let whatsat = ask(&herd, "Jaquez", "WHATSAT kiwi 1 1\n").await;
+    assert!(
+        whatsat.starts_with(&newer),
+        "the stored AT line is the newer one's: {whatsat}"
+    );
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn ties_converge_on_the_same_record_everywhere() {
+    let herd = start_herd().await;
+    // Same client time at two servers: every node must end with Riley's (the greater name).
+    let (at_jaquez, at_riley) = tokio::join!(
+        ask(&herd, "Jaquez", "IAMAT twin +1+1 1700000000\n"),
+        ask(&herd, "Riley", "IAMAT twin +1+1 1700000000\n"),
+    );
+    assert!(at_jaquez.starts_with("AT Jaquez"));
+    for node in NODES {
+        eventually(&format!("{node} settles on Riley's record"), || async {
+            known_line(&herd, node, "twin").as_deref() == Some(at_riley.trim_end())
+        })
+        .await;
+    }
+    herd.shutdown().await;
+}
+
+/// Reads the acceptor's greeting and returns its challenge.
+async fn greeting(lines: &mut BufReader<TcpStream>) -> String {
+    let mut line = String::new();
+    lines.read_line(&mut line).await.unwrap();
+    match Message::parse(line.trim_end()) {
+        Some(Message::Herd { nonce, .. }) => nonce.to_string(),
+        other => panic!("expected a greeting, got {other:?}"),
+    }
+}
+
+/// Opens Campbell's peer port claiming to be Juzang, signing with `key`, and sends a record.
+async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
+    let peer_addr = herd
+        .status()
+        .iter()
+        .find(|n| &*n.name == "Campbell")
+        .unwrap()
+        .peer_addr;
+    let mut lines = BufReader::new(TcpStream::connect(peer_addr).await.unwrap());
+    let challenge = greeting(&mut lines).await;
+    let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell"]);
+    let record = format!("REC 1 1 AT Juzang +0.000000001 {client} +1+1 {}\n", now());
+    let hello = format!("HELLO Juzang 00 {proof}\n{record}");
+    lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let mut line = String::new();
+    while lines.read_line(&mut line).await.unwrap_or(0) > 0 {
+        answer.push_str(&line);
+        line.clear();
+        if answer.contains("ACK") {
+            break;
+        }
+    }
+    answer
+}
+
+#[tokio::test]
+async fn only_a_peer_with_the_herd_key_can_add_records() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+
+    let refused = inject(&herd, &HerdKey::new("a guess"), "mallory").await;
+    assert_eq!(refused, "DENIED wrong herd key\n");
+    let rejected = loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let EventKind::PeerRejected { reason, .. } = &event.kind {
+            break reason.clone();
+        }
+    };
+    assert_eq!(&*rejected, "wrong herd key");
+
+    // A stranger that skips the handshake is cut off at its first line.
+    let peer_addr = herd
+        .status()
+        .iter()
+        .find(|n| &*n.name == "Campbell")
+        .unwrap()
+        .peer_addr;
+    let forged = format!("REC 1 1 AT Juzang +0.000000001 mallory +1+1 {}\n", now());
+    let mut stream = TcpStream::connect(peer_addr).await.unwrap();
+    stream.write_all(forged.as_bytes()).await.unwrap();
+    let mut lines = BufReader::new(stream);
+    greeting(&mut lines).await;
+    let mut rest = String::new();
+    assert_eq!(
+        lines.read_line(&mut rest).await.unwrap(),
+        0,
+        "connection closed after {rest:?}"
+    );
+
+    // On the client port, a record line is just an invalid command.
+    assert_eq!(
+        ask(&herd, "Campbell", &forged).await,
+        format!("? {}\n", forged.trim_end())
+    );
+
+    // The control: with the herd key, the very same injection is accepted.
+    let accepted = inject(&herd, &HerdKey::new(KEY), "trusted").await;
+    assert!(
+        accepted.starts_with("WELCOME ") && accepted.ends_with("ACK 1\n"),
+        "{accepted}"
+    );
+    assert!(known_line(&herd, "Campbell", "trusted").is_some());
+    for node in NODES {
+        assert_eq!(known_line(&herd, node, "mallory"), None, "{node}");
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_neighbour_that_is_not_in_the_topology_is_refused() {
+    let herd = start_herd().await;
+    let peer_addr = herd
+        .status()
+        .iter()
+        .find(|n| &*n.name == "Riley")
+        .unwrap()
+        .peer_addr;
+    let mut lines = BufReader::new(TcpStream::connect(peer_addr).await.unwrap());
+    let challenge = greeting(&mut lines).await;
+    // Campbell holds the key but is no neighbour of Riley's.
+    let proof =
+        HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Campbell", "Riley"]);
+    lines
+        .get_mut()
+        .write_all(format!("HELLO Campbell 00 {proof}\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    lines.read_line(&mut answer).await.unwrap();
+    assert_eq!(answer, "DENIED Campbell is not a neighbour here\n");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
+    let herd = start_herd().await;
+    // Pretend to be Riley's neighbour Jaquez's replacement: kill Jaquez and accept Riley's link
+    // ourselves, never acknowledging anything. Riley must answer within the bound anyway.
+    let jaquez_peer = herd
+        .status()
+        .iter()
+        .find(|n| &*n.name == "Jaquez")
+        .unwrap()
+        .peer_addr;
+    herd.kill("Jaquez").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(jaquez_peer).await.unwrap();
+    let hung = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut lines = BufReader::new(stream);
+            // Greet honestly so that the link comes up, then go silent.
+            lines
+                .get_mut()
+                .write_all(b"HERD herdctl-peer/1 Jaquez 00\n")
+                .await
+                .unwrap();
+            let mut hello = String::new();
+            lines.read_line(&mut hello).await.unwrap();
+            let nonce = hello.split(' ').nth(2).unwrap().to_string();
+            let dialer = hello.split(' ').nth(1).unwrap().to_string();
+            let proof =
+                HerdKey::new(KEY).prove(&["herdctl-peer/1 acceptor", &nonce, "Jaquez", &dialer]);
+            lines
+                .get_mut()
+                .write_all(format!("WELCOME {proof}\n").as_bytes())
+                .await
+                .unwrap();
+            connections.push(lines);
+        }
+    });
+    eventually("Riley's link to the silent Jaquez is up", || async {
+        herd.status()[0]
+            .links
+            .iter()
+            .any(|(name, up)| &**name == "Jaquez" && *up)
+    })
+    .await;
+    let started = tokio::time::Instant::now();
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
+    assert!(reply.starts_with("AT Riley"));
+    // The bound is 200 ms; allow for a slow machine, but not for waiting on the silent peer.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "reply took {:?}",
+        started.elapsed()
+    );
+    hung.abort();
+    herd.shutdown().await;
+}
