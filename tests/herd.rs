@@ -186,19 +186,19 @@ async fn greeting(lines: &mut BufReader<TcpStream>) -> String {
     }
 }
 
-/// Opens Campbell's peer port claiming to be Juzang, signing with `key`, and sends a record.
-async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
-    let peer_addr = herd
-        .status()
-        .iter()
-        .find(|n| &*n.name == "Campbell")
-        .unwrap()
-        .peer_addr;
-    let mut lines = BufReader::new(TcpStream::connect(peer_addr).await.unwrap());
+/// Opens `target`'s peer port claiming to be `claimed`, signs the challenge with `key`, sends
+/// `after` right behind the HELLO, and returns what comes back until an ACK or the end.
+async fn handshake_as(
+    herd: &herdctl::Herd,
+    target: &str,
+    claimed: &str,
+    key: &HerdKey,
+    after: &str,
+) -> String {
+    let mut lines = BufReader::new(TcpStream::connect(peer_addr(herd, target)).await.unwrap());
     let challenge = greeting(&mut lines).await;
-    let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell"]);
-    let record = format!("REC 1 1 AT Juzang +0.000000001 {client} +1+1 {}\n", now());
-    let hello = format!("HELLO Juzang 00 {proof}\n{record}");
+    let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target]);
+    let hello = format!("HELLO {claimed} 00 {proof}\n{after}");
     lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
     let mut answer = String::new();
     let mut line = String::new();
@@ -210,6 +210,12 @@ async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
         }
     }
     answer
+}
+
+/// Claims to be Juzang at Campbell's peer port and sends a record for `client`.
+async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
+    let record = format!("REC 1 1 AT Juzang +0.000000001 {client} +1+1 {}\n", now());
+    handshake_as(herd, "Campbell", "Juzang", key, &record).await
 }
 
 #[tokio::test]
@@ -231,12 +237,7 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
     assert_eq!(&*rejected, "wrong herd key");
 
     // A stranger that skips the handshake is cut off at its first line.
-    let peer_addr = herd
-        .status()
-        .iter()
-        .find(|n| &*n.name == "Campbell")
-        .unwrap()
-        .peer_addr;
+    let peer_addr = peer_addr(&herd, "Campbell");
     let forged = format!("REC 1 1 AT Juzang +0.000000001 mallory +1+1 {}\n", now());
     let mut stream = TcpStream::connect(peer_addr).await.unwrap();
     stream.write_all(forged.as_bytes()).await.unwrap();
@@ -271,24 +272,8 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
 #[tokio::test]
 async fn a_neighbour_that_is_not_in_the_topology_is_refused() {
     let herd = start_herd().await;
-    let peer_addr = herd
-        .status()
-        .iter()
-        .find(|n| &*n.name == "Riley")
-        .unwrap()
-        .peer_addr;
-    let mut lines = BufReader::new(TcpStream::connect(peer_addr).await.unwrap());
-    let challenge = greeting(&mut lines).await;
     // Campbell holds the key but is no neighbour of Riley's.
-    let proof =
-        HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Campbell", "Riley"]);
-    lines
-        .get_mut()
-        .write_all(format!("HELLO Campbell 00 {proof}\n").as_bytes())
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    lines.read_line(&mut answer).await.unwrap();
+    let answer = handshake_as(&herd, "Riley", "Campbell", &HerdKey::new(KEY), "").await;
     assert_eq!(answer, "DENIED Campbell is not a neighbour here\n");
     herd.shutdown().await;
 }
@@ -298,12 +283,7 @@ async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
     let herd = start_herd().await;
     // Pretend to be Riley's neighbour Jaquez's replacement: kill Jaquez and accept Riley's link
     // ourselves, never acknowledging anything. Riley must answer within the bound anyway.
-    let jaquez_peer = herd
-        .status()
-        .iter()
-        .find(|n| &*n.name == "Jaquez")
-        .unwrap()
-        .peer_addr;
+    let jaquez_peer = peer_addr(&herd, "Jaquez");
     herd.kill("Jaquez").await.unwrap();
     let listener = tokio::net::TcpListener::bind(jaquez_peer).await.unwrap();
     let hung = tokio::spawn(async move {

@@ -1,11 +1,12 @@
 //! The accept loops of a node's two ports. Each connection is its own task, tracked by the node,
 //! so that killing the node ends them all.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use super::Node;
 use super::client::{self, MAX_CLIENTS};
@@ -17,47 +18,47 @@ use crate::peer::inbound;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 pub async fn accept_clients(node: Arc<Node>, listener: TcpListener) {
-    loop {
-        let accepted = tokio::select! {
-            _ = node.token.cancelled() => return,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, addr)) => {
-                // Counted here, released by the connection task: the cap bounds the node's memory.
-                if node.clients.fetch_add(1, Ordering::AcqRel) >= MAX_CLIENTS {
-                    node.clients.fetch_sub(1, Ordering::AcqRel);
-                    let reason = format!("refused: {MAX_CLIENTS} clients already connected").into();
-                    node.events.emit(EventKind::ClientClosed { addr, reason });
-                    continue;
-                }
-                let node = node.clone();
-                node.tracker.clone().spawn(async move {
-                    client::serve(&node, stream, addr).await;
-                    node.clients.fetch_sub(1, Ordering::AcqRel);
-                });
-            }
-            Err(error) => {
-                tracing::warn!(node = %node.name, "accepting a client failed: {error}");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-            }
+    accept_each(&node, listener, "client", |stream, addr| {
+        // Counted here, released by the connection task: the cap bounds the node's memory.
+        if node.clients.fetch_add(1, Ordering::AcqRel) >= MAX_CLIENTS {
+            node.clients.fetch_sub(1, Ordering::AcqRel);
+            let reason = format!("refused: {MAX_CLIENTS} clients already connected").into();
+            node.events.emit(EventKind::ClientClosed { addr, reason });
+            return;
         }
-    }
+        let node = node.clone();
+        node.tracker.clone().spawn(async move {
+            client::serve(&node, stream, addr).await;
+            node.clients.fetch_sub(1, Ordering::AcqRel);
+        });
+    })
+    .await;
 }
 
 pub async fn accept_peers(node: Arc<Node>, listener: TcpListener) {
+    accept_each(&node, listener, "peer", |stream, addr| {
+        node.tracker
+            .spawn(inbound::serve(node.clone(), stream, addr));
+    })
+    .await;
+}
+
+/// Hands each accepted connection to `handle` until the node stops.
+async fn accept_each(
+    node: &Node,
+    listener: TcpListener,
+    role: &str,
+    mut handle: impl FnMut(TcpStream, SocketAddr),
+) {
     loop {
         let accepted = tokio::select! {
             _ = node.token.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, addr)) => {
-                node.tracker
-                    .spawn(inbound::serve(node.clone(), stream, addr));
-            }
+            Ok((stream, addr)) => handle(stream, addr),
             Err(error) => {
-                tracing::warn!(node = %node.name, "accepting a peer failed: {error}");
+                tracing::warn!(node = %node.name, "accepting a {role} connection failed: {error}");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }

@@ -72,6 +72,15 @@ pub async fn all_links_up(herd: &Herd) {
     .await;
 }
 
+/// Where a member node takes its neighbours' connections.
+pub fn peer_addr(herd: &Herd, name: &str) -> SocketAddr {
+    herd.status()
+        .into_iter()
+        .find(|n| &*n.name == name)
+        .expect("member")
+        .peer_addr
+}
+
 /// Whether node `name` has a record for `client`, and which AT line.
 pub fn known_line(herd: &Herd, name: &str, client: &str) -> Option<String> {
     herd.cache(name)
