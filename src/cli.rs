@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+use herdctl::places::SourceKind;
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
 /// each other, and answer WHATSAT with nearby places.
@@ -27,6 +28,36 @@ pub struct Cli {
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
+
+    /// Where WHATSAT finds places: the offline GeoNames gazetteer, Google's Places API (New), or
+    /// Google's legacy Nearby Search. Default: google if GOOGLE_MAPS_API_KEY is set, else offline.
+    #[arg(long, value_name = "SOURCE")]
+    pub places: Option<PlacesChoice>,
+
+    /// Send the google sources' requests to this base URL instead of Google's (scheme and host;
+    /// the paths stay the same), e.g. a proxy or a test server.
+    #[arg(long, value_name = "URL")]
+    pub places_endpoint: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlacesChoice {
+    /// The built-in world gazetteer (GeoNames): no key, no network.
+    Offline,
+    /// Places API (New): POST /v1/places:searchNearby.
+    Google,
+    /// The classic Nearby Search: GET /maps/api/place/nearbysearch/json.
+    GoogleLegacy,
+}
+
+impl From<PlacesChoice> for SourceKind {
+    fn from(choice: PlacesChoice) -> Self {
+        match choice {
+            PlacesChoice::Offline => Self::Offline,
+            PlacesChoice::Google => Self::Google,
+            PlacesChoice::GoogleLegacy => Self::GoogleLegacy,
+        }
+    }
 }
 
 const AFTER_HELP: &str = "\
@@ -34,6 +65,8 @@ Environment:
   HERD_KEY   the secret that neighbours prove to each other before any record is accepted.
              Unset: a random key when the whole herd runs in this process, else the public
              demo key (with a warning).
+  GOOGLE_MAPS_API_KEY
+             the key of the google sources; with it set, --places defaults to google.
   RUST_LOG   what herdctl itself prints on stderr, e.g. RUST_LOG=debug shows every line.
 
 Examples:

@@ -5,11 +5,12 @@ use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
 use tracing_appender::non_blocking::NonBlocking;
 
+use crate::places::Origin;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -105,6 +106,17 @@ pub enum EventKind {
         to: NodeName,
         records: usize,
     },
+    /// A WHATSAT's places came from `source`.
+    PlacesAnswered {
+        source: Arc<str>,
+        client: Arc<str>,
+        status: Arc<str>,
+        results: usize,
+        origin: Origin,
+        elapsed: Duration,
+        /// Requests the source has made upstream so far.
+        upstream_requests: u64,
+    },
     /// The node's cache now holds `record` for its client.
     CacheUpdated {
         record: Arc<Record>,
@@ -161,6 +173,27 @@ impl fmt::Display for EventKind {
                 )
             }
             Self::CatchUpSent { to, records } => write!(f, "catch-up > {to}: {records} records"),
+            Self::PlacesAnswered {
+                source,
+                client,
+                status,
+                results,
+                origin,
+                elapsed,
+                upstream_requests,
+            } => {
+                write!(
+                    f,
+                    "places ({source}) for {client}: {status}, {results} results in {:.1} ms",
+                    elapsed.as_secs_f64() * 1e3
+                )?;
+                match origin {
+                    Origin::Local => Ok(()),
+                    Origin::Upstream => write!(f, " (upstream request #{upstream_requests})"),
+                    Origin::Cached => write!(f, " (cached)"),
+                    Origin::Shared => write!(f, " (shared an upstream request)"),
+                }
+            }
             Self::CacheUpdated { record, via, hops } => {
                 let client = record.client();
                 match via {

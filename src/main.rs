@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use herdctl::peer::{HerdKey, KeySource, key};
-use herdctl::places::NoPlaces;
+use herdctl::places::PlacesSettings;
 use herdctl::{Herd, HerdOptions, Topology};
 use tracing_subscriber::EnvFilter;
 
@@ -42,9 +42,12 @@ async fn run_headless(cli: &Cli) -> anyhow::Result<()> {
             key::DEMO_KEY
         );
     }
+    let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone())
+        .build()?;
+    tracing::info!("WHATSAT places come from the {} source", places.name());
     let options = HerdOptions {
         key,
-        places: Arc::new(NoPlaces),
+        places,
         log_dir: Some(cli.log_dir.clone()),
     };
     let herd = Herd::start(topology.clone(), &members, options).await?;

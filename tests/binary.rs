@@ -193,9 +193,32 @@ fn help_explains_every_option() {
         "--node <NAME>",
         "--topology <FILE>",
         "--log-dir <DIR>",
+        "--places <SOURCE>",
+        "google-legacy",
+        "--places-endpoint <URL>",
         "HERD_KEY",
+        "GOOGLE_MAPS_API_KEY",
         "RUST_LOG",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
+}
+
+#[test]
+fn a_google_source_without_a_key_is_refused_at_start() {
+    let output = herdctl()
+        .args(["--headless", "--places", "google-legacy", "--log-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .env_remove("GOOGLE_MAPS_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "--places google-legacy needs a Google Maps API key: set GOOGLE_MAPS_API_KEY"
+        ),
+        "{stderr}"
+    );
 }

@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -158,7 +158,17 @@ impl Node {
             radius_m_f64: whatsat.radius.metres_f64(),
             bound: whatsat.bound,
         };
-        let document = self.places.nearby(query).await;
-        protocol::write_whatsat_reply(record.line(), &to_google_text(&document), out);
+        let started = Instant::now();
+        let answer = self.places.nearby(query).await;
+        self.events.emit(EventKind::PlacesAnswered {
+            source: self.places.name().into(),
+            client: record.client().into(),
+            status: answer.status().into(),
+            results: answer.results(),
+            origin: answer.origin,
+            elapsed: started.elapsed(),
+            upstream_requests: self.places.upstream_requests(),
+        });
+        protocol::write_whatsat_reply(record.line(), &to_google_text(&answer.document), out);
     }
 }
