@@ -9,11 +9,7 @@ use herdctl::places::{Gazetteer, Query};
 fn main() {
     let started = Instant::now();
     let gazetteer = Gazetteer::built_in().expect("gazetteer");
-    println!(
-        "load: {} places in {:.0} ms",
-        gazetteer.len(),
-        started.elapsed().as_secs_f64() * 1e3
-    );
+    println!("load: {} places in {:.0} ms", gazetteer.len(), started.elapsed().as_secs_f64() * 1e3);
 
     // Dense and sparse places, small and the largest radius, the largest bound.
     let cases = [
@@ -23,13 +19,7 @@ fn main() {
         ("Pacific, 50 km", -30.0, -130.0, 50_000.0),
     ];
     for (label, lat, lon, radius) in cases {
-        let query = Query {
-            lat,
-            lon,
-            radius_m: String::new(),
-            radius_m_f64: radius,
-            bound: 20,
-        };
+        let query = Query { lat, lon, radius_m: String::new(), radius_m_f64: radius, bound: 20 };
         let rounds = 2_000;
         let started = Instant::now();
         for _ in 0..rounds {
@@ -37,9 +27,6 @@ fn main() {
         }
         let per_query = started.elapsed().as_secs_f64() / f64::from(rounds);
         let candidates = gazetteer.within(lat, lon, radius).len();
-        println!(
-            "query {label}: {:.1} µs ({candidates} places within the radius)",
-            per_query * 1e6
-        );
+        println!("query {label}: {:.1} µs ({candidates} places within the radius)", per_query * 1e6);
     }
 }

@@ -159,29 +159,12 @@ impl fmt::Display for EventKind {
             Self::FloodSent { to, record, hops } => {
                 write!(f, "flood > {to} hop {hops}: {}", record.line())
             }
-            Self::FloodReceived {
-                from,
-                record,
-                hops,
-                fresh,
-            } => {
+            Self::FloodReceived { from, record, hops, fresh } => {
                 let outcome = if *fresh { "new" } else { "duplicate dropped" };
-                write!(
-                    f,
-                    "flood < {from} hop {hops} ({outcome}): {}",
-                    record.line()
-                )
+                write!(f, "flood < {from} hop {hops} ({outcome}): {}", record.line())
             }
             Self::CatchUpSent { to, records } => write!(f, "catch-up > {to}: {records} records"),
-            Self::PlacesAnswered {
-                source,
-                client,
-                status,
-                results,
-                origin,
-                elapsed,
-                upstream_requests,
-            } => {
+            Self::PlacesAnswered { source, client, status, results, origin, elapsed, upstream_requests } => {
                 write!(
                     f,
                     "places ({source}) for {client}: {status}, {results} results in {:.1} ms",
@@ -197,16 +180,8 @@ impl fmt::Display for EventKind {
             Self::CacheUpdated { record, via, hops } => {
                 let client = record.client();
                 match via {
-                    Via::Client => write!(
-                        f,
-                        "cache: {client} at {} (from the client)",
-                        record.coords()
-                    ),
-                    Via::Peer(peer) => write!(
-                        f,
-                        "cache: {client} at {} (from {peer}, hop {hops})",
-                        record.coords()
-                    ),
+                    Via::Client => write!(f, "cache: {client} at {} (from the client)", record.coords()),
+                    Via::Peer(peer) => write!(f, "cache: {client} at {} (from {peer}, hop {hops})", record.coords()),
                 }
             }
         }
@@ -239,11 +214,7 @@ pub struct EventSink {
 }
 
 impl EventSink {
-    pub fn new(
-        node: NodeName,
-        bus: broadcast::Sender<Arc<HerdEvent>>,
-        journal: Option<NonBlocking>,
-    ) -> Self {
+    pub fn new(node: NodeName, bus: broadcast::Sender<Arc<HerdEvent>>, journal: Option<NonBlocking>) -> Self {
         Self { node, bus, journal }
     }
 
@@ -265,11 +236,7 @@ impl EventSink {
         }
         // Nobody listening is normal (a headless node); never an error.
         if self.bus.receiver_count() > 0 {
-            let _ = self.bus.send(Arc::new(HerdEvent {
-                at,
-                node: self.node.clone(),
-                kind,
-            }));
+            let _ = self.bus.send(Arc::new(HerdEvent { at, node: self.node.clone(), kind }));
         }
     }
 }

@@ -37,22 +37,10 @@ pub enum HerdError {
     AlreadyUp(String),
     #[error("{0} is not running")]
     AlreadyDown(String),
-    #[error(
-        "{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?"
-    )]
-    Bind {
-        node: String,
-        host: String,
-        port: u16,
-        role: &'static str,
-        source: io::Error,
-    },
+    #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
+    Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
-    Log {
-        node: String,
-        dir: PathBuf,
-        source: io::Error,
-    },
+    Log { node: String, dir: PathBuf, source: io::Error },
 }
 
 /// What the console (or a test) sees of one node.
@@ -87,26 +75,17 @@ pub struct Herd {
 impl Herd {
     /// Binds the ports of `names` (all of them before any node starts, so that one busy port
     /// fails the whole start cleanly) and starts those nodes.
-    pub async fn start(
-        topology: SharedTopology,
-        names: &[NodeName],
-        options: HerdOptions,
-    ) -> Result<Self, HerdError> {
+    pub async fn start(topology: SharedTopology, names: &[NodeName], options: HerdOptions) -> Result<Self, HerdError> {
         let mut bound = Vec::new();
         for name in names {
-            let spec = topology
-                .node(name)
-                .ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
+            let spec = topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
             let client = bind(name, &spec.host, spec.port, "client")?;
             let peer = bind(name, &spec.host, spec.peer_port, "peer")?;
             bound.push((name.clone(), Listeners { client, peer }));
         }
         let mut peer_addresses = HashMap::new();
         for spec in topology.nodes() {
-            peer_addresses.insert(
-                NodeName::from(spec.name.as_str()),
-                format!("{}:{}", spec.host, spec.peer_port),
-            );
+            peer_addresses.insert(NodeName::from(spec.name.as_str()), format!("{}:{}", spec.host, spec.peer_port));
         }
         for (name, listeners) in &bound {
             if let Ok(addr) = listeners.peer.local_addr() {
@@ -121,12 +100,11 @@ impl Herd {
         for (name, listeners) in bound {
             let journal = match &options.log_dir {
                 Some(dir) => {
-                    let (writer, guard) =
-                        journal::open(dir, &name).map_err(|source| HerdError::Log {
-                            node: name.to_string(),
-                            dir: dir.clone(),
-                            source,
-                        })?;
+                    let (writer, guard) = journal::open(dir, &name).map_err(|source| HerdError::Log {
+                        node: name.to_string(),
+                        dir: dir.clone(),
+                        source,
+                    })?;
                     journals.push(guard);
                     Some(writer)
                 }
@@ -143,20 +121,9 @@ impl Herd {
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
             let running = Some(Node::spawn(config.clone(), listeners, root.child_token()));
-            members.push(Member {
-                config,
-                client_addr,
-                peer_addr,
-                running,
-            });
+            members.push(Member { config, client_addr, peer_addr, running });
         }
-        Ok(Self {
-            topology,
-            members: Mutex::new(members),
-            bus,
-            root,
-            _journals: journals,
-        })
+        Ok(Self { topology, members: Mutex::new(members), bus, root, _journals: journals })
     }
 
     pub fn topology(&self) -> &SharedTopology {
@@ -171,9 +138,7 @@ impl Herd {
 
     fn members(&self) -> MutexGuard<'_, Vec<Member>> {
         // Every update of the list is a single assignment; a poisoned lock holds consistent data.
-        self.members
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.members.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn with_member<T>(
@@ -192,11 +157,8 @@ impl Herd {
     /// Stops a node as if its process died: its ports close, its connections and links drop,
     /// its cache is gone. Returns once all of its tasks have ended.
     pub async fn kill(&self, name: &str) -> Result<(), HerdError> {
-        let node = self.with_member(name, |m| {
-            m.running
-                .take()
-                .ok_or_else(|| HerdError::AlreadyDown(name.to_string()))
-        })?;
+        let node =
+            self.with_member(name, |m| m.running.take().ok_or_else(|| HerdError::AlreadyDown(name.to_string())))?;
         stop(&node).await;
         Ok(())
     }
@@ -211,17 +173,8 @@ impl Herd {
             }
             let host = m.client_addr.ip().to_string();
             let client = bind(name, &host, m.client_addr.port(), "client")?;
-            let peer = bind(
-                name,
-                &m.peer_addr.ip().to_string(),
-                m.peer_addr.port(),
-                "peer",
-            )?;
-            m.running = Some(Node::spawn(
-                m.config.clone(),
-                Listeners { client, peer },
-                root.child_token(),
-            ));
+            let peer = bind(name, &m.peer_addr.ip().to_string(), m.peer_addr.port(), "peer")?;
+            m.running = Some(Node::spawn(m.config.clone(), Listeners { client, peer }, root.child_token()));
             Ok(())
         })
     }
@@ -237,17 +190,8 @@ impl Herd {
                 peer_addr: m.peer_addr,
                 clients: m.running.as_ref().map_or(0, |node| node.cache.len()),
                 links: match &m.running {
-                    Some(node) => node
-                        .links()
-                        .iter()
-                        .map(|l| (l.neighbour.clone(), l.is_up()))
-                        .collect(),
-                    None => self
-                        .topology
-                        .neighbours(&m.config.name)
-                        .into_iter()
-                        .map(|n| (n, false))
-                        .collect(),
+                    Some(node) => node.links().iter().map(|l| (l.neighbour.clone(), l.is_up())).collect(),
+                    None => self.topology.neighbours(&m.config.name).into_iter().map(|n| (n, false)).collect(),
                 },
             })
             .collect()
@@ -269,11 +213,7 @@ impl Herd {
     /// Stops every node and writes out their logs.
     pub async fn shutdown(self) {
         self.root.cancel();
-        let running: Vec<Arc<Node>> = self
-            .members()
-            .iter_mut()
-            .filter_map(|m| m.running.take())
-            .collect();
+        let running: Vec<Arc<Node>> = self.members().iter_mut().filter_map(|m| m.running.take()).collect();
         for node in running {
             stop(&node).await;
         }
@@ -288,37 +228,19 @@ async fn stop(node: &Node) {
 
 fn local_addr(listener: &TcpListener) -> SocketAddr {
     // A bound listener always has a local address.
-    listener
-        .local_addr()
-        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
 /// Binds a listener with `SO_REUSEADDR`, so that a revived node gets its port back at once even
 /// while connections of its previous life linger in TIME_WAIT.
 fn bind(node: &str, host: &str, port: u16, role: &'static str) -> Result<TcpListener, HerdError> {
-    let fail = |source| HerdError::Bind {
-        node: node.to_string(),
-        host: host.to_string(),
-        port,
-        role,
-        source,
-    };
+    let fail = |source| HerdError::Bind { node: node.to_string(), host: host.to_string(), port, role, source };
     let addr = (host, port)
         .to_socket_addrs()
         .map_err(fail)?
         .next()
-        .ok_or_else(|| {
-            fail(io::Error::new(
-                io::ErrorKind::NotFound,
-                "the host has no address",
-            ))
-        })?;
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()
-    } else {
-        TcpSocket::new_v6()
-    }
-    .map_err(fail)?;
+        .ok_or_else(|| fail(io::Error::new(io::ErrorKind::NotFound, "the host has no address")))?;
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(fail)?;
     socket.set_reuseaddr(true).map_err(fail)?;
     socket.bind(addr).map_err(fail)?;
     socket.listen(1024).map_err(fail)

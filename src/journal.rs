@@ -14,10 +14,7 @@ const BUFFERED_LINES: usize = 1 << 16;
 /// dropping it writes out whatever is still queued.
 pub fn open(dir: &Path, node: &str) -> std::io::Result<(NonBlocking, WorkerGuard)> {
     std::fs::create_dir_all(dir)?;
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(format!("{node}.log")))?;
+    let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{node}.log")))?;
     Ok(NonBlockingBuilder::default()
         .lossy(false)
         .buffered_lines_limit(BUFFERED_LINES)

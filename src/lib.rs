@@ -1,6 +1,7 @@
 //! herdctl: a proxy herd you can watch. The engine (protocol, nodes, peer links, places, the
 //! supervisor and its events) lives here; the binary adds the command line and the console.
 
+pub mod command;
 pub mod event;
 pub mod herd;
 pub mod journal;

@@ -1,6 +1,8 @@
-//! The herdctl binary: parse the command line, start logging, run the herd.
+//! The herdctl binary: parse the command line, start logging, start the herd, then run the
+//! console or wait for a signal (headless).
 
 mod cli;
+mod console;
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use clap::Parser;
 use herdctl::peer::{HerdKey, KeySource, key};
 use herdctl::places::PlacesSettings;
 use herdctl::{Herd, HerdOptions, Topology};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use cli::Cli;
@@ -16,20 +19,7 @@ use cli::Cli;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    if !cli.headless {
-        tracing::warn!("the console is not built yet; running the herd headless (Ctrl-C stops it)");
-    }
-    run_headless(&cli).await
-}
-
-async fn run_headless(cli: &Cli) -> anyhow::Result<()> {
+    let _log_guard = start_logging(&cli)?;
     let topology = Arc::new(Topology::load(cli.topology.as_deref())?);
     let members = topology.select(&cli.nodes).map_err(anyhow::Error::msg)?;
     let whole_herd = members.len() == topology.names().len();
@@ -42,31 +32,39 @@ async fn run_headless(cli: &Cli) -> anyhow::Result<()> {
             key::DEMO_KEY
         );
     }
-    let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone())
-        .build()?;
-    tracing::info!("WHATSAT places come from the {} source", places.name());
-    let options = HerdOptions {
-        key,
-        places,
-        log_dir: Some(cli.log_dir.clone()),
-    };
+    let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
+    let places_source = places.name().to_string();
+    tracing::info!("WHATSAT places come from the {places_source} source");
+    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()) };
     let herd = Herd::start(topology.clone(), &members, options).await?;
-    tracing::info!(
-        "serving {} from {}; logs in {}",
-        members
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        topology.source(),
-        cli.log_dir.display()
-    );
-    shutdown_signal()
-        .await
-        .context("cannot listen for shutdown signals")?;
+    let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
+    tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
+    if !cli.headless {
+        return console::run(herd, &places_source).await;
+    }
+    shutdown_signal().await.context("cannot listen for shutdown signals")?;
     tracing::info!("shutting down");
     herd.shutdown().await;
     Ok(())
+}
+
+/// Headless: herdctl's own messages go to stderr. With the console up, nothing may be printed
+/// behind it, so they go to `<log-dir>/herdctl.log` instead.
+fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if cli.headless {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&cli.log_dir)
+        .with_context(|| format!("cannot create the log folder {}", cli.log_dir.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(&cli.log_dir, "herdctl.log"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).init();
+    Ok(Some(guard))
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM.

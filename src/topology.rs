@@ -41,23 +41,11 @@ struct TopologyFile {
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
     #[error("cannot read topology file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{source_name}: line {line}, column {column}: {problem}")]
-    Json {
-        source_name: String,
-        line: usize,
-        column: usize,
-        problem: String,
-    },
+    Json { source_name: String, line: usize, column: usize, problem: String },
     #[error("{source_name}: {place}: {problem}")]
-    Invalid {
-        source_name: String,
-        place: String,
-        problem: String,
-    },
+    Invalid { source_name: String, place: String, problem: String },
 }
 
 /// A validated topology: unique names and addresses, links between known nodes.
@@ -79,10 +67,8 @@ impl Topology {
             None if default.exists() => default,
             None => return Self::from_json(BUILT_IN, BUILT_IN_SOURCE),
         };
-        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| TopologyError::Read { path: path.to_path_buf(), source })?;
         Self::from_json(&text, &path.display().to_string())
     }
 
@@ -93,50 +79,37 @@ impl Topology {
 
     /// Parses and validates topology JSON; `source_name` names it in error messages.
     pub fn from_json(text: &str, source_name: &str) -> Result<Self, TopologyError> {
-        let file: TopologyFile =
-            serde_json::from_str(text).map_err(|error| TopologyError::Json {
-                source_name: source_name.to_string(),
-                line: error.line(),
-                column: error.column(),
-                problem: error
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            })?;
+        let file: TopologyFile = serde_json::from_str(text).map_err(|error| TopologyError::Json {
+            source_name: source_name.to_string(),
+            line: error.line(),
+            column: error.column(),
+            problem: error.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        })?;
         let invalid = |place: String, problem: String| TopologyError::Invalid {
             source_name: source_name.to_string(),
             place,
             problem,
         };
         if file.nodes.is_empty() {
-            return Err(invalid(
-                "nodes".into(),
-                "the herd has no nodes; list at least one".into(),
-            ));
+            return Err(invalid("nodes".into(), "the herd has no nodes; list at least one".into()));
         }
         let mut index = HashMap::new();
         let mut addresses = HashMap::new();
         for (i, node) in file.nodes.iter().enumerate() {
             let place = format!("nodes[{i}] ({:?})", node.name);
-            if node.name.is_empty()
-                || node.name.bytes().any(crate::protocol::is_space)
-                || !node.name.is_ascii()
-            {
-                return Err(invalid(
-                    place,
-                    "a name must be non-empty printable ASCII without white space".into(),
-                ));
+            if node.name.is_empty() || node.name.bytes().any(crate::protocol::is_space) || !node.name.is_ascii() {
+                return Err(invalid(place, "a name must be non-empty printable ASCII without white space".into()));
             }
             if let Some(first) = index.insert(node.name.as_str(), i) {
                 return Err(invalid(
                     place,
-                    format!(
-                        "duplicate name: nodes[{first}] is already called {:?}",
-                        node.name
-                    ),
+                    format!("duplicate name: nodes[{first}] is already called {:?}", node.name),
                 ));
+            }
+            for (axis, value) in [("x", node.x), ("y", node.y)] {
+                if value.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+                    return Err(invalid(place, format!("{axis} must be between 0 and 1 (a fraction of the graph)")));
+                }
             }
             if node.host.is_empty() {
                 return Err(invalid(place, "host is empty".into()));
@@ -146,33 +119,20 @@ impl Topology {
                 if port == 0 {
                     continue;
                 }
-                if let Some(owner) =
-                    addresses.insert((node.host.as_str(), port), format!("nodes[{i}].{field}"))
-                {
-                    return Err(invalid(
-                        place,
-                        format!("{field} {port} on {} is already used by {owner}", node.host),
-                    ));
+                if let Some(owner) = addresses.insert((node.host.as_str(), port), format!("nodes[{i}].{field}")) {
+                    return Err(invalid(place, format!("{field} {port} on {} is already used by {owner}", node.host)));
                 }
             }
         }
-        let known = || {
-            file.nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let known = || file.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
         let mut links = BTreeSet::new();
         for (i, [a, b]) in file.links.iter().enumerate() {
             let place = format!("links[{i}] ({a:?}, {b:?})");
             let find = |name: &str| {
-                index.get(name).copied().ok_or_else(|| {
-                    invalid(
-                        place.clone(),
-                        format!("unknown node {name:?} (known: {})", known()),
-                    )
-                })
+                index
+                    .get(name)
+                    .copied()
+                    .ok_or_else(|| invalid(place.clone(), format!("unknown node {name:?} (known: {})", known())))
             };
             let (a, b) = (find(a)?, find(b)?);
             if a == b {
@@ -188,17 +148,8 @@ impl Topology {
         for list in &mut neighbours {
             list.sort_by(|&x, &y| file.nodes[x].name.cmp(&file.nodes[y].name));
         }
-        let names = file
-            .nodes
-            .iter()
-            .map(|n| NodeName::from(n.name.as_str()))
-            .collect();
-        Ok(Self {
-            source: source_name.to_string(),
-            nodes: file.nodes,
-            names,
-            neighbours,
-        })
+        let names = file.nodes.iter().map(|n| NodeName::from(n.name.as_str())).collect();
+        Ok(Self { source: source_name.to_string(), nodes: file.nodes, names, neighbours })
     }
 
     /// Where this topology came from (a path, or "the built-in topology").
@@ -231,12 +182,7 @@ impl Topology {
     /// The neighbours of `name`, sorted by name (empty for an unknown name).
     pub fn neighbours(&self, name: &str) -> Vec<NodeName> {
         self.index(name)
-            .map(|i| {
-                self.neighbours[i]
-                    .iter()
-                    .map(|&j| self.names[j].clone())
-                    .collect()
-            })
+            .map(|i| self.neighbours[i].iter().map(|&j| self.names[j].clone()).collect())
             .unwrap_or_default()
     }
 
@@ -285,11 +231,7 @@ impl Topology {
             .map(|name| {
                 self.name(name).ok_or_else(|| {
                     let known: Vec<&str> = self.names.iter().map(|n| &**n).collect();
-                    format!(
-                        "unknown node {name:?} in {}; the nodes are: {}",
-                        self.source,
-                        known.join(", ")
-                    )
+                    format!("unknown node {name:?} in {}; the nodes are: {}", self.source, known.join(", "))
                 })
             })
             .collect()
@@ -317,12 +259,7 @@ mod tests {
         let names: Vec<&str> = herd.names().iter().map(|n| &**n).collect();
         assert_eq!(names, ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"]);
         assert_eq!(herd.links().len(), 6);
-        let neighbours = |n| {
-            herd.neighbours(n)
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-        };
+        let neighbours = |n| herd.neighbours(n).iter().map(|n| n.to_string()).collect::<Vec<_>>();
         assert_eq!(neighbours("Riley"), ["Jaquez", "Juzang"]);
         assert_eq!(neighbours("Bernard"), ["Campbell", "Jaquez", "Juzang"]);
         assert_eq!(neighbours("Juzang"), ["Bernard", "Campbell", "Riley"]);
@@ -331,11 +268,7 @@ mod tests {
 
     #[test]
     fn a_link_listed_twice_is_one_link() {
-        let herd = Topology::from_json(
-            &format!(r#"{{{NODES}, "links": [["A","B"],["B","A"]]}}"#),
-            "t.json",
-        )
-        .unwrap();
+        let herd = Topology::from_json(&format!(r#"{{{NODES}, "links": [["A","B"],["B","A"]]}}"#), "t.json").unwrap();
         assert_eq!(herd.links().len(), 1);
         assert_eq!(herd.neighbours("A").len(), 1);
     }
@@ -349,41 +282,29 @@ mod tests {
     #[test]
     fn missing_field_is_named() {
         let message = refused(r#"{"nodes": [{"name": "A", "host": "h", "port": 1}], "links": []}"#);
-        assert!(
-            message.contains("t.json: line 1") && message.contains("missing field `peer_port`"),
-            "{message}"
-        );
+        assert!(message.contains("t.json: line 1") && message.contains("missing field `peer_port`"), "{message}");
     }
 
     #[test]
     fn unknown_node_in_a_link_lists_the_known_ones() {
         let message = refused(&format!(r#"{{{NODES}, "links": [["A","C"]]}}"#));
-        assert_eq!(
-            message,
-            r#"t.json: links[0] ("A", "C"): unknown node "C" (known: A, B)"#
-        );
+        assert_eq!(message, r#"t.json: links[0] ("A", "C"): unknown node "C" (known: A, B)"#);
     }
 
     #[test]
     fn self_links_duplicate_names_and_ports_are_refused() {
-        assert!(
-            refused(&format!(r#"{{{NODES}, "links": [["A","A"]]}}"#)).contains("linked to itself")
-        );
+        assert!(refused(&format!(r#"{{{NODES}, "links": [["A","A"]]}}"#)).contains("linked to itself"));
         let dup_name = r#"{"nodes": [{"name": "A", "host": "h", "port": 1, "peer_port": 2},
             {"name": "A", "host": "h", "port": 3, "peer_port": 4}], "links": []}"#;
         assert!(refused(dup_name).contains("nodes[1] (\"A\"): duplicate name"));
         let dup_port = r#"{"nodes": [{"name": "A", "host": "h", "port": 1, "peer_port": 2},
             {"name": "B", "host": "h", "port": 3, "peer_port": 1}], "links": []}"#;
-        assert_eq!(
-            refused(dup_port),
-            "t.json: nodes[1] (\"B\"): peer_port 1 on h is already used by nodes[0].port"
-        );
+        assert_eq!(refused(dup_port), "t.json: nodes[1] (\"B\"): peer_port 1 on h is already used by nodes[0].port");
     }
 
     #[test]
     fn names_must_fit_in_an_at_line() {
-        let spaced =
-            r#"{"nodes": [{"name": "A B", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
+        let spaced = r#"{"nodes": [{"name": "A B", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
         assert!(refused(spaced).contains("without white space"));
         assert!(refused(r#"{"nodes": [], "links": []}"#).contains("no nodes"));
     }
@@ -391,9 +312,6 @@ mod tests {
     #[test]
     fn selecting_an_unknown_node_lists_the_names() {
         let error = Topology::built_in().select(&["Bob".into()]).unwrap_err();
-        assert!(
-            error.contains("Riley, Jaquez, Juzang, Campbell, Bernard"),
-            "{error}"
-        );
+        assert!(error.contains("Riley, Jaquez, Juzang, Campbell, Bernard"), "{error}");
     }
 }

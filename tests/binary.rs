@@ -20,13 +20,8 @@ fn herdctl() -> Command {
 /// Ports that were free a moment ago (the kernel hands out new ones in turn, so a clash with
 /// another test is unlikely, and would fail loudly rather than silently).
 fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
+    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 
 fn write_topology(dir: &Path, ports: &[u16]) -> std::path::PathBuf {
@@ -96,24 +91,15 @@ fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
         })
         .collect();
     for (i, name) in NAMES.iter().enumerate() {
-        eventually(&format!("{name} accepts clients"), || {
-            TcpStream::connect(("127.0.0.1", ports[2 * i])).ok()
-        });
+        eventually(&format!("{name} accepts clients"), || TcpStream::connect(("127.0.0.1", ports[2 * i])).ok());
     }
 
-    let at = exchange(
-        ports[0],
-        "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n",
-    )
-    .unwrap();
+    let at = exchange(ports[0], "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n").unwrap();
     assert!(
-        at.starts_with("AT Riley ")
-            && at.ends_with(" kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n")
+        at.starts_with("AT Riley ") && at.ends_with(" kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n")
     );
     let campbell = eventually("Campbell knows kiwi", || {
-        exchange(ports[6], "WHATSAT kiwi.cs.ucla.edu 10 5\n")
-            .ok()
-            .filter(|reply| reply.starts_with(&at))
+        exchange(ports[6], "WHATSAT kiwi.cs.ucla.edu 10 5\n").ok().filter(|reply| reply.starts_with(&at))
     });
     assert!(campbell.ends_with("}\n\n"), "{campbell}");
     assert_eq!(exchange(ports[8], "hello\n").unwrap(), "? hello\n");
@@ -126,25 +112,12 @@ fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
         assert!(status.success(), "exit status {status}");
     }
     let riley = std::fs::read_to_string(logs.join("Riley.log")).unwrap();
-    assert!(
-        riley.contains("> IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997"),
-        "{riley}"
-    );
+    assert!(riley.contains("> IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997"), "{riley}");
     assert!(riley.contains(&format!("< {}", at.trim_end())), "{riley}");
-    assert!(
-        riley.contains("link to Jaquez up")
-            && riley.trim_end().ends_with("node down: ports closed"),
-        "{riley}"
-    );
+    assert!(riley.contains("link to Jaquez up") && riley.trim_end().ends_with("node down: ports closed"), "{riley}");
     let campbell_log = std::fs::read_to_string(logs.join("Campbell.log")).unwrap();
-    assert!(
-        campbell_log.contains("> WHATSAT kiwi.cs.ucla.edu 10 5"),
-        "{campbell_log}"
-    );
-    assert!(
-        campbell_log.contains("cache: kiwi.cs.ucla.edu"),
-        "{campbell_log}"
-    );
+    assert!(campbell_log.contains("> WHATSAT kiwi.cs.ucla.edu 10 5"), "{campbell_log}");
+    assert!(campbell_log.contains("cache: kiwi.cs.ucla.edu"), "{campbell_log}");
 }
 
 fn run(args: &[&str]) -> Output {
@@ -153,18 +126,11 @@ fn run(args: &[&str]) -> Output {
 
 #[test]
 fn an_unknown_node_exits_non_zero_and_lists_the_names() {
-    let output = run(&[
-        "--headless",
-        "--node",
-        "Bob",
-        "--log-dir",
-        "/nonexistent-never-created",
-    ]);
+    let output = run(&["--headless", "--node", "Bob", "--log-dir", "/nonexistent-never-created"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("unknown node \"Bob\"")
-            && stderr.contains("Riley, Jaquez, Juzang, Campbell, Bernard"),
+        stderr.contains("unknown node \"Bob\"") && stderr.contains("Riley, Jaquez, Juzang, Campbell, Bernard"),
         "{stderr}"
     );
 }
@@ -173,14 +139,15 @@ fn an_unknown_node_exits_non_zero_and_lists_the_names() {
 fn a_bad_topology_exits_non_zero_naming_file_and_problem() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.json");
-    std::fs::write(&path, r#"{"nodes": [{"name": "A", "host": "127.0.0.1", "port": 1, "peer_port": 2}], "links": [["A", "A"]]}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"nodes": [{"name": "A", "host": "127.0.0.1", "port": 1, "peer_port": 2}], "links": [["A", "A"]]}"#,
+    )
+    .unwrap();
     let output = run(&["--headless", "--topology", path.to_str().unwrap()]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("bad.json: links[0] (\"A\", \"A\"): a node cannot be linked to itself"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("bad.json: links[0] (\"A\", \"A\"): a node cannot be linked to itself"), "{stderr}");
 }
 
 #[test]
@@ -215,10 +182,5 @@ fn a_google_source_without_a_key_is_refused_at_start() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(
-            "--places google-legacy needs a Google Maps API key: set GOOGLE_MAPS_API_KEY"
-        ),
-        "{stderr}"
-    );
+    assert!(stderr.contains("--places google-legacy needs a Google Maps API key: set GOOGLE_MAPS_API_KEY"), "{stderr}");
 }

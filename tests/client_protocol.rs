@@ -16,20 +16,14 @@ async fn several_commands_on_one_connection_are_answered_in_order() {
     )
     .await;
     let lines: Vec<&str> = reply.split('\n').collect();
-    assert!(
-        lines[0].starts_with("AT Riley +") && lines[0].ends_with(" kiwi +1-1 1700000000"),
-        "{reply}"
-    );
+    assert!(lines[0].starts_with("AT Riley +") && lines[0].ends_with(" kiwi +1-1 1700000000"), "{reply}");
     assert_eq!(lines[1], "? HELLO  there");
     assert_eq!(lines[2], lines[0], "WHATSAT starts with the stored AT line");
     let json_end = lines.iter().position(|l| *l == "}").unwrap();
     assert_eq!(lines[json_end + 1], "", "one empty line after the JSON");
     assert_eq!(lines[json_end + 2], "? WHATSAT nobody 1 1");
     // EOF ends the last line, which had no newline.
-    assert!(
-        lines[json_end + 3].ends_with(" kiwi +2-2 1700000001"),
-        "{reply}"
-    );
+    assert!(lines[json_end + 3].ends_with(" kiwi +2-2 1700000001"), "{reply}");
     assert_eq!(lines.len(), json_end + 5, "{reply:?}");
     herd.shutdown().await;
 }
@@ -37,9 +31,7 @@ async fn several_commands_on_one_connection_are_answered_in_order() {
 #[tokio::test]
 async fn a_command_split_across_writes_is_one_command() {
     let herd = start_herd().await;
-    let mut stream = TcpStream::connect(herd.client_addr("Jaquez").unwrap())
-        .await
-        .unwrap();
+    let mut stream = TcpStream::connect(herd.client_addr("Jaquez").unwrap()).await.unwrap();
     stream.set_nodelay(true).unwrap();
     for piece in ["IAM", "AT ki", "wi +1-", "1 17", "00000000.5", "\n"] {
         stream.write_all(piece.as_bytes()).await.unwrap();
@@ -49,10 +41,7 @@ async fn a_command_split_across_writes_is_one_command() {
     let mut reply = [0u8; 256];
     let n = stream.read(&mut reply).await.unwrap();
     let reply = std::str::from_utf8(&reply[..n]).unwrap();
-    assert!(
-        reply.starts_with("AT Jaquez ") && reply.ends_with(" kiwi +1-1 1700000000.5\n"),
-        "{reply}"
-    );
+    assert!(reply.starts_with("AT Jaquez ") && reply.ends_with(" kiwi +1-1 1700000000.5\n"), "{reply}");
     herd.shutdown().await;
 }
 
@@ -62,10 +51,7 @@ async fn bytes_that_are_not_utf8_are_echoed_as_received() {
     let addr = herd.client_addr("Riley").unwrap();
     let reply = tokio::time::timeout(DEADLINE, async {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"  IAMAT k\xff\xfe +1-1 5 \n")
-            .await
-            .unwrap();
+        stream.write_all(b"  IAMAT k\xff\xfe +1-1 5 \n").await.unwrap();
         stream.shutdown().await.unwrap();
         let mut reply = Vec::new();
         stream.read_to_end(&mut reply).await.unwrap();
@@ -113,18 +99,14 @@ async fn hundreds_of_idle_connections_and_a_client_that_never_reads_do_not_stop_
     // This one sends far more commands than the socket buffers can hold replies for, and never
     // reads a byte; its task blocks on writing, nobody else's does.
     let mut greedy = TcpStream::connect(addr).await.unwrap();
-    let flood =
-        "HELLO there, this is a line that gets a reply of about the same length\n".repeat(100_000);
+    let flood = "HELLO there, this is a line that gets a reply of about the same length\n".repeat(100_000);
     let writer = tokio::spawn(async move {
         let _ = greedy.write_all(flood.as_bytes()).await;
         greedy
     });
     let reply = ask(&herd, "Campbell", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
     assert!(reply.starts_with("AT Campbell"), "{reply}");
-    assert_eq!(
-        ask(&herd, "Campbell", "WHATSAT kiwi 51 1\n").await,
-        "? WHATSAT kiwi 51 1\n"
-    );
+    assert_eq!(ask(&herd, "Campbell", "WHATSAT kiwi 51 1\n").await, "? WHATSAT kiwi 51 1\n");
     writer.abort();
     drop(idle);
     herd.shutdown().await;

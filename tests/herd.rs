@@ -17,12 +17,7 @@ const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 #[tokio::test]
 async fn an_iamat_at_riley_is_known_at_all_five() {
     let herd = start_herd().await;
-    let reply = ask(
-        &herd,
-        "Riley",
-        &format!("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 {}\n", now()),
-    )
-    .await;
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 {}\n", now())).await;
     assert!(reply.starts_with("AT Riley +"), "{reply}");
     let at_line = reply.trim_end();
     for node in NODES {
@@ -31,10 +26,7 @@ async fn an_iamat_at_riley_is_known_at_all_five() {
         })
         .await;
         let answer = ask(&herd, node, "WHATSAT kiwi.cs.ucla.edu 10 5\n").await;
-        assert!(
-            answer.starts_with(&format!("{at_line}\n{{")),
-            "{node}: {answer}"
-        );
+        assert!(answer.starts_with(&format!("{at_line}\n{{")), "{node}: {answer}");
         assert!(answer.ends_with("}\n\n"), "{node}: {answer}");
     }
     herd.shutdown().await;
@@ -45,18 +37,10 @@ async fn a_whatsat_next_door_right_after_the_reply_sees_the_record() {
     let herd = start_herd().await;
     for i in 0..50 {
         let client = format!("phone-{i}");
-        let reply = ask(
-            &herd,
-            "Riley",
-            &format!("IAMAT {client} +34.1-118.4 {}\n", now()),
-        )
-        .await;
+        let reply = ask(&herd, "Riley", &format!("IAMAT {client} +34.1-118.4 {}\n", now())).await;
         // No waiting: the AT reply is only sent once Jaquez has acknowledged the record.
         let next_door = ask(&herd, "Jaquez", &format!("WHATSAT {client} 10 5\n")).await;
-        assert!(
-            next_door.starts_with(&reply),
-            "round {i}: {next_door:?} does not start with {reply:?}"
-        );
+        assert!(next_door.starts_with(&reply), "round {i}: {next_door:?} does not start with {reply:?}");
     }
     herd.shutdown().await;
 }
@@ -70,21 +54,10 @@ async fn with_juzang_and_bernard_down_campbell_is_cut_off_and_catches_up_on_revi
         let refused = TcpStream::connect(herd.client_addr(node).unwrap()).await;
         assert!(refused.is_err(), "{node}'s port still accepts connections");
     }
-    let reply = ask(
-        &herd,
-        "Riley",
-        &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now()),
-    )
-    .await;
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
     // Acknowledged before the reply: Jaquez has it now.
-    assert_eq!(
-        known_line(&herd, "Jaquez", "kiwi").as_deref(),
-        Some(reply.trim_end())
-    );
-    assert_eq!(
-        ask(&herd, "Campbell", "WHATSAT kiwi 10 5\n").await,
-        "? WHATSAT kiwi 10 5\n"
-    );
+    assert_eq!(known_line(&herd, "Jaquez", "kiwi").as_deref(), Some(reply.trim_end()));
+    assert_eq!(ask(&herd, "Campbell", "WHATSAT kiwi 10 5\n").await, "? WHATSAT kiwi 10 5\n");
     assert_eq!(known_line(&herd, "Campbell", "kiwi"), None);
 
     herd.revive("Juzang").unwrap();
@@ -94,11 +67,7 @@ async fn with_juzang_and_bernard_down_campbell_is_cut_off_and_catches_up_on_revi
     })
     .await;
     for node in ["Juzang", "Bernard"] {
-        assert_eq!(
-            known_line(&herd, node, "kiwi").as_deref(),
-            Some(reply.trim_end()),
-            "{node}"
-        );
+        assert_eq!(known_line(&herd, node, "kiwi").as_deref(), Some(reply.trim_end()), "{node}");
     }
     herd.shutdown().await;
 }
@@ -108,21 +77,13 @@ async fn a_killed_node_comes_back_on_the_same_ports_with_its_links() {
     let herd = start_herd().await;
     let before = herd.status();
     herd.kill("Riley").await.unwrap();
-    assert!(
-        herd.kill("Riley").await.is_err(),
-        "killing a dead node is an error"
-    );
+    assert!(herd.kill("Riley").await.is_err(), "killing a dead node is an error");
     assert!(!herd.status()[0].up);
     herd.revive("Riley").unwrap();
-    assert!(
-        herd.revive("Riley").is_err(),
-        "reviving a live node is an error"
-    );
+    assert!(herd.revive("Riley").is_err(), "reviving a live node is an error");
     assert_eq!(herd.status()[0].client_addr, before[0].client_addr);
     // The port is bound again at once.
-    TcpStream::connect(herd.client_addr("Riley").unwrap())
-        .await
-        .expect("Riley accepts again");
+    TcpStream::connect(herd.client_addr("Riley").unwrap()).await.expect("Riley accepts again");
     all_links_up(&herd).await;
     herd.shutdown().await;
 }
@@ -132,10 +93,7 @@ async fn an_older_iamat_is_answered_but_changes_nothing() {
     let herd = start_herd().await;
     let newer = ask(&herd, "Riley", "IAMAT kiwi +10-10 1700000000.5\n").await;
     let older = ask(&herd, "Jaquez", "IAMAT kiwi +20-20 1700000000.4\n").await;
-    assert!(
-        older.starts_with("AT Jaquez ") && older.ends_with(" kiwi +20-20 1700000000.4\n"),
-        "{older}"
-    );
+    assert!(older.starts_with("AT Jaquez ") && older.ends_with(" kiwi +20-20 1700000000.4\n"), "{older}");
     // A marker sent after the older IAMAT, over the same links: once every node has it, an
     // older record flooded by mistake would have arrived before it.
     let marker = ask(&herd, "Jaquez", &format!("IAMAT marker +0+0 {}\n", now())).await;
@@ -144,17 +102,10 @@ async fn an_older_iamat_is_answered_but_changes_nothing() {
             known_line(&herd, node, "marker").as_deref() == Some(marker.trim_end())
         })
         .await;
-        assert_eq!(
-            known_line(&herd, node, "kiwi").as_deref(),
-            Some(newer.trim_end()),
-            "{node}"
-        );
+        assert_eq!(known_line(&herd, node, "kiwi").as_deref(), Some(newer.trim_end()), "{node}");
     }
     let whatsat = ask(&herd, "Jaquez", "WHATSAT kiwi 1 1\n").await;
-    assert!(
-        whatsat.starts_with(&newer),
-        "the stored AT line is the newer one's: {whatsat}"
-    );
+    assert!(whatsat.starts_with(&newer), "the stored AT line is the newer one's: {whatsat}");
     herd.shutdown().await;
 }
 
@@ -188,13 +139,7 @@ async fn greeting(lines: &mut BufReader<TcpStream>) -> String {
 
 /// Opens `target`'s peer port claiming to be `claimed`, signs the challenge with `key`, sends
 /// `after` right behind the HELLO, and returns what comes back until an ACK or the end.
-async fn handshake_as(
-    herd: &herdctl::Herd,
-    target: &str,
-    claimed: &str,
-    key: &HerdKey,
-    after: &str,
-) -> String {
+async fn handshake_as(herd: &herdctl::Herd, target: &str, claimed: &str, key: &HerdKey, after: &str) -> String {
     let mut lines = BufReader::new(TcpStream::connect(peer_addr(herd, target)).await.unwrap());
     let challenge = greeting(&mut lines).await;
     let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target]);
@@ -226,10 +171,7 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
     let refused = inject(&herd, &HerdKey::new("a guess"), "mallory").await;
     assert_eq!(refused, "DENIED wrong herd key\n");
     let rejected = loop {
-        let event = tokio::time::timeout(DEADLINE, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
         if let EventKind::PeerRejected { reason, .. } = &event.kind {
             break reason.clone();
         }
@@ -244,24 +186,14 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
     let mut lines = BufReader::new(stream);
     greeting(&mut lines).await;
     let mut rest = String::new();
-    assert_eq!(
-        lines.read_line(&mut rest).await.unwrap(),
-        0,
-        "connection closed after {rest:?}"
-    );
+    assert_eq!(lines.read_line(&mut rest).await.unwrap(), 0, "connection closed after {rest:?}");
 
     // On the client port, a record line is just an invalid command.
-    assert_eq!(
-        ask(&herd, "Campbell", &forged).await,
-        format!("? {}\n", forged.trim_end())
-    );
+    assert_eq!(ask(&herd, "Campbell", &forged).await, format!("? {}\n", forged.trim_end()));
 
     // The control: with the herd key, the very same injection is accepted.
     let accepted = inject(&herd, &HerdKey::new(KEY), "trusted").await;
-    assert!(
-        accepted.starts_with("WELCOME ") && accepted.ends_with("ACK 1\n"),
-        "{accepted}"
-    );
+    assert!(accepted.starts_with("WELCOME ") && accepted.ends_with("ACK 1\n"), "{accepted}");
     assert!(known_line(&herd, "Campbell", "trusted").is_some());
     for node in NODES {
         assert_eq!(known_line(&herd, node, "mallory"), None, "{node}");
@@ -292,41 +224,25 @@ async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
             let (stream, _) = listener.accept().await.unwrap();
             let mut lines = BufReader::new(stream);
             // Greet honestly so that the link comes up, then go silent.
-            lines
-                .get_mut()
-                .write_all(b"HERD herdctl-peer/1 Jaquez 00\n")
-                .await
-                .unwrap();
+            lines.get_mut().write_all(b"HERD herdctl-peer/1 Jaquez 00\n").await.unwrap();
             let mut hello = String::new();
             lines.read_line(&mut hello).await.unwrap();
             let nonce = hello.split(' ').nth(2).unwrap().to_string();
             let dialer = hello.split(' ').nth(1).unwrap().to_string();
-            let proof =
-                HerdKey::new(KEY).prove(&["herdctl-peer/1 acceptor", &nonce, "Jaquez", &dialer]);
-            lines
-                .get_mut()
-                .write_all(format!("WELCOME {proof}\n").as_bytes())
-                .await
-                .unwrap();
+            let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 acceptor", &nonce, "Jaquez", &dialer]);
+            lines.get_mut().write_all(format!("WELCOME {proof}\n").as_bytes()).await.unwrap();
             connections.push(lines);
         }
     });
     eventually("Riley's link to the silent Jaquez is up", || async {
-        herd.status()[0]
-            .links
-            .iter()
-            .any(|(name, up)| &**name == "Jaquez" && *up)
+        herd.status()[0].links.iter().any(|(name, up)| &**name == "Jaquez" && *up)
     })
     .await;
     let started = tokio::time::Instant::now();
     let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
     assert!(reply.starts_with("AT Riley"));
     // The bound is 200 ms; allow for a slow machine, but not for waiting on the silent peer.
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "reply took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "reply took {:?}", started.elapsed());
     hung.abort();
     herd.shutdown().await;
 }

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use herdctl::places::{
-    FIELD_MASK, KEY_VARIABLE, Origin, Places, PlacesSettings, Query, SourceKind,
-};
+use herdctl::places::{FIELD_MASK, KEY_VARIABLE, Origin, Places, PlacesSettings, Query, SourceKind};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, headers, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -74,19 +72,14 @@ async fn google_posts_the_exact_nearby_request_and_converts_the_answer() {
         .expect(1)
         .mount(&server)
         .await;
-    let answer = source(SourceKind::Google, &server.uri())
-        .nearby(ucla(10, 5))
-        .await;
+    let answer = source(SourceKind::Google, &server.uri()).nearby(ucla(10, 5)).await;
     assert_eq!(answer.origin, Origin::Upstream);
     assert_eq!(answer.status(), "OK", "{}", answer.document);
     let first = &answer.document["results"][0];
     assert_eq!(first["name"], "Place 0");
     assert_eq!(first["place_id"], "place-0");
     assert_eq!(first["geometry"]["location"]["lat"], 34.07);
-    assert_eq!(
-        first["vicinity"],
-        "0 Westwood Blvd, Los Angeles, CA 90024, USA"
-    );
+    assert_eq!(first["vicinity"], "0 Westwood Blvd, Los Angeles, CA 90024, USA");
     assert_eq!(answer.results(), 5);
 }
 
@@ -108,9 +101,7 @@ async fn legacy_gets_the_exact_url_and_passes_googles_document_through_cut_to_th
         .expect(1)
         .mount(&server)
         .await;
-    let answer = source(SourceKind::GoogleLegacy, &server.uri())
-        .nearby(ucla(10, 3))
-        .await;
+    let answer = source(SourceKind::GoogleLegacy, &server.uri()).nearby(ucla(10, 3)).await;
     let mut expected = document.clone();
     expected["results"].as_array_mut().unwrap().truncate(3);
     assert_eq!(answer.document, expected);
@@ -119,14 +110,8 @@ async fn legacy_gets_the_exact_url_and_passes_googles_document_through_cut_to_th
 /// Asks `kind` once, with `response` standing in for Google's, and returns the answer.
 async fn answer_to(kind: SourceKind, response: ResponseTemplate) -> Value {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    source(kind, &server.uri())
-        .nearby(ucla(10, 5))
-        .await
-        .document
+    Mock::given(wiremock::matchers::any()).respond_with(response).mount(&server).await;
+    source(kind, &server.uri()).nearby(ucla(10, 5)).await.document
 }
 
 fn assert_failure(document: &Value, status: &str, message_part: &str) {
@@ -134,10 +119,7 @@ fn assert_failure(document: &Value, status: &str, message_part: &str) {
     assert_eq!(document["results"], json!([]), "{document}");
     assert!(document["html_attributions"].is_array(), "{document}");
     let message = document["error_message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains(message_part),
-        "{message:?} lacks {message_part:?}"
-    );
+    assert!(message.contains(message_part), "{message:?} lacks {message_part:?}");
 }
 
 #[tokio::test]
@@ -149,11 +131,7 @@ async fn a_bad_key_gives_googles_own_status_and_message() {
         })),
     )
     .await;
-    assert_failure(
-        &legacy,
-        "REQUEST_DENIED",
-        "The provided API key is invalid.",
-    );
+    assert_failure(&legacy, "REQUEST_DENIED", "The provided API key is invalid.");
 
     let new = answer_to(
         SourceKind::Google,
@@ -162,11 +140,7 @@ async fn a_bad_key_gives_googles_own_status_and_message() {
         }})),
     )
     .await;
-    assert_failure(
-        &new,
-        "REQUEST_DENIED",
-        "API key not valid. Please pass a valid API key.",
-    );
+    assert_failure(&new, "REQUEST_DENIED", "API key not valid. Please pass a valid API key.");
 }
 
 #[tokio::test]
@@ -190,16 +164,8 @@ async fn quota_is_over_query_limit() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_an_unknown_error() {
     for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
-        let document = answer_to(
-            kind,
-            ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
-        )
-        .await;
-        assert_failure(
-            &document,
-            "UNKNOWN_ERROR",
-            "HTTP 502 with a body that is not JSON",
-        );
+        let document = answer_to(kind, ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>")).await;
+        assert_failure(&document, "UNKNOWN_ERROR", "HTTP 502 with a body that is not JSON");
     }
 }
 
@@ -207,38 +173,19 @@ async fn a_body_that_is_not_json_is_an_unknown_error() {
 async fn a_hung_upstream_gives_up_at_the_timeout() {
     for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
         let started = tokio::time::Instant::now();
-        let document = answer_to(
-            kind,
-            ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
-        )
-        .await;
+        let document = answer_to(kind, ResponseTemplate::new(200).set_delay(Duration::from_secs(30))).await;
         assert_failure(&document, "UNKNOWN_ERROR", "did not answer within 500 ms");
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "gave up after {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(10), "gave up after {:?}", started.elapsed());
     }
 }
 
 #[tokio::test]
 async fn an_unreachable_upstream_is_said_so() {
     // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
-        let document = source(kind, &format!("http://127.0.0.1:{port}"))
-            .nearby(ucla(10, 5))
-            .await
-            .document;
-        assert_failure(
-            &document,
-            "UNKNOWN_ERROR",
-            "cannot reach the places service",
-        );
+        let document = source(kind, &format!("http://127.0.0.1:{port}")).nearby(ucla(10, 5)).await.document;
+        assert_failure(&document, "UNKNOWN_ERROR", "cannot reach the places service");
     }
 }
 
@@ -246,10 +193,7 @@ async fn an_unreachable_upstream_is_said_so() {
 async fn identical_queries_within_the_ttl_cost_one_request() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"results": [legacy_result(1)], "status": "OK"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": [legacy_result(1)], "status": "OK"})))
         .expect(2)
         .mount(&server)
         .await;
@@ -266,10 +210,7 @@ async fn identical_queries_within_the_ttl_cost_one_request() {
 async fn failures_are_not_cached() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"results": [], "status": "OVER_QUERY_LIMIT"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": [], "status": "OVER_QUERY_LIMIT"})))
         .expect(2)
         .mount(&server)
         .await;
@@ -293,14 +234,8 @@ async fn concurrent_identical_queries_share_one_request() {
         .await;
     let places = source(SourceKind::Google, &server.uri());
     let answers = futures_util::future::join_all((0..8).map(|_| places.nearby(ucla(10, 5)))).await;
-    let upstream = answers
-        .iter()
-        .filter(|a| a.origin == Origin::Upstream)
-        .count();
-    let shared = answers
-        .iter()
-        .filter(|a| a.origin == Origin::Shared)
-        .count();
+    let upstream = answers.iter().filter(|a| a.origin == Origin::Upstream).count();
+    let shared = answers.iter().filter(|a| a.origin == Origin::Shared).count();
     assert_eq!((upstream, shared), (1, 7));
     assert!(answers.iter().all(|a| a.document == answers[0].document));
 }
@@ -308,13 +243,7 @@ async fn concurrent_identical_queries_share_one_request() {
 #[tokio::test]
 async fn a_google_source_without_a_key_is_refused_naming_the_variable() {
     for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
-        let error = PlacesSettings {
-            kind: Some(kind),
-            ..PlacesSettings::default()
-        }
-        .build()
-        .err()
-        .expect("refused");
+        let error = PlacesSettings { kind: Some(kind), ..PlacesSettings::default() }.build().err().expect("refused");
         assert!(error.to_string().contains(KEY_VARIABLE), "{error}");
     }
     let offline_with_endpoint = PlacesSettings {
@@ -335,12 +264,7 @@ async fn the_whatsat_reply_is_byte_exact() {
         .mount(&server)
         .await;
     let herd = start_herd_with(source(SourceKind::GoogleLegacy, &server.uri())).await;
-    let at = ask(
-        &herd,
-        "Riley",
-        "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n",
-    )
-    .await;
+    let at = ask(&herd, "Riley", "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n").await;
     let reply = ask(&herd, "Bernard", "WHATSAT kiwi.cs.ucla.edu 10 1\n").await;
     let expected = format!(
         "{at}{{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {{\n         \"geometry\" : {{\n            \"location\" : {{\n               \"lat\" : 34.07,\n               \"lng\" : -118.44\n            }}\n         }},\n         \"name\" : \"Place 1\",\n         \"place_id\" : \"place-1\",\n         \"types\" : [\n            \"cafe\"\n         ],\n         \"vicinity\" : \"Westwood\"\n      }}\n   ],\n   \"status\" : \"OK\"\n}}\n\n"
@@ -357,12 +281,7 @@ async fn iamats_keep_flowing_while_a_whatsat_waits_on_a_slow_upstream() {
         .mount(&server)
         .await;
     let herd = Arc::new(start_herd_with(source(SourceKind::Google, &server.uri())).await);
-    let at = ask(
-        &herd,
-        "Riley",
-        &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now()),
-    )
-    .await;
+    let at = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
     let waiting = {
         let herd = herd.clone();
         tokio::spawn(async move { ask(&herd, "Riley", "WHATSAT kiwi 10 5\n").await })
@@ -371,16 +290,12 @@ async fn iamats_keep_flowing_while_a_whatsat_waits_on_a_slow_upstream() {
         let reply = ask(&herd, "Riley", &format!("IAMAT other-{i} +1+1 {}\n", now())).await;
         assert!(reply.starts_with("AT Riley"), "{reply}");
     }
-    assert!(
-        !waiting.is_finished(),
-        "the WHATSAT should still be waiting on upstream"
-    );
+    assert!(!waiting.is_finished(), "the WHATSAT should still be waiting on upstream");
     // The WHATSAT itself gets its AT line and a failure document, never `?`.
     let reply = waiting.await.unwrap();
     assert!(reply.starts_with(&at), "{reply}");
     assert!(
-        reply.contains("\"status\" : \"UNKNOWN_ERROR\"")
-            && reply.contains("did not answer within 500 ms"),
+        reply.contains("\"status\" : \"UNKNOWN_ERROR\"") && reply.contains("did not answer within 500 ms"),
         "{reply}"
     );
     assert!(reply.ends_with("}\n\n"));

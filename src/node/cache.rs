@@ -27,9 +27,7 @@ impl Cache {
     fn lock(&self) -> MutexGuard<'_, HashMap<Box<str>, Entry>> {
         // A panic while holding this lock cannot leave the map half-updated (each operation is a
         // single insert), so a poisoned lock is still safe to use.
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stores `record` if it supersedes what is known of its client. Returns whether it did.
@@ -38,22 +36,11 @@ impl Cache {
         match entries.get_mut(record.client()) {
             Some(known) if !record.supersedes(&known.record) => false,
             Some(known) => {
-                *known = Entry {
-                    record: record.clone(),
-                    hops,
-                    via,
-                };
+                *known = Entry { record: record.clone(), hops, via };
                 true
             }
             None => {
-                entries.insert(
-                    record.client().into(),
-                    Entry {
-                        record: record.clone(),
-                        hops,
-                        via,
-                    },
-                );
+                entries.insert(record.client().into(), Entry { record: record.clone(), hops, via });
                 true
             }
         }

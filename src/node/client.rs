@@ -32,10 +32,7 @@ const REPLY_BATCH: usize = 64 * 1024;
 pub async fn serve(node: &Arc<Node>, stream: TcpStream, addr: SocketAddr) {
     node.events.emit(EventKind::ClientOpened { addr });
     let reason = converse(node, stream, addr).await;
-    node.events.emit(EventKind::ClientClosed {
-        addr,
-        reason: reason.into(),
-    });
+    node.events.emit(EventKind::ClientClosed { addr, reason: reason.into() });
 }
 
 /// Runs the connection until it ends; returns why it ended.
@@ -75,11 +72,7 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> String {
     }
 }
 
-async fn write(
-    node: &Node,
-    writer: &mut OwnedWriteHalf,
-    replies: &mut Vec<u8>,
-) -> Result<(), String> {
+async fn write(node: &Node, writer: &mut OwnedWriteHalf, replies: &mut Vec<u8>) -> Result<(), String> {
     let result = tokio::select! {
         _ = node.token.cancelled() => return Err("node stopped".into()),
         result = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(replies)) => result,
@@ -88,10 +81,7 @@ async fn write(
     match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(format!("write failed: {error}")),
-        Err(_) => Err(format!(
-            "client took no reply for {}s",
-            WRITE_TIMEOUT.as_secs()
-        )),
+        Err(_) => Err(format!("client took no reply for {}s", WRITE_TIMEOUT.as_secs())),
     }
 }
 
@@ -103,10 +93,7 @@ impl Node {
             return;
         };
         let start = out.len();
-        self.events.emit(EventKind::ClientLine {
-            addr,
-            line: String::from_utf8_lossy(protocol::trim(line)).into(),
-        });
+        self.events.emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
         match command {
             Command::Iamat(iamat) => {
                 let record = Arc::new(Record::new(&self.name, received, &iamat));
@@ -121,10 +108,7 @@ impl Node {
             Command::Invalid => protocol::write_invalid(line, out),
         }
         let reply = String::from_utf8_lossy(&out[start..]);
-        self.events.emit(EventKind::ClientReply {
-            addr,
-            reply: reply.trim_end_matches('\n').into(),
-        });
+        self.events.emit(EventKind::ClientReply { addr, reply: reply.trim_end_matches('\n').into() });
     }
 
     /// Keeps a client's new record and hands it to every live neighbour, waiting (at most
@@ -134,11 +118,7 @@ impl Node {
         if !self.cache.offer(record, 0, Via::Client) {
             return;
         }
-        self.events.emit(EventKind::CacheUpdated {
-            record: record.clone(),
-            via: Via::Client,
-            hops: 0,
-        });
+        self.events.emit(EventKind::CacheUpdated { record: record.clone(), via: Via::Client, hops: 0 });
         let acks = self.flood(record, 0, None, true);
         let _ = tokio::time::timeout(ACK_BOUND, async {
             // A dropped sender (the link went down) counts as done: a dead neighbour never waits.

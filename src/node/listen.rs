@@ -37,19 +37,13 @@ pub async fn accept_clients(node: Arc<Node>, listener: TcpListener) {
 
 pub async fn accept_peers(node: Arc<Node>, listener: TcpListener) {
     accept_each(&node, listener, "peer", |stream, addr| {
-        node.tracker
-            .spawn(inbound::serve(node.clone(), stream, addr));
+        node.tracker.spawn(inbound::serve(node.clone(), stream, addr));
     })
     .await;
 }
 
 /// Hands each accepted connection to `handle` until the node stops.
-async fn accept_each(
-    node: &Node,
-    listener: TcpListener,
-    role: &str,
-    mut handle: impl FnMut(TcpStream, SocketAddr),
-) {
+async fn accept_each(node: &Node, listener: TcpListener, role: &str, mut handle: impl FnMut(TcpStream, SocketAddr)) {
     loop {
         let accepted = tokio::select! {
             _ = node.token.cancelled() => return,

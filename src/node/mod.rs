@@ -86,22 +86,14 @@ impl Node {
             links,
             clients: AtomicUsize::new(0),
         });
-        if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr())
-        {
+        if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
             node.events.emit(EventKind::NodeUp { client, peer });
         }
-        node.tracker
-            .spawn(listen::accept_clients(node.clone(), listeners.client));
-        node.tracker
-            .spawn(listen::accept_peers(node.clone(), listeners.peer));
+        node.tracker.spawn(listen::accept_clients(node.clone(), listeners.client));
+        node.tracker.spawn(listen::accept_peers(node.clone(), listeners.peer));
         for (link, queue) in node.links.iter().zip(queues) {
-            let address = config
-                .peer_addresses
-                .get(&link.neighbour)
-                .cloned()
-                .unwrap_or_default();
-            node.tracker
-                .spawn(link::run(node.clone(), link.clone(), queue, address));
+            let address = config.peer_addresses.get(&link.neighbour).cloned().unwrap_or_default();
+            node.tracker.spawn(link::run(node.clone(), link.clone(), queue, address));
         }
         node.tracker.close();
         node
@@ -123,21 +115,13 @@ impl Node {
         want_acks: bool,
     ) -> Vec<oneshot::Receiver<()>> {
         let mut acks = Vec::new();
-        for link in self
-            .links
-            .iter()
-            .filter(|link| Some(&*link.neighbour) != except && link.is_up())
-        {
+        for link in self.links.iter().filter(|link| Some(&*link.neighbour) != except && link.is_up()) {
             let ack = want_acks.then(|| {
                 let (sender, receiver) = oneshot::channel();
                 acks.push(receiver);
                 sender
             });
-            link.send(Outgoing {
-                record: record.clone(),
-                hops: hops + 1,
-                ack,
-            });
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack });
         }
         acks
     }
@@ -145,18 +129,9 @@ impl Node {
     /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
     pub fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName) {
         let fresh = self.cache.offer(&record, hops, Via::Peer(from.clone()));
-        self.events.emit(EventKind::FloodReceived {
-            from: from.clone(),
-            record: record.clone(),
-            hops,
-            fresh,
-        });
+        self.events.emit(EventKind::FloodReceived { from: from.clone(), record: record.clone(), hops, fresh });
         if fresh {
-            self.events.emit(EventKind::CacheUpdated {
-                record: record.clone(),
-                via: Via::Peer(from.clone()),
-                hops,
-            });
+            self.events.emit(EventKind::CacheUpdated { record: record.clone(), via: Via::Peer(from.clone()), hops });
             self.flood(&record, hops, Some(from), false);
         }
     }

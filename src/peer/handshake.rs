@@ -12,43 +12,21 @@ const DIALER: &str = "herdctl-peer/1 dialer";
 const ACCEPTOR: &str = "herdctl-peer/1 acceptor";
 
 /// Dials side: `me` opens a link to `neighbour` over `stream`.
-pub async fn dial(
-    stream: TcpStream,
-    me: &str,
-    neighbour: &str,
-    key: &HerdKey,
-) -> Result<PeerStream, PeerError> {
+pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, key: &HerdKey) -> Result<PeerStream, PeerError> {
     let mut peer = PeerStream::new(stream);
     let greeting = peer.receive().await?;
-    let Some(Message::Herd {
-        version: VERSION,
-        node,
-        nonce: challenge,
-    }) = Message::parse(&greeting)
-    else {
+    let Some(Message::Herd { version: VERSION, node, nonce: challenge }) = Message::parse(&greeting) else {
         return Err(PeerError::Unexpected(greeting));
     };
     if node != neighbour {
-        return Err(PeerError::WrongNode {
-            expected: neighbour.into(),
-            found: node.into(),
-        });
+        return Err(PeerError::WrongNode { expected: neighbour.into(), found: node.into() });
     }
     let my_nonce = nonce();
     let proof = key.prove(&[DIALER, challenge, me, neighbour]);
-    peer.send(&Message::Hello {
-        node: me,
-        nonce: &my_nonce,
-        proof: &proof,
-    })
-    .await?;
+    peer.send(&Message::Hello { node: me, nonce: &my_nonce, proof: &proof }).await?;
     let answer = peer.receive().await?;
     match Message::parse(&answer) {
-        Some(Message::Welcome { proof })
-            if key.verify(&[ACCEPTOR, &my_nonce, neighbour, me], proof) =>
-        {
-            Ok(peer)
-        }
+        Some(Message::Welcome { proof }) if key.verify(&[ACCEPTOR, &my_nonce, neighbour, me], proof) => Ok(peer),
         Some(Message::Welcome { .. }) => Err(PeerError::WrongKey),
         Some(Message::Denied { reason }) => Err(PeerError::Denied(reason.into())),
         _ => Err(PeerError::Unexpected(answer)),
@@ -64,19 +42,9 @@ pub async fn accept(
 ) -> Result<(NodeName, PeerStream), PeerError> {
     let mut peer = PeerStream::new(stream);
     let challenge = nonce();
-    peer.send(&Message::Herd {
-        version: VERSION,
-        node: me,
-        nonce: &challenge,
-    })
-    .await?;
+    peer.send(&Message::Herd { version: VERSION, node: me, nonce: &challenge }).await?;
     let hello = peer.receive().await?;
-    let Some(Message::Hello {
-        node,
-        nonce: their_nonce,
-        proof,
-    }) = Message::parse(&hello)
-    else {
+    let Some(Message::Hello { node, nonce: their_nonce, proof }) = Message::parse(&hello) else {
         return Err(PeerError::Unexpected(hello));
     };
     let refusal = if !key.verify(&[DIALER, &challenge, node, me], proof) {
@@ -88,16 +56,10 @@ pub async fn accept(
     };
     if let Some(error) = refusal {
         // Tell an honest but misconfigured peer what is wrong; a stranger learns nothing useful.
-        let _ = peer
-            .send(&Message::Denied {
-                reason: &error.to_string(),
-            })
-            .await;
+        let _ = peer.send(&Message::Denied { reason: &error.to_string() }).await;
         return Err(error);
     }
-    let neighbour = topology
-        .name(node)
-        .ok_or_else(|| PeerError::NotANeighbour(node.into()))?;
+    let neighbour = topology.name(node).ok_or_else(|| PeerError::NotANeighbour(node.into()))?;
     let proof = key.prove(&[ACCEPTOR, their_nonce, me, node]);
     peer.send(&Message::Welcome { proof: &proof }).await?;
     Ok((neighbour, peer))

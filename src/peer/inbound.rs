@@ -17,10 +17,7 @@ use crate::protocol::Record;
 use crate::topology::NodeName;
 
 pub async fn serve(node: Arc<Node>, stream: TcpStream, addr: SocketAddr) {
-    let greeting = timeout(
-        HANDSHAKE_TIMEOUT,
-        handshake::accept(stream, &node.name, &node.topology, &node.key),
-    );
+    let greeting = timeout(HANDSHAKE_TIMEOUT, handshake::accept(stream, &node.name, &node.topology, &node.key));
     let accepted = tokio::select! {
         _ = node.token.cancelled() => return,
         accepted = greeting => accepted.unwrap_or(Err(PeerError::Timeout)),
@@ -28,25 +25,16 @@ pub async fn serve(node: Arc<Node>, stream: TcpStream, addr: SocketAddr) {
     let (neighbour, peer) = match accepted {
         Ok(accepted) => accepted,
         Err(error) => {
-            node.events.emit(EventKind::PeerRejected {
-                addr,
-                reason: error.to_string().into(),
-            });
+            node.events.emit(EventKind::PeerRejected { addr, reason: error.to_string().into() });
             return;
         }
     };
-    node.events.emit(EventKind::PeerAccepted {
-        neighbour: neighbour.clone(),
-        addr,
-    });
+    node.events.emit(EventKind::PeerAccepted { neighbour: neighbour.clone(), addr });
     let reason = tokio::select! {
         _ = node.token.cancelled() => "node stopped".to_string(),
         error = receive(&node, &neighbour, peer) => error.to_string(),
     };
-    node.events.emit(EventKind::PeerClosed {
-        neighbour,
-        reason: reason.into(),
-    });
+    node.events.emit(EventKind::PeerClosed { neighbour, reason: reason.into() });
 }
 
 /// Reads records until the connection breaks. Acknowledgements are cumulative and sent once per

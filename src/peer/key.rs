@@ -46,8 +46,7 @@ impl HerdKey {
     }
 
     fn mac(&self, parts: &[&str]) -> Hmac<Sha256> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         for part in parts {
             // Length-prefixed, so that no two different lists of parts give the same input.
             mac.update(&(part.len() as u64).to_be_bytes());

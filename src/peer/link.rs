@@ -53,14 +53,7 @@ pub struct Link {
 impl Link {
     pub fn new(neighbour: NodeName) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
         let (queue, receiver) = mpsc::unbounded_channel();
-        (
-            Arc::new(Self {
-                neighbour,
-                up: AtomicBool::new(false),
-                queue,
-            }),
-            receiver,
-        )
+        (Arc::new(Self { neighbour, up: AtomicBool::new(false), queue }), receiver)
     }
 
     /// Whether the link is connected and authenticated.
@@ -75,12 +68,7 @@ impl Link {
 }
 
 /// The link's task: connect, exchange, reconnect, until the node stops.
-pub async fn run(
-    node: Arc<Node>,
-    link: Arc<Link>,
-    mut queue: mpsc::UnboundedReceiver<Outgoing>,
-    address: String,
-) {
+pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedReceiver<Outgoing>, address: String) {
     let mut last_failure = None;
     loop {
         let attempt = tokio::select! {
@@ -95,23 +83,17 @@ pub async fn run(
                 // Up before the cache snapshot: a record stored after the snapshot is then queued,
                 // and one stored before it is in the snapshot. None falls between.
                 link.up.store(true, Ordering::Release);
-                node.events.emit(EventKind::LinkUp {
-                    neighbour: link.neighbour.clone(),
-                });
+                node.events.emit(EventKind::LinkUp { neighbour: link.neighbour.clone() });
                 let reason = tokio::select! {
                     _ = node.token.cancelled() => "node stopped".to_string(),
                     error = exchange(&node, &link.neighbour, peer, &mut queue) => error.to_string(),
                 };
                 link.up.store(false, Ordering::Release);
-                node.events.emit(EventKind::LinkDown {
-                    neighbour: link.neighbour.clone(),
-                    reason: reason.into(),
-                });
+                node.events.emit(EventKind::LinkDown { neighbour: link.neighbour.clone(), reason: reason.into() });
             }
             Err(error) => {
                 // A refused connection is the normal state of a link to a dead node: not news.
-                let refused =
-                    matches!(&error, PeerError::Io(e) if e.kind() == ErrorKind::ConnectionRefused);
+                let refused = matches!(&error, PeerError::Io(e) if e.kind() == ErrorKind::ConnectionRefused);
                 let reason = error.to_string();
                 if !refused && last_failure.as_ref() != Some(&reason) {
                     node.events.emit(EventKind::LinkFailed {
@@ -130,15 +112,10 @@ pub async fn run(
 }
 
 async fn connect(node: &Node, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
-    let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+    let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await.map_err(|_| PeerError::Timeout)??;
+    timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.key))
         .await
-        .map_err(|_| PeerError::Timeout)??;
-    timeout(
-        HANDSHAKE_TIMEOUT,
-        handshake::dial(stream, &node.name, neighbour, &node.key),
-    )
-    .await
-    .map_err(|_| PeerError::Timeout)?
+        .map_err(|_| PeerError::Timeout)?
 }
 
 /// Streams records over an open link until it breaks; returns why it broke.
@@ -158,12 +135,7 @@ async fn exchange(
         let snapshot = node.cache.snapshot();
         for entry in &snapshot {
             seq += 1;
-            Message::Record {
-                seq,
-                hops: entry.hops + 1,
-                at_line: entry.record.line(),
-            }
-            .write_to(&mut text);
+            Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
             if text.len() >= BATCH_BYTES {
                 writer.write_all(text.as_bytes()).await?;
                 text.clear();
@@ -171,10 +143,7 @@ async fn exchange(
         }
         writer.write_all(text.as_bytes()).await?;
         text.clear();
-        node.events.emit(EventKind::CatchUpSent {
-            to: neighbour.clone(),
-            records: snapshot.len(),
-        });
+        node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: snapshot.len() });
         drop(snapshot);
 
         loop {
@@ -189,33 +158,15 @@ async fn exchange(
             while let Some(outgoing) = next {
                 seq += 1;
                 let Outgoing { record, hops, ack } = outgoing;
-                Message::Record {
-                    seq,
-                    hops,
-                    at_line: record.line(),
-                }
-                .write_to(&mut text);
+                Message::Record { seq, hops, at_line: record.line() }.write_to(&mut text);
                 if let Some(ack) = ack {
-                    waiting
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push_back((seq, ack));
+                    waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
                 }
-                node.events.emit(EventKind::FloodSent {
-                    to: neighbour.clone(),
-                    record,
-                    hops,
-                });
-                next = if text.len() < BATCH_BYTES {
-                    queue.try_recv().ok()
-                } else {
-                    None
-                };
+                node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops });
+                next = if text.len() < BATCH_BYTES { queue.try_recv().ok() } else { None };
             }
             if queue.len() > MAX_QUEUE {
-                return Err(PeerError::Unexpected(format!(
-                    "more than {MAX_QUEUE} records queued: resynchronising"
-                )));
+                return Err(PeerError::Unexpected(format!("more than {MAX_QUEUE} records queued: resynchronising")));
             }
             writer.write_all(text.as_bytes()).await?;
             text.clear();
@@ -224,9 +175,7 @@ async fn exchange(
 
     let receive = async {
         loop {
-            let line = timeout(SILENCE_LIMIT, next_line(&mut lines))
-                .await
-                .map_err(|_| PeerError::Timeout)??;
+            let line = timeout(SILENCE_LIMIT, next_line(&mut lines)).await.map_err(|_| PeerError::Timeout)??;
             match Message::parse(&line) {
                 Some(Message::Ack { seq: acked }) => {
                     let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());

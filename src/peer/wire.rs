@@ -60,31 +60,17 @@ impl<'a> Message<'a> {
         let mut fields = rest.split(' ');
         let mut field = || fields.next().filter(|f| !f.is_empty());
         let message = match verb {
-            "HERD" => Self::Herd {
-                version: field()?,
-                node: field()?,
-                nonce: field()?,
-            },
-            "HELLO" => Self::Hello {
-                node: field()?,
-                nonce: field()?,
-                proof: field()?,
-            },
+            "HERD" => Self::Herd { version: field()?, node: field()?, nonce: field()? },
+            "HELLO" => Self::Hello { node: field()?, nonce: field()?, proof: field()? },
             "WELCOME" => Self::Welcome { proof: field()? },
             "DENIED" => return Some(Self::Denied { reason: rest }),
             "REC" => {
                 let mut parts = rest.splitn(3, ' ');
                 let seq = parts.next()?.parse().ok()?;
                 let hops = parts.next()?.parse().ok()?;
-                return Some(Self::Record {
-                    seq,
-                    hops,
-                    at_line: parts.next()?,
-                });
+                return Some(Self::Record { seq, hops, at_line: parts.next()? });
             }
-            "ACK" => Self::Ack {
-                seq: field()?.parse().ok()?,
-            },
+            "ACK" => Self::Ack { seq: field()?.parse().ok()? },
             "PING" => Self::Ping,
             "PONG" => Self::Pong,
             _ => return None,
@@ -96,11 +82,7 @@ impl<'a> Message<'a> {
     pub fn write_to(&self, out: &mut String) {
         // Writing into a String cannot fail.
         let _ = match self {
-            Self::Herd {
-                version,
-                node,
-                nonce,
-            } => writeln!(out, "HERD {version} {node} {nonce}"),
+            Self::Herd { version, node, nonce } => writeln!(out, "HERD {version} {node} {nonce}"),
             Self::Hello { node, nonce, proof } => writeln!(out, "HELLO {node} {nonce} {proof}"),
             Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
             Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
@@ -145,10 +127,7 @@ impl PeerStream {
     pub fn new(stream: TcpStream) -> Self {
         let _ = stream.set_nodelay(true);
         let (reader, writer) = stream.into_split();
-        Self {
-            lines: FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_PEER_LINE)),
-            writer,
-        }
+        Self { lines: FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_PEER_LINE)), writer }
     }
 
     pub fn split(self) -> (FramedRead<OwnedReadHalf, LinesCodec>, OwnedWriteHalf) {
@@ -168,9 +147,7 @@ impl PeerStream {
 }
 
 /// The next line from a peer.
-pub async fn next_line(
-    lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
-) -> Result<String, PeerError> {
+pub async fn next_line(lines: &mut FramedRead<OwnedReadHalf, LinesCodec>) -> Result<String, PeerError> {
     match lines.next().await {
         Some(Ok(line)) => Ok(line),
         Some(Err(LinesCodecError::MaxLineLengthExceeded)) => Err(PeerError::TooLong),
@@ -191,25 +168,11 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let messages = [
-            Message::Herd {
-                version: "herdctl-peer/1",
-                node: "Riley",
-                nonce: "00ff",
-            },
-            Message::Hello {
-                node: "Jaquez",
-                nonce: "abcd",
-                proof: "1234",
-            },
+            Message::Herd { version: "herdctl-peer/1", node: "Riley", nonce: "00ff" },
+            Message::Hello { node: "Jaquez", nonce: "abcd", proof: "1234" },
             Message::Welcome { proof: "99" },
-            Message::Denied {
-                reason: "wrong herd key",
-            },
-            Message::Record {
-                seq: 7,
-                hops: 2,
-                at_line: "AT Riley +0.000000001 kiwi +1-2 3",
-            },
+            Message::Denied { reason: "wrong herd key" },
+            Message::Record { seq: 7, hops: 2, at_line: "AT Riley +0.000000001 kiwi +1-2 3" },
             Message::Ack { seq: u64::MAX },
             Message::Ping,
             Message::Pong,
@@ -224,17 +187,7 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for bad in [
-            "",
-            "REC",
-            "REC x 1 AT",
-            "REC 1 -1 AT",
-            "ACK",
-            "ACK 1 2",
-            "HELLO a b",
-            "PING x",
-            "IAMAT k +1-2 3",
-        ] {
+        for bad in ["", "REC", "REC x 1 AT", "REC 1 -1 AT", "ACK", "ACK 1 2", "HELLO a b", "PING x", "IAMAT k +1-2 3"] {
             assert_eq!(Message::parse(bad), None, "{bad}");
         }
     }

@@ -43,11 +43,7 @@ pub struct Cached<U> {
 
 impl<U: Upstream> Cached<U> {
     pub fn new(upstream: U) -> Self {
-        Self {
-            upstream,
-            slots: Mutex::default(),
-            requests: AtomicU64::new(0),
-        }
+        Self { upstream, slots: Mutex::default(), requests: AtomicU64::new(0) }
     }
 
     fn expired(slot: &Slot) -> bool {
@@ -71,10 +67,7 @@ impl<U: Upstream> Cached<U> {
     /// Forgets a failed answer, so that the next query tries again (unless a newer slot exists).
     fn forget(&self, key: &Key, slot: &Slot) {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        if slots
-            .get(key)
-            .is_some_and(|current| Arc::ptr_eq(current, slot))
-        {
+        if slots.get(key).is_some_and(|current| Arc::ptr_eq(current, slot)) {
             slots.remove(key);
         }
     }

@@ -20,11 +20,7 @@ pub struct Google {
 
 impl Google {
     pub fn new(http: Http, endpoint: String, key: String) -> Self {
-        Self {
-            http,
-            url: format!("{}/v1/places:searchNearby", endpoint.trim_end_matches('/')),
-            key,
-        }
+        Self { http, url: format!("{}/v1/places:searchNearby", endpoint.trim_end_matches('/')), key }
     }
 }
 
@@ -64,10 +60,7 @@ impl Upstream for Google {
 
 /// Converts a `searchNearby` answer (`{"places": [...]}`, or `{}` for none).
 pub fn convert(document: &Value) -> Value {
-    let places = document["places"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let places = document["places"].as_array().map(Vec::as_slice).unwrap_or_default();
     success(Vec::new(), places.iter().map(result).collect())
 }
 
@@ -106,10 +99,9 @@ fn result(place: &Value) -> Value {
 /// a course client expects, keeping Google's message.
 fn google_error(http_status: u16, document: &Value) -> Value {
     let error = &document["error"];
-    let message = error["message"].as_str().map_or_else(
-        || format!("the places service answered HTTP {http_status}"),
-        str::to_string,
-    );
+    let message = error["message"]
+        .as_str()
+        .map_or_else(|| format!("the places service answered HTTP {http_status}"), str::to_string);
     let status = match error["status"].as_str().unwrap_or_default() {
         _ if message.contains("API key") => "REQUEST_DENIED",
         "PERMISSION_DENIED" | "UNAUTHENTICATED" => "REQUEST_DENIED",

@@ -32,28 +32,14 @@ impl Http {
 
     /// Sends a request and reads a JSON body. Anything else becomes a failure document that
     /// says what happened, as `Err`.
-    pub async fn send_for_json(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<(StatusCode, Value), Value> {
-        let response = request
-            .send()
-            .await
-            .map_err(|error| self.describe(&error))?;
+    pub async fn send_for_json(&self, request: RequestBuilder) -> Result<(StatusCode, Value), Value> {
+        let response = request.send().await.map_err(|error| self.describe(&error))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| self.describe(&error))?;
-        serde_json::from_slice(&body)
-            .map(|json| (status, json))
-            .map_err(|_| {
-                let message = format!(
-                    "the places service answered HTTP {} with a body that is not JSON",
-                    status.as_u16()
-                );
-                failure("UNKNOWN_ERROR", &message)
-            })
+        let body = response.bytes().await.map_err(|error| self.describe(&error))?;
+        serde_json::from_slice(&body).map(|json| (status, json)).map_err(|_| {
+            let message = format!("the places service answered HTTP {} with a body that is not JSON", status.as_u16());
+            failure("UNKNOWN_ERROR", &message)
+        })
     }
 
     fn describe(&self, error: &reqwest::Error) -> Value {
@@ -63,17 +49,11 @@ impl Http {
 
 fn describe(error: &reqwest::Error, timeout: Duration) -> Value {
     let message = if error.is_timeout() {
-        format!(
-            "the places service did not answer within {}",
-            human(timeout)
-        )
+        format!("the places service did not answer within {}", human(timeout))
     } else if error.is_connect() {
         format!("cannot reach the places service: {}", root_cause(error))
     } else {
-        format!(
-            "the request to the places service failed: {}",
-            root_cause(error)
-        )
+        format!("the request to the places service failed: {}", root_cause(error))
     };
     failure("UNKNOWN_ERROR", &message)
 }

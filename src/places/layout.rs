@@ -16,11 +16,7 @@ impl Formatter for GoogleFormatter {
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_array(w)
     }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -32,11 +28,7 @@ impl Formatter for GoogleFormatter {
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object(w)
     }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         self.0.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -50,14 +42,10 @@ impl Formatter for GoogleFormatter {
 /// The document as Google would write it.
 pub fn to_google_text(value: &impl Serialize) -> String {
     let mut out = Vec::with_capacity(1024);
-    let mut serializer = serde_json::Serializer::with_formatter(
-        &mut out,
-        GoogleFormatter(PrettyFormatter::with_indent(b"   ")),
-    );
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, GoogleFormatter(PrettyFormatter::with_indent(b"   ")));
     // Serializing a JSON value into memory cannot fail.
-    value
-        .serialize(&mut serializer)
-        .expect("JSON serializes into memory");
+    value.serialize(&mut serializer).expect("JSON serializes into memory");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 

@@ -15,10 +15,7 @@ pub struct Legacy {
 
 impl Legacy {
     pub fn new(http: Http, endpoint: String, key: String) -> Self {
-        let url = format!(
-            "{}/maps/api/place/nearbysearch/json",
-            endpoint.trim_end_matches('/')
-        );
+        let url = format!("{}/maps/api/place/nearbysearch/json", endpoint.trim_end_matches('/'));
         Self { http, url, key }
     }
 }
@@ -36,23 +33,13 @@ impl Upstream for Legacy {
 
     async fn fetch(&self, query: &Query) -> Value {
         let location = format!("{},{}", query.lat, query.lon);
-        let params = [
-            ("location", location.as_str()),
-            ("radius", query.radius_m.as_str()),
-            ("key", self.key.as_str()),
-        ];
-        let (status, document) = match self
-            .http
-            .send_for_json(self.http.client.get(&self.url).query(&params))
-            .await
-        {
+        let params = [("location", location.as_str()), ("radius", query.radius_m.as_str()), ("key", self.key.as_str())];
+        let (status, document) = match self.http.send_for_json(self.http.client.get(&self.url).query(&params)).await {
             Ok(answer) => answer,
             Err(failure) => return failure,
         };
         match document["status"].as_str() {
-            Some("OK" | "ZERO_RESULTS") if document["results"].is_array() => {
-                with_attributions(document)
-            }
+            Some("OK" | "ZERO_RESULTS") if document["results"].is_array() => with_attributions(document),
             // Google's own failure (REQUEST_DENIED, OVER_QUERY_LIMIT, ...): its words, no results.
             Some(_) => {
                 let mut document = with_attributions(document);
@@ -61,10 +48,7 @@ impl Upstream for Legacy {
             }
             None => failure(
                 "UNKNOWN_ERROR",
-                &format!(
-                    "the places service answered HTTP {} without a Nearby Search status",
-                    status.as_u16()
-                ),
+                &format!("the places service answered HTTP {} without a Nearby Search status", status.as_u16()),
             ),
         }
     }
@@ -77,17 +61,7 @@ fn with_attributions(document: Value) -> Value {
         return document;
     };
     let mut ordered = Map::new();
-    ordered.insert(
-        "html_attributions".into(),
-        fields
-            .get("html_attributions")
-            .cloned()
-            .unwrap_or_else(|| json!([])),
-    );
-    ordered.extend(
-        fields
-            .into_iter()
-            .filter(|(key, _)| key != "html_attributions"),
-    );
+    ordered.insert("html_attributions".into(), fields.get("html_attributions").cloned().unwrap_or_else(|| json!([])));
+    ordered.extend(fields.into_iter().filter(|(key, _)| key != "html_attributions"));
     Value::Object(ordered)
 }

@@ -96,11 +96,7 @@ pub fn failure(status: &str, message: &str) -> Value {
 
 /// A successful answer in the Nearby Search layout (`ZERO_RESULTS` when there are none).
 pub fn success(attributions: Vec<Value>, results: Vec<Value>) -> Value {
-    let status = if results.is_empty() {
-        "ZERO_RESULTS"
-    } else {
-        "OK"
-    };
+    let status = if results.is_empty() { "ZERO_RESULTS" } else { "OK" };
     json!({ "html_attributions": attributions, "results": results, "status": status })
 }
 
@@ -114,9 +110,7 @@ pub enum SourceKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlacesError {
-    #[error(
-        "--places {0} needs a Google Maps API key: set {KEY_VARIABLE} (or use --places offline)"
-    )]
+    #[error("--places {0} needs a Google Maps API key: set {KEY_VARIABLE} (or use --places offline)")]
     NoKey(&'static str),
     #[error("--places-endpoint only applies to the google sources, not to --places offline")]
     EndpointWithoutGoogle,
@@ -139,36 +133,20 @@ pub struct PlacesSettings {
 
 impl Default for PlacesSettings {
     fn default() -> Self {
-        Self {
-            kind: None,
-            key: None,
-            endpoint: None,
-            timeout: TIMEOUT,
-        }
+        Self { kind: None, key: None, endpoint: None, timeout: TIMEOUT }
     }
 }
 
 impl PlacesSettings {
     /// Reads the key from `GOOGLE_MAPS_API_KEY` (an empty value counts as unset).
     pub fn from_env(kind: Option<SourceKind>, endpoint: Option<String>) -> Self {
-        let key = std::env::var(KEY_VARIABLE)
-            .ok()
-            .filter(|key| !key.trim().is_empty());
-        Self {
-            kind,
-            key,
-            endpoint,
-            ..Self::default()
-        }
+        let key = std::env::var(KEY_VARIABLE).ok().filter(|key| !key.trim().is_empty());
+        Self { kind, key, endpoint, ..Self::default() }
     }
 
     /// Builds the chosen source, refusing a Google source without a key.
     pub fn build(self) -> Result<Arc<dyn Places>, PlacesError> {
-        let kind = self.kind.unwrap_or(if self.key.is_some() {
-            SourceKind::Google
-        } else {
-            SourceKind::Offline
-        });
+        let kind = self.kind.unwrap_or(if self.key.is_some() { SourceKind::Google } else { SourceKind::Offline });
         if let Some(endpoint) = &self.endpoint {
             if kind == SourceKind::Offline {
                 return Err(PlacesError::EndpointWithoutGoogle);
@@ -189,10 +167,7 @@ impl PlacesSettings {
                 )))
             }
             SourceKind::GoogleLegacy => {
-                let key = self
-                    .key
-                    .clone()
-                    .ok_or(PlacesError::NoKey("google-legacy"))?;
+                let key = self.key.clone().ok_or(PlacesError::NoKey("google-legacy"))?;
                 Arc::new(cache::Cached::new(legacy::Legacy::new(
                     http::Http::new(self.timeout)?,
                     endpoint(LEGACY_ENDPOINT),
@@ -213,12 +188,7 @@ impl Places for NoPlaces {
     }
 
     fn nearby(&self, _query: Query) -> PlacesFuture<'_> {
-        Box::pin(async {
-            Answer {
-                document: success(Vec::new(), Vec::new()),
-                origin: Origin::Local,
-            }
-        })
+        Box::pin(async { Answer { document: success(Vec::new(), Vec::new()), origin: Origin::Local } })
     }
 }
 

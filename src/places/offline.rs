@@ -24,8 +24,7 @@ static BUILT_IN: &[u8] = include_bytes!("../../data/gazetteer.tsv.gz");
 /// The mean radius of the Earth (IUGG), in metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-const ATTRIBUTION: &str =
-    "Place data from <a href=\"https://www.geonames.org/\">GeoNames</a>, CC BY 4.0";
+const ATTRIBUTION: &str = "Place data from <a href=\"https://www.geonames.org/\">GeoNames</a>, CC BY 4.0";
 
 /// One populated place.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,10 +86,7 @@ impl Gazetteer {
         let mut vicinities: Vec<Box<str>> = Vec::new();
         let mut vicinity_index = std::collections::HashMap::new();
         for (i, line) in text.lines().enumerate() {
-            let problem = |problem: &str| GazetteerError::Line {
-                line: i + 1,
-                problem: problem.to_string(),
-            };
+            let problem = |problem: &str| GazetteerError::Line { line: i + 1, problem: problem.to_string() };
             let fields: Vec<&str> = line.split('\t').collect();
             let [id, name, lat, lon, population, vicinity] = fields.as_slice() else {
                 return Err(problem("expected 6 tab-separated fields"));
@@ -113,16 +109,9 @@ impl Gazetteer {
                 vicinity,
             });
         }
-        let points = places
-            .iter()
-            .enumerate()
-            .map(|(i, p)| GeomWithData::new(unit_vector(p.lat, p.lon), i as u32))
-            .collect();
-        Ok(Self {
-            places,
-            vicinities,
-            tree: RTree::bulk_load(points),
-        })
+        let points =
+            places.iter().enumerate().map(|(i, p)| GeomWithData::new(unit_vector(p.lat, p.lon), i as u32)).collect();
+        Ok(Self { places, vicinities, tree: RTree::bulk_load(points) })
     }
 
     pub fn len(&self) -> usize {
@@ -137,11 +126,7 @@ impl Gazetteer {
     pub fn within(&self, lat: f64, lon: f64, radius_m: f64) -> Vec<(&Place, f64)> {
         // The chord subtending the radius on the unit sphere; a hair wider so that rounding never
         // drops a place on the edge (the exact check below has the last word).
-        let chord = 2.0
-            * (radius_m / EARTH_RADIUS_M / 2.0)
-                .min(std::f64::consts::FRAC_PI_2)
-                .sin()
-            + 1e-9;
+        let chord = 2.0 * (radius_m / EARTH_RADIUS_M / 2.0).min(std::f64::consts::FRAC_PI_2).sin() + 1e-9;
         let mut found: Vec<(&Place, f64)> = self
             .tree
             .locate_within_distance(unit_vector(lat, lon), chord * chord)
@@ -150,10 +135,7 @@ impl Gazetteer {
             .filter(|(_, distance)| *distance <= radius_m)
             .collect();
         found.sort_by(|(a, da), (b, db)| {
-            b.population
-                .cmp(&a.population)
-                .then(da.total_cmp(db))
-                .then(a.geonameid.cmp(&b.geonameid))
+            b.population.cmp(&a.population).then(da.total_cmp(db)).then(a.geonameid.cmp(&b.geonameid))
         });
         found
     }
@@ -188,8 +170,7 @@ pub struct Offline {
 
 async fn load(cell: &OnceCell<Loaded>) -> &Loaded {
     cell.get_or_init(|| async {
-        let loaded =
-            tokio::task::spawn_blocking(|| Gazetteer::built_in().map_err(|e| e.to_string())).await;
+        let loaded = tokio::task::spawn_blocking(|| Gazetteer::built_in().map_err(|e| e.to_string())).await;
         Arc::new(loaded.unwrap_or_else(|e| Err(format!("loading stopped: {e}"))))
     })
     .await
@@ -210,12 +191,7 @@ impl Offline {
 
     /// Waits until the gazetteer is loaded; returns how many places it holds.
     pub async fn ready(&self) -> Result<usize, String> {
-        load(&self.gazetteer)
-            .await
-            .as_ref()
-            .as_ref()
-            .map(Gazetteer::len)
-            .map_err(Clone::clone)
+        load(&self.gazetteer).await.as_ref().as_ref().map(Gazetteer::len).map_err(Clone::clone)
     }
 }
 
@@ -228,15 +204,9 @@ impl Places for Offline {
         Box::pin(async move {
             let document = match load(&self.gazetteer).await.as_ref() {
                 Ok(gazetteer) => gazetteer.nearby(&query),
-                Err(problem) => failure(
-                    "UNKNOWN_ERROR",
-                    &format!("the offline gazetteer is unavailable: {problem}"),
-                ),
+                Err(problem) => failure("UNKNOWN_ERROR", &format!("the offline gazetteer is unavailable: {problem}")),
             };
-            Answer {
-                document,
-                origin: Origin::Local,
-            }
+            Answer { document, origin: Origin::Local }
         })
     }
 }
@@ -250,12 +220,7 @@ mod tests {
     #[test]
     fn finds_only_places_within_the_radius_most_populous_first() {
         let gazetteer = Gazetteer::from_tsv(SAMPLE).unwrap();
-        let names = |found: Vec<(&Place, f64)>| {
-            found
-                .iter()
-                .map(|(p, _)| p.name.to_string())
-                .collect::<Vec<_>>()
-        };
+        let names = |found: Vec<(&Place, f64)>| found.iter().map(|(p, _)| p.name.to_string()).collect::<Vec<_>>();
         assert_eq!(names(gazetteer.within(0.0, 0.0, 10_000.0)), ["Big", "Near"]);
         assert_eq!(names(gazetteer.within(0.0, 0.0, 1_000.0)), ["Near"]);
         assert!(gazetteer.within(0.0, 0.0, 100.0).is_empty());
@@ -274,16 +239,12 @@ mod tests {
         // One degree of latitude is about 111.2 km on the mean sphere.
         let d = distance_m(0.0, 0.0, 1.0, 0.0);
         assert!((d - 111_195.0).abs() < 1.0, "{d}");
-        assert!(
-            (distance_m(0.0, 179.5, 0.0, -179.5) - distance_m(0.0, 0.0, 0.0, 1.0)).abs() < 1e-6
-        );
+        assert!((distance_m(0.0, 179.5, 0.0, -179.5) - distance_m(0.0, 0.0, 0.0, 1.0)).abs() < 1e-6);
     }
 
     #[test]
     fn bad_lines_are_named() {
-        let error = Gazetteer::from_tsv("1\tA\t1\t2\t3\tV\n2\tB\tx\t2\t3\tV\n")
-            .err()
-            .unwrap();
+        let error = Gazetteer::from_tsv("1\tA\t1\t2\t3\tV\n2\tB\tx\t2\t3\tV\n").err().unwrap();
         assert_eq!(error.to_string(), "gazetteer line 2: bad latitude");
         assert!(Gazetteer::from_tsv("1\tA\t91\t2\t3\tV\n").is_err());
     }

@@ -17,8 +17,7 @@ impl<'a> Decimal<'a> {
             None => (text, ""),
         };
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        (!integer.is_empty() && digits(integer) && digits(fraction))
-            .then_some(Self { integer, fraction })
+        (!integer.is_empty() && digits(integer) && digits(fraction)).then_some(Self { integer, fraction })
     }
 
     /// The integer part without leading zeros (empty for zero).
@@ -36,22 +35,14 @@ impl<'a> Decimal<'a> {
         if integer.len() > 19 {
             return false;
         }
-        let value: u64 = if integer.is_empty() {
-            0
-        } else {
-            integer.parse().unwrap_or(u64::MAX)
-        };
+        let value: u64 = if integer.is_empty() { 0 } else { integer.parse().unwrap_or(u64::MAX) };
         value < limit || (value == limit && self.fraction.bytes().all(|b| b == b'0'))
     }
 
     /// The integer part as a u64, if it fits.
     pub fn integer_value(&self) -> Option<u64> {
         let integer = self.significant_integer();
-        if integer.is_empty() {
-            Some(0)
-        } else {
-            integer.parse().ok()
-        }
+        if integer.is_empty() { Some(0) } else { integer.parse().ok() }
     }
 }
 
@@ -61,19 +52,10 @@ mod tests {
 
     #[test]
     fn accepts_only_plain_decimals() {
-        for good in [
-            "0",
-            "7",
-            "007",
-            "1.5",
-            "0.000000001",
-            "12345678901234567890123.4",
-        ] {
+        for good in ["0", "7", "007", "1.5", "0.000000001", "12345678901234567890123.4"] {
             assert!(Decimal::parse(good).is_some(), "{good}");
         }
-        for bad in [
-            "", ".", ".5", "5.", "+5", "-5", "1e5", "inf", "nan", "1.2.3", "0x10", "1_0", "٣",
-        ] {
+        for bad in ["", ".", ".5", "5.", "+5", "-5", "1e5", "inf", "nan", "1.2.3", "0x10", "1_0", "٣"] {
             assert_eq!(Decimal::parse(bad), None, "{bad}");
         }
     }

@@ -16,10 +16,7 @@ impl Position {
     pub fn parse(text: &str) -> Option<Self> {
         let split = text.bytes().skip(1).position(|b| b == b'+' || b == b'-')? + 1;
         let (lat, lon) = text.split_at(split);
-        Some(Self {
-            lat: signed_within(lat, 90)?,
-            lon: signed_within(lon, 180)?,
-        })
+        Some(Self { lat: signed_within(lat, 90)?, lon: signed_within(lon, 180)? })
     }
 }
 
@@ -32,9 +29,5 @@ fn signed_within(text: &str, limit: u64) -> Option<f64> {
     // The digits are plain and in range, so this parse cannot fail; f64 is precise enough for
     // distances (the text itself is what is echoed to clients).
     let magnitude: f64 = unsigned.parse().ok()?;
-    Some(if text.starts_with('-') {
-        -magnitude
-    } else {
-        magnitude
-    })
+    Some(if text.starts_with('-') { -magnitude } else { magnitude })
 }

@@ -30,12 +30,7 @@ impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { '-' } else { '+' };
         let magnitude = self.0.unsigned_abs();
-        write!(
-            f,
-            "{sign}{}.{:09}",
-            magnitude / 1_000_000_000,
-            magnitude % 1_000_000_000
-        )
+        write!(f, "{sign}{}.{:09}", magnitude / 1_000_000_000, magnitude % 1_000_000_000)
     }
 }
 
@@ -59,15 +54,8 @@ impl Record {
     /// The record of an IAMAT received by `server` at `received`.
     pub fn new(server: &str, received: Timestamp, iamat: &Iamat<'_>) -> Self {
         let difference = Difference::between(received, iamat.stamp);
-        let line = format!(
-            "AT {server} {difference} {} {} {}",
-            iamat.client, iamat.coords, iamat.time
-        );
-        Self {
-            line: line.into_boxed_str(),
-            stamp: iamat.stamp,
-            position: iamat.position,
-        }
+        let line = format!("AT {server} {difference} {} {} {}", iamat.client, iamat.coords, iamat.time);
+        Self { line: line.into_boxed_str(), stamp: iamat.stamp, position: iamat.position }
     }
 
     /// Reads an AT line as nodes pass it to each other: six fields separated by single spaces,
@@ -80,18 +68,11 @@ impl Record {
         let [at, server, difference, client, coords, time] = words.as_slice() else {
             return None;
         };
-        let valid = *at == "AT"
-            && !server.is_empty()
-            && !client.is_empty()
-            && Difference::is_well_formed(difference);
+        let valid = *at == "AT" && !server.is_empty() && !client.is_empty() && Difference::is_well_formed(difference);
         if !valid {
             return None;
         }
-        Some(Self {
-            line: line.into(),
-            stamp: Timestamp::parse(time)?,
-            position: Position::parse(coords)?,
-        })
+        Some(Self { line: line.into(), stamp: Timestamp::parse(time)?, position: Position::parse(coords)? })
     }
 
     pub fn line(&self) -> &str {

@@ -29,13 +29,7 @@ fn parses_the_course_example() {
     assert_eq!(got.coords, "+34.068930-118.445127");
     assert_eq!(got.time, "1614209128.918963997");
     assert_eq!(got.stamp, Timestamp::new(1614209128, 918963997));
-    assert_eq!(
-        got.position,
-        Position {
-            lat: 34.06893,
-            lon: -118.445127
-        }
-    );
+    assert_eq!(got.position, Position { lat: 34.06893, lon: -118.445127 });
 }
 
 #[test]
@@ -43,10 +37,7 @@ fn formats_the_course_example_exactly() {
     let got = iamat("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997");
     let received = Timestamp::new(1614209129, 182837383);
     let record = Record::new("Riley", received, &got);
-    assert_eq!(
-        record.line(),
-        "AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997"
-    );
+    assert_eq!(record.line(), "AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997");
 }
 
 #[test]
@@ -77,13 +68,7 @@ fn iamat_needs_exactly_four_fields() {
 
 #[test]
 fn coordinates_follow_iso_6709_strictly() {
-    for good in [
-        "+34.068930-118.445127",
-        "-90+180",
-        "+90.000-180.0",
-        "+0-0",
-        "-00.5+000179.999",
-    ] {
+    for good in ["+34.068930-118.445127", "-90+180", "+90.000-180.0", "+0-0", "-00.5+000179.999"] {
         assert!(Position::parse(good).is_some(), "{good}");
     }
     for bad in [
@@ -111,28 +96,10 @@ fn coordinates_follow_iso_6709_strictly() {
 #[test]
 fn timestamps_are_plain_with_at_most_nine_fraction_digits() {
     assert_eq!(Timestamp::parse("0"), Some(Timestamp::new(0, 0)));
-    assert_eq!(
-        Timestamp::parse("1.5"),
-        Some(Timestamp::new(1, 500_000_000))
-    );
+    assert_eq!(Timestamp::parse("1.5"), Some(Timestamp::new(1, 500_000_000)));
     assert_eq!(Timestamp::parse("1.000000001"), Some(Timestamp::new(1, 1)));
-    assert_eq!(
-        Timestamp::parse("18446744073709551615.999999999"),
-        Some(Timestamp::new(u64::MAX, 999_999_999))
-    );
-    for bad in [
-        "18446744073709551616",
-        "1.0000000001",
-        "-1",
-        "+1",
-        "1e9",
-        "inf",
-        "nan",
-        "1.",
-        ".1",
-        "1,5",
-        "",
-    ] {
+    assert_eq!(Timestamp::parse("18446744073709551615.999999999"), Some(Timestamp::new(u64::MAX, 999_999_999)));
+    for bad in ["18446744073709551616", "1.0000000001", "-1", "+1", "1e9", "inf", "nan", "1.", ".1", "1,5", ""] {
         assert_eq!(Timestamp::parse(bad), None, "{bad}");
     }
 }
@@ -145,10 +112,7 @@ fn difference_has_a_sign_and_nine_digits() {
         (-1, "-0.000000001"),
         (1_500_000_000, "+1.500000000"),
         (-3_000_000_000, "-3.000000000"),
-        (
-            i128::from(u64::MAX) * 1_000_000_000,
-            "+18446744073709551615.000000000",
-        ),
+        (i128::from(u64::MAX) * 1_000_000_000, "+18446744073709551615.000000000"),
     ];
     for (nanos, text) in cases {
         assert_eq!(Difference(nanos).to_string(), text);
@@ -165,10 +129,7 @@ fn a_client_time_in_the_future_gives_a_negative_difference() {
 #[test]
 fn whatsat_limits_are_exact() {
     let got = whatsat("WHATSAT kiwi.cs.ucla.edu 10 5");
-    assert_eq!(
-        (got.client, got.radius.as_str(), got.bound),
-        ("kiwi.cs.ucla.edu", "10", 5)
-    );
+    assert_eq!((got.client, got.radius.as_str(), got.bound), ("kiwi.cs.ucla.edu", "10", 5));
     assert_eq!(whatsat("WHATSAT k 50 20").bound, 20);
     assert_eq!(whatsat("WHATSAT k 50.000 01").bound, 1);
     assert_eq!(whatsat("WHATSAT k 0.001 1").radius.as_str(), "0.001");
@@ -192,14 +153,9 @@ fn whatsat_limits_are_exact() {
 
 #[test]
 fn radius_turns_into_exact_metres() {
-    for (km, metres) in [
-        ("10", "10000"),
-        ("0.5", "500"),
-        ("0.0125", "12.5"),
-        ("50.000", "50000"),
-        ("007.1", "7100"),
-        ("0.0001", "0.1"),
-    ] {
+    for (km, metres) in
+        [("10", "10000"), ("0.5", "500"), ("0.0125", "12.5"), ("50.000", "50000"), ("007.1", "7100"), ("0.0001", "0.1")]
+    {
         assert_eq!(Radius::parse(km).unwrap().metres(), metres, "{km}");
     }
 }
@@ -218,11 +174,7 @@ fn invalid_lines_are_echoed_trimmed() {
 #[test]
 fn whatsat_reply_collapses_newlines_and_ends_with_one_empty_line() {
     let mut out = Vec::new();
-    write_whatsat_reply(
-        "AT Riley +0.1 k +1-2 5",
-        "{\n\n\n   \"a\" : 1\n}\n\n\n",
-        &mut out,
-    );
+    write_whatsat_reply("AT Riley +0.1 k +1-2 5", "{\n\n\n   \"a\" : 1\n}\n\n\n", &mut out);
     assert_eq!(out, b"AT Riley +0.1 k +1-2 5\n{\n   \"a\" : 1\n}\n\n");
 }
 
@@ -241,10 +193,7 @@ fn ties_are_broken_by_server_then_coordinates() {
 fn peers_records_must_be_canonical_at_lines() {
     let good = "AT Riley +0.263873386 kiwi +34.068930-118.445127 1614209128.918963997";
     let record = Record::parse(good).unwrap();
-    assert_eq!(
-        (record.server(), record.client(), record.coords()),
-        ("Riley", "kiwi", "+34.068930-118.445127")
-    );
+    assert_eq!((record.server(), record.client(), record.coords()), ("Riley", "kiwi", "+34.068930-118.445127"));
     for bad in [
         "AT Riley +0.26 kiwi +34-118 1",
         "AT Riley 0.263873386 kiwi +34-118 1",
@@ -260,19 +209,14 @@ fn peers_records_must_be_canonical_at_lines() {
 }
 
 fn coordinate(limit: u32) -> impl Strategy<Value = String> {
-    (
-        any::<bool>(),
-        0..=limit,
-        proptest::option::of("[0-9]{1,12}"),
-    )
-        .prop_map(move |(negative, whole, fraction)| {
-            let sign = if negative { '-' } else { '+' };
-            match fraction {
-                // The limit itself only with an all-zero fraction.
-                Some(f) if whole < limit => format!("{sign}{whole}.{f}"),
-                _ => format!("{sign}{whole}"),
-            }
-        })
+    (any::<bool>(), 0..=limit, proptest::option::of("[0-9]{1,12}")).prop_map(move |(negative, whole, fraction)| {
+        let sign = if negative { '-' } else { '+' };
+        match fraction {
+            // The limit itself only with an all-zero fraction.
+            Some(f) if whole < limit => format!("{sign}{whole}.{f}"),
+            _ => format!("{sign}{whole}"),
+        }
+    })
 }
 
 proptest! {

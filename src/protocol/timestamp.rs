@@ -54,10 +54,7 @@ impl From<SystemTime> for Timestamp {
     fn from(time: SystemTime) -> Self {
         // A clock before 1970 is a broken clock; count it as the epoch rather than fail a reply.
         let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-        Self {
-            secs: since.as_secs(),
-            nanos: since.subsec_nanos(),
-        }
+        Self { secs: since.as_secs(), nanos: since.subsec_nanos() }
     }
 }
 

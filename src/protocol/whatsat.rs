@@ -27,13 +27,8 @@ impl<'a> Whatsat<'a> {
             return None;
         }
         let radius = Radius::parse(radius)?;
-        let bound = Decimal::parse(bound)
-            .filter(|d| d.fraction.is_empty() && !d.is_zero() && d.at_most(MAX_BOUND))?;
-        Some(Self {
-            client,
-            radius,
-            bound: bound.integer_value()? as usize,
-        })
+        let bound = Decimal::parse(bound).filter(|d| d.fraction.is_empty() && !d.is_zero() && d.at_most(MAX_BOUND))?;
+        Some(Self { client, radius, bound: bound.integer_value()? as usize })
     }
 }
 
@@ -63,11 +58,7 @@ impl<'a> Radius<'a> {
             trimmed => trimmed,
         };
         let rest = rest.trim_end_matches('0');
-        if rest.is_empty() {
-            integer.to_string()
-        } else {
-            format!("{integer}.{rest}")
-        }
+        if rest.is_empty() { integer.to_string() } else { format!("{integer}.{rest}") }
     }
 
     pub fn as_str(&self) -> &'a str {

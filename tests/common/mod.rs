@@ -31,14 +31,8 @@ pub fn default_herd_on_free_ports() -> Topology {
 pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions {
-        key: HerdKey::new(KEY),
-        places,
-        log_dir: None,
-    };
-    let herd = Herd::start(topology, &names, options)
-        .await
-        .expect("herd starts");
+    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None };
+    let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
     herd
 }
@@ -55,30 +49,21 @@ where
 {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
 pub async fn all_links_up(herd: &Herd) {
     eventually("every link of every live node is up", || async {
-        herd.status()
-            .iter()
-            .all(|node| !node.up || node.links.iter().all(|(_, up)| *up))
+        herd.status().iter().all(|node| !node.up || node.links.iter().all(|(_, up)| *up))
     })
     .await;
 }
 
 /// Where a member node takes its neighbours' connections.
 pub fn peer_addr(herd: &Herd, name: &str) -> SocketAddr {
-    herd.status()
-        .into_iter()
-        .find(|n| &*n.name == name)
-        .expect("member")
-        .peer_addr
+    herd.status().into_iter().find(|n| &*n.name == name).expect("member").peer_addr
 }
 
 /// Whether node `name` has a record for `client`, and which AT line.
@@ -126,8 +111,6 @@ pub async fn ask(herd: &Herd, node: &str, text: &str) -> String {
 
 /// A current client timestamp, as a client would write it.
 pub fn now() -> String {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
     format!("{}.{:09}", since.as_secs(), since.subsec_nanos())
 }

@@ -1,1 +1,16 @@
-//! herdctl-ui: the console presentation (view model, key map, widgets); it never imports the engine.
+//! herdctl-ui: the console's presentation: the view model it is given, the state of the
+//! screen, the key map, and the widgets that draw them. It never imports the engine: the
+//! console's glue (`src/console/` in herdctl) fills in the view and carries out the intents.
+
+pub mod intent;
+pub mod keys;
+pub mod render;
+pub mod state;
+pub mod theme;
+pub mod view;
+
+pub use intent::Intent;
+pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
+pub use state::{Focus, Overlay, UiState};
+pub use theme::Theme;
+pub use view::*;

@@ -1,0 +1,218 @@
+//! What the console knows between frames: recent events as flow lines, the herd's figures, and
+//! which links carried a record a moment ago. Turns the engine's snapshots into `ui`'s view.
+
+use std::collections::{HashMap, VecDeque};
+use std::f64::consts::TAU;
+use std::time::{Duration, Instant};
+
+use herdctl::event::{EventKind, HerdEvent, Via};
+use herdctl::{Herd, Topology};
+use herdctl_ui::{CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats};
+
+/// Flow lines kept for scrolling back.
+const FLOW_KEPT: usize = 2_000;
+/// How long a link stays lit after a record crossed it.
+const LIT_FOR: Duration = Duration::from_millis(700);
+/// Cache rows shown (a herd may know a million clients; a screen shows a few dozen).
+const CACHE_ROWS: usize = 500;
+
+pub struct Model {
+    flow: VecDeque<FlowLine>,
+    next_seq: u64,
+    /// When each link (by its two names, sorted) last carried a record.
+    crossed: HashMap<(String, String), Instant>,
+    positions: Vec<(f64, f64)>,
+    second_started: Instant,
+    messages_this_second: u64,
+    messages_per_second: u64,
+    duplicates: u64,
+    events_dropped: u64,
+    upstream_requests: u64,
+    pub places_source: String,
+}
+
+fn link_key(a: &str, b: &str) -> (String, String) {
+    if a <= b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) }
+}
+
+/// Node positions: from the topology where given, else around a circle.
+fn positions(topology: &Topology) -> Vec<(f64, f64)> {
+    let count = topology.nodes().len() as f64;
+    topology
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let angle = TAU * i as f64 / count - TAU / 4.0;
+            let around = (0.5 + 0.5 * angle.cos(), 0.5 + 0.5 * angle.sin());
+            (node.x.unwrap_or(around.0), node.y.unwrap_or(around.1))
+        })
+        .collect()
+}
+
+fn kind_of(event: &EventKind) -> FlowKind {
+    match event {
+        EventKind::ClientLine { .. } => FlowKind::ClientIn,
+        EventKind::ClientReply { .. } => FlowKind::ClientOut,
+        EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } => FlowKind::FloodSent,
+        EventKind::FloodReceived { fresh: true, .. } | EventKind::CacheUpdated { .. } => FlowKind::FloodReceived,
+        EventKind::FloodReceived { fresh: false, .. } => FlowKind::Duplicate,
+        EventKind::LinkUp { .. }
+        | EventKind::LinkDown { .. }
+        | EventKind::PeerAccepted { .. }
+        | EventKind::PeerClosed { .. } => FlowKind::Link,
+        EventKind::NodeUp { .. } | EventKind::NodeDown => FlowKind::Node,
+        EventKind::PlacesAnswered { .. } => FlowKind::Places,
+        EventKind::LinkFailed { .. } | EventKind::PeerRejected { .. } => FlowKind::Warning,
+        EventKind::ClientOpened { .. } | EventKind::ClientClosed { .. } => FlowKind::Other,
+    }
+}
+
+impl Model {
+    pub fn new(topology: &Topology, places_source: &str) -> Self {
+        Self {
+            flow: VecDeque::with_capacity(FLOW_KEPT),
+            next_seq: 1,
+            crossed: HashMap::new(),
+            positions: positions(topology),
+            second_started: Instant::now(),
+            messages_this_second: 0,
+            messages_per_second: 0,
+            duplicates: 0,
+            events_dropped: 0,
+            upstream_requests: 0,
+            places_source: places_source.to_string(),
+        }
+    }
+
+    fn push(&mut self, at: std::time::SystemTime, node: &str, kind: FlowKind, text: String) {
+        if self.flow.len() == FLOW_KEPT {
+            self.flow.pop_front();
+        }
+        let time = humantime::format_rfc3339_millis(at).to_string();
+        let time = time.get(11..23).unwrap_or_default().to_string();
+        self.flow.push_back(FlowLine { seq: self.next_seq, time, node: node.to_string(), kind, text });
+        self.next_seq += 1;
+    }
+
+    /// Takes in one event.
+    pub fn apply(&mut self, event: &HerdEvent) {
+        match &event.kind {
+            EventKind::ClientLine { .. } => self.messages_this_second += 1,
+            EventKind::FloodSent { to, .. } => {
+                self.messages_this_second += 1;
+                self.crossed.insert(link_key(&event.node, to), Instant::now());
+            }
+            EventKind::FloodReceived { fresh: false, .. } => self.duplicates += 1,
+            EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
+            _ => {}
+        }
+        self.push(event.at, &event.node, kind_of(&event.kind), event.kind.to_string());
+    }
+
+    /// The console fell behind the herd and `count` events were lost: say so.
+    pub fn dropped(&mut self, count: u64) {
+        self.events_dropped += count;
+        let text = format!(
+            "… {count} events not shown: they came faster than the screen can show (the nodes were not slowed)"
+        );
+        self.push(std::time::SystemTime::now(), "console", FlowKind::Warning, text);
+    }
+
+    /// A line of the console's own (command replies, refusals).
+    pub fn note(&mut self, text: String) {
+        self.push(std::time::SystemTime::now(), "console", FlowKind::Other, text);
+    }
+
+    /// Rolls the messages-per-second window; returns whether the figure changed.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.second_started) < Duration::from_secs(1) {
+            return false;
+        }
+        let before = self.messages_per_second;
+        self.messages_per_second = self.messages_this_second;
+        self.messages_this_second = 0;
+        self.second_started = now;
+        before != self.messages_per_second
+    }
+
+    /// Whether some link is still lit (the screen needs redrawing as it fades).
+    pub fn animating(&self, now: Instant) -> bool {
+        self.crossed.values().any(|at| now.duration_since(*at) < LIT_FOR)
+    }
+
+    /// The view of the herd now, with `selected`'s cache.
+    pub fn view(&mut self, herd: &Herd, selected: usize, now: Instant) -> HerdView {
+        self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
+        let status = herd.status();
+        let nodes: Vec<NodeView> = status
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                let (x, y) = self.positions.get(i).copied().unwrap_or((0.5, 0.5));
+                NodeView {
+                    name: node.name.to_string(),
+                    up: node.up,
+                    clients: node.clients,
+                    x,
+                    y,
+                    addr: node.client_addr.to_string(),
+                }
+            })
+            .collect();
+        let is_up = |from: &str, to: &str| {
+            status
+                .iter()
+                .find(|n| &*n.name == from)
+                .is_some_and(|n| n.links.iter().any(|(name, up)| &**name == to && *up))
+        };
+        let links = herd
+            .topology()
+            .links()
+            .into_iter()
+            .map(|(a, b)| {
+                let state = match (is_up(&a, &b), is_up(&b, &a)) {
+                    (true, true) => LinkState::Up,
+                    (false, false) => LinkState::Down,
+                    _ => LinkState::Half,
+                };
+                let lit = self.crossed.contains_key(&link_key(&a, &b));
+                LinkView { a: a.to_string(), b: b.to_string(), state, lit }
+            })
+            .collect();
+        let cache = match status.get(selected) {
+            Some(node) => {
+                let mut entries = herd.cache(&node.name).unwrap_or_default();
+                entries.sort_by(|x, y| x.record.client().cmp(y.record.client()));
+                let rows = entries
+                    .iter()
+                    .take(CACHE_ROWS)
+                    .map(|entry| CacheRow {
+                        client: entry.record.client().to_string(),
+                        position: entry.record.coords().to_string(),
+                        time: entry.record.time().to_string(),
+                        server: entry.record.server().to_string(),
+                        difference: entry.record.difference().to_string(),
+                        via: match &entry.via {
+                            Via::Client => "client".to_string(),
+                            Via::Peer(peer) => format!("{peer}, hop {}", entry.hops),
+                        },
+                    })
+                    .collect();
+                CacheView { node: node.name.to_string(), up: node.up, rows }
+            }
+            None => CacheView::default(),
+        };
+        let stats = Stats {
+            nodes_up: status.iter().filter(|n| n.up).count(),
+            nodes_total: status.len(),
+            clients: status.iter().map(|n| n.clients).max().unwrap_or(0),
+            messages_per_second: self.messages_per_second,
+            duplicates_dropped: self.duplicates,
+            places_source: self.places_source.clone(),
+            upstream_requests: self.upstream_requests,
+            events_dropped: self.events_dropped,
+        };
+        HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
+    }
+}

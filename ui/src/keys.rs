@@ -1,0 +1,179 @@
+//! The key map: one table that both handles keys and writes the help overlay, so the two can
+//! never disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Close,
+    NextNode,
+    PrevNode,
+    /// Select node 1..9 by its number on the graph.
+    SelectNode(usize),
+    Kill,
+    Revive,
+    Command,
+    FocusNext,
+    Filter,
+    Freeze,
+    ScrollUp,
+    ScrollDown,
+    PageUp,
+    PageDown,
+    Follow,
+}
+
+/// A key (modifiers other than Shift must match; Shift is part of the character typed).
+type Key = (KeyCode, KeyModifiers);
+
+const fn key(c: char) -> Key {
+    (KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+const fn plain(code: KeyCode) -> Key {
+    (code, KeyModifiers::NONE)
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// How the help shows the keys.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// Every key of the console outside the command line.
+pub const BINDINGS: &[Binding] = &[
+    Binding { keys: &[key('?')], label: "?", action: Action::Help, help: "show or hide this help" },
+    Binding {
+        keys: &[key('q'), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
+        label: "q, Ctrl-C",
+        action: Action::Quit,
+        help: "quit (stops every node, frees every port)",
+    },
+    Binding {
+        keys: &[plain(KeyCode::Esc)],
+        label: "Esc",
+        action: Action::Close,
+        help: "close an overlay, leave the command line",
+    },
+    Binding {
+        keys: &[plain(KeyCode::Right), key('l')],
+        label: "→, l",
+        action: Action::NextNode,
+        help: "select the next node",
+    },
+    Binding {
+        keys: &[plain(KeyCode::Left), key('h')],
+        label: "←, h",
+        action: Action::PrevNode,
+        help: "select the previous node",
+    },
+    Binding {
+        keys: &[key('1'), key('2'), key('3'), key('4'), key('5'), key('6'), key('7'), key('8'), key('9')],
+        label: "1-9",
+        action: Action::SelectNode(0),
+        help: "select a node by its number",
+    },
+    Binding {
+        keys: &[key('k')],
+        label: "k",
+        action: Action::Kill,
+        help: "kill the selected node: its ports close, its links drop",
+    },
+    Binding {
+        keys: &[key('r')],
+        label: "r",
+        action: Action::Revive,
+        help: "revive the selected node: it relinks and catches up",
+    },
+    Binding {
+        keys: &[key(':'), key('i'), plain(KeyCode::Enter)],
+        label: ":, i, Enter",
+        action: Action::Command,
+        help: "type a command (forms below)",
+    },
+    Binding {
+        keys: &[plain(KeyCode::Tab)],
+        label: "Tab",
+        action: Action::FocusNext,
+        help: "move between graph, flow and command line",
+    },
+    Binding { keys: &[key('f')], label: "f", action: Action::Filter, help: "flow: only the selected node, or all" },
+    Binding { keys: &[key(' ')], label: "Space", action: Action::Freeze, help: "flow: freeze, or follow live again" },
+    Binding {
+        keys: &[plain(KeyCode::Up)],
+        label: "↑",
+        action: Action::ScrollUp,
+        help: "scroll the flow (or a reply) up",
+    },
+    Binding {
+        keys: &[plain(KeyCode::Down)],
+        label: "↓",
+        action: Action::ScrollDown,
+        help: "scroll the flow (or a reply) down",
+    },
+    Binding { keys: &[plain(KeyCode::PageUp)], label: "PgUp", action: Action::PageUp, help: "scroll a page up" },
+    Binding { keys: &[plain(KeyCode::PageDown)], label: "PgDn", action: Action::PageDown, help: "scroll a page down" },
+    Binding { keys: &[plain(KeyCode::End)], label: "End", action: Action::Follow, help: "back to the newest events" },
+];
+
+/// The command forms, for the help overlay.
+pub const COMMAND_HELP: &[(&str, &str)] = &[
+    ("iamat NODE CLIENT COORDS", "IAMAT with the current time, e.g. iamat Riley kiwi +34.06-118.44"),
+    ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat Campbell kiwi 10 5"),
+    ("send NODE LINE", "any raw line to NODE, e.g. send Bernard HELLO"),
+    ("kill NODE / revive NODE", "the same as k and r, by name"),
+    ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
+];
+
+fn matches(key: &Key, event: &KeyEvent) -> bool {
+    key.0 == event.code && event.modifiers.difference(KeyModifiers::SHIFT) == key.1
+}
+
+/// The action of a key outside the command line.
+pub fn action_for(event: &KeyEvent) -> Option<Action> {
+    let binding = BINDINGS.iter().find(|b| b.keys.iter().any(|k| matches(k, event)))?;
+    Some(match (binding.action, event.code) {
+        (Action::SelectNode(_), KeyCode::Char(digit)) => {
+            Action::SelectNode(digit.to_digit(10).unwrap_or(1) as usize - 1)
+        }
+        (action, _) => action,
+    })
+}
+
+/// Whether the key quits wherever the focus is.
+pub fn is_interrupt(event: &KeyEvent) -> bool {
+    event.code == KeyCode::Char('c') && event.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_map_to_actions() {
+        assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
+        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), None);
+        // Shift is how '?' is typed on most keyboards.
+        assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
+        assert_eq!(action_for(&press(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::SelectNode(2)));
+        assert_eq!(action_for(&press(KeyCode::Right, KeyModifiers::NONE)), Some(Action::NextNode));
+        assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::ALT)), None);
+    }
+
+    #[test]
+    fn no_key_has_two_meanings() {
+        let all: Vec<&Key> = BINDINGS.iter().flat_map(|b| b.keys).collect();
+        for (i, a) in all.iter().enumerate() {
+            assert!(!all[i + 1..].contains(a), "{a:?} is bound twice");
+        }
+    }
+}

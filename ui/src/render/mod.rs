@@ -1,0 +1,69 @@
+//! Drawing one frame from the view and the state.
+//!
+//! ```text
+//! ┌ status: nodes up · clients · msg/s · duplicates · places ───────────── ? help  q quit ┐
+//! ┌ Topology ─────────────────────────────┐┌ Cache of Riley ─────────────────────────────┐
+//! │        ● Jaquez 2                     ││ client   position   time   server  diff  via │
+//! │  ● Riley 2 ─────── ● Bernard 2        ││ kiwi     +34…       1614…  Riley   +0.2  …   │
+//! │        ● Juzang 2 ──── ● Campbell 2   ││                                             │
+//! └───────────────────────────────────────┘└─────────────────────────────────────────────┘
+//! ┌ Flow · all nodes · live ────────────────────────────────────────────────────────────┐
+//! │ 20:01:02.123 Riley    client > IAMAT kiwi +34.068930-118.445127 1614209128.918963997 │
+//! └─────────────────────────────────────────────────────────────────────────────────────┘
+//! ┌ Command → Riley ────────────────────────────────────────────────────────────────────┐
+//! │ > iamat Riley kiwi +34.06-118.44                                                     │
+//! │ AT Riley +0.000412317 kiwi +34.06-118.44 1795637319.778629541                        │
+//! └─────────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+mod caches;
+mod command;
+mod flow;
+mod graph;
+mod overlay;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::widgets::Paragraph;
+
+use crate::state::{Overlay, UiState};
+use crate::theme::Theme;
+use crate::view::HerdView;
+
+/// The smallest terminal the console draws in; smaller gets a message instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 20;
+
+pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let message = format!(
+            "herdctl needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge it, or press q to quit.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let [status_area, top, flow_area, command_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Percentage(45),
+        Constraint::Fill(1),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    let [graph_area, cache_area] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
+    status::render(frame, status_area, view, theme);
+    graph::render(frame, graph_area, view, state, theme);
+    caches::render(frame, cache_area, view, theme);
+    flow::render(frame, flow_area, view, state, theme);
+    command::render(frame, command_area, view, state, theme);
+    match state.overlay {
+        Overlay::None => {}
+        Overlay::Help => overlay::help(frame, area, theme),
+        Overlay::Reply => overlay::reply(frame, area, state, theme),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,37 @@
+//! The status bar: the herd's figures and the main keys.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::theme::Theme;
+use crate::view::HerdView;
+
+pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
+    let stats = &view.stats;
+    let mut figures = format!(
+        " · {}/{} up · {} clients · {} msg/s · {} dup dropped · places {}",
+        stats.nodes_up,
+        stats.nodes_total,
+        stats.clients,
+        stats.messages_per_second,
+        stats.duplicates_dropped,
+        stats.places_source
+    );
+    if stats.upstream_requests > 0 {
+        figures.push_str(&format!(" ({} upstream)", stats.upstream_requests));
+    }
+    if stats.events_dropped > 0 {
+        figures.push_str(&format!(" · {} events not shown (too fast)", stats.events_dropped));
+    }
+    let keys = "? help  q quit ";
+    let gap = (area.width as usize).saturating_sub(figures.chars().count() + keys.chars().count() + 9);
+    let line = Line::from(vec![
+        Span::styled(" herdctl", theme.title()),
+        Span::raw(figures),
+        Span::raw(" ".repeat(gap.max(1))),
+        Span::styled(keys, theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,125 @@
+//! Snapshots of whole screens, rendered from plain view values with ratatui's `TestBackend`.
+
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::render;
+use crate::state::{Focus, Overlay, UiState};
+use crate::theme::Theme;
+use crate::view::*;
+
+/// The course's herd, laid out as the default topology.json lays it out.
+fn herd() -> HerdView {
+    let node = |name: &str, x: f64, y: f64, port: u16| NodeView {
+        name: name.into(),
+        up: true,
+        clients: 1,
+        x,
+        y,
+        addr: format!("127.0.0.1:{port}"),
+    };
+    let link = |a: &str, b: &str| LinkView { a: a.into(), b: b.into(), state: LinkState::Up, lit: false };
+    HerdView {
+        nodes: vec![
+            node("Riley", 0.0, 0.5, 12665),
+            node("Jaquez", 0.4, 0.0, 12666),
+            node("Juzang", 0.4, 1.0, 12667),
+            node("Campbell", 1.0, 1.0, 12668),
+            node("Bernard", 0.8, 0.4, 12669),
+        ],
+        links: vec![
+            link("Riley", "Jaquez"),
+            link("Riley", "Juzang"),
+            link("Jaquez", "Bernard"),
+            link("Juzang", "Bernard"),
+            link("Juzang", "Campbell"),
+            link("Campbell", "Bernard"),
+        ],
+        cache: CacheView {
+            node: "Riley".into(),
+            up: true,
+            rows: vec![CacheRow {
+                client: "kiwi.cs.ucla.edu".into(),
+                position: "+34.068930-118.445127".into(),
+                time: "1614209128.918963997".into(),
+                server: "Riley".into(),
+                difference: "+0.263873386".into(),
+                via: "client".into(),
+            }],
+        },
+        flow: vec![
+            FlowLine { seq: 1, time: "20:01:02.120".into(), node: "Riley".into(), kind: FlowKind::ClientIn, text: "client 127.0.0.1:50000 > IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
+            FlowLine { seq: 2, time: "20:01:02.121".into(), node: "Riley".into(), kind: FlowKind::FloodSent, text: "flood > Jaquez hop 1: kiwi.cs.ucla.edu".into() },
+            FlowLine { seq: 3, time: "20:01:02.121".into(), node: "Jaquez".into(), kind: FlowKind::FloodReceived, text: "flood < Riley hop 1 (new): kiwi.cs.ucla.edu".into() },
+            FlowLine { seq: 4, time: "20:01:02.122".into(), node: "Riley".into(), kind: FlowKind::ClientOut, text: "client 127.0.0.1:50000 < AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
+            FlowLine { seq: 5, time: "20:01:02.123".into(), node: "Bernard".into(), kind: FlowKind::Duplicate, text: "flood < Juzang hop 2 (duplicate dropped): kiwi.cs.ucla.edu".into() },
+        ],
+        stats: Stats {
+            nodes_up: 5,
+            nodes_total: 5,
+            clients: 1,
+            messages_per_second: 12,
+            duplicates_dropped: 3,
+            places_source: "offline".into(),
+            ..Stats::default()
+        },
+    }
+}
+
+fn screen(view: &HerdView, state: &UiState, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| render(frame, view, state, &Theme { color: false })).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn the_default_herd_all_up() {
+    assert_snapshot!(screen(&herd(), &UiState::default(), 120, 36));
+}
+
+#[test]
+fn a_node_down() {
+    let mut view = herd();
+    view.nodes[2].up = false;
+    view.nodes[2].clients = 0;
+    for link in view.links.iter_mut().filter(|l| l.a == "Juzang" || l.b == "Juzang") {
+        link.state = LinkState::Down;
+    }
+    view.cache = CacheView { node: "Juzang".into(), up: false, rows: Vec::new() };
+    view.stats.nodes_up = 4;
+    let state = UiState { selected: 2, ..UiState::default() };
+    assert_snapshot!(screen(&view, &state, 120, 36));
+}
+
+#[test]
+fn a_flood_in_flight() {
+    let mut view = herd();
+    view.links[0].lit = true;
+    view.links[1].lit = true;
+    view.links[2].state = LinkState::Half;
+    let state = UiState { filter_selected: true, ..UiState::default() };
+    assert_snapshot!(screen(&view, &state, 120, 36));
+}
+
+#[test]
+fn the_help_overlay() {
+    let state = UiState { overlay: Overlay::Help, ..UiState::default() };
+    assert_snapshot!(screen(&herd(), &state, 120, 36));
+}
+
+#[test]
+fn a_whatsat_reply() {
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    state.command_sent("Campbell", "WHATSAT kiwi.cs.ucla.edu 10 2");
+    state.reply_arrived(
+        "AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {\n         \"name\" : \"Santa Monica\"\n      }\n   ],\n   \"status\" : \"OK\"\n}\n\n"
+            .into(),
+    );
+    assert_snapshot!(screen(&herd(), &state, 100, 30));
+}
+
+#[test]
+fn a_small_terminal() {
+    assert_snapshot!(screen(&herd(), &UiState::default(), 50, 12));
+}

@@ -1,0 +1,108 @@
+//! The view model: plain values that describe the herd at one moment, as the console shows it.
+
+/// Everything the screen shows that comes from the herd.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HerdView {
+    pub nodes: Vec<NodeView>,
+    pub links: Vec<LinkView>,
+    /// The cache of the selected node.
+    pub cache: CacheView,
+    /// Recent events, oldest first, numbered.
+    pub flow: Vec<FlowLine>,
+    pub stats: Stats,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeView {
+    pub name: String,
+    pub up: bool,
+    /// How many clients it knows.
+    pub clients: usize,
+    /// Position on the graph, as fractions of its width and height (0,0 top left).
+    pub x: f64,
+    pub y: f64,
+    /// Where clients reach it.
+    pub addr: String,
+}
+
+/// A link between two nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkView {
+    pub a: String,
+    pub b: String,
+    pub state: LinkState,
+    /// A record crossed it a moment ago.
+    pub lit: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    /// Connected both ways.
+    Up,
+    /// Connected one way only (a side is (re)connecting).
+    Half,
+    Down,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CacheView {
+    pub node: String,
+    pub up: bool,
+    pub rows: Vec<CacheRow>,
+}
+
+/// One client as a node knows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CacheRow {
+    pub client: String,
+    pub position: String,
+    pub time: String,
+    /// The node that received the IAMAT.
+    pub server: String,
+    pub difference: String,
+    /// Where this node got it: `client`, or `Jaquez (2 hops)`.
+    pub via: String,
+}
+
+/// One event in the message flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowLine {
+    /// Increasing; used to freeze the view at a point.
+    pub seq: u64,
+    /// Wall-clock time, `HH:MM:SS.mmm`.
+    pub time: String,
+    pub node: String,
+    pub kind: FlowKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowKind {
+    ClientIn,
+    ClientOut,
+    FloodSent,
+    FloodReceived,
+    Duplicate,
+    Link,
+    Node,
+    Places,
+    /// Something the operator should notice (refused peers, lost events).
+    Warning,
+    Other,
+}
+
+/// The herd's figures for the status bar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub nodes_up: usize,
+    pub nodes_total: usize,
+    /// Distinct clients known anywhere in the herd.
+    pub clients: usize,
+    /// Client and peer messages in the last second.
+    pub messages_per_second: u64,
+    pub duplicates_dropped: u64,
+    pub places_source: String,
+    pub upstream_requests: u64,
+    /// Events the console could not keep up with (dropped, never slowing the nodes).
+    pub events_dropped: u64,
+}
