@@ -2,37 +2,22 @@
 //! driven the way a plain TCP client would.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::Path;
+use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+mod common;
+
+use common::{free_ports, write_topology};
+
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const DEADLINE: Duration = Duration::from_secs(20);
 
 fn herdctl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_herdctl"))
-}
-
-/// Ports that were free a moment ago (the kernel hands out new ones in turn, so a clash with
-/// another test is unlikely, and would fail loudly rather than silently).
-fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
-}
-
-fn write_topology(dir: &Path, ports: &[u16]) -> std::path::PathBuf {
-    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
-    for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
-        node["port"] = ports[2 * i].into();
-        node["peer_port"] = ports[2 * i + 1].into();
-    }
-    let path = dir.join("topology.json");
-    std::fs::write(&path, herd.to_string()).unwrap();
-    path
 }
 
 /// Kills the process if a test fails before stopping it.

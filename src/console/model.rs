@@ -195,7 +195,7 @@ impl Model {
                         difference: entry.record.difference().to_string(),
                         via: match &entry.via {
                             Via::Client => "client".to_string(),
-                            Via::Peer(peer) => format!("{peer}, hop {}", entry.hops),
+                            Via::Peer(peer) => format!("{peer} ·{}", entry.hops),
                         },
                     })
                     .collect();

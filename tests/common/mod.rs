@@ -114,3 +114,22 @@ pub fn now() -> String {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
     format!("{}.{:09}", since.as_secs(), since.subsec_nanos())
 }
+
+/// Ports that were free a moment ago (the kernel hands out new ones in turn, so a clash with
+/// another test is unlikely, and would fail loudly rather than silently).
+pub fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        node["port"] = ports[2 * i].into();
+        node["peer_port"] = ports[2 * i + 1].into();
+    }
+    let path = dir.join("topology.json");
+    std::fs::write(&path, herd.to_string()).unwrap();
+    path
+}

@@ -60,7 +60,7 @@ pub struct CacheRow {
     /// The node that received the IAMAT.
     pub server: String,
     pub difference: String,
-    /// Where this node got it: `client`, or `Jaquez (2 hops)`.
+    /// Where this node got it: `client`, or a neighbour and the hop count (`Jaquez ·2`).
     pub via: String,
 }
 

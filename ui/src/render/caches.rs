@@ -24,8 +24,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         return;
     }
     // Two lines a client, so that every field fits whole even in a narrow pane.
-    let header =
-        Row::new(["client\n  client time", "position\n  difference", "server\n  from"]).style(theme.title()).height(2);
+    let header = Row::new(["client\n  client time", "position\n  difference", "server\n  from ·hops"])
+        .style(theme.title())
+        .height(2);
     let rows = cache.rows.iter().map(|row| {
         Row::new([
             Cell::from(format!("{}\n  {}", row.client, row.time)),
@@ -34,6 +35,6 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         ])
         .height(2)
     });
-    let widths = [Constraint::Min(22), Constraint::Length(23), Constraint::Fill(1)];
+    let widths = [Constraint::Min(21), Constraint::Length(22), Constraint::Fill(1)];
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }
