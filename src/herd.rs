@@ -15,6 +15,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
 use crate::journal;
+use crate::network::Network;
 use crate::node::{Entry, Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
@@ -37,6 +38,8 @@ pub enum HerdError {
     AlreadyUp(String),
     #[error("{0} is not running")]
     AlreadyDown(String),
+    #[error("there is no link between {0} and {1} in this topology")]
+    NoSuchLink(String, String),
     #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
@@ -68,6 +71,7 @@ pub struct Herd {
     members: Mutex<Vec<Member>>,
     bus: broadcast::Sender<Arc<HerdEvent>>,
     root: CancellationToken,
+    network: Arc<Network>,
     /// Dropped last, after every node has stopped: dropping a guard writes out its log.
     _journals: Vec<WorkerGuard>,
 }
@@ -95,6 +99,7 @@ impl Herd {
         let peer_addresses = Arc::new(peer_addresses);
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         let root = CancellationToken::new();
+        let network = Arc::new(Network::default());
         let mut journals = Vec::new();
         let mut members = Vec::new();
         for (name, listeners) in bound {
@@ -117,13 +122,14 @@ impl Herd {
                 key: options.key.clone(),
                 places: options.places.clone(),
                 events: EventSink::new(name.clone(), bus.clone(), journal),
+                network: network.clone(),
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
             let running = Some(Node::spawn(config.clone(), listeners, root.child_token()));
             members.push(Member { config, client_addr, peer_addr, running });
         }
-        Ok(Self { topology, members: Mutex::new(members), bus, root, _journals: journals })
+        Ok(Self { topology, members: Mutex::new(members), bus, root, network, _journals: journals })
     }
 
     pub fn topology(&self) -> &SharedTopology {
@@ -177,6 +183,36 @@ impl Herd {
             m.running = Some(Node::spawn(m.config.clone(), Listeners { client, peer }, root.child_token()));
             Ok(())
         })
+    }
+
+    /// The network between the nodes: step and slow modes, held transmissions.
+    pub fn network(&self) -> &Arc<Network> {
+        &self.network
+    }
+
+    fn link_exists(&self, a: &str, b: &str) -> Result<(), HerdError> {
+        if self.topology.are_neighbours(a, b) { Ok(()) } else { Err(HerdError::NoSuchLink(a.into(), b.into())) }
+    }
+
+    /// Cuts the link between `a` and `b`: both ends drop it and do not redial until healed.
+    pub fn cut(&self, a: &str, b: &str) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        self.network.cut(a, b);
+        Ok(())
+    }
+
+    /// Heals a cut link: both ends redial at once and catch each other up.
+    pub fn heal(&self, a: &str, b: &str) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        self.network.heal(a, b);
+        Ok(())
+    }
+
+    /// Adds `latency` to every transmission over the link (zero removes it).
+    pub fn set_latency(&self, a: &str, b: &str, latency: std::time::Duration) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        self.network.set_latency(a, b, latency);
+        Ok(())
     }
 
     /// Every member node, in topology order.

@@ -1,10 +1,12 @@
 //! herdctl: a proxy herd you can watch. The engine (protocol, nodes, peer links, places, the
 //! supervisor and its events) lives here; the binary adds the command line and the console.
 
+pub mod accounting;
 pub mod command;
 pub mod event;
 pub mod herd;
 pub mod journal;
+pub mod network;
 pub mod node;
 pub mod peer;
 pub mod places;

@@ -18,6 +18,7 @@ pub use cache::{Cache, Entry};
 pub use client::{ACK_BOUND, MAX_CLIENTS, WRITE_TIMEOUT};
 
 use crate::event::{EventKind, EventSink, Via};
+use crate::network::Network;
 use crate::peer::HerdKey;
 use crate::peer::link::{self, Link, Outgoing};
 use crate::places::Places;
@@ -36,6 +37,7 @@ pub struct NodeConfig {
     pub key: HerdKey,
     pub places: Arc<dyn Places>,
     pub events: EventSink,
+    pub network: Arc<Network>,
 }
 
 /// The listening sockets of a node, bound before the node starts so that binding errors are
@@ -54,6 +56,7 @@ pub struct Node {
     pub key: HerdKey,
     pub places: Arc<dyn Places>,
     pub events: EventSink,
+    pub network: Arc<Network>,
     pub token: CancellationToken,
     pub tracker: TaskTracker,
     links: Vec<Arc<Link>>,
@@ -81,6 +84,7 @@ impl Node {
             key: config.key,
             places: config.places,
             events: config.events,
+            network: config.network,
             token,
             tracker: TaskTracker::new(),
             links,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
 
@@ -71,6 +72,11 @@ impl Link {
 pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedReceiver<Outgoing>, address: String) {
     let mut last_failure = None;
     loop {
+        // A cut link is not dialled until the operator heals it.
+        tokio::select! {
+            _ = node.token.cancelled() => return,
+            _ = node.network.until_healed(&node.name, &link.neighbour) => {}
+        }
         let attempt = tokio::select! {
             _ = node.token.cancelled() => return,
             attempt = connect(&node, &link.neighbour, &address) => attempt,
@@ -86,6 +92,7 @@ pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedRec
                 node.events.emit(EventKind::LinkUp { neighbour: link.neighbour.clone() });
                 let reason = tokio::select! {
                     _ = node.token.cancelled() => "node stopped".to_string(),
+                    _ = node.network.until_cut(&node.name, &link.neighbour) => "cut by the operator".to_string(),
                     error = exchange(&node, &link.neighbour, peer, &mut queue) => error.to_string(),
                 };
                 link.up.store(false, Ordering::Release);
@@ -134,6 +141,11 @@ async fn exchange(
         // Catch-up: everything this node knows. The neighbour keeps what is newer than its own.
         let snapshot = node.cache.snapshot();
         for entry in &snapshot {
+            if node.network.is_special() {
+                writer.write_all(text.as_bytes()).await?;
+                text.clear();
+                gate(node, neighbour, entry.record.client(), entry.hops + 1, &mut writer).await?;
+            }
             seq += 1;
             Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
             if text.len() >= BATCH_BYTES {
@@ -156,14 +168,21 @@ async fn exchange(
             };
             let mut next = Some(first);
             while let Some(outgoing) = next {
-                seq += 1;
                 let Outgoing { record, hops, ack } = outgoing;
+                let special = node.network.is_special();
+                if special {
+                    // Held or delayed: what is batched goes first, then this record waits.
+                    writer.write_all(text.as_bytes()).await?;
+                    text.clear();
+                    gate(node, neighbour, record.client(), hops, &mut writer).await?;
+                }
+                seq += 1;
                 Message::Record { seq, hops, at_line: record.line() }.write_to(&mut text);
                 if let Some(ack) = ack {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
                 }
                 node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops });
-                next = if text.len() < BATCH_BYTES { queue.try_recv().ok() } else { None };
+                next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
             }
             if queue.len() > MAX_QUEUE {
                 return Err(PeerError::Unexpected(format!("more than {MAX_QUEUE} records queued: resynchronising")));
@@ -196,4 +215,23 @@ async fn exchange(
         result = receive => result,
     };
     result.err().unwrap_or(PeerError::Closed)
+}
+
+/// Waits until the network lets a transmission go, pinging meanwhile so that a long hold in step
+/// mode is not mistaken for a dead neighbour.
+async fn gate(
+    node: &Node,
+    neighbour: &NodeName,
+    client: &str,
+    hops: u32,
+    writer: &mut OwnedWriteHalf,
+) -> Result<(), PeerError> {
+    let transmit = node.network.transmit(&node.name, neighbour, client, hops);
+    tokio::pin!(transmit);
+    loop {
+        tokio::select! {
+            _ = &mut transmit => return Ok(()),
+            _ = tokio::time::sleep(PING_EVERY) => writer.write_all(b"PING\n").await?,
+        }
+    }
 }

@@ -1,0 +1,284 @@
+//! The operator's hand on the network between nodes: links cut and healed, extra latency, and
+//! time itself: in *step* mode every peer transmission is held at its sender until released,
+//! in *slow* mode every hop is delayed. Link tasks ask the network before each transmission;
+//! nothing here touches a socket.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+
+use crate::topology::NodeName;
+
+/// How transmissions flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Live,
+    /// Every transmission waits at its sender until released.
+    Step,
+    /// Every hop takes this long.
+    Slow(Duration),
+}
+
+/// A transmission held in step mode, as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub id: u64,
+    pub from: NodeName,
+    pub to: NodeName,
+    pub client: Arc<str>,
+    pub hops: u32,
+}
+
+struct Waiting {
+    held: Held,
+    release: oneshot::Sender<()>,
+}
+
+#[derive(Default)]
+struct State {
+    mode: Mode,
+    cut: HashSet<(NodeName, NodeName)>,
+    latency: HashMap<(NodeName, NodeName), Duration>,
+    held: VecDeque<Waiting>,
+    next_id: u64,
+}
+
+/// Shared by every node of a herd in one process (a node alone gets its own, always live).
+pub struct Network {
+    state: Mutex<State>,
+    /// Whether anything is other than live and plain: the hot path of every transmission checks
+    /// this flag alone.
+    special: AtomicBool,
+    /// Bumped on every change, so that link tasks and the console notice.
+    changes: watch::Sender<u64>,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self { state: Mutex::default(), special: AtomicBool::new(false), changes: watch::channel(0).0 }
+    }
+}
+
+fn pair(a: &str, b: &str) -> (NodeName, NodeName) {
+    if a <= b { (a.into(), b.into()) } else { (b.into(), a.into()) }
+}
+
+impl Network {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change is a single field update: a poisoned lock still holds consistent data.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn changed(&self) {
+        let special = {
+            let state = self.lock();
+            state.mode != Mode::Live || !state.latency.is_empty()
+        };
+        self.special.store(special, Ordering::Release);
+        self.changes.send_modify(|version| *version += 1);
+    }
+
+    /// Whether transmissions may be held or delayed (step or slow mode, or some latency).
+    pub fn is_special(&self) -> bool {
+        self.special.load(Ordering::Acquire)
+    }
+
+    /// Waits until the link between `a` and `b` is cut.
+    pub async fn until_cut(&self, a: &str, b: &str) {
+        self.until(|network| network.is_cut(a, b)).await
+    }
+
+    /// Waits until the link between `a` and `b` is not cut.
+    pub async fn until_healed(&self, a: &str, b: &str) {
+        self.until(|network| !network.is_cut(a, b)).await
+    }
+
+    async fn until(&self, condition: impl Fn(&Self) -> bool) {
+        let mut changes = self.watch();
+        while !condition(self) {
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Notified on every change of mode, cut, latency or held transmissions.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.lock().mode
+    }
+
+    /// Switches mode. Leaving step mode releases everything held.
+    pub fn set_mode(&self, mode: Mode) {
+        let mut state = self.lock();
+        state.mode = mode;
+        if mode != Mode::Step {
+            for waiting in state.held.drain(..) {
+                let _ = waiting.release.send(());
+            }
+        }
+        drop(state);
+        self.changed();
+    }
+
+    /// Cuts the link between `a` and `b` (both directions): both ends drop it and do not redial.
+    pub fn cut(&self, a: &str, b: &str) {
+        self.lock().cut.insert(pair(a, b));
+        self.changed();
+    }
+
+    pub fn heal(&self, a: &str, b: &str) {
+        self.lock().cut.remove(&pair(a, b));
+        self.changed();
+    }
+
+    pub fn is_cut(&self, a: &str, b: &str) -> bool {
+        self.lock().cut.contains(&pair(a, b))
+    }
+
+    /// Extra delay for every transmission over the link (zero removes it).
+    pub fn set_latency(&self, a: &str, b: &str, latency: Duration) {
+        let mut state = self.lock();
+        if latency.is_zero() {
+            state.latency.remove(&pair(a, b));
+        } else {
+            state.latency.insert(pair(a, b), latency);
+        }
+        drop(state);
+        self.changed();
+    }
+
+    pub fn latency(&self, a: &str, b: &str) -> Duration {
+        self.lock().latency.get(&pair(a, b)).copied().unwrap_or_default()
+    }
+
+    /// The transmissions held now, oldest first.
+    pub fn held(&self) -> Vec<Held> {
+        self.lock().held.iter().filter(|w| !w.release.is_closed()).map(|w| w.held.clone()).collect()
+    }
+
+    /// Releases the oldest held transmission; returns it (skipping those whose link broke).
+    pub fn release_next(&self) -> Option<Held> {
+        let mut state = self.lock();
+        let released = loop {
+            let waiting = state.held.pop_front()?;
+            if waiting.release.send(()).is_ok() {
+                break waiting.held;
+            }
+        };
+        drop(state);
+        self.changed();
+        Some(released)
+    }
+
+    /// Releases every transmission held now (the current wave); returns how many.
+    pub fn release_wave(&self) -> usize {
+        let released =
+            self.lock().held.drain(..).map(|waiting| waiting.release.send(()).is_ok()).filter(|sent| *sent).count();
+        self.changed();
+        released
+    }
+
+    /// Waits until a transmission of `client`'s record from `from` to `to` may go: held in step
+    /// mode, delayed in slow mode and by the link's latency.
+    pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) {
+        if !self.is_special() {
+            return;
+        }
+        let (mode, latency) = {
+            let state = self.lock();
+            (state.mode, state.latency.get(&pair(from, to)).copied().unwrap_or_default())
+        };
+        match mode {
+            Mode::Live => {}
+            Mode::Slow(delay) => tokio::time::sleep(delay).await,
+            Mode::Step => {
+                let (release, released) = oneshot::channel();
+                {
+                    let mut state = self.lock();
+                    state.next_id += 1;
+                    let held =
+                        Held { id: state.next_id, from: from.clone(), to: to.clone(), client: client.into(), hops };
+                    state.held.push_back(Waiting { held, release });
+                }
+                self.changed();
+                // A sender dropped by leaving step mode also lets the transmission go.
+                let _ = released.await;
+            }
+        }
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> NodeName {
+        s.into()
+    }
+
+    #[tokio::test]
+    async fn step_mode_holds_until_released_in_order() {
+        let network = Arc::new(Network::default());
+        network.set_mode(Mode::Step);
+        let mut sent = Vec::new();
+        for (i, to) in ["B", "C", "D"].into_iter().enumerate() {
+            let sender = network.clone();
+            sent.push(tokio::spawn(async move { sender.transmit(&name("A"), &name(to), "kiwi", i as u32).await }));
+            let mut changes = network.watch();
+            // Each transmission is held before the next one starts.
+            while network.held().len() <= i {
+                changes.changed().await.unwrap();
+            }
+        }
+        assert!(sent.iter().all(|task| !task.is_finished()));
+        assert_eq!(network.release_next().map(|h| h.to), Some(name("B")));
+        sent.remove(0).await.unwrap();
+        assert!(sent.iter().all(|task| !task.is_finished()), "one release lets exactly one go");
+        assert_eq!(network.release_wave(), 2);
+        for task in sent {
+            task.await.unwrap();
+        }
+        assert_eq!(network.release_next(), None);
+    }
+
+    #[tokio::test]
+    async fn leaving_step_mode_releases_everything() {
+        let network = Arc::new(Network::default());
+        network.set_mode(Mode::Step);
+        let task = {
+            let network = network.clone();
+            tokio::spawn(async move { network.transmit(&name("A"), &name("B"), "kiwi", 1).await })
+        };
+        let mut changes = network.watch();
+        while network.held().is_empty() {
+            changes.changed().await.unwrap();
+        }
+        network.set_mode(Mode::Live);
+        task.await.unwrap();
+        assert!(network.held().is_empty());
+    }
+
+    #[test]
+    fn cuts_and_latency_are_per_link_in_both_directions() {
+        let network = Network::default();
+        network.cut("B", "A");
+        assert!(network.is_cut("A", "B"));
+        network.heal("A", "B");
+        assert!(!network.is_cut("B", "A"));
+        network.set_latency("A", "B", Duration::from_millis(300));
+        assert_eq!(network.latency("B", "A"), Duration::from_millis(300));
+        network.set_latency("A", "B", Duration::ZERO);
+        assert_eq!(network.latency("A", "B"), Duration::ZERO);
+    }
+}

@@ -1,0 +1,149 @@
+//! The classroom controls over real sockets: step mode, cut and healed links, latency, and what
+//! a flood costs.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use herdctl::accounting::Accounting;
+use herdctl::event::Via;
+use herdctl::network::Mode;
+
+const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
+
+/// Waits until the network holds `count` transmissions.
+async fn held(herd: &herdctl::Herd, count: usize) -> Vec<herdctl::network::Held> {
+    let mut changes = herd.network().watch();
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let held = herd.network().held();
+            if held.len() == count {
+                return held;
+            }
+            changes.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never held {count}: {:?}", herd.network().held()))
+}
+
+#[tokio::test]
+async fn in_step_mode_nothing_crosses_a_link_until_released_in_order() {
+    let herd = start_herd().await;
+    herd.network().set_mode(Mode::Step);
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    assert!(reply.starts_with("AT Riley"), "the client is answered within the bound: {reply}");
+    let wave = held(&herd, 2).await;
+    assert!(wave.iter().all(|h| &*h.from == "Riley" && h.hops == 1 && &*h.client == "kiwi"), "{wave:?}");
+    for node in ["Jaquez", "Juzang", "Bernard", "Campbell"] {
+        assert_eq!(known_line(&herd, node, "kiwi"), None, "{node} learned it through a held link");
+    }
+
+    // One release lets exactly the oldest transmission go.
+    let first = herd.network().release_next().unwrap();
+    assert_eq!(first, wave[0]);
+    eventually("the released neighbour knows", || async { known_line(&herd, &first.to, "kiwi").is_some() }).await;
+    let other = &wave[1].to;
+    assert_eq!(known_line(&herd, other, "kiwi"), None, "{other} got it without a release");
+
+    // The rest of the flood, one wave at a time, until nothing is left to send.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while herd.status().iter().any(|n| n.clients == 0) {
+        assert!(tokio::time::Instant::now() < deadline, "the flood never finished");
+        let mut changes = herd.network().watch();
+        if herd.network().held().is_empty() {
+            // Wait for the next transmission to be held (or a node to learn it).
+            let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
+            continue;
+        }
+        herd.network().release_wave();
+    }
+    herd.network().set_mode(Mode::Live);
+    for node in NODES {
+        eventually(&format!("{node} knows"), || async {
+            known_line(&herd, node, "kiwi").as_deref() == Some(reply.trim_end())
+        })
+        .await;
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_partition_keeps_records_apart_until_healed_then_catch_up_joins_them() {
+    let herd = start_herd().await;
+    herd.cut("Riley", "Jaquez").unwrap();
+    herd.cut("Juzang", "Riley").unwrap();
+    assert!(herd.cut("Riley", "Campbell").is_err(), "not a link");
+    eventually("Riley is cut off", || async { herd.status()[0].links.iter().all(|(_, up)| !up) }).await;
+
+    let riley = ask(&herd, "Riley", &format!("IAMAT island +1+1 {}\n", now())).await;
+    let campbell = ask(&herd, "Campbell", &format!("IAMAT mainland +2+2 {}\n", now())).await;
+    for node in ["Jaquez", "Juzang", "Bernard"] {
+        eventually(&format!("{node} knows the mainland"), || async { known_line(&herd, node, "mainland").is_some() })
+            .await;
+    }
+    // The links stay down while cut: nothing reaches across.
+    assert_eq!(known_line(&herd, "Riley", "mainland"), None);
+    for node in ["Jaquez", "Juzang", "Bernard", "Campbell"] {
+        assert_eq!(known_line(&herd, node, "island"), None, "{node}");
+    }
+
+    herd.heal("Riley", "Jaquez").unwrap();
+    herd.heal("Riley", "Juzang").unwrap();
+    for node in NODES {
+        eventually(&format!("{node} knows both after the heal"), || async {
+            known_line(&herd, node, "island").as_deref() == Some(riley.trim_end())
+                && known_line(&herd, node, "mainland").as_deref() == Some(campbell.trim_end())
+        })
+        .await;
+    }
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn latency_on_a_link_lets_the_long_way_round_win() {
+    let herd = start_herd().await;
+    herd.set_latency("Riley", "Jaquez", Duration::from_millis(400)).unwrap();
+    ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
+    // Riley -> Juzang -> Bernard -> Jaquez takes three quick hops; the direct hop takes 400 ms.
+    eventually("Jaquez knows", || async { known_line(&herd, "Jaquez", "kiwi").is_some() }).await;
+    let entry = herd.cache("Jaquez").unwrap().into_iter().find(|e| e.record.client() == "kiwi").unwrap();
+    assert_eq!((entry.via, entry.hops), (Via::Peer("Bernard".into()), 3));
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn each_update_costs_exactly_the_messages_flooding_needs() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    let mut accounting = Accounting::default();
+    // On the default herd: the origin sends to each of its neighbours, every other node to all
+    // but the one it heard from first: 2 * 6 links - (5 - 1) = 8 messages, 4 of them duplicates.
+    for client in ["kiwi", "lemon", "lime"] {
+        let at = ask(&herd, "Riley", &format!("IAMAT {client} +1+1 {}\n", now())).await;
+        let at = at.trim_end().to_string();
+        tokio::time::timeout(DEADLINE, async {
+            while accounting
+                .get(&at)
+                .is_none_or(|f| f.messages < 8 || f.messages - f.duplicates < 4 || f.duplicates < 4)
+            {
+                accounting.apply(&events.recv().await.unwrap());
+            }
+        })
+        .await
+        .expect("the flood completes");
+        let flood = accounting.get(&at).unwrap().clone();
+        assert_eq!(flood.reached.len(), 4);
+        assert_eq!(flood.minimum_messages(), 4);
+        assert_eq!(flood.minimum_hops(herd.topology()), 2);
+        assert_eq!((flood.messages, flood.duplicates), (8, 4), "{}", flood.summary(herd.topology()));
+    }
+    // Nothing more trickles in later for the first update: its count stays at 8.
+    while let Ok(event) = events.try_recv() {
+        accounting.apply(&event);
+    }
+    let first = accounting.get(&known_line(&herd, "Riley", "kiwi").unwrap()).unwrap();
+    assert_eq!(first.messages, 8);
+    herd.shutdown().await;
+}
