@@ -42,10 +42,10 @@ impl Flood {
         self.reached.keys().filter_map(|node| distance.get(node)).copied().max().unwrap_or(0)
     }
 
-    /// One line for people: `kiwi from Riley: 8 messages (4 duplicates) to reach 4 nodes; a tree needs 4 · 2 hops (fewest 2)`.
+    /// One line for people: `kiwi from Riley: 8 msgs (4 dup) for 4 nodes, a tree needs 4 · 2 hops, fewest 2`.
     pub fn summary(&self, topology: &Topology) -> String {
         format!(
-            "{} from {}: {} messages ({} duplicates) to reach {} nodes, a tree needs {} · {} hops (fewest {})",
+            "{} from {}: {} msgs ({} dup) for {} nodes, a tree needs {} · {} hops, fewest {}",
             self.client,
             self.origin,
             self.messages,

@@ -34,6 +34,16 @@ pub struct Cli {
     #[arg(long, value_name = "SOURCE")]
     pub places: Option<PlacesChoice>,
 
+    /// Play a walkthrough script: in the console (pausing at each `say` until you press c), or
+    /// with --headless, printing each step and exiting 0 only if every expectation held.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Record every client and peer message of the session and write it here when herdctl stops
+    /// (and on the console's t key): .svg draws a sequence diagram, anything else JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     /// Send the google sources' requests to this base URL instead of Google's (scheme and host;
     /// the paths stay the same), e.g. a proxy or a test server.
     #[arg(long, value_name = "URL")]
@@ -72,4 +82,5 @@ Environment:
 Examples:
   herdctl --headless                      the whole default herd, no console
   herdctl --headless --node Campbell      one node, as a plain server
+  herdctl --scenario walkthroughs/basic-flood.herd --trace flood.svg
   printf 'IAMAT kiwi +34.068930-118.445127 %s\\n' \"$(date +%s.%N)\" | nc 127.0.0.1 12665";

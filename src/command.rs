@@ -1,6 +1,9 @@
-//! The operator's commands, as typed in the console's command line (and, later, in walkthrough
-//! scripts): short forms that spare a demo user the 19-digit timestamp, raw protocol lines, and
-//! kill/revive. Pure: parsing and turning a command into the line a client would send.
+//! The operator's commands, as typed in the console's command line and written in walkthrough
+//! scripts: short forms that spare a demo user the 19-digit timestamp, raw protocol lines, and
+//! the classroom's controls (kill, revive, cut, heal, latency, step, live, wait, expect, say).
+//! Pure: parsing, and turning a command into the line a client would send.
+
+use std::time::Duration;
 
 use crate::protocol::Timestamp;
 
@@ -26,19 +29,54 @@ pub enum Command {
     },
     Kill(String),
     Revive(String),
-    /// Anything else: a raw protocol line for the selected node.
+    Cut(String, String),
+    Heal(String, String),
+    /// `latency A B DURATION`: extra delay on a link (`0s` removes it).
+    Latency(String, String, Duration),
+    /// `step`: hold every transmission; `step N`: release the next N held ones.
+    Step(Option<usize>),
+    /// `slow DURATION`: every hop takes that long.
+    Slow(Duration),
+    /// `live`: release everything, no holds, no slow motion.
+    Live,
+    Wait(Duration),
+    /// `expect NODE knows CLIENT` / `expect NODE lacks CLIENT`.
+    Expect {
+        node: String,
+        client: String,
+        knows: bool,
+    },
+    /// `say TEXT`: a caption for the class.
+    Say(String),
+    /// Anything else: a raw protocol line for the selected node (refused in scripts).
     Raw(String),
 }
 
+/// The verbs, for error messages.
+pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, step, slow, live, wait, expect, say";
+
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|_| format!("{text:?} is not a duration (write 500ms, 2s, 1.5s)"))
+}
+
 impl Command {
-    /// Reads one typed command. Errors say what the form is.
+    /// Reads one command. Errors say what the form is.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let words: Vec<&str> = text.split_whitespace().collect();
+        let verb = words.first().copied().unwrap_or_default();
         let with = |count: usize, form: &str| {
             if words.len() == count { Ok(()) } else { Err(format!("usage: {form}")) }
         };
-        Ok(match words.first().copied().unwrap_or_default() {
+        // The text after the first `skip` words, as written.
+        let rest = |skip: usize| {
+            let mut rest = text;
+            for word in &words[..skip] {
+                rest = rest.trim_start()[word.len()..].trim_start();
+            }
+            rest.to_string()
+        };
+        Ok(match verb {
             "iamat" => {
                 with(4, "iamat NODE CLIENT COORDS (e.g. iamat Riley kiwi +34.068930-118.445127)")?;
                 Self::Iamat { node: words[1].into(), client: words[2].into(), coords: words[3].into() }
@@ -56,27 +94,65 @@ impl Command {
                 if words.len() < 3 {
                     return Err("usage: send NODE LINE (e.g. send Bernard HELLO)".into());
                 }
-                let line = text["send".len()..].trim_start()[words[1].len()..].trim_start();
-                Self::Send { node: words[1].into(), line: line.into() }
+                Self::Send { node: words[1].into(), line: rest(2) }
             }
-            "kill" => {
-                with(2, "kill NODE")?;
-                Self::Kill(words[1].into())
+            "kill" | "revive" => {
+                with(2, &format!("{verb} NODE"))?;
+                if verb == "kill" { Self::Kill(words[1].into()) } else { Self::Revive(words[1].into()) }
             }
-            "revive" => {
-                with(2, "revive NODE")?;
-                Self::Revive(words[1].into())
+            "cut" | "heal" => {
+                with(3, &format!("{verb} NODE NODE (e.g. {verb} Riley Jaquez)"))?;
+                let (a, b) = (words[1].into(), words[2].into());
+                if verb == "cut" { Self::Cut(a, b) } else { Self::Heal(a, b) }
             }
+            "latency" => {
+                with(4, "latency NODE NODE DURATION (e.g. latency Riley Jaquez 500ms; 0s removes it)")?;
+                Self::Latency(words[1].into(), words[2].into(), duration(words[3])?)
+            }
+            "step" => match words.len() {
+                1 => Self::Step(None),
+                2 => Self::Step(Some(
+                    words[1]
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or("usage: step [N] (N: how many to release, 1 or more)")?,
+                )),
+                _ => return Err("usage: step [N]".into()),
+            },
+            "slow" => {
+                with(2, "slow DURATION (e.g. slow 1s)")?;
+                Self::Slow(duration(words[1])?)
+            }
+            "live" => {
+                with(1, "live")?;
+                Self::Live
+            }
+            "wait" => {
+                with(2, "wait DURATION (e.g. wait 500ms)")?;
+                Self::Wait(duration(words[1])?)
+            }
+            "expect" => {
+                let usage = "usage: expect NODE knows CLIENT, or expect NODE lacks CLIENT";
+                with(4, &usage[7..])?;
+                let knows = match words[2] {
+                    "knows" => true,
+                    "lacks" => false,
+                    _ => return Err(usage.into()),
+                };
+                Self::Expect { node: words[1].into(), client: words[3].into(), knows }
+            }
+            "say" => Self::Say(rest(1)),
             _ => Self::Raw(text.into()),
         })
     }
 
-    /// The node a command goes to, if it names one.
+    /// The node a command is sent to, if it names one.
     pub fn node(&self) -> Option<&str> {
         match self {
             Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => Some(node),
             Self::Kill(node) | Self::Revive(node) => Some(node),
-            Self::Raw(_) => None,
+            _ => None,
         }
     }
 
@@ -86,7 +162,7 @@ impl Command {
             Self::Iamat { client, coords, .. } => Some(format!("IAMAT {client} {coords} {now}")),
             Self::Whatsat { client, radius, bound, .. } => Some(format!("WHATSAT {client} {radius} {bound}")),
             Self::Send { line, .. } | Self::Raw(line) => Some(line.clone()),
-            Self::Kill(_) | Self::Revive(_) => None,
+            _ => None,
         }
     }
 }
@@ -105,15 +181,57 @@ mod tests {
         assert_eq!(whatsat.client_line(now).unwrap(), "WHATSAT kiwi 10 5");
         let send = Command::parse("send Bernard  HELLO   there").unwrap();
         assert_eq!(send, Command::Send { node: "Bernard".into(), line: "HELLO   there".into() });
-        assert_eq!(Command::parse("kill Juzang").unwrap(), Command::Kill("Juzang".into()));
         assert_eq!(Command::parse("IAMAT k +1-1 5").unwrap(), Command::Raw("IAMAT k +1-1 5".into()));
     }
 
     #[test]
+    fn every_classroom_verb_parses() {
+        let cases = [
+            ("kill Juzang", Command::Kill("Juzang".into())),
+            ("revive Juzang", Command::Revive("Juzang".into())),
+            ("cut Riley Jaquez", Command::Cut("Riley".into(), "Jaquez".into())),
+            ("heal Riley Jaquez", Command::Heal("Riley".into(), "Jaquez".into())),
+            (
+                "latency Riley Jaquez 500ms",
+                Command::Latency("Riley".into(), "Jaquez".into(), Duration::from_millis(500)),
+            ),
+            ("step", Command::Step(None)),
+            ("step 3", Command::Step(Some(3))),
+            ("slow 1.5s", Command::Slow(Duration::from_millis(1500))),
+            ("live", Command::Live),
+            ("wait 2s", Command::Wait(Duration::from_secs(2))),
+            (
+                "expect Campbell knows kiwi",
+                Command::Expect { node: "Campbell".into(), client: "kiwi".into(), knows: true },
+            ),
+            (
+                "expect Campbell lacks kiwi",
+                Command::Expect { node: "Campbell".into(), client: "kiwi".into(), knows: false },
+            ),
+            ("say  Watch   Riley. ", Command::Say("Watch   Riley.".into())),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Command::parse(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
     fn wrong_forms_say_the_usage() {
-        assert!(Command::parse("iamat Riley kiwi").unwrap_err().starts_with("usage: iamat NODE CLIENT COORDS"));
-        assert!(Command::parse("whatsat A b 1").unwrap_err().starts_with("usage: whatsat"));
-        assert!(Command::parse("send Bernard").unwrap_err().starts_with("usage: send"));
-        assert!(Command::parse("kill").is_err());
+        for (text, start) in [
+            ("iamat Riley kiwi", "usage: iamat NODE CLIENT COORDS"),
+            ("whatsat A b 1", "usage: whatsat"),
+            ("send Bernard", "usage: send"),
+            ("kill", "usage: kill NODE"),
+            ("cut Riley", "usage: cut NODE NODE"),
+            ("latency A B soon", "\"soon\" is not a duration"),
+            ("step 0", "usage: step [N]"),
+            ("step x y", "usage: step [N]"),
+            ("live now", "usage: live"),
+            ("wait", "usage: wait DURATION"),
+            ("expect A sees kiwi", "usage: expect NODE knows CLIENT"),
+        ] {
+            let error = Command::parse(text).unwrap_err();
+            assert!(error.starts_with(start), "{text}: {error}");
+        }
     }
 }

@@ -13,6 +13,7 @@ use tracing_appender::non_blocking::NonBlocking;
 use crate::places::Origin;
 use crate::protocol::Record;
 use crate::topology::NodeName;
+use crate::trace::Trace;
 
 /// How many events a slow subscriber may fall behind before it starts losing them (and is told
 /// how many it lost, by `broadcast::error::RecvError::Lagged`).
@@ -211,11 +212,17 @@ pub struct EventSink {
     node: NodeName,
     bus: broadcast::Sender<Arc<HerdEvent>>,
     journal: Option<NonBlocking>,
+    trace: Option<Arc<Trace>>,
 }
 
 impl EventSink {
-    pub fn new(node: NodeName, bus: broadcast::Sender<Arc<HerdEvent>>, journal: Option<NonBlocking>) -> Self {
-        Self { node, bus, journal }
+    pub fn new(
+        node: NodeName,
+        bus: broadcast::Sender<Arc<HerdEvent>>,
+        journal: Option<NonBlocking>,
+        trace: Option<Arc<Trace>>,
+    ) -> Self {
+        Self { node, bus, journal, trace }
     }
 
     pub fn node(&self) -> &NodeName {
@@ -235,8 +242,12 @@ impl EventSink {
             tracing::debug!(node = %self.node, "{kind}");
         }
         // Nobody listening is normal (a headless node); never an error.
-        if self.bus.receiver_count() > 0 {
-            let _ = self.bus.send(Arc::new(HerdEvent { at, node: self.node.clone(), kind }));
+        if self.bus.receiver_count() > 0 || self.trace.is_some() {
+            let event = HerdEvent { at, node: self.node.clone(), kind };
+            if let Some(trace) = &self.trace {
+                trace.record(&event);
+            }
+            let _ = self.bus.send(Arc::new(event));
         }
     }
 }

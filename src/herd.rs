@@ -20,6 +20,7 @@ use crate::node::{Entry, Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
 use crate::topology::{NodeName, SharedTopology};
+use crate::trace::Trace;
 
 /// How a herd is run.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct HerdOptions {
     pub places: Arc<dyn Places>,
     /// Where each node writes `<Node>.log`; `None` writes no files (tests of the engine).
     pub log_dir: Option<PathBuf>,
+    /// Records every client and peer message, when set.
+    pub trace: Option<Arc<Trace>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +75,8 @@ pub struct Herd {
     bus: broadcast::Sender<Arc<HerdEvent>>,
     root: CancellationToken,
     network: Arc<Network>,
-    /// Dropped last, after every node has stopped: dropping a guard writes out its log.
-    _journals: Vec<WorkerGuard>,
+    /// Dropped at shutdown, after every node has stopped: dropping a guard writes out its log.
+    journals: Mutex<Vec<WorkerGuard>>,
 }
 
 impl Herd {
@@ -121,7 +124,7 @@ impl Herd {
                 peer_addresses: peer_addresses.clone(),
                 key: options.key.clone(),
                 places: options.places.clone(),
-                events: EventSink::new(name.clone(), bus.clone(), journal),
+                events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.clone()),
                 network: network.clone(),
             };
             let client_addr = local_addr(&listeners.client);
@@ -129,7 +132,7 @@ impl Herd {
             let running = Some(Node::spawn(config.clone(), listeners, root.child_token()));
             members.push(Member { config, client_addr, peer_addr, running });
         }
-        Ok(Self { topology, members: Mutex::new(members), bus, root, network, _journals: journals })
+        Ok(Self { topology, members: Mutex::new(members), bus, root, network, journals: Mutex::new(journals) })
     }
 
     pub fn topology(&self) -> &SharedTopology {
@@ -183,6 +186,29 @@ impl Herd {
             m.running = Some(Node::spawn(m.config.clone(), Listeners { client, peer }, root.child_token()));
             Ok(())
         })
+    }
+
+    /// Waits (at most `within`) until every link of every running node is up; returns whether
+    /// they all came up. Walkthroughs start from a settled herd.
+    pub async fn wait_linked(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let status = self.status();
+            let running = |name: &str| status.iter().any(|n| &*n.name == name && n.up);
+            // Links to dead nodes and cut links are not expected up.
+            let linked = status.iter().filter(|n| n.up).all(|node| {
+                node.links
+                    .iter()
+                    .all(|(neighbour, up)| *up || !running(neighbour) || self.network.is_cut(&node.name, neighbour))
+            });
+            if linked {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// The network between the nodes: step and slow modes, held transmissions.
@@ -246,13 +272,15 @@ impl Herd {
         self.with_member(name, |m| Ok(m.client_addr))
     }
 
-    /// Stops every node and writes out their logs.
-    pub async fn shutdown(self) {
+    /// Stops every node and writes out their logs. The herd cannot be revived after this.
+    pub async fn shutdown(&self) {
         self.root.cancel();
+        self.network.set_mode(crate::network::Mode::Live);
         let running: Vec<Arc<Node>> = self.members().iter_mut().filter_map(|m| m.running.take()).collect();
         for node in running {
             stop(&node).await;
         }
+        self.journals.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
     }
 }
 

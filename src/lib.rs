@@ -8,10 +8,13 @@ pub mod herd;
 pub mod journal;
 pub mod network;
 pub mod node;
+pub mod operator;
 pub mod peer;
 pub mod places;
 pub mod protocol;
+pub mod script;
 pub mod topology;
+pub mod trace;
 
 pub use event::{EventKind, HerdEvent};
 pub use herd::{Herd, HerdError, HerdOptions, NodeStatus};

@@ -10,6 +10,8 @@ use anyhow::Context;
 use clap::Parser;
 use herdctl::peer::{HerdKey, KeySource, key};
 use herdctl::places::PlacesSettings;
+use herdctl::script::Script;
+use herdctl::trace::Trace;
 use herdctl::{Herd, HerdOptions, Topology};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -35,23 +37,58 @@ async fn main() -> anyhow::Result<()> {
     let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
-    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()) };
+    let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // The console always records, so that its t key can write the session's trace.
+    let trace = (cli.trace.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
+    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };
     let herd = Herd::start(topology.clone(), &members, options).await?;
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
     if !cli.headless {
-        return console::run(herd, &places_source).await;
+        let trace = trace.unwrap_or_default();
+        let session = console::Session {
+            places_source,
+            trace: trace.clone(),
+            trace_path: cli.trace.clone(),
+            log_dir: cli.log_dir.clone(),
+            scenario,
+        };
+        let outcome = console::run(herd, session).await;
+        if let Some(path) = &cli.trace {
+            trace
+                .write(path, topology.names())
+                .with_context(|| format!("cannot write the trace to {}", path.display()))?;
+        }
+        return outcome;
     }
-    shutdown_signal().await.context("cannot listen for shutdown signals")?;
-    tracing::info!("shutting down");
+    let outcome = match &scenario {
+        Some(script) => {
+            let report = herdctl::script::play_headless(&herd, script, &mut std::io::stdout()).await;
+            if report.passed() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("{} of the walkthrough's checks failed", report.failures.len()))
+            }
+        }
+        None => {
+            shutdown_signal().await.context("cannot listen for shutdown signals")?;
+            tracing::info!("shutting down");
+            Ok(())
+        }
+    };
     herd.shutdown().await;
-    Ok(())
+    if let (Some(trace), Some(path)) = (&trace, &cli.trace) {
+        trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
+    }
+    outcome
 }
 
 /// Headless: herdctl's own messages go to stderr. With the console up, nothing may be printed
 /// behind it, so they go to `<log-dir>/herdctl.log` instead.
 fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A headless walkthrough prints its own story on stdout; only warnings join it by default.
+    let default = if cli.scenario.is_some() { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     if cli.headless {
         tracing_subscriber::fmt()
             .with_env_filter(filter)

@@ -148,6 +148,8 @@ fn help_explains_every_option() {
         "--places <SOURCE>",
         "google-legacy",
         "--places-endpoint <URL>",
+        "--scenario <FILE>",
+        "--trace <FILE>",
         "HERD_KEY",
         "GOOGLE_MAPS_API_KEY",
         "RUST_LOG",
@@ -168,4 +170,54 @@ fn a_google_source_without_a_key_is_refused_at_start() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--places google-legacy needs a Google Maps API key: set GOOGLE_MAPS_API_KEY"), "{stderr}");
+}
+
+fn scenario(script: &str, dir: &std::path::Path, trace: &std::path::Path) -> Output {
+    let topology = write_topology(dir, &free_ports(10));
+    herdctl()
+        .args(["--headless", "--scenario", script, "--topology"])
+        .arg(topology)
+        .arg("--log-dir")
+        .arg(dir.join("logs"))
+        .arg("--trace")
+        .arg(trace)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_headless_walkthrough_exits_0_when_every_expectation_holds_and_writes_its_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("recovery.svg");
+    let output = scenario("walkthroughs/failure-and-recovery.herd", dir.path(), &trace);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("expectations held, 0 failed"), "{stdout}");
+    let svg = std::fs::read_to_string(&trace).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(">Campbell</text>"), "{svg}");
+}
+
+#[test]
+fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("wrong.herd");
+    std::fs::write(&script, "kill Juzang\nkill Bernard\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n").unwrap();
+    let output = scenario(script.to_str().unwrap(), dir.path(), &dir.path().join("t.jsonl"));
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("wrong.herd:4: expected Campbell knows kiwi, but it does not"), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 of the walkthrough's checks failed"));
+}
+
+#[test]
+fn a_script_with_a_typo_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("typo.herd");
+    std::fs::write(&script, "say hello\nkil Juzang\n").unwrap();
+    let output = scenario(script.to_str().unwrap(), dir.path(), &dir.path().join("t.jsonl"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("typo.herd:2: unknown verb \"kil\""), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing was played");
 }

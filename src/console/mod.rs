@@ -4,51 +4,63 @@
 //! Drawing is decoupled from the nodes: all pending events are drained, then one frame is drawn,
 //! at most `FRAME` apart and only when something changed, so an idle console costs nothing.
 
-mod client;
 mod model;
+mod walkthrough;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use herdctl::command::Command;
-use herdctl::protocol::Timestamp;
+use herdctl::network::Mode;
+use herdctl::operator::{Outcome, execute};
+use herdctl::script::Script;
+use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
 use herdctl_ui::{Intent, Theme, UiState};
 use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
+use walkthrough::Walkthrough;
 
 /// At most ~30 frames a second.
 const FRAME: Duration = Duration::from_millis(33);
 /// How often the screen is refreshed while something moves (lit links, the rate figure).
 const ANIMATION: Duration = Duration::from_millis(100);
 
-/// A reply to a command typed by the operator.
-struct Reply {
-    node: String,
-    command: String,
-    text: String,
+/// What the console was started with.
+pub struct Session {
+    pub places_source: String,
+    pub trace: Arc<Trace>,
+    /// Where `t` writes the trace (`--trace`, or a file in the log folder).
+    pub trace_path: Option<PathBuf>,
+    pub log_dir: PathBuf,
+    pub scenario: Option<Script>,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
-pub async fn run(herd: Herd, places_source: &str) -> anyhow::Result<()> {
+pub async fn run(herd: Herd, session: Session) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = drive(&mut terminal, &herd, places_source).await;
+    let herd = Arc::new(herd);
+    let result = drive(&mut terminal, &herd, &session).await;
     ratatui::restore();
     herd.shutdown().await;
     result
 }
 
-async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Herd, places_source: &str) -> anyhow::Result<()> {
+async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, session: &Session) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut state = UiState::default();
-    let mut model = Model::new(herd.topology(), places_source);
+    let mut model = Model::new(herd.topology(), &session.places_source);
     let mut events = herd.subscribe();
+    let mut network = herd.network().watch();
     let mut keys = EventStream::new();
-    let (reply_sender, mut replies) = mpsc::unbounded_channel::<Reply>();
+    let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
+    let mut walkthrough =
+        session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
     let mut view = model.view(herd, state.selected, Instant::now());
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
@@ -68,7 +80,12 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Herd, places_sour
                     dirty = true;
                     match intent {
                         Some(Intent::Quit) => return Ok(()),
-                        Some(intent) => carry_out(intent, herd, &mut state, &mut model, &reply_sender).await,
+                        Some(Intent::Continue) => {
+                            if let Some(walkthrough) = &mut walkthrough {
+                                walkthrough.go_on();
+                            }
+                        }
+                        Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &outcome_sender),
                         None => {}
                     }
                 }
@@ -89,9 +106,9 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Herd, places_sour
                 }
                 dirty = true;
             }
-            Some(reply) = replies.recv() => {
-                model.note(format!("{} answered {}", reply.node, reply.command));
-                state.reply_arrived(reply.text);
+            Ok(()) = network.changed() => dirty = true,
+            Some(outcome) = outcomes.recv() => {
+                show(outcome, &mut state, &mut model);
                 dirty = true;
             }
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
@@ -112,59 +129,89 @@ fn take(event: Result<Arc<HerdEvent>, broadcast::error::RecvError>, model: &mut 
     }
 }
 
-async fn carry_out(
-    intent: Intent,
-    herd: &Herd,
-    state: &mut UiState,
-    model: &mut Model,
-    replies: &mpsc::UnboundedSender<Reply>,
-) {
-    let outcome = match intent {
-        Intent::Quit => return,
-        Intent::Kill(node) => herd.kill(&node).await.map(|()| format!("killed {node}: its ports refuse connections")),
-        Intent::Revive(node) => herd.revive(&node).map(|()| format!("revived {node}: it relinks and catches up")),
-        Intent::Submit { node, text } => {
-            state.notice = Some(submit(&text, &node, herd, state, replies).await);
-            return;
+/// Shows what came of a command: in the command box, the flow, a caption or the reply overlay.
+fn show(outcome: Outcome, state: &mut UiState, model: &mut Model) {
+    match outcome {
+        Outcome::Reply { node, line, reply } => {
+            model.note(format!("{node} answered {line}"));
+            state.command_sent(&node, &line);
+            state.reply_arrived(reply);
         }
-    };
-    let notice = outcome.unwrap_or_else(|error| error.to_string());
-    model.note(notice.clone());
-    state.notice = Some(notice);
+        Outcome::Said(caption) => state.caption = Some(caption),
+        Outcome::Done(text) | Outcome::Refused(text) => {
+            model.note(text.clone());
+            state.notice = Some(text);
+        }
+        Outcome::Checked { held, text } => {
+            let text = if held { format!("✓ {text}") } else { format!("✗ {text}") };
+            model.note(text.clone());
+            state.notice = Some(text);
+        }
+    }
 }
 
-/// Carries out a typed command; returns what to tell the operator.
-async fn submit(
-    text: &str,
-    selected: &str,
-    herd: &Herd,
+/// Carries out an intent. Commands run in their own task (a WHATSAT may wait on upstream, a kill
+/// on its node's tasks) and report back through `outcomes`, so the screen never freezes.
+fn carry_out(
+    intent: Intent,
+    herd: &Arc<Herd>,
+    session: &Session,
     state: &mut UiState,
-    replies: &mpsc::UnboundedSender<Reply>,
-) -> String {
-    let command = match Command::parse(text) {
-        Ok(command) => command,
-        Err(usage) => return usage,
-    };
-    let node = command.node().unwrap_or(selected).to_string();
-    let Ok(addr) = herd.client_addr(&node) else {
-        let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
-        return format!("unknown node {node:?}; the nodes are {}", names.join(", "));
-    };
-    let line = match (&command, command.client_line(Timestamp::now())) {
-        (Command::Kill(_), _) => {
-            return herd.kill(&node).await.map_or_else(|e| e.to_string(), |()| format!("killed {node}"));
+    model: &mut Model,
+    outcomes: &mpsc::UnboundedSender<Outcome>,
+) {
+    let network = herd.network();
+    let command = match intent {
+        Intent::Quit | Intent::Continue => return,
+        Intent::Kill(node) => Command::Kill(node),
+        Intent::Revive(node) => Command::Revive(node),
+        Intent::ToggleStep => {
+            if network.mode() == Mode::Step {
+                Command::Live
+            } else {
+                Command::Step(None)
+            }
         }
-        (Command::Revive(_), _) => {
-            return herd.revive(&node).map_or_else(|e| e.to_string(), |()| format!("revived {node}"));
+        Intent::ReleaseNext => {
+            let text = match network.release_next() {
+                Some(held) => format!("released {}→{} {} (hop {})", held.from, held.to, held.client, held.hops),
+                None => "nothing is held (s switches to step mode)".to_string(),
+            };
+            return show(Outcome::Done(text), state, model);
         }
-        (_, Some(line)) => line,
-        (_, None) => return String::new(),
+        Intent::ReleaseWave => {
+            let text = format!("released a wave of {}", network.release_wave());
+            return show(Outcome::Done(text), state, model);
+        }
+        Intent::WriteTrace => return show(write_trace(herd, session), state, model),
+        Intent::Submit { node, text } => match Command::parse(&text) {
+            Ok(command) => {
+                let target = command.node().unwrap_or(&node).to_string();
+                if let Some(line) = command.client_line(herdctl::protocol::Timestamp::now()) {
+                    state.command_sent(&target, &line);
+                }
+                command
+            }
+            Err(usage) => return show(Outcome::Refused(usage), state, model),
+        },
     };
-    state.command_sent(&node, &line);
-    let replies = replies.clone();
+    let selected = herd.topology().names().get(state.selected).map(|n| n.to_string()).unwrap_or_default();
+    let herd = herd.clone();
+    let outcomes = outcomes.clone();
     tokio::spawn(async move {
-        let text = client::send(addr, &node, &line).await;
-        let _ = replies.send(Reply { node, command: line, text });
+        let _ = outcomes.send(execute(&herd, &command, &selected).await);
     });
-    format!("sent to {}", state.reply.as_ref().map_or("", |r| r.node.as_str()))
+}
+
+fn write_trace(herd: &Herd, session: &Session) -> Outcome {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "-");
+    let base = session.trace_path.clone().unwrap_or_else(|| session.log_dir.join(format!("trace-{stamp}.svg")));
+    let jsonl = base.with_extension("jsonl");
+    let svg = base.with_extension("svg");
+    let names = herd.topology().names();
+    let written = session.trace.write(&svg, names).and_then(|()| session.trace.write(&jsonl, names));
+    match written {
+        Ok(()) => Outcome::Done(format!("trace written: {} and {}", svg.display(), jsonl.display())),
+        Err(error) => Outcome::Refused(format!("cannot write the trace to {}: {error}", svg.display())),
+    }
 }

@@ -5,7 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::f64::consts::TAU;
 use std::time::{Duration, Instant};
 
+use herdctl::accounting::Accounting;
 use herdctl::event::{EventKind, HerdEvent, Via};
+use herdctl::network::Mode;
 use herdctl::{Herd, Topology};
 use herdctl_ui::{CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats};
 
@@ -29,6 +31,7 @@ pub struct Model {
     events_dropped: u64,
     upstream_requests: u64,
     pub places_source: String,
+    accounting: Accounting,
 }
 
 fn link_key(a: &str, b: &str) -> (String, String) {
@@ -82,6 +85,7 @@ impl Model {
             events_dropped: 0,
             upstream_requests: 0,
             places_source: places_source.to_string(),
+            accounting: Accounting::default(),
         }
     }
 
@@ -97,6 +101,7 @@ impl Model {
 
     /// Takes in one event.
     pub fn apply(&mut self, event: &HerdEvent) {
+        self.accounting.apply(event);
         match &event.kind {
             EventKind::ClientLine { .. } => self.messages_this_second += 1,
             EventKind::FloodSent { to, .. } => {
@@ -166,6 +171,7 @@ impl Model {
                 .find(|n| &*n.name == from)
                 .is_some_and(|n| n.links.iter().any(|(name, up)| &**name == to && *up))
         };
+        let held = herd.network().held();
         let links = herd
             .topology()
             .links()
@@ -177,7 +183,18 @@ impl Model {
                     _ => LinkState::Half,
                 };
                 let lit = self.crossed.contains_key(&link_key(&a, &b));
-                LinkView { a: a.to_string(), b: b.to_string(), state, lit }
+                let network = herd.network();
+                let count = |from: &str, to: &str| held.iter().filter(|h| &*h.from == from && &*h.to == to).count();
+                LinkView {
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    state,
+                    lit,
+                    cut: network.is_cut(&a, &b),
+                    latency_ms: network.latency(&a, &b).as_millis() as u64,
+                    held_a_to_b: count(&a, &b),
+                    held_b_to_a: count(&b, &a),
+                }
             })
             .collect();
         let cache = match status.get(selected) {
@@ -212,6 +229,12 @@ impl Model {
             places_source: self.places_source.clone(),
             upstream_requests: self.upstream_requests,
             events_dropped: self.events_dropped,
+            mode: match herd.network().mode() {
+                Mode::Live => "live".to_string(),
+                Mode::Step => format!("STEP · {} held (. next, w wave, s live)", held.len()),
+                Mode::Slow(delay) => format!("slow motion: {} a hop", humantime::format_duration(delay)),
+            },
+            last_flood: self.accounting.latest().map(|flood| flood.summary(herd.topology())),
         };
         HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
     }

@@ -31,7 +31,7 @@ pub fn default_herd_on_free_ports() -> Topology {
 pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None };
+    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
     herd

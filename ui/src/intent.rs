@@ -11,4 +11,14 @@ pub enum Intent {
         node: String,
         text: String,
     },
+    /// Switch between live and step mode.
+    ToggleStep,
+    /// Release the oldest held transmission.
+    ReleaseNext,
+    /// Release every held transmission.
+    ReleaseWave,
+    /// Go on with the walkthrough after a caption.
+    Continue,
+    /// Write the session's trace to a file.
+    WriteTrace,
 }

@@ -23,6 +23,11 @@ pub enum Action {
     PageUp,
     PageDown,
     Follow,
+    ToggleStep,
+    ReleaseNext,
+    ReleaseWave,
+    Continue,
+    WriteTrace,
 }
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
@@ -118,6 +123,26 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[plain(KeyCode::PageUp)], label: "PgUp", action: Action::PageUp, help: "scroll a page up" },
     Binding { keys: &[plain(KeyCode::PageDown)], label: "PgDn", action: Action::PageDown, help: "scroll a page down" },
     Binding { keys: &[plain(KeyCode::End)], label: "End", action: Action::Follow, help: "back to the newest events" },
+    Binding {
+        keys: &[key('s')],
+        label: "s",
+        action: Action::ToggleStep,
+        help: "step mode (hold every message between servers) / live",
+    },
+    Binding { keys: &[key('.')], label: ".", action: Action::ReleaseNext, help: "step: release the next held message" },
+    Binding {
+        keys: &[key('w')],
+        label: "w",
+        action: Action::ReleaseWave,
+        help: "step: release the whole wave (all held now)",
+    },
+    Binding { keys: &[key('c')], label: "c", action: Action::Continue, help: "walkthrough: continue after a caption" },
+    Binding {
+        keys: &[key('t')],
+        label: "t",
+        action: Action::WriteTrace,
+        help: "write this session's trace (SVG and JSON lines)",
+    },
 ];
 
 /// The command forms, for the help overlay.
@@ -126,6 +151,9 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat Campbell kiwi 10 5"),
     ("send NODE LINE", "any raw line to NODE, e.g. send Bernard HELLO"),
     ("kill NODE / revive NODE", "the same as k and r, by name"),
+    ("cut A B / heal A B", "cut or heal the link between A and B"),
+    ("latency A B 500ms", "delay every message on a link (0s removes it)"),
+    ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
 ];
 
@@ -161,7 +189,8 @@ mod tests {
     fn keys_map_to_actions() {
         assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
         assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), None);
+        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), Some(Action::Continue));
+        assert_eq!(action_for(&press(KeyCode::Char('x'), KeyModifiers::NONE)), None);
         // Shift is how '?' is typed on most keyboards.
         assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
         assert_eq!(action_for(&press(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::SelectNode(2)));

@@ -52,6 +52,8 @@ pub struct UiState {
     pub reply_scroll: u16,
     /// A short note for the operator (what the last action did).
     pub notice: Option<String>,
+    /// A walkthrough's caption, shown until the operator continues.
+    pub caption: Option<String>,
 }
 
 impl Default for UiState {
@@ -69,6 +71,7 @@ impl Default for UiState {
             reply: None,
             reply_scroll: 0,
             notice: None,
+            caption: None,
         }
     }
 }
@@ -107,6 +110,15 @@ impl UiState {
             (Overlay::Reply, Action::PageUp) => self.reply_scroll = self.reply_scroll.saturating_sub(PAGE as u16),
             (Overlay::Reply, Action::PageDown) => self.reply_scroll = self.reply_scroll.saturating_add(PAGE as u16),
             (Overlay::Reply, Action::Help) => self.overlay = Overlay::Help,
+            // The classroom's keys work over a reply, so a walkthrough never gets stuck behind one.
+            (Overlay::Reply, Action::Continue) => {
+                self.overlay = Overlay::None;
+                return self.caption.take().map(|_| Intent::Continue);
+            }
+            (Overlay::Reply, Action::ToggleStep) => return Some(Intent::ToggleStep),
+            (Overlay::Reply, Action::ReleaseNext) => return Some(Intent::ReleaseNext),
+            (Overlay::Reply, Action::ReleaseWave) => return Some(Intent::ReleaseWave),
+            (Overlay::Reply, Action::WriteTrace) => return Some(Intent::WriteTrace),
             _ => {}
         }
         None
@@ -149,6 +161,11 @@ impl UiState {
                 self.flow_scroll = 0;
                 self.frozen_at = None;
             }
+            Action::ToggleStep => return Some(Intent::ToggleStep),
+            Action::ReleaseNext => return Some(Intent::ReleaseNext),
+            Action::ReleaseWave => return Some(Intent::ReleaseWave),
+            Action::WriteTrace => return Some(Intent::WriteTrace),
+            Action::Continue => return self.caption.take().map(|_| Intent::Continue),
         }
         None
     }
@@ -331,6 +348,19 @@ mod tests {
         assert_eq!(state.overlay, Overlay::None);
         state.reply_arrived("AT one line\n".into());
         assert_eq!(state.overlay, Overlay::None, "a one-line reply stays in the command box");
+    }
+
+    #[test]
+    fn classroom_keys_become_intents_and_continue_needs_a_caption() {
+        let mut state = UiState::default();
+        assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
+        assert_eq!(press(&mut state, KeyCode::Char('.')), Some(Intent::ReleaseNext));
+        assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::ReleaseWave));
+        assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::WriteTrace));
+        assert_eq!(press(&mut state, KeyCode::Char('c')), None, "nothing to continue");
+        state.caption = Some("Watch Riley.".into());
+        assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
+        assert_eq!(state.caption, None);
     }
 
     #[test]

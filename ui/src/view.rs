@@ -33,6 +33,13 @@ pub struct LinkView {
     pub state: LinkState,
     /// A record crossed it a moment ago.
     pub lit: bool,
+    /// Cut by the operator.
+    pub cut: bool,
+    /// Extra latency set by the operator, in milliseconds.
+    pub latency_ms: u64,
+    /// Transmissions held at `a` for `b`, and at `b` for `a` (step mode).
+    pub held_a_to_b: usize,
+    pub held_b_to_a: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,4 +112,8 @@ pub struct Stats {
     pub upstream_requests: u64,
     /// Events the console could not keep up with (dropped, never slowing the nodes).
     pub events_dropped: u64,
+    /// `live`, `STEP · 3 held`, `slow 1s`.
+    pub mode: String,
+    /// What the last update cost.
+    pub last_flood: Option<String>,
 }

@@ -53,6 +53,35 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                 }
             }
             ctx.layer();
+            // What the operator did to each link, and what is held on it, as text on the line.
+            for link in &view.links {
+                let (Some((x1, y1)), Some((x2, y2))) = (position(&link.a), position(&link.b)) else { continue };
+                let mut marks = Vec::new();
+                if link.cut {
+                    marks.push("✂ cut".to_string());
+                }
+                if link.latency_ms > 0 {
+                    marks.push(format!("+{}ms", link.latency_ms));
+                }
+                if !marks.is_empty() {
+                    let text = marks.join(" ");
+                    let half = text.chars().count() as f64 / 2.0 / inner_width;
+                    ctx.print((x1 + x2) / 2.0 - half, (y1 + y2) / 2.0, Line::styled(text, theme.node(false)));
+                }
+                // A held message waits near its sender: ◆ and how many.
+                for (count, (sx, sy), (tx, ty)) in
+                    [(link.held_a_to_b, (x1, y1), (x2, y2)), (link.held_b_to_a, (x2, y2), (x1, y1))]
+                {
+                    if count > 0 {
+                        let (x, y) = (sx + (tx - sx) * 0.3, sy + (ty - sy) * 0.3);
+                        ctx.print(
+                            x,
+                            y,
+                            Line::styled(format!("◆{count}"), theme.flow(crate::view::FlowKind::FloodSent)),
+                        );
+                    }
+                }
+            }
             for (i, node) in view.nodes.iter().enumerate() {
                 let (x, y) = place(node.x, node.y);
                 let state_text = if node.up { format!("● {}", node.clients) } else { "○ DOWN".to_string() };

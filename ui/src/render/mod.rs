@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         return;
     }
     let [status_area, top, flow_area, command_area] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Percentage(45),
         Constraint::Fill(1),
         Constraint::Length(4),
@@ -56,6 +56,14 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     status::render(frame, status_area, view, theme);
     graph::render(frame, graph_area, view, state, theme);
     caches::render(frame, cache_area, view, theme);
+    let flow_area = match &state.caption {
+        Some(caption) => {
+            let [caption_area, rest] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(flow_area);
+            overlay::caption(frame, caption_area, caption, theme);
+            rest
+        }
+        None => flow_area,
+    };
     flow::render(frame, flow_area, view, state, theme);
     command::render(frame, command_area, view, state, theme);
     match state.overlay {

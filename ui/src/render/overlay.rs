@@ -42,3 +42,14 @@ pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let paragraph = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.reply_scroll, 0));
     frame.render_widget(paragraph, area);
 }
+
+/// A walkthrough's caption, above the flow.
+pub fn caption(frame: &mut Frame, area: Rect, caption: &str, theme: &Theme) {
+    let block = Block::bordered()
+        .title(Line::styled(" Walkthrough · c continues ", theme.title()))
+        .border_style(theme.focus_border(true));
+    frame.render_widget(
+        Paragraph::new(Line::styled(caption.to_string(), theme.title())).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}

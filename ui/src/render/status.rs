@@ -33,5 +33,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         Span::raw(" ".repeat(gap.max(1))),
         Span::styled(keys, theme.dim()),
     ]);
-    frame.render_widget(Paragraph::new(line), area);
+    let flood = stats.last_flood.as_deref().unwrap_or("no update yet");
+    let second = Line::from(vec![
+        Span::styled(format!(" mode {} ", stats.mode), theme.title()),
+        Span::styled("· last flood: ", theme.dim()),
+        Span::raw(flood),
+    ]);
+    frame.render_widget(Paragraph::new(vec![line, second]), area);
 }

@@ -19,7 +19,16 @@ fn herd() -> HerdView {
         y,
         addr: format!("127.0.0.1:{port}"),
     };
-    let link = |a: &str, b: &str| LinkView { a: a.into(), b: b.into(), state: LinkState::Up, lit: false };
+    let link = |a: &str, b: &str| LinkView {
+        a: a.into(),
+        b: b.into(),
+        state: LinkState::Up,
+        lit: false,
+        cut: false,
+        latency_ms: 0,
+        held_a_to_b: 0,
+        held_b_to_a: 0,
+    };
     HerdView {
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),
@@ -62,6 +71,8 @@ fn herd() -> HerdView {
             messages_per_second: 12,
             duplicates_dropped: 3,
             places_source: "offline".into(),
+            mode: "live".into(),
+            last_flood: Some("kiwi.cs.ucla.edu from Riley: 8 messages (4 duplicates) to reach 4 nodes, a tree needs 4 · 2 hops (fewest 2)".into()),
             ..Stats::default()
         },
     }
@@ -122,4 +133,28 @@ fn a_whatsat_reply() {
 #[test]
 fn a_small_terminal() {
     assert_snapshot!(screen(&herd(), &UiState::default(), 50, 12));
+}
+
+#[test]
+fn step_mode_with_held_transmissions() {
+    let mut view = herd();
+    view.stats.mode = "STEP · 3 held (. next, w wave, s live)".into();
+    // Riley -> Jaquez and Riley -> Juzang wait at Riley; Juzang -> Campbell waits at Juzang.
+    view.links[0].held_a_to_b = 1;
+    view.links[1].held_a_to_b = 1;
+    view.links[4].held_a_to_b = 1;
+    let state = UiState {
+        caption: Some("Riley stored kiwi and sends it to both neighbours. Release the first hop.".into()),
+        ..UiState::default()
+    };
+    assert_snapshot!(screen(&view, &state, 120, 36));
+}
+
+#[test]
+fn a_cut_link_and_a_slow_one() {
+    let mut view = herd();
+    view.links[0].cut = true;
+    view.links[0].state = LinkState::Down;
+    view.links[5].latency_ms = 500;
+    assert_snapshot!(screen(&view, &UiState::default(), 120, 36));
 }

@@ -1,0 +1,144 @@
+//! Carrying out the operator's commands on a herd: the one path that the console's command line
+//! and walkthrough scripts both take. Client commands go over real TCP, exactly as a client's.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::command::Command;
+use crate::herd::Herd;
+use crate::network::Mode;
+use crate::protocol::Timestamp;
+
+/// Longer than the places timeout, so that a slow WHATSAT still gets its failure document.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `expect NODE knows CLIENT` waits for a flood to arrive, and `step N` for
+/// transmissions to be held.
+pub const EXPECT_WITHIN: Duration = Duration::from_secs(3);
+
+/// What came of a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; a sentence for the operator.
+    Done(String),
+    /// A client command's reply (or why there was none).
+    Reply { node: String, line: String, reply: String },
+    /// An expectation, and whether it held.
+    Checked { held: bool, text: String },
+    /// A caption for the class.
+    Said(String),
+    /// Refused: a sentence saying why.
+    Refused(String),
+}
+
+/// Carries out `command`; raw lines go to `default_node`.
+pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
+    let done = |result: Result<(), crate::herd::HerdError>, text: String| match result {
+        Ok(()) => Outcome::Done(text),
+        Err(error) => Outcome::Refused(error.to_string()),
+    };
+    match command {
+        Command::Kill(node) => done(herd.kill(node).await, format!("killed {node}: its ports refuse connections")),
+        Command::Revive(node) => done(herd.revive(node), format!("revived {node}: it relinks and catches up")),
+        Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
+        Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
+        Command::Latency(a, b, latency) => {
+            done(herd.set_latency(a, b, *latency), format!("latency {a}–{b}: {}", humantime::format_duration(*latency)))
+        }
+        Command::Step(None) => {
+            herd.network().set_mode(Mode::Step);
+            Outcome::Done("step mode: every transmission waits to be released".into())
+        }
+        Command::Step(Some(count)) => step(herd, *count).await,
+        Command::Slow(delay) => {
+            herd.network().set_mode(Mode::Slow(*delay));
+            Outcome::Done(format!("slow motion: every hop takes {}", humantime::format_duration(*delay)))
+        }
+        Command::Live => {
+            herd.network().set_mode(Mode::Live);
+            Outcome::Done("live: everything held is released".into())
+        }
+        Command::Wait(duration) => {
+            tokio::time::sleep(*duration).await;
+            Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))
+        }
+        Command::Expect { node, client, knows } => expect(herd, node, client, *knows).await,
+        Command::Say(text) => Outcome::Said(text.clone()),
+        Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
+            let node = command.node().unwrap_or(default_node).to_string();
+            let Ok(addr) = herd.client_addr(&node) else {
+                let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
+                return Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")));
+            };
+            let line = command.client_line(Timestamp::now()).unwrap_or_default();
+            let reply = send(addr, &node, &line).await;
+            Outcome::Reply { node, line, reply }
+        }
+    }
+}
+
+/// Releases `count` held transmissions, waiting for each to be held (entering step mode).
+async fn step(herd: &Herd, count: usize) -> Outcome {
+    let network = herd.network();
+    network.set_mode(Mode::Step);
+    let mut released = Vec::new();
+    let mut changes = network.watch();
+    let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
+    while released.len() < count {
+        match network.release_next() {
+            Some(held) => released.push(format!("{}→{} {} (hop {})", held.from, held.to, held.client, held.hops)),
+            None => {
+                if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let list = if released.is_empty() { "nothing was waiting".to_string() } else { released.join(", ") };
+    Outcome::Done(format!("released {} of {count}: {list}", released.len()))
+}
+
+async fn expect(herd: &Herd, node: &str, client: &str, knows: bool) -> Outcome {
+    let has = || herd.cache(node).is_ok_and(|entries| entries.iter().any(|e| e.record.client() == client));
+    if herd.client_addr(node).is_err() {
+        return Outcome::Refused(format!("unknown node {node:?}"));
+    }
+    // A node learns through the flood, so give it a moment; a lack is checked as it stands.
+    let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
+    let mut held = has();
+    while knows && !held && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        held = has();
+    }
+    let verb = if knows { "knows" } else { "lacks" };
+    let held = held == knows;
+    let text = if held {
+        format!("{node} {verb} {client}")
+    } else {
+        format!("expected {node} {verb} {client}, but it does not")
+    };
+    Outcome::Checked { held, text }
+}
+
+/// The reply to `line`, or a sentence saying why there is none.
+pub async fn send(addr: SocketAddr, node: &str, line: &str) -> String {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(format!("{line}\n").as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&reply).into_owned())
+    };
+    match tokio::time::timeout(REPLY_TIMEOUT, exchange).await {
+        Ok(Ok(reply)) if reply.is_empty() => format!("({node} closed the connection without a reply)"),
+        Ok(Ok(reply)) => reply,
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("({node} refused the connection: it is down)")
+        }
+        Ok(Err(error)) => format!("({node}: {error})"),
+        Err(_) => format!("({node} did not answer within {} s)", REPLY_TIMEOUT.as_secs()),
+    }
+}

@@ -1,0 +1,102 @@
+//! The walkthroughs shipped in `walkthroughs/`, played headless against a real herd, and what a
+//! failing walkthrough reports. Also the trace a walkthrough leaves behind.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::*;
+use herdctl::peer::HerdKey;
+use herdctl::places::NoPlaces;
+use herdctl::script::{Script, play_headless};
+use herdctl::trace::Trace;
+use herdctl::{Herd, HerdOptions};
+
+async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Herd {
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options = HerdOptions { key: HerdKey::new(KEY), places: Arc::new(NoPlaces), log_dir: None, trace };
+    Herd::start(topology, &names, options).await.expect("herd starts")
+}
+
+async fn play(path: &Path) -> (herdctl::script::Report, String) {
+    let script = Script::load(path).unwrap();
+    let herd = herd_with_trace(None).await;
+    let mut out = Vec::new();
+    let report = play_headless(&herd, &script, &mut out).await;
+    herd.shutdown().await;
+    (report, String::from_utf8(out).unwrap())
+}
+
+#[tokio::test]
+async fn every_shipped_walkthrough_holds() {
+    let mut played = 0;
+    for entry in std::fs::read_dir("walkthroughs").unwrap() {
+        let path = entry.unwrap().path();
+        let (report, out) = play(&path).await;
+        assert!(report.passed(), "{}:\n{out}", path.display());
+        assert!(report.held >= 3, "{} checks too little:\n{out}", path.display());
+        played += 1;
+    }
+    assert!(played >= 3, "at least three walkthroughs ship");
+}
+
+#[tokio::test]
+async fn a_broken_expectation_is_reported_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong.herd");
+    std::fs::write(&path, "# expects the impossible\nkill Juzang\nkill Bernard\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nexpect Jaquez knows kiwi\nheal Riley Campbell\n").unwrap();
+    let (report, out) = play(&path).await;
+    assert_eq!(report.held, 1, "{out}");
+    assert_eq!(report.failures.len(), 2, "{out}");
+    assert!(report.failures[0].ends_with("wrong.herd:5: expected Campbell knows kiwi, but it does not"), "{out}");
+    assert!(report.failures[1].contains("wrong.herd:7: there is no link between Riley and Campbell"), "{out}");
+}
+
+#[tokio::test]
+async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let script = Script::parse("iamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n", "t").unwrap();
+    let report = play_headless(&herd, &script, &mut Vec::new()).await;
+    assert!(report.passed());
+    let received = || trace.entries().iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
+    eventually("every flood message has arrived", || async { received() == 8 }).await;
+    herd.shutdown().await;
+
+    let entries = trace.entries();
+    let sends = entries.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerSend).count();
+    assert_eq!(sends, 8, "one IAMAT floods 8 messages on the default herd");
+    let names = herd.topology().names().to_vec();
+    let svg = trace.to_svg(&names);
+    // Well-formed XML, end to end.
+    let mut reader = quick_xml::Reader::from_str(&svg);
+    let (mut lines, mut texts) = (0, Vec::new());
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Empty(tag) if tag.name().as_ref() == b"line" => lines += 1,
+            quick_xml::events::Event::Text(text) => texts.push(String::from_utf8_lossy(&text).into_owned()),
+            _ => {}
+        }
+    }
+    for name in &names {
+        assert!(texts.iter().any(|t| t == &**name), "no lane for {name}");
+    }
+    // A lifeline per node, an arrow per peer message, one for the IAMAT in and one for its reply.
+    assert_eq!(lines, names.len() + sends + 2, "{svg}");
+    assert_eq!(texts.iter().filter(|t| t.starts_with("kiwi h")).count(), sends);
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with("kiwi h") && t.ends_with(" dup")).count(),
+        4,
+        "duplicates are marked"
+    );
+
+    let jsonl = trace.to_jsonl();
+    assert_eq!(jsonl.lines().count(), entries.len());
+    for line in jsonl.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(value["t"].is_f64() && value["node"].is_string() && value["kind"].is_string(), "{line}");
+    }
+}
