@@ -229,6 +229,15 @@ impl EventSink {
         &self.node
     }
 
+    /// Whether anyone takes traffic events (a log file, a trace, a subscriber, or `RUST_LOG`
+    /// at debug). When nobody does, callers skip building them: no copies of lines on the hot path.
+    pub fn is_heard(&self) -> bool {
+        self.journal.is_some()
+            || self.trace.is_some()
+            || self.bus.receiver_count() > 0
+            || tracing::enabled!(tracing::Level::DEBUG)
+    }
+
     pub fn emit(&self, kind: EventKind) {
         let at = SystemTime::now();
         if let Some(journal) = &self.journal {

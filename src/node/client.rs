@@ -93,7 +93,11 @@ impl Node {
             return;
         };
         let start = out.len();
-        self.events.emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
+        let heard = self.events.is_heard();
+        if heard {
+            self.events
+                .emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
+        }
         match command {
             Command::Iamat(iamat) => {
                 let record = Arc::new(Record::new(&self.name, received, &iamat));
@@ -107,8 +111,10 @@ impl Node {
             },
             Command::Invalid => protocol::write_invalid(line, out),
         }
-        let reply = String::from_utf8_lossy(&out[start..]);
-        self.events.emit(EventKind::ClientReply { addr, reply: reply.trim_end_matches('\n').into() });
+        if heard {
+            let reply = String::from_utf8_lossy(&out[start..]);
+            self.events.emit(EventKind::ClientReply { addr, reply: reply.trim_end_matches('\n').into() });
+        }
     }
 
     /// Keeps a client's new record and hands it to every live neighbour, waiting (at most

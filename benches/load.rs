@@ -1,0 +1,122 @@
+//! Load on one node, against a bare tokio line server driven the same way on the same machine.
+//! Run with `cargo bench --bench load`; the numbers are written down in docs/BENCHMARKS.md.
+//!
+//! Each of 50 connections sends an IAMAT for its own client with a rising timestamp, waits for
+//! the AT line, and repeats, for a fixed time. Every IAMAT is new, so every one is flooded to the
+//! rest of the herd (the herd runs in this process: the node shares the 2 cores with its four
+//! neighbours and with the load generator).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herdctl::peer::HerdKey;
+use herdctl::places::NoPlaces;
+use herdctl::protocol::{self, Command, Record, Timestamp};
+use herdctl::{Herd, HerdOptions, Topology};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+const CONNECTIONS: usize = 50;
+const RUN_FOR: Duration = Duration::from_secs(4);
+
+/// The baseline: answers each IAMAT with an AT line, and does nothing else.
+async fn bare_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (reader, mut writer) = stream.into_split();
+                let mut lines = BufReader::new(reader);
+                let mut line = String::new();
+                while lines.read_line(&mut line).await.unwrap_or(0) > 0 {
+                    if let Some(Command::Iamat(iamat)) = protocol::parse(line.as_bytes()) {
+                        let record = Record::new("Bare", Timestamp::now(), &iamat);
+                        let reply = format!("{}\n", record.line());
+                        if writer.write_all(reply.as_bytes()).await.is_err() {
+                            break;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Drives `addr` with the load; returns (requests per second, mean latency, 99th percentile).
+async fn drive(addr: SocketAddr) -> (f64, Duration, Duration) {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for connection in 0..CONNECTIONS {
+        tasks.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let (reader, mut writer) = stream.into_split();
+            let mut lines = BufReader::new(reader);
+            let mut latencies = Vec::new();
+            let mut reply = String::new();
+            let mut n: u64 = 0;
+            while started.elapsed() < RUN_FOR {
+                n += 1;
+                let line = format!("IAMAT load-{connection} +34.068930-118.445127 1700000000.{n:09}\n");
+                let sent = Instant::now();
+                writer.write_all(line.as_bytes()).await.unwrap();
+                reply.clear();
+                lines.read_line(&mut reply).await.unwrap();
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let mean = latencies.iter().sum::<Duration>() / latencies.len() as u32;
+    let p99 = latencies[latencies.len() * 99 / 100];
+    (latencies.len() as f64 / elapsed, mean, p99)
+}
+
+fn report(label: &str, (rate, mean, p99): (f64, Duration, Duration)) {
+    println!(
+        "{label}: {rate:.0} requests/s, mean latency {:.0} µs, p99 {:.0} µs",
+        mean.as_secs_f64() * 1e6,
+        p99.as_secs_f64() * 1e6
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bare = drive(bare_server().await).await;
+        report("bare tokio line server", bare);
+
+        let mut topology: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+        for node in topology["nodes"].as_array_mut().unwrap() {
+            node["port"] = 0.into();
+            node["peer_port"] = 0.into();
+        }
+        let topology = Arc::new(Topology::from_json(&topology.to_string(), "bench").unwrap());
+        let names = topology.names().to_vec();
+        let logs = std::env::temp_dir().join(format!("herdctl-bench-{}", std::process::id()));
+        for (label, log_dir) in [("without log files", None), ("with log files", Some(logs.clone()))] {
+            let options = HerdOptions { key: HerdKey::new("bench"), places: Arc::new(NoPlaces), log_dir, trace: None };
+            let herd = Herd::start(topology.clone(), &names, options).await.unwrap();
+            while !herd.wait_linked(Duration::from_secs(5)).await {}
+            let node = drive(herd.client_addr("Riley").unwrap()).await;
+            report(&format!("herdctl node Riley, flooding to a 5-node herd in this process, {label}"), node);
+            println!(
+                "  = {:.0}% of the bare server's throughput, {:.1}x its mean latency",
+                node.0 / bare.0 * 100.0,
+                node.1.as_secs_f64() / bare.1.as_secs_f64()
+            );
+            herd.shutdown().await;
+        }
+        let _ = std::fs::remove_dir_all(logs);
+    });
+}
