@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         return;
     }
     // Two lines a client, so that every field fits whole even in a narrow pane.
-    let header = Row::new(["client\n  client time", "position\n  difference", "server\n  from ·hops"])
+    let header = Row::new(["client\n  client time", "position\n  difference", "server\n  via ·hops"])
         .style(theme.title())
         .height(2);
     let rows = cache.rows.iter().map(|row| {
@@ -35,6 +35,6 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         ])
         .height(2)
     });
-    let widths = [Constraint::Min(21), Constraint::Length(22), Constraint::Fill(1)];
+    let widths = [Constraint::Min(23), Constraint::Length(22), Constraint::Fill(1)];
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }
