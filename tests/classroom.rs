@@ -75,7 +75,13 @@ async fn a_partition_keeps_records_apart_until_healed_then_catch_up_joins_them()
     herd.cut("Riley", "Jaquez").unwrap();
     herd.cut("Juzang", "Riley").unwrap();
     assert!(herd.cut("Riley", "Campbell").is_err(), "not a link");
-    eventually("Riley is cut off", || async { herd.status()[0].links.iter().all(|(_, up)| !up) }).await;
+    // Both ends of both links must have noticed: Riley's links, and Jaquez's and Juzang's to Riley.
+    eventually("Riley is cut off", || async {
+        herd.status().iter().all(|node| {
+            node.links.iter().all(|(neighbour, up)| !up || (&*node.name != "Riley" && &**neighbour != "Riley"))
+        })
+    })
+    .await;
 
     let riley = ask(&herd, "Riley", &format!("IAMAT island +1+1 {}\n", now())).await;
     let campbell = ask(&herd, "Campbell", &format!("IAMAT mainland +2+2 {}\n", now())).await;

@@ -58,6 +58,8 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
     let mut events = herd.subscribe();
     let mut network = herd.network().watch();
     let mut keys = EventStream::new();
+    // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
     let mut walkthrough =
         session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
@@ -107,6 +109,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                 dirty = true;
             }
             Ok(()) = network.changed() => dirty = true,
+            _ = terminate.recv() => return Ok(()),
             Some(outcome) = outcomes.recv() => {
                 show(outcome, &mut state, &mut model);
                 dirty = true;
