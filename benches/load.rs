@@ -92,6 +92,14 @@ fn report(label: &str, (rate, mean, p99): (f64, Duration, Duration)) {
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    // `cargo bench --bench load -- --target HOST:PORT` drives a server run elsewhere (a node of a
+    // herd of separate processes, say) and nothing else.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(target) = args.iter().position(|a| a == "--target").and_then(|i| args.get(i + 1)) {
+        let addr: SocketAddr = target.parse().expect("--target HOST:PORT");
+        runtime.block_on(async { report(&format!("server at {addr}"), drive(addr).await) });
+        return;
+    }
     runtime.block_on(async {
         let bare = drive(bare_server().await).await;
         report("bare tokio line server", bare);
