@@ -67,7 +67,7 @@ impl Node {
     /// Starts a node on already bound listeners: accept loops and one task per neighbour link.
     pub fn spawn(config: NodeConfig, listeners: Listeners, token: CancellationToken) -> Arc<Self> {
         let mut queues = Vec::new();
-        let links = config
+        let links: Vec<Arc<Link>> = config
             .topology
             .neighbours(&config.name)
             .into_iter()
@@ -77,9 +77,10 @@ impl Node {
                 link
             })
             .collect();
+        let peers = links.iter().map(|link: &Arc<Link>| link.neighbour.clone()).collect();
         let node = Arc::new(Self {
             name: config.name,
-            cache: Cache::default(),
+            cache: Cache::new(peers),
             topology: config.topology,
             key: config.key,
             places: config.places,

@@ -127,4 +127,18 @@ impl Record {
     pub fn supersedes(&self, other: &Self) -> bool {
         self.order(other) == Ordering::Greater
     }
+
+    /// Whether this record should replace the one whose AT line is `other` (a line this program
+    /// wrote; compared without building a whole record, as the cache keeps only lines).
+    pub fn supersedes_line(&self, other: &str) -> bool {
+        let mut fields = other.split(' ');
+        let (server, coords, time) = (fields.nth(SERVER), fields.nth(COORDS - SERVER - 1), fields.next());
+        let other_stamp = time.and_then(Timestamp::parse).unwrap_or_default();
+        let order = self
+            .stamp
+            .cmp(&other_stamp)
+            .then_with(|| self.server().cmp(server.unwrap_or_default()))
+            .then_with(|| self.coords().cmp(coords.unwrap_or_default()));
+        order == Ordering::Greater
+    }
 }

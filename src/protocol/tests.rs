@@ -187,6 +187,16 @@ fn ties_are_broken_by_server_then_coordinates() {
     assert!(at("Riley", "+1-1", "5").supersedes(&at("Jaquez", "+1-1", "5.000")));
     assert!(at("Riley", "+1-2", "5").supersedes(&at("Riley", "+1-1", "5")));
     assert!(!at("Riley", "+1-1", "5").supersedes(&at("Riley", "+1-1", "5.0")));
+    // The same order, against a stored line.
+    for (a, b) in [
+        (("Riley", "+1-1", "6"), ("Riley", "+1-1", "5.9")),
+        (("Riley", "+1-1", "5"), ("Jaquez", "+1-1", "5")),
+        (("Riley", "+1-2", "5"), ("Riley", "+1-1", "5")),
+    ] {
+        let (newer, older) = (at(a.0, a.1, a.2), at(b.0, b.1, b.2));
+        assert!(newer.supersedes_line(older.line()) && !older.supersedes_line(newer.line()));
+        assert!(!newer.supersedes_line(newer.line()));
+    }
 }
 
 #[test]
