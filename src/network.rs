@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use tokio::sync::{oneshot, watch};
 
 use crate::topology::NodeName;
@@ -186,9 +188,10 @@ impl Network {
         released
     }
 
-    /// Waits until a transmission of `client`'s record from `from` to `to` may go: held in step
-    /// mode, delayed in slow mode and by the link's latency.
-    pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) {
+    /// Waits until a transmission of `client`'s record from `from` to `to`, queued at `queued`,
+    /// may go: held in step mode; in slow mode and on a slow link, due that long after it was
+    /// queued. Delays are a delay line, not a rate limit: records queued together arrive together.
+    pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, queued: Instant) {
         if !self.is_special() {
             return;
         }
@@ -198,7 +201,7 @@ impl Network {
         };
         match mode {
             Mode::Live => {}
-            Mode::Slow(delay) => tokio::time::sleep(delay).await,
+            Mode::Slow(delay) => tokio::time::sleep_until(queued + delay).await,
             Mode::Step => {
                 let (release, released) = oneshot::channel();
                 {
@@ -214,7 +217,7 @@ impl Network {
             }
         }
         if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+            tokio::time::sleep_until(queued + latency).await;
         }
     }
 }
@@ -234,7 +237,9 @@ mod tests {
         let mut sent = Vec::new();
         for (i, to) in ["B", "C", "D"].into_iter().enumerate() {
             let sender = network.clone();
-            sent.push(tokio::spawn(async move { sender.transmit(&name("A"), &name(to), "kiwi", i as u32).await }));
+            sent.push(tokio::spawn(async move {
+                sender.transmit(&name("A"), &name(to), "kiwi", i as u32, Instant::now()).await
+            }));
             let mut changes = network.watch();
             // Each transmission is held before the next one starts.
             while network.held().len() <= i {
@@ -258,7 +263,7 @@ mod tests {
         network.set_mode(Mode::Step);
         let task = {
             let network = network.clone();
-            tokio::spawn(async move { network.transmit(&name("A"), &name("B"), "kiwi", 1).await })
+            tokio::spawn(async move { network.transmit(&name("A"), &name("B"), "kiwi", 1, Instant::now()).await })
         };
         let mut changes = network.watch();
         while network.held().is_empty() {
@@ -267,6 +272,31 @@ mod tests {
         network.set_mode(Mode::Live);
         task.await.unwrap();
         assert!(network.held().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn latency_delays_each_record_without_queueing_them_behind_each_other() {
+        let network = Arc::new(Network::default());
+        network.set_latency("A", "B", Duration::from_millis(300));
+        let queued = Instant::now();
+        let started = Instant::now();
+        let transmissions: Vec<_> = (0..5)
+            .map(|i| {
+                let network = network.clone();
+                tokio::spawn(async move { network.transmit(&name("A"), &name("B"), "kiwi", i, queued).await })
+            })
+            .collect();
+        for transmission in transmissions {
+            transmission.await.unwrap();
+        }
+        // Five records queued together arrive together, 300 ms later (the clock is paused, so
+        // this is exact), not 1.5 s later.
+        assert_eq!(started.elapsed(), Duration::from_millis(300));
+        // A record already older than the latency goes at once.
+        let old = Instant::now() - Duration::from_secs(1);
+        let started = Instant::now();
+        network.transmit(&name("A"), &name("B"), "kiwi", 1, old).await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
     #[test]

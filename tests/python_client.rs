@@ -25,7 +25,10 @@ asyncio.run(main(port, message))
 "#;
 
 fn python(port: u16, command: &str) -> String {
-    let output = std::process::Command::new("python3").args(["-c", CLIENT, &port.to_string(), command]).output().expect("python3 runs");
+    let output = std::process::Command::new("python3")
+        .args(["-c", CLIENT, &port.to_string(), command])
+        .output()
+        .expect("python3 runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
@@ -35,7 +38,10 @@ async fn a_course_style_python_client_works_unchanged() {
     let herd = start_herd().await;
     let (riley, campbell) = (herd.client_addr("Riley").unwrap().port(), herd.client_addr("Campbell").unwrap().port());
     let at = tokio::task::spawn_blocking(move || python(riley, "IAMAT")).await.unwrap();
-    assert!(at.starts_with("AT Riley +") && at.contains(" kiwi.cs.ucla.edu +34.068930-118.445127 ") && at.ends_with('\n'), "{at}");
+    assert!(
+        at.starts_with("AT Riley +") && at.contains(" kiwi.cs.ucla.edu +34.068930-118.445127 ") && at.ends_with('\n'),
+        "{at}"
+    );
     eventually("Campbell knows kiwi", || async { known_line(&herd, "Campbell", "kiwi.cs.ucla.edu").is_some() }).await;
     let whatsat = tokio::task::spawn_blocking(move || python(campbell, "WHATSAT kiwi.cs.ucla.edu 10 5")).await.unwrap();
     assert!(whatsat.starts_with(&at) && whatsat.ends_with("}\n\n"), "{whatsat}");

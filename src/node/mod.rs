@@ -126,7 +126,7 @@ impl Node {
                 acks.push(receiver);
                 sender
             });
-            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack });
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued: tokio::time::Instant::now() });
         }
         acks
     }

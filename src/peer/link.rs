@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 
 use super::handshake;
 use super::wire::{Message, PeerError, PeerStream, next_line};
@@ -42,6 +42,8 @@ pub struct Outgoing {
     /// The hop count the record will have at the neighbour.
     pub hops: u32,
     pub ack: Option<oneshot::Sender<()>>,
+    /// When it was queued: latency and slow motion count from here.
+    pub queued: Instant,
 }
 
 /// The node's side of one link.
@@ -140,11 +142,12 @@ async fn exchange(
         let mut text = String::with_capacity(BATCH_BYTES + 1024);
         // Catch-up: everything this node knows. The neighbour keeps what is newer than its own.
         let snapshot = node.cache.snapshot();
+        let snapshot_taken = Instant::now();
         for entry in &snapshot {
             if node.network.is_special() {
                 writer.write_all(text.as_bytes()).await?;
                 text.clear();
-                gate(node, neighbour, entry.record.client(), entry.hops + 1, &mut writer).await?;
+                gate(node, neighbour, entry.record.client(), entry.hops + 1, snapshot_taken, &mut writer).await?;
             }
             seq += 1;
             Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
@@ -168,13 +171,13 @@ async fn exchange(
             };
             let mut next = Some(first);
             while let Some(outgoing) = next {
-                let Outgoing { record, hops, ack } = outgoing;
+                let Outgoing { record, hops, ack, queued } = outgoing;
                 let special = node.network.is_special();
                 if special {
                     // Held or delayed: what is batched goes first, then this record waits.
                     writer.write_all(text.as_bytes()).await?;
                     text.clear();
-                    gate(node, neighbour, record.client(), hops, &mut writer).await?;
+                    gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
                 }
                 seq += 1;
                 Message::Record { seq, hops, at_line: record.line() }.write_to(&mut text);
@@ -224,9 +227,10 @@ async fn gate(
     neighbour: &NodeName,
     client: &str,
     hops: u32,
+    queued: Instant,
     writer: &mut OwnedWriteHalf,
 ) -> Result<(), PeerError> {
-    let transmit = node.network.transmit(&node.name, neighbour, client, hops);
+    let transmit = node.network.transmit(&node.name, neighbour, client, hops, queued);
     tokio::pin!(transmit);
     loop {
         tokio::select! {
