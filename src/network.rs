@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 
 use crate::topology::NodeName;
 
