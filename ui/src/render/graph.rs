@@ -63,6 +63,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                 if link.latency_ms > 0 {
                     marks.push(format!("+{}ms", link.latency_ms));
                 }
+                // A record crossing: a mark in the middle of the line, visible without colour too.
+                if link.lit {
+                    marks.push("✉".to_string());
+                }
                 if !marks.is_empty() {
                     let text = marks.join(" ");
                     let half = text.chars().count() as f64 / 2.0 / inner_width;

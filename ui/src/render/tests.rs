@@ -72,7 +72,7 @@ fn herd() -> HerdView {
             duplicates_dropped: 3,
             places_source: "offline".into(),
             mode: "live".into(),
-            last_flood: Some("kiwi.cs.ucla.edu from Riley: 8 messages (4 duplicates) to reach 4 nodes, a tree needs 4 · 2 hops (fewest 2)".into()),
+            last_flood: Some("kiwi.cs.ucla.edu from Riley: 8 msgs (4 dup) for 4 nodes, a tree needs 4 · 2 hops, fewest 2".into()),
             ..Stats::default()
         },
     }
