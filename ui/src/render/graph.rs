@@ -89,12 +89,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             for (i, node) in view.nodes.iter().enumerate() {
                 let (x, y) = place(node.x, node.y);
                 let state_text = if node.up { format!("● {}", node.clients) } else { "○ DOWN".to_string() };
-                let label = format!("[{}] {} {state_text}", i + 1, node.name);
+                // Narrow graphs get the short form, so that neighbouring labels do not collide.
+                let label = if inner_width < 50.0 {
+                    format!("{} {} {}", i + 1, node.name, state_text.replace(' ', ""))
+                } else {
+                    format!("[{}] {} {state_text}", i + 1, node.name)
+                };
                 let style =
                     if i == state.selected { theme.node(node.up).patch(theme.selected()) } else { theme.node(node.up) };
                 // Centre the label on the node's point.
                 let half = label.chars().count() as f64 / 2.0 / inner_width;
-                ctx.print(x - half, y, Line::from(Span::styled(label, style)));
+                // The canvas drops text that starts outside it: keep the label inside, even when
+                // the graph is narrow.
+                let left = (x - half).clamp(0.0, (1.0 - 2.0 * half).max(0.0));
+                ctx.print(left, y, Line::from(Span::styled(label, style)));
             }
         });
     frame.render_widget(canvas, area);

@@ -158,3 +158,12 @@ fn a_cut_link_and_a_slow_one() {
     view.links[5].latency_ms = 500;
     assert_snapshot!(screen(&view, &UiState::default(), 120, 36));
 }
+
+#[test]
+fn a_narrow_terminal_keeps_every_node_label() {
+    let text = screen(&herd(), &UiState::default(), 80, 24);
+    for label in ["1 Riley ●1", "2 Jaquez ●1", "3 Juzang ●1", "4 Campbell ●1", "5 Bernard ●1"] {
+        assert!(text.contains(label), "{label} missing:\n{text}");
+    }
+    assert_snapshot!(text);
+}
