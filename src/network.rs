@@ -298,6 +298,19 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn slow_motion_makes_every_hop_take_the_chosen_time() {
+        let network = Network::default();
+        network.set_mode(Mode::Slow(Duration::from_secs(2)));
+        let started = Instant::now();
+        network.transmit(&name("A"), &name("B"), "kiwi", 1, started).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        network.set_mode(Mode::Live);
+        let started = Instant::now();
+        network.transmit(&name("A"), &name("B"), "kiwi", 1, started).await;
+        assert_eq!(started.elapsed(), Duration::ZERO, "live again: no delay");
+    }
+
     #[test]
     fn cuts_and_latency_are_per_link_in_both_directions() {
         let network = Network::default();
