@@ -164,6 +164,8 @@ fn carry_out(
     outcomes: &mpsc::UnboundedSender<Outcome>,
 ) {
     let network = herd.network();
+    // Raw protocol lines go to the node selected on screen.
+    let mut selected = String::new();
     let command = match intent {
         Intent::Quit | Intent::Continue => return,
         Intent::Kill(node) => Command::Kill(node),
@@ -193,12 +195,12 @@ fn carry_out(
                 if let Some(line) = command.client_line(herdctl::protocol::Timestamp::now()) {
                     state.command_sent(&target, &line);
                 }
+                selected = node;
                 command
             }
             Err(usage) => return show(Outcome::Refused(usage), state, model),
         },
     };
-    let selected = herd.topology().names().get(state.selected).map(|n| n.to_string()).unwrap_or_default();
     let herd = herd.clone();
     let outcomes = outcomes.clone();
     tokio::spawn(async move {
