@@ -23,7 +23,8 @@ pub struct Model {
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
     crossed: HashMap<(String, String), Instant>,
-    positions: Vec<(f64, f64)>,
+    /// Where each node of the topology sits on the graph, by name.
+    positions: HashMap<String, (f64, f64)>,
     second_started: Instant,
     messages_this_second: u64,
     messages_per_second: u64,
@@ -39,7 +40,7 @@ fn link_key(a: &str, b: &str) -> (String, String) {
 }
 
 /// Node positions: from the topology where given, else around a circle.
-fn positions(topology: &Topology) -> Vec<(f64, f64)> {
+fn positions(topology: &Topology) -> HashMap<String, (f64, f64)> {
     let count = topology.nodes().len() as f64;
     topology
         .nodes()
@@ -48,7 +49,7 @@ fn positions(topology: &Topology) -> Vec<(f64, f64)> {
         .map(|(i, node)| {
             let angle = TAU * i as f64 / count - TAU / 4.0;
             let around = (0.5 + 0.5 * angle.cos(), 0.5 + 0.5 * angle.sin());
-            (node.x.unwrap_or(around.0), node.y.unwrap_or(around.1))
+            (node.name.clone(), (node.x.unwrap_or(around.0), node.y.unwrap_or(around.1)))
         })
         .collect()
 }
@@ -152,9 +153,8 @@ impl Model {
         let status = herd.status();
         let nodes: Vec<NodeView> = status
             .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let (x, y) = self.positions.get(i).copied().unwrap_or((0.5, 0.5));
+            .map(|node| {
+                let (x, y) = self.positions.get(&*node.name).copied().unwrap_or((0.5, 0.5));
                 NodeView {
                     name: node.name.to_string(),
                     up: node.up,
