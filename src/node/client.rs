@@ -1,5 +1,5 @@
 //! A client connection: lines in, replies out, in order. The protocol's choices for hostile or
-//! broken clients are made here (README, "Bad input"):
+//! broken clients are made here (README, "Decisions the protocol left open"):
 //! - a line longer than 64 KiB closes the connection (nothing is answered for it);
 //! - bytes that are not UTF-8 make the line invalid (`? ` and the bytes as received);
 //! - a client that does not read its replies for `WRITE_TIMEOUT` is disconnected;
