@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
@@ -17,7 +18,16 @@ use crate::trace::Trace;
 
 /// How many events a slow subscriber may fall behind before it starts losing them (and is told
 /// how many it lost, by `broadcast::error::RecvError::Lagged`).
-pub const BUS_CAPACITY: usize = 1 << 14;
+pub const BUS_CAPACITY: usize = 1 << 12;
+
+/// A node's running totals, counted as events happen (exact even when a reader falls behind).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Client lines in and records sent to neighbours.
+    pub messages: AtomicU64,
+    /// Records that arrived where they were already known, and were dropped.
+    pub duplicates: AtomicU64,
+}
 
 /// Something that happened at one node.
 #[derive(Clone, Debug)]
@@ -213,6 +223,7 @@ pub struct EventSink {
     bus: broadcast::Sender<Arc<HerdEvent>>,
     journal: Option<NonBlocking>,
     trace: Option<Arc<Trace>>,
+    counters: Arc<Counters>,
 }
 
 impl EventSink {
@@ -222,7 +233,12 @@ impl EventSink {
         journal: Option<NonBlocking>,
         trace: Option<Arc<Trace>>,
     ) -> Self {
-        Self { node, bus, journal, trace }
+        Self { node, bus, journal, trace, counters: Arc::default() }
+    }
+
+    /// This node's totals (shared by every clone of the sink, and kept across kill and revive).
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
     }
 
     pub fn node(&self) -> &NodeName {
@@ -239,6 +255,15 @@ impl EventSink {
     }
 
     pub fn emit(&self, kind: EventKind) {
+        match &kind {
+            EventKind::ClientLine { .. } | EventKind::FloodSent { .. } => {
+                self.counters.messages.fetch_add(1, Ordering::Relaxed);
+            }
+            EventKind::FloodReceived { fresh: false, .. } => {
+                self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
         let at = SystemTime::now();
         if let Some(journal) = &self.journal {
             // One formatted line, one write: lines of concurrent tasks never interleave.
@@ -252,11 +277,11 @@ impl EventSink {
         }
         // Nobody listening is normal (a headless node); never an error.
         if self.bus.receiver_count() > 0 || self.trace.is_some() {
-            let event = HerdEvent { at, node: self.node.clone(), kind };
+            let event = Arc::new(HerdEvent { at, node: self.node.clone(), kind });
             if let Some(trace) = &self.trace {
                 trace.record(&event);
             }
-            let _ = self.bus.send(Arc::new(event));
+            let _ = self.bus.send(event);
         }
     }
 }

@@ -267,6 +267,18 @@ impl Herd {
         })
     }
 
+    /// Messages (client lines in and records sent) and duplicates dropped so far, over every
+    /// member node: exact, however far behind an event reader is.
+    pub fn totals(&self) -> (u64, u64) {
+        self.members().iter().fold((0, 0), |(messages, duplicates), m| {
+            let counters = m.config.events.counters();
+            (
+                messages + counters.messages.load(std::sync::atomic::Ordering::Relaxed),
+                duplicates + counters.duplicates.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        })
+    }
+
     /// The address where a member node takes client connections.
     pub fn client_addr(&self, name: &str) -> Result<SocketAddr, HerdError> {
         self.with_member(name, |m| Ok(m.client_addr))

@@ -2,9 +2,10 @@
 //! or drawn as a sequence diagram (`.svg`): one vertical line per node, time flowing down, an
 //! arrow per message.
 
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use serde_json::json;
@@ -40,12 +41,12 @@ pub struct Entry {
 /// A recording of one session's messages.
 pub struct Trace {
     started: SystemTime,
-    entries: Mutex<Vec<Entry>>,
+    events: Mutex<VecDeque<Arc<HerdEvent>>>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Self { started: SystemTime::now(), entries: Mutex::default() }
+        Self { started: SystemTime::now(), events: Mutex::default() }
     }
 }
 
@@ -62,8 +63,27 @@ fn shorten(text: &str, most: usize) -> String {
 }
 
 impl Trace {
-    /// Keeps `event` if it is a client or peer message.
-    pub fn record(&self, event: &HerdEvent) {
+    /// Keeps `event` if it is a client or peer message. Only a reference is taken here (this
+    /// runs on the nodes' hot path); entries are built when the trace is written.
+    pub fn record(&self, event: &Arc<HerdEvent>) {
+        let message = matches!(
+            event.kind,
+            EventKind::ClientLine { .. }
+                | EventKind::ClientReply { .. }
+                | EventKind::FloodSent { .. }
+                | EventKind::FloodReceived { .. }
+        );
+        if !message {
+            return;
+        }
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        if events.len() == KEPT {
+            events.pop_front();
+        }
+        events.push_back(event.clone());
+    }
+
+    fn entry(event: &HerdEvent) -> Option<Entry> {
         let (kind, peer, text, hops, fresh) = match &event.kind {
             EventKind::ClientLine { line, .. } => (Kind::ClientIn, None, line.to_string(), None, None),
             EventKind::ClientReply { reply, .. } => {
@@ -75,18 +95,16 @@ impl Trace {
             EventKind::FloodReceived { from, record, hops, fresh } => {
                 (Kind::PeerReceive, Some(from.clone()), record.client().to_string(), Some(*hops), Some(*fresh))
             }
-            _ => return,
+            _ => return None,
         };
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == KEPT {
-            entries.remove(0);
-        }
-        entries.push(Entry { at: event.at, node: event.node.clone(), kind, peer, text, hops, fresh });
+        Some(Entry { at: event.at, node: event.node.clone(), kind, peer, text, hops, fresh })
     }
 
     /// The messages in time order (tasks record them a hair out of order).
     pub fn entries(&self) -> Vec<Entry> {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let events: Vec<Arc<HerdEvent>> =
+            self.events.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        let mut entries: Vec<Entry> = events.iter().filter_map(|event| Self::entry(event)).collect();
         entries.sort_by_key(|entry| entry.at);
         entries
     }

@@ -27,6 +27,8 @@ use walkthrough::Walkthrough;
 
 /// At most ~30 frames a second.
 const FRAME: Duration = Duration::from_millis(33);
+/// Events taken in one go before the loop looks at keys and the clock again.
+const DRAIN_PER_TURN: usize = 4_096;
 /// How often the screen is refreshed while something moves (lit links, the rate figure).
 const ANIMATION: Duration = Duration::from_millis(100);
 
@@ -66,6 +68,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
     let mut view = model.view(herd, state.selected, Instant::now());
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
+    let mut next_drain = Instant::now();
     loop {
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
@@ -96,12 +99,17 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                 Some(Err(error)) => return Err(error.into()),
                 None => return Ok(()),
             },
-            event = events.recv() => {
+            // At most one drain a frame: between frames events wait in the bus, and what
+            // overflows it is counted, not processed. The console's work stays bounded however
+            // busy the herd is, so it never takes the nodes' CPU.
+            event = events.recv(), if Instant::now() >= next_drain => {
+                next_drain = Instant::now() + FRAME;
                 take(event, &mut model);
-                // Drain whatever else is waiting, then draw once.
-                loop {
+                // Drain what is waiting (a bounded amount, so that a torrent of events never
+                // keeps a frame from being drawn), then draw once.
+                for _ in 0..DRAIN_PER_TURN {
                     match events.try_recv() {
-                        Ok(event) => model.apply(&event),
+                        Ok(event) => model.apply(event),
                         Err(broadcast::error::TryRecvError::Lagged(count)) => model.dropped(count),
                         Err(_) => break,
                     }
@@ -115,18 +123,19 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                 dirty = true;
             }
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
+            _ = tokio::time::sleep_until(next_drain.into()), if Instant::now() < next_drain => {}
             _ = tokio::time::sleep(ANIMATION), if animating => {
-                model.tick(Instant::now());
+                model.tick(Instant::now(), herd);
                 dirty = true;
             }
         }
-        dirty |= model.tick(Instant::now());
+        dirty |= model.tick(Instant::now(), herd);
     }
 }
 
 fn take(event: Result<Arc<HerdEvent>, broadcast::error::RecvError>, model: &mut Model) {
     match event {
-        Ok(event) => model.apply(&event),
+        Ok(event) => model.apply(event),
         Err(broadcast::error::RecvError::Lagged(count)) => model.dropped(count),
         Err(broadcast::error::RecvError::Closed) => {}
     }

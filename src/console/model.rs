@@ -3,30 +3,46 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::f64::consts::TAU;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use herdctl::accounting::Accounting;
 use herdctl::event::{EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
-use herdctl::{Herd, Topology};
+use herdctl::{Herd, NodeName, Topology};
 use herdctl_ui::{CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats};
 
 /// Flow lines kept for scrolling back.
 const FLOW_KEPT: usize = 2_000;
+/// Events formatted for one frame at most; more than this between two frames are counted, not
+/// shown (a screen shows a few dozen).
+const FORMATTED_PER_FRAME: usize = 500;
 /// How long a link stays lit after a record crossed it.
 const LIT_FOR: Duration = Duration::from_millis(700);
 /// Cache rows shown (a herd may know a million clients; a screen shows a few dozen).
 const CACHE_ROWS: usize = 500;
 
+/// Something for the flow that is not formatted yet.
+enum Unformatted {
+    Event(Arc<HerdEvent>),
+    Note { at: SystemTime, kind: FlowKind, text: String },
+}
+
 pub struct Model {
+    /// Events as they came, formatted only when a frame is drawn, and only the newest
+    /// `FORMATTED_PER_FRAME` of them: the cost of the flow does not grow with the event rate.
+    unformatted: VecDeque<Unformatted>,
+    /// Events that came and went between two frames without being shown.
+    skipped: u64,
     flow: VecDeque<FlowLine>,
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
-    crossed: HashMap<(String, String), Instant>,
+    crossed: HashMap<(NodeName, NodeName), Instant>,
     /// Where each node of the topology sits on the graph, by name.
     positions: HashMap<String, (f64, f64)>,
     second_started: Instant,
-    messages_this_second: u64,
+    /// The herd's message total when the current second started.
+    messages_at_second: u64,
     messages_per_second: u64,
     duplicates: u64,
     events_dropped: u64,
@@ -35,8 +51,8 @@ pub struct Model {
     accounting: Accounting,
 }
 
-fn link_key(a: &str, b: &str) -> (String, String) {
-    if a <= b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) }
+fn link_key(a: &NodeName, b: &NodeName) -> (NodeName, NodeName) {
+    if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
 }
 
 /// Node positions: from the topology where given, else around a circle.
@@ -75,12 +91,14 @@ fn kind_of(event: &EventKind) -> FlowKind {
 impl Model {
     pub fn new(topology: &Topology, places_source: &str) -> Self {
         Self {
+            unformatted: VecDeque::with_capacity(FORMATTED_PER_FRAME),
+            skipped: 0,
             flow: VecDeque::with_capacity(FLOW_KEPT),
             next_seq: 1,
             crossed: HashMap::new(),
             positions: positions(topology),
             second_started: Instant::now(),
-            messages_this_second: 0,
+            messages_at_second: 0,
             messages_per_second: 0,
             duplicates: 0,
             events_dropped: 0,
@@ -90,7 +108,15 @@ impl Model {
         }
     }
 
-    fn push(&mut self, at: std::time::SystemTime, node: &str, kind: FlowKind, text: String) {
+    fn queue(&mut self, item: Unformatted) {
+        if self.unformatted.len() == FORMATTED_PER_FRAME {
+            self.unformatted.pop_front();
+            self.skipped += 1;
+        }
+        self.unformatted.push_back(item);
+    }
+
+    fn push(&mut self, at: SystemTime, node: &str, kind: FlowKind, text: String) {
         if self.flow.len() == FLOW_KEPT {
             self.flow.pop_front();
         }
@@ -100,46 +126,62 @@ impl Model {
         self.next_seq += 1;
     }
 
-    /// Takes in one event.
-    pub fn apply(&mut self, event: &HerdEvent) {
-        self.accounting.apply(event);
+    /// Formats what came since the last frame into flow lines, saying how much was skipped.
+    fn format_flow(&mut self) {
+        if self.skipped > 0 {
+            let count = std::mem::take(&mut self.skipped);
+            self.events_dropped += count;
+            let text = format!(
+                "… {count} events not shown: they came faster than a screen can show (the nodes were not slowed)"
+            );
+            self.push(SystemTime::now(), "console", FlowKind::Warning, text);
+        }
+        while let Some(item) = self.unformatted.pop_front() {
+            match item {
+                Unformatted::Event(event) => {
+                    self.push(event.at, &event.node, kind_of(&event.kind), event.kind.to_string())
+                }
+                Unformatted::Note { at, kind, text } => self.push(at, "console", kind, text),
+            }
+        }
+    }
+
+    /// Takes in one event: counted at once, formatted when (and if) a frame shows it.
+    pub fn apply(&mut self, event: Arc<HerdEvent>) {
+        self.accounting.apply(&event);
         match &event.kind {
-            EventKind::ClientLine { .. } => self.messages_this_second += 1,
             EventKind::FloodSent { to, .. } => {
-                self.messages_this_second += 1;
                 self.crossed.insert(link_key(&event.node, to), Instant::now());
             }
-            EventKind::FloodReceived { fresh: false, .. } => self.duplicates += 1,
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
             _ => {}
         }
-        self.push(event.at, &event.node, kind_of(&event.kind), event.kind.to_string());
+        self.queue(Unformatted::Event(event));
     }
 
-    /// The console fell behind the herd and `count` events were lost: say so.
+    /// The console fell behind the herd and `count` events were lost before it saw them.
     pub fn dropped(&mut self, count: u64) {
-        self.events_dropped += count;
-        let text = format!(
-            "… {count} events not shown: they came faster than the screen can show (the nodes were not slowed)"
-        );
-        self.push(std::time::SystemTime::now(), "console", FlowKind::Warning, text);
+        self.skipped += count;
     }
 
     /// A line of the console's own (command replies, refusals).
     pub fn note(&mut self, text: String) {
-        self.push(std::time::SystemTime::now(), "console", FlowKind::Other, text);
+        self.queue(Unformatted::Note { at: SystemTime::now(), kind: FlowKind::Other, text });
     }
 
-    /// Rolls the messages-per-second window; returns whether the figure changed.
-    pub fn tick(&mut self, now: Instant) -> bool {
+    /// Rolls the messages-per-second window over the herd's exact totals; returns whether the
+    /// figures changed.
+    pub fn tick(&mut self, now: Instant, herd: &Herd) -> bool {
         if now.duration_since(self.second_started) < Duration::from_secs(1) {
             return false;
         }
-        let before = self.messages_per_second;
-        self.messages_per_second = self.messages_this_second;
-        self.messages_this_second = 0;
+        let (messages, duplicates) = herd.totals();
+        let before = (self.messages_per_second, self.duplicates);
+        self.messages_per_second = messages.saturating_sub(self.messages_at_second);
+        self.messages_at_second = messages;
+        self.duplicates = duplicates;
         self.second_started = now;
-        before != self.messages_per_second
+        before != (self.messages_per_second, self.duplicates)
     }
 
     /// Whether some link is still lit (the screen needs redrawing as it fades).
@@ -149,6 +191,7 @@ impl Model {
 
     /// The view of the herd now, with `selected`'s cache.
     pub fn view(&mut self, herd: &Herd, selected: usize, now: Instant) -> HerdView {
+        self.format_flow();
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         let status = herd.status();
         let nodes: Vec<NodeView> = status
