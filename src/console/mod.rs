@@ -77,7 +77,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
             last_frame = now;
             dirty = false;
         }
-        let animating = model.animating(now) || view.stats.messages_per_second > 0;
+        let animating = model.animating(now, herd);
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(Event::Key(key))) => {

@@ -185,13 +185,18 @@ impl Model {
     }
 
     /// Whether some link is still lit (the screen needs redrawing as it fades).
-    pub fn animating(&self, now: Instant) -> bool {
+    /// Whether the screen must be redrawn as time passes: a link is still lit, or messages moved
+    /// in the current second (its rate must be rolled over and shown).
+    pub fn animating(&self, now: Instant, herd: &Herd) -> bool {
         self.crossed.values().any(|at| now.duration_since(*at) < LIT_FOR)
+            || self.messages_per_second > 0
+            || herd.totals().0 != self.messages_at_second
     }
 
     /// The view of the herd now, with `selected`'s cache.
     pub fn view(&mut self, herd: &Herd, selected: usize, now: Instant) -> HerdView {
         self.format_flow();
+        self.duplicates = herd.totals().1;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         let status = herd.status();
         let nodes: Vec<NodeView> = status
