@@ -19,7 +19,7 @@ fn main() {
         ("Pacific, 50 km", -30.0, -130.0, 50_000.0),
     ];
     for (label, lat, lon, radius) in cases {
-        let query = Query { lat, lon, radius_m: String::new(), radius_m_f64: radius, bound: 20 };
+        let query = Query { lat, lon, radius_m: radius.to_string(), bound: 20 };
         let rounds = 2_000;
         let started = Instant::now();
         for _ in 0..rounds {

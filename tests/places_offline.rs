@@ -10,7 +10,7 @@ use herdctl::protocol::Radius;
 
 fn query(lat: f64, lon: f64, radius_km: &str, bound: usize) -> Query {
     let radius = Radius::parse(radius_km).unwrap();
-    Query { lat, lon, radius_m: radius.metres(), radius_m_f64: radius.metres_f64(), bound }
+    Query { lat, lon, radius_m: radius.metres(), bound }
 }
 
 fn names(document: &serde_json::Value) -> Vec<String> {

@@ -137,13 +137,8 @@ impl Node {
 
     async fn nearby(&self, record: &Record, whatsat: &Whatsat<'_>, out: &mut Vec<u8>) {
         let position = record.position();
-        let query = Query {
-            lat: position.lat,
-            lon: position.lon,
-            radius_m: whatsat.radius.metres(),
-            radius_m_f64: whatsat.radius.metres_f64(),
-            bound: whatsat.bound,
-        };
+        let query =
+            Query { lat: position.lat, lon: position.lon, radius_m: whatsat.radius.metres(), bound: whatsat.bound };
         let started = Instant::now();
         let answer = self.places.nearby(query).await;
         self.events.emit(EventKind::PlacesAnswered {

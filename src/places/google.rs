@@ -39,7 +39,7 @@ impl Upstream for Google {
             "locationRestriction": {
                 "circle": {
                     "center": { "latitude": query.lat, "longitude": query.lon },
-                    "radius": query.radius_m_f64,
+                    "radius": query.radius_metres(),
                 }
             }
         });

@@ -7,7 +7,7 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 
 use serde_json::Value;
 
-use super::{failure, human};
+use super::failure;
 
 /// Every upstream request gives up after this long: a hung service never holds a WHATSAT longer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -49,7 +49,7 @@ impl Http {
 
 fn describe(error: &reqwest::Error, timeout: Duration) -> Value {
     let message = if error.is_timeout() {
-        format!("the places service did not answer within {}", human(timeout))
+        format!("the places service did not answer within {}", humantime::format_duration(timeout))
     } else if error.is_connect() {
         format!("cannot reach the places service: {}", root_cause(error))
     } else {

@@ -34,12 +34,18 @@ pub const LEGACY_ENDPOINT: &str = "https://maps.googleapis.com";
 pub struct Query {
     pub lat: f64,
     pub lon: f64,
-    /// The radius in metres, as exact decimal text (see `protocol::Radius::metres`).
+    /// The radius in metres, as exact decimal text (see `protocol::Radius::metres`): what goes
+    /// upstream, and the cache key.
     pub radius_m: String,
-    /// The radius in metres as a number, for arithmetic.
-    pub radius_m_f64: f64,
     /// At most this many results.
     pub bound: usize,
+}
+
+impl Query {
+    /// The radius in metres as a number, for arithmetic.
+    pub fn radius_metres(&self) -> f64 {
+        self.radius_m.parse().unwrap_or(0.0)
+    }
 }
 
 /// How a source came by its answer, for logs and the console's cost figures.
@@ -156,24 +162,18 @@ impl PlacesSettings {
             }
         }
         let endpoint = |default: &str| self.endpoint.clone().unwrap_or_else(|| default.to_string());
+        let key = |source| self.key.clone().ok_or(PlacesError::NoKey(source));
+        let http = || http::Http::new(self.timeout);
         Ok(match kind {
             SourceKind::Offline => Arc::new(Offline::start()),
             SourceKind::Google => {
-                let key = self.key.clone().ok_or(PlacesError::NoKey("google"))?;
-                Arc::new(cache::Cached::new(google::Google::new(
-                    http::Http::new(self.timeout)?,
-                    endpoint(GOOGLE_ENDPOINT),
-                    key,
-                )))
+                Arc::new(cache::Cached::new(google::Google::new(http()?, endpoint(GOOGLE_ENDPOINT), key("google")?)))
             }
-            SourceKind::GoogleLegacy => {
-                let key = self.key.clone().ok_or(PlacesError::NoKey("google-legacy"))?;
-                Arc::new(cache::Cached::new(legacy::Legacy::new(
-                    http::Http::new(self.timeout)?,
-                    endpoint(LEGACY_ENDPOINT),
-                    key,
-                )))
-            }
+            SourceKind::GoogleLegacy => Arc::new(cache::Cached::new(legacy::Legacy::new(
+                http()?,
+                endpoint(LEGACY_ENDPOINT),
+                key("google-legacy")?,
+            ))),
         })
     }
 }
@@ -198,13 +198,4 @@ fn truncate(mut document: Value, bound: usize) -> Value {
         results.truncate(bound);
     }
     document
-}
-
-/// Formats a duration for messages: `5 s`, `250 ms`.
-fn human(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 {
-        format!("{} s", duration.as_secs())
-    } else {
-        format!("{} ms", duration.as_millis())
-    }
 }

@@ -143,7 +143,7 @@ impl Gazetteer {
     /// A Nearby Search document for the query.
     pub fn nearby(&self, query: &Query) -> Value {
         let results = self
-            .within(query.lat, query.lon, query.radius_m_f64)
+            .within(query.lat, query.lon, query.radius_metres())
             .into_iter()
             .take(query.bound)
             .map(|(place, _)| {

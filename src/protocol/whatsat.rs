@@ -38,14 +38,6 @@ impl<'a> Radius<'a> {
         (!decimal.is_zero() && decimal.at_most(MAX_RADIUS_KM)).then_some(Self { text })
     }
 
-    pub fn km(&self) -> f64 {
-        self.text.parse().unwrap_or(0.0)
-    }
-
-    pub fn metres_f64(&self) -> f64 {
-        self.km() * 1000.0
-    }
-
     /// The radius in metres as exact decimal text (`10` -> `10000`, `0.0125` -> `12.5`): the
     /// decimal point moves three places, so no rounding reaches the upstream query.
     pub fn metres(&self) -> String {
