@@ -191,24 +191,37 @@ impl Herd {
     /// Waits (at most `within`) until every link of every running node is up; returns whether
     /// they all came up. Walkthroughs start from a settled herd.
     pub async fn wait_linked(&self, within: std::time::Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let status = self.status();
+        self.wait_until(within, |herd| {
+            let status = herd.status();
             let running = |name: &str| status.iter().any(|n| &*n.name == name && n.up);
             // Links to dead nodes and cut links are not expected up.
-            let linked = status.iter().filter(|n| n.up).all(|node| {
+            status.iter().filter(|n| n.up).all(|node| {
                 node.links
                     .iter()
-                    .all(|(neighbour, up)| *up || !running(neighbour) || self.network.is_cut(&node.name, neighbour))
-            });
-            if linked {
-                return true;
+                    .all(|(neighbour, up)| *up || !running(neighbour) || herd.network.is_cut(&node.name, neighbour))
+            })
+        })
+        .await
+    }
+
+    /// Waits (at most `within`) until `condition` holds, looking again after each event of the
+    /// herd (every change of a cache or a link is one); returns whether it came to hold.
+    pub async fn wait_until(&self, within: std::time::Duration, condition: impl Fn(&Self) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut events = self.subscribe();
+        while !condition(self) {
+            // A lagged receiver has missed events, not the state: look again either way.
+            if tokio::time::timeout_at(deadline, events.recv()).await.is_err() {
+                return condition(self);
             }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+        true
+    }
+
+    /// Whether a running node has a record of `client`.
+    pub fn knows(&self, node: &str, client: &str) -> bool {
+        self.with_member(node, |m| Ok(m.running.as_ref().is_some_and(|n| n.cache.get(client).is_some())))
+            .unwrap_or(false)
     }
 
     /// The network between the nodes: step and slow modes, held transmissions.

@@ -101,19 +101,17 @@ async fn step(herd: &Herd, count: usize) -> Outcome {
 }
 
 async fn expect(herd: &Herd, node: &str, client: &str, knows: bool) -> Outcome {
-    let has = || herd.cache(node).is_ok_and(|entries| entries.iter().any(|e| e.record.client() == client));
     if herd.client_addr(node).is_err() {
         return Outcome::Refused(format!("unknown node {node:?}"));
     }
     // A node learns through the flood, so give it a moment; a lack is checked as it stands.
-    let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
-    let mut held = has();
-    while knows && !held && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        held = has();
-    }
+    let has = if knows {
+        herd.wait_until(EXPECT_WITHIN, |herd| herd.knows(node, client)).await
+    } else {
+        herd.knows(node, client)
+    };
     let verb = if knows { "knows" } else { "lacks" };
-    let held = held == knows;
+    let held = has == knows;
     let text = if held {
         format!("{node} {verb} {client}")
     } else {

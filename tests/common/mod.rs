@@ -55,10 +55,7 @@ where
 }
 
 pub async fn all_links_up(herd: &Herd) {
-    eventually("every link of every live node is up", || async {
-        herd.status().iter().all(|node| !node.up || node.links.iter().all(|(_, up)| *up))
-    })
-    .await;
+    assert!(herd.wait_linked(DEADLINE).await, "every link of every live node comes up: {:?}", herd.status());
 }
 
 /// Where a member node takes its neighbours' connections.
