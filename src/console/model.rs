@@ -47,7 +47,7 @@ pub struct Model {
     duplicates: u64,
     events_dropped: u64,
     upstream_requests: u64,
-    pub places_source: String,
+    places_source: String,
     accounting: Accounting,
 }
 

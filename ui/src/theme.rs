@@ -13,7 +13,12 @@ pub struct Theme {
 impl Theme {
     /// Colours unless `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
     pub fn from_env() -> Self {
-        Self { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+        Self::from_no_color(std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// The theme for a given value of `NO_COLOR`.
+    pub fn from_no_color(no_color: Option<&std::ffi::OsStr>) -> Self {
+        Self { color: no_color.is_none_or(|value| value.is_empty()) }
     }
 
     fn pick(&self, color: Color, plain: Style) -> Style {

@@ -78,10 +78,31 @@ fn herd() -> HerdView {
     }
 }
 
-fn screen(view: &HerdView, state: &UiState, width: u16, height: u16) -> String {
+fn terminal(view: &HerdView, state: &UiState, theme: Theme, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| render(frame, view, state, &Theme { color: false })).unwrap();
-    terminal.backend().to_string()
+    terminal.draw(|frame| render(frame, view, state, &theme)).unwrap();
+    terminal
+}
+
+fn screen(view: &HerdView, state: &UiState, width: u16, height: u16) -> String {
+    terminal(view, state, Theme { color: false }, width, height).backend().to_string()
+}
+
+#[test]
+fn no_color_means_no_colour_but_the_same_text() {
+    use ratatui::style::Color;
+    assert!(Theme::from_no_color(None).color);
+    assert!(Theme::from_no_color(Some("".as_ref())).color, "an empty NO_COLOR does not count");
+    assert!(!Theme::from_no_color(Some("1".as_ref())).color);
+    let coloured = |theme: Theme| {
+        let terminal = terminal(&herd(), &UiState::default(), theme, 120, 36);
+        terminal.backend().buffer().content().iter().any(|cell| cell.fg != Color::Reset)
+    };
+    assert!(coloured(Theme { color: true }));
+    assert!(!coloured(Theme::from_no_color(Some("1".as_ref()))));
+    let text = |theme| terminal(&herd(), &UiState::default(), theme, 120, 36).backend().to_string();
+    // Snapshots compare symbols, not colours: both themes must draw the same characters.
+    assert_eq!(text(Theme { color: true }), text(Theme { color: false }));
 }
 
 #[test]
