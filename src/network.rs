@@ -34,6 +34,12 @@ pub struct Held {
     pub hops: u32,
 }
 
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}→{} {} (hop {})", self.from, self.to, self.client, self.hops)
+    }
+}
+
 struct Waiting {
     held: Held,
     release: oneshot::Sender<()>,

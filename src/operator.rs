@@ -88,7 +88,7 @@ async fn step(herd: &Herd, count: usize) -> Outcome {
     let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
     while released.len() < count {
         match network.release_next() {
-            Some(held) => released.push(format!("{}→{} {} (hop {})", held.from, held.to, held.client, held.hops)),
+            Some(held) => released.push(held.to_string()),
             None => {
                 if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
                     break;

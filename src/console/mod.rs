@@ -63,7 +63,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
-    let mut walkthrough =
+    let walkthrough =
         session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
     let mut view = model.view(herd, state.selected, Instant::now());
     let mut dirty = true;
@@ -86,7 +86,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                     match intent {
                         Some(Intent::Quit) => return Ok(()),
                         Some(Intent::Continue) => {
-                            if let Some(walkthrough) = &mut walkthrough {
+                            if let Some(walkthrough) = &walkthrough {
                                 walkthrough.go_on();
                             }
                         }
@@ -100,8 +100,8 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                 None => return Ok(()),
             },
             // At most one drain a frame: between frames events wait in the bus, and what
-            // overflows it is counted, not processed. The console's work stays bounded however
-            // busy the herd is, so it never takes the nodes' CPU.
+            // overflows it is counted, not processed. The console's work is bounded however busy
+            // the herd is (its cost to the nodes is measured in docs/BENCHMARKS.md).
             event = events.recv(), if Instant::now() >= next_drain => {
                 next_drain = Instant::now() + FRAME;
                 take(event, &mut model);
@@ -124,10 +124,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
             }
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
             _ = tokio::time::sleep_until(next_drain.into()), if Instant::now() < next_drain => {}
-            _ = tokio::time::sleep(ANIMATION), if animating => {
-                model.tick(Instant::now(), herd);
-                dirty = true;
-            }
+            _ = tokio::time::sleep(ANIMATION), if animating => dirty = true,
         }
         dirty |= model.tick(Instant::now(), herd);
     }
@@ -188,7 +185,7 @@ fn carry_out(
         }
         Intent::ReleaseNext => {
             let text = match network.release_next() {
-                Some(held) => format!("released {}→{} {} (hop {})", held.from, held.to, held.client, held.hops),
+                Some(held) => format!("released {held}"),
                 None => "nothing is held (s switches to step mode)".to_string(),
             };
             return show(Outcome::Done(text), state, model);
