@@ -104,12 +104,7 @@ fn main() {
         let bare = drive(bare_server().await).await;
         report("bare tokio line server", bare);
 
-        let mut topology: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
-        for node in topology["nodes"].as_array_mut().unwrap() {
-            node["port"] = 0.into();
-            node["peer_port"] = 0.into();
-        }
-        let topology = Arc::new(Topology::from_json(&topology.to_string(), "bench").unwrap());
+        let topology = Arc::new(Topology::built_in().on_free_ports());
         let names = topology.names().to_vec();
         let logs = std::env::temp_dir().join(format!("herdctl-bench-{}", std::process::id()));
         for (label, log_dir) in [("without log files", None), ("with log files", Some(logs.clone()))] {

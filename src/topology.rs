@@ -152,6 +152,17 @@ impl Topology {
         Ok(Self { source: source_name.to_string(), nodes: file.nodes, names, neighbours })
     }
 
+    /// The same herd with every port 0, so that a herd run in one process (tests, benchmarks)
+    /// picks free ports itself.
+    pub fn on_free_ports(&self) -> Self {
+        let mut herd = self.clone();
+        for node in &mut herd.nodes {
+            node.port = 0;
+            node.peer_port = 0;
+        }
+        herd
+    }
+
     /// Where this topology came from (a path, or "the built-in topology").
     pub fn source(&self) -> &str {
         &self.source
@@ -264,6 +275,14 @@ mod tests {
         assert_eq!(neighbours("Bernard"), ["Campbell", "Jaquez", "Juzang"]);
         assert_eq!(neighbours("Juzang"), ["Bernard", "Campbell", "Riley"]);
         assert_eq!(herd.hops_from("Riley")["Campbell"], 2);
+    }
+
+    #[test]
+    fn on_free_ports_keeps_the_shape_and_zeroes_every_port() {
+        let herd = Topology::built_in().on_free_ports();
+        assert_eq!(herd.names(), Topology::built_in().names());
+        assert_eq!(herd.links(), Topology::built_in().links());
+        assert!(herd.nodes().iter().all(|n| n.port == 0 && n.peer_port == 0));
     }
 
     #[test]
