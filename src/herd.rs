@@ -16,7 +16,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
 use crate::journal;
 use crate::network::Network;
-use crate::node::{Entry, Listeners, Node, NodeConfig};
+use crate::node::{Entry, Listeners, Node, NodeConfig, PageStart};
 use crate::peer::HerdKey;
 use crate::places::Places;
 use crate::topology::{NodeName, SharedTopology};
@@ -272,12 +272,19 @@ impl Herd {
             .collect()
     }
 
-    /// The cache of a running node.
-    pub fn cache(&self, name: &str) -> Result<Vec<Entry>, HerdError> {
-        self.with_member(name, |m| match &m.running {
-            Some(node) => Ok(node.cache.snapshot()),
-            None => Err(HerdError::AlreadyDown(name.to_string())),
-        })
+    fn running(&self, name: &str) -> Result<Arc<Node>, HerdError> {
+        self.with_member(name, |m| m.running.clone().ok_or_else(|| HerdError::AlreadyDown(name.to_string())))
+    }
+
+    /// A page of a running node's cache, in client ID order: what a screen shows, never the
+    /// whole cache (the node's lock is held only while the page is copied).
+    pub fn cache_page(&self, name: &str, start: &PageStart, count: usize) -> Result<Vec<Entry>, HerdError> {
+        Ok(self.running(name)?.cache.page(start, count))
+    }
+
+    /// What a running node knows of one client, with how it got there.
+    pub fn cache_entry(&self, name: &str, client: &str) -> Result<Option<Entry>, HerdError> {
+        Ok(self.running(name)?.cache.entry(client))
     }
 
     /// Messages (client lines in and records sent) and duplicates dropped so far, over every

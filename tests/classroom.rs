@@ -114,7 +114,7 @@ async fn latency_on_a_link_lets_the_long_way_round_win() {
     ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
     // Riley -> Juzang -> Bernard -> Jaquez takes three quick hops; the direct hop takes 400 ms.
     eventually("Jaquez knows", || async { known_line(&herd, "Jaquez", "kiwi").is_some() }).await;
-    let entry = herd.cache("Jaquez").unwrap().into_iter().find(|e| e.record.client() == "kiwi").unwrap();
+    let entry = herd.cache_entry("Jaquez", "kiwi").unwrap().unwrap();
     assert_eq!((entry.via, entry.hops), (Via::Peer("Bernard".into()), 3));
     herd.shutdown().await;
 }

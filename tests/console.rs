@@ -113,7 +113,7 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     console.wait_for("Enter sends");
     console.press("iamat Riley kiwi.cs.ucla.edu +34.068930-118.445127\r");
     console.wait_for("Riley: AT Riley +");
-    console.wait_for("Cache of Riley · 1 clients");
+    console.wait_for("Cache of Riley · 1 client ");
     console.wait_for("kiwi.cs.ucla.edu");
 
     // Leave the command line, quit with q: exit 0, every port freed.

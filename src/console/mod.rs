@@ -19,7 +19,7 @@ use herdctl::operator::{Outcome, execute};
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
-use herdctl_ui::{Intent, Theme, UiState};
+use herdctl_ui::{Feedback, Intent, Theme, UiState};
 use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
@@ -65,14 +65,14 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
     let walkthrough =
         session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
-    let mut view = model.view(herd, state.selected, Instant::now());
+    let mut view = model.view(herd, &state, Instant::now());
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
     let mut next_drain = Instant::now();
     loop {
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
-            view = model.view(herd, state.selected, now);
+            view = model.view(herd, &state, now);
             terminal.draw(|frame| herdctl_ui::render(frame, &view, &state, &theme))?;
             last_frame = now;
             dirty = false;
@@ -147,14 +147,17 @@ fn show(outcome: Outcome, state: &mut UiState, model: &mut Model) {
             state.reply_arrived(reply);
         }
         Outcome::Said(caption) => state.caption = Some(caption),
-        Outcome::Done(text) | Outcome::Refused(text) => {
+        Outcome::Done(text) => {
             model.note(text.clone());
-            state.notice = Some(text);
+            state.tell(Feedback::Done(text));
+        }
+        Outcome::Refused(text) => {
+            model.note(text.clone());
+            state.tell(Feedback::Error(text));
         }
         Outcome::Checked { held, text } => {
-            let text = if held { format!("✓ {text}") } else { format!("✗ {text}") };
-            model.note(text.clone());
-            state.notice = Some(text);
+            model.note(format!("{} {text}", if held { "✓" } else { "✗" }));
+            state.tell(if held { Feedback::Done(text) } else { Feedback::Error(text) });
         }
     }
 }

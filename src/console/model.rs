@@ -9,8 +9,11 @@ use std::time::{Duration, Instant, SystemTime};
 use herdctl::accounting::Accounting;
 use herdctl::event::{EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
+use herdctl::node::{Entry, PageStart};
 use herdctl::{Herd, NodeName, Topology};
-use herdctl_ui::{CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats};
+use herdctl_ui::{
+    CacheAnchor, CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats, UiState,
+};
 
 /// Flow lines kept for scrolling back.
 const FLOW_KEPT: usize = 2_000;
@@ -19,8 +22,9 @@ const FLOW_KEPT: usize = 2_000;
 const FORMATTED_PER_FRAME: usize = 500;
 /// How long a link stays lit after a record crossed it.
 const LIT_FOR: Duration = Duration::from_millis(700);
-/// Cache rows shown (a herd may know a million clients; a screen shows a few dozen).
-const CACHE_ROWS: usize = 500;
+/// Cache rows read on each side of the pane's anchor: more than a screen shows, so that the
+/// operator can scroll a page back or forth, and never more (a node may know a million clients).
+const CACHE_WINDOW: usize = 200;
 
 /// Something for the flow that is not formatted yet.
 enum Unformatted {
@@ -136,6 +140,11 @@ impl Model {
             );
             self.push(SystemTime::now(), "console", FlowKind::Warning, text);
         }
+        // Tasks publish a hair out of order; each frame's batch is shown in time order.
+        self.unformatted.make_contiguous().sort_by_key(|item| match item {
+            Unformatted::Event(event) => event.at,
+            Unformatted::Note { at, .. } => *at,
+        });
         while let Some(item) = self.unformatted.pop_front() {
             match item {
                 Unformatted::Event(event) => {
@@ -193,8 +202,8 @@ impl Model {
             || herd.totals().0 != self.messages_at_second
     }
 
-    /// The view of the herd now, with `selected`'s cache.
-    pub fn view(&mut self, herd: &Herd, selected: usize, now: Instant) -> HerdView {
+    /// The view of the herd now, with the selected node's cache where the operator scrolled it.
+    pub fn view(&mut self, herd: &Herd, state: &UiState, now: Instant) -> HerdView {
         self.format_flow();
         self.duplicates = herd.totals().1;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
@@ -245,27 +254,8 @@ impl Model {
                 }
             })
             .collect();
-        let cache = match status.get(selected) {
-            Some(node) => {
-                let mut entries = herd.cache(&node.name).unwrap_or_default();
-                entries.sort_by(|x, y| x.record.client().cmp(y.record.client()));
-                let rows = entries
-                    .iter()
-                    .take(CACHE_ROWS)
-                    .map(|entry| CacheRow {
-                        client: entry.record.client().to_string(),
-                        position: entry.record.coords().to_string(),
-                        time: entry.record.time().to_string(),
-                        server: entry.record.server().to_string(),
-                        difference: entry.record.difference().to_string(),
-                        via: match &entry.via {
-                            Via::Client => "client".to_string(),
-                            Via::Peer(peer) => format!("{peer} ·{}", entry.hops),
-                        },
-                    })
-                    .collect();
-                CacheView { node: node.name.to_string(), up: node.up, rows }
-            }
+        let cache = match status.get(state.selected) {
+            Some(node) => cache_view(herd, node.name.as_ref(), node.up, node.clients, state),
             None => CacheView::default(),
         };
         let stats = Stats {
@@ -286,4 +276,43 @@ impl Model {
         };
         HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
     }
+}
+
+fn cache_row(entry: &Entry) -> CacheRow {
+    CacheRow {
+        client: entry.record.client().to_string(),
+        position: entry.record.coords().to_string(),
+        time: entry.record.time().to_string(),
+        server: entry.record.server().to_string(),
+        difference: entry.record.difference().to_string(),
+        via: match &entry.via {
+            Via::Client => "client".to_string(),
+            Via::Peer(peer) => format!("{peer} ·{}", entry.hops),
+        },
+    }
+}
+
+/// The window of `node`'s cache around the pane's anchor: at most `CACHE_WINDOW` clients on each
+/// side, read as two short pages (the node's lock is held for microseconds, at any size).
+fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, state: &UiState) -> CacheView {
+    let page = |start: PageStart| herd.cache_page(node, &start, CACHE_WINDOW).unwrap_or_default();
+    let visible = state.extents.cache_page.get().max(1);
+    let (before, after) = match &state.cache_anchor {
+        CacheAnchor::First => (Vec::new(), page(PageStart::First)),
+        CacheAnchor::Last => (page(PageStart::Last), Vec::new()),
+        CacheAnchor::At(client) => match page(PageStart::From(client.clone())) {
+            // The anchor's client and all after it are gone: show the end.
+            after if after.is_empty() => (page(PageStart::Last), Vec::new()),
+            after => (page(PageStart::Before(client.clone())), after),
+        },
+    };
+    let (at_start, at_end) = match &state.cache_anchor {
+        CacheAnchor::First => (true, after.len() < CACHE_WINDOW),
+        _ if after.is_empty() => (before.len() < CACHE_WINDOW, true),
+        _ => (before.len() < CACHE_WINDOW, after.len() < CACHE_WINDOW),
+    };
+    // At the end, the pane shows the last screenful.
+    let top = if after.is_empty() { before.len().saturating_sub(visible) } else { before.len() };
+    let rows = before.iter().chain(&after).map(cache_row).collect();
+    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end }
 }

@@ -1,16 +1,22 @@
-//! One node's cache: the greatest record of each client it knows.
+//! One node's cache: the greatest record of each client it knows, ordered by client ID.
 //!
-//! A plain `std::sync::Mutex` around a set: every operation is a short, non-async critical
-//! section (never held across `.await`), so an async mutex would only add cost.
+//! A plain `std::sync::Mutex` around an ordered set: every operation is a short, non-async
+//! critical section (never held across `.await`), so an async mutex would only add cost.
+//!
+//! Ordered, so that readers take *pages*: the console shows a screenful starting at a client,
+//! catch-up streams the cache a page at a time, and neither ever holds the lock for longer than
+//! one page takes to copy (microseconds, at a million clients). Only `len` is asked of the whole.
 //!
 //! A node may hold a million clients, so each is kept compactly (docs/BENCHMARKS.md): just its AT
-//! line (which holds the client ID, so the set is searched by the ID inside it), the hop count
-//! and where it came from as an index. Records are rebuilt from their lines when asked for,
-//! which happens per WHATSAT, per catch-up and per console frame, never per flood.
+//! line (which holds the client ID, so the set is searched by the ID inside it), where the ID
+//! starts in it, the hop count and where it came from as an index. Records are rebuilt from their
+//! lines outside the lock when asked for (per WHATSAT, per catch-up page, per console frame),
+//! never per flood.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::event::Via;
@@ -26,9 +32,26 @@ pub struct Entry {
     pub via: Via,
 }
 
+/// Where a page of the cache starts, in client ID order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageStart {
+    /// The first clients.
+    First,
+    /// The last clients (the page ends with the greatest ID).
+    Last,
+    /// From this client on (it included, if known).
+    From(String),
+    /// The clients after this one.
+    After(String),
+    /// The clients before this one (the page ends just before it).
+    Before(String),
+}
+
 /// What the set holds for one client.
 struct Stored {
     line: Box<str>,
+    /// Where the client ID starts in `line`.
+    client_at: u16,
     hops: u32,
     /// Index into `Cache::peers`, or `FROM_CLIENT`.
     via: u16,
@@ -36,13 +59,25 @@ struct Stored {
 
 const FROM_CLIENT: u16 = u16::MAX;
 
+/// Where the client ID starts in an AT line (`AT server difference client ...`), if it fits the
+/// compact index; `None` sends the caller to the slow path.
+fn client_start(line: &str) -> Option<u16> {
+    let mut spaces = memchr::memchr_iter(b' ', line.as_bytes());
+    let third = spaces.nth(2)?;
+    u16::try_from(third + 1).ok()
+}
+
 impl Stored {
     fn client(&self) -> &str {
-        self.line.split(' ').nth(3).unwrap_or_default()
+        let rest = self.line.get(usize::from(self.client_at)..).unwrap_or_default();
+        match memchr::memchr(b' ', rest.as_bytes()) {
+            Some(end) => &rest[..end],
+            None => rest,
+        }
     }
 }
 
-// Identified by client ID alone, so that the set can be searched by `&str`.
+// Identified and ordered by client ID alone, so that the set can be searched by `&str`.
 impl PartialEq for Stored {
     fn eq(&self, other: &Self) -> bool {
         self.client() == other.client()
@@ -51,10 +86,16 @@ impl PartialEq for Stored {
 
 impl Eq for Stored {}
 
-impl Hash for Stored {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // The same hash as the `str` it borrows as, which `HashSet::get(&str)` relies on.
-        self.client().hash(state);
+impl PartialOrd for Stored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Stored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // The same order as the `str` it borrows as, which `BTreeSet::get(&str)` relies on.
+        self.client().cmp(other.client())
     }
 }
 
@@ -64,9 +105,12 @@ impl Borrow<str> for Stored {
     }
 }
 
+/// A page as copied under the lock: lines and small numbers only; parsed after the lock is gone.
+type RawPage = Vec<(Box<str>, u32, u16)>;
+
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashSet<Stored>>,
+    entries: Mutex<BTreeSet<Stored>>,
     /// The neighbours records can come from.
     peers: Vec<NodeName>,
 }
@@ -77,7 +121,7 @@ impl Cache {
         Self { entries: Mutex::default(), peers }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashSet<Stored>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeSet<Stored>> {
         // A panic while holding this lock cannot leave the set half-updated (each operation is a
         // single insert), so a poisoned lock is still safe to use.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -90,25 +134,31 @@ impl Cache {
         }
     }
 
-    fn entry(&self, stored: &Stored) -> Option<Entry> {
-        let via = match stored.via {
+    fn rebuild(&self, line: &str, hops: u32, via: u16) -> Option<Entry> {
+        let via = match via {
             FROM_CLIENT => Via::Client,
             index => Via::Peer(self.peers.get(index as usize).cloned().unwrap_or_else(|| "?".into())),
         };
         // Lines are only ever stored from valid records, so this parse always succeeds.
-        let record = Arc::new(Record::parse(&stored.line)?);
-        Some(Entry { record, hops: stored.hops, via })
+        let record = Arc::new(Record::parse(line)?);
+        Some(Entry { record, hops, via })
     }
 
     /// Stores `record` if it supersedes what is known of its client. Returns whether it did.
     pub fn offer(&self, record: &Arc<Record>, hops: u32, via: Via) -> bool {
         let via = self.via_index(&via);
+        // A record whose client ID starts past the compact index's reach (a node name of
+        // thousands of characters) cannot be kept; topology validation makes this unreachable.
+        let Some(client_at) = client_start(record.line()) else {
+            return false;
+        };
+        let stored = Stored { line: record.line().into(), client_at, hops, via };
         let mut entries = self.lock();
         if entries.get(record.client()).is_some_and(|known| !record.supersedes_line(&known.line)) {
             return false;
         }
         // Replaces the entry of the same client, if any.
-        entries.replace(Stored { line: record.line().into(), hops, via });
+        entries.replace(stored);
         true
     }
 
@@ -117,12 +167,51 @@ impl Cache {
         Record::parse(&line).map(Arc::new)
     }
 
-    /// Every entry, for catch-up and for the console.
-    pub fn snapshot(&self) -> Vec<Entry> {
-        let entries = self.lock();
-        entries.iter().filter_map(|stored| self.entry(stored)).collect()
+    /// What is known of `client`, with how it got here.
+    pub fn entry(&self, client: &str) -> Option<Entry> {
+        let (line, hops, via) = self.lock().get(client).map(|stored| (stored.line.clone(), stored.hops, stored.via))?;
+        self.rebuild(&line, hops, via)
     }
 
+    /// Up to `count` entries in client ID order, starting where `start` says. The lock is held
+    /// only while `count` lines are copied, however large the cache.
+    pub fn page(&self, start: &PageStart, count: usize) -> Vec<Entry> {
+        let raw: RawPage = {
+            let entries = self.lock();
+            let copy = |stored: &Stored| (stored.line.clone(), stored.hops, stored.via);
+            match start {
+                PageStart::First => entries.iter().take(count).map(copy).collect(),
+                PageStart::From(client) => entries
+                    .range::<str, _>((Bound::Included(client.as_str()), Bound::Unbounded))
+                    .take(count)
+                    .map(copy)
+                    .collect(),
+                PageStart::After(client) => entries
+                    .range::<str, _>((Bound::Excluded(client.as_str()), Bound::Unbounded))
+                    .take(count)
+                    .map(copy)
+                    .collect(),
+                PageStart::Last => {
+                    let mut page: RawPage = entries.iter().rev().take(count).map(copy).collect();
+                    page.reverse();
+                    page
+                }
+                PageStart::Before(client) => {
+                    let mut page: RawPage = entries
+                        .range::<str, _>((Bound::Unbounded, Bound::Excluded(client.as_str())))
+                        .rev()
+                        .take(count)
+                        .map(copy)
+                        .collect();
+                    page.reverse();
+                    page
+                }
+            }
+        };
+        raw.iter().filter_map(|(line, hops, via)| self.rebuild(line, *hops, *via)).collect()
+    }
+
+    /// How many clients the node knows (kept by the set: O(1)).
     pub fn len(&self) -> usize {
         self.lock().len()
     }
@@ -137,7 +226,11 @@ mod tests {
     use super::*;
 
     fn record(time: &str, coords: &str) -> Arc<Record> {
-        Arc::new(Record::parse(&format!("AT Riley +0.000000000 kiwi {coords} {time}")).unwrap())
+        client_record("kiwi", time, coords)
+    }
+
+    fn client_record(client: &str, time: &str, coords: &str) -> Arc<Record> {
+        Arc::new(Record::parse(&format!("AT Riley +0.000000000 {client} {coords} {time}")).unwrap())
     }
 
     #[test]
@@ -150,9 +243,31 @@ mod tests {
         assert!(cache.offer(&record("6", "+3-3"), 2, Via::Peer("Jaquez".into())));
         assert_eq!(cache.get("kiwi").unwrap().coords(), "+3-3");
         assert_eq!(cache.len(), 1);
-        let entry = &cache.snapshot()[0];
+        let entry = &cache.page(&PageStart::First, 10)[0];
         assert_eq!((entry.hops, &entry.via), (2, &Via::Peer("Jaquez".into())));
         assert_eq!(entry.record.line(), "AT Riley +0.000000000 kiwi +3-3 6");
         assert_eq!(cache.get("nobody"), None);
+        assert_eq!(cache.get("kiw"), None, "a prefix of a known ID is another client");
+    }
+
+    fn clients(entries: &[Entry]) -> Vec<&str> {
+        entries.iter().map(|e| e.record.client()).collect()
+    }
+
+    #[test]
+    fn pages_walk_the_clients_in_order_both_ways() {
+        let cache = Cache::default();
+        for client in ["d", "a", "e", "c", "b", "f"] {
+            cache.offer(&client_record(client, "5", "+1-1"), 0, Via::Client);
+        }
+        assert_eq!(clients(&cache.page(&PageStart::First, 4)), ["a", "b", "c", "d"]);
+        assert_eq!(clients(&cache.page(&PageStart::After("d".into()), 4)), ["e", "f"]);
+        assert_eq!(clients(&cache.page(&PageStart::From("c".into()), 2)), ["c", "d"]);
+        assert_eq!(clients(&cache.page(&PageStart::From("cc".into()), 2)), ["d", "e"], "an unknown ID starts between");
+        assert_eq!(clients(&cache.page(&PageStart::Before("c".into()), 4)), ["a", "b"]);
+        assert_eq!(clients(&cache.page(&PageStart::Before("f".into()), 2)), ["d", "e"]);
+        assert_eq!(clients(&cache.page(&PageStart::Last, 3)), ["d", "e", "f"]);
+        assert!(cache.page(&PageStart::After("f".into()), 3).is_empty());
+        assert!(Cache::default().page(&PageStart::Last, 3).is_empty());
     }
 }

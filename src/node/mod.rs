@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use cache::{Cache, Entry};
+pub use cache::{Cache, Entry, PageStart};
 pub use client::{ACK_BOUND, MAX_CLIENTS, WRITE_TIMEOUT};
 
 use crate::event::{EventKind, EventSink, Via};

@@ -18,7 +18,7 @@ use tokio::time::{Instant, timeout};
 use super::handshake;
 use super::wire::{Message, PeerError, PeerStream, next_line};
 use crate::event::EventKind;
-use crate::node::Node;
+use crate::node::{Node, PageStart};
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -35,6 +35,8 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(6);
 const MAX_QUEUE: usize = 1 << 16;
 /// Records are written in batches of about this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
+/// Records read from the cache at a time for catch-up.
+const CATCH_UP_PAGE: usize = 1024;
 
 /// A record on its way to the neighbour, and who (if anyone) waits for its acknowledgement.
 pub struct Outgoing {
@@ -140,26 +142,34 @@ async fn exchange(
     let send = async {
         let mut seq = 0u64;
         let mut text = String::with_capacity(BATCH_BYTES + 1024);
-        // Catch-up: everything this node knows. The neighbour keeps what is newer than its own.
-        let snapshot = node.cache.snapshot();
+        // Catch-up: everything this node knows, a page at a time so that the cache's lock is
+        // never held for more than one page (a node may know a million clients). A record stored
+        // while this runs is also queued (the link is up), so none falls between pages.
         let snapshot_taken = Instant::now();
-        for entry in &snapshot {
-            if node.network.is_special() {
-                writer.write_all(text.as_bytes()).await?;
-                text.clear();
-                gate(node, neighbour, entry.record.client(), entry.hops + 1, snapshot_taken, &mut writer).await?;
+        let mut sent = 0usize;
+        let mut start = PageStart::First;
+        loop {
+            let page = node.cache.page(&start, CATCH_UP_PAGE);
+            let Some(last) = page.last() else { break };
+            start = PageStart::After(last.record.client().to_string());
+            for entry in &page {
+                if node.network.is_special() {
+                    writer.write_all(text.as_bytes()).await?;
+                    text.clear();
+                    gate(node, neighbour, entry.record.client(), entry.hops + 1, snapshot_taken, &mut writer).await?;
+                }
+                seq += 1;
+                Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
+                if text.len() >= BATCH_BYTES {
+                    writer.write_all(text.as_bytes()).await?;
+                    text.clear();
+                }
             }
-            seq += 1;
-            Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
-            if text.len() >= BATCH_BYTES {
-                writer.write_all(text.as_bytes()).await?;
-                text.clear();
-            }
+            sent += page.len();
         }
         writer.write_all(text.as_bytes()).await?;
         text.clear();
-        node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: snapshot.len() });
-        drop(snapshot);
+        node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
         loop {
             let first = tokio::select! {

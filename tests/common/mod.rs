@@ -60,11 +60,7 @@ pub fn peer_addr(herd: &Herd, name: &str) -> SocketAddr {
 
 /// Whether node `name` has a record for `client`, and which AT line.
 pub fn known_line(herd: &Herd, name: &str, client: &str) -> Option<String> {
-    herd.cache(name)
-        .ok()?
-        .into_iter()
-        .find(|entry| entry.record.client() == client)
-        .map(|entry| entry.record.line().to_string())
+    herd.cache_entry(name, client).ok()?.map(|entry| entry.record.line().to_string())
 }
 
 /// Sends `text`, half-closes, and reads everything until the node closes the connection.

@@ -6,11 +6,12 @@ pub mod intent;
 pub mod keys;
 pub mod render;
 pub mod state;
+pub mod text;
 pub mod theme;
 pub mod view;
 
 pub use intent::Intent;
 pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
-pub use state::{Focus, Overlay, UiState};
+pub use state::{Feedback, Focus, Overlay, UiState};
 pub use theme::Theme;
 pub use view::*;

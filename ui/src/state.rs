@@ -1,16 +1,20 @@
 //! The state of the screen and how keys change it: selection, focus, overlays, the flow's
-//! filter, freeze and scroll, the command line and its history. No rendering, no I/O.
+//! filter, freeze and scroll, the cache pane's place, the command line and its history, and what
+//! the last command came to. No rendering, no I/O.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use std::cell::Cell;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
 use crate::intent::Intent;
 use crate::keys::{self, Action};
-use crate::view::HerdView;
+use crate::view::{CacheAnchor, FlowLine, HerdView};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     Graph,
+    Cache,
     Flow,
     Command,
 }
@@ -22,7 +26,8 @@ pub enum Overlay {
     Reply,
 }
 
-/// A command sent from the command line, and its reply once it came.
+/// A command sent from the command line, and its reply once it came (shown whole in the reply
+/// overlay).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reply {
     pub node: String,
@@ -31,8 +36,43 @@ pub struct Reply {
     pub text: Option<String>,
 }
 
-/// How many flow lines a page scroll moves.
-const PAGE: usize = 10;
+/// What the last command came to, on the row under the command line: one slot, so that an old
+/// reply never stands beside a new command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Feedback {
+    /// A client command is on its way to `node`.
+    Waiting { node: String },
+    /// A node's reply (its first line; the whole reply is in the overlay).
+    Reply { node: String, text: String },
+    /// Done: what the command did.
+    Done(String),
+    /// Refused or failed: why.
+    Error(String),
+}
+
+/// How big the scrollable parts were when last drawn, so that keys move by a real page and stop
+/// at the ends. Written by `render` (which alone knows the terminal's size), read by the keys.
+#[derive(Clone, Debug, Default)]
+pub struct Extents {
+    /// Flow lines that fit in the pane, and how many there are to show.
+    pub flow_page: Cell<usize>,
+    pub flow_lines: Cell<usize>,
+    /// Clients that fit in the cache pane.
+    pub cache_page: Cell<usize>,
+    /// Lines that fit in the open overlay, and how many it has (wrapped).
+    pub overlay_page: Cell<usize>,
+    pub overlay_lines: Cell<usize>,
+}
+
+impl Extents {
+    fn flow_max_scroll(&self) -> usize {
+        self.flow_lines.get().saturating_sub(self.flow_page.get())
+    }
+
+    fn overlay_max_scroll(&self) -> usize {
+        self.overlay_lines.get().saturating_sub(self.overlay_page.get())
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct UiState {
@@ -41,19 +81,24 @@ pub struct UiState {
     pub overlay: Overlay,
     /// Show only the selected node's events.
     pub filter_selected: bool,
-    /// Frozen at this sequence number: newer events are kept but not shown.
-    pub frozen_at: Option<u64>,
+    /// The flow as it was when frozen: newer events are kept by the console but not shown, and
+    /// the frozen lines stay however many events come after.
+    pub frozen: Option<Vec<FlowLine>>,
     /// Lines scrolled back from the newest shown.
     pub flow_scroll: usize,
+    /// Where the cache pane is scrolled to.
+    pub cache_anchor: CacheAnchor,
     pub input: Input,
     pub history: Vec<String>,
     pub(crate) history_position: Option<usize>,
     pub reply: Option<Reply>,
-    pub reply_scroll: u16,
-    /// A short note for the operator (what the last action did).
-    pub notice: Option<String>,
+    /// Lines scrolled down in the open overlay (help or reply).
+    pub overlay_scroll: usize,
+    /// What the last command came to.
+    pub feedback: Option<Feedback>,
     /// A walkthrough's caption, shown until the operator continues.
     pub caption: Option<String>,
+    pub extents: Extents,
 }
 
 impl Default for UiState {
@@ -63,22 +108,38 @@ impl Default for UiState {
             focus: Focus::Graph,
             overlay: Overlay::None,
             filter_selected: false,
-            frozen_at: None,
+            frozen: None,
             flow_scroll: 0,
+            cache_anchor: CacheAnchor::First,
             input: Input::default(),
             history: Vec::new(),
             history_position: None,
             reply: None,
-            reply_scroll: 0,
-            notice: None,
+            overlay_scroll: 0,
+            feedback: None,
             caption: None,
+            extents: Extents::default(),
         }
     }
+}
+
+/// How far a scroll key moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Motion {
+    Up(usize),
+    Down(usize),
+    Top,
+    Bottom,
 }
 
 impl UiState {
     pub fn selected_name<'a>(&self, view: &'a HerdView) -> Option<&'a str> {
         view.nodes.get(self.selected).map(|n| n.name.as_str())
+    }
+
+    /// The flow lines on screen: the frozen copy while frozen, else the live ones.
+    pub fn flow<'a>(&'a self, view: &'a HerdView) -> &'a [FlowLine] {
+        self.frozen.as_deref().unwrap_or(&view.flow)
     }
 
     /// Handles one key; returns what the operator asked the herd for, if anything.
@@ -99,17 +160,36 @@ impl UiState {
         self.action(action, view)
     }
 
+    fn motion(&self, action: Action, page: usize) -> Option<Motion> {
+        let page = page.max(1);
+        Some(match action {
+            Action::ScrollUp => Motion::Up(1),
+            Action::ScrollDown => Motion::Down(1),
+            Action::PageUp => Motion::Up(page),
+            Action::PageDown => Motion::Down(page),
+            Action::Top => Motion::Top,
+            Action::Follow => Motion::Bottom,
+            _ => return None,
+        })
+    }
+
     fn overlay_action(&mut self, action: Action) -> Option<Intent> {
+        if let Some(motion) = self.motion(action, self.extents.overlay_page.get()) {
+            let max = self.extents.overlay_max_scroll();
+            self.overlay_scroll = match motion {
+                Motion::Up(n) => self.overlay_scroll.saturating_sub(n),
+                Motion::Down(n) => (self.overlay_scroll + n).min(max),
+                Motion::Top => 0,
+                Motion::Bottom => max,
+            };
+            return None;
+        }
         match (self.overlay, action) {
             (_, Action::Quit) => return Some(Intent::Quit),
             (Overlay::Help, Action::Help | Action::Close) | (Overlay::Reply, Action::Close) => {
                 self.overlay = Overlay::None
             }
-            (Overlay::Reply, Action::ScrollUp) => self.reply_scroll = self.reply_scroll.saturating_sub(1),
-            (Overlay::Reply, Action::ScrollDown) => self.reply_scroll = self.reply_scroll.saturating_add(1),
-            (Overlay::Reply, Action::PageUp) => self.reply_scroll = self.reply_scroll.saturating_sub(PAGE as u16),
-            (Overlay::Reply, Action::PageDown) => self.reply_scroll = self.reply_scroll.saturating_add(PAGE as u16),
-            (Overlay::Reply, Action::Help) => self.overlay = Overlay::Help,
+            (Overlay::Reply, Action::Help) => self.open(Overlay::Help),
             // The classroom's keys work over a reply, so a walkthrough never gets stuck behind one.
             (Overlay::Reply, Action::Continue) => {
                 self.overlay = Overlay::None;
@@ -124,15 +204,36 @@ impl UiState {
         None
     }
 
+    fn open(&mut self, overlay: Overlay) {
+        self.overlay = overlay;
+        self.overlay_scroll = 0;
+    }
+
+    fn select(&mut self, index: usize) {
+        if index != self.selected {
+            self.selected = index;
+            self.cache_anchor = CacheAnchor::First;
+        }
+    }
+
     fn action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
         let count = view.nodes.len().max(1);
+        if self.focus == Focus::Cache {
+            if let Some(motion) = self.motion(action, self.extents.cache_page.get()) {
+                self.scroll_cache(motion, view);
+                return None;
+            }
+        } else if let Some(motion) = self.motion(action, self.extents.flow_page.get()) {
+            self.scroll_flow(motion);
+            return None;
+        }
         match action {
             Action::Quit => return Some(Intent::Quit),
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Help => self.open(Overlay::Help),
             Action::Close => self.focus = Focus::Graph,
-            Action::NextNode => self.selected = (self.selected + 1) % count,
-            Action::PrevNode => self.selected = (self.selected + count - 1) % count,
-            Action::SelectNode(index) if index < view.nodes.len() => self.selected = index,
+            Action::NextNode => self.select((self.selected + 1) % count),
+            Action::PrevNode => self.select((self.selected + count - 1) % count),
+            Action::SelectNode(index) if index < view.nodes.len() => self.select(index),
             Action::SelectNode(_) => {}
             Action::Kill => {
                 return self.selected_name(view).map(|n| Intent::Kill(n.to_string()));
@@ -147,60 +248,113 @@ impl UiState {
                 self.flow_scroll = 0;
             }
             Action::Freeze => {
-                self.frozen_at = match self.frozen_at {
+                self.frozen = match self.frozen {
                     Some(_) => None,
-                    None => Some(view.flow.last().map_or(0, |line| line.seq)),
+                    None => Some(view.flow.clone()),
                 };
                 self.flow_scroll = 0;
-            }
-            Action::ScrollUp => self.flow_scroll += 1,
-            Action::ScrollDown => self.flow_scroll = self.flow_scroll.saturating_sub(1),
-            Action::PageUp => self.flow_scroll += PAGE,
-            Action::PageDown => self.flow_scroll = self.flow_scroll.saturating_sub(PAGE),
-            Action::Follow => {
-                self.flow_scroll = 0;
-                self.frozen_at = None;
             }
             Action::ToggleStep => return Some(Intent::ToggleStep),
             Action::ReleaseNext => return Some(Intent::ReleaseNext),
             Action::ReleaseWave => return Some(Intent::ReleaseWave),
             Action::WriteTrace => return Some(Intent::WriteTrace),
             Action::Continue => return self.caption.take().map(|_| Intent::Continue),
+            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top => {}
+            Action::Follow => {}
         }
         None
     }
 
+    fn scroll_flow(&mut self, motion: Motion) {
+        let max = self.extents.flow_max_scroll();
+        self.flow_scroll = match motion {
+            Motion::Up(n) => (self.flow_scroll + n).min(max),
+            Motion::Down(n) => self.flow_scroll.saturating_sub(n),
+            Motion::Top => max,
+            Motion::Bottom => {
+                // Back to the newest events: following live again.
+                self.frozen = None;
+                0
+            }
+        };
+    }
+
+    /// Moves the cache pane over the window of rows the view holds around its anchor.
+    fn scroll_cache(&mut self, motion: Motion, view: &HerdView) {
+        let cache = &view.cache;
+        let page = self.extents.cache_page.get().max(1);
+        let anchor_at =
+            |index: usize| cache.rows.get(index).map_or(CacheAnchor::Last, |row| CacheAnchor::At(row.client.clone()));
+        self.cache_anchor = match motion {
+            Motion::Top => CacheAnchor::First,
+            Motion::Bottom => CacheAnchor::Last,
+            Motion::Up(n) => match cache.top.checked_sub(n) {
+                Some(0) | None if cache.at_start => CacheAnchor::First,
+                Some(top) => anchor_at(top),
+                None => anchor_at(0),
+            },
+            Motion::Down(n) => {
+                let top = cache.top + n;
+                if cache.at_end && top + page >= cache.rows.len() {
+                    CacheAnchor::Last
+                } else {
+                    anchor_at(top.min(cache.rows.len().saturating_sub(1)))
+                }
+            }
+        };
+    }
+
     fn focus_next(&mut self) {
         self.focus = match self.focus {
-            Focus::Graph => Focus::Flow,
+            Focus::Graph => Focus::Cache,
+            Focus::Cache => Focus::Flow,
             Focus::Flow => Focus::Command,
             Focus::Command => Focus::Graph,
         };
     }
 
+    /// The line editor's keys, readline style (Ctrl-A/E/W/U/K/Y, Alt-B/F, Ctrl-←/→).
+    fn editing(key: &KeyEvent) -> Option<InputRequest> {
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        Some(match (key.code, control, alt) {
+            (KeyCode::Char('a'), true, false) | (KeyCode::Home, _, _) => InputRequest::GoToStart,
+            (KeyCode::Char('e'), true, false) | (KeyCode::End, _, _) => InputRequest::GoToEnd,
+            (KeyCode::Char('w'), true, false) | (KeyCode::Backspace, _, true) => InputRequest::DeletePrevWord,
+            (KeyCode::Char('u'), true, false) => InputRequest::DeleteFromStart,
+            (KeyCode::Char('k'), true, false) => InputRequest::DeleteTillEnd,
+            (KeyCode::Char('y'), true, false) => InputRequest::Yank,
+            (KeyCode::Char('b'), true, false) | (KeyCode::Left, false, false) => InputRequest::GoToPrevChar,
+            (KeyCode::Char('f'), true, false) | (KeyCode::Right, false, false) => InputRequest::GoToNextChar,
+            (KeyCode::Char('b'), false, true) | (KeyCode::Left, true, _) | (KeyCode::Left, _, true) => {
+                InputRequest::GoToPrevWord
+            }
+            (KeyCode::Char('f'), false, true) | (KeyCode::Right, true, _) | (KeyCode::Right, _, true) => {
+                InputRequest::GoToNextWord
+            }
+            (KeyCode::Char('d'), false, true) => InputRequest::DeleteNextWord,
+            (KeyCode::Char('d'), true, false) | (KeyCode::Delete, _, _) => InputRequest::DeleteNextChar,
+            (KeyCode::Char('h'), true, false) | (KeyCode::Backspace, _, _) => InputRequest::DeletePrevChar,
+            // Other control and alt chords are not text.
+            (KeyCode::Char(_), true, _) | (KeyCode::Char(_), _, true) => return None,
+            (KeyCode::Char(c), _, _) => InputRequest::InsertChar(c),
+            _ => return None,
+        })
+    }
+
     fn command_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
-        let request = match key.code {
-            KeyCode::Esc => {
-                self.focus = Focus::Graph;
-                return None;
-            }
-            KeyCode::Tab => {
-                self.focus_next();
-                return None;
-            }
+        match key.code {
+            KeyCode::Esc => self.focus = Focus::Graph,
+            KeyCode::Tab => self.focus_next(),
             KeyCode::Enter => return self.submit(view),
             KeyCode::Up => return self.recall(true),
             KeyCode::Down => return self.recall(false),
-            KeyCode::Char(c) => InputRequest::InsertChar(c),
-            KeyCode::Backspace => InputRequest::DeletePrevChar,
-            KeyCode::Delete => InputRequest::DeleteNextChar,
-            KeyCode::Left => InputRequest::GoToPrevChar,
-            KeyCode::Right => InputRequest::GoToNextChar,
-            KeyCode::Home => InputRequest::GoToStart,
-            KeyCode::End => InputRequest::GoToEnd,
-            _ => return None,
-        };
-        self.input.handle(request);
+            _ => {
+                if let Some(request) = Self::editing(&key) {
+                    self.input.handle(request);
+                }
+            }
+        }
         None
     }
 
@@ -214,6 +368,8 @@ impl UiState {
         }
         self.history_position = None;
         self.input.reset();
+        // The last command's outcome does not stand beside the new one.
+        self.feedback = None;
         let node = self.selected_name(view)?.to_string();
         Some(Intent::Submit { node, text })
     }
@@ -233,146 +389,32 @@ impl UiState {
         None
     }
 
-    /// A command was sent; its reply will follow.
+    /// A client command was sent to `node`; its reply will follow.
     pub fn command_sent(&mut self, node: &str, command: &str) {
         self.reply = Some(Reply { node: node.to_string(), command: command.to_string(), text: None });
-        self.reply_scroll = 0;
+        self.feedback = Some(Feedback::Waiting { node: node.to_string() });
     }
 
     /// A reply came; replies of more than one line (WHATSAT) open in an overlay.
     pub fn reply_arrived(&mut self, text: String) {
         let long = text.trim_end().contains('\n');
+        let first = text.lines().next().unwrap_or_default().to_string();
+        let more = text.trim_end().lines().count().saturating_sub(1);
+        let shown = if more > 0 { format!("{first}  (+{more} lines)") } else { first };
         if let Some(reply) = &mut self.reply {
+            self.feedback = Some(Feedback::Reply { node: reply.node.clone(), text: shown });
             reply.text = Some(text);
         }
         if long {
-            self.overlay = Overlay::Reply;
-            self.reply_scroll = 0;
+            self.open(Overlay::Reply);
         }
+    }
+
+    /// What a command did, or why it was refused, for the row under the command line.
+    pub fn tell(&mut self, feedback: Feedback) {
+        self.feedback = Some(feedback);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use ratatui::crossterm::event::KeyModifiers;
-
-    use super::*;
-    use crate::view::{FlowKind, FlowLine, NodeView};
-
-    fn view() -> HerdView {
-        let node = |name: &str| NodeView { name: name.into(), up: true, ..NodeView::default() };
-        let line =
-            |seq| FlowLine { seq, time: String::new(), node: "A".into(), kind: FlowKind::Other, text: String::new() };
-        HerdView { nodes: vec![node("A"), node("B"), node("C")], flow: vec![line(1), line(2)], ..HerdView::default() }
-    }
-
-    fn press(state: &mut UiState, code: KeyCode) -> Option<Intent> {
-        state.handle_key(KeyEvent::new(code, KeyModifiers::NONE), &view())
-    }
-
-    fn type_text(state: &mut UiState, text: &str) {
-        for c in text.chars() {
-            press(state, KeyCode::Char(c));
-        }
-    }
-
-    #[test]
-    fn selection_wraps_and_kill_targets_the_selected_node() {
-        let mut state = UiState::default();
-        press(&mut state, KeyCode::Left);
-        assert_eq!(state.selected, 2);
-        press(&mut state, KeyCode::Right);
-        assert_eq!(state.selected, 0);
-        press(&mut state, KeyCode::Char('2'));
-        assert_eq!(press(&mut state, KeyCode::Char('k')), Some(Intent::Kill("B".into())));
-        assert_eq!(press(&mut state, KeyCode::Char('r')), Some(Intent::Revive("B".into())));
-        press(&mut state, KeyCode::Char('9'));
-        assert_eq!(state.selected, 1, "no ninth node");
-    }
-
-    #[test]
-    fn typing_in_the_command_line_does_not_trigger_keys() {
-        let mut state = UiState::default();
-        press(&mut state, KeyCode::Char(':'));
-        assert_eq!(state.focus, Focus::Command);
-        type_text(&mut state, "iamat A kiwi +1-1 q");
-        assert_eq!(state.input.value(), "iamat A kiwi +1-1 q");
-        let intent = press(&mut state, KeyCode::Enter);
-        assert_eq!(intent, Some(Intent::Submit { node: "A".into(), text: "iamat A kiwi +1-1 q".into() }));
-        assert_eq!(state.input.value(), "");
-        press(&mut state, KeyCode::Esc);
-        assert_eq!(state.focus, Focus::Graph);
-        assert_eq!(press(&mut state, KeyCode::Char('q')), Some(Intent::Quit));
-    }
-
-    #[test]
-    fn history_walks_back_and_forth() {
-        let mut state = UiState::default();
-        press(&mut state, KeyCode::Enter);
-        for command in ["one", "two"] {
-            type_text(&mut state, command);
-            press(&mut state, KeyCode::Enter);
-        }
-        press(&mut state, KeyCode::Up);
-        assert_eq!(state.input.value(), "two");
-        press(&mut state, KeyCode::Up);
-        press(&mut state, KeyCode::Up);
-        assert_eq!(state.input.value(), "one");
-        press(&mut state, KeyCode::Down);
-        assert_eq!(state.input.value(), "two");
-        press(&mut state, KeyCode::Down);
-        assert_eq!(state.input.value(), "");
-    }
-
-    #[test]
-    fn ctrl_c_quits_even_while_typing() {
-        let mut state = UiState { focus: Focus::Command, ..UiState::default() };
-        let intent = state.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), &view());
-        assert_eq!(intent, Some(Intent::Quit));
-    }
-
-    #[test]
-    fn overlays_open_and_close() {
-        let mut state = UiState::default();
-        press(&mut state, KeyCode::Char('?'));
-        assert_eq!(state.overlay, Overlay::Help);
-        assert_eq!(press(&mut state, KeyCode::Char('k')), None, "keys under an overlay do nothing");
-        press(&mut state, KeyCode::Esc);
-        assert_eq!(state.overlay, Overlay::None);
-        state.command_sent("A", "WHATSAT kiwi 10 5");
-        state.reply_arrived("AT ...\n{\n}\n\n".into());
-        assert_eq!(state.overlay, Overlay::Reply);
-        press(&mut state, KeyCode::Down);
-        assert_eq!(state.reply_scroll, 1);
-        press(&mut state, KeyCode::Esc);
-        assert_eq!(state.overlay, Overlay::None);
-        state.reply_arrived("AT one line\n".into());
-        assert_eq!(state.overlay, Overlay::None, "a one-line reply stays in the command box");
-    }
-
-    #[test]
-    fn classroom_keys_become_intents_and_continue_needs_a_caption() {
-        let mut state = UiState::default();
-        assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
-        assert_eq!(press(&mut state, KeyCode::Char('.')), Some(Intent::ReleaseNext));
-        assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::ReleaseWave));
-        assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::WriteTrace));
-        assert_eq!(press(&mut state, KeyCode::Char('c')), None, "nothing to continue");
-        state.caption = Some("Watch Riley.".into());
-        assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
-        assert_eq!(state.caption, None);
-    }
-
-    #[test]
-    fn freeze_pins_the_flow_at_the_newest_line() {
-        let mut state = UiState::default();
-        press(&mut state, KeyCode::Char(' '));
-        assert_eq!(state.frozen_at, Some(2));
-        press(&mut state, KeyCode::Up);
-        assert_eq!(state.flow_scroll, 1);
-        press(&mut state, KeyCode::End);
-        assert_eq!((state.frozen_at, state.flow_scroll), (None, 0));
-        press(&mut state, KeyCode::Char('f'));
-        assert!(state.filter_selected);
-    }
-}
+mod tests;

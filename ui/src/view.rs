@@ -51,11 +51,32 @@ pub enum LinkState {
     Down,
 }
 
+/// A window of the selected node's cache, in client ID order: the rows around the place the
+/// operator scrolled to, never the whole cache.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CacheView {
     pub node: String,
     pub up: bool,
+    /// Every client the node knows (the rows are a window of them).
+    pub total: usize,
     pub rows: Vec<CacheRow>,
+    /// The row the pane starts at (rows before it are there to scroll back to).
+    pub top: usize,
+    /// Whether the window reaches the first client / the last client.
+    pub at_start: bool,
+    pub at_end: bool,
+}
+
+/// Where the cache pane is scrolled to, in client ID order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CacheAnchor {
+    /// The first clients.
+    #[default]
+    First,
+    /// The last clients: the pane stays at the end as clients arrive.
+    Last,
+    /// The pane starts at this client (or the next one after it, if it is gone).
+    At(String),
 }
 
 /// One client as a node knows it.

@@ -1,17 +1,28 @@
-//! The selected node's cache, one client a row.
+//! The selected node's cache, one client a row (two lines each), a window of it at a time.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
+use crate::state::{Focus, UiState};
+use crate::text::count;
 use crate::theme::Theme;
 use crate::view::HerdView;
 
-pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
+/// Lines a client takes, and the header's.
+const ROW_HEIGHT: u16 = 2;
+const HEADER_HEIGHT: u16 = 2;
+
+pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let cache = &view.cache;
-    let title = format!(" Cache of {} · {} clients ", cache.node, cache.rows.len());
-    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let focused = state.focus == Focus::Cache;
+    let title = format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"));
+    let mut block =
+        Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
+    let inner = block.inner(area);
+    let page = usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / ROW_HEIGHT).max(1);
+    state.extents.cache_page.set(page);
     if !cache.up {
         let text =
             format!("{} is down: a dead node remembers nothing.\nRevive it (r) and watch it catch up.", cache.node);
@@ -23,17 +34,31 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).style(theme.dim()).block(block), area);
         return;
     }
+    let top = cache.top.min(cache.rows.len().saturating_sub(1));
+    let shown = &cache.rows[top..(top + page).min(cache.rows.len())];
+    let more_before = top > 0 || !cache.at_start;
+    let more_after = top + shown.len() < cache.rows.len() || !cache.at_end;
+    let position = match (more_before, more_after) {
+        (false, false) => String::new(),
+        (true, true) => " ▲▼ more ".to_string(),
+        (true, false) => " ▲ more · the last clients ".to_string(),
+        (false, true) => " ▼ more ".to_string(),
+    };
+    let hint = if focused { " ↑↓ PgUp PgDn Home End " } else { " Tab to scroll " };
+    if !position.is_empty() {
+        block = block.title_bottom(Line::styled(format!("{position}·{hint}"), theme.dim()));
+    }
     // Two lines a client, so that every field fits whole even in a narrow pane.
     let header = Row::new(["client\n  client time", "position\n  difference", "server\n  via ·hops"])
         .style(theme.title())
-        .height(2);
-    let rows = cache.rows.iter().map(|row| {
+        .height(HEADER_HEIGHT);
+    let rows = shown.iter().map(|row| {
         Row::new([
             Cell::from(format!("{}\n  {}", row.client, row.time)),
             Cell::from(format!("{}\n  {}", row.position, row.difference)),
             Cell::from(format!("{}\n  {}", row.server, row.via)),
         ])
-        .height(2)
+        .height(ROW_HEIGHT)
     });
     let widths = [Constraint::Min(23), Constraint::Length(22), Constraint::Fill(1)];
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);

@@ -1,13 +1,13 @@
-//! The command line and the last reply.
+//! The command line, and what the last command came to.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::state::{Focus, UiState};
+use crate::state::{Feedback, Focus, UiState};
 use crate::theme::Theme;
-use crate::view::HerdView;
+use crate::view::{FlowKind, HerdView};
 
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Command;
@@ -25,24 +25,23 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         Span::styled("> ", theme.title()),
         Span::raw(state.input.value().chars().skip(scroll).collect::<String>()),
     ]);
-    let reply = match &state.reply {
-        None => Line::styled("iamat Riley kiwi +34.068930-118.445127   ·   whatsat Campbell kiwi 10 5", theme.dim()),
-        Some(reply) => match &reply.text {
-            None => Line::styled(format!("waiting for {} …", reply.node), theme.dim()),
-            Some(text) => {
-                let first = text.lines().next().unwrap_or_default();
-                let more = text.trim_end().lines().count().saturating_sub(1);
-                let suffix = if more > 0 { format!("  (+{more} lines)") } else { String::new() };
-                Line::from(format!("{}: {first}{suffix}", reply.node))
-            }
-        },
+    let result = match &state.feedback {
+        None => Line::styled(example(view), theme.dim()),
+        Some(Feedback::Waiting { node }) => Line::styled(format!("waiting for {node} …"), theme.dim()),
+        Some(Feedback::Reply { node, text }) => Line::from(format!("{node}: {text}")),
+        Some(Feedback::Done(text)) => Line::from(vec![Span::styled("✓ ", theme.title()), Span::raw(text.as_str())]),
+        Some(Feedback::Error(text)) => Line::styled(format!("✗ {text}"), theme.flow(FlowKind::Warning)),
     };
-    let notice = state.notice.as_deref().map(|n| Line::styled(n.to_string(), theme.dim()));
-    let mut lines = vec![input, reply];
-    lines.extend(notice);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(vec![input, result]).block(block), area);
     if focused {
         let cursor = (state.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
         frame.set_cursor_position(Position::new(inner.x + cursor.min(inner.width.saturating_sub(1)), inner.y));
     }
+}
+
+/// An example of the command forms, with the running herd's own node names.
+fn example(view: &HerdView) -> String {
+    let first = view.nodes.first().map_or("NODE", |n| n.name.as_str());
+    let other = view.nodes.last().map_or(first, |n| n.name.as_str());
+    format!("iamat {first} kiwi +34.068930-118.445127   ·   whatsat {other} kiwi 10 5")
 }

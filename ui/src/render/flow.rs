@@ -12,13 +12,11 @@ use crate::view::HerdView;
 
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let selected = state.selected_name(view).unwrap_or_default();
-    let shown: Vec<_> = view
-        .flow
-        .iter()
-        .filter(|line| state.frozen_at.is_none_or(|seq| line.seq <= seq))
-        .filter(|line| !state.filter_selected || line.node == selected)
-        .collect();
+    let shown: Vec<_> =
+        state.flow(view).iter().filter(|line| !state.filter_selected || line.node == selected).collect();
     let height = area.height.saturating_sub(2) as usize;
+    state.extents.flow_page.set(height);
+    state.extents.flow_lines.set(shown.len());
     let scroll = state.flow_scroll.min(shown.len().saturating_sub(height));
     let end = shown.len() - scroll;
     let start = end.saturating_sub(height);
@@ -33,8 +31,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         })
         .collect();
     let scope = if state.filter_selected { format!("{selected} only") } else { "all nodes".to_string() };
-    let mode = match (state.frozen_at, scroll) {
-        (Some(_), _) => "FROZEN (Space follows)".to_string(),
+    let mode = match (&state.frozen, scroll) {
+        (Some(_), 0) => "FROZEN (Space follows)".to_string(),
+        (Some(_), back) => format!("FROZEN, {back} lines back (Space follows)"),
         (None, 0) => "live".to_string(),
         (None, back) => format!("{back} lines back (End follows)"),
     };

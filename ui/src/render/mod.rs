@@ -55,21 +55,24 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     let [graph_area, cache_area] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
     status::render(frame, status_area, view, theme);
     graph::render(frame, graph_area, view, state, theme);
-    caches::render(frame, cache_area, view, theme);
-    let flow_area = match &state.caption {
-        Some(caption) => {
+    caches::render(frame, cache_area, view, state, theme);
+    let (caption_area, flow_area) = match &state.caption {
+        Some(_) => {
             let [caption_area, rest] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(flow_area);
-            overlay::caption(frame, caption_area, caption, theme);
-            rest
+            (Some(caption_area), rest)
         }
-        None => flow_area,
+        None => (None, flow_area),
     };
     flow::render(frame, flow_area, view, state, theme);
     command::render(frame, command_area, view, state, theme);
     match state.overlay {
         Overlay::None => {}
-        Overlay::Help => overlay::help(frame, area, theme),
+        Overlay::Help => overlay::help(frame, area, state, theme),
         Overlay::Reply => overlay::reply(frame, area, state, theme),
+    }
+    // Drawn last: a walkthrough's caption is never hidden behind an overlay.
+    if let (Some(caption), Some(caption_area)) = (&state.caption, caption_area) {
+        overlay::caption(frame, caption_area, caption, theme);
     }
 }
 

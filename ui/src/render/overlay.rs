@@ -1,4 +1,5 @@
-//! Overlays drawn over the screen: the help (from the key table) and a long reply.
+//! Overlays drawn over the screen: the help (from the key table) and a long reply, each
+//! scrollable within its text; and a walkthrough's caption.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -15,7 +16,28 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     area
 }
 
-pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// Draws `paragraph` in a box over `area`, scrolled as the state says, and records how much of
+/// it there is, so that the keys stop at its ends.
+fn scrolled(frame: &mut Frame, area: Rect, state: &UiState, title: String, paragraph: Paragraph, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    let lines = paragraph.line_count(inner.width);
+    let page = usize::from(inner.height);
+    state.extents.overlay_lines.set(lines);
+    state.extents.overlay_page.set(page);
+    let scroll = state.overlay_scroll.min(lines.saturating_sub(page));
+    let block = if lines > page {
+        let end = (scroll + page).min(lines);
+        block.title_bottom(Line::styled(format!(" lines {}–{end} of {lines} ", scroll + 1), theme.dim()))
+    } else {
+        block
+    };
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(paragraph.block(block).scroll((scroll, 0)), area);
+}
+
+pub fn help(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let mut lines: Vec<Line> = BINDINGS
         .iter()
         .map(|b| Line::from(vec![Span::styled(format!("{:>12}  ", b.label), theme.title()), Span::raw(b.help)]))
@@ -26,25 +48,22 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
         lines.push(Line::from(vec![Span::styled(format!("  {form:<26}"), theme.title()), Span::raw(*help)]));
     }
     let height = lines.len() as u16 + 2;
-    let area = centered(area, 96, height);
-    frame.render_widget(Clear, area);
-    let block = Block::bordered().title(Line::styled(" Keys · Esc or ? closes ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let area = centered(area, 100, height);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    scrolled(frame, area, state, " Keys · ↑↓ PgUp PgDn scroll · Esc or ? closes ".into(), paragraph, theme);
 }
 
 pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let Some(reply) = &state.reply else { return };
     let area = centered(area, area.width.saturating_sub(8), area.height.saturating_sub(4));
-    frame.render_widget(Clear, area);
-    let title = format!(" {} answered {} · ↑↓ PgUp PgDn scroll · Esc closes ", reply.node, reply.command);
-    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let title = format!(" {} answered {} · ↑↓ PgUp PgDn Home End · Esc closes ", reply.node, reply.command);
     let text = reply.text.as_deref().unwrap_or("waiting…");
-    let paragraph = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.reply_scroll, 0));
-    frame.render_widget(paragraph, area);
+    scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
 }
 
 /// A walkthrough's caption, above the flow.
 pub fn caption(frame: &mut Frame, area: Rect, caption: &str, theme: &Theme) {
+    frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(Line::styled(" Walkthrough · c continues ", theme.title()))
         .border_style(theme.focus_border(true));

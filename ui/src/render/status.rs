@@ -5,25 +5,27 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::text::{count, grouped};
 use crate::theme::Theme;
 use crate::view::HerdView;
 
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
     let stats = &view.stats;
     let mut figures = format!(
-        " · {}/{} up · {} clients · {} msg/s · {} dup dropped · places {}",
+        " · {}/{} up · {} · {} msg/s · {} dropped · places {}",
         stats.nodes_up,
         stats.nodes_total,
-        stats.clients,
-        stats.messages_per_second,
-        stats.duplicates_dropped,
+        count(stats.clients, "client", "clients"),
+        grouped(stats.messages_per_second as usize),
+        count(stats.duplicates_dropped as usize, "duplicate", "duplicates"),
         stats.places_source
     );
     if stats.upstream_requests > 0 {
         figures.push_str(&format!(" ({} upstream)", stats.upstream_requests));
     }
     if stats.events_dropped > 0 {
-        figures.push_str(&format!(" · {} events not shown (too fast)", stats.events_dropped));
+        figures
+            .push_str(&format!(" · {} not shown (too fast)", count(stats.events_dropped as usize, "event", "events")));
     }
     let keys = "? help  q quit ";
     let gap = (area.width as usize).saturating_sub(figures.chars().count() + keys.chars().count() + 9);

@@ -48,6 +48,10 @@ fn herd() -> HerdView {
         cache: CacheView {
             node: "Riley".into(),
             up: true,
+            total: 1,
+            at_start: true,
+            at_end: true,
+            top: 0,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
                 position: "+34.068930-118.445127".into(),
@@ -118,7 +122,7 @@ fn a_node_down() {
     for link in view.links.iter_mut().filter(|l| l.a == "Juzang" || l.b == "Juzang") {
         link.state = LinkState::Down;
     }
-    view.cache = CacheView { node: "Juzang".into(), up: false, rows: Vec::new() };
+    view.cache = CacheView { node: "Juzang".into(), up: false, ..CacheView::default() };
     view.stats.nodes_up = 4;
     let state = UiState { selected: 2, ..UiState::default() };
     assert_snapshot!(screen(&view, &state, 120, 36));

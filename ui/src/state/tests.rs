@@ -1,0 +1,252 @@
+//! Keys against the state, with plain view values.
+
+use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::view::{CacheRow, CacheView, FlowKind, FlowLine, NodeView};
+
+fn line(seq: u64) -> FlowLine {
+    FlowLine { seq, time: String::new(), node: "A".into(), kind: FlowKind::Other, text: format!("event {seq}") }
+}
+
+fn view() -> HerdView {
+    let node = |name: &str| NodeView { name: name.into(), up: true, ..NodeView::default() };
+    HerdView { nodes: vec![node("A"), node("B"), node("C")], flow: vec![line(1), line(2)], ..HerdView::default() }
+}
+
+fn press_in(state: &mut UiState, code: KeyCode, view: &HerdView) -> Option<Intent> {
+    state.handle_key(KeyEvent::new(code, KeyModifiers::NONE), view)
+}
+
+fn press(state: &mut UiState, code: KeyCode) -> Option<Intent> {
+    press_in(state, code, &view())
+}
+
+fn chord(state: &mut UiState, c: char, modifiers: KeyModifiers) {
+    state.handle_key(KeyEvent::new(KeyCode::Char(c), modifiers), &view());
+}
+
+fn type_text(state: &mut UiState, text: &str) {
+    for c in text.chars() {
+        press(state, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn selection_wraps_and_kill_targets_the_selected_node() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Left);
+    assert_eq!(state.selected, 2);
+    press(&mut state, KeyCode::Right);
+    assert_eq!(state.selected, 0);
+    press(&mut state, KeyCode::Char('2'));
+    assert_eq!(press(&mut state, KeyCode::Char('k')), Some(Intent::Kill("B".into())));
+    assert_eq!(press(&mut state, KeyCode::Char('r')), Some(Intent::Revive("B".into())));
+    press(&mut state, KeyCode::Char('9'));
+    assert_eq!(state.selected, 1, "no ninth node");
+}
+
+#[test]
+fn typing_in_the_command_line_does_not_trigger_keys() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Char(':'));
+    assert_eq!(state.focus, Focus::Command);
+    type_text(&mut state, "iamat A kiwi +1-1 q");
+    assert_eq!(state.input.value(), "iamat A kiwi +1-1 q");
+    let intent = press(&mut state, KeyCode::Enter);
+    assert_eq!(intent, Some(Intent::Submit { node: "A".into(), text: "iamat A kiwi +1-1 q".into() }));
+    assert_eq!(state.input.value(), "");
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.focus, Focus::Graph);
+    assert_eq!(press(&mut state, KeyCode::Char('q')), Some(Intent::Quit));
+}
+
+#[test]
+fn the_command_line_edits_like_readline() {
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    type_text(&mut state, "kill Riley Jaquez");
+    chord(&mut state, 'w', KeyModifiers::CONTROL);
+    assert_eq!(state.input.value(), "kill Riley ", "Ctrl-W deletes the word before the cursor");
+    chord(&mut state, 'a', KeyModifiers::CONTROL);
+    type_text(&mut state, "x");
+    assert_eq!(state.input.value(), "xkill Riley ", "Ctrl-A goes to the start");
+    chord(&mut state, 'e', KeyModifiers::CONTROL);
+    type_text(&mut state, "y");
+    assert_eq!(state.input.value(), "xkill Riley y", "Ctrl-E goes to the end");
+    chord(&mut state, 'b', KeyModifiers::ALT);
+    chord(&mut state, 'k', KeyModifiers::CONTROL);
+    assert_eq!(state.input.value(), "xkill Riley ", "Alt-B goes back a word, Ctrl-K cuts to the end");
+    chord(&mut state, 'u', KeyModifiers::CONTROL);
+    assert_eq!(state.input.value(), "", "Ctrl-U deletes to the start");
+    chord(&mut state, 'z', KeyModifiers::CONTROL);
+    chord(&mut state, 'q', KeyModifiers::ALT);
+    assert_eq!(state.input.value(), "", "other chords are not text");
+}
+
+#[test]
+fn history_walks_back_and_forth() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Enter);
+    for command in ["one", "two"] {
+        type_text(&mut state, command);
+        press(&mut state, KeyCode::Enter);
+    }
+    press(&mut state, KeyCode::Up);
+    assert_eq!(state.input.value(), "two");
+    press(&mut state, KeyCode::Up);
+    press(&mut state, KeyCode::Up);
+    assert_eq!(state.input.value(), "one");
+    press(&mut state, KeyCode::Down);
+    assert_eq!(state.input.value(), "two");
+    press(&mut state, KeyCode::Down);
+    assert_eq!(state.input.value(), "");
+}
+
+#[test]
+fn a_new_command_clears_the_last_outcome_and_a_refusal_ends_the_wait() {
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    state.command_sent("A", "IAMAT kiwi +1-1 5");
+    state.reply_arrived("AT A +0.1 kiwi +1-1 5\n".into());
+    assert!(matches!(&state.feedback, Some(Feedback::Reply { node, .. }) if node == "A"));
+    type_text(&mut state, "iamat Nobody kiwi +1-1");
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.feedback, None, "the old reply is gone");
+    state.command_sent("Nobody", "IAMAT kiwi +1-1 6");
+    assert_eq!(state.feedback, Some(Feedback::Waiting { node: "Nobody".into() }));
+    state.tell(Feedback::Error("unknown node \"Nobody\"".into()));
+    assert_eq!(state.feedback, Some(Feedback::Error("unknown node \"Nobody\"".into())), "no longer waiting");
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing() {
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    let intent = state.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), &view());
+    assert_eq!(intent, Some(Intent::Quit));
+}
+
+#[test]
+fn overlays_open_close_and_scroll_within_their_text() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Char('?'));
+    assert_eq!(state.overlay, Overlay::Help);
+    assert_eq!(press(&mut state, KeyCode::Char('k')), None, "keys under an overlay do nothing");
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.overlay, Overlay::None);
+    state.command_sent("A", "WHATSAT kiwi 10 5");
+    state.reply_arrived("AT ...\n{\n}\n\n".into());
+    assert_eq!(state.overlay, Overlay::Reply);
+    // As drawn: 30 lines of text in a box that shows 10.
+    state.extents.overlay_lines.set(30);
+    state.extents.overlay_page.set(10);
+    press(&mut state, KeyCode::Down);
+    assert_eq!(state.overlay_scroll, 1);
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.overlay_scroll, 11, "a page is what the box shows");
+    press(&mut state, KeyCode::PageDown);
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.overlay_scroll, 20, "never past the last line");
+    press(&mut state, KeyCode::Home);
+    assert_eq!(state.overlay_scroll, 0);
+    press(&mut state, KeyCode::End);
+    assert_eq!(state.overlay_scroll, 20);
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.overlay, Overlay::None);
+    state.reply_arrived("AT one line\n".into());
+    assert_eq!(state.overlay, Overlay::None, "a one-line reply stays in the command box");
+}
+
+#[test]
+fn classroom_keys_become_intents_and_continue_needs_a_caption() {
+    let mut state = UiState::default();
+    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
+    assert_eq!(press(&mut state, KeyCode::Char('.')), Some(Intent::ReleaseNext));
+    assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::ReleaseWave));
+    assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::WriteTrace));
+    assert_eq!(press(&mut state, KeyCode::Char('c')), None, "nothing to continue");
+    state.caption = Some("Watch Riley.".into());
+    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
+    assert_eq!(state.caption, None);
+}
+
+#[test]
+fn freezing_keeps_the_lines_it_froze_however_many_come_after() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Char(' '));
+    let frozen: Vec<u64> = state.flow(&view()).iter().map(|l| l.seq).collect();
+    assert_eq!(frozen, [1, 2]);
+    // The console's flow has moved on: its kept lines no longer include the frozen ones.
+    let later = HerdView { flow: (5_000..7_000).map(line).collect(), ..view() };
+    let shown: Vec<u64> = state.flow(&later).iter().map(|l| l.seq).collect();
+    assert_eq!(shown, [1, 2], "the frozen pane still shows what it froze");
+    press_in(&mut state, KeyCode::End, &later);
+    assert_eq!(state.frozen, None, "End follows live again");
+    assert_eq!(state.flow(&later).len(), 2_000);
+    press(&mut state, KeyCode::Char('f'));
+    assert!(state.filter_selected);
+}
+
+#[test]
+fn the_flow_scrolls_by_pages_and_stops_at_its_ends() {
+    let mut state = UiState::default();
+    state.extents.flow_lines.set(100);
+    state.extents.flow_page.set(12);
+    press(&mut state, KeyCode::PageUp);
+    assert_eq!(state.flow_scroll, 12);
+    press(&mut state, KeyCode::Up);
+    assert_eq!(state.flow_scroll, 13);
+    press(&mut state, KeyCode::Home);
+    assert_eq!(state.flow_scroll, 88, "the oldest line at the top, not past it");
+    press(&mut state, KeyCode::PageUp);
+    assert_eq!(state.flow_scroll, 88);
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.flow_scroll, 76);
+    press(&mut state, KeyCode::End);
+    assert_eq!(state.flow_scroll, 0);
+}
+
+fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> HerdView {
+    let row = |client: &&str| CacheRow { client: client.to_string(), ..CacheRow::default() };
+    HerdView {
+        cache: CacheView {
+            node: "A".into(),
+            up: true,
+            total: 1_000,
+            rows: clients.iter().map(row).collect(),
+            top,
+            at_start,
+            at_end,
+        },
+        ..view()
+    }
+}
+
+#[test]
+fn the_cache_pane_takes_focus_and_scrolls_by_client() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Tab);
+    assert_eq!(state.focus, Focus::Cache);
+    state.extents.cache_page.set(2);
+    let start = cache_view(&["a", "b", "c", "d", "e"], 0, true, false);
+    press_in(&mut state, KeyCode::Down, &start);
+    assert_eq!(state.cache_anchor, CacheAnchor::At("b".into()));
+    press_in(&mut state, KeyCode::PageDown, &start);
+    assert_eq!(state.cache_anchor, CacheAnchor::At("c".into()), "a page is what the pane shows");
+    press_in(&mut state, KeyCode::Up, &start);
+    assert_eq!(state.cache_anchor, CacheAnchor::First, "back at the first client");
+    // In the middle of a large cache: rows before the anchor are there to scroll back to.
+    let middle = cache_view(&["m", "n", "o", "p", "q", "r"], 3, false, false);
+    press_in(&mut state, KeyCode::PageUp, &middle);
+    assert_eq!(state.cache_anchor, CacheAnchor::At("n".into()));
+    press_in(&mut state, KeyCode::End, &middle);
+    assert_eq!(state.cache_anchor, CacheAnchor::Last);
+    let end = cache_view(&["w", "x", "y", "z"], 2, false, true);
+    press_in(&mut state, KeyCode::Down, &end);
+    assert_eq!(state.cache_anchor, CacheAnchor::Last, "never past the last client");
+    press_in(&mut state, KeyCode::Home, &end);
+    assert_eq!(state.cache_anchor, CacheAnchor::First);
+    // The flow does not move while the cache has the focus.
+    assert_eq!(state.flow_scroll, 0);
+    state.cache_anchor = CacheAnchor::At("x".into());
+    press(&mut state, KeyCode::Char('2'));
+    assert_eq!(state.cache_anchor, CacheAnchor::First, "another node's cache starts at its top");
+}
