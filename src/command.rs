@@ -55,18 +55,105 @@ pub enum Command {
 /// The verbs, for error messages.
 pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, step, slow, live, wait, expect, say";
 
-fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|_| format!("{text:?} is not a duration (write 500ms, 2s, 1.5s)"))
+/// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+/// The longest `wait` in a script.
+pub const MAX_WAIT: Duration = Duration::from_secs(600);
+
+/// Why a command could not be read. Each says the form; `example` adds one with real names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("usage: {}", .0.form())]
+    Usage(Verb),
+    #[error("{0:?} is not a duration (write 500ms, 2s, 1.5s)")]
+    NotADuration(String),
+    #[error("{what} of {} is too long: at most {}", humantime::format_duration(*.given), humantime::format_duration(*.most))]
+    TooLong { what: &'static str, given: Duration, most: Duration },
+}
+
+/// The verbs whose form an error can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Iamat,
+    Whatsat,
+    Send,
+    Kill,
+    Revive,
+    Cut,
+    Heal,
+    Latency,
+    Step,
+    Slow,
+    Live,
+    Wait,
+    Expect,
+}
+
+impl Verb {
+    pub fn form(self) -> &'static str {
+        match self {
+            Self::Iamat => "iamat NODE CLIENT COORDS",
+            Self::Whatsat => "whatsat NODE CLIENT RADIUS_KM BOUND",
+            Self::Send => "send NODE LINE",
+            Self::Kill => "kill NODE",
+            Self::Revive => "revive NODE",
+            Self::Cut => "cut NODE NODE",
+            Self::Heal => "heal NODE NODE",
+            Self::Latency => "latency NODE NODE DURATION (0s removes it)",
+            Self::Step => "step [N] (N: how many held messages to release, 1 or more)",
+            Self::Slow => "slow DURATION",
+            Self::Live => "live",
+            Self::Wait => "wait DURATION",
+            Self::Expect => "expect NODE knows CLIENT, or expect NODE lacks CLIENT",
+        }
+    }
+
+    /// An example of the form, with node names `a` and its neighbour `b` from the running herd.
+    pub fn example(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Iamat => format!("iamat {a} kiwi +34.068930-118.445127"),
+            Self::Whatsat => format!("whatsat {b} kiwi 10 5"),
+            Self::Send => format!("send {b} HELLO"),
+            Self::Kill => format!("kill {b}"),
+            Self::Revive => format!("revive {b}"),
+            Self::Cut => format!("cut {a} {b}"),
+            Self::Heal => format!("heal {a} {b}"),
+            Self::Latency => format!("latency {a} {b} 500ms"),
+            Self::Step => "step 2".into(),
+            Self::Slow => "slow 1s".into(),
+            Self::Live => "live".into(),
+            Self::Wait => "wait 500ms".into(),
+            Self::Expect => format!("expect {b} knows kiwi"),
+        }
+    }
+}
+
+impl CommandError {
+    /// The error and, for a wrong form, an example with node names from the running herd.
+    pub fn explain(&self, a: &str, b: &str) -> String {
+        match self {
+            Self::Usage(verb) => format!("{self} (e.g. {})", verb.example(a, b)),
+            _ => self.to_string(),
+        }
+    }
+}
+
+fn duration(text: &str) -> Result<Duration, CommandError> {
+    humantime::parse_duration(text).map_err(|_| CommandError::NotADuration(text.into()))
+}
+
+fn at_most(what: &'static str, given: Duration, most: Duration) -> Result<Duration, CommandError> {
+    if given <= most { Ok(given) } else { Err(CommandError::TooLong { what, given, most }) }
 }
 
 impl Command {
     /// Reads one command. Errors say what the form is.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, CommandError> {
         let text = text.trim();
         let words: Vec<&str> = text.split_whitespace().collect();
         let verb = words.first().copied().unwrap_or_default();
-        let with = |count: usize, form: &str| {
-            if words.len() == count { Ok(()) } else { Err(format!("usage: {form}")) }
+        let with = |count: usize, verb: Verb| {
+            if words.len() == count { Ok(()) } else { Err(CommandError::Usage(verb)) }
         };
         // The text after the first `skip` words, as written.
         let rest = |skip: usize| {
@@ -78,11 +165,11 @@ impl Command {
         };
         Ok(match verb {
             "iamat" => {
-                with(4, "iamat NODE CLIENT COORDS (e.g. iamat Riley kiwi +34.068930-118.445127)")?;
+                with(4, Verb::Iamat)?;
                 Self::Iamat { node: words[1].into(), client: words[2].into(), coords: words[3].into() }
             }
             "whatsat" => {
-                with(5, "whatsat NODE CLIENT RADIUS_KM BOUND (e.g. whatsat Campbell kiwi 10 5)")?;
+                with(5, Verb::Whatsat)?;
                 Self::Whatsat {
                     node: words[1].into(),
                     client: words[2].into(),
@@ -92,53 +179,53 @@ impl Command {
             }
             "send" => {
                 if words.len() < 3 {
-                    return Err("usage: send NODE LINE (e.g. send Bernard HELLO)".into());
+                    return Err(CommandError::Usage(Verb::Send));
                 }
                 Self::Send { node: words[1].into(), line: rest(2) }
             }
-            "kill" | "revive" => {
-                with(2, &format!("{verb} NODE"))?;
-                if verb == "kill" { Self::Kill(words[1].into()) } else { Self::Revive(words[1].into()) }
+            "kill" => {
+                with(2, Verb::Kill)?;
+                Self::Kill(words[1].into())
             }
-            "cut" | "heal" => {
-                with(3, &format!("{verb} NODE NODE (e.g. {verb} Riley Jaquez)"))?;
-                let (a, b) = (words[1].into(), words[2].into());
-                if verb == "cut" { Self::Cut(a, b) } else { Self::Heal(a, b) }
+            "revive" => {
+                with(2, Verb::Revive)?;
+                Self::Revive(words[1].into())
+            }
+            "cut" => {
+                with(3, Verb::Cut)?;
+                Self::Cut(words[1].into(), words[2].into())
+            }
+            "heal" => {
+                with(3, Verb::Heal)?;
+                Self::Heal(words[1].into(), words[2].into())
             }
             "latency" => {
-                with(4, "latency NODE NODE DURATION (e.g. latency Riley Jaquez 500ms; 0s removes it)")?;
-                Self::Latency(words[1].into(), words[2].into(), duration(words[3])?)
+                with(4, Verb::Latency)?;
+                Self::Latency(words[1].into(), words[2].into(), at_most("a latency", duration(words[3])?, MAX_DELAY)?)
             }
             "step" => match words.len() {
                 1 => Self::Step(None),
-                2 => Self::Step(Some(
-                    words[1]
-                        .parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or("usage: step [N] (N: how many to release, 1 or more)")?,
-                )),
-                _ => return Err("usage: step [N]".into()),
+                2 => Self::Step(Some(words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?)),
+                _ => return Err(CommandError::Usage(Verb::Step)),
             },
             "slow" => {
-                with(2, "slow DURATION (e.g. slow 1s)")?;
-                Self::Slow(duration(words[1])?)
+                with(2, Verb::Slow)?;
+                Self::Slow(at_most("slow motion", duration(words[1])?, MAX_DELAY)?)
             }
             "live" => {
-                with(1, "live")?;
+                with(1, Verb::Live)?;
                 Self::Live
             }
             "wait" => {
-                with(2, "wait DURATION (e.g. wait 500ms)")?;
-                Self::Wait(duration(words[1])?)
+                with(2, Verb::Wait)?;
+                Self::Wait(at_most("a wait", duration(words[1])?, MAX_WAIT)?)
             }
             "expect" => {
-                let usage = "usage: expect NODE knows CLIENT, or expect NODE lacks CLIENT";
-                with(4, &usage[7..])?;
+                with(4, Verb::Expect)?;
                 let knows = match words[2] {
                     "knows" => true,
                     "lacks" => false,
-                    _ => return Err(usage.into()),
+                    _ => return Err(CommandError::Usage(Verb::Expect)),
                 };
                 Self::Expect { node: words[1].into(), client: words[3].into(), knows }
             }
@@ -224,14 +311,25 @@ mod tests {
             ("kill", "usage: kill NODE"),
             ("cut Riley", "usage: cut NODE NODE"),
             ("latency A B soon", "\"soon\" is not a duration"),
+            ("latency A B 99999h", "a latency of 11years"),
+            ("slow 2min", "slow motion of 2m is too long: at most 1m"),
+            ("wait 1h", "a wait of 1h is too long: at most 10m"),
             ("step 0", "usage: step [N]"),
             ("step x y", "usage: step [N]"),
             ("live now", "usage: live"),
             ("wait", "usage: wait DURATION"),
             ("expect A sees kiwi", "usage: expect NODE knows CLIENT"),
         ] {
-            let error = Command::parse(text).unwrap_err();
+            let error = Command::parse(text).unwrap_err().to_string();
             assert!(error.starts_with(start), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn examples_name_the_running_herds_nodes() {
+        let error = Command::parse("cut n01").unwrap_err();
+        assert_eq!(error.explain("n01", "n02"), "usage: cut NODE NODE (e.g. cut n01 n02)");
+        let error = Command::parse("iamat n01").unwrap_err();
+        assert!(error.explain("n01", "n02").ends_with("(e.g. iamat n01 kiwi +34.068930-118.445127)"));
     }
 }

@@ -43,6 +43,8 @@ pub enum HerdError {
     AlreadyDown(String),
     #[error("there is no link between {0} and {1} in this topology")]
     NoSuchLink(String, String),
+    #[error("the link {0}–{1} is not cut")]
+    NotCut(String, String),
     #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
@@ -67,6 +69,8 @@ struct Member {
     client_addr: SocketAddr,
     peer_addr: SocketAddr,
     running: Option<Arc<Node>>,
+    /// Listeners bound but not launched yet.
+    bound: Option<Listeners>,
 }
 
 pub struct Herd {
@@ -83,6 +87,15 @@ impl Herd {
     /// Binds the ports of `names` (all of them before any node starts, so that one busy port
     /// fails the whole start cleanly) and starts those nodes.
     pub async fn start(topology: SharedTopology, names: &[NodeName], options: HerdOptions) -> Result<Self, HerdError> {
+        let herd = Self::bind(topology, names, options)?;
+        herd.launch();
+        Ok(herd)
+    }
+
+    /// Binds the ports of `names` and opens their logs without starting any node, so that a
+    /// reader can subscribe before the first event (the console shows the herd's start-up).
+    /// `launch` starts them.
+    pub fn bind(topology: SharedTopology, names: &[NodeName], options: HerdOptions) -> Result<Self, HerdError> {
         let mut bound = Vec::new();
         for name in names {
             let spec = topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
@@ -129,10 +142,18 @@ impl Herd {
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
-            let running = Some(Node::spawn(config.clone(), listeners, root.child_token()));
-            members.push(Member { config, client_addr, peer_addr, running });
+            members.push(Member { config, client_addr, peer_addr, running: None, bound: Some(listeners) });
         }
         Ok(Self { topology, members: Mutex::new(members), bus, root, network, journals: Mutex::new(journals) })
+    }
+
+    /// Starts every bound node that has not started yet.
+    pub fn launch(&self) {
+        for member in self.members().iter_mut() {
+            if let Some(listeners) = member.bound.take() {
+                member.running = Some(Node::spawn(member.config.clone(), listeners, self.root.child_token()));
+            }
+        }
     }
 
     pub fn topology(&self) -> &SharedTopology {
@@ -243,6 +264,9 @@ impl Herd {
     /// Heals a cut link: both ends redial at once and catch each other up.
     pub fn heal(&self, a: &str, b: &str) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
+        if !self.network.is_cut(a, b) {
+            return Err(HerdError::NotCut(a.into(), b.into()));
+        }
         self.network.heal(a, b);
         Ok(())
     }

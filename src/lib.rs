@@ -13,6 +13,7 @@ pub mod peer;
 pub mod places;
 pub mod protocol;
 pub mod script;
+pub mod signal;
 pub mod topology;
 pub mod trace;
 

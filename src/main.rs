@@ -4,6 +4,8 @@
 mod cli;
 mod console;
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -18,9 +20,43 @@ use tracing_subscriber::EnvFilter;
 
 use cli::Cli;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+/// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users
+/// often run with `RUST_BACKTRACE=1`), each cause said once.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    eprintln!("herdctl: {text}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Checked before anything is started or written: the console cannot draw without a terminal.
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !cli.headless && !terminal {
+        anyhow::bail!(
+            "the console needs a terminal, and {} is not one. To serve without a console (in a \
+             script, from cron, over ssh without a tty), run: herdctl --headless",
+            if std::io::stdout().is_terminal() { "standard input" } else { "standard output" }
+        );
+    }
     let _log_guard = start_logging(&cli)?;
     let topology = Arc::new(Topology::load(cli.topology.as_deref())?);
     let members = topology.select(&cli.nodes).map_err(anyhow::Error::msg)?;
@@ -41,7 +77,10 @@ async fn main() -> anyhow::Result<()> {
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
     let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };
-    let herd = Herd::start(topology.clone(), &members, options).await?;
+    let herd = Herd::bind(topology.clone(), &members, options)?;
+    // Subscribed before any node starts: the console shows the herd's start-up too.
+    let events = herd.subscribe();
+    herd.launch();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
     if !cli.headless {
@@ -53,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
             log_dir: cli.log_dir.clone(),
             scenario,
         };
-        let outcome = console::run(herd, session).await;
+        let outcome = console::run(herd, events, session).await;
         if let Some(path) = &cli.trace {
             trace
                 .write(path, topology.names())
@@ -104,11 +143,12 @@ fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
     Ok(Some(guard))
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM.
+/// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window
+/// closing).
 async fn shutdown_signal() -> std::io::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = herdctl::signal::Terminate::new()?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result,
-        _ = terminate.recv() => Ok(()),
+        () = terminate.recv() => Ok(()),
     }
 }

@@ -196,34 +196,54 @@ impl Network {
     /// Waits until a transmission of `client`'s record from `from` to `to`, queued at `queued`,
     /// may go: held in step mode; in slow mode and on a slow link, due that long after it was
     /// queued. Delays are a delay line, not a rate limit: records queued together arrive together.
+    /// A delay is looked at again whenever the network changes, so lowering a link's latency (or
+    /// going live) lets what already waits go at its new time.
     pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, queued: Instant) {
         if !self.is_special() {
             return;
         }
-        let (mode, latency) = {
-            let state = self.lock();
-            (state.mode, state.latency.get(&pair(from, to)).copied().unwrap_or_default())
-        };
-        match mode {
-            Mode::Live => {}
-            Mode::Slow(delay) => tokio::time::sleep_until(queued + delay).await,
-            Mode::Step => {
-                let (release, released) = oneshot::channel();
-                {
-                    let mut state = self.lock();
-                    state.next_id += 1;
-                    let held =
-                        Held { id: state.next_id, from: from.clone(), to: to.clone(), client: client.into(), hops };
-                    state.held.push_back(Waiting { held, release });
+        let mut changes = self.watch();
+        let mut stepped = false;
+        loop {
+            changes.borrow_and_update();
+            let (mode, latency) = {
+                let state = self.lock();
+                (state.mode, state.latency.get(&pair(from, to)).copied().unwrap_or_default())
+            };
+            if mode == Mode::Step && !stepped {
+                self.hold(from, to, client, hops).await;
+                stepped = true;
+                continue;
+            }
+            let slow = if let Mode::Slow(delay) = mode { delay } else { Duration::ZERO };
+            let due = queued + slow.max(latency);
+            if Instant::now() >= due {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(due) => return,
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep_until(due).await;
+                        return;
+                    }
                 }
-                self.changed();
-                // A sender dropped by leaving step mode also lets the transmission go.
-                let _ = released.await;
             }
         }
-        if !latency.is_zero() {
-            tokio::time::sleep_until(queued + latency).await;
+    }
+
+    /// Holds a transmission until it is released (or step mode ends).
+    async fn hold(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) {
+        let (release, released) = oneshot::channel();
+        {
+            let mut state = self.lock();
+            state.next_id += 1;
+            let held = Held { id: state.next_id, from: from.clone(), to: to.clone(), client: client.into(), hops };
+            state.held.push_back(Waiting { held, release });
         }
+        self.changed();
+        // A sender dropped by leaving step mode also lets the transmission go.
+        let _ = released.await;
     }
 }
 
@@ -302,6 +322,31 @@ mod tests {
         let started = Instant::now();
         network.transmit(&name("A"), &name("B"), "kiwi", 1, old).await;
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lowering_a_latency_or_going_live_releases_what_already_waits() {
+        let network = Arc::new(Network::default());
+        network.set_latency("A", "B", Duration::from_secs(3600));
+        let started = Instant::now();
+        let waiting = {
+            let network = network.clone();
+            tokio::spawn(async move { network.transmit(&name("A"), &name("B"), "kiwi", 1, started).await })
+        };
+        tokio::task::yield_now().await;
+        network.set_latency("A", "B", Duration::from_millis(200));
+        waiting.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_millis(200), "due at the new latency, not an hour");
+        network.set_mode(Mode::Slow(Duration::from_secs(3600)));
+        let started = Instant::now();
+        let waiting = {
+            let network = network.clone();
+            tokio::spawn(async move { network.transmit(&name("B"), &name("A"), "kiwi", 1, started).await })
+        };
+        tokio::task::yield_now().await;
+        network.set_mode(Mode::Live);
+        waiting.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_millis(200), "live: only the link's own latency is left");
     }
 
     #[tokio::test(start_paused = true)]

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::command::Command;
-use crate::herd::Herd;
+use crate::herd::{Herd, HerdError};
 use crate::network::Mode;
 use crate::protocol::Timestamp;
 
@@ -40,7 +40,7 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         Err(error) => Outcome::Refused(error.to_string()),
     };
     match command {
-        Command::Kill(node) => done(herd.kill(node).await, format!("killed {node}: its ports refuse connections")),
+        Command::Kill(node) => kill(herd, node).await,
         Command::Revive(node) => done(herd.revive(node), format!("revived {node}: it relinks and catches up")),
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
         Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
@@ -68,14 +68,56 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         Command::Say(text) => Outcome::Said(text.clone()),
         Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
             let node = command.node().unwrap_or(default_node).to_string();
-            let Ok(addr) = herd.client_addr(&node) else {
-                let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
-                return Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")));
+            let addr = match client_addr(herd, &node).await {
+                Ok(addr) => addr,
+                Err(refusal) => return refusal,
             };
             let line = command.client_line(Timestamp::now()).unwrap_or_default();
             let reply = send(addr, &node, &line).await;
             Outcome::Reply { node, line, reply }
         }
+    }
+}
+
+/// Where `node` takes clients: its own port when it runs here, else the address the topology
+/// gives it (a herd split over several processes is still one herd to talk to).
+async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
+    if let Ok(addr) = herd.client_addr(node) {
+        return Ok(addr);
+    }
+    let Some(spec) = herd.topology().node(node) else {
+        return Err(unknown(herd, node));
+    };
+    let address = format!("{}:{}", spec.host, spec.port);
+    match tokio::net::lookup_host(&address).await.map(|mut addrs| addrs.next()) {
+        Ok(Some(addr)) => Ok(addr),
+        _ => Err(Outcome::Refused(format!("cannot resolve {node}'s address {address}"))),
+    }
+}
+
+/// A refusal naming the nodes there are.
+pub fn unknown(herd: &Herd, node: &str) -> Outcome {
+    let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
+    Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")))
+}
+
+/// Kills a node, saying what it took with it: step mode's held transmissions from or to it are
+/// lost with its links (catch-up will carry their records when it returns).
+async fn kill(herd: &Herd, node: &str) -> Outcome {
+    if herd.topology().node(node).is_none() {
+        return unknown(herd, node);
+    }
+    let lost = herd.network().held().iter().filter(|h| &*h.from == node || &*h.to == node).count();
+    match herd.kill(node).await {
+        Ok(()) if lost > 0 => {
+            let lost = if lost == 1 { "1 held message was".to_string() } else { format!("{lost} held messages were") };
+            Outcome::Done(format!("killed {node}: its ports refuse connections; {lost} lost with its links"))
+        }
+        Ok(()) => Outcome::Done(format!("killed {node}: its ports refuse connections")),
+        Err(HerdError::NotAMember(_)) => {
+            Outcome::Refused(format!("{node} runs in another process: this console can kill only the nodes it runs"))
+        }
+        Err(error) => Outcome::Refused(error.to_string()),
     }
 }
 
@@ -110,12 +152,15 @@ async fn expect(herd: &Herd, node: &str, client: &str, knows: bool) -> Outcome {
     } else {
         herd.knows(node, client)
     };
-    let verb = if knows { "knows" } else { "lacks" };
     let held = has == knows;
-    let text = if held {
-        format!("{node} {verb} {client}")
-    } else {
-        format!("expected {node} {verb} {client}, but it does not")
+    let text = match (knows, held) {
+        (true, true) => format!("{node} knows {client}"),
+        (false, true) => format!("{node} lacks {client}"),
+        (true, false) => format!(
+            "expected {node} to know {client}, but it did not within {}",
+            humantime::format_duration(EXPECT_WITHIN)
+        ),
+        (false, false) => format!("expected {node} to lack {client}, but it knows it"),
     };
     Outcome::Checked { held, text }
 }

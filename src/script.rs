@@ -48,7 +48,7 @@ impl Script {
                 continue;
             }
             let problem = |problem: String| ScriptError::Line { name: name.to_string(), line: index + 1, problem };
-            let command = Command::parse(trimmed).map_err(problem)?;
+            let command = Command::parse(trimmed).map_err(|error| problem(error.to_string()))?;
             if let Command::Raw(_) = command {
                 let verb = trimmed.split_whitespace().next().unwrap_or_default();
                 return Err(problem(format!("unknown verb {verb:?} (the verbs: {VERBS}; raw lines go with send)")));

@@ -136,6 +136,40 @@ fn a_bad_topology_exits_non_zero_naming_file_and_problem() {
 }
 
 #[test]
+fn without_a_terminal_the_console_says_so_and_writes_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = herdctl()
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "nothing on stdout, not even escape codes: {:?}", output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the console needs a terminal") && stderr.contains("herdctl --headless"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, no backtrace: {stderr}");
+    assert!(!dir.path().join("logs").exists(), "nothing was started");
+}
+
+#[test]
+fn a_users_mistake_is_one_line_without_a_backtrace_or_a_repeated_cause() {
+    let output = herdctl()
+        .args(["--headless", "--topology", "/nonexistent/topology.json"])
+        .env("RUST_BACKTRACE", "full")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("herdctl: cannot read topology file /nonexistent/topology.json"), "{stderr}");
+    let cause = "No such file or directory";
+    assert_eq!(stderr.matches(cause).count(), 1, "the cause is said once: {stderr}");
+}
+
+#[test]
 fn help_explains_every_option() {
     let output = run(&["--help"]);
     assert!(output.status.success());
@@ -208,7 +242,7 @@ fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
     let output = scenario(script.to_str().unwrap(), dir.path(), &dir.path().join("t.jsonl"));
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("wrong.herd:4: expected Campbell knows kiwi, but it does not"), "{stdout}");
+    assert!(stdout.contains("wrong.herd:4: expected Campbell to know kiwi, but it did not within 3s"), "{stdout}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("1 of the walkthrough's checks failed"));
 }
 

@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use herdctl::command::Command;
@@ -44,24 +46,28 @@ pub struct Session {
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
-pub async fn run(herd: Herd, session: Session) -> anyhow::Result<()> {
-    let mut terminal = ratatui::init();
+pub async fn run(herd: Herd, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
     let herd = Arc::new(herd);
-    let result = drive(&mut terminal, &herd, &session).await;
+    let result = drive(&mut terminal, &herd, events, &session).await;
     ratatui::restore();
     herd.shutdown().await;
     result
 }
 
-async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, session: &Session) -> anyhow::Result<()> {
+async fn drive(
+    terminal: &mut ratatui::DefaultTerminal,
+    herd: &Arc<Herd>,
+    mut events: broadcast::Receiver<Arc<HerdEvent>>,
+    session: &Session,
+) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
-    let mut events = herd.subscribe();
     let mut network = herd.network().watch();
     let mut keys = EventStream::new();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = herdctl::signal::Terminate::new()?;
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
     let walkthrough =
         session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
@@ -117,7 +123,7 @@ async fn drive(terminal: &mut ratatui::DefaultTerminal, herd: &Arc<Herd>, sessio
                 dirty = true;
             }
             Ok(()) = network.changed() => dirty = true,
-            _ = terminate.recv() => return Ok(()),
+            () = terminate.recv() => return Ok(()),
             Some(outcome) = outcomes.recv() => {
                 show(outcome, &mut state, &mut model);
                 dirty = true;
@@ -187,15 +193,25 @@ fn carry_out(
             }
         }
         Intent::ReleaseNext => {
-            let text = match network.release_next() {
-                Some(held) => format!("released {held}"),
-                None => "nothing is held (s switches to step mode)".to_string(),
+            let outcome = match network.release_next() {
+                Some(held) => Outcome::Done(format!("released {held}")),
+                None if network.mode() != Mode::Step => {
+                    Outcome::Refused("nothing is held (s switches to step mode)".into())
+                }
+                None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
             };
-            return show(Outcome::Done(text), state, model);
+            return show(outcome, state, model);
         }
         Intent::ReleaseWave => {
-            let text = format!("released a wave of {}", network.release_wave());
-            return show(Outcome::Done(text), state, model);
+            let outcome = match network.release_wave() {
+                0 if network.mode() != Mode::Step => {
+                    Outcome::Refused("nothing is held (s switches to step mode)".into())
+                }
+                0 => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
+                1 => Outcome::Done("released the 1 held message".into()),
+                count => Outcome::Done(format!("released a wave of {count} messages")),
+            };
+            return show(outcome, state, model);
         }
         Intent::WriteTrace => return show(write_trace(herd, session), state, model),
         Intent::Submit { node, text } => match Command::parse(&text) {
@@ -207,7 +223,10 @@ fn carry_out(
                 selected = node;
                 command
             }
-            Err(usage) => return show(Outcome::Refused(usage), state, model),
+            Err(error) => {
+                let (a, b) = example_names(herd);
+                return show(Outcome::Refused(error.explain(&a, &b)), state, model);
+            }
         },
     };
     let herd = herd.clone();
@@ -215,6 +234,14 @@ fn carry_out(
     tokio::spawn(async move {
         let _ = outcomes.send(execute(&herd, &command, &selected).await);
     });
+}
+
+/// Two node names of the running herd for examples: the first node and a neighbour of it.
+fn example_names(herd: &Herd) -> (String, String) {
+    let topology = herd.topology();
+    let first = topology.names().first().map(|n| n.to_string()).unwrap_or_else(|| "NODE".into());
+    let other = topology.neighbours(&first).first().map(|n| n.to_string()).unwrap_or_else(|| first.clone());
+    (first, other)
 }
 
 fn write_trace(herd: &Herd, session: &Session) -> Outcome {

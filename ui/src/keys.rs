@@ -154,17 +154,23 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The command forms, for the help overlay.
+/// The command forms, for the help overlay. `{A}` and `{B}` stand for two neighbouring nodes of
+/// the running herd, so that every example can be typed as it is.
 pub const COMMAND_HELP: &[(&str, &str)] = &[
-    ("iamat NODE CLIENT COORDS", "IAMAT with the current time, e.g. iamat Riley kiwi +34.06-118.44"),
-    ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat Campbell kiwi 10 5"),
-    ("send NODE LINE", "any raw line to NODE, e.g. send Bernard HELLO"),
+    ("iamat NODE CLIENT COORDS", "IAMAT with the current time, e.g. iamat {A} kiwi +34.06-118.44"),
+    ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat {B} kiwi 10 5"),
+    ("send NODE LINE", "any raw line to NODE, e.g. send {B} HELLO"),
     ("kill NODE / revive NODE", "the same as k and r, by name"),
-    ("cut A B / heal A B", "cut or heal the link between A and B"),
-    ("latency A B 500ms", "delay every message on a link (0s removes it)"),
+    ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}"),
+    ("latency A B 500ms", "delay every message on a link (0s removes it; at most 60s)"),
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
 ];
+
+/// A command help text with the example names filled in.
+pub fn with_names(help: &str, a: &str, b: &str) -> String {
+    help.replace("{A}", a).replace("{B}", b)
+}
 
 fn matches(key: &Key, event: &KeyEvent) -> bool {
     key.0 == event.code && event.modifiers.difference(KeyModifiers::SHIFT) == key.1

@@ -12,6 +12,28 @@ pub struct HerdView {
     pub stats: Stats,
 }
 
+impl HerdView {
+    /// Two node names for examples: the first node and a neighbour of it (or any other node).
+    pub fn example_names(&self) -> (&str, &str) {
+        let first = self.nodes.first().map_or("NODE", |n| n.name.as_str());
+        let neighbour = self
+            .links
+            .iter()
+            .find_map(|l| {
+                if l.a == first {
+                    Some(l.b.as_str())
+                } else if l.b == first {
+                    Some(l.a.as_str())
+                } else {
+                    None
+                }
+            })
+            .or_else(|| self.nodes.get(1).map(|n| n.name.as_str()))
+            .unwrap_or(first);
+        (first, neighbour)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeView {
     pub name: String,

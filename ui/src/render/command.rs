@@ -41,7 +41,6 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
 
 /// An example of the command forms, with the running herd's own node names.
 fn example(view: &HerdView) -> String {
-    let first = view.nodes.first().map_or("NODE", |n| n.name.as_str());
-    let other = view.nodes.last().map_or(first, |n| n.name.as_str());
-    format!("iamat {first} kiwi +34.068930-118.445127   ·   whatsat {other} kiwi 10 5")
+    let (a, b) = view.example_names();
+    format!("iamat {a} kiwi +34.068930-118.445127   ·   whatsat {b} kiwi 10 5")
 }

@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     command::render(frame, command_area, view, state, theme);
     match state.overlay {
         Overlay::None => {}
-        Overlay::Help => overlay::help(frame, area, state, theme),
+        Overlay::Help => overlay::help(frame, area, view, state, theme),
         Overlay::Reply => overlay::reply(frame, area, state, theme),
     }
     // Drawn last: a walkthrough's caption is never hidden behind an overlay.

@@ -6,9 +6,10 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::keys::{BINDINGS, COMMAND_HELP};
+use crate::keys::{BINDINGS, COMMAND_HELP, with_names};
 use crate::state::UiState;
 use crate::theme::Theme;
+use crate::view::HerdView;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [area] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(area);
@@ -37,7 +38,8 @@ fn scrolled(frame: &mut Frame, area: Rect, state: &UiState, title: String, parag
     frame.render_widget(paragraph.block(block).scroll((scroll, 0)), area);
 }
 
-pub fn help(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
+pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
+    let (a, b) = view.example_names();
     let mut lines: Vec<Line> = BINDINGS
         .iter()
         .map(|b| Line::from(vec![Span::styled(format!("{:>12}  ", b.label), theme.title()), Span::raw(b.help)]))
@@ -45,7 +47,10 @@ pub fn help(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (in the command line)", theme.title()));
     for (form, help) in COMMAND_HELP {
-        lines.push(Line::from(vec![Span::styled(format!("  {form:<26}"), theme.title()), Span::raw(*help)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {form:<26}"), theme.title()),
+            Span::raw(with_names(help, a, b)),
+        ]));
     }
     let height = lines.len() as u16 + 2;
     let area = centered(area, 100, height);
