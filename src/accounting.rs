@@ -1,11 +1,14 @@
 //! Flood accounting: what each update cost. Fed the herd's events, it counts for every record a
-//! client reported the peer messages sent, the duplicates dropped, and the hop count at which
-//! each node learned it, against the minimum a spanning tree would need (N-1 messages).
+//! client reported the peer messages that flooded it, the copies dropped on arrival, and the hop
+//! at which each node learned it, against what a spanning tree over the nodes that could be
+//! reached would need (one message a node) and their distance in the live graph.
+//!
+//! Catch-up (records exchanged because a link came back) is not part of any flood's cost.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::event::{EventKind, HerdEvent, Via};
-use crate::topology::{NodeName, Topology};
+use crate::topology::{NodeName, SharedTopology};
 
 /// Updates remembered (the oldest are forgotten first).
 const KEPT: usize = 256;
@@ -16,19 +19,27 @@ pub struct Flood {
     /// The record's AT line, which names it uniquely.
     pub at_line: String,
     pub client: String,
+    /// The node that received the IAMAT (the AT line names it).
     pub origin: NodeName,
     /// Peer messages that carried it.
     pub messages: usize,
-    /// Of those, the ones that arrived where it was already known.
+    /// Of those, the ones that arrived where it was already known (or a newer one was).
     pub duplicates: usize,
     /// Every node that learned it from a neighbour, and at which hop.
     pub reached: BTreeMap<NodeName, u32>,
+    /// The nodes the origin could reach when the update started (live, over links neither down
+    /// nor cut), with their distance in hops.
+    pub reachable: BTreeMap<NodeName, usize>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 impl Flood {
-    /// A spanning tree over the nodes it reached would have cost this many messages.
+    /// A spanning tree over the nodes it could reach needs one message each.
     pub fn minimum_messages(&self) -> usize {
-        self.reached.len()
+        self.reachable.len()
     }
 
     /// Hops until the last node had it.
@@ -36,64 +47,121 @@ impl Flood {
         self.reached.values().copied().max().unwrap_or(0)
     }
 
-    /// The fewest hops that could have reached the same nodes (their distance in the topology).
-    pub fn minimum_hops(&self, topology: &Topology) -> usize {
-        let distance = topology.hops_from(&self.origin);
-        self.reached.keys().filter_map(|node| distance.get(node)).copied().max().unwrap_or(0)
+    /// The fewest hops that reach every node it could reach.
+    pub fn minimum_hops(&self) -> usize {
+        self.reachable.values().copied().max().unwrap_or(0)
     }
 
-    /// One line for people: `kiwi from Riley: 8 msgs (4 dup) for 4 nodes, a tree needs 4 · 2 hops, fewest 2`.
-    pub fn summary(&self, topology: &Topology) -> String {
+    /// Whether every node it could reach has it.
+    pub fn is_complete(&self) -> bool {
+        self.reachable.keys().all(|node| self.reached.contains_key(node))
+    }
+
+    /// One line for people:
+    /// `kiwi from Riley: 8 msgs (4 dup), reached 4 of 4 nodes; a tree needs 4 · 2 hops, fewest 2`.
+    pub fn summary(&self) -> String {
+        let so_far = if self.is_complete() { "" } else { " so far" };
         format!(
-            "{} from {}: {} msgs ({} dup) for {} nodes, a tree needs {} · {} hops, fewest {}",
+            "{} from {}: {} ({} dup){so_far}, reached {} of {}; a tree needs {} · {}{so_far}, fewest {}",
             self.client,
             self.origin,
-            self.messages,
+            plural(self.messages, "msg", "msgs"),
             self.duplicates,
             self.reached.len(),
+            plural(self.reachable.len(), "node", "nodes"),
             self.minimum_messages(),
-            self.hops(),
-            self.minimum_hops(topology)
+            plural(self.hops() as usize, "hop", "hops"),
+            self.minimum_hops()
         )
     }
 }
 
-#[derive(Default)]
+/// Which nodes are up and which links are cut: what a flood starting now could use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Live {
+    pub down: HashSet<NodeName>,
+    pub cut: HashSet<(NodeName, NodeName)>,
+}
+
+impl Live {
+    fn usable(&self, a: &NodeName, b: &NodeName) -> bool {
+        !self.down.contains(b)
+            && !self.cut.contains(&(a.clone(), b.clone()))
+            && !self.cut.contains(&(b.clone(), a.clone()))
+    }
+}
+
 pub struct Accounting {
+    topology: SharedTopology,
+    live: Live,
     floods: VecDeque<Flood>,
 }
 
 impl Accounting {
+    pub fn new(topology: SharedTopology) -> Self {
+        Self { topology, live: Live::default(), floods: VecDeque::new() }
+    }
+
+    /// What is up and cut now; floods that start from here on are measured against it.
+    pub fn set_live(&mut self, live: Live) {
+        self.live = live;
+    }
+
+    /// Distances from `origin` over the live graph, `origin` itself left out.
+    fn reachable(&self, origin: &NodeName) -> BTreeMap<NodeName, usize> {
+        let mut distance = BTreeMap::new();
+        let mut queue = VecDeque::from([(origin.clone(), 0)]);
+        let mut seen = HashSet::from([origin.clone()]);
+        while let Some((node, hops)) = queue.pop_front() {
+            for next in self.topology.neighbours(&node) {
+                if self.live.usable(&node, &next) && seen.insert(next.clone()) {
+                    distance.insert(next.clone(), hops + 1);
+                    queue.push_back((next, hops + 1));
+                }
+            }
+        }
+        distance
+    }
+
     fn find(&mut self, at_line: &str) -> Option<&mut Flood> {
         self.floods.iter_mut().rev().find(|flood| flood.at_line == at_line)
     }
 
+    fn start(&mut self, event: &HerdEvent, record: &crate::protocol::Record) {
+        let origin = self.topology.name(record.server()).unwrap_or_else(|| event.node.clone());
+        if self.floods.len() == KEPT {
+            self.floods.pop_front();
+        }
+        let reachable = self.reachable(&origin);
+        self.floods.push_back(Flood {
+            at_line: record.line().to_string(),
+            client: record.client().to_string(),
+            origin,
+            messages: 0,
+            duplicates: 0,
+            reached: BTreeMap::new(),
+            reachable,
+        });
+    }
+
     pub fn apply(&mut self, event: &HerdEvent) {
         match &event.kind {
-            EventKind::CacheUpdated { record, via: Via::Client, .. } => {
-                if self.floods.len() == KEPT {
-                    self.floods.pop_front();
+            // A flood starts where a node first stores the record: at the node the client spoke
+            // to, or (when that node runs in another process) at the first one seen to learn it.
+            EventKind::CacheUpdated { record, via, hops, catch_up: false } => {
+                if self.find(record.line()).is_none() {
+                    self.start(event, record);
                 }
-                self.floods.push_back(Flood {
-                    at_line: record.line().to_string(),
-                    client: record.client().to_string(),
-                    origin: event.node.clone(),
-                    messages: 0,
-                    duplicates: 0,
-                    reached: BTreeMap::new(),
-                });
-            }
-            EventKind::CacheUpdated { record, via: Via::Peer(_), hops } => {
-                if let Some(flood) = self.find(record.line()) {
+                if let (Via::Peer(_), Some(flood)) = (via, self.find(record.line())) {
                     flood.reached.insert(event.node.clone(), *hops);
                 }
             }
-            EventKind::FloodSent { record, .. } => {
+            EventKind::FloodSent { record, catch_up: false, .. } => {
                 if let Some(flood) = self.find(record.line()) {
                     flood.messages += 1;
                 }
             }
-            EventKind::FloodReceived { record, fresh: false, .. } => {
+            EventKind::FloodReceived { record, arrival, catch_up: false, .. } if !arrival.is_new() => {
                 if let Some(flood) = self.find(record.line()) {
                     flood.duplicates += 1;
                 }

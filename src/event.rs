@@ -1,20 +1,21 @@
 //! `HerdEvent`: the one record of what happened in the herd. Node log files, the console and
 //! metrics all read the same events; publishing one never waits for any reader.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
 use tracing_appender::non_blocking::NonBlocking;
 
+use crate::network::Mode;
 use crate::places::Origin;
 use crate::protocol::Record;
 use crate::topology::NodeName;
-use crate::trace::Trace;
 
 /// How many events a slow subscriber may fall behind before it starts losing them (and is told
 /// how many it lost, by `broadcast::error::RecvError::Lagged`).
@@ -25,7 +26,8 @@ pub const BUS_CAPACITY: usize = 1 << 12;
 pub struct Counters {
     /// Client lines in and records sent to neighbours.
     pub messages: AtomicU64,
-    /// Records that arrived where they were already known, and were dropped.
+    /// Flooded records that arrived where they were already known, and were dropped (catch-up
+    /// exchanges, which resend what a neighbour may have, are not counted).
     pub duplicates: AtomicU64,
 }
 
@@ -99,18 +101,21 @@ pub enum EventKind {
         addr: SocketAddr,
         reason: Arc<str>,
     },
-    /// A record written to `to`; `hops` is the hop count it arrives with.
+    /// A record written to `to`; `hops` is the hop count it arrives with. `catch_up`: sent
+    /// because a link came (back) up, or passed on after arriving that way, not by a flood.
     FloodSent {
         to: NodeName,
         record: Arc<Record>,
         hops: u32,
+        catch_up: bool,
     },
-    /// A record received from `from`; `fresh` is false for a duplicate (dropped).
+    /// A record received from `from`, and what became of it.
     FloodReceived {
         from: NodeName,
         record: Arc<Record>,
         hops: u32,
-        fresh: bool,
+        arrival: Arrival,
+        catch_up: bool,
     },
     /// On (re)connecting to `to`, this node sent every record it knows.
     CatchUpSent {
@@ -133,7 +138,55 @@ pub enum EventKind {
         record: Arc<Record>,
         via: Via,
         hops: u32,
+        catch_up: bool,
     },
+    /// The operator cut the link to `neighbour` (both ends drop it and do not redial).
+    LinkCut {
+        neighbour: NodeName,
+    },
+    /// The operator healed the link to `neighbour`.
+    LinkHealed {
+        neighbour: NodeName,
+    },
+    /// The operator set the link's extra latency (zero: none).
+    LatencySet {
+        neighbour: NodeName,
+        latency: Duration,
+    },
+    /// The operator switched how transmissions flow (herd-wide: published by `HERD`).
+    ModeChanged {
+        mode: Mode,
+    },
+}
+
+/// The name herd-wide events are published under (no node has it: node names are checked).
+pub const HERD: &str = "herd";
+
+/// What became of a record that arrived from a neighbour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Newer than what the node knew: kept and passed on.
+    New,
+    /// The very record the node already had: dropped.
+    Duplicate,
+    /// Older than what the node knows: dropped.
+    Stale,
+}
+
+impl Arrival {
+    pub fn is_new(self) -> bool {
+        self == Self::New
+    }
+}
+
+impl fmt::Display for Arrival {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::New => "new",
+            Self::Duplicate => "duplicate dropped",
+            Self::Stale => "stale: a newer one is known, dropped",
+        })
+    }
 }
 
 impl fmt::Display for EventKind {
@@ -167,12 +220,13 @@ impl fmt::Display for EventKind {
             Self::PeerRejected { addr, reason } => {
                 write!(f, "peer connection from {addr} refused: {reason}")
             }
-            Self::FloodSent { to, record, hops } => {
-                write!(f, "flood > {to} hop {hops}: {}", record.line())
+            Self::FloodSent { to, record, hops, catch_up } => {
+                let what = if *catch_up { "catch-up" } else { "flood" };
+                write!(f, "{what} > {to} hop {hops}: {}", record.line())
             }
-            Self::FloodReceived { from, record, hops, fresh } => {
-                let outcome = if *fresh { "new" } else { "duplicate dropped" };
-                write!(f, "flood < {from} hop {hops} ({outcome}): {}", record.line())
+            Self::FloodReceived { from, record, hops, arrival, catch_up } => {
+                let what = if *catch_up { "catch-up" } else { "flood" };
+                write!(f, "{what} < {from} hop {hops} ({arrival}): {}", record.line())
             }
             Self::CatchUpSent { to, records } => write!(f, "catch-up > {to}: {records} records"),
             Self::PlacesAnswered { source, client, status, results, origin, elapsed, upstream_requests } => {
@@ -188,18 +242,51 @@ impl fmt::Display for EventKind {
                     Origin::Shared => write!(f, " (shared an upstream request)"),
                 }
             }
-            Self::CacheUpdated { record, via, hops } => {
+            Self::CacheUpdated { record, via, hops, catch_up } => {
                 let client = record.client();
+                let how = if *catch_up { "catch-up " } else { "" };
                 match via {
                     Via::Client => write!(f, "cache: {client} at {} (from the client)", record.coords()),
-                    Via::Peer(peer) => write!(f, "cache: {client} at {} (from {peer}, hop {hops})", record.coords()),
+                    Via::Peer(peer) => {
+                        write!(f, "cache: {client} at {} ({how}from {peer}, hop {hops})", record.coords())
+                    }
                 }
+            }
+            Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
+            Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
+            Self::LatencySet { neighbour, latency } if latency.is_zero() => {
+                write!(f, "link to {neighbour}: extra latency removed")
+            }
+            Self::LatencySet { neighbour, latency } => {
+                write!(f, "link to {neighbour}: {} extra latency", humantime::format_duration(*latency))
+            }
+            Self::ModeChanged { mode: Mode::Live } => write!(f, "mode: live"),
+            Self::ModeChanged { mode: Mode::Step } => write!(f, "mode: step (every transmission held)"),
+            Self::ModeChanged { mode: Mode::Slow(delay) } => {
+                write!(f, "mode: slow motion, {} a hop", humantime::format_duration(*delay))
             }
         }
     }
 }
 
 impl EventKind {
+    /// Events a trace keeps: messages, and what happened to nodes and links.
+    fn is_traced(&self) -> bool {
+        matches!(
+            self,
+            Self::ClientLine { .. }
+                | Self::ClientReply { .. }
+                | Self::FloodSent { .. }
+                | Self::FloodReceived { .. }
+                | Self::NodeUp { .. }
+                | Self::NodeDown
+                | Self::LinkCut { .. }
+                | Self::LinkHealed { .. }
+                | Self::LatencySet { .. }
+                | Self::ModeChanged { .. }
+        )
+    }
+
     /// Events that say something about the herd's health; the rest is traffic.
     fn is_notable(&self) -> bool {
         matches!(
@@ -210,7 +297,44 @@ impl EventKind {
                 | Self::LinkDown { .. }
                 | Self::LinkFailed { .. }
                 | Self::PeerRejected { .. }
+                | Self::LinkCut { .. }
+                | Self::LinkHealed { .. }
+                | Self::LatencySet { .. }
+                | Self::ModeChanged { .. }
         )
+    }
+}
+
+/// The last events of one node, kept for a trace. Each node has its own ring and lock, so
+/// recording never makes nodes wait on each other; only a reference is kept.
+pub struct EventRing {
+    events: Mutex<VecDeque<Arc<HerdEvent>>>,
+    capacity: usize,
+    /// Events let go to make room.
+    dropped: AtomicU64,
+}
+
+impl EventRing {
+    pub fn new(capacity: usize) -> Self {
+        Self { events: Mutex::new(VecDeque::new()), capacity, dropped: AtomicU64::new(0) }
+    }
+
+    fn record(&self, event: &Arc<HerdEvent>) {
+        if !event.kind.is_traced() {
+            return;
+        }
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        if events.len() == self.capacity {
+            events.pop_front();
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        events.push_back(event.clone());
+    }
+
+    /// What is kept, oldest first, and how many older events were let go.
+    pub fn snapshot(&self) -> (Vec<Arc<HerdEvent>>, u64) {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        (events, self.dropped.load(Ordering::Relaxed))
     }
 }
 
@@ -222,7 +346,7 @@ pub struct EventSink {
     node: NodeName,
     bus: broadcast::Sender<Arc<HerdEvent>>,
     journal: Option<NonBlocking>,
-    trace: Option<Arc<Trace>>,
+    trace: Option<Arc<EventRing>>,
     counters: Arc<Counters>,
 }
 
@@ -231,7 +355,7 @@ impl EventSink {
         node: NodeName,
         bus: broadcast::Sender<Arc<HerdEvent>>,
         journal: Option<NonBlocking>,
-        trace: Option<Arc<Trace>>,
+        trace: Option<Arc<EventRing>>,
     ) -> Self {
         Self { node, bus, journal, trace, counters: Arc::default() }
     }
@@ -255,11 +379,17 @@ impl EventSink {
     }
 
     pub fn emit(&self, kind: EventKind) {
+        self.emit_at(self.node.clone(), kind);
+    }
+
+    /// Publishes an event of `node` through this sink (the herd's sink speaks for the node an
+    /// operator's fault is about).
+    pub fn emit_at(&self, node: NodeName, kind: EventKind) {
         match &kind {
             EventKind::ClientLine { .. } | EventKind::FloodSent { .. } => {
                 self.counters.messages.fetch_add(1, Ordering::Relaxed);
             }
-            EventKind::FloodReceived { fresh: false, .. } => {
+            EventKind::FloodReceived { arrival: Arrival::Duplicate, catch_up: false, .. } => {
                 self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
             }
             _ => {}
@@ -271,13 +401,13 @@ impl EventSink {
             let _ = journal.clone().write_all(line.as_bytes());
         }
         if kind.is_notable() {
-            tracing::info!(node = %self.node, "{kind}");
+            tracing::info!(node = %node, "{kind}");
         } else {
-            tracing::debug!(node = %self.node, "{kind}");
+            tracing::debug!(node = %node, "{kind}");
         }
         // Nobody listening is normal (a headless node); never an error.
         if self.bus.receiver_count() > 0 || self.trace.is_some() {
-            let event = Arc::new(HerdEvent { at, node: self.node.clone(), kind });
+            let event = Arc::new(HerdEvent { at, node, kind });
             if let Some(trace) = &self.trace {
                 trace.record(&event);
             }

@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tracing_appender::non_blocking::WorkerGuard;
 
-use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
+use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal;
 use crate::network::Network;
 use crate::node::{Entry, Listeners, Node, NodeConfig, PageStart};
@@ -45,6 +45,8 @@ pub enum HerdError {
     NoSuchLink(String, String),
     #[error("the link {0}–{1} is not cut")]
     NotCut(String, String),
+    #[error("the link {0}–{1} is already cut")]
+    AlreadyCut(String, String),
     #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
@@ -79,6 +81,8 @@ pub struct Herd {
     bus: broadcast::Sender<Arc<HerdEvent>>,
     root: CancellationToken,
     network: Arc<Network>,
+    /// Where herd-wide events (the operator's faults) are published.
+    events: EventSink,
     /// Dropped at shutdown, after every node has stopped: dropping a guard writes out its log.
     journals: Mutex<Vec<WorkerGuard>>,
 }
@@ -137,14 +141,15 @@ impl Herd {
                 peer_addresses: peer_addresses.clone(),
                 key: options.key.clone(),
                 places: options.places.clone(),
-                events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.clone()),
+                events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring())),
                 network: network.clone(),
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
             members.push(Member { config, client_addr, peer_addr, running: None, bound: Some(listeners) });
         }
-        Ok(Self { topology, members: Mutex::new(members), bus, root, network, journals: Mutex::new(journals) })
+        let events = EventSink::new(HERD.into(), bus.clone(), None, options.trace.as_ref().map(|t| t.ring()));
+        Ok(Self { topology, members: Mutex::new(members), bus, root, network, events, journals: Mutex::new(journals) })
     }
 
     /// Starts every bound node that has not started yet.
@@ -254,10 +259,21 @@ impl Herd {
         if self.topology.are_neighbours(a, b) { Ok(()) } else { Err(HerdError::NoSuchLink(a.into(), b.into())) }
     }
 
+    /// Publishes an operator's change of the link `a`–`b` (at `a`, naming `b`).
+    fn link_event(&self, a: &str, b: &str, kind: impl FnOnce(NodeName) -> EventKind) {
+        let node = self.topology.name(a).unwrap_or_else(|| a.into());
+        let neighbour = self.topology.name(b).unwrap_or_else(|| b.into());
+        self.events.emit_at(node, kind(neighbour));
+    }
+
     /// Cuts the link between `a` and `b`: both ends drop it and do not redial until healed.
     pub fn cut(&self, a: &str, b: &str) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
+        if self.network.is_cut(a, b) {
+            return Err(HerdError::AlreadyCut(a.into(), b.into()));
+        }
         self.network.cut(a, b);
+        self.link_event(a, b, |neighbour| EventKind::LinkCut { neighbour });
         Ok(())
     }
 
@@ -268,6 +284,7 @@ impl Herd {
             return Err(HerdError::NotCut(a.into(), b.into()));
         }
         self.network.heal(a, b);
+        self.link_event(a, b, |neighbour| EventKind::LinkHealed { neighbour });
         Ok(())
     }
 
@@ -275,7 +292,17 @@ impl Herd {
     pub fn set_latency(&self, a: &str, b: &str, latency: std::time::Duration) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
         self.network.set_latency(a, b, latency);
+        self.link_event(a, b, |neighbour| EventKind::LatencySet { neighbour, latency });
         Ok(())
+    }
+
+    /// Switches how transmissions flow (leaving step mode releases everything held).
+    pub fn set_mode(&self, mode: crate::network::Mode) {
+        let changed = self.network.mode() != mode;
+        self.network.set_mode(mode);
+        if changed {
+            self.events.emit(EventKind::ModeChanged { mode });
+        }
     }
 
     /// Every member node, in topology order.

@@ -48,16 +48,16 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             done(herd.set_latency(a, b, *latency), format!("latency {a}–{b}: {}", humantime::format_duration(*latency)))
         }
         Command::Step(None) => {
-            herd.network().set_mode(Mode::Step);
+            herd.set_mode(Mode::Step);
             Outcome::Done("step mode: every transmission waits to be released".into())
         }
         Command::Step(Some(count)) => step(herd, *count).await,
         Command::Slow(delay) => {
-            herd.network().set_mode(Mode::Slow(*delay));
+            herd.set_mode(Mode::Slow(*delay));
             Outcome::Done(format!("slow motion: every hop takes {}", humantime::format_duration(*delay)))
         }
         Command::Live => {
-            herd.network().set_mode(Mode::Live);
+            herd.set_mode(Mode::Live);
             Outcome::Done("live: everything held is released".into())
         }
         Command::Wait(duration) => {
@@ -123,8 +123,8 @@ async fn kill(herd: &Herd, node: &str) -> Outcome {
 
 /// Releases `count` held transmissions, waiting for each to be held (entering step mode).
 async fn step(herd: &Herd, count: usize) -> Outcome {
+    herd.set_mode(Mode::Step);
     let network = herd.network();
-    network.set_mode(Mode::Step);
     let mut released = Vec::new();
     let mut changes = network.watch();
     let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;

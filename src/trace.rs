@@ -1,8 +1,12 @@
-//! Trace export: every client and peer message with its time, written as JSON lines (`.jsonl`)
-//! or drawn as a sequence diagram (`.svg`): one vertical line per node, time flowing down, an
-//! arrow per message.
+//! Trace export: every client and peer message (catch-up included) and every fault the operator
+//! caused, with its time, written as JSON lines (`.jsonl`) or drawn as a sequence diagram
+//! (`.svg`): one vertical line per node, time flowing down, an arrow per message.
+//!
+//! Recording costs the nodes one short lock of their own ring per event (no lock shared between
+//! nodes); everything else (merging, matching sends to receives, formatting) happens when a trace
+//! is written, in time linear in its length, and off the console's task.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -10,11 +14,14 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::event::{EventKind, HerdEvent};
+use crate::event::{Arrival, EventKind, EventRing, HerdEvent};
 use crate::topology::NodeName;
 
-/// Messages kept; past this the oldest are dropped (and the export says so).
-const KEPT: usize = 200_000;
+/// Events each node's ring keeps; past this the oldest go first (and the export says so).
+pub const KEPT_PER_NODE: usize = 100_000;
+/// Rows an SVG draws at most: the newest are kept, and the diagram says what it left out (a
+/// diagram of a burst's 200,000 messages would be unreadable; the `.jsonl` keeps them all).
+pub const SVG_ROWS: usize = 2_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -22,6 +29,9 @@ pub enum Kind {
     ClientOut,
     PeerSend,
     PeerReceive,
+    /// Something the operator did or that happened to a node: kill, revive, cut, heal, latency,
+    /// a change of mode.
+    Fault,
 }
 
 #[derive(Clone, Debug)]
@@ -29,24 +39,28 @@ pub struct Entry {
     pub at: SystemTime,
     pub node: NodeName,
     pub kind: Kind,
-    /// The other node of a peer message.
+    /// The other node of a peer message (or of a link fault).
     pub peer: Option<NodeName>,
-    /// The client a peer message is about, or the client line.
+    /// The client a peer message is about, the client line, or what the fault was.
     pub text: String,
+    /// The whole AT line of a peer message: what matches a receive to its send.
+    pub record: Option<String>,
     pub hops: Option<u32>,
-    /// For a received record: whether it was new there (false: a duplicate, dropped).
-    pub fresh: Option<bool>,
+    /// For a received record: new, duplicate or stale.
+    pub arrival: Option<Arrival>,
+    /// For a peer message: part of a catch-up exchange rather than a flood.
+    pub catch_up: Option<bool>,
 }
 
-/// A recording of one session's messages.
+/// A recording of one session: a ring of events per node.
 pub struct Trace {
     started: SystemTime,
-    events: Mutex<VecDeque<Arc<HerdEvent>>>,
+    rings: Mutex<Vec<Arc<EventRing>>>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Self { started: SystemTime::now(), events: Mutex::default() }
+        Self { started: SystemTime::now(), rings: Mutex::default() }
     }
 }
 
@@ -63,67 +77,103 @@ fn shorten(text: &str, most: usize) -> String {
 }
 
 impl Trace {
-    /// Keeps `event` if it is a client or peer message. Only a reference is taken here (this
-    /// runs on the nodes' hot path); entries are built when the trace is written.
-    pub fn record(&self, event: &Arc<HerdEvent>) {
-        let message = matches!(
-            event.kind,
-            EventKind::ClientLine { .. }
-                | EventKind::ClientReply { .. }
-                | EventKind::FloodSent { .. }
-                | EventKind::FloodReceived { .. }
-        );
-        if !message {
-            return;
-        }
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        if events.len() == KEPT {
-            events.pop_front();
-        }
-        events.push_back(event.clone());
+    /// A new ring for one node's (or the herd's) events, recorded from now on.
+    pub fn ring(&self) -> Arc<EventRing> {
+        let ring = Arc::new(EventRing::new(KEPT_PER_NODE));
+        self.rings.lock().unwrap_or_else(|p| p.into_inner()).push(ring.clone());
+        ring
     }
 
     fn entry(event: &HerdEvent) -> Option<Entry> {
-        let (kind, peer, text, hops, fresh) = match &event.kind {
-            EventKind::ClientLine { line, .. } => (Kind::ClientIn, None, line.to_string(), None, None),
-            EventKind::ClientReply { reply, .. } => {
-                (Kind::ClientOut, None, reply.lines().next().unwrap_or_default().to_string(), None, None)
-            }
-            EventKind::FloodSent { to, record, hops } => {
-                (Kind::PeerSend, Some(to.clone()), record.client().to_string(), Some(*hops), None)
-            }
-            EventKind::FloodReceived { from, record, hops, fresh } => {
-                (Kind::PeerReceive, Some(from.clone()), record.client().to_string(), Some(*hops), Some(*fresh))
-            }
-            _ => return None,
+        let fault = |peer: Option<NodeName>| Entry {
+            at: event.at,
+            node: event.node.clone(),
+            kind: Kind::Fault,
+            peer,
+            text: event.kind.to_string(),
+            record: None,
+            hops: None,
+            arrival: None,
+            catch_up: None,
         };
-        Some(Entry { at: event.at, node: event.node.clone(), kind, peer, text, hops, fresh })
+        let message = |kind, peer, text: String| Entry {
+            at: event.at,
+            node: event.node.clone(),
+            kind,
+            peer,
+            text,
+            record: None,
+            hops: None,
+            arrival: None,
+            catch_up: None,
+        };
+        Some(match &event.kind {
+            EventKind::ClientLine { line, .. } => message(Kind::ClientIn, None, line.to_string()),
+            EventKind::ClientReply { reply, .. } => {
+                message(Kind::ClientOut, None, reply.lines().next().unwrap_or_default().to_string())
+            }
+            EventKind::FloodSent { to, record, hops, catch_up } => Entry {
+                record: Some(record.line().to_string()),
+                hops: Some(*hops),
+                catch_up: Some(*catch_up),
+                ..message(Kind::PeerSend, Some(to.clone()), record.client().to_string())
+            },
+            EventKind::FloodReceived { from, record, hops, arrival, catch_up } => Entry {
+                record: Some(record.line().to_string()),
+                hops: Some(*hops),
+                arrival: Some(*arrival),
+                catch_up: Some(*catch_up),
+                ..message(Kind::PeerReceive, Some(from.clone()), record.client().to_string())
+            },
+            EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::ModeChanged { .. } => fault(None),
+            EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
+            EventKind::LatencySet { neighbour, .. } => fault(Some(neighbour.clone())),
+            _ => return None,
+        })
     }
 
-    /// The messages in time order (tasks record them a hair out of order).
-    pub fn entries(&self) -> Vec<Entry> {
-        let events: Vec<Arc<HerdEvent>> =
-            self.events.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
-        let mut entries: Vec<Entry> = events.iter().filter_map(|event| Self::entry(event)).collect();
+    /// Everything recorded, in time order (tasks record a hair out of order), and how many
+    /// events the rings had to let go.
+    pub fn entries(&self) -> (Vec<Entry>, u64) {
+        let rings: Vec<Arc<EventRing>> = self.rings.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut dropped = 0;
+        let mut entries = Vec::new();
+        for ring in &rings {
+            let (events, lost) = ring.snapshot();
+            dropped += lost;
+            entries.extend(events.iter().filter_map(|event| Self::entry(event)));
+        }
         entries.sort_by_key(|entry| entry.at);
-        entries
+        (entries, dropped)
     }
 
     fn seconds(&self, at: SystemTime) -> f64 {
         at.duration_since(self.started).unwrap_or_default().as_secs_f64()
     }
 
-    /// One JSON object a line: `t` (seconds since the start), `node`, `kind`, `peer`, `text`,
-    /// `hops`, `fresh` (for received records: new, or a dropped duplicate).
+    /// One JSON object a line: `t` (seconds since the start), `node`, `kind` (`client_in`,
+    /// `client_out`, `peer_send`, `peer_receive`, `fault`), `peer`, `text`, `hops`, `arrival`
+    /// (`new`, `duplicate`, `stale`) and `fresh` (new or not) for received records, `catch_up`.
     pub fn to_jsonl(&self) -> String {
+        let (entries, dropped) = self.entries();
         let mut out = String::new();
-        for entry in self.entries() {
+        if dropped > 0 {
+            let note = json!({"t": 0.0, "kind": "note", "text": format!("{dropped} older events were not kept")});
+            let _ = writeln!(out, "{note}");
+        }
+        for entry in entries {
             let kind = match entry.kind {
                 Kind::ClientIn => "client_in",
                 Kind::ClientOut => "client_out",
                 Kind::PeerSend => "peer_send",
                 Kind::PeerReceive => "peer_receive",
+                Kind::Fault => "fault",
             };
+            let arrival = entry.arrival.map(|a| match a {
+                Arrival::New => "new",
+                Arrival::Duplicate => "duplicate",
+                Arrival::Stale => "stale",
+            });
             let line = json!({
                 "t": self.seconds(entry.at),
                 "node": &*entry.node,
@@ -131,11 +181,33 @@ impl Trace {
                 "peer": entry.peer.as_deref(),
                 "text": entry.text,
                 "hops": entry.hops,
-                "fresh": entry.fresh,
+                "arrival": arrival,
+                "fresh": entry.arrival.map(Arrival::is_new),
+                "catch_up": entry.catch_up,
             });
             let _ = writeln!(out, "{line}");
         }
         out
+    }
+
+    /// Pairs each receive with its send: the oldest unmatched send of the same record over the
+    /// same link (TCP keeps a link's order). One pass with a map: linear in the trace's length.
+    fn pairs(entries: &[Entry]) -> HashMap<usize, usize> {
+        let mut unmatched: HashMap<(&str, &str, &str), VecDeque<usize>> = HashMap::new();
+        let mut arrivals = HashMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let (Some(peer), Some(record)) = (entry.peer.as_deref(), entry.record.as_deref()) else { continue };
+            match entry.kind {
+                Kind::PeerSend => unmatched.entry((&*entry.node, peer, record)).or_default().push_back(i),
+                Kind::PeerReceive => {
+                    if let Some(send) = unmatched.get_mut(&(peer, &*entry.node, record)).and_then(VecDeque::pop_front) {
+                        arrivals.insert(send, i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        arrivals
     }
 
     /// A sequence diagram of the messages between `nodes`, time flowing down (one row a message,
@@ -145,7 +217,10 @@ impl Trace {
         const ROW: f64 = 22.0;
         const TOP: f64 = 70.0;
         const LEFT: f64 = 190.0;
-        let entries = self.entries();
+        let (all, dropped) = self.entries();
+        let left_out = all.len().saturating_sub(SVG_ROWS);
+        let entries = &all[left_out..];
+        let arrivals = Self::pairs(entries);
         let lane = |name: &str| nodes.iter().position(|n| &**n == name).map(|i| LEFT + LANE * i as f64);
         let width = LEFT + LANE * nodes.len() as f64 + 60.0;
         let height = TOP + ROW * (entries.len() as f64 + 2.0);
@@ -159,6 +234,14 @@ impl Trace {
             r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##
         );
         let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="white"/>"##);
+        let older = left_out as u64 + dropped;
+        if older > 0 {
+            let _ = writeln!(
+                svg,
+                r##"<text x="8" y="14" fill="#a00">{older} older events are left out: this diagram shows the last {} (the .jsonl trace has every event kept)</text>"##,
+                entries.len()
+            );
+        }
         for node in nodes {
             let x = lane(node).unwrap_or_default();
             let _ = writeln!(
@@ -172,12 +255,15 @@ impl Trace {
                 height - 10.0
             );
         }
-        // Each send is matched with the first unmatched receive of the same client on its link.
-        let mut received = vec![false; entries.len()];
         for (i, entry) in entries.iter().enumerate() {
             let y = TOP + ROW * i as f64;
             let _ = writeln!(svg, r##"<text x="8" y="{y}" fill="#777">{:.6}s</text>"##, self.seconds(entry.at));
-            let Some(x) = lane(&entry.node) else { continue };
+            let x = match lane(&entry.node) {
+                Some(x) => x,
+                // Herd-wide events (a change of mode) are written across the diagram.
+                None if entry.kind == Kind::Fault => LEFT - 60.0,
+                None => continue,
+            };
             match entry.kind {
                 Kind::ClientIn | Kind::ClientOut => {
                     let (x1, x2, color) =
@@ -190,23 +276,27 @@ impl Trace {
                         escape(&shorten(&entry.text, 28))
                     );
                 }
+                Kind::Fault => {
+                    let _ = writeln!(
+                        svg,
+                        r##"<circle cx="{x}" cy="{}" r="4" fill="#a00"/><text x="{}" y="{y}" fill="#a00">{}</text>"##,
+                        y - 4.0,
+                        x + 8.0,
+                        escape(&shorten(&entry.text, 40))
+                    );
+                }
                 Kind::PeerSend => {
                     let target = entry.peer.as_deref().unwrap_or_default();
-                    let arrival = entries.iter().enumerate().skip(i + 1).position(|(j, other)| {
-                        !received[j]
-                            && other.kind == Kind::PeerReceive
-                            && &*other.node == target
-                            && other.peer.as_deref() == Some(&*entry.node)
-                            && other.text == entry.text
-                    });
-                    let (Some(x2), Some(offset)) = (lane(target), arrival) else { continue };
-                    let j = i + 1 + offset;
-                    received[j] = true;
+                    let (Some(x2), Some(&j)) = (lane(target), arrivals.get(&i)) else { continue };
                     let y2 = TOP + ROW * j as f64;
-                    // A duplicate (dropped on arrival) is drawn grey and dashed.
-                    let duplicate = entries[j].fresh == Some(false);
-                    let (color, dash, note) =
-                        if duplicate { ("#999", r##" stroke-dasharray="5 3""##, " dup") } else { ("#c60", "", "") };
+                    let arrival = entries[j].arrival.unwrap_or(Arrival::New);
+                    // A dropped copy (duplicate or stale) is drawn grey and dashed; catch-up blue.
+                    let (color, dash, note) = match (arrival, entry.catch_up == Some(true)) {
+                        (Arrival::Duplicate, _) => ("#999", r##" stroke-dasharray="5 3""##, " dup"),
+                        (Arrival::Stale, _) => ("#999", r##" stroke-dasharray="5 3""##, " stale"),
+                        (Arrival::New, true) => ("#36c", "", " sync"),
+                        (Arrival::New, false) => ("#c60", "", ""),
+                    };
                     let label = format!("{} h{}{note}", entry.text, entry.hops.unwrap_or_default());
                     // The label sits at the sender's end, where rows never share a line.
                     let (direction, anchor) = if x2 >= x { (1.0, "start") } else { (-1.0, "end") };
@@ -225,7 +315,8 @@ impl Trace {
         svg
     }
 
-    /// Writes the trace to `path`: SVG for `.svg`, JSON lines otherwise.
+    /// Writes the trace to `path`: SVG for `.svg`, JSON lines otherwise. Takes time linear in the
+    /// trace: call it off any task that draws.
     pub fn write(&self, path: &Path, nodes: &[NodeName]) -> std::io::Result<()> {
         let text = if path.extension().is_some_and(|e| e == "svg") { self.to_svg(nodes) } else { self.to_jsonl() };
         std::fs::write(path, text)

@@ -5,9 +5,11 @@ mod common;
 
 use std::time::Duration;
 
+use std::collections::HashSet;
+
 use common::*;
-use herdctl::accounting::Accounting;
-use herdctl::event::Via;
+use herdctl::accounting::{Accounting, Live};
+use herdctl::event::{EventKind, Via};
 use herdctl::network::Mode;
 
 const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
@@ -123,7 +125,7 @@ async fn latency_on_a_link_lets_the_long_way_round_win() {
 async fn each_update_costs_exactly_the_messages_flooding_needs() {
     let herd = start_herd().await;
     let mut events = herd.subscribe();
-    let mut accounting = Accounting::default();
+    let mut accounting = Accounting::new(herd.topology().clone());
     // On the default herd: the origin sends to each of its neighbours, every other node to all
     // but the one it heard from first: 2 * 6 links - (5 - 1) = 8 messages, 4 of them duplicates.
     for client in ["kiwi", "lemon", "lime"] {
@@ -142,8 +144,8 @@ async fn each_update_costs_exactly_the_messages_flooding_needs() {
         let flood = accounting.get(&at).unwrap().clone();
         assert_eq!(flood.reached.len(), 4);
         assert_eq!(flood.minimum_messages(), 4);
-        assert_eq!(flood.minimum_hops(herd.topology()), 2);
-        assert_eq!((flood.messages, flood.duplicates), (8, 4), "{}", flood.summary(herd.topology()));
+        assert_eq!(flood.minimum_hops(), 2);
+        assert_eq!((flood.messages, flood.duplicates), (8, 4), "{}", flood.summary());
     }
     // Nothing more trickles in later for the first update: its count stays at 8.
     while let Ok(event) = events.try_recv() {
@@ -151,5 +153,50 @@ async fn each_update_costs_exactly_the_messages_flooding_needs() {
     }
     let first = accounting.get(&known_line(&herd, "Riley", "kiwi").unwrap()).unwrap();
     assert_eq!(first.messages, 8);
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    let mut accounting = Accounting::new(herd.topology().clone());
+    herd.kill("Juzang").await.unwrap();
+    let links_to_juzang_down =
+        |herd: &herdctl::Herd| herd.status().iter().all(|n| n.links.iter().all(|(to, up)| &**to != "Juzang" || !up));
+    assert!(herd.wait_until(DEADLINE, links_to_juzang_down).await, "Juzang's neighbours see it gone");
+    accounting.set_live(Live { down: HashSet::from(["Juzang".into()]), ..Live::default() });
+    let at = ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await.trim_end().to_string();
+    // Without Juzang: Riley -> Jaquez -> Bernard -> Campbell, a line: 3 messages, no duplicate.
+    tokio::time::timeout(DEADLINE, async {
+        while accounting.get(&at).is_none_or(|f| !f.is_complete()) {
+            accounting.apply(&events.recv().await.unwrap());
+        }
+    })
+    .await
+    .expect("the flood reaches every live node");
+    let flood = accounting.get(&at).unwrap().clone();
+    assert_eq!(flood.reachable.len(), 3, "three live nodes to reach, not four: {}", flood.summary());
+    assert_eq!(flood.minimum_hops(), 3, "Campbell is three hops away while Juzang is down");
+    // Juzang comes back: the catch-up that brings it kiwi is not charged to kiwi's flood.
+    herd.revive("Juzang").unwrap();
+    let mut caught_up = false;
+    tokio::time::timeout(DEADLINE, async {
+        while !caught_up {
+            let event = events.recv().await.unwrap();
+            caught_up |= &*event.node == "Juzang"
+                && matches!(&event.kind, EventKind::CacheUpdated { catch_up: true, record, .. } if record.line() == at);
+            accounting.apply(&event);
+        }
+    })
+    .await
+    .expect("Juzang catches up");
+    all_links_up(&herd).await;
+    while let Ok(event) = events.try_recv() {
+        accounting.apply(&event);
+    }
+    let after = accounting.get(&at).unwrap();
+    assert_eq!((after.messages, after.duplicates), (flood.messages, flood.duplicates), "{}", after.summary());
+    assert_eq!(flood.messages, 3, "{}", flood.summary());
     herd.shutdown().await;
 }

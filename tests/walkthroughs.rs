@@ -64,11 +64,11 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     let script = Script::parse("iamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n", "t").unwrap();
     let report = play_headless(&herd, &script, &mut Vec::new()).await;
     assert!(report.passed());
-    let received = || trace.entries().iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
+    let received = || trace.entries().0.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
     eventually("every flood message has arrived", || async { received() == 8 }).await;
     herd.shutdown().await;
 
-    let entries = trace.entries();
+    let (entries, _) = trace.entries();
     let sends = entries.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerSend).count();
     assert_eq!(sends, 8, "one IAMAT floods 8 messages on the default herd");
     let names = herd.topology().names().to_vec();

@@ -6,10 +6,11 @@ use std::f64::consts::TAU;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use herdctl::accounting::Accounting;
-use herdctl::event::{EventKind, HerdEvent, Via};
+use herdctl::accounting::{Accounting, Live};
+use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
 use herdctl::node::{Entry, PageStart};
+use herdctl::topology::SharedTopology;
 use herdctl::{Herd, NodeName, Topology};
 use herdctl_ui::{
     CacheAnchor, CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats, UiState,
@@ -79,8 +80,14 @@ fn kind_of(event: &EventKind) -> FlowKind {
         EventKind::ClientLine { .. } => FlowKind::ClientIn,
         EventKind::ClientReply { .. } => FlowKind::ClientOut,
         EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } => FlowKind::FloodSent,
-        EventKind::FloodReceived { fresh: true, .. } | EventKind::CacheUpdated { .. } => FlowKind::FloodReceived,
-        EventKind::FloodReceived { fresh: false, .. } => FlowKind::Duplicate,
+        EventKind::FloodReceived { arrival: Arrival::New, .. } | EventKind::CacheUpdated { .. } => {
+            FlowKind::FloodReceived
+        }
+        EventKind::FloodReceived { .. } => FlowKind::Duplicate,
+        EventKind::LinkCut { .. }
+        | EventKind::LinkHealed { .. }
+        | EventKind::LatencySet { .. }
+        | EventKind::ModeChanged { .. } => FlowKind::Node,
         EventKind::LinkUp { .. }
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
@@ -93,7 +100,7 @@ fn kind_of(event: &EventKind) -> FlowKind {
 }
 
 impl Model {
-    pub fn new(topology: &Topology, places_source: &str) -> Self {
+    pub fn new(topology: &SharedTopology, places_source: &str) -> Self {
         Self {
             unformatted: VecDeque::with_capacity(FORMATTED_PER_FRAME),
             skipped: 0,
@@ -108,7 +115,7 @@ impl Model {
             events_dropped: 0,
             upstream_requests: 0,
             places_source: places_source.to_string(),
-            accounting: Accounting::default(),
+            accounting: Accounting::new(topology.clone()),
         }
     }
 
@@ -208,20 +215,31 @@ impl Model {
         self.duplicates = herd.totals().1;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         let status = herd.status();
-        let nodes: Vec<NodeView> = status
+        let topology = herd.topology();
+        // Every node of the topology, in its order: those this console runs, and those that run
+        // in other processes (drawn, but their state is not known here).
+        let nodes: Vec<NodeView> = topology
+            .nodes()
             .iter()
-            .map(|node| {
-                let (x, y) = self.positions.get(&*node.name).copied().unwrap_or((0.5, 0.5));
+            .map(|spec| {
+                let (x, y) = self.positions.get(&spec.name).copied().unwrap_or((0.5, 0.5));
+                let member = status.iter().find(|n| *n.name == *spec.name);
                 NodeView {
-                    name: node.name.to_string(),
-                    up: node.up,
-                    clients: node.clients,
+                    name: spec.name.clone(),
+                    up: member.is_some_and(|n| n.up),
+                    here: member.is_some(),
+                    clients: member.map_or(0, |n| n.clients),
                     x,
                     y,
-                    addr: node.client_addr.to_string(),
+                    addr: member.map_or_else(|| format!("{}:{}", spec.host, spec.port), |n| n.client_addr.to_string()),
                 }
             })
             .collect();
+        let network = herd.network();
+        self.accounting.set_live(Live {
+            down: status.iter().filter(|n| !n.up).map(|n| n.name.clone()).collect(),
+            cut: topology.links().into_iter().filter(|(a, b)| network.is_cut(a, b)).collect(),
+        });
         let is_up = |from: &str, to: &str| {
             status
                 .iter()
@@ -229,18 +247,35 @@ impl Model {
                 .is_some_and(|n| n.links.iter().any(|(name, up)| &**name == to && *up))
         };
         let held = herd.network().held();
-        let links = herd
-            .topology()
+        let here = |name: &str| status.iter().any(|n| &*n.name == name);
+        let links = topology
             .links()
             .into_iter()
             .map(|(a, b)| {
-                let state = match (is_up(&a, &b), is_up(&b, &a)) {
-                    (true, true) => LinkState::Up,
-                    (false, false) => LinkState::Down,
-                    _ => LinkState::Half,
+                let state = match (here(&a), here(&b)) {
+                    (true, true) => match (is_up(&a, &b), is_up(&b, &a)) {
+                        (true, true) => LinkState::Up,
+                        (false, false) => LinkState::Down,
+                        _ => LinkState::Half,
+                    },
+                    // One end here: its side of the link is all this console can know.
+                    (true, false) => {
+                        if is_up(&a, &b) {
+                            LinkState::Up
+                        } else {
+                            LinkState::Down
+                        }
+                    }
+                    (false, true) => {
+                        if is_up(&b, &a) {
+                            LinkState::Up
+                        } else {
+                            LinkState::Down
+                        }
+                    }
+                    (false, false) => LinkState::Elsewhere,
                 };
                 let lit = self.crossed.contains_key(&link_key(&a, &b));
-                let network = herd.network();
                 let count = |from: &str, to: &str| held.iter().filter(|h| &*h.from == from && &*h.to == to).count();
                 LinkView {
                     a: a.to_string(),
@@ -254,13 +289,15 @@ impl Model {
                 }
             })
             .collect();
-        let cache = match status.get(state.selected) {
-            Some(node) => cache_view(herd, node.name.as_ref(), node.up, node.clients, state),
+        let cache = match nodes.get(state.selected) {
+            Some(node) if node.here => cache_view(herd, &node.name, node.up, node.clients, state),
+            Some(node) => CacheView { node: node.name.clone(), elsewhere: true, ..CacheView::default() },
             None => CacheView::default(),
         };
         let stats = Stats {
             nodes_up: status.iter().filter(|n| n.up).count(),
             nodes_total: status.len(),
+            nodes_elsewhere: nodes.len() - status.len(),
             clients: status.iter().map(|n| n.clients).max().unwrap_or(0),
             messages_per_second: self.messages_per_second,
             duplicates_dropped: self.duplicates,
@@ -272,7 +309,7 @@ impl Model {
                 Mode::Step => format!("STEP · {} held (. next, w wave, s live)", held.len()),
                 Mode::Slow(delay) => format!("slow motion: {} a hop", humantime::format_duration(delay)),
             },
-            last_flood: self.accounting.latest().map(|flood| flood.summary(herd.topology())),
+            last_flood: self.accounting.latest().map(|flood| flood.summary()),
         };
         HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
     }
@@ -314,5 +351,5 @@ fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, state: &UiState) 
     // At the end, the pane shows the last screenful.
     let top = if after.is_empty() { before.len().saturating_sub(visible) } else { before.len() };
     let rows = before.iter().chain(&after).map(cache_row).collect();
-    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end }
+    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, elsewhere: false }
 }

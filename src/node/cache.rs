@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::event::Via;
+use crate::event::{Arrival, Via};
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -144,22 +144,24 @@ impl Cache {
         Some(Entry { record, hops, via })
     }
 
-    /// Stores `record` if it supersedes what is known of its client. Returns whether it did.
-    pub fn offer(&self, record: &Arc<Record>, hops: u32, via: Via) -> bool {
+    /// Stores `record` if it supersedes what is known of its client; says what became of it.
+    pub fn offer(&self, record: &Arc<Record>, hops: u32, via: Via) -> Arrival {
         let via = self.via_index(&via);
         // A record whose client ID starts past the compact index's reach (a node name of
         // thousands of characters) cannot be kept; topology validation makes this unreachable.
         let Some(client_at) = client_start(record.line()) else {
-            return false;
+            return Arrival::Stale;
         };
         let stored = Stored { line: record.line().into(), client_at, hops, via };
         let mut entries = self.lock();
-        if entries.get(record.client()).is_some_and(|known| !record.supersedes_line(&known.line)) {
-            return false;
+        if let Some(known) = entries.get(record.client()) {
+            if !record.supersedes_line(&known.line) {
+                return if *known.line == *record.line() { Arrival::Duplicate } else { Arrival::Stale };
+            }
         }
         // Replaces the entry of the same client, if any.
         entries.replace(stored);
-        true
+        Arrival::New
     }
 
     pub fn get(&self, client: &str) -> Option<Arc<Record>> {
@@ -236,11 +238,12 @@ mod tests {
     #[test]
     fn the_most_recent_record_wins() {
         let cache = Cache::new(vec!["Jaquez".into()]);
-        assert!(cache.offer(&record("5", "+1-1"), 0, Via::Client));
-        assert!(!cache.offer(&record("4", "+2-2"), 0, Via::Client), "older");
-        assert!(!cache.offer(&record("5.0", "+1-1"), 1, Via::Client), "same");
+        assert_eq!(cache.offer(&record("5", "+1-1"), 0, Via::Client), Arrival::New);
+        assert_eq!(cache.offer(&record("4", "+2-2"), 0, Via::Client), Arrival::Stale, "older");
+        assert_eq!(cache.offer(&record("5", "+1-1"), 1, Via::Client), Arrival::Duplicate, "the same record");
+        assert_eq!(cache.offer(&record("5.0", "+1-1"), 1, Via::Client), Arrival::Stale, "as old, not greater");
         assert_eq!(cache.get("kiwi").unwrap().coords(), "+1-1");
-        assert!(cache.offer(&record("6", "+3-3"), 2, Via::Peer("Jaquez".into())));
+        assert_eq!(cache.offer(&record("6", "+3-3"), 2, Via::Peer("Jaquez".into())), Arrival::New);
         assert_eq!(cache.get("kiwi").unwrap().coords(), "+3-3");
         assert_eq!(cache.len(), 1);
         let entry = &cache.page(&PageStart::First, 10)[0];

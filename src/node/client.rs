@@ -121,11 +121,16 @@ impl Node {
     /// `ACK_BOUND`) until they have it, so that a WHATSAT next door sees it. A record that is not
     /// newer than the one known changes nothing.
     async fn store_and_flood(&self, record: &Arc<Record>) {
-        if !self.cache.offer(record, 0, Via::Client) {
+        if !self.cache.offer(record, 0, Via::Client).is_new() {
             return;
         }
-        self.events.emit(EventKind::CacheUpdated { record: record.clone(), via: Via::Client, hops: 0 });
-        let acks = self.flood(record, 0, None, true);
+        self.events.emit(EventKind::CacheUpdated {
+            record: record.clone(),
+            via: Via::Client,
+            hops: 0,
+            catch_up: false,
+        });
+        let acks = self.flood(record, 0, None, true, false);
         let _ = tokio::time::timeout(ACK_BOUND, async {
             // A dropped sender (the link went down) counts as done: a dead neighbour never waits.
             for ack in acks {

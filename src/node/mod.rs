@@ -118,6 +118,7 @@ impl Node {
         hops: u32,
         except: Option<&str>,
         want_acks: bool,
+        catch_up: bool,
     ) -> Vec<oneshot::Receiver<()>> {
         let mut acks = Vec::new();
         for link in self.links.iter().filter(|link| Some(&*link.neighbour) != except && link.is_up()) {
@@ -126,18 +127,32 @@ impl Node {
                 acks.push(receiver);
                 sender
             });
-            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued: tokio::time::Instant::now() });
+            let queued = tokio::time::Instant::now();
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, catch_up });
         }
         acks
     }
 
     /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
-    pub fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName) {
-        let fresh = self.cache.offer(&record, hops, Via::Peer(from.clone()));
-        self.events.emit(EventKind::FloodReceived { from: from.clone(), record: record.clone(), hops, fresh });
-        if fresh {
-            self.events.emit(EventKind::CacheUpdated { record: record.clone(), via: Via::Peer(from.clone()), hops });
-            self.flood(&record, hops, Some(from), false);
+    /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
+    pub fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
+        let arrival = self.cache.offer(&record, hops, Via::Peer(from.clone()));
+        let from = from.clone();
+        self.events.emit(EventKind::FloodReceived {
+            from: from.clone(),
+            record: record.clone(),
+            hops,
+            arrival,
+            catch_up,
+        });
+        if arrival.is_new() {
+            self.events.emit(EventKind::CacheUpdated {
+                record: record.clone(),
+                via: Via::Peer(from.clone()),
+                hops,
+                catch_up,
+            });
+            self.flood(&record, hops, Some(&from), false, catch_up);
         }
     }
 }

@@ -15,8 +15,10 @@ const ACCEPTOR: &str = "herdctl-peer/1 acceptor";
 pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, key: &HerdKey) -> Result<PeerStream, PeerError> {
     let mut peer = PeerStream::new(stream);
     let greeting = peer.receive().await?;
-    let Some(Message::Herd { version: VERSION, node, nonce: challenge }) = Message::parse(&greeting) else {
-        return Err(PeerError::Unexpected(greeting));
+    let (node, challenge) = match Message::parse(&greeting) {
+        Some(Message::Herd { version: VERSION, node, nonce }) => (node, nonce),
+        Some(Message::Herd { version, .. }) => return Err(PeerError::Version(version.to_string())),
+        _ => return Err(PeerError::Unexpected(greeting)),
     };
     if node != neighbour {
         return Err(PeerError::WrongNode { expected: neighbour.into(), found: node.into() });

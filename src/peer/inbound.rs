@@ -49,11 +49,11 @@ async fn receive(node: &Node, neighbour: &NodeName, peer: PeerStream) -> PeerErr
             Err(error) => return error,
         };
         match Message::parse(&line) {
-            Some(Message::Record { seq, hops, at_line }) => {
+            Some(Message::Record { seq, hops, at_line, catch_up }) => {
                 let Some(record) = Record::parse(at_line) else {
                     return PeerError::Unexpected(line);
                 };
-                node.learn(Arc::new(record), hops, neighbour);
+                node.learn(Arc::new(record), hops, neighbour, catch_up);
                 unacked = Some(seq);
             }
             Some(Message::Ping) => Message::Pong.write_to(&mut replies),

@@ -46,6 +46,8 @@ pub struct Outgoing {
     pub ack: Option<oneshot::Sender<()>>,
     /// When it was queued: latency and slow motion count from here.
     pub queued: Instant,
+    /// Passed on after arriving by catch-up, not by a flood.
+    pub catch_up: bool,
 }
 
 /// The node's side of one link.
@@ -159,7 +161,12 @@ async fn exchange(
                     gate(node, neighbour, entry.record.client(), entry.hops + 1, snapshot_taken, &mut writer).await?;
                 }
                 seq += 1;
-                Message::Record { seq, hops: entry.hops + 1, at_line: entry.record.line() }.write_to(&mut text);
+                let (record, hops) = (&entry.record, entry.hops + 1);
+                Message::Record { seq, hops, at_line: record.line(), catch_up: true }.write_to(&mut text);
+                if node.events.is_heard() {
+                    let to = neighbour.clone();
+                    node.events.emit(EventKind::FloodSent { to, record: record.clone(), hops, catch_up: true });
+                }
                 if text.len() >= BATCH_BYTES {
                     writer.write_all(text.as_bytes()).await?;
                     text.clear();
@@ -181,7 +188,7 @@ async fn exchange(
             };
             let mut next = Some(first);
             while let Some(outgoing) = next {
-                let Outgoing { record, hops, ack, queued } = outgoing;
+                let Outgoing { record, hops, ack, queued, catch_up } = outgoing;
                 let special = node.network.is_special();
                 if special {
                     // Held or delayed: what is batched goes first, then this record waits.
@@ -190,15 +197,15 @@ async fn exchange(
                     gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
                 }
                 seq += 1;
-                Message::Record { seq, hops, at_line: record.line() }.write_to(&mut text);
+                Message::Record { seq, hops, at_line: record.line(), catch_up }.write_to(&mut text);
                 if let Some(ack) = ack {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
                 }
-                node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops });
+                node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops, catch_up });
                 next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
             }
             if queue.len() > MAX_QUEUE {
-                return Err(PeerError::Unexpected(format!("more than {MAX_QUEUE} records queued: resynchronising")));
+                return Err(PeerError::Overflow(MAX_QUEUE));
             }
             writer.write_all(text.as_bytes()).await?;
             text.clear();

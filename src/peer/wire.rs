@@ -11,7 +11,7 @@ use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use crate::protocol::MAX_LINE;
 
 /// The protocol's name and version, sent first by the accepting side.
-pub const VERSION: &str = "herdctl-peer/1";
+pub const VERSION: &str = "herdctl-peer/2";
 
 /// A record line carries an AT line, which carries a client's fields (at most one client line
 /// long), plus a little framing.
@@ -40,11 +40,14 @@ pub enum Message<'a> {
     Denied {
         reason: &'a str,
     },
-    /// A record, numbered per connection, with the hop count it has on arrival.
+    /// A record, numbered per connection, with the hop count it has on arrival. `catch_up`: sent
+    /// because the link came up (`SYNC`), or passed on after arriving that way, not flooded
+    /// (`REC`); the receiver treats both alike and tells them apart in its events.
     Record {
         seq: u64,
         hops: u32,
         at_line: &'a str,
+        catch_up: bool,
     },
     /// Every record up to `seq` is in the receiver's cache.
     Ack {
@@ -64,11 +67,11 @@ impl<'a> Message<'a> {
             "HELLO" => Self::Hello { node: field()?, nonce: field()?, proof: field()? },
             "WELCOME" => Self::Welcome { proof: field()? },
             "DENIED" => return Some(Self::Denied { reason: rest }),
-            "REC" => {
+            "REC" | "SYNC" => {
                 let mut parts = rest.splitn(3, ' ');
                 let seq = parts.next()?.parse().ok()?;
                 let hops = parts.next()?.parse().ok()?;
-                return Some(Self::Record { seq, hops, at_line: parts.next()? });
+                return Some(Self::Record { seq, hops, at_line: parts.next()?, catch_up: verb == "SYNC" });
             }
             "ACK" => Self::Ack { seq: field()?.parse().ok()? },
             "PING" => Self::Ping,
@@ -86,7 +89,8 @@ impl<'a> Message<'a> {
             Self::Hello { node, nonce, proof } => writeln!(out, "HELLO {node} {nonce} {proof}"),
             Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
             Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
-            Self::Record { seq, hops, at_line } => writeln!(out, "REC {seq} {hops} {at_line}"),
+            Self::Record { seq, hops, at_line, catch_up: false } => writeln!(out, "REC {seq} {hops} {at_line}"),
+            Self::Record { seq, hops, at_line, catch_up: true } => writeln!(out, "SYNC {seq} {hops} {at_line}"),
             Self::Ack { seq } => writeln!(out, "ACK {seq}"),
             Self::Ping => writeln!(out, "PING"),
             Self::Pong => writeln!(out, "PONG"),
@@ -115,6 +119,10 @@ pub enum PeerError {
     Denied(String),
     #[error("no answer in time")]
     Timeout,
+    #[error("the other side speaks {0}, this node {VERSION}: run the same herdctl version on every node")]
+    Version(String),
+    #[error("more than {0} records waited for the neighbour: resynchronising")]
+    Overflow(usize),
 }
 
 /// A peer connection: lines in, batched writes out.
@@ -172,7 +180,8 @@ mod tests {
             Message::Hello { node: "Jaquez", nonce: "abcd", proof: "1234" },
             Message::Welcome { proof: "99" },
             Message::Denied { reason: "wrong herd key" },
-            Message::Record { seq: 7, hops: 2, at_line: "AT Riley +0.000000001 kiwi +1-2 3" },
+            Message::Record { seq: 7, hops: 2, at_line: "AT Riley +0.000000001 kiwi +1-2 3", catch_up: false },
+            Message::Record { seq: 8, hops: 1, at_line: "AT Riley +0.000000001 kiwi +1-2 3", catch_up: true },
             Message::Ack { seq: u64::MAX },
             Message::Ping,
             Message::Pong,

@@ -44,6 +44,7 @@ impl Theme {
             (true, false, LinkState::Up) => Color::Green,
             (true, false, LinkState::Half) => Color::Magenta,
             (true, false, LinkState::Down) => Color::Red,
+            (true, false, LinkState::Elsewhere) => Color::DarkGray,
         }
     }
 

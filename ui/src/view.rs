@@ -38,6 +38,8 @@ impl HerdView {
 pub struct NodeView {
     pub name: String,
     pub up: bool,
+    /// Runs in this process; `false`: in another process or machine, its state unknown here.
+    pub here: bool,
     /// How many clients it knows.
     pub clients: usize,
     /// Position on the graph, as fractions of its width and height (0,0 top left).
@@ -71,6 +73,8 @@ pub enum LinkState {
     /// Connected one way only (a side is (re)connecting).
     Half,
     Down,
+    /// Between two nodes that run elsewhere: not known here.
+    Elsewhere,
 }
 
 /// A window of the selected node's cache, in client ID order: the rows around the place the
@@ -87,6 +91,8 @@ pub struct CacheView {
     /// Whether the window reaches the first client / the last client.
     pub at_start: bool,
     pub at_end: bool,
+    /// The node runs in another process: its cache cannot be read from here.
+    pub elsewhere: bool,
 }
 
 /// Where the cache pane is scrolled to, in client ID order.
@@ -145,7 +151,10 @@ pub enum FlowKind {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stats {
     pub nodes_up: usize,
+    /// Nodes this console runs.
     pub nodes_total: usize,
+    /// Nodes of the topology that run in other processes.
+    pub nodes_elsewhere: usize,
     /// Distinct clients known anywhere in the herd.
     pub clients: usize,
     /// Client and peer messages in the last second.

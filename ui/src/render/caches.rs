@@ -23,6 +23,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let inner = block.inner(area);
     let page = usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / ROW_HEIGHT).max(1);
     state.extents.cache_page.set(page);
+    if cache.elsewhere {
+        let text = format!(
+            "{} runs in another process: this console cannot read its cache.\nAsk it directly, e.g. whatsat {} CLIENT 10 5.",
+            cache.node, cache.node
+        );
+        frame.render_widget(Paragraph::new(text).style(theme.dim()).block(block), area);
+        return;
+    }
     if !cache.up {
         let text =
             format!("{} is down: a dead node remembers nothing.\nRevive it (r) and watch it catch up.", cache.node);

@@ -1,55 +1,135 @@
-//! The topology graph: links as lines (coloured by state, lit while a record crosses them),
-//! nodes as labelled points with a state symbol and text, so it reads without colour too.
+//! The topology graph: links as lines (solid when up, dashed when half up, sparse dots when
+//! down, so that state reads without colour), lit while a record crosses them; nodes as labels
+//! with a state symbol and text, placed so that no label hides another.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Block;
-use ratatui::widgets::canvas::{Canvas, Line as Segment};
+use ratatui::widgets::canvas::{Canvas, Context, Line as Segment, Points};
 
 use crate::state::{Focus, UiState};
 use crate::theme::Theme;
-use crate::view::{HerdView, LinkState};
+use crate::view::{FlowKind, HerdView, LinkState, LinkView, NodeView};
 
 /// Keeps labels inside the frame: positions are mapped into [MARGIN, 1 - MARGIN].
 const MARGIN: f64 = 0.12;
+
+/// The legend shows the very glyphs the links are drawn with.
+const LEGEND: &str = " ⠒⠒⠒ up  ⠒ ⠒ half  ⠂ ⠂ down ";
 
 fn place(x: f64, y: f64) -> (f64, f64) {
     (MARGIN + x.clamp(0.0, 1.0) * (1.0 - 2.0 * MARGIN), 1.0 - (MARGIN + y.clamp(0.0, 1.0) * (1.0 - 2.0 * MARGIN)))
 }
 
+/// The cell a canvas point falls in (the canvas maps [0, 1] onto the inner area, y upwards).
+fn cell(inner: Rect, (x, y): (f64, f64)) -> (u16, u16) {
+    let column = (x * f64::from(inner.width.saturating_sub(1))).round() as u16;
+    let row = ((1.0 - y) * f64::from(inner.height.saturating_sub(1))).round() as u16;
+    (inner.x + column.min(inner.width.saturating_sub(1)), inner.y + row.min(inner.height.saturating_sub(1)))
+}
+
+/// Draws one link in the style of its state. Dashes and dots are spaced in terminal cells, so
+/// that they stay visible at braille resolution whatever the link's length.
+fn draw_link(ctx: &mut Context, inner: Rect, link: &LinkView, from: (f64, f64), to: (f64, f64), theme: &Theme) {
+    let color = theme.link(link.state, link.lit);
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let cells = ((dx * f64::from(inner.width)).powi(2) + (dy * f64::from(inner.height) * 2.0).powi(2)).sqrt();
+    let at = |t: f64| (from.0 + dx * t, from.1 + dy * t);
+    match link.state {
+        LinkState::Up => ctx.draw(&Segment::new(from.0, from.1, to.0, to.1, color)),
+        // Two cells drawn, one left out.
+        LinkState::Half | LinkState::Elsewhere => {
+            let pieces = (cells / 3.0).max(1.0) as usize;
+            for i in 0..pieces {
+                let (a, b) = (i as f64 / pieces as f64, (i as f64 + 2.0 / 3.0) / pieces as f64);
+                let ((x1, y1), (x2, y2)) = (at(a), at(b));
+                ctx.draw(&Segment::new(x1, y1, x2, y2, color));
+            }
+        }
+        // A dot every three cells.
+        LinkState::Down => {
+            let dots = (cells / 3.0).max(2.0) as usize;
+            let coords: Vec<(f64, f64)> = (1..dots).map(|i| at(i as f64 / dots as f64)).collect();
+            ctx.draw(&Points { coords: &coords, color });
+        }
+    }
+}
+
+/// A node's label: full, short, or shortest, as room allows.
+fn label(index: usize, node: &NodeView, form: usize) -> String {
+    let number = index + 1;
+    let state = match (node.here, node.up) {
+        (false, _) => "◌ elsewhere".to_string(),
+        (true, true) => format!("● {}", node.clients),
+        (true, false) => "○ DOWN".to_string(),
+    };
+    match form {
+        0 => format!("[{number}] {} {state}", node.name),
+        1 => format!("{number} {} {}", node.name, state.replacen(' ', "", 1)),
+        _ => format!("{number}{}", state.split(' ').next().unwrap_or_default()),
+    }
+}
+
+/// Places each label on its node's row if it can, else on the nearest free row above or below,
+/// shifted sideways to stay inside; returns (column, row, text) for each node.
+fn place_labels(inner: Rect, view: &HerdView) -> Vec<(u16, u16, String)> {
+    let mut taken: Vec<(u16, u16, u16)> = Vec::new(); // row, first column, last column
+    let free = |taken: &[(u16, u16, u16)], row: u16, start: u16, width: u16| {
+        taken.iter().all(|&(r, a, b)| r != row || start + width <= a || start > b)
+    };
+    let mut placed = Vec::new();
+    for (i, node) in view.nodes.iter().enumerate() {
+        let (column, row) = cell(inner, place(node.x, node.y));
+        let mut choice = None;
+        // Prefer the fuller form on a nearby row to the shorter form on the node's own row only
+        // when the short form does not fit at all.
+        'search: for form in 0..3 {
+            let text = label(i, node, form);
+            let width = (text.chars().count() as u16).min(inner.width);
+            if form == 0 && f64::from(inner.width) < 50.0 {
+                continue;
+            }
+            let left = column.saturating_sub(width / 2).clamp(inner.x, inner.right().saturating_sub(width));
+            for offset in [0i32, -1, 1, -2, 2] {
+                let Some(r) = row.checked_add_signed(offset as i16) else { continue };
+                if r < inner.y || r >= inner.bottom() {
+                    continue;
+                }
+                if free(&taken, r, left, width) {
+                    choice = Some((left, r, text, width));
+                    break 'search;
+                }
+            }
+        }
+        // Nowhere free: the shortest form on its own row (the number still tells it apart).
+        let (left, r, text, width) = choice.unwrap_or_else(|| {
+            let text = label(i, node, 2);
+            let width = text.chars().count() as u16;
+            (column.min(inner.right().saturating_sub(width)), row, text, width)
+        });
+        taken.push((r, left, left + width - 1));
+        placed.push((left, r, text));
+    }
+    placed
+}
+
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
-    let legend = " ● up (clients) ○ down · ── link ┄ half ·· down ";
     let block = Block::bordered()
         .title(Line::styled(" Topology ", theme.title()))
-        .title_bottom(Line::styled(legend, theme.dim()))
+        .title_bottom(Line::styled(LEGEND, theme.dim()))
         .border_style(theme.focus_border(state.focus == Focus::Graph));
-    let inner_width = f64::from(block.inner(area).width.max(1));
+    let inner = block.inner(area);
+    let inner_width = f64::from(inner.width.max(1));
     let position = |name: &str| view.nodes.iter().find(|n| n.name == name).map(|n| place(n.x, n.y));
     let canvas =
         Canvas::default().block(block).marker(Marker::Braille).x_bounds([0.0, 1.0]).y_bounds([0.0, 1.0]).paint(|ctx| {
             for link in &view.links {
-                let (Some((x1, y1)), Some((x2, y2))) = (position(&link.a), position(&link.b)) else {
-                    continue;
-                };
-                let color = theme.link(link.state, link.lit);
-                match link.state {
-                    LinkState::Up => ctx.draw(&Segment::new(x1, y1, x2, y2, color)),
-                    // Broken lines for links that are not fully up: readable without colour.
-                    LinkState::Half | LinkState::Down => {
-                        let pieces = if link.state == LinkState::Half { 12 } else { 24 };
-                        for i in (0..pieces).step_by(2) {
-                            let (a, b) = (f64::from(i) / f64::from(pieces), f64::from(i + 1) / f64::from(pieces));
-                            ctx.draw(&Segment::new(
-                                x1 + (x2 - x1) * a,
-                                y1 + (y2 - y1) * a,
-                                x1 + (x2 - x1) * b,
-                                y1 + (y2 - y1) * b,
-                                color,
-                            ));
-                        }
-                    }
+                if let (Some(from), Some(to)) = (position(&link.a), position(&link.b)) {
+                    draw_link(ctx, inner, link, from, to, theme);
                 }
             }
             ctx.layer();
@@ -78,32 +158,24 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                 {
                     if count > 0 {
                         let (x, y) = (sx + (tx - sx) * 0.3, sy + (ty - sy) * 0.3);
-                        ctx.print(
-                            x,
-                            y,
-                            Line::styled(format!("◆{count}"), theme.flow(crate::view::FlowKind::FloodSent)),
-                        );
+                        ctx.print(x, y, Line::styled(format!("◆{count}"), theme.flow(FlowKind::FloodSent)));
                     }
                 }
             }
-            for (i, node) in view.nodes.iter().enumerate() {
-                let (x, y) = place(node.x, node.y);
-                let state_text = if node.up { format!("● {}", node.clients) } else { "○ DOWN".to_string() };
-                // Narrow graphs get the short form, so that neighbouring labels do not collide.
-                let label = if inner_width < 50.0 {
-                    format!("{} {} {}", i + 1, node.name, state_text.replace(' ', ""))
-                } else {
-                    format!("[{}] {} {state_text}", i + 1, node.name)
-                };
-                let style =
-                    if i == state.selected { theme.node(node.up).patch(theme.selected()) } else { theme.node(node.up) };
-                // Centre the label on the node's point.
-                let half = label.chars().count() as f64 / 2.0 / inner_width;
-                // The canvas drops text that starts outside it: keep the label inside, even when
-                // the graph is narrow.
-                let left = (x - half).clamp(0.0, (1.0 - 2.0 * half).max(0.0));
-                ctx.print(left, y, Line::from(Span::styled(label, style)));
-            }
         });
     frame.render_widget(canvas, area);
+    let buffer: &mut Buffer = frame.buffer_mut();
+    for (i, (column, row, text)) in place_labels(inner, view).into_iter().enumerate() {
+        let node = &view.nodes[i];
+        let style = match (node.here, i == state.selected) {
+            (false, false) => theme.dim(),
+            (false, true) => theme.dim().patch(theme.selected()),
+            (true, false) => theme.node(node.up),
+            (true, true) => theme.node(node.up).patch(theme.selected()),
+        };
+        // A plain style first: the label's cells must not keep a link's colour.
+        let room = usize::from(inner.right().saturating_sub(column));
+        buffer.set_stringn(column, row, &text, room, Style::reset());
+        buffer.set_stringn(column, row, &text, room, style);
+    }
 }

@@ -20,6 +20,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
         count(stats.duplicates_dropped as usize, "duplicate", "duplicates"),
         stats.places_source
     );
+    if stats.nodes_elsewhere > 0 {
+        figures = figures.replacen(" up ·", &format!(" up here, {} elsewhere ·", stats.nodes_elsewhere), 1);
+    }
     if stats.upstream_requests > 0 {
         figures.push_str(&format!(" ({} upstream)", stats.upstream_requests));
     }

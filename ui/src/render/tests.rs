@@ -14,6 +14,7 @@ fn herd() -> HerdView {
     let node = |name: &str, x: f64, y: f64, port: u16| NodeView {
         name: name.into(),
         up: true,
+        here: true,
         clients: 1,
         x,
         y,
@@ -52,6 +53,7 @@ fn herd() -> HerdView {
             at_start: true,
             at_end: true,
             top: 0,
+            elsewhere: false,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
                 position: "+34.068930-118.445127".into(),
@@ -191,4 +193,70 @@ fn a_narrow_terminal_keeps_every_node_label() {
         assert!(text.contains(label), "{label} missing:\n{text}");
     }
     assert_snapshot!(text);
+}
+
+#[test]
+fn a_tiny_graph_keeps_every_label_and_every_state() {
+    let mut view = herd();
+    view.nodes[2].up = false;
+    // Two nodes at the very same spot must both be drawn.
+    view.nodes[4].x = view.nodes[3].x;
+    view.nodes[4].y = view.nodes[3].y;
+    let text = screen(&view, &UiState::default(), 60, 20);
+    for label in ["1 Riley", "2 Jaquez", "3 Juzang", "4 Campbell", "5 Bernard"] {
+        assert!(text.contains(label), "{label} missing:\n{text}");
+    }
+    assert!(text.contains("○DOWN"), "Juzang's state is not lost:\n{text}");
+}
+
+#[test]
+fn without_colour_a_down_link_looks_unlike_a_live_one() {
+    let graph = |state: LinkState| {
+        let mut view = herd();
+        view.links[0].state = state;
+        let text = screen(&view, &UiState::default(), 120, 36);
+        // The graph's rows only (the left half of the top panes).
+        text.lines().skip(3).take(14).map(|line| line.chars().take(60).collect::<String>()).collect::<Vec<_>>()
+    };
+    let (up, half, down) = (graph(LinkState::Up), graph(LinkState::Half), graph(LinkState::Down));
+    assert_ne!(up, down);
+    assert_ne!(up, half);
+    assert_ne!(half, down);
+    let text = screen(&herd(), &UiState::default(), 120, 36);
+    assert!(text.contains("⠒⠒⠒ up  ⠒ ⠒ half  ⠂ ⠂ down"), "the legend shows the glyphs drawn:\n{text}");
+}
+
+#[test]
+fn the_help_scrolls_to_its_last_line_at_80_by_24() {
+    let mut state = UiState { overlay: Overlay::Help, ..UiState::default() };
+    let first = screen(&herd(), &state, 80, 24);
+    assert!(!first.contains("a raw protocol line"), "the help is longer than 24 rows:\n{first}");
+    state.overlay_scroll = state.extents.overlay_lines.get().saturating_sub(state.extents.overlay_page.get());
+    let last = screen(&herd(), &state, 80, 24);
+    assert!(last.contains("a raw protocol line, sent to the selected node"), "{last}");
+    assert!(last.contains("of "), "the box says where it is:\n{last}");
+}
+
+#[test]
+fn a_caption_stays_visible_over_a_reply() {
+    let mut state = UiState { caption: Some("Watch the duplicates.".into()), ..UiState::default() };
+    state.command_sent("Campbell", "WHATSAT kiwi 10 2");
+    state.reply_arrived("AT Riley +0.1 kiwi +1-1 5\n{\n   \"results\" : []\n}\n\n".into());
+    assert_eq!(state.overlay, Overlay::Reply);
+    assert!(screen(&herd(), &state, 100, 30).contains("Watch the duplicates."));
+}
+
+#[test]
+fn nodes_elsewhere_are_drawn_and_said_to_be_elsewhere() {
+    let mut view = herd();
+    view.nodes[3].here = false;
+    view.nodes[3].up = false;
+    view.cache = CacheView { node: "Campbell".into(), elsewhere: true, ..CacheView::default() };
+    view.stats.nodes_total = 4;
+    view.stats.nodes_up = 4;
+    view.stats.nodes_elsewhere = 1;
+    let text = screen(&view, &UiState { selected: 3, ..UiState::default() }, 120, 36);
+    assert!(text.contains("[4] Campbell ◌ elsewhere"), "{text}");
+    assert!(text.contains("Campbell runs in another process"), "{text}");
+    assert!(text.contains("4/4 up here, 1 elsewhere"), "{text}");
 }

@@ -215,6 +215,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             top,
             at_start,
             at_end,
+            elsewhere: false,
         },
         ..view()
     }
