@@ -71,6 +71,25 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
+
+    /// Counts what came of one step: an expectation held, or a failure (a broken expectation or
+    /// a refused command) with its place in the script.
+    pub fn count(&mut self, script: &str, step: &Step, outcome: &Outcome) {
+        match outcome {
+            Outcome::Checked { held: true, .. } => self.held += 1,
+            Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
+                self.failures.push(format!("{script}:{}: {text}", step.line));
+            }
+            _ => {}
+        }
+    }
+
+    /// One line: how many expectations held and failed.
+    pub fn summary(&self) -> String {
+        let held =
+            if self.held == 1 { "1 expectation held".to_string() } else { format!("{} expectations held", self.held) };
+        format!("{held}, {} failed", self.failures.len())
+    }
 }
 
 /// Plays a script without a terminal, writing what happens to `out`.
@@ -83,6 +102,7 @@ pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -
     }
     for step in &script.steps {
         let outcome = execute(herd, &step.command, &first).await;
+        report.count(&script.name, step, &outcome);
         let line = step.line;
         let _ = match &outcome {
             Outcome::Said(text) => writeln!(out, "{line:>4} │ » {text}"),
@@ -90,17 +110,13 @@ pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -
             Outcome::Reply { reply, .. } => {
                 writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
             }
-            Outcome::Checked { held: true, text } => {
-                report.held += 1;
-                writeln!(out, "{line:>4} │ ✓ {text}")
-            }
+            Outcome::Checked { held: true, text } => writeln!(out, "{line:>4} │ ✓ {text}"),
             Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
-                report.failures.push(format!("{}:{line}: {text}", script.name));
                 writeln!(out, "{line:>4} │ ✗ {}: {text}", step.text)
             }
         };
     }
-    let _ = writeln!(out, "{} expectations held, {} failed", report.held, report.failures.len());
+    let _ = writeln!(out, "{}", report.summary());
     for failure in &report.failures {
         let _ = writeln!(out, "FAILED {failure}");
     }

@@ -75,7 +75,7 @@ async fn drive(
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
     let mut next_drain = Instant::now();
-    loop {
+    let finished = loop {
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
             view = model.view(herd, &state, now);
@@ -90,7 +90,7 @@ async fn drive(
                     let intent = state.handle_key(key, &view);
                     dirty = true;
                     match intent {
-                        Some(Intent::Quit) => return Ok(()),
+                        Some(Intent::Quit) => break Ok(()),
                         Some(Intent::Continue) => {
                             if let Some(walkthrough) = &walkthrough {
                                 walkthrough.go_on();
@@ -102,8 +102,8 @@ async fn drive(
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(error.into()),
-                None => return Ok(()),
+                Some(Err(error)) => break Err(error.into()),
+                None => break Ok(()),
             },
             // At most one drain a frame: between frames events wait in the bus, and what
             // overflows it is counted, not processed. The console's work is bounded however busy
@@ -123,7 +123,7 @@ async fn drive(
                 dirty = true;
             }
             Ok(()) = network.changed() => dirty = true,
-            () = terminate.recv() => return Ok(()),
+            () = terminate.recv() => break Ok(()),
             Some(outcome) = outcomes.recv() => {
                 show(outcome, &mut state, &mut model);
                 dirty = true;
@@ -133,6 +133,13 @@ async fn drive(
             _ = tokio::time::sleep(ANIMATION), if animating => dirty = true,
         }
         dirty |= model.tick(Instant::now(), herd);
+    };
+    // A walkthrough whose checks failed fails the run, as it does headless.
+    match walkthrough.map(|walkthrough| (walkthrough.report(), walkthrough.name().to_string())) {
+        Some((report, name)) if !report.passed() && finished.is_ok() => {
+            Err(anyhow::anyhow!("walkthrough {name}: {}; {}", report.summary(), report.failures.join("; ")))
+        }
+        _ => finished,
     }
 }
 
@@ -213,7 +220,17 @@ fn carry_out(
             };
             return show(outcome, state, model);
         }
-        Intent::WriteTrace => return show(write_trace(herd, session), state, model),
+        Intent::WriteTrace => {
+            show(Outcome::Done("writing the trace…".into()), state, model);
+            let (herd, outcomes) = (herd.clone(), outcomes.clone());
+            let (trace, path) = (session.trace.clone(), session.trace_path.clone());
+            let log_dir = session.log_dir.clone();
+            // Off the console's task: a long session's trace takes a moment to write.
+            tokio::task::spawn_blocking(move || {
+                let _ = outcomes.send(write_trace(&herd, &trace, path, &log_dir));
+            });
+            return;
+        }
         Intent::Submit { node, text } => match Command::parse(&text) {
             Ok(command) => {
                 let target = command.node().unwrap_or(&node).to_string();
@@ -244,13 +261,13 @@ fn example_names(herd: &Herd) -> (String, String) {
     (first, other)
 }
 
-fn write_trace(herd: &Herd, session: &Session) -> Outcome {
+fn write_trace(herd: &Herd, trace: &Trace, path: Option<PathBuf>, log_dir: &std::path::Path) -> Outcome {
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "-");
-    let base = session.trace_path.clone().unwrap_or_else(|| session.log_dir.join(format!("trace-{stamp}.svg")));
+    let base = path.unwrap_or_else(|| log_dir.join(format!("trace-{stamp}.svg")));
     let jsonl = base.with_extension("jsonl");
     let svg = base.with_extension("svg");
     let names = herd.topology().names();
-    let written = session.trace.write(&svg, names).and_then(|()| session.trace.write(&jsonl, names));
+    let written = trace.write(&svg, names).and_then(|()| trace.write(&jsonl, names));
     match written {
         Ok(()) => Outcome::Done(format!("trace written: {} and {}", svg.display(), jsonl.display())),
         Err(error) => Outcome::Refused(format!("cannot write the trace to {}: {error}", svg.display())),

@@ -353,3 +353,6 @@ fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, state: &UiState) 
     let rows = before.iter().chain(&after).map(cache_row).collect();
     CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, elsewhere: false }
 }
+
+#[cfg(test)]
+mod tests;

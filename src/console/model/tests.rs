@@ -1,0 +1,203 @@
+//! The console's model against a real herd on free ports: what a frame shows is what the engine
+//! did, counted right, bounded, and in order.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use herdctl::event::{EventKind, HerdEvent};
+use herdctl::operator::send;
+use herdctl::peer::HerdKey;
+use herdctl::places::NoPlaces;
+use herdctl::protocol::Timestamp;
+use herdctl::{Herd, HerdOptions, Topology};
+use herdctl_ui::{CacheAnchor, FlowKind, HerdView, Theme, UiState};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::Model;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Two neighbours, so that a flood's events come in one order only.
+const PAIR: &str = r#"{
+  "nodes": [
+    {"name": "Riley", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 0.0, "y": 0.5},
+    {"name": "Jaquez", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 1.0, "y": 0.5}
+  ],
+  "links": [["Riley", "Jaquez"]]
+}"#;
+
+async fn herd(json: &str) -> Herd {
+    let topology = Arc::new(Topology::from_json(json, "test").unwrap());
+    let names = topology.names().to_vec();
+    let options = HerdOptions { key: HerdKey::new("k"), places: Arc::new(NoPlaces), log_dir: None, trace: None };
+    let herd = Herd::start(topology, &names, options).await.unwrap();
+    assert!(herd.wait_linked(DEADLINE).await);
+    herd
+}
+
+fn model(herd: &Herd) -> Model {
+    Model::new(herd.topology(), "offline")
+}
+
+async fn iamat(herd: &Herd, node: &str, client: &str) -> String {
+    let line = format!("IAMAT {client} +34.068930-118.445127 {}", Timestamp::now());
+    send(herd.client_addr(node).unwrap(), node, &line).await
+}
+
+/// Takes every event the herd published until `done` says the story is complete.
+async fn drain(
+    events: &mut tokio::sync::broadcast::Receiver<Arc<HerdEvent>>,
+    model: &mut Model,
+    mut done: impl FnMut(&HerdEvent) -> bool,
+) {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let event = events.recv().await.unwrap();
+            let last = done(&event);
+            model.apply(event);
+            if last {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the herd told the whole story");
+}
+
+fn screen(view: &HerdView, state: &UiState) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(110, 30)).unwrap();
+    terminal.draw(|frame| herdctl_ui::render(frame, view, state, &Theme { color: false })).unwrap();
+    terminal.backend().to_string()
+}
+
+#[tokio::test]
+async fn a_real_flood_as_the_console_shows_it() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    iamat(&herd, "Riley", "kiwi.cs.ucla.edu").await;
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::ClientClosed { .. })).await;
+    let state = UiState::default();
+    // A second on, so that no link is still lit: the picture does not depend on timing.
+    let view = model.view(&herd, &state, Instant::now() + Duration::from_secs(1));
+    // The flood, as the engine published it, in the order it happened.
+    let kinds: Vec<FlowKind> = view.flow.iter().map(|line| line.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            FlowKind::Other,
+            FlowKind::ClientIn,
+            FlowKind::FloodReceived,
+            FlowKind::FloodSent,
+            FlowKind::FloodReceived,
+            FlowKind::FloodReceived,
+            FlowKind::ClientOut,
+            FlowKind::Other
+        ],
+        "{:#?}",
+        view.flow
+    );
+    assert_eq!(view.cache.total, 1);
+    let summary = view.stats.last_flood.clone().unwrap();
+    assert_eq!(
+        summary,
+        "kiwi.cs.ucla.edu from Riley: 1 msg (0 dup), reached 1 of 1 node; a tree needs 1 · 1 hop, fewest 1"
+    );
+    // Times, ports and the measured time difference change from run to run.
+    insta::with_settings!({filters => vec![
+        (r"\d\d:\d\d:\d\d\.\d\d\d", "HH:MM:SS.mmm"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
+        (r"\+0\.\d*", "+0.DIFFERENCE"),
+        (r"1\d{9}\.\d*", "CLIENT-TIME"),
+    ]}, {
+        insta::assert_snapshot!(screen(&view, &state));
+    });
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_cache_pane_reads_a_window_and_the_true_count() {
+    let herd = herd(PAIR).await;
+    let addr = herd.client_addr("Riley").unwrap();
+    // 1,000 clients in one pipelined connection.
+    let lines: String =
+        (0..1_000).map(|i| format!("IAMAT client-{i:04} +1+1 {}\n", Timestamp::now())).collect::<Vec<_>>().concat();
+    let replies = send(addr, "Riley", lines.trim_end()).await;
+    assert_eq!(replies.lines().count(), 1_000);
+    let mut model = model(&herd);
+    let mut state = UiState::default();
+    state.extents.cache_page.set(10);
+    let view = model.view(&herd, &state, Instant::now());
+    assert_eq!(view.cache.total, 1_000, "the count is the node's, not the rows read");
+    assert_eq!(view.cache.rows.len(), super::CACHE_WINDOW, "a window is read, never the whole cache");
+    assert_eq!(view.cache.rows[0].client, "client-0000");
+    assert!(view.cache.at_start && !view.cache.at_end);
+
+    state.cache_anchor = CacheAnchor::At("client-0500".into());
+    let view = model.view(&herd, &state, Instant::now());
+    assert_eq!(view.cache.rows.len(), 2 * super::CACHE_WINDOW);
+    assert_eq!(view.cache.rows[view.cache.top].client, "client-0500");
+    assert!(!view.cache.at_start && !view.cache.at_end);
+
+    state.cache_anchor = CacheAnchor::Last;
+    let view = model.view(&herd, &state, Instant::now());
+    assert!(view.cache.at_end);
+    assert_eq!(view.cache.rows[view.cache.top].client, "client-0990", "the last screenful");
+    assert_eq!(view.cache.rows.last().unwrap().client, "client-0999");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn each_frame_shows_its_events_in_time_order_and_counts_what_it_cannot_show() {
+    let herd = herd(PAIR).await;
+    let mut model = model(&herd);
+    let start = SystemTime::now();
+    let event = |millis: u64| {
+        Arc::new(HerdEvent {
+            at: start + Duration::from_millis(millis),
+            node: "Riley".into(),
+            kind: EventKind::NodeDown,
+        })
+    };
+    // Published a hair out of order, as concurrent tasks do.
+    for millis in [3, 1, 2] {
+        model.apply(event(millis));
+    }
+    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let times: Vec<&str> = view.flow.iter().map(|line| line.time.as_str()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+
+    // A torrent between two frames: the newest are formatted, the rest counted and said.
+    for millis in 0..10_000 {
+        model.apply(event(millis));
+    }
+    model.dropped(7);
+    let view = model.view(&herd, &UiState::default(), Instant::now());
+    assert_eq!(view.stats.events_dropped, 10_000 - super::FORMATTED_PER_FRAME as u64 + 7);
+    let note = view.flow.iter().find(|line| line.kind == FlowKind::Warning).unwrap();
+    assert!(note.text.starts_with(&format!("… {} events not shown", view.stats.events_dropped)), "{}", note.text);
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let _ = model.view(&herd, &UiState::default(), Instant::now());
+    herd.set_mode(herdctl::network::Mode::Step);
+    let asked = tokio::spawn({
+        let addr = herd.client_addr("Riley").unwrap();
+        async move { send(addr, "Riley", &format!("IAMAT kiwi +1+1 {}", Timestamp::now())).await }
+    });
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::CacheUpdated { .. })).await;
+    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let summary = view.stats.last_flood.unwrap();
+    assert!(summary.contains("0 msgs (0 dup) so far, reached 0 of 1 node; a tree needs 1"), "{summary}");
+    herd.set_mode(herdctl::network::Mode::Live);
+    asked.await.unwrap();
+    herd.shutdown().await;
+}
