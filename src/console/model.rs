@@ -13,7 +13,8 @@ use herdctl::node::{Entry, PageStart};
 use herdctl::topology::SharedTopology;
 use herdctl::{Herd, NodeName, Topology};
 use herdctl_ui::{
-    CacheAnchor, CacheRow, CacheView, FlowKind, FlowLine, HerdView, LinkState, LinkView, NodeView, Stats, UiState,
+    CacheAnchor, CacheRow, CacheView, FloodView, FlowKind, FlowLine, HerdView, LinkState, LinkView, ModeView, NodeView,
+    Stats, UiState,
 };
 
 /// Flow lines kept for scrolling back.
@@ -305,11 +306,20 @@ impl Model {
             upstream_requests: self.upstream_requests,
             events_dropped: self.events_dropped,
             mode: match herd.network().mode() {
-                Mode::Live => "live".to_string(),
-                Mode::Step => format!("STEP · {} held (. next, w wave, s live)", held.len()),
-                Mode::Slow(delay) => format!("slow motion: {} a hop", humantime::format_duration(delay)),
+                Mode::Live => ModeView::Live,
+                Mode::Step => ModeView::Step { held: held.len() },
+                Mode::Slow(delay) => ModeView::Slow { millis: delay.as_millis() as u64 },
             },
-            last_flood: self.accounting.latest().map(|flood| flood.summary()),
+            last_flood: self.accounting.latest().map(|flood| FloodView {
+                client: flood.client.clone(),
+                origin: flood.origin.to_string(),
+                messages: flood.messages,
+                duplicates: flood.duplicates,
+                reached: flood.reached.len(),
+                reachable: flood.reachable.len(),
+                hops: flood.hops(),
+                fewest_hops: flood.minimum_hops(),
+            }),
         };
         HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
     }

@@ -172,6 +172,11 @@ pub fn with_names(help: &str, a: &str, b: &str) -> String {
     help.replace("{A}", a).replace("{B}", b)
 }
 
+/// The first key bound to `action`, as the screen shows it: every key hint comes from the table.
+pub fn label_of(action: Action) -> &'static str {
+    BINDINGS.iter().find(|b| b.action == action).map_or("", |b| b.label.split(", ").next().unwrap_or(b.label))
+}
+
 fn matches(key: &Key, event: &KeyEvent) -> bool {
     key.0 == event.code && event.modifiers.difference(KeyModifiers::SHIFT) == key.1
 }

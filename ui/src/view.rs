@@ -164,8 +164,35 @@ pub struct Stats {
     pub upstream_requests: u64,
     /// Events the console could not keep up with (dropped, never slowing the nodes).
     pub events_dropped: u64,
-    /// `live`, `STEP · 3 held`, `slow 1s`.
-    pub mode: String,
+    pub mode: ModeView,
     /// What the last update cost.
-    pub last_flood: Option<String>,
+    pub last_flood: Option<FloodView>,
+}
+
+/// How transmissions flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModeView {
+    #[default]
+    Live,
+    /// Every transmission held; this many wait now.
+    Step { held: usize },
+    /// Every hop takes this long.
+    Slow { millis: u64 },
+}
+
+/// What one update cost: numbers, formatted by the screen as room allows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FloodView {
+    pub client: String,
+    pub origin: String,
+    /// Peer messages that flooded it (catch-up not counted).
+    pub messages: usize,
+    /// Of those, copies dropped on arrival.
+    pub duplicates: usize,
+    /// Nodes that have it, of those it could reach when it started.
+    pub reached: usize,
+    pub reachable: usize,
+    /// Hops until the last node had it, and the fewest that could do.
+    pub hops: u32,
+    pub fewest_hops: usize,
 }

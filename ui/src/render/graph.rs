@@ -78,8 +78,10 @@ fn label(index: usize, node: &NodeView, form: usize) -> String {
 /// shifted sideways to stay inside; returns (column, row, text) for each node.
 fn place_labels(inner: Rect, view: &HerdView) -> Vec<(u16, u16, String)> {
     let mut taken: Vec<(u16, u16, u16)> = Vec::new(); // row, first column, last column
+    // A cell of space between two labels on a row, so that `●800` and `4 Campbell` never run
+    // together into `●8004 Campbell`.
     let free = |taken: &[(u16, u16, u16)], row: u16, start: u16, width: u16| {
-        taken.iter().all(|&(r, a, b)| r != row || start + width <= a || start > b)
+        taken.iter().all(|&(r, a, b)| r != row || start + width < a || start > b + 1)
     };
     let mut placed = Vec::new();
     for (i, node) in view.nodes.iter().enumerate() {

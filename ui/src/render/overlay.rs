@@ -38,23 +38,45 @@ fn scrolled(frame: &mut Frame, area: Rect, state: &UiState, title: String, parag
     frame.render_widget(paragraph.block(block).scroll((scroll, 0)), area);
 }
 
+/// `label` then `text` wrapped to `width`, continuation lines indented under the text.
+fn hanging<'a>(label: String, text: &str, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let indent = label.chars().count();
+    let room = width.saturating_sub(indent).max(10);
+    let mut rows: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let row = rows.last_mut().expect("never empty");
+        if !row.is_empty() && row.chars().count() + 1 + word.chars().count() > room {
+            rows.push(word.to_string());
+        } else {
+            if !row.is_empty() {
+                row.push(' ');
+            }
+            row.push_str(word);
+        }
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let head = if i == 0 { label.clone() } else { " ".repeat(indent) };
+            Line::from(vec![Span::styled(head, theme.title()), Span::raw(row)])
+        })
+        .collect()
+}
+
 pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let (a, b) = view.example_names();
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| Line::from(vec![Span::styled(format!("{:>12}  ", b.label), theme.title()), Span::raw(b.help)]))
-        .collect();
+    let box_area = centered(area, 100, area.height);
+    let width = usize::from(box_area.width.saturating_sub(2));
+    let mut lines: Vec<Line> =
+        BINDINGS.iter().flat_map(|b| hanging(format!("{:>12}  ", b.label), b.help, width, theme)).collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (in the command line)", theme.title()));
     for (form, help) in COMMAND_HELP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {form:<26}"), theme.title()),
-            Span::raw(with_names(help, a, b)),
-        ]));
+        lines.extend(hanging(format!("  {form:<27}"), &with_names(help, a, b), width, theme));
     }
     let height = lines.len() as u16 + 2;
     let area = centered(area, 100, height);
-    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let paragraph = Paragraph::new(lines);
     scrolled(frame, area, state, " Keys · ↑↓ PgUp PgDn scroll · Esc or ? closes ".into(), paragraph, theme);
 }
 

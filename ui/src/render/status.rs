@@ -1,48 +1,144 @@
-//! The status bar: the herd's figures and the main keys.
+//! The status bar: the herd's figures and the main keys, then the mode and what the last update
+//! cost. Each part has a long and a short form; the bar shows the longest that fits, and drops
+//! the least needed figures first, so that nothing is cut mid-word at 80 columns.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::keys::{Action, label_of};
 use crate::text::{count, grouped};
 use crate::theme::Theme;
-use crate::view::HerdView;
+use crate::view::{FloodView, HerdView, ModeView, Stats};
+
+/// The figures of the first line, most needed first; shown in this order, left to right.
+fn figures(stats: &Stats) -> Vec<(u8, String)> {
+    let nodes = if stats.nodes_elsewhere > 0 {
+        format!("{}/{} up here, {} elsewhere", stats.nodes_up, stats.nodes_total, stats.nodes_elsewhere)
+    } else {
+        format!("{}/{} up", stats.nodes_up, stats.nodes_total)
+    };
+    let mut figures = vec![
+        (0, nodes),
+        (0, count(stats.clients, "client", "clients")),
+        (2, format!("{} msg/s", grouped(stats.messages_per_second as usize))),
+        (3, format!("{} dup dropped", grouped(stats.duplicates_dropped as usize))),
+        (4, format!("places {}", stats.places_source)),
+    ];
+    if stats.upstream_requests > 0 {
+        figures.push((5, format!("{} upstream", grouped(stats.upstream_requests as usize))));
+    }
+    if stats.events_dropped > 0 {
+        figures.push((1, format!("{} not shown (too fast)", count(stats.events_dropped as usize, "event", "events"))));
+    }
+    figures
+}
+
+fn mode(mode: ModeView, long: bool) -> String {
+    match (mode, long) {
+        (ModeView::Live, _) => "live".into(),
+        (ModeView::Step { held }, true) => format!(
+            "STEP · {held} held ({} next, {} wave, {} live)",
+            label_of(Action::ReleaseNext),
+            label_of(Action::ReleaseWave),
+            label_of(Action::ToggleStep)
+        ),
+        (ModeView::Step { held }, false) => format!("STEP {held} held"),
+        (ModeView::Slow { millis }, _) => format!("slow {millis} ms a hop"),
+    }
+}
+
+/// The cost of an update in three lengths.
+fn flood(flood: &FloodView, form: usize) -> String {
+    let so_far = if flood.reached < flood.reachable { " so far" } else { "" };
+    let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
+    let hops = if flood.hops == 1 { "hop" } else { "hops" };
+    let FloodView { client, origin, messages, duplicates, reached, reachable, hops: h, fewest_hops, .. } = flood;
+    match form {
+        0 => format!(
+            "last flood: {client} from {origin}: {messages} {msgs} ({duplicates} dup){so_far}, reached {reached} of \
+             {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}"
+        ),
+        1 => format!(
+            "{client} from {origin}: {messages} {msgs} ({duplicates} dup){so_far} · {reached}/{reachable} nodes · \
+             tree {reachable} · {h} {hops} (fewest {fewest_hops})"
+        ),
+        _ => format!(
+            "{client}: {messages} {msgs} ({duplicates} dup) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}"
+        ),
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
     let stats = &view.stats;
-    let mut figures = format!(
-        " · {}/{} up · {} · {} msg/s · {} dropped · places {}",
-        stats.nodes_up,
-        stats.nodes_total,
-        count(stats.clients, "client", "clients"),
-        grouped(stats.messages_per_second as usize),
-        count(stats.duplicates_dropped as usize, "duplicate", "duplicates"),
-        stats.places_source
-    );
-    if stats.nodes_elsewhere > 0 {
-        figures = figures.replacen(" up ·", &format!(" up here, {} elsewhere ·", stats.nodes_elsewhere), 1);
+    let width = usize::from(area.width);
+    let keys = format!("{} help  {} quit ", label_of(Action::Help), label_of(Action::Quit));
+    let title = " herdctl";
+    // Keep the most needed figures that fit beside the title and the keys.
+    let all = figures(stats);
+    let mut budget = width.saturating_sub(title.len() + keys.chars().count() + 1);
+    let mut keep = vec![false; all.len()];
+    let mut by_need: Vec<usize> = (0..all.len()).collect();
+    by_need.sort_by_key(|&i| all[i].0);
+    for i in by_need {
+        let cost = all[i].1.chars().count() + 3;
+        if cost <= budget {
+            keep[i] = true;
+            budget -= cost;
+        }
     }
-    if stats.upstream_requests > 0 {
-        figures.push_str(&format!(" ({} upstream)", stats.upstream_requests));
-    }
-    if stats.events_dropped > 0 {
-        figures
-            .push_str(&format!(" · {} not shown (too fast)", count(stats.events_dropped as usize, "event", "events")));
-    }
-    let keys = "? help  q quit ";
-    let gap = (area.width as usize).saturating_sub(figures.chars().count() + keys.chars().count() + 9);
-    let line = Line::from(vec![
-        Span::styled(" herdctl", theme.title()),
-        Span::raw(figures),
+    let shown: String = all.iter().zip(&keep).filter(|(_, k)| **k).map(|((_, text), _)| format!(" · {text}")).collect();
+    let gap = width.saturating_sub(title.len() + shown.chars().count() + keys.chars().count());
+    let first = Line::from(vec![
+        Span::styled(title, theme.title()),
+        Span::raw(shown),
         Span::raw(" ".repeat(gap.max(1))),
         Span::styled(keys, theme.dim()),
     ]);
-    let flood = stats.last_flood.as_deref().unwrap_or("no update yet");
-    let second = Line::from(vec![
-        Span::styled(format!(" mode {} ", stats.mode), theme.title()),
-        Span::styled("· last flood: ", theme.dim()),
-        Span::raw(flood),
-    ]);
-    frame.render_widget(Paragraph::new(vec![line, second]), area);
+    // The longest mode and cost that fit together.
+    let mut second = None;
+    'fit: for long_mode in [true, false] {
+        let mode = format!(" mode {} ", mode(stats.mode, long_mode));
+        for form in 0..3 {
+            let cost = match &stats.last_flood {
+                Some(last) => flood(last, form),
+                None => "last flood: no update yet".to_string(),
+            };
+            if mode.chars().count() + 2 + cost.chars().count() <= width || (form == 2 && !long_mode) {
+                second = Some((mode, cost));
+                break 'fit;
+            }
+        }
+    }
+    let (mode, cost) = second.unwrap_or_default();
+    let second = Line::from(vec![Span::styled(mode, theme.title()), Span::styled("· ", theme.dim()), Span::raw(cost)]);
+    frame.render_widget(Paragraph::new(vec![first, second]), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_floods_cost_has_a_form_for_every_width() {
+        let last = FloodView {
+            client: "kiwi".into(),
+            origin: "Riley".into(),
+            messages: 8,
+            duplicates: 4,
+            reached: 4,
+            reachable: 4,
+            hops: 2,
+            fewest_hops: 2,
+        };
+        assert_eq!(
+            flood(&last, 0),
+            "last flood: kiwi from Riley: 8 msgs (4 dup), reached 4 of 4; a tree needs 4 · 2 hops, fewest 2"
+        );
+        assert_eq!(flood(&last, 1), "kiwi from Riley: 8 msgs (4 dup) · 4/4 nodes · tree 4 · 2 hops (fewest 2)");
+        assert_eq!(flood(&last, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops");
+        let started = FloodView { messages: 1, reached: 0, hops: 0, ..last };
+        assert!(flood(&started, 0).contains("1 msg (4 dup) so far, reached 0 of 4"));
+    }
 }

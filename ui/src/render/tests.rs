@@ -77,8 +77,17 @@ fn herd() -> HerdView {
             messages_per_second: 12,
             duplicates_dropped: 3,
             places_source: "offline".into(),
-            mode: "live".into(),
-            last_flood: Some("kiwi.cs.ucla.edu from Riley: 8 msgs (4 dup) for 4 nodes, a tree needs 4 · 2 hops, fewest 2".into()),
+            mode: ModeView::Live,
+            last_flood: Some(FloodView {
+                client: "kiwi.cs.ucla.edu".into(),
+                origin: "Riley".into(),
+                messages: 8,
+                duplicates: 4,
+                reached: 4,
+                reachable: 4,
+                hops: 2,
+                fewest_hops: 2,
+            }),
             ..Stats::default()
         },
     }
@@ -165,7 +174,7 @@ fn a_small_terminal() {
 #[test]
 fn step_mode_with_held_transmissions() {
     let mut view = herd();
-    view.stats.mode = "STEP · 3 held (. next, w wave, s live)".into();
+    view.stats.mode = ModeView::Step { held: 3 };
     // Riley -> Jaquez and Riley -> Juzang wait at Riley; Juzang -> Campbell waits at Juzang.
     view.links[0].held_a_to_b = 1;
     view.links[1].held_a_to_b = 1;
