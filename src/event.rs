@@ -287,6 +287,14 @@ impl EventKind {
         )
     }
 
+    /// Client lines and peer transmissions (the rest is what happened to nodes and links).
+    fn is_message(&self) -> bool {
+        matches!(
+            self,
+            Self::ClientLine { .. } | Self::ClientReply { .. } | Self::FloodSent { .. } | Self::FloodReceived { .. }
+        )
+    }
+
     /// Events that say something about the herd's health; the rest is traffic.
     fn is_notable(&self) -> bool {
         matches!(
@@ -307,34 +315,88 @@ impl EventKind {
 
 /// The last events of one node, kept for a trace. Each node has its own ring and lock, so
 /// recording never makes nodes wait on each other; only a reference is kept.
+///
+/// Recording has a budget of `RECORDED_PER_SECOND` messages a second per node: at classroom rates
+/// everything is kept, while during a burst (tens of thousands of messages a second) the rest is
+/// counted, not kept. Keeping every event of a burst would cost the nodes a fifth of their speed
+/// (docs/BENCHMARKS.md) for a trace nobody could read; faults are always kept.
 pub struct EventRing {
     events: Mutex<VecDeque<Arc<HerdEvent>>>,
     capacity: usize,
     /// Events let go to make room.
     dropped: AtomicU64,
+    /// Messages not recorded because they came faster than the budget.
+    skipped: AtomicU64,
+    /// The second (since the epoch) the budget is counted for, and what it used so far.
+    second: AtomicU64,
+    used: AtomicU64,
 }
+
+/// Messages a node records a second; more are counted as skipped.
+pub const RECORDED_PER_SECOND: u64 = 5_000;
 
 impl EventRing {
     pub fn new(capacity: usize) -> Self {
-        Self { events: Mutex::new(VecDeque::new()), capacity, dropped: AtomicU64::new(0) }
+        Self {
+            events: Mutex::new(VecDeque::new()),
+            capacity,
+            dropped: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            second: AtomicU64::new(0),
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether a message at `at` is within the budget of its second.
+    fn within_budget(&self, at: SystemTime) -> bool {
+        let second = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if self.second.swap(second, Ordering::Relaxed) != second {
+            self.used.store(0, Ordering::Relaxed);
+        }
+        self.used.fetch_add(1, Ordering::Relaxed) < RECORDED_PER_SECOND
     }
 
     fn record(&self, event: &Arc<HerdEvent>) {
         if !event.kind.is_traced() {
             return;
         }
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        if events.len() == self.capacity {
-            events.pop_front();
+        if event.kind.is_message() && !self.within_budget(event.at) {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let evicted = {
+            let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+            let evicted = if events.len() == self.capacity { events.pop_front() } else { None };
+            events.push_back(event.clone());
+            evicted
+        };
+        if evicted.is_some() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        events.push_back(event.clone());
     }
 
-    /// What is kept, oldest first, and how many older events were let go.
-    pub fn snapshot(&self) -> (Vec<Arc<HerdEvent>>, u64) {
+    /// What is kept, oldest first, and how many events were let go or never kept.
+    pub fn snapshot(&self) -> (Vec<Arc<HerdEvent>>, RingLosses) {
         let events = self.events.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
-        (events, self.dropped.load(Ordering::Relaxed))
+        let losses =
+            RingLosses { dropped: self.dropped.load(Ordering::Relaxed), skipped: self.skipped.load(Ordering::Relaxed) };
+        (events, losses)
+    }
+}
+
+/// What a trace ring did not keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RingLosses {
+    /// Older events let go to make room.
+    pub dropped: u64,
+    /// Messages that came faster than the recording budget.
+    pub skipped: u64,
+}
+
+impl std::ops::AddAssign for RingLosses {
+    fn add_assign(&mut self, other: Self) {
+        self.dropped += other.dropped;
+        self.skipped += other.skipped;
     }
 }
 

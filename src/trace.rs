@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::event::{Arrival, EventKind, EventRing, HerdEvent};
+use crate::event::{Arrival, EventKind, EventRing, HerdEvent, RECORDED_PER_SECOND, RingLosses};
 use crate::topology::NodeName;
 
 /// Events each node's ring keeps; past this the oldest go first (and the export says so).
@@ -132,19 +132,34 @@ impl Trace {
         })
     }
 
-    /// Everything recorded, in time order (tasks record a hair out of order), and how many
-    /// events the rings had to let go.
-    pub fn entries(&self) -> (Vec<Entry>, u64) {
+    /// Everything recorded, in time order (tasks record a hair out of order), and what the
+    /// rings did not keep.
+    pub fn entries(&self) -> (Vec<Entry>, RingLosses) {
         let rings: Vec<Arc<EventRing>> = self.rings.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mut dropped = 0;
+        let mut losses = RingLosses::default();
         let mut entries = Vec::new();
         for ring in &rings {
             let (events, lost) = ring.snapshot();
-            dropped += lost;
+            losses += lost;
             entries.extend(events.iter().filter_map(|event| Self::entry(event)));
         }
         entries.sort_by_key(|entry| entry.at);
-        (entries, dropped)
+        (entries, losses)
+    }
+
+    /// What a trace left out, in words (empty when it kept everything).
+    fn losses_note(losses: RingLosses) -> Vec<String> {
+        let mut notes = Vec::new();
+        if losses.dropped > 0 {
+            notes.push(format!("{} older events were let go (a node keeps its last {KEPT_PER_NODE})", losses.dropped));
+        }
+        if losses.skipped > 0 {
+            notes.push(format!(
+                "{} messages were not recorded: they came faster than {RECORDED_PER_SECOND} a second at a node",
+                losses.skipped
+            ));
+        }
+        notes
     }
 
     fn seconds(&self, at: SystemTime) -> f64 {
@@ -155,11 +170,10 @@ impl Trace {
     /// `client_out`, `peer_send`, `peer_receive`, `fault`), `peer`, `text`, `hops`, `arrival`
     /// (`new`, `duplicate`, `stale`) and `fresh` (new or not) for received records, `catch_up`.
     pub fn to_jsonl(&self) -> String {
-        let (entries, dropped) = self.entries();
+        let (entries, losses) = self.entries();
         let mut out = String::new();
-        if dropped > 0 {
-            let note = json!({"t": 0.0, "kind": "note", "text": format!("{dropped} older events were not kept")});
-            let _ = writeln!(out, "{note}");
+        for text in Self::losses_note(losses) {
+            let _ = writeln!(out, "{}", json!({"t": 0.0, "kind": "note", "text": text}));
         }
         for entry in entries {
             let kind = match entry.kind {
@@ -217,7 +231,7 @@ impl Trace {
         const ROW: f64 = 22.0;
         const TOP: f64 = 70.0;
         const LEFT: f64 = 190.0;
-        let (all, dropped) = self.entries();
+        let (all, losses) = self.entries();
         let left_out = all.len().saturating_sub(SVG_ROWS);
         let entries = &all[left_out..];
         let arrivals = Self::pairs(entries);
@@ -234,13 +248,15 @@ impl Trace {
             r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##
         );
         let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="white"/>"##);
-        let older = left_out as u64 + dropped;
-        if older > 0 {
-            let _ = writeln!(
-                svg,
-                r##"<text x="8" y="14" fill="#a00">{older} older events are left out: this diagram shows the last {} (the .jsonl trace has every event kept)</text>"##,
+        let mut notes = Self::losses_note(losses);
+        if left_out > 0 {
+            notes.push(format!(
+                "{left_out} older events are left out: this diagram shows the last {} (the .jsonl trace has every event kept)",
                 entries.len()
-            );
+            ));
+        }
+        if !notes.is_empty() {
+            let _ = writeln!(svg, r##"<text x="8" y="14" fill="#a00">{}</text>"##, escape(&notes.join("; ")));
         }
         for node in nodes {
             let x = lane(node).unwrap_or_default();
