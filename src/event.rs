@@ -356,7 +356,7 @@ impl EventRing {
         self.used.fetch_add(1, Ordering::Relaxed) < RECORDED_PER_SECOND
     }
 
-    fn record(&self, event: &Arc<HerdEvent>) {
+    pub fn record(&self, event: &Arc<HerdEvent>) {
         if !event.kind.is_traced() {
             return;
         }
