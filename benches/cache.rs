@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use herdctl::cache::{Cache, PageStart};
 use herdctl::event::Via;
-use herdctl::node::{Cache, PageStart};
 use herdctl::protocol::{self, Command, Record, Timestamp};
 
 const CLIENTS: usize = 1_000_000;

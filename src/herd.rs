@@ -13,10 +13,11 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tracing_appender::non_blocking::WorkerGuard;
 
+use crate::cache::{Entry, PageStart};
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal;
 use crate::network::Network;
-use crate::node::{Entry, Listeners, Node, NodeConfig, PageStart};
+use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
 use crate::topology::{NodeName, SharedTopology};

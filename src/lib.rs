@@ -2,12 +2,13 @@
 //! supervisor and its events) lives here; the binary adds the command line and the console.
 
 pub mod accounting;
+pub mod cache;
 pub mod command;
 pub mod event;
 pub mod herd;
-pub mod journal;
+mod journal;
 pub mod network;
-pub mod node;
+mod node;
 pub mod operator;
 pub mod peer;
 pub mod places;

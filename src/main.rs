@@ -2,6 +2,7 @@
 //! console or wait for a signal (headless).
 
 mod cli;
+#[cfg(feature = "console")]
 mod console;
 
 use std::io::IsTerminal;
@@ -48,6 +49,9 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if !cli.headless && !cfg!(feature = "console") {
+        anyhow::bail!("this herdctl was built without its console (cargo feature `console`): run it with --headless");
+    }
     // Checked before anything is started or written: the console cannot draw without a terminal.
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if !cli.headless && !terminal {
@@ -59,7 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let _log_guard = start_logging(&cli)?;
     let topology = Arc::new(Topology::load(cli.topology.as_deref())?);
-    let members = topology.select(&cli.nodes).map_err(anyhow::Error::msg)?;
+    let members = topology.select(&cli.nodes)?;
     let whole_herd = members.len() == topology.names().len();
     let (key, source) = HerdKey::from_env(whole_herd);
     if source == KeySource::Demo {
@@ -83,6 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     herd.launch();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
+    #[cfg(feature = "console")]
     if !cli.headless {
         let trace = trace.unwrap_or_default();
         let session = console::Session {
@@ -100,6 +105,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return outcome;
     }
+    // Headless: nobody reads the bus from here on.
+    drop(events);
     let outcome = match &scenario {
         Some(script) => {
             let report = herdctl::script::play_headless(&herd, script, &mut std::io::stdout()).await;

@@ -46,6 +46,8 @@ pub enum TopologyError {
     Json { source_name: String, line: usize, column: usize, problem: String },
     #[error("{source_name}: {place}: {problem}")]
     Invalid { source_name: String, place: String, problem: String },
+    #[error("unknown node {name:?} in {source_name}; the nodes are: {}", known.join(", "))]
+    UnknownNode { name: String, source_name: String, known: Vec<String> },
 }
 
 /// A validated topology: unique names and addresses, links between known nodes.
@@ -233,16 +235,17 @@ impl Topology {
     }
 
     /// Resolves the names a user asked for, or says which names exist.
-    pub fn select(&self, wanted: &[String]) -> Result<Vec<NodeName>, String> {
+    pub fn select(&self, wanted: &[String]) -> Result<Vec<NodeName>, TopologyError> {
         if wanted.is_empty() {
             return Ok(self.names.clone());
         }
         wanted
             .iter()
             .map(|name| {
-                self.name(name).ok_or_else(|| {
-                    let known: Vec<&str> = self.names.iter().map(|n| &**n).collect();
-                    format!("unknown node {name:?} in {}; the nodes are: {}", self.source, known.join(", "))
+                self.name(name).ok_or_else(|| TopologyError::UnknownNode {
+                    name: name.clone(),
+                    source_name: self.source.clone(),
+                    known: self.names.iter().map(|n| n.to_string()).collect(),
                 })
             })
             .collect()
@@ -330,7 +333,7 @@ mod tests {
 
     #[test]
     fn selecting_an_unknown_node_lists_the_names() {
-        let error = Topology::built_in().select(&["Bob".into()]).unwrap_err();
+        let error = Topology::built_in().select(&["Bob".into()]).unwrap_err().to_string();
         assert!(error.contains("Riley, Jaquez, Juzang, Campbell, Bernard"), "{error}");
     }
 }

@@ -136,6 +136,7 @@ fn a_bad_topology_exits_non_zero_naming_file_and_problem() {
 }
 
 #[test]
+#[cfg(feature = "console")]
 fn without_a_terminal_the_console_says_so_and_writes_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let output = herdctl()

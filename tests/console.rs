@@ -1,5 +1,6 @@
 //! End to end: the real binary's console in a pseudo-terminal, read back with a terminal
 //! emulator, driven with keys the way an operator would.
+#![cfg(feature = "console")]
 
 mod common;
 

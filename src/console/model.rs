@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use herdctl::accounting::{Accounting, Live};
+use herdctl::cache::{Entry, PageStart};
 use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
-use herdctl::node::{Entry, PageStart};
 use herdctl::topology::SharedTopology;
 use herdctl::{Herd, NodeName, Topology};
 use herdctl_ui::{

@@ -29,14 +29,31 @@ pub const MAX_CLIENTS: usize = 10_000;
 /// Replies to pipelined commands are gathered up to this size before being written.
 const REPLY_BATCH: usize = 64 * 1024;
 
+/// Why a client connection ended.
+#[derive(Debug, thiserror::Error)]
+pub enum Closed {
+    #[error("client closed the connection")]
+    ByClient,
+    #[error("node stopped")]
+    NodeStopped,
+    #[error("line longer than {MAX_LINE} bytes: connection closed")]
+    LineTooLong,
+    #[error("read failed: {0}")]
+    Read(std::io::Error),
+    #[error("write failed: {0}")]
+    Write(std::io::Error),
+    #[error("client took no reply for {}s", WRITE_TIMEOUT.as_secs())]
+    NotReading,
+}
+
 pub async fn serve(node: &Arc<Node>, stream: TcpStream, addr: SocketAddr) {
     node.events.emit(EventKind::ClientOpened { addr });
     let reason = converse(node, stream, addr).await;
-    node.events.emit(EventKind::ClientClosed { addr, reason: reason.into() });
+    node.events.emit(EventKind::ClientClosed { addr, reason: reason.to_string().into() });
 }
 
 /// Runs the connection until it ends; returns why it ended.
-async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> String {
+async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> Closed {
     let _ = stream.set_nodelay(true);
     let (reader, mut writer) = stream.into_split();
     let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE);
@@ -44,7 +61,7 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> String {
     let mut replies = Vec::new();
     loop {
         let next = tokio::select! {
-            _ = node.token.cancelled() => return "node stopped".into(),
+            _ = node.token.cancelled() => return Closed::NodeStopped,
             next = lines.next() => next,
         };
         match next {
@@ -58,30 +75,28 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> String {
                     }
                 }
             }
-            Some(Err(AnyDelimiterCodecError::MaxChunkLengthExceeded)) => {
-                return format!("line longer than {MAX_LINE} bytes: connection closed");
-            }
-            Some(Err(AnyDelimiterCodecError::Io(error))) => return format!("read failed: {error}"),
+            Some(Err(AnyDelimiterCodecError::MaxChunkLengthExceeded)) => return Closed::LineTooLong,
+            Some(Err(AnyDelimiterCodecError::Io(error))) => return Closed::Read(error),
             None => {
                 // EOF: the final unterminated line (if any) was answered above; say goodbye.
                 let _ = write(node, &mut writer, &mut replies).await;
                 let _ = writer.shutdown().await;
-                return "client closed the connection".into();
+                return Closed::ByClient;
             }
         }
     }
 }
 
-async fn write(node: &Node, writer: &mut OwnedWriteHalf, replies: &mut Vec<u8>) -> Result<(), String> {
+async fn write(node: &Node, writer: &mut OwnedWriteHalf, replies: &mut Vec<u8>) -> Result<(), Closed> {
     let result = tokio::select! {
-        _ = node.token.cancelled() => return Err("node stopped".into()),
+        _ = node.token.cancelled() => return Err(Closed::NodeStopped),
         result = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(replies)) => result,
     };
     replies.clear();
     match result {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(format!("write failed: {error}")),
-        Err(_) => Err(format!("client took no reply for {}s", WRITE_TIMEOUT.as_secs())),
+        Ok(Err(error)) => Err(Closed::Write(error)),
+        Err(_) => Err(Closed::NotReading),
     }
 }
 

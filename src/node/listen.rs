@@ -11,7 +11,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::Node;
 use super::client::{self, MAX_CLIENTS};
 use crate::event::EventKind;
-use crate::peer::inbound;
+use crate::peer::{Local, inbound};
 
 /// After a failed accept (usually: out of file descriptors), wait this long before the next one
 /// rather than spin.
@@ -35,9 +35,9 @@ pub async fn accept_clients(node: Arc<Node>, listener: TcpListener) {
     .await;
 }
 
-pub async fn accept_peers(node: Arc<Node>, listener: TcpListener) {
+pub async fn accept_peers(node: Arc<Node>, local: Arc<Local>, listener: TcpListener) {
     accept_each(&node, listener, "peer", |stream, addr| {
-        node.tracker.spawn(inbound::serve(node.clone(), stream, addr));
+        node.tracker.spawn(inbound::serve(local.clone(), stream, addr));
     })
     .await;
 }

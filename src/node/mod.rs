@@ -1,7 +1,6 @@
 //! One node of the herd: its cache, its client and peer listeners, its links to its neighbours,
 //! and what it does with a record it learns.
 
-mod cache;
 mod client;
 mod listen;
 
@@ -14,13 +13,11 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use cache::{Cache, Entry, PageStart};
-pub use client::{ACK_BOUND, MAX_CLIENTS, WRITE_TIMEOUT};
-
+use crate::cache::{Cache, Entry, PageStart};
 use crate::event::{EventKind, EventSink, Via};
 use crate::network::Network;
-use crate::peer::HerdKey;
 use crate::peer::link::{self, Link, Outgoing};
+use crate::peer::{HerdKey, Local, Records};
 use crate::places::Places;
 use crate::protocol::Record;
 use crate::topology::{NodeName, SharedTopology};
@@ -50,17 +47,25 @@ pub struct Listeners {
 /// A running node. Dropping the last handle does not stop it: cancel `token` (the herd does,
 /// on kill and on shutdown) and wait on `tracker`.
 pub struct Node {
-    pub name: NodeName,
-    pub cache: Cache,
-    pub topology: SharedTopology,
-    pub key: HerdKey,
-    pub places: Arc<dyn Places>,
-    pub events: EventSink,
-    pub network: Arc<Network>,
-    pub token: CancellationToken,
-    pub tracker: TaskTracker,
+    pub(crate) name: NodeName,
+    pub(crate) cache: Cache,
+    places: Arc<dyn Places>,
+    pub(crate) events: EventSink,
+    pub(crate) token: CancellationToken,
+    pub(crate) tracker: TaskTracker,
     links: Vec<Arc<Link>>,
     clients: AtomicUsize,
+}
+
+/// What the node's links may do with its records: read pages of them, and learn new ones.
+impl Records for Node {
+    fn page(&self, start: &PageStart, count: usize) -> Vec<Entry> {
+        self.cache.page(start, count)
+    }
+
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
+        Node::learn(self, record, hops, from, catch_up);
+    }
 }
 
 impl Node {
@@ -79,26 +84,33 @@ impl Node {
             .collect();
         let peers = links.iter().map(|link: &Arc<Link>| link.neighbour.clone()).collect();
         let node = Arc::new(Self {
-            name: config.name,
+            name: config.name.clone(),
             cache: Cache::new(peers),
-            topology: config.topology,
-            key: config.key,
             places: config.places,
-            events: config.events,
-            network: config.network,
-            token,
+            events: config.events.clone(),
+            token: token.clone(),
             tracker: TaskTracker::new(),
             links,
             clients: AtomicUsize::new(0),
+        });
+        // What the links get: not the node, only what a link needs of it.
+        let local = Arc::new(Local {
+            name: config.name,
+            key: config.key,
+            topology: config.topology,
+            events: config.events,
+            network: config.network,
+            token,
+            records: node.clone(),
         });
         if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
             node.events.emit(EventKind::NodeUp { client, peer });
         }
         node.tracker.spawn(listen::accept_clients(node.clone(), listeners.client));
-        node.tracker.spawn(listen::accept_peers(node.clone(), listeners.peer));
+        node.tracker.spawn(listen::accept_peers(node.clone(), local.clone(), listeners.peer));
         for (link, queue) in node.links.iter().zip(queues) {
             let address = config.peer_addresses.get(&link.neighbour).cloned().unwrap_or_default();
-            node.tracker.spawn(link::run(node.clone(), link.clone(), queue, address));
+            node.tracker.spawn(link::run(local.clone(), link.clone(), queue, address));
         }
         node.tracker.close();
         node
@@ -135,7 +147,7 @@ impl Node {
 
     /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
     /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
-    pub fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
         let arrival = self.cache.offer(&record, hops, Via::Peer(from.clone()));
         let from = from.clone();
         self.events.emit(EventKind::FloodReceived {

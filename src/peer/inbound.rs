@@ -8,15 +8,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::handshake;
 use super::link::HANDSHAKE_TIMEOUT;
 use super::wire::{Message, PeerError, PeerStream, line_buffered, next_line};
+use super::{Local, handshake};
 use crate::event::EventKind;
-use crate::node::Node;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
-pub async fn serve(node: Arc<Node>, stream: TcpStream, addr: SocketAddr) {
+pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
     let greeting = timeout(HANDSHAKE_TIMEOUT, handshake::accept(stream, &node.name, &node.topology, &node.key));
     let accepted = tokio::select! {
         _ = node.token.cancelled() => return,
@@ -39,7 +38,7 @@ pub async fn serve(node: Arc<Node>, stream: TcpStream, addr: SocketAddr) {
 
 /// Reads records until the connection breaks. Acknowledgements are cumulative and sent once per
 /// batch of records that arrived together.
-async fn receive(node: &Node, neighbour: &NodeName, peer: PeerStream) -> PeerError {
+async fn receive(node: &Local, neighbour: &NodeName, peer: PeerStream) -> PeerError {
     let (mut lines, mut writer) = peer.split();
     let mut replies = String::new();
     let mut unacked = None;
@@ -53,7 +52,7 @@ async fn receive(node: &Node, neighbour: &NodeName, peer: PeerStream) -> PeerErr
                 let Some(record) = Record::parse(at_line) else {
                     return PeerError::Unexpected(line);
                 };
-                node.learn(Arc::new(record), hops, neighbour, catch_up);
+                node.records.learn(Arc::new(record), hops, neighbour, catch_up);
                 unacked = Some(seq);
             }
             Some(Message::Ping) => Message::Pong.write_to(&mut replies),

@@ -15,10 +15,11 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
+use super::Local;
 use super::handshake;
 use super::wire::{Message, PeerError, PeerStream, next_line};
+use crate::cache::PageStart;
 use crate::event::EventKind;
-use crate::node::{Node, PageStart};
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -75,7 +76,7 @@ impl Link {
 }
 
 /// The link's task: connect, exchange, reconnect, until the node stops.
-pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedReceiver<Outgoing>, address: String) {
+pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedReceiver<Outgoing>, address: String) {
     let mut last_failure = None;
     loop {
         // A cut link is not dialled until the operator heals it.
@@ -107,14 +108,14 @@ pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedRec
             Err(error) => {
                 // A refused connection is the normal state of a link to a dead node: not news.
                 let refused = matches!(&error, PeerError::Io(e) if e.kind() == ErrorKind::ConnectionRefused);
-                let reason = error.to_string();
-                if !refused && last_failure.as_ref() != Some(&reason) {
+                let repeated = last_failure.as_ref().is_some_and(|last: &PeerError| last.same_kind(&error));
+                if !refused && !repeated {
                     node.events.emit(EventKind::LinkFailed {
                         neighbour: link.neighbour.clone(),
-                        reason: reason.as_str().into(),
+                        reason: error.to_string().into(),
                     });
                 }
-                last_failure = Some(reason);
+                last_failure = Some(error);
             }
         }
         tokio::select! {
@@ -124,7 +125,7 @@ pub async fn run(node: Arc<Node>, link: Arc<Link>, mut queue: mpsc::UnboundedRec
     }
 }
 
-async fn connect(node: &Node, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
+async fn connect(node: &Local, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
     let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await.map_err(|_| PeerError::Timeout)??;
     timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.key))
         .await
@@ -133,7 +134,7 @@ async fn connect(node: &Node, neighbour: &str, address: &str) -> Result<PeerStre
 
 /// Streams records over an open link until it breaks; returns why it broke.
 async fn exchange(
-    node: &Node,
+    node: &Local,
     neighbour: &NodeName,
     peer: PeerStream,
     queue: &mut mpsc::UnboundedReceiver<Outgoing>,
@@ -151,7 +152,7 @@ async fn exchange(
         let mut sent = 0usize;
         let mut start = PageStart::First;
         loop {
-            let page = node.cache.page(&start, CATCH_UP_PAGE);
+            let page = node.records.page(&start, CATCH_UP_PAGE);
             let Some(last) = page.last() else { break };
             start = PageStart::After(last.record.client().to_string());
             for entry in &page {
@@ -240,7 +241,7 @@ async fn exchange(
 /// Waits until the network lets a transmission go, pinging meanwhile so that a long hold in step
 /// mode is not mistaken for a dead neighbour.
 async fn gate(
-    node: &Node,
+    node: &Local,
     neighbour: &NodeName,
     client: &str,
     hops: u32,

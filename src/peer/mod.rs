@@ -1,10 +1,45 @@
 //! The peer protocol: how neighbours prove they hold the herd key, pass records to each other
 //! and catch up after a break. Described for humans in `docs/PEER_PROTOCOL.md`.
+//!
+//! Links never see the node they belong to: they get a `Local`, the narrow handle of what a link
+//! needs (who it is, the key, the events, the network, when to stop) and the node's `Records`
+//! (read a page for catch-up, learn a record). Dependencies point one way: `node` uses `peer`.
 
-pub mod handshake;
-pub mod inbound;
+mod handshake;
+pub(crate) mod inbound;
 pub mod key;
-pub mod link;
+pub(crate) mod link;
 pub mod wire;
 
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
 pub use key::{HerdKey, KeySource};
+
+use crate::cache::{Entry, PageStart};
+use crate::event::EventSink;
+use crate::network::Network;
+use crate::protocol::Record;
+use crate::topology::{NodeName, SharedTopology};
+
+/// What a link (either end) needs of the node it belongs to, and nothing more.
+pub struct Local {
+    pub name: NodeName,
+    pub key: HerdKey,
+    pub topology: SharedTopology,
+    pub events: EventSink,
+    pub network: Arc<Network>,
+    /// Cancelled when the node stops: every link ends.
+    pub token: CancellationToken,
+    pub records: Arc<dyn Records>,
+}
+
+/// The node's records, as its links read and add to them.
+pub trait Records: Send + Sync {
+    /// A page of what the node knows, in client order (catch-up streams the cache this way).
+    fn page(&self, start: &PageStart, count: usize) -> Vec<Entry>;
+    /// A record arrived from `from`: keep it if it is newer and pass it on; drop it if not.
+    /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool);
+}

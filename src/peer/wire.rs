@@ -125,6 +125,17 @@ pub enum PeerError {
     Overflow(usize),
 }
 
+impl PeerError {
+    /// Whether two failures are the same kind of thing (the same variant; for I/O, the same kind
+    /// of I/O error): a link reports a failure once, not on every redial.
+    pub fn same_kind(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Io(a), Self::Io(b)) => a.kind() == b.kind(),
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
 /// A peer connection: lines in, batched writes out.
 pub struct PeerStream {
     lines: FramedRead<OwnedReadHalf, LinesCodec>,

@@ -160,7 +160,16 @@ impl Gazetteer {
     }
 }
 
-type Loaded = Arc<Result<Gazetteer, String>>;
+/// Why the gazetteer is not there: shared by every WHATSAT that waited for it.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the built-in gazetteer is damaged: {0}")]
+    Damaged(Arc<GazetteerError>),
+    #[error("loading the gazetteer stopped: {0}")]
+    Stopped(String),
+}
+
+type Loaded = Arc<Result<Gazetteer, LoadError>>;
 
 /// The offline source. The gazetteer loads on a blocking thread as soon as the source is made,
 /// so start-up is not held up by it; a WHATSAT that comes before it is ready waits for it.
@@ -170,8 +179,8 @@ pub struct Offline {
 
 async fn load(cell: &OnceCell<Loaded>) -> &Loaded {
     cell.get_or_init(|| async {
-        let loaded = tokio::task::spawn_blocking(|| Gazetteer::built_in().map_err(|e| e.to_string())).await;
-        Arc::new(loaded.unwrap_or_else(|e| Err(format!("loading stopped: {e}"))))
+        let loaded = tokio::task::spawn_blocking(|| Gazetteer::built_in().map_err(|e| LoadError::Damaged(Arc::new(e))));
+        Arc::new(loaded.await.unwrap_or_else(|e| Err(LoadError::Stopped(e.to_string()))))
     })
     .await
 }
@@ -190,7 +199,7 @@ impl Offline {
     }
 
     /// Waits until the gazetteer is loaded; returns how many places it holds.
-    pub async fn ready(&self) -> Result<usize, String> {
+    pub async fn ready(&self) -> Result<usize, LoadError> {
         load(&self.gazetteer).await.as_ref().as_ref().map(Gazetteer::len).map_err(Clone::clone)
     }
 }

@@ -1,4 +1,4 @@
-//! One node's cache: the greatest record of each client it knows, ordered by client ID.
+//! A node's cache: the greatest record of each client it knows, ordered by client ID.
 //!
 //! A plain `std::sync::Mutex` around an ordered set: every operation is a short, non-async
 //! critical section (never held across `.await`), so an async mutex would only add cost.
