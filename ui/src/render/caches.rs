@@ -39,7 +39,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     }
     if cache.rows.is_empty() {
         let text = "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line (:).";
-        frame.render_widget(Paragraph::new(text).style(theme.dim()).block(block), area);
+        let paragraph = Paragraph::new(text).style(theme.dim()).wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(paragraph.block(block), area);
         return;
     }
     let top = cache.top.min(cache.rows.len().saturating_sub(1));
@@ -56,18 +57,33 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     if !position.is_empty() {
         block = block.title_bottom(Line::styled(format!("{position}·{hint}"), theme.dim()));
     }
-    // Two lines a client, so that every field fits whole even in a narrow pane.
-    let header = Row::new(["client\n  client time", "position\n  difference", "server\n  via ·hops"])
-        .style(theme.title())
-        .height(HEADER_HEIGHT);
+    // Two lines a client, so that every field fits whole. A client time is 22 cells with its
+    // indent and a position 21: where the three columns cannot have that and a `via ·hops` of 12,
+    // the pane keeps what tells the story (who, where from, how many hops) and drops the times.
+    let wide = inner.width >= 22 + 21 + 12 + 2;
+    let (header, widths) = if wide {
+        (
+            Row::new(["client\n  client time", "position\n  difference", "server\n  via ·hops"]),
+            vec![Constraint::Length(22), Constraint::Length(21), Constraint::Fill(1)],
+        )
+    } else {
+        (Row::new(["client\n  position", "server\n  via ·hops"]), vec![Constraint::Fill(1), Constraint::Length(14)])
+    };
+    let header = header.style(theme.title()).height(HEADER_HEIGHT);
     let rows = shown.iter().map(|row| {
-        Row::new([
-            Cell::from(format!("{}\n  {}", row.client, row.time)),
-            Cell::from(format!("{}\n  {}", row.position, row.difference)),
-            Cell::from(format!("{}\n  {}", row.server, row.via)),
-        ])
-        .height(ROW_HEIGHT)
+        let cells = if wide {
+            vec![
+                Cell::from(format!("{}\n  {}", row.client, row.time)),
+                Cell::from(format!("{}\n  {}", row.position, row.difference)),
+                Cell::from(format!("{}\n  {}", row.server, row.via)),
+            ]
+        } else {
+            vec![
+                Cell::from(format!("{}\n  {}", row.client, row.position)),
+                Cell::from(format!("{}\n  {}", row.server, row.via)),
+            ]
+        };
+        Row::new(cells).height(ROW_HEIGHT)
     });
-    let widths = [Constraint::Min(23), Constraint::Length(22), Constraint::Fill(1)];
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }

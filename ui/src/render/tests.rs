@@ -269,3 +269,15 @@ fn nodes_elsewhere_are_drawn_and_said_to_be_elsewhere() {
     assert!(text.contains("Campbell runs in another process"), "{text}");
     assert!(text.contains("4/4 up here, 1 elsewhere"), "{text}");
 }
+
+#[test]
+fn the_cache_pane_never_cuts_the_hop_count() {
+    let mut view = herd();
+    view.cache.rows[0].via = "Bernard ·3".into();
+    view.cache.rows[0].server = "Campbell".into();
+    for (width, height) in [(80, 24), (100, 30), (120, 36), (160, 48)] {
+        let text = screen(&view, &UiState::default(), width, height);
+        assert!(text.contains("Bernard ·3"), "{width}×{height}:\n{text}");
+        assert!(text.contains("Campbell"), "{width}×{height}:\n{text}");
+    }
+}
