@@ -41,7 +41,14 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
     };
     match command {
         Command::Kill(node) => kill(herd, node).await,
-        Command::Revive(node) => done(herd.revive(node), format!("revived {node}: it relinks and catches up")),
+        Command::Revive(node) => match herd.revive(node) {
+            Ok(()) => Outcome::Done(format!("revived {node}: it relinks and catches up")),
+            Err(HerdError::NotAMember(_)) if herd.topology().node(node).is_some() => Outcome::Refused(format!(
+                "{node} runs in another process: this console can revive only the nodes it runs"
+            )),
+            Err(HerdError::NotAMember(_)) => unknown(herd, node),
+            Err(error) => Outcome::Refused(error.to_string()),
+        },
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
         Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
         Command::Latency(a, b, latency) => {

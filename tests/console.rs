@@ -25,6 +25,10 @@ struct Console {
 
 impl Console {
     fn start(dir: &std::path::Path, ports: &[u16]) -> Self {
+        Self::start_with(dir, ports, &[])
+    }
+
+    fn start_with(dir: &std::path::Path, ports: &[u16], args: &[&str]) -> Self {
         let topology = write_topology(dir, ports);
         let pty =
             native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
@@ -33,6 +37,7 @@ impl Console {
         command.arg(&topology);
         command.arg("--log-dir");
         command.arg(dir.join("logs"));
+        command.args(args);
         command.env("TERM", "xterm-256color");
         command.env_remove("NO_COLOR");
         command.cwd(dir);
@@ -76,6 +81,18 @@ impl Console {
     fn press(&mut self, keys: &str) {
         self.keys.write_all(keys.as_bytes()).unwrap();
         self.keys.flush().unwrap();
+    }
+
+    /// Waits for the process to end; returns whether it succeeded.
+    fn exit(&mut self) -> bool {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(started.elapsed() < DEADLINE, "the console did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -121,16 +138,23 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     console.press("\x1b");
     console.wait_for("press : to type");
     console.press("q");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = console.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < DEADLINE, "the console did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "exit status {status:?}");
+    assert!(console.exit(), "a clean quit exits 0");
     for (i, port) in ports.iter().enumerate() {
         assert!(refused(*port), "port {i} ({port}) still open after quitting");
     }
+}
+
+#[test]
+fn a_failed_walkthrough_in_the_console_says_so_and_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("wrong.herd");
+    std::fs::write(&script, "say Watch Riley.\nexpect Riley knows nobody\n").unwrap();
+    let mut console = Console::start_with(dir.path(), &free_ports(10), &["--scenario", script.to_str().unwrap()]);
+    console.wait_for("Watch Riley.");
+    console.press("c");
+    // The check waits its 3 s, fails, and the last caption sums up.
+    console.wait_for("0 expectations held, 1 failed");
+    console.press("q");
+    assert!(!console.exit(), "a failed walkthrough fails the run");
+    console.wait_for("wrong.herd:2: expected Riley to know nobody");
 }

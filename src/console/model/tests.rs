@@ -117,6 +117,31 @@ async fn a_real_flood_as_the_console_shows_it() {
 }
 
 #[tokio::test]
+async fn the_console_sees_the_herd_start() {
+    let topology = Arc::new(Topology::from_json(PAIR, "test").unwrap());
+    let names = topology.names().to_vec();
+    let options = HerdOptions { key: HerdKey::new("k"), places: Arc::new(NoPlaces), log_dir: None, trace: None };
+    // As the binary does: bound, subscribed, then launched.
+    let herd = Herd::bind(topology, &names, options).unwrap();
+    let mut events = herd.subscribe();
+    herd.launch();
+    let mut model = model(&herd);
+    let mut links_up = 0;
+    drain(&mut events, &mut model, |event| {
+        links_up += usize::from(matches!(event.kind, EventKind::LinkUp { .. }));
+        links_up == 2
+    })
+    .await;
+    let view = model.view(&herd, &UiState::default(), Instant::now());
+    for node in ["Riley", "Jaquez"] {
+        let up = view.flow.iter().find(|line| line.node == node && line.text.starts_with("node up"));
+        assert!(up.is_some(), "{node}'s start is in the flow: {:#?}", view.flow);
+    }
+    assert_eq!(view.stats.events_dropped, 0);
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_cache_pane_reads_a_window_and_the_true_count() {
     let herd = herd(PAIR).await;
     let addr = herd.client_addr("Riley").unwrap();
