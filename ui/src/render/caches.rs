@@ -17,7 +17,11 @@ const HEADER_HEIGHT: u16 = 2;
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let cache = &view.cache;
     let focused = state.focus == Focus::Cache;
-    let title = format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"));
+    let title = if cache.elsewhere {
+        format!(" Cache of {} · in another process ", cache.node)
+    } else {
+        format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"))
+    };
     let mut block =
         Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);

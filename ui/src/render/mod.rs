@@ -57,8 +57,13 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     graph::render(frame, graph_area, view, state, theme);
     caches::render(frame, cache_area, view, state, theme);
     let (caption_area, flow_area) = match &state.caption {
-        Some(_) => {
-            let [caption_area, rest] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(flow_area);
+        Some(caption) => {
+            // As many lines as the caption needs once wrapped (never cut mid-sentence), up to
+            // half of the flow's room.
+            let lines = overlay::caption_lines(caption, flow_area.width.saturating_sub(2));
+            let height = (lines as u16 + 2).min((flow_area.height / 2).max(3));
+            let [caption_area, rest] =
+                Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(flow_area);
             (Some(caption_area), rest)
         }
         None => (None, flow_area),

@@ -88,14 +88,20 @@ pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
 }
 
+fn caption_paragraph<'a>(caption: &'a str, theme: &Theme) -> Paragraph<'a> {
+    Paragraph::new(Line::styled(caption, theme.title())).wrap(Wrap { trim: true })
+}
+
+/// How many lines a caption takes at `width`.
+pub fn caption_lines(caption: &str, width: u16) -> usize {
+    caption_paragraph(caption, &Theme { color: false }).line_count(width)
+}
+
 /// A walkthrough's caption, above the flow.
 pub fn caption(frame: &mut Frame, area: Rect, caption: &str, theme: &Theme) {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(Line::styled(" Walkthrough · c continues ", theme.title()))
         .border_style(theme.focus_border(true));
-    frame.render_widget(
-        Paragraph::new(Line::styled(caption.to_string(), theme.title())).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    frame.render_widget(caption_paragraph(caption, theme).block(block), area);
 }

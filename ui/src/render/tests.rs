@@ -267,6 +267,7 @@ fn nodes_elsewhere_are_drawn_and_said_to_be_elsewhere() {
     let text = screen(&view, &UiState { selected: 3, ..UiState::default() }, 120, 36);
     assert!(text.contains("[4] Campbell ◌ elsewhere"), "{text}");
     assert!(text.contains("Campbell runs in another process"), "{text}");
+    assert!(text.contains("Cache of Campbell · in another process"), "no count it cannot know:\n{text}");
     assert!(text.contains("4/4 up here, 1 elsewhere"), "{text}");
 }
 
@@ -280,4 +281,13 @@ fn the_cache_pane_never_cuts_the_hop_count() {
         assert!(text.contains("Bernard ·3"), "{width}×{height}:\n{text}");
         assert!(text.contains("Campbell"), "{width}×{height}:\n{text}");
     }
+}
+
+#[test]
+fn a_long_caption_wraps_instead_of_being_cut() {
+    let caption = "Five servers. Riley talks to Jaquez and Juzang; Bernard to Jaquez, Juzang and Campbell; \
+                   Juzang to Campbell. Watch what happens when Riley hears from kiwi.";
+    let state = UiState { caption: Some(caption.into()), ..UiState::default() };
+    let text = screen(&herd(), &state, 100, 30);
+    assert!(text.contains("Watch what happens when Riley hears from kiwi."), "{text}");
 }
