@@ -32,10 +32,6 @@ pub struct Flood {
     pub reachable: BTreeMap<NodeName, usize>,
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 impl Flood {
     /// A spanning tree over the nodes it could reach needs one message each.
     pub fn minimum_messages(&self) -> usize {
@@ -55,24 +51,6 @@ impl Flood {
     /// Whether every node it could reach has it.
     pub fn is_complete(&self) -> bool {
         self.reachable.keys().all(|node| self.reached.contains_key(node))
-    }
-
-    /// One line for people:
-    /// `kiwi from Riley: 8 msgs (4 dup), reached 4 of 4 nodes; a tree needs 4 · 2 hops, fewest 2`.
-    pub fn summary(&self) -> String {
-        let so_far = if self.is_complete() { "" } else { " so far" };
-        format!(
-            "{} from {}: {} ({} dup){so_far}, reached {} of {}; a tree needs {} · {}{so_far}, fewest {}",
-            self.client,
-            self.origin,
-            plural(self.messages, "msg", "msgs"),
-            self.duplicates,
-            self.reached.len(),
-            plural(self.reachable.len(), "node", "nodes"),
-            self.minimum_messages(),
-            plural(self.hops() as usize, "hop", "hops"),
-            self.minimum_hops()
-        )
     }
 }
 

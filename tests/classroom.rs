@@ -145,7 +145,7 @@ async fn each_update_costs_exactly_the_messages_flooding_needs() {
         assert_eq!(flood.reached.len(), 4);
         assert_eq!(flood.minimum_messages(), 4);
         assert_eq!(flood.minimum_hops(), 2);
-        assert_eq!((flood.messages, flood.duplicates), (8, 4), "{}", flood.summary());
+        assert_eq!((flood.messages, flood.duplicates), (8, 4), "{flood:?}");
     }
     // Nothing more trickles in later for the first update: its count stays at 8.
     while let Ok(event) = events.try_recv() {
@@ -176,7 +176,7 @@ async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
     .await
     .expect("the flood reaches every live node");
     let flood = accounting.get(&at).unwrap().clone();
-    assert_eq!(flood.reachable.len(), 3, "three live nodes to reach, not four: {}", flood.summary());
+    assert_eq!(flood.reachable.len(), 3, "three live nodes to reach, not four: {flood:?}");
     assert_eq!(flood.minimum_hops(), 3, "Campbell is three hops away while Juzang is down");
     // Juzang comes back: the catch-up that brings it kiwi is not charged to kiwi's flood.
     herd.revive("Juzang").unwrap();
@@ -196,7 +196,7 @@ async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
         accounting.apply(&event);
     }
     let after = accounting.get(&at).unwrap();
-    assert_eq!((after.messages, after.duplicates), (flood.messages, flood.duplicates), "{}", after.summary());
-    assert_eq!(flood.messages, 3, "{}", flood.summary());
+    assert_eq!((after.messages, after.duplicates), (flood.messages, flood.duplicates), "{after:?}");
+    assert_eq!(flood.messages, 3, "{flood:?}");
     herd.shutdown().await;
 }

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use herdctl::command::Command;
@@ -79,7 +78,15 @@ async fn drive(
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
             view = model.view(herd, &state, now);
+            let viewed = now.elapsed();
             terminal.draw(|frame| herdctl_ui::render(frame, &view, &state, &theme))?;
+            // `RUST_LOG=herdctl::frame=debug` writes each frame's cost to herdctl.log.
+            tracing::debug!(
+                target: "herdctl::frame",
+                view_us = viewed.as_micros() as u64,
+                frame_us = now.elapsed().as_micros() as u64,
+                "frame"
+            );
             last_frame = now;
             dirty = false;
         }

@@ -63,12 +63,13 @@ fn herd() -> HerdView {
                 via: "client".into(),
             }],
         },
+        // As event.rs writes them (src/console/model/tests.rs checks a real herd's).
         flow: vec![
             FlowLine { seq: 1, time: "20:01:02.120".into(), node: "Riley".into(), kind: FlowKind::ClientIn, text: "client 127.0.0.1:50000 > IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
-            FlowLine { seq: 2, time: "20:01:02.121".into(), node: "Riley".into(), kind: FlowKind::FloodSent, text: "flood > Jaquez hop 1: kiwi.cs.ucla.edu".into() },
-            FlowLine { seq: 3, time: "20:01:02.121".into(), node: "Jaquez".into(), kind: FlowKind::FloodReceived, text: "flood < Riley hop 1 (new): kiwi.cs.ucla.edu".into() },
+            FlowLine { seq: 2, time: "20:01:02.121".into(), node: "Riley".into(), kind: FlowKind::FloodSent, text: "flood > Jaquez hop 1: AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
+            FlowLine { seq: 3, time: "20:01:02.121".into(), node: "Jaquez".into(), kind: FlowKind::FloodReceived, text: "flood < Riley hop 1 (new): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
             FlowLine { seq: 4, time: "20:01:02.122".into(), node: "Riley".into(), kind: FlowKind::ClientOut, text: "client 127.0.0.1:50000 < AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
-            FlowLine { seq: 5, time: "20:01:02.123".into(), node: "Bernard".into(), kind: FlowKind::Duplicate, text: "flood < Juzang hop 2 (duplicate dropped): kiwi.cs.ucla.edu".into() },
+            FlowLine { seq: 5, time: "20:01:02.123".into(), node: "Bernard".into(), kind: FlowKind::Duplicate, text: "flood < Juzang hop 2 (duplicate dropped): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
         ],
         stats: Stats {
             nodes_up: 5,
