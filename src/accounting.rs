@@ -148,6 +148,11 @@ impl Accounting {
         }
     }
 
+    /// Forgets every update (the herd was reset).
+    pub fn clear(&mut self) {
+        self.floods.clear();
+    }
+
     /// The most recent update.
     pub fn latest(&self) -> Option<&Flood> {
         self.floods.back()

@@ -1,6 +1,7 @@
 //! The operator's commands, as typed in the console's command line and written in walkthrough
 //! scripts: short forms that spare a demo user the 19-digit timestamp, raw protocol lines, and
-//! the classroom's controls (kill, revive, cut, heal, latency, step, live, wait, expect, say).
+//! the classroom's controls (kill, revive, cut, heal, latency, step, wave, live, reset, wait,
+//! expect), and the story a walkthrough tells (section, say, note, ask, show, highlight).
 //! Pure: parsing, and turning a command into the line a client would send.
 
 use std::time::Duration;
@@ -9,11 +10,14 @@ use crate::protocol::Timestamp;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// `iamat NODE CLIENT COORDS`: an IAMAT stamped with the current time.
+    /// `iamat NODE CLIENT COORDS [at now-5s]`: an IAMAT stamped with the current time, or with a
+    /// time shifted from it (an old report arriving late).
     Iamat {
         node: String,
         client: String,
         coords: String,
+        /// Nanoseconds added to the current time (negative: in the past).
+        shift_ns: i64,
     },
     /// `whatsat NODE CLIENT RADIUS BOUND`.
     Whatsat {
@@ -39,21 +43,64 @@ pub enum Command {
     Slow(Duration),
     /// `live`: release everything, no holds, no slow motion.
     Live,
+    /// `wave`: release every transmission held now.
+    Wave,
+    /// `reset`: every node restarted empty, every link healed and plain, live mode: a clean
+    /// herd between sections.
+    Reset,
     Wait(Duration),
-    /// `expect NODE knows CLIENT` / `expect NODE lacks CLIENT`.
-    Expect {
-        node: String,
-        client: String,
-        knows: bool,
-    },
-    /// `say TEXT`: a caption for the class.
+    /// `expect ...`: a check of the herd.
+    Expect(Expectation),
+    /// `section TITLE`: starts a part of the story.
+    Section(String),
+    /// `say TEXT`: a caption for the class; the console waits for the operator.
     Say(String),
+    /// `note TEXT`: shown while the next steps run, without waiting.
+    Note(String),
+    /// `ask QUESTION`: a question to predict; the console waits, the next steps reveal it.
+    Ask(String),
+    /// `show NODE [NODE]`: the console selects NODE (two: their caches side by side).
+    Show(Vec<String>),
+    /// `highlight A-B-C`: a path marked on the graph (an empty path clears it).
+    Highlight(Vec<String>),
     /// Anything else: a raw protocol line for the selected node (refused in scripts).
     Raw(String),
 }
 
+/// What `expect` checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// `expect NODE knows CLIENT`: within a moment (a flood takes one); with `now`, at once (a
+    /// strict read-your-writes check).
+    Knows { node: String, client: String, now: bool },
+    /// `expect NODE lacks CLIENT`: at once.
+    Lacks { node: String, client: String },
+    /// `expect NODE has CLIENT at COORDS` / `from SERVER`: which record it holds.
+    Has { node: String, client: String, field: RecordField, value: String },
+    /// `expect reply NODE TEXT`: the last reply this walkthrough got from NODE starts with TEXT.
+    Reply { node: String, starts: String },
+    /// `expect link A B up|down|cut`.
+    Link { a: String, b: String, state: LinkExpect },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordField {
+    /// The position, as the client wrote it.
+    Coords,
+    /// The server that received the IAMAT.
+    Server,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkExpect {
+    Up,
+    Down,
+    Cut,
+}
+
 /// The verbs, for error messages.
-pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, step, slow, live, wait, expect, say";
+pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, step, wave, slow, live, reset, \
+                         wait, expect, section, say, note, ask, show, highlight";
 
 /// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
@@ -87,12 +134,14 @@ pub enum Verb {
     Live,
     Wait,
     Expect,
+    Show,
+    Highlight,
 }
 
 impl Verb {
     pub fn form(self) -> &'static str {
         match self {
-            Self::Iamat => "iamat NODE CLIENT COORDS",
+            Self::Iamat => "iamat NODE CLIENT COORDS [at now-5s]",
             Self::Whatsat => "whatsat NODE CLIENT RADIUS_KM BOUND",
             Self::Send => "send NODE LINE",
             Self::Kill => "kill NODE",
@@ -104,7 +153,12 @@ impl Verb {
             Self::Slow => "slow DURATION",
             Self::Live => "live",
             Self::Wait => "wait DURATION",
-            Self::Expect => "expect NODE knows CLIENT, or expect NODE lacks CLIENT",
+            Self::Expect => {
+                "expect NODE knows CLIENT [now] | NODE lacks CLIENT | NODE has CLIENT at COORDS | NODE has \
+                 CLIENT from SERVER | reply NODE TEXT | link A B up|down|cut"
+            }
+            Self::Show => "show NODE [NODE]",
+            Self::Highlight => "highlight NODE-NODE-...",
         }
     }
 
@@ -124,6 +178,8 @@ impl Verb {
             Self::Live => "live".into(),
             Self::Wait => "wait 500ms".into(),
             Self::Expect => format!("expect {b} knows kiwi"),
+            Self::Show => format!("show {a} {b}"),
+            Self::Highlight => format!("highlight {a}-{b}"),
         }
     }
 }
@@ -136,6 +192,55 @@ impl CommandError {
             _ => self.to_string(),
         }
     }
+}
+
+/// `now-5s`, `now+500ms`, `now`: nanoseconds from the current time.
+fn shift(text: &str) -> Option<i64> {
+    let rest = text.strip_prefix("now")?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let (sign, amount) = match rest.split_at(1) {
+        ("-", amount) => (-1, amount),
+        ("+", amount) => (1, amount),
+        _ => return None,
+    };
+    let nanos = i64::try_from(humantime::parse_duration(amount).ok()?.as_nanos()).ok()?;
+    Some(sign * nanos)
+}
+
+fn expectation(words: &[&str], rest: &dyn Fn(usize) -> String) -> Result<Expectation, CommandError> {
+    let usage = || CommandError::Usage(Verb::Expect);
+    let word = |i: usize| words.get(i).map(|w| w.to_string()).ok_or_else(usage);
+    Ok(match (words.get(1).copied(), words.get(2).copied(), words.len()) {
+        (Some("reply"), Some(_), n) if n >= 4 => Expectation::Reply { node: word(2)?, starts: rest(3) },
+        (Some("link"), _, 5) => Expectation::Link {
+            a: word(2)?,
+            b: word(3)?,
+            state: match words[4] {
+                "up" => LinkExpect::Up,
+                "down" => LinkExpect::Down,
+                "cut" => LinkExpect::Cut,
+                _ => return Err(usage()),
+            },
+        },
+        (_, Some("knows"), 4) => Expectation::Knows { node: word(1)?, client: word(3)?, now: false },
+        (_, Some("knows"), 5) if words[4] == "now" => {
+            Expectation::Knows { node: word(1)?, client: word(3)?, now: true }
+        }
+        (_, Some("lacks"), 4) => Expectation::Lacks { node: word(1)?, client: word(3)? },
+        (_, Some("has"), 6) => Expectation::Has {
+            node: word(1)?,
+            client: word(3)?,
+            field: match words[4] {
+                "at" => RecordField::Coords,
+                "from" => RecordField::Server,
+                _ => return Err(usage()),
+            },
+            value: word(5)?,
+        },
+        _ => return Err(usage()),
+    })
 }
 
 fn duration(text: &str) -> Result<Duration, CommandError> {
@@ -165,8 +270,12 @@ impl Command {
         };
         Ok(match verb {
             "iamat" => {
-                with(4, Verb::Iamat)?;
-                Self::Iamat { node: words[1].into(), client: words[2].into(), coords: words[3].into() }
+                let shift_ns = match words.len() {
+                    4 => 0,
+                    6 if words[4] == "at" => shift(words[5]).ok_or(CommandError::Usage(Verb::Iamat))?,
+                    _ => return Err(CommandError::Usage(Verb::Iamat)),
+                };
+                Self::Iamat { node: words[1].into(), client: words[2].into(), coords: words[3].into(), shift_ns }
             }
             "whatsat" => {
                 with(5, Verb::Whatsat)?;
@@ -216,22 +325,63 @@ impl Command {
                 with(1, Verb::Live)?;
                 Self::Live
             }
+            "wave" => {
+                with(1, Verb::Live)?;
+                Self::Wave
+            }
+            "reset" => {
+                with(1, Verb::Live)?;
+                Self::Reset
+            }
+            "section" => Self::Section(rest(1)),
+            "note" => Self::Note(rest(1)),
+            "ask" => Self::Ask(rest(1)),
+            "show" => match words.len() {
+                2 | 3 => Self::Show(words[1..].iter().map(|w| w.to_string()).collect()),
+                _ => return Err(CommandError::Usage(Verb::Show)),
+            },
+            "highlight" => match words.len() {
+                1 => Self::Highlight(Vec::new()),
+                2 => Self::Highlight(words[1].split('-').map(str::to_string).collect()),
+                _ => return Err(CommandError::Usage(Verb::Highlight)),
+            },
             "wait" => {
                 with(2, Verb::Wait)?;
                 Self::Wait(at_most("a wait", duration(words[1])?, MAX_WAIT)?)
             }
-            "expect" => {
-                with(4, Verb::Expect)?;
-                let knows = match words[2] {
-                    "knows" => true,
-                    "lacks" => false,
-                    _ => return Err(CommandError::Usage(Verb::Expect)),
-                };
-                Self::Expect { node: words[1].into(), client: words[3].into(), knows }
-            }
+            "expect" => Self::Expect(expectation(&words, &rest)?),
             "say" => Self::Say(rest(1)),
             _ => Self::Raw(text.into()),
         })
+    }
+
+    /// Every node a command names, for checking a script against its topology.
+    pub fn nodes(&self) -> Vec<&str> {
+        match self {
+            Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => vec![node],
+            Self::Kill(node) | Self::Revive(node) => vec![node],
+            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![a, b],
+            Self::Show(nodes) | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
+            Self::Expect(expectation) => match expectation {
+                Expectation::Knows { node, .. } | Expectation::Lacks { node, .. } | Expectation::Reply { node, .. } => {
+                    vec![node]
+                }
+                Expectation::Has { node, field: RecordField::Server, value, .. } => vec![node, value],
+                Expectation::Has { node, .. } => vec![node],
+                Expectation::Link { a, b, .. } => vec![a, b],
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The links a command names (pairs that must be neighbours).
+    pub fn links(&self) -> Vec<(&str, &str)> {
+        match self {
+            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![(a, b)],
+            Self::Expect(Expectation::Link { a, b, .. }) => vec![(a, b)],
+            Self::Highlight(path) => path.windows(2).map(|pair| (pair[0].as_str(), pair[1].as_str())).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The node a command is sent to, if it names one.
@@ -246,7 +396,9 @@ impl Command {
     /// The protocol line a client would send for this command (`now` stamps an IAMAT).
     pub fn client_line(&self, now: Timestamp) -> Option<String> {
         match self {
-            Self::Iamat { client, coords, .. } => Some(format!("IAMAT {client} {coords} {now}")),
+            Self::Iamat { client, coords, shift_ns, .. } => {
+                Some(format!("IAMAT {client} {coords} {}", now.shifted(*shift_ns)))
+            }
             Self::Whatsat { client, radius, bound, .. } => Some(format!("WHATSAT {client} {radius} {bound}")),
             Self::Send { line, .. } | Self::Raw(line) => Some(line.clone()),
             _ => None,
@@ -269,6 +421,10 @@ mod tests {
         let send = Command::parse("send Bernard  HELLO   there").unwrap();
         assert_eq!(send, Command::Send { node: "Bernard".into(), line: "HELLO   there".into() });
         assert_eq!(Command::parse("IAMAT k +1-1 5").unwrap(), Command::Raw("IAMAT k +1-1 5".into()));
+        let late = Command::parse("iamat Riley kiwi +1-1 at now-5s").unwrap();
+        assert_eq!(late.client_line(now).unwrap(), "IAMAT kiwi +1-1 1699999995.000000005", "an old report");
+        let ahead = Command::parse("iamat Riley kiwi +1-1 at now+1.5s").unwrap();
+        assert_eq!(ahead.client_line(now).unwrap(), "IAMAT kiwi +1-1 1700000001.500000005");
     }
 
     #[test]
@@ -289,13 +445,54 @@ mod tests {
             ("wait 2s", Command::Wait(Duration::from_secs(2))),
             (
                 "expect Campbell knows kiwi",
-                Command::Expect { node: "Campbell".into(), client: "kiwi".into(), knows: true },
+                Command::Expect(Expectation::Knows { node: "Campbell".into(), client: "kiwi".into(), now: false }),
+            ),
+            (
+                "expect Campbell knows kiwi now",
+                Command::Expect(Expectation::Knows { node: "Campbell".into(), client: "kiwi".into(), now: true }),
             ),
             (
                 "expect Campbell lacks kiwi",
-                Command::Expect { node: "Campbell".into(), client: "kiwi".into(), knows: false },
+                Command::Expect(Expectation::Lacks { node: "Campbell".into(), client: "kiwi".into() }),
+            ),
+            (
+                "expect Campbell has kiwi at +1-1",
+                Command::Expect(Expectation::Has {
+                    node: "Campbell".into(),
+                    client: "kiwi".into(),
+                    field: RecordField::Coords,
+                    value: "+1-1".into(),
+                }),
+            ),
+            (
+                "expect Jaquez has kiwi from Riley",
+                Command::Expect(Expectation::Has {
+                    node: "Jaquez".into(),
+                    client: "kiwi".into(),
+                    field: RecordField::Server,
+                    value: "Riley".into(),
+                }),
+            ),
+            (
+                "expect reply Campbell AT Riley",
+                Command::Expect(Expectation::Reply { node: "Campbell".into(), starts: "AT Riley".into() }),
+            ),
+            (
+                "expect link Riley Jaquez cut",
+                Command::Expect(Expectation::Link { a: "Riley".into(), b: "Jaquez".into(), state: LinkExpect::Cut }),
             ),
             ("say  Watch   Riley. ", Command::Say("Watch   Riley.".into())),
+            ("section A flood, hop by hop", Command::Section("A flood, hop by hop".into())),
+            ("note Watch the duplicates.", Command::Note("Watch the duplicates.".into())),
+            ("ask Who learns kiwi last?", Command::Ask("Who learns kiwi last?".into())),
+            ("show Jaquez Bernard", Command::Show(vec!["Jaquez".into(), "Bernard".into()])),
+            (
+                "highlight Riley-Juzang-Campbell",
+                Command::Highlight(vec!["Riley".into(), "Juzang".into(), "Campbell".into()]),
+            ),
+            ("highlight", Command::Highlight(Vec::new())),
+            ("wave", Command::Wave),
+            ("reset", Command::Reset),
         ];
         for (text, expected) in cases {
             assert_eq!(Command::parse(text), Ok(expected), "{text}");
@@ -306,6 +503,10 @@ mod tests {
     fn wrong_forms_say_the_usage() {
         for (text, start) in [
             ("iamat Riley kiwi", "usage: iamat NODE CLIENT COORDS"),
+            ("iamat Riley kiwi +1+1 at yesterday", "usage: iamat NODE CLIENT COORDS [at now-5s]"),
+            ("expect Riley has kiwi near +1+1", "usage: expect"),
+            ("expect link Riley Jaquez sideways", "usage: expect"),
+            ("show A B C", "usage: show NODE [NODE]"),
             ("whatsat A b 1", "usage: whatsat"),
             ("send Bernard", "usage: send"),
             ("kill", "usage: kill NODE"),

@@ -31,6 +31,14 @@ pub struct Counters {
     pub duplicates: AtomicU64,
 }
 
+impl Counters {
+    /// Back to zero (a walkthrough's `reset`).
+    pub fn reset(&self) {
+        self.messages.store(0, Ordering::Relaxed);
+        self.duplicates.store(0, Ordering::Relaxed);
+    }
+}
+
 /// Something that happened at one node.
 #[derive(Clone, Debug)]
 pub struct HerdEvent {
@@ -157,6 +165,16 @@ pub enum EventKind {
     ModeChanged {
         mode: Mode,
     },
+    /// A walkthrough's caption (herd-wide), so that traces tell the story with the messages.
+    Caption {
+        text: Arc<str>,
+    },
+    /// A walkthrough's section begins (herd-wide).
+    Section {
+        title: Arc<str>,
+    },
+    /// Every node restarted empty, every link healed and plain, counters at zero (herd-wide).
+    Reset,
 }
 
 /// The name herd-wide events are published under (no node has it: node names are checked).
@@ -265,6 +283,9 @@ impl fmt::Display for EventKind {
             Self::ModeChanged { mode: Mode::Slow(delay) } => {
                 write!(f, "mode: slow motion, {} a hop", humantime::format_duration(*delay))
             }
+            Self::Caption { text } => write!(f, "» {text}"),
+            Self::Section { title } => write!(f, "── {title} ──"),
+            Self::Reset => write!(f, "reset: every node restarted empty, every link healed, counters at zero"),
         }
     }
 }
@@ -284,6 +305,9 @@ impl EventKind {
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
                 | Self::ModeChanged { .. }
+                | Self::Caption { .. }
+                | Self::Section { .. }
+                | Self::Reset
         )
     }
 
@@ -309,6 +333,7 @@ impl EventKind {
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
                 | Self::ModeChanged { .. }
+                | Self::Reset
         )
     }
 }

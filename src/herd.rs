@@ -306,6 +306,39 @@ impl Herd {
         }
     }
 
+    /// Publishes a part of a walkthrough's story (a caption, a section), so that traces and the
+    /// console's flow tell it with the messages.
+    pub fn note_story(&self, kind: EventKind) {
+        self.events.emit(kind);
+    }
+
+    /// A clean herd: live mode, every cut healed and every latency removed, every node of this
+    /// herd restarted empty, counters at zero; returns once the links are up again.
+    pub async fn reset(&self) {
+        self.set_mode(crate::network::Mode::Live);
+        for (a, b) in self.topology.links() {
+            if self.network.is_cut(&a, &b) {
+                let _ = self.heal(&a, &b);
+            }
+            if !self.network.latency(&a, &b).is_zero() {
+                let _ = self.set_latency(&a, &b, std::time::Duration::ZERO);
+            }
+        }
+        let names: Vec<NodeName> = self.members().iter().map(|m| m.config.name.clone()).collect();
+        for name in &names {
+            // A node already down is simply revived below.
+            let _ = self.kill(name).await;
+        }
+        for member in self.members().iter() {
+            member.config.events.counters().reset();
+        }
+        for name in &names {
+            let _ = self.revive(name);
+        }
+        self.events.emit(EventKind::Reset);
+        self.wait_linked(crate::script::SETTLE).await;
+    }
+
     /// Every member node, in topology order.
     pub fn status(&self) -> Vec<NodeStatus> {
         self.members()

@@ -5,6 +5,7 @@ pub mod accounting;
 pub mod cache;
 pub mod command;
 pub mod event;
+pub mod expectation;
 pub mod herd;
 mod journal;
 pub mod network;

@@ -78,6 +78,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
     let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // Every node and link a walkthrough names exists, before anything starts.
+    if let Some(script) = &scenario {
+        script.check(&topology)?;
+    }
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
     let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };

@@ -34,6 +34,15 @@ pub struct Held {
     pub hops: u32,
 }
 
+impl Held {
+    /// The order step mode releases in: hop, then sender, then receiver, then when it was held.
+    /// A defined order, so that a walkthrough's duplicates are the same copies on every run
+    /// (which link task holds first is a race).
+    pub fn order(&self) -> (u32, &str, &str, u64) {
+        (self.hops, &self.from, &self.to, self.id)
+    }
+}
+
 impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}→{} {} (hop {})", self.from, self.to, self.client, self.hops)
@@ -171,18 +180,28 @@ impl Network {
         self.lock().held.iter().filter(|w| !w.release.is_closed()).map(|w| w.held.clone()).collect()
     }
 
-    /// Releases the oldest held transmission; returns it (skipping those whose link broke).
+    /// Releases the first held transmission in release order (see `Held::order`); returns it
+    /// (skipping those whose link broke).
     pub fn release_next(&self) -> Option<Held> {
         let mut state = self.lock();
-        let released = loop {
-            let waiting = state.held.pop_front()?;
-            if waiting.release.send(()).is_ok() {
-                break waiting.held;
-            }
-        };
+        state.held.retain(|waiting| !waiting.release.is_closed());
+        let first = state.held.iter().enumerate().min_by(|(_, a), (_, b)| a.held.order().cmp(&b.held.order()))?.0;
+        let waiting = state.held.remove(first)?;
         drop(state);
+        let _ = waiting.release.send(());
         self.changed();
-        Some(released)
+        Some(waiting.held)
+    }
+
+    /// Releases the held transmission `id`, if it is still held.
+    pub fn release(&self, id: u64) -> Option<Held> {
+        let mut state = self.lock();
+        let index = state.held.iter().position(|waiting| waiting.held.id == id)?;
+        let waiting = state.held.remove(index)?;
+        drop(state);
+        let released = waiting.release.send(()).is_ok().then_some(waiting.held);
+        self.changed();
+        released
     }
 
     /// Releases every transmission held now (the current wave); returns how many.

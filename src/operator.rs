@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::command::Command;
+use crate::event::EventKind;
 use crate::herd::{Herd, HerdError};
 use crate::network::Mode;
 use crate::protocol::Timestamp;
@@ -27,8 +28,18 @@ pub enum Outcome {
     Reply { node: String, line: String, reply: String },
     /// An expectation, and whether it held.
     Checked { held: bool, text: String },
-    /// A caption for the class.
+    /// A caption for the class (the console waits for the operator).
     Said(String),
+    /// A question for the class to predict (the console waits; the next steps answer it).
+    Asked(String),
+    /// A note shown while the next steps run.
+    Noted(String),
+    /// A new part of the story begins.
+    Section(String),
+    /// Select these nodes on screen (two: side by side).
+    Show(Vec<String>),
+    /// Mark this path on the graph (empty: clear it).
+    Highlight(Vec<String>),
     /// Refused: a sentence saying why.
     Refused(String),
 }
@@ -71,8 +82,31 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             tokio::time::sleep(*duration).await;
             Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))
         }
-        Command::Expect { node, client, knows } => expect(herd, node, client, *knows).await,
-        Command::Say(text) => Outcome::Said(text.clone()),
+        Command::Expect(expectation) => crate::expectation::check(herd, expectation).await,
+        Command::Say(text) => {
+            herd.note_story(crate::event::EventKind::Caption { text: text.as_str().into() });
+            Outcome::Said(text.clone())
+        }
+        Command::Ask(text) => {
+            herd.note_story(crate::event::EventKind::Caption { text: format!("Predict: {text}").into() });
+            Outcome::Asked(text.clone())
+        }
+        Command::Note(text) => Outcome::Noted(text.clone()),
+        Command::Section(title) => {
+            herd.note_story(crate::event::EventKind::Section { title: title.as_str().into() });
+            Outcome::Section(title.clone())
+        }
+        Command::Show(nodes) => Outcome::Show(nodes.clone()),
+        Command::Highlight(path) => Outcome::Highlight(path.clone()),
+        Command::Wave => match release_in_order(herd, usize::MAX).await.len() {
+            0 => Outcome::Done("nothing was held".into()),
+            1 => Outcome::Done("released the 1 held message".into()),
+            count => Outcome::Done(format!("released a wave of {count} messages, in order")),
+        },
+        Command::Reset => {
+            herd.reset().await;
+            Outcome::Done("reset: every node restarted empty, every link healed, live".into())
+        }
         Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
             let node = command.node().unwrap_or(default_node).to_string();
             let addr = match client_addr(herd, &node).await {
@@ -129,47 +163,57 @@ async fn kill(herd: &Herd, node: &str) -> Outcome {
 }
 
 /// Releases `count` held transmissions, waiting for each to be held (entering step mode).
+/// How long a released transmission may take to reach its receiver before the next goes anyway.
+const DELIVERY: Duration = Duration::from_secs(1);
+
+/// Releases `count` held transmissions: waits (at most `EXPECT_WITHIN`) until that many are held,
+/// then releases them in release order, each once the one before has been delivered, so that
+/// what arrives first, and so which copy is a duplicate, is the same on every run.
 async fn step(herd: &Herd, count: usize) -> Outcome {
     herd.set_mode(Mode::Step);
     let network = herd.network();
-    let mut released = Vec::new();
     let mut changes = network.watch();
     let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
-    while released.len() < count {
-        match network.release_next() {
-            Some(held) => released.push(held.to_string()),
-            None => {
-                if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
-                    break;
-                }
-            }
+    while network.held().len() < count {
+        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+            break;
         }
     }
+    let released = release_in_order(herd, count).await;
     let list = if released.is_empty() { "nothing was waiting".to_string() } else { released.join(", ") };
     Outcome::Done(format!("released {} of {count}: {list}", released.len()))
 }
 
-async fn expect(herd: &Herd, node: &str, client: &str, knows: bool) -> Outcome {
-    if herd.client_addr(node).is_err() {
-        return Outcome::Refused(format!("unknown node {node:?}"));
+/// Releases up to `count` of what is held now, in release order, each delivered before the next.
+pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
+    let mut batch = herd.network().held();
+    batch.sort_by(|a, b| a.order().cmp(&b.order()));
+    batch.truncate(count);
+    let mut released = Vec::new();
+    for held in batch {
+        let mut events = herd.subscribe();
+        if herd.network().release(held.id).is_none() {
+            continue;
+        }
+        let delivered = async {
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        let arrived = matches!(&event.kind, EventKind::FloodReceived { from, record, .. }
+                            if *from == held.from && record.client() == &*held.client);
+                        if arrived && event.node == held.to {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DELIVERY, delivered).await;
+        released.push(held.to_string());
     }
-    // A node learns through the flood, so give it a moment; a lack is checked as it stands.
-    let has = if knows {
-        herd.wait_until(EXPECT_WITHIN, |herd| herd.knows(node, client)).await
-    } else {
-        herd.knows(node, client)
-    };
-    let held = has == knows;
-    let text = match (knows, held) {
-        (true, true) => format!("{node} knows {client}"),
-        (false, true) => format!("{node} lacks {client}"),
-        (true, false) => format!(
-            "expected {node} to know {client}, but it did not within {}",
-            humantime::format_duration(EXPECT_WITHIN)
-        ),
-        (false, false) => format!("expected {node} to lack {client}, but it knows it"),
-    };
-    Outcome::Checked { held, text }
+    released
 }
 
 /// The reply to `line`, or a sentence saying why there is none.

@@ -1,12 +1,16 @@
 //! Walkthrough scripts: plain text, one command a line (the console's command forms), `#` for
-//! comments. Parsed whole before anything runs, so that a typo is found at once, with its line.
+//! comments, and the story's own verbs (sections, captions, notes, questions). Parsed and checked
+//! against the topology before anything runs, so that a typo is found at once, with its line.
+//! A `Player` carries the steps out, for the console and headless alike.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::command::{Command, VERBS};
+use crate::command::{Command, Expectation, VERBS};
 use crate::herd::Herd;
 use crate::operator::{Outcome, execute};
+use crate::topology::Topology;
 
 /// How long a walkthrough waits for the herd's links before its first step.
 pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
@@ -33,6 +37,17 @@ pub enum ScriptError {
     Line { name: String, line: usize, problem: String },
 }
 
+/// Whether a verb's text may go on over the next lines.
+fn continues(command: &str) -> bool {
+    matches!(command.split_whitespace().next(), Some("say" | "note" | "ask"))
+}
+
+/// Whether a line starts with a verb (an indented command is a command, not caption text).
+fn is_command(line: &str) -> bool {
+    let verb = line.split_whitespace().next().unwrap_or_default();
+    VERBS.split(", ").any(|known| known.trim() == verb)
+}
+
 impl Script {
     pub fn load(path: &Path) -> Result<Self, ScriptError> {
         let name = path.display().to_string();
@@ -40,22 +55,71 @@ impl Script {
         Self::parse(&text, &name)
     }
 
+    /// Reads a script. The text of `say`, `note` and `ask` may go on over more lines: after a line
+    /// ending in `\`, or on the indented lines that follow it (unless one starts with a verb).
     pub fn parse(text: &str, name: &str) -> Result<Self, ScriptError> {
-        let mut steps = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
+        // First the logical lines (with the line each starts on), then their commands.
+        let mut lines: Vec<(usize, String)> = Vec::new();
+        let mut open = false;
+        for (index, raw) in text.lines().enumerate() {
+            let trimmed = raw.trim();
+            let indented = raw.starts_with([' ', '\t']);
+            let joined =
+                open || (indented && !is_command(trimmed) && lines.last().is_some_and(|(_, text)| continues(text)));
+            if trimmed.starts_with('#') || (trimmed.is_empty() && !open) {
+                open = false;
                 continue;
             }
-            let problem = |problem: String| ScriptError::Line { name: name.to_string(), line: index + 1, problem };
-            let command = Command::parse(trimmed).map_err(|error| problem(error.to_string()))?;
+            let (body, more) = match trimmed.strip_suffix('\\') {
+                Some(body) => (body.trim_end(), true),
+                None => (trimmed, false),
+            };
+            match lines.last_mut() {
+                Some((_, text)) if joined => {
+                    if !body.is_empty() {
+                        text.push(' ');
+                        text.push_str(body);
+                    }
+                }
+                _ => lines.push((index + 1, body.to_string())),
+            }
+            open = more;
+        }
+        let mut steps = Vec::new();
+        for (line, text) in lines {
+            let problem = |problem: String| ScriptError::Line { name: name.to_string(), line, problem };
+            let command = Command::parse(&text).map_err(|error| problem(error.to_string()))?;
             if let Command::Raw(_) = command {
-                let verb = trimmed.split_whitespace().next().unwrap_or_default();
+                let verb = text.split_whitespace().next().unwrap_or_default();
                 return Err(problem(format!("unknown verb {verb:?} (the verbs: {VERBS}; raw lines go with send)")));
             }
-            steps.push(Step { line: index + 1, text: trimmed.to_string(), command });
+            steps.push(Step { line, text, command });
         }
         Ok(Self { name: name.to_string(), steps })
+    }
+
+    /// Checks every node and link the script names against `topology`, before anything runs.
+    pub fn check(&self, topology: &Topology) -> Result<(), ScriptError> {
+        for step in &self.steps {
+            let problem = |problem: String| ScriptError::Line { name: self.name.clone(), line: step.line, problem };
+            for node in step.command.nodes() {
+                if topology.node(node).is_none() {
+                    let known: Vec<&str> = topology.names().iter().map(|n| &**n).collect();
+                    return Err(problem(format!("unknown node {node:?}; the nodes are {}", known.join(", "))));
+                }
+            }
+            for (a, b) in step.command.links() {
+                if !topology.are_neighbours(a, b) {
+                    return Err(problem(format!("there is no link between {a} and {b} in this topology")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The captions the console pauses at (`say` and `ask`), in order.
+    pub fn pauses(&self) -> usize {
+        self.steps.iter().filter(|step| matches!(step.command, Command::Say(_) | Command::Ask(_))).count()
     }
 }
 
@@ -92,20 +156,90 @@ impl Report {
     }
 }
 
+/// Carries out a script's steps, remembering what each node last replied (for `expect reply`).
+pub struct Player {
+    /// Where raw lines go: the topology's first node.
+    first: String,
+    replies: HashMap<String, String>,
+}
+
+impl Player {
+    pub fn new(herd: &Herd) -> Self {
+        let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
+        Self { first, replies: HashMap::new() }
+    }
+
+    /// Forgets what it remembered (the console's replay starts over).
+    pub fn forget(&mut self) {
+        self.replies.clear();
+    }
+
+    /// Carries out one step. A short-form client command answered with `?` fails (a typo in a
+    /// script must not pass unnoticed); `send` may send anything.
+    pub async fn play(&mut self, herd: &Herd, step: &Step) -> Outcome {
+        if let Command::Expect(Expectation::Reply { node, starts }) = &step.command {
+            let held = self.replies.get(node).is_some_and(|reply| reply.starts_with(starts.as_str()));
+            let text = match self.replies.get(node) {
+                _ if held => format!("{node} replied {starts}…"),
+                Some(reply) => format!(
+                    "expected {node}'s reply to start with {starts:?}, but it was {:?}",
+                    reply.lines().next().unwrap_or_default()
+                ),
+                None => format!("expected a reply from {node}, but the walkthrough has sent it nothing"),
+            };
+            return Outcome::Checked { held, text };
+        }
+        let outcome = execute(herd, &step.command, &self.first).await;
+        if let Outcome::Reply { node, reply, line } = &outcome {
+            self.replies.insert(node.clone(), reply.clone());
+            let short_form = matches!(step.command, Command::Iamat { .. } | Command::Whatsat { .. });
+            if short_form && reply.starts_with("? ") {
+                return Outcome::Refused(format!(
+                    "{node} did not understand {line:?}: it answered {}",
+                    reply.trim_end()
+                ));
+            }
+        }
+        outcome
+    }
+}
+
+/// What a headless walkthrough prints for `show`: each node's clients, a line each.
+fn listing(herd: &Herd, nodes: &[String]) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        let entries = herd.cache_page(node, &crate::cache::PageStart::First, 10).unwrap_or_default();
+        let clients: Vec<String> = entries
+            .iter()
+            .map(|entry| {
+                format!("{} at {} from {}", entry.record.client(), entry.record.coords(), entry.record.server())
+            })
+            .collect();
+        let known = if clients.is_empty() { "knows no client".to_string() } else { clients.join(", ") };
+        out.push_str(&format!("\n     │   {node}: {known}"));
+    }
+    out
+}
+
 /// Plays a script without a terminal, writing what happens to `out`.
 pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -> Report {
     let mut report = Report::default();
-    let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
+    let mut player = Player::new(herd);
     let _ = writeln!(out, "playing {}", script.name);
     if !herd.wait_linked(SETTLE).await {
         let _ = writeln!(out, "(not every link came up within {} s; playing anyway)", SETTLE.as_secs());
     }
     for step in &script.steps {
-        let outcome = execute(herd, &step.command, &first).await;
+        let outcome = player.play(herd, step).await;
         report.count(&script.name, step, &outcome);
         let line = step.line;
         let _ = match &outcome {
             Outcome::Said(text) => writeln!(out, "{line:>4} │ » {text}"),
+            Outcome::Asked(text) => writeln!(out, "{line:>4} │ ? {text}"),
+            Outcome::Noted(text) => writeln!(out, "{line:>4} │ · {text}"),
+            Outcome::Section(title) => writeln!(out, "{line:>4} │ ── {title} ──"),
+            Outcome::Show(nodes) => writeln!(out, "{line:>4} │ {}{}", step.text, listing(herd, nodes)),
+            Outcome::Highlight(_) => writeln!(out, "{line:>4} │ {}", step.text),
             Outcome::Done(text) => writeln!(out, "{line:>4} │ {}: {text}", step.text),
             Outcome::Reply { reply, .. } => {
                 writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
@@ -136,11 +270,46 @@ mod tests {
     }
 
     #[test]
+    fn captions_go_on_over_lines() {
+        let text = "say Five servers. \\\n  Riley talks to Jaquez\nnote Watch\n    the duplicates.\n    kill Juzang\nask Who\\\nlearns last?\n";
+        let script = Script::parse(text, "demo.herd").unwrap();
+        let commands: Vec<&Command> = script.steps.iter().map(|s| &s.command).collect();
+        assert_eq!(
+            commands,
+            [
+                &Command::Say("Five servers. Riley talks to Jaquez".into()),
+                &Command::Note("Watch the duplicates.".into()),
+                &Command::Kill("Juzang".into()),
+                &Command::Ask("Who learns last?".into()),
+            ]
+        );
+        assert_eq!(script.steps[2].line, 5, "an indented command is a command, on its own line");
+        assert_eq!(script.pauses(), 2, "say and ask pause; note does not");
+    }
+
+    #[test]
     fn errors_name_the_file_and_line() {
         let error = Script::parse("say hi\nfrobnicate Riley\n", "demo.herd").unwrap_err();
         assert!(error.to_string().starts_with("demo.herd:2: unknown verb \"frobnicate\""), "{error}");
         let error = Script::parse("\n\nwait soon\n", "demo.herd").unwrap_err();
         assert_eq!(error.to_string(), "demo.herd:3: \"soon\" is not a duration (write 500ms, 2s, 1.5s)");
         assert!(Script::parse("IAMAT kiwi +1+1 5", "x").is_err(), "raw lines need send");
+    }
+
+    #[test]
+    fn nodes_and_links_are_checked_against_the_topology_before_anything_runs() {
+        let topology = Topology::built_in();
+        let check = |text: &str| Script::parse(text, "demo.herd").unwrap().check(&topology).map_err(|e| e.to_string());
+        assert_eq!(check("say hi\niamat Riley kiwi +1+1\nhighlight Riley-Juzang-Campbell\n"), Ok(()));
+        assert_eq!(
+            check("say hi\nkill Rilye\n").unwrap_err(),
+            "demo.herd:2: unknown node \"Rilye\"; the nodes are Riley, Jaquez, Juzang, Campbell, Bernard"
+        );
+        assert_eq!(
+            check("cut Riley Campbell\n").unwrap_err(),
+            "demo.herd:1: there is no link between Riley and Campbell in this topology"
+        );
+        assert!(check("highlight Riley-Campbell\n").is_err(), "a path follows links");
+        assert!(check("expect Jaquez has kiwi from Nobody\n").is_err(), "a server is a node too");
     }
 }

@@ -30,8 +30,10 @@ pub enum Kind {
     PeerSend,
     PeerReceive,
     /// Something the operator did or that happened to a node: kill, revive, cut, heal, latency,
-    /// a change of mode.
+    /// a change of mode, a reset.
     Fault,
+    /// A walkthrough's caption or section title: the story told beside the messages.
+    Caption,
 }
 
 #[derive(Clone, Debug)]
@@ -125,7 +127,10 @@ impl Trace {
                 catch_up: Some(*catch_up),
                 ..message(Kind::PeerReceive, Some(from.clone()), record.client().to_string())
             },
-            EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::ModeChanged { .. } => fault(None),
+            EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::ModeChanged { .. } | EventKind::Reset => {
+                fault(None)
+            }
+            EventKind::Caption { .. } | EventKind::Section { .. } => Entry { kind: Kind::Caption, ..fault(None) },
             EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
             EventKind::LatencySet { neighbour, .. } => fault(Some(neighbour.clone())),
             _ => return None,
@@ -167,7 +172,7 @@ impl Trace {
     }
 
     /// One JSON object a line: `t` (seconds since the start), `node`, `kind` (`client_in`,
-    /// `client_out`, `peer_send`, `peer_receive`, `fault`), `peer`, `text`, `hops`, `arrival`
+    /// `client_out`, `peer_send`, `peer_receive`, `fault`, `caption`), `peer`, `text`, `hops`, `arrival`
     /// (`new`, `duplicate`, `stale`) and `fresh` (new or not) for received records, `catch_up`.
     pub fn to_jsonl(&self) -> String {
         let (entries, losses) = self.entries();
@@ -182,6 +187,7 @@ impl Trace {
                 Kind::PeerSend => "peer_send",
                 Kind::PeerReceive => "peer_receive",
                 Kind::Fault => "fault",
+                Kind::Caption => "caption",
             };
             let arrival = entry.arrival.map(|a| match a {
                 Arrival::New => "new",
@@ -276,8 +282,8 @@ impl Trace {
             let _ = writeln!(svg, r##"<text x="8" y="{y}" fill="#777">{:.6}s</text>"##, self.seconds(entry.at));
             let x = match lane(&entry.node) {
                 Some(x) => x,
-                // Herd-wide events (a change of mode) are written across the diagram.
-                None if entry.kind == Kind::Fault => LEFT - 60.0,
+                // Herd-wide events (a change of mode, a caption) are written across the diagram.
+                None if matches!(entry.kind, Kind::Fault | Kind::Caption) => LEFT - 60.0,
                 None => continue,
             };
             match entry.kind {
@@ -322,6 +328,13 @@ impl Trace {
                         x + 8.0 * direction,
                         y - 4.0,
                         escape(&shorten(&label, 24))
+                    );
+                }
+                Kind::Caption => {
+                    let _ = writeln!(
+                        svg,
+                        r##"<text x="{x}" y="{y}" fill="#333" font-style="italic" font-weight="bold">{}</text>"##,
+                        escape(&entry.text)
                     );
                 }
                 Kind::PeerReceive => {}

@@ -20,11 +20,11 @@ use herdctl::operator::{Outcome, execute};
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
-use herdctl_ui::{Feedback, Intent, Theme, UiState};
+use herdctl_ui::{Caption, Feedback, HerdView, Intent, Theme, UiState};
 use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
-use walkthrough::Walkthrough;
+use walkthrough::{Move, Told, Walkthrough};
 
 /// At most ~30 frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -68,8 +68,10 @@ async fn drive(
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
     let mut terminate = herdctl::signal::Terminate::new()?;
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
-    let walkthrough =
-        session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, outcome_sender.clone()));
+    let (told_sender, mut told) = mpsc::unbounded_channel::<Told>();
+    let walkthrough = session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, told_sender));
+    // In a walkthrough a WHATSAT shows its gist; the whole JSON opens on demand.
+    state.open_replies = walkthrough.is_none();
     let mut view = model.view(herd, &state, Instant::now());
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
@@ -98,9 +100,19 @@ async fn drive(
                     dirty = true;
                     match intent {
                         Some(Intent::Quit) => break Ok(()),
-                        Some(Intent::Continue) => {
-                            if let Some(walkthrough) = &walkthrough {
-                                walkthrough.go_on();
+                        Some(intent @ (Intent::Continue | Intent::Back | Intent::PreviousSection | Intent::NextSection)) => {
+                            let to = match intent {
+                                Intent::Back => Move::Back,
+                                Intent::PreviousSection => Move::PreviousSection,
+                                Intent::NextSection => Move::NextSection,
+                                _ => Move::Continue,
+                            };
+                            match &walkthrough {
+                                Some(walkthrough) => walkthrough.go(to),
+                                None if to != Move::Continue => {
+                                    state.tell(Feedback::Error("no walkthrough is playing (--scenario FILE)".into()))
+                                }
+                                None => {}
                             }
                         }
                         Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &outcome_sender),
@@ -132,7 +144,22 @@ async fn drive(
             Ok(()) = network.changed() => dirty = true,
             () = terminate.recv() => break Ok(()),
             Some(outcome) = outcomes.recv() => {
-                show(outcome, &mut state, &mut model);
+                show(outcome, &mut state, &mut model, &view);
+                dirty = true;
+            }
+            Some(message) = told.recv() => {
+                match message {
+                    Told::Outcome(outcome) => show(outcome, &mut state, &mut model, &view),
+                    Told::Caption(caption) => {
+                        state.note = None;
+                        state.caption = Some(caption);
+                    }
+                    Told::Replaying(text) => {
+                        (state.caption, state.note, state.compare) = (None, None, None);
+                        state.highlight.clear();
+                        state.tell(Feedback::Done(text));
+                    }
+                }
                 dirty = true;
             }
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
@@ -159,14 +186,22 @@ fn take(event: Result<Arc<HerdEvent>, broadcast::error::RecvError>, model: &mut 
 }
 
 /// Shows what came of a command: in the command box, the flow, a caption or the reply overlay.
-fn show(outcome: Outcome, state: &mut UiState, model: &mut Model) {
+fn show(outcome: Outcome, state: &mut UiState, model: &mut Model, view: &HerdView) {
     match outcome {
         Outcome::Reply { node, line, reply } => {
             model.note(format!("{node} answered {line}"));
             state.command_sent(&node, &line);
-            state.reply_arrived(reply);
+            let summary = if state.open_replies { None } else { herdctl::places::summary(&reply) };
+            state.reply_arrived(reply, summary);
         }
-        Outcome::Said(caption) => state.caption = Some(caption),
+        // A caption typed in the command line (a walkthrough's come numbered, as `Told`).
+        Outcome::Said(text) | Outcome::Asked(text) => {
+            state.caption = Some(Caption { text, ..Caption::default() });
+        }
+        Outcome::Noted(text) => state.note = Some(text),
+        Outcome::Section(_) => {}
+        Outcome::Show(nodes) => state.show(view, &nodes),
+        Outcome::Highlight(path) => state.highlight = path,
         Outcome::Done(text) => {
             model.note(text.clone());
             state.tell(Feedback::Done(text));
@@ -196,7 +231,7 @@ fn carry_out(
     // Raw protocol lines go to the node selected on screen.
     let mut selected = String::new();
     let command = match intent {
-        Intent::Quit | Intent::Continue => return,
+        Intent::Quit | Intent::Continue | Intent::Back | Intent::PreviousSection | Intent::NextSection => return,
         Intent::Kill(node) => Command::Kill(node),
         Intent::Revive(node) => Command::Revive(node),
         Intent::ToggleStep => {
@@ -214,21 +249,18 @@ fn carry_out(
                 }
                 None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
             };
-            return show(outcome, state, model);
+            return show(outcome, state, model, &HerdView::default());
         }
         Intent::ReleaseWave => {
-            let outcome = match network.release_wave() {
-                0 if network.mode() != Mode::Step => {
-                    Outcome::Refused("nothing is held (s switches to step mode)".into())
-                }
-                0 => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
-                1 => Outcome::Done("released the 1 held message".into()),
-                count => Outcome::Done(format!("released a wave of {count} messages")),
-            };
-            return show(outcome, state, model);
+            if network.mode() != Mode::Step {
+                let refusal = Outcome::Refused("nothing is held (s switches to step mode)".into());
+                return show(refusal, state, model, &HerdView::default());
+            }
+            // In release order, each delivered before the next: a task, reporting back.
+            Command::Wave
         }
         Intent::WriteTrace => {
-            show(Outcome::Done("writing the trace…".into()), state, model);
+            show(Outcome::Done("writing the trace…".into()), state, model, &HerdView::default());
             let (herd, outcomes) = (herd.clone(), outcomes.clone());
             let (trace, path) = (session.trace.clone(), session.trace_path.clone());
             let log_dir = session.log_dir.clone();
@@ -249,7 +281,7 @@ fn carry_out(
             }
             Err(error) => {
                 let (a, b) = example_names(herd);
-                return show(Outcome::Refused(error.explain(&a, &b)), state, model);
+                return show(Outcome::Refused(error.explain(&a, &b)), state, model, &HerdView::default());
             }
         },
     };

@@ -88,7 +88,9 @@ fn kind_of(event: &EventKind) -> FlowKind {
         EventKind::LinkCut { .. }
         | EventKind::LinkHealed { .. }
         | EventKind::LatencySet { .. }
-        | EventKind::ModeChanged { .. } => FlowKind::Node,
+        | EventKind::ModeChanged { .. }
+        | EventKind::Reset => FlowKind::Node,
+        EventKind::Caption { .. } | EventKind::Section { .. } => FlowKind::Other,
         EventKind::LinkUp { .. }
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
@@ -171,6 +173,8 @@ impl Model {
                 self.crossed.insert(link_key(&event.node, to), Instant::now());
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
+            // A reset herd starts its story again: no update has cost anything yet.
+            EventKind::Reset => self.accounting.clear(),
             _ => {}
         }
         self.queue(Unformatted::Event(event));
@@ -290,11 +294,13 @@ impl Model {
                 }
             })
             .collect();
-        let cache = match nodes.get(state.selected) {
-            Some(node) if node.here => cache_view(herd, &node.name, node.up, node.clients, state),
+        let cache_of = |index: usize, anchor: &CacheAnchor| match nodes.get(index) {
+            Some(node) if node.here => cache_view(herd, &node.name, node.up, node.clients, anchor, state),
             Some(node) => CacheView { node: node.name.clone(), elsewhere: true, ..CacheView::default() },
             None => CacheView::default(),
         };
+        let cache = cache_of(state.selected, &state.cache_anchor);
+        let compare = state.compare.map(|index| cache_of(index, &CacheAnchor::First));
         let stats = Stats {
             nodes_up: status.iter().filter(|n| n.up).count(),
             nodes_total: status.len(),
@@ -321,7 +327,7 @@ impl Model {
                 fewest_hops: flood.minimum_hops(),
             }),
         };
-        HerdView { nodes, links, cache, flow: self.flow.iter().cloned().collect(), stats }
+        HerdView { nodes, links, cache, compare, flow: self.flow.iter().cloned().collect(), stats }
     }
 }
 
@@ -341,10 +347,10 @@ fn cache_row(entry: &Entry) -> CacheRow {
 
 /// The window of `node`'s cache around the pane's anchor: at most `CACHE_WINDOW` clients on each
 /// side, read as two short pages (the node's lock is held for microseconds, at any size).
-fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, state: &UiState) -> CacheView {
+fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, anchor: &CacheAnchor, state: &UiState) -> CacheView {
     let page = |start: PageStart| herd.cache_page(node, &start, CACHE_WINDOW).unwrap_or_default();
     let visible = state.extents.cache_page.get().max(1);
-    let (before, after) = match &state.cache_anchor {
+    let (before, after) = match anchor {
         CacheAnchor::First => (Vec::new(), page(PageStart::First)),
         CacheAnchor::Last => (page(PageStart::Last), Vec::new()),
         CacheAnchor::At(client) => match page(PageStart::From(client.clone())) {
@@ -353,7 +359,7 @@ fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, state: &UiState) 
             after => (page(PageStart::Before(client.clone())), after),
         },
     };
-    let (at_start, at_end) = match &state.cache_anchor {
+    let (at_start, at_end) = match anchor {
         CacheAnchor::First => (true, after.len() < CACHE_WINDOW),
         _ if after.is_empty() => (before.len() < CACHE_WINDOW, true),
         _ => (before.len() < CACHE_WINDOW, after.len() < CACHE_WINDOW),

@@ -1,53 +1,192 @@
 //! A walkthrough played in the console: each step carried out in turn, its outcome shown, a
-//! pause at every caption until the operator continues, and at the end a summary of what held;
-//! the report decides the console's exit status, as it does headless.
+//! pause at every caption (`say`, `ask`) until the operator continues, and the way back: to the
+//! previous caption, the start of a section, the next section. Going back replays the story on a
+//! reset herd up to that point, so what the class sees is what the script does, every time.
+//! At the end a summary; the report decides the console's exit status, as it does headless.
 
 use std::sync::{Arc, Mutex};
 
 use herdctl::Herd;
-use herdctl::operator::{Outcome, execute};
-use herdctl::script::{Report, Script};
+use herdctl::command::Command;
+use herdctl::operator::Outcome;
+use herdctl::script::{Player, Report, Script};
+use herdctl_ui::Caption;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// What the walkthrough tells the console.
+pub enum Told {
+    /// What a step came to.
+    Outcome(Outcome),
+    /// A caption to pause at.
+    Caption(Caption),
+    /// The story is being replayed up to an earlier point: clear what is on screen.
+    Replaying(String),
+}
+
+/// Where the operator wants the story to go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    Continue,
+    Back,
+    PreviousSection,
+    NextSection,
+}
+
 pub struct Walkthrough {
-    go: mpsc::UnboundedSender<()>,
+    moves: mpsc::UnboundedSender<Move>,
     task: JoinHandle<()>,
     report: Arc<Mutex<Report>>,
     name: String,
 }
 
+/// The script's shape: where its pauses and sections are.
+struct Map {
+    /// Step indices of the captions (`say`, `ask`), in order.
+    pauses: Vec<usize>,
+    /// Step indices of the sections, and their titles.
+    sections: Vec<(usize, String)>,
+}
+
+impl Map {
+    fn of(script: &Script) -> Self {
+        let mut pauses = Vec::new();
+        let mut sections = Vec::new();
+        for (i, step) in script.steps.iter().enumerate() {
+            match &step.command {
+                Command::Say(_) | Command::Ask(_) => pauses.push(i),
+                Command::Section(title) => sections.push((i, title.clone())),
+                _ => {}
+            }
+        }
+        Self { pauses, sections }
+    }
+
+    /// The section that step `at` belongs to.
+    fn section(&self, at: usize) -> Option<&(usize, String)> {
+        self.sections.iter().rev().find(|(start, _)| *start <= at)
+    }
+
+    /// Where a move from the caption at step `at` goes (a step index to replay up to).
+    fn target(&self, at: usize, to: Move) -> Option<usize> {
+        match to {
+            Move::Continue => None,
+            Move::Back => self.pauses.iter().rev().find(|&&p| p < at).copied(),
+            Move::NextSection => self.sections.iter().find(|(start, _)| *start > at).map(|(start, _)| *start),
+            Move::PreviousSection => {
+                let here = self.section(at).map_or(0, |(start, _)| *start);
+                // At the section's first caption already: the section before.
+                let first_caption = self.pauses.iter().find(|&&p| p > here).copied();
+                if first_caption == Some(at) || here == at {
+                    Some(self.sections.iter().rev().find(|(start, _)| *start < here).map_or(0, |(start, _)| *start))
+                } else {
+                    Some(here)
+                }
+            }
+        }
+    }
+}
+
 impl Walkthrough {
-    pub fn start(herd: Arc<Herd>, script: Script, outcomes: mpsc::UnboundedSender<Outcome>) -> Self {
-        let (go, mut went) = mpsc::unbounded_channel();
+    pub fn start(herd: Arc<Herd>, script: Script, told: mpsc::UnboundedSender<Told>) -> Self {
+        let (moves, mut moved) = mpsc::unbounded_channel();
         let report = Arc::new(Mutex::new(Report::default()));
         let name = script.name.clone();
         let kept = report.clone();
         let task = tokio::spawn(async move {
-            let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
+            let map = Map::of(&script);
+            let mut player = Player::new(&herd);
             herd.wait_linked(herdctl::script::SETTLE).await;
-            let _ = outcomes.send(Outcome::Done(format!("walkthrough {}: {} steps", script.name, script.steps.len())));
-            for step in &script.steps {
-                let outcome = execute(&herd, &step.command, &first).await;
-                kept.lock().unwrap_or_else(|p| p.into_inner()).count(&script.name, step, &outcome);
-                let pause = matches!(outcome, Outcome::Said(_));
-                if outcomes.send(outcome).is_err() || (pause && went.recv().await.is_none()) {
-                    return;
+            let steps = script.steps.len();
+            let greeting = format!("walkthrough {}: {steps} steps, {} captions", script.name, map.pauses.len());
+            let _ = told.send(Told::Outcome(Outcome::Done(greeting)));
+            let mut next = 0;
+            loop {
+                // Run to the next caption (or the end).
+                let mut paused_at = None;
+                while next < steps && paused_at.is_none() {
+                    let step = &script.steps[next];
+                    let outcome = player.play(&herd, step).await;
+                    kept.lock().unwrap_or_else(|p| p.into_inner()).count(&script.name, step, &outcome);
+                    let message = match outcome {
+                        Outcome::Said(text) | Outcome::Asked(text) => {
+                            paused_at = Some(next);
+                            let number = map.pauses.iter().position(|&p| p == next).map_or(0, |i| i + 1);
+                            Told::Caption(Caption {
+                                text,
+                                step: number,
+                                steps: map.pauses.len(),
+                                section: map.section(next).map(|(_, title)| title.clone()),
+                                question: matches!(step.command, Command::Ask(_)),
+                            })
+                        }
+                        outcome => Told::Outcome(outcome),
+                    };
+                    if told.send(message).is_err() {
+                        return;
+                    }
+                    next += 1;
+                }
+                let at = match paused_at {
+                    Some(at) => at,
+                    None => {
+                        let report = kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                        let summary = match report.failures.first() {
+                            None => format!("The walkthrough is over: {}. q quits.", report.summary()),
+                            Some(first) => {
+                                format!("The walkthrough is over: {}. First failure: {first}", report.summary())
+                            }
+                        };
+                        let end = Caption {
+                            text: summary,
+                            step: map.pauses.len(),
+                            steps: map.pauses.len(),
+                            ..Caption::default()
+                        };
+                        let _ = told.send(Told::Caption(end));
+                        steps
+                    }
+                };
+                // Wait for the operator.
+                let target = loop {
+                    match moved.recv().await {
+                        None => return,
+                        Some(Move::Continue) if next < steps => break None,
+                        Some(Move::Continue) => {}
+                        Some(to) => {
+                            if let Some(target) = map.target(at, to) {
+                                break Some(target);
+                            }
+                        }
+                    }
+                };
+                if let Some(target) = target {
+                    // Back: a clean herd, and the story replayed up to the target, without pauses.
+                    let _ = told.send(Told::Replaying(format!(
+                        "replaying {} up to line {}…",
+                        script.name, script.steps[target].line
+                    )));
+                    herd.reset().await;
+                    player.forget();
+                    *kept.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
+                    for step in &script.steps[..target] {
+                        let outcome = player.play(&herd, step).await;
+                        kept.lock().unwrap_or_else(|p| p.into_inner()).count(&script.name, step, &outcome);
+                        // What shapes the screen is applied; captions passed over are not shown.
+                        if matches!(outcome, Outcome::Show(_) | Outcome::Highlight(_) | Outcome::Section(_)) {
+                            let _ = told.send(Told::Outcome(outcome));
+                        }
+                    }
+                    next = target;
                 }
             }
-            let report = kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let summary = match report.failures.first() {
-                None => format!("The walkthrough is over: {}. q quits.", report.summary()),
-                Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
-            };
-            let _ = outcomes.send(Outcome::Said(summary));
         });
-        Self { go, task, report, name }
+        Self { moves, task, report, name }
     }
 
-    /// The operator read the caption: go on.
-    pub fn go_on(&self) {
-        let _ = self.go.send(());
+    /// The operator wants the story to move.
+    pub fn go(&self, to: Move) {
+        let _ = self.moves.send(to);
     }
 
     /// How the walkthrough went so far (all of it, once it is over).
@@ -63,5 +202,85 @@ impl Walkthrough {
 impl Drop for Walkthrough {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use herdctl::peer::HerdKey;
+    use herdctl::places::NoPlaces;
+    use herdctl::{HerdOptions, Topology};
+
+    use super::*;
+
+    fn script(text: &str) -> Script {
+        Script::parse(text, "t").unwrap()
+    }
+
+    /// The next caption the walkthrough shows, skipping other messages.
+    async fn caption(told: &mut mpsc::UnboundedReceiver<Told>) -> Caption {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let Some(Told::Caption(caption)) = told.recv().await {
+                    return caption;
+                }
+            }
+        })
+        .await
+        .expect("a caption")
+    }
+
+    #[tokio::test]
+    async fn going_back_replays_the_story_on_a_clean_herd() {
+        let topology = Arc::new(Topology::built_in().on_free_ports());
+        let names = topology.names().to_vec();
+        let options = HerdOptions { key: HerdKey::new("k"), places: Arc::new(NoPlaces), log_dir: None, trace: None };
+        let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
+        let text = "section Before\nsay One.\nsection Kiwi\niamat Riley kiwi +1+1\nsay Two.\nkill Juzang\nask Three?\n";
+        let (sender, mut told) = mpsc::unbounded_channel();
+        let walkthrough = Walkthrough::start(herd.clone(), script(text), sender);
+        let one = caption(&mut told).await;
+        assert_eq!((one.text.as_str(), one.step, one.steps, one.section.as_deref()), ("One.", 1, 3, Some("Before")));
+        walkthrough.go(Move::Continue);
+        let two = caption(&mut told).await;
+        assert_eq!((two.step, two.section.as_deref()), (2, Some("Kiwi")));
+        walkthrough.go(Move::Continue);
+        let three = caption(&mut told).await;
+        assert!(three.question && three.step == 3);
+        assert!(herd.status().iter().any(|n| &*n.name == "Juzang" && !n.up));
+
+        // Back to caption two: the herd is reset and replayed up to it (Juzang alive again,
+        // kiwi known again).
+        walkthrough.go(Move::Back);
+        let again = caption(&mut told).await;
+        assert_eq!((again.text.as_str(), again.step), ("Two.", 2));
+        assert!(herd.status().iter().all(|n| n.up), "the kill after caption two is not replayed");
+        assert!(herd.knows("Riley", "kiwi"), "what came before caption two is");
+
+        // To the start of the walkthrough's first section, and forward by a section.
+        walkthrough.go(Move::PreviousSection);
+        assert_eq!(caption(&mut told).await.step, 1);
+        assert!(!herd.knows("Riley", "kiwi"), "a clean herd");
+        walkthrough.go(Move::NextSection);
+        assert_eq!(caption(&mut told).await.step, 2);
+        assert!(walkthrough.report().passed());
+        drop(walkthrough);
+        herd.shutdown().await;
+    }
+
+    #[test]
+    fn moves_find_their_captions_and_sections() {
+        // 0 section A, 1 say a1, 2 kill, 3 say a2, 4 section B, 5 say b1, 6 say b2
+        let map = Map::of(&script("section A\nsay a1\nkill Juzang\nsay a2\nsection B\nsay b1\nask b2\n"));
+        assert_eq!(map.pauses, [1, 3, 5, 6]);
+        assert_eq!(map.target(3, Move::Back), Some(1), "back to the caption before");
+        assert_eq!(map.target(1, Move::Back), None, "nothing before the first");
+        assert_eq!(map.target(6, Move::PreviousSection), Some(4), "to the start of this section");
+        assert_eq!(map.target(5, Move::PreviousSection), Some(0), "at its first caption: the section before");
+        assert_eq!(map.target(1, Move::NextSection), Some(4));
+        assert_eq!(map.target(6, Move::NextSection), None, "no section after the last");
+        assert_eq!(map.section(3).map(|(_, t)| t.as_str()), Some("A"));
     }
 }

@@ -8,6 +8,7 @@ mod http;
 mod layout;
 mod legacy;
 mod offline;
+mod summary;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +22,7 @@ pub use google::FIELD_MASK;
 pub use http::TIMEOUT;
 pub use layout::to_google_text;
 pub use offline::{Gazetteer, Offline, distance_m};
+pub use summary::summary;
 
 /// The environment variable that holds the Google Maps API key.
 pub const KEY_VARIABLE: &str = "GOOGLE_MAPS_API_KEY";

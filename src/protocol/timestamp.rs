@@ -44,6 +44,13 @@ impl Timestamp {
         self.nanos
     }
 
+    /// This time moved by `nanos` (negative: earlier), clamped to the epoch.
+    pub fn shifted(self, nanos: i64) -> Self {
+        let total = (self.as_nanos() + i128::from(nanos)).max(0);
+        let secs = u64::try_from(total / 1_000_000_000).unwrap_or(u64::MAX);
+        Self { secs, nanos: (total % 1_000_000_000) as u32 }
+    }
+
     /// Nanoseconds since the epoch; i128 holds any difference of two timestamps exactly.
     pub fn as_nanos(self) -> i128 {
         i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)

@@ -19,6 +19,12 @@ pub enum Intent {
     ReleaseWave,
     /// Go on with the walkthrough after a caption.
     Continue,
+    /// Back to the walkthrough's previous caption (the herd replays the story up to it).
+    Back,
+    /// To the start of this section of the walkthrough, or of the previous one from its start.
+    PreviousSection,
+    /// To the start of the walkthrough's next section.
+    NextSection,
     /// Write the session's trace to a file.
     WriteTrace,
 }

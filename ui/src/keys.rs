@@ -30,6 +30,11 @@ pub enum Action {
     ReleaseNext,
     ReleaseWave,
     Continue,
+    Back,
+    PreviousSection,
+    NextSection,
+    /// Open the last reply whole.
+    OpenReply,
     WriteTrace,
 }
 
@@ -146,6 +151,25 @@ pub const BINDINGS: &[Binding] = &[
         help: "step: release the whole wave (all held now)",
     },
     Binding { keys: &[key('c')], label: "c", action: Action::Continue, help: "walkthrough: continue after a caption" },
+    Binding {
+        keys: &[key('b')],
+        label: "b",
+        action: Action::Back,
+        help: "walkthrough: back to the previous caption (the story replays up to it)",
+    },
+    Binding {
+        keys: &[key('[')],
+        label: "[",
+        action: Action::PreviousSection,
+        help: "walkthrough: to the start of this section (again: the one before)",
+    },
+    Binding { keys: &[key(']')], label: "]", action: Action::NextSection, help: "walkthrough: to the next section" },
+    Binding {
+        keys: &[key('o')],
+        label: "o",
+        action: Action::OpenReply,
+        help: "open the last reply whole (a WHATSAT's JSON)",
+    },
     Binding {
         keys: &[key('t')],
         label: "t",

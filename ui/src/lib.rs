@@ -12,6 +12,6 @@ pub mod view;
 
 pub use intent::Intent;
 pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
-pub use state::{Feedback, Focus, Overlay, UiState};
+pub use state::{Caption, Feedback, Focus, Overlay, UiState};
 pub use theme::Theme;
 pub use view::*;

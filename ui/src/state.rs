@@ -3,6 +3,7 @@
 //! the last command came to. No rendering, no I/O.
 
 use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::{Input, InputRequest};
@@ -49,6 +50,29 @@ pub enum Feedback {
     /// Refused or failed: why.
     Error(String),
 }
+
+/// A walkthrough's caption: what to say, where the story is, and whether it asks the class.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caption {
+    pub text: String,
+    /// This caption's number among the walkthrough's pauses, and how many there are.
+    pub step: usize,
+    pub steps: usize,
+    /// The section it belongs to.
+    pub section: Option<String>,
+    /// A question for the class to predict (the next steps answer it).
+    pub question: bool,
+}
+
+impl From<&str> for Caption {
+    /// A caption that is not part of a numbered walkthrough (typed in the command line).
+    fn from(text: &str) -> Self {
+        Self { text: text.to_string(), ..Self::default() }
+    }
+}
+
+/// A second `c` this soon after one is a bounce of the key, not a wish to skip a caption.
+pub const CONTINUE_DEBOUNCE: Duration = Duration::from_millis(400);
 
 /// How big the scrollable parts were when last drawn, so that keys move by a real page and stop
 /// at the ends. Written by `render` (which alone knows the terminal's size), read by the keys.
@@ -97,7 +121,17 @@ pub struct UiState {
     /// What the last command came to.
     pub feedback: Option<Feedback>,
     /// A walkthrough's caption, shown until the operator continues.
-    pub caption: Option<String>,
+    pub caption: Option<Caption>,
+    /// A walkthrough's note, shown while its next steps run.
+    pub note: Option<String>,
+    /// A second node whose cache is shown beside the selected one's.
+    pub compare: Option<usize>,
+    /// A path marked on the graph, node by node.
+    pub highlight: Vec<String>,
+    /// Whether a long reply opens in its overlay at once (a walkthrough shows a summary instead).
+    pub open_replies: bool,
+    /// When `c` last continued, to ignore a bounce.
+    pub(crate) continued_at: Option<Instant>,
     pub extents: Extents,
 }
 
@@ -118,6 +152,11 @@ impl Default for UiState {
             overlay_scroll: 0,
             feedback: None,
             caption: None,
+            note: None,
+            compare: None,
+            highlight: Vec::new(),
+            open_replies: true,
+            continued_at: None,
             extents: Extents::default(),
         }
     }
@@ -193,8 +232,9 @@ impl UiState {
             // The classroom's keys work over a reply, so a walkthrough never gets stuck behind one.
             (Overlay::Reply, Action::Continue) => {
                 self.overlay = Overlay::None;
-                return self.caption.take().map(|_| Intent::Continue);
+                return self.continue_walkthrough();
             }
+            (Overlay::Reply, Action::Back) => return Some(Intent::Back),
             (Overlay::Reply, Action::ToggleStep) => return Some(Intent::ToggleStep),
             (Overlay::Reply, Action::ReleaseNext) => return Some(Intent::ReleaseNext),
             (Overlay::Reply, Action::ReleaseWave) => return Some(Intent::ReleaseWave),
@@ -214,6 +254,28 @@ impl UiState {
             self.selected = index;
             self.cache_anchor = CacheAnchor::First;
         }
+        self.compare = None;
+    }
+
+    /// Selects the nodes a walkthrough shows: one, or two side by side.
+    pub fn show(&mut self, view: &HerdView, names: &[String]) {
+        let index = |name: &String| view.nodes.iter().position(|n| &n.name == name);
+        if let Some(first) = names.first().and_then(index) {
+            self.select(first);
+        }
+        self.compare = names.get(1).and_then(index);
+    }
+
+    /// `c`: go on, unless it is a bounce of the last `c` (three quick presses must not skip
+    /// three captions for good).
+    fn continue_walkthrough(&mut self) -> Option<Intent> {
+        let now = Instant::now();
+        if self.continued_at.is_some_and(|at| now.duration_since(at) < CONTINUE_DEBOUNCE) {
+            return None;
+        }
+        self.caption.take()?;
+        self.continued_at = Some(now);
+        Some(Intent::Continue)
     }
 
     fn action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
@@ -258,7 +320,15 @@ impl UiState {
             Action::ReleaseNext => return Some(Intent::ReleaseNext),
             Action::ReleaseWave => return Some(Intent::ReleaseWave),
             Action::WriteTrace => return Some(Intent::WriteTrace),
-            Action::Continue => return self.caption.take().map(|_| Intent::Continue),
+            Action::Continue => return self.continue_walkthrough(),
+            Action::Back => return Some(Intent::Back),
+            Action::PreviousSection => return Some(Intent::PreviousSection),
+            Action::NextSection => return Some(Intent::NextSection),
+            Action::OpenReply => {
+                if self.reply.as_ref().is_some_and(|r| r.text.is_some()) {
+                    self.open(Overlay::Reply);
+                }
+            }
             Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top => {}
             Action::Follow => {}
         }
@@ -395,17 +465,22 @@ impl UiState {
         self.feedback = Some(Feedback::Waiting { node: node.to_string() });
     }
 
-    /// A reply came; replies of more than one line (WHATSAT) open in an overlay.
-    pub fn reply_arrived(&mut self, text: String) {
+    /// A reply came; replies of more than one line (WHATSAT) open in an overlay, or (in a
+    /// walkthrough) show `summary` beside the AT line until `o` opens them.
+    pub fn reply_arrived(&mut self, text: String, summary: Option<String>) {
         let long = text.trim_end().contains('\n');
         let first = text.lines().next().unwrap_or_default().to_string();
         let more = text.trim_end().lines().count().saturating_sub(1);
-        let shown = if more > 0 { format!("{first}  (+{more} lines)") } else { first };
+        let shown = match (summary, more) {
+            (Some(summary), _) => format!("{first} · {summary} (o: whole reply)"),
+            (None, 0) => first,
+            (None, more) => format!("{first}  (+{more} lines)"),
+        };
         if let Some(reply) = &mut self.reply {
             self.feedback = Some(Feedback::Reply { node: reply.node.clone(), text: shown });
             reply.text = Some(text);
         }
-        if long {
+        if long && self.open_replies {
             self.open(Overlay::Reply);
         }
     }

@@ -48,6 +48,11 @@ impl Theme {
         }
     }
 
+    /// A path a walkthrough marks on the graph.
+    pub fn highlight(&self) -> Color {
+        if self.color { Color::Cyan } else { Color::Reset }
+    }
+
     pub fn flow(&self, kind: FlowKind) -> Style {
         let color = match kind {
             FlowKind::ClientIn => Color::Cyan,

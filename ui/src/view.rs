@@ -7,6 +7,8 @@ pub struct HerdView {
     pub links: Vec<LinkView>,
     /// The cache of the selected node.
     pub cache: CacheView,
+    /// A second node's cache, shown beside it (a walkthrough's `show A B`).
+    pub compare: Option<CacheView>,
     /// Recent events, oldest first, numbered.
     pub flow: Vec<FlowLine>,
     pub stats: Stats,

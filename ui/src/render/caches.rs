@@ -8,14 +8,13 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use crate::state::{Focus, UiState};
 use crate::text::count;
 use crate::theme::Theme;
-use crate::view::HerdView;
+use crate::view::CacheView;
 
 /// Lines a client takes, and the header's.
 const ROW_HEIGHT: u16 = 2;
 const HEADER_HEIGHT: u16 = 2;
 
-pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
-    let cache = &view.cache;
+pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Cache;
     let title = if cache.elsewhere {
         format!(" Cache of {} · in another process ", cache.node)

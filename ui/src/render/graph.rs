@@ -134,6 +134,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                     draw_link(ctx, inner, link, from, to, theme);
                 }
             }
+            // A walkthrough's path: its links drawn thick (three lines a braille dot apart).
+            for pair in state.highlight.windows(2) {
+                if let (Some((x1, y1)), Some((x2, y2))) = (position(&pair[0]), position(&pair[1])) {
+                    let (dx, dy) = (0.5 / f64::from(inner.width.max(1)), 0.25 / f64::from(inner.height.max(1)));
+                    for (ox, oy) in [(0.0, 0.0), (dx, 0.0), (0.0, dy), (-dx, 0.0), (0.0, -dy)] {
+                        ctx.draw(&Segment::new(x1 + ox, y1 + oy, x2 + ox, y2 + oy, theme.highlight()));
+                    }
+                }
+            }
             ctx.layer();
             // What the operator did to each link, and what is held on it, as text on the line.
             for link in &view.links {

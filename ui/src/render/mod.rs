@@ -55,12 +55,21 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     let [graph_area, cache_area] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
     status::render(frame, status_area, view, theme);
     graph::render(frame, graph_area, view, state, theme);
-    caches::render(frame, cache_area, view, state, theme);
-    let (caption_area, flow_area) = match &state.caption {
-        Some(caption) => {
+    match &view.compare {
+        // Two caches side by side: a partition's two sides, say.
+        Some(other) => {
+            let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(cache_area);
+            caches::render(frame, left, &view.cache, state, theme);
+            caches::render(frame, right, other, state, theme);
+        }
+        None => caches::render(frame, cache_area, &view.cache, state, theme),
+    }
+    let told = state.caption.as_ref().map(|c| c.text.as_str()).or(state.note.as_deref());
+    let (caption_area, flow_area) = match told {
+        Some(text) => {
             // As many lines as the caption needs once wrapped (never cut mid-sentence), up to
             // half of the flow's room.
-            let lines = overlay::caption_lines(caption, flow_area.width.saturating_sub(2));
+            let lines = overlay::caption_lines(text, flow_area.width.saturating_sub(2));
             let height = (lines as u16 + 2).min((flow_area.height / 2).max(3));
             let [caption_area, rest] =
                 Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(flow_area);
@@ -76,8 +85,8 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         Overlay::Reply => overlay::reply(frame, area, state, theme),
     }
     // Drawn last: a walkthrough's caption is never hidden behind an overlay.
-    if let (Some(caption), Some(caption_area)) = (&state.caption, caption_area) {
-        overlay::caption(frame, caption_area, caption, theme);
+    if let Some(caption_area) = caption_area {
+        overlay::caption(frame, caption_area, state, theme);
     }
 }
 

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::keys::{BINDINGS, COMMAND_HELP, with_names};
+use crate::keys::{Action, BINDINGS, COMMAND_HELP, label_of, with_names};
 use crate::state::UiState;
 use crate::theme::Theme;
 use crate::view::HerdView;
@@ -88,20 +88,38 @@ pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
 }
 
-fn caption_paragraph<'a>(caption: &'a str, theme: &Theme) -> Paragraph<'a> {
-    Paragraph::new(Line::styled(caption, theme.title())).wrap(Wrap { trim: true })
+fn caption_paragraph<'a>(text: &str, question: bool, theme: &Theme) -> Paragraph<'a> {
+    let text = if question { format!("? {text}") } else { text.to_string() };
+    Paragraph::new(Line::styled(text, theme.title())).wrap(Wrap { trim: true })
 }
 
 /// How many lines a caption takes at `width`.
-pub fn caption_lines(caption: &str, width: u16) -> usize {
-    caption_paragraph(caption, &Theme { color: false }).line_count(width)
+pub fn caption_lines(text: &str, width: u16) -> usize {
+    caption_paragraph(text, true, &Theme { color: false }).line_count(width)
 }
 
-/// A walkthrough's caption, above the flow.
-pub fn caption(frame: &mut Frame, area: Rect, caption: &str, theme: &Theme) {
+/// A walkthrough's caption (or, between captions, its note), above the flow: where the story is
+/// (step, section), and the keys that move it, from the key table.
+pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .title(Line::styled(" Walkthrough · c continues ", theme.title()))
-        .border_style(theme.focus_border(true));
-    frame.render_widget(caption_paragraph(caption, theme).block(block), area);
+    let (text, question, title) = match (&state.caption, &state.note) {
+        (Some(caption), _) => {
+            let section = caption.section.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+            let what = if caption.question { "Predict" } else { "Walkthrough" };
+            let keys = format!(
+                "{} continues · {} back · {} {} sections",
+                label_of(Action::Continue),
+                label_of(Action::Back),
+                label_of(Action::PreviousSection),
+                label_of(Action::NextSection)
+            );
+            let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
+            let title = format!(" {what}{place}{section} · {keys} ");
+            (caption.text.as_str(), caption.question, title)
+        }
+        (None, Some(note)) => (note.as_str(), false, " Note ".to_string()),
+        (None, None) => return,
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(true));
+    frame.render_widget(caption_paragraph(text, question, theme).block(block), area);
 }

@@ -5,7 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::render;
-use crate::state::{Focus, Overlay, UiState};
+use crate::state::{Caption, Focus, Overlay, UiState};
 use crate::theme::Theme;
 use crate::view::*;
 
@@ -31,6 +31,7 @@ fn herd() -> HerdView {
         held_b_to_a: 0,
     };
     HerdView {
+        compare: None,
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),
             node("Jaquez", 0.4, 0.0, 12666),
@@ -163,6 +164,7 @@ fn a_whatsat_reply() {
     state.reply_arrived(
         "AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n{\n   \"html_attributions\" : [],\n   \"results\" : [\n      {\n         \"name\" : \"Santa Monica\"\n      }\n   ],\n   \"status\" : \"OK\"\n}\n\n"
             .into(),
+        None,
     );
     assert_snapshot!(screen(&herd(), &state, 100, 30));
 }
@@ -181,7 +183,13 @@ fn step_mode_with_held_transmissions() {
     view.links[1].held_a_to_b = 1;
     view.links[4].held_a_to_b = 1;
     let state = UiState {
-        caption: Some("Riley stored kiwi and sends it to both neighbours. Release the first hop.".into()),
+        caption: Some(Caption {
+            text: "Riley stored kiwi and sends it to both neighbours. Release the first hop.".into(),
+            step: 3,
+            steps: 8,
+            section: Some("A flood, hop by hop".into()),
+            question: false,
+        }),
         ..UiState::default()
     };
     assert_snapshot!(screen(&view, &state, 120, 36));
@@ -251,7 +259,7 @@ fn the_help_scrolls_to_its_last_line_at_80_by_24() {
 fn a_caption_stays_visible_over_a_reply() {
     let mut state = UiState { caption: Some("Watch the duplicates.".into()), ..UiState::default() };
     state.command_sent("Campbell", "WHATSAT kiwi 10 2");
-    state.reply_arrived("AT Riley +0.1 kiwi +1-1 5\n{\n   \"results\" : []\n}\n\n".into());
+    state.reply_arrived("AT Riley +0.1 kiwi +1-1 5\n{\n   \"results\" : []\n}\n\n".into(), None);
     assert_eq!(state.overlay, Overlay::Reply);
     assert!(screen(&herd(), &state, 100, 30).contains("Watch the duplicates."));
 }

@@ -106,7 +106,7 @@ fn history_walks_back_and_forth() {
 fn a_new_command_clears_the_last_outcome_and_a_refusal_ends_the_wait() {
     let mut state = UiState { focus: Focus::Command, ..UiState::default() };
     state.command_sent("A", "IAMAT kiwi +1-1 5");
-    state.reply_arrived("AT A +0.1 kiwi +1-1 5\n".into());
+    state.reply_arrived("AT A +0.1 kiwi +1-1 5\n".into(), None);
     assert!(matches!(&state.feedback, Some(Feedback::Reply { node, .. }) if node == "A"));
     type_text(&mut state, "iamat Nobody kiwi +1-1");
     press(&mut state, KeyCode::Enter);
@@ -133,7 +133,7 @@ fn overlays_open_close_and_scroll_within_their_text() {
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.overlay, Overlay::None);
     state.command_sent("A", "WHATSAT kiwi 10 5");
-    state.reply_arrived("AT ...\n{\n}\n\n".into());
+    state.reply_arrived("AT ...\n{\n}\n\n".into(), None);
     assert_eq!(state.overlay, Overlay::Reply);
     // As drawn: 30 lines of text in a box that shows 10.
     state.extents.overlay_lines.set(30);
@@ -151,7 +151,7 @@ fn overlays_open_close_and_scroll_within_their_text() {
     assert_eq!(state.overlay_scroll, 20);
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.overlay, Overlay::None);
-    state.reply_arrived("AT one line\n".into());
+    state.reply_arrived("AT one line\n".into(), None);
     assert_eq!(state.overlay, Overlay::None, "a one-line reply stays in the command box");
 }
 
@@ -166,6 +166,44 @@ fn classroom_keys_become_intents_and_continue_needs_a_caption() {
     state.caption = Some("Watch Riley.".into());
     assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
     assert_eq!(state.caption, None);
+    assert_eq!(press(&mut state, KeyCode::Char('b')), Some(Intent::Back));
+    assert_eq!(press(&mut state, KeyCode::Char('[')), Some(Intent::PreviousSection));
+    assert_eq!(press(&mut state, KeyCode::Char(']')), Some(Intent::NextSection));
+}
+
+#[test]
+fn a_quick_second_c_is_a_bounce_not_a_second_caption_skipped() {
+    let mut state = UiState { caption: Some("One.".into()), ..UiState::default() };
+    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
+    // The next caption arrives at once, and the finger bounces.
+    state.caption = Some("Two.".into());
+    assert_eq!(press(&mut state, KeyCode::Char('c')), None, "within the debounce");
+    assert_eq!(state.caption, Some("Two.".into()), "the second caption is still there to read");
+    state.continued_at = Some(std::time::Instant::now() - CONTINUE_DEBOUNCE);
+    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue), "a deliberate second press");
+}
+
+#[test]
+fn a_walkthrough_shows_one_node_or_two_side_by_side() {
+    let mut state = UiState::default();
+    state.show(&view(), &["C".into(), "A".into()]);
+    assert_eq!((state.selected, state.compare), (2, Some(0)));
+    state.show(&view(), &["B".into()]);
+    assert_eq!((state.selected, state.compare), (1, None));
+    press(&mut state, KeyCode::Char('3'));
+    assert_eq!(state.compare, None, "choosing a node by hand ends the comparison");
+}
+
+#[test]
+fn in_a_walkthrough_a_whatsat_shows_its_gist_and_o_opens_it_whole() {
+    let mut state = UiState { open_replies: false, ..UiState::default() };
+    state.command_sent("A", "WHATSAT kiwi 10 2");
+    state.reply_arrived("AT A +0.1 kiwi +1-1 5\n{\n}\n\n".into(), Some("2 places: Santa Monica, Venice".into()));
+    assert_eq!(state.overlay, Overlay::None, "no overlay over the story");
+    let Some(Feedback::Reply { text, .. }) = &state.feedback else { panic!("{:?}", state.feedback) };
+    assert_eq!(text, "AT A +0.1 kiwi +1-1 5 · 2 places: Santa Monica, Venice (o: whole reply)");
+    press(&mut state, KeyCode::Char('o'));
+    assert_eq!(state.overlay, Overlay::Reply);
 }
 
 #[test]
