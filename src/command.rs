@@ -89,6 +89,8 @@ pub enum RecordField {
     Coords,
     /// The server that received the IAMAT.
     Server,
+    /// The neighbour this node learned it from (`client` when it came from the client).
+    Via,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +157,7 @@ impl Verb {
             Self::Wait => "wait DURATION",
             Self::Expect => {
                 "expect NODE knows CLIENT [now] | NODE lacks CLIENT | NODE has CLIENT at COORDS | NODE has \
-                 CLIENT from SERVER | reply NODE TEXT | link A B up|down|cut"
+                 CLIENT from SERVER | NODE has CLIENT via NEIGHBOUR | reply NODE TEXT | link A B up|down|cut"
             }
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
@@ -228,13 +230,16 @@ fn expectation(words: &[&str], rest: &dyn Fn(usize) -> String) -> Result<Expecta
         (_, Some("knows"), 5) if words[4] == "now" => {
             Expectation::Knows { node: word(1)?, client: word(3)?, now: true }
         }
+        // A lack is always checked at once; `now` may say so.
         (_, Some("lacks"), 4) => Expectation::Lacks { node: word(1)?, client: word(3)? },
+        (_, Some("lacks"), 5) if words[4] == "now" => Expectation::Lacks { node: word(1)?, client: word(3)? },
         (_, Some("has"), 6) => Expectation::Has {
             node: word(1)?,
             client: word(3)?,
             field: match words[4] {
                 "at" => RecordField::Coords,
                 "from" => RecordField::Server,
+                "via" => RecordField::Via,
                 _ => return Err(usage()),
             },
             value: word(5)?,
@@ -367,6 +372,7 @@ impl Command {
                     vec![node]
                 }
                 Expectation::Has { node, field: RecordField::Server, value, .. } => vec![node, value],
+                Expectation::Has { node, field: RecordField::Via, value, .. } if value != "client" => vec![node, value],
                 Expectation::Has { node, .. } => vec![node],
                 Expectation::Link { a, b, .. } => vec![a, b],
             },

@@ -48,12 +48,17 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
                 Some(match field {
                     RecordField::Coords => entry.record.coords().to_string(),
                     RecordField::Server => entry.record.server().to_string(),
+                    RecordField::Via => match &entry.via {
+                        crate::event::Via::Client => "client".to_string(),
+                        crate::event::Via::Peer(peer) => peer.to_string(),
+                    },
                 })
             };
             let held = herd.wait_until(EXPECT_WITHIN, |herd| found(herd).as_deref() == Some(value.as_str())).await;
             let what = match field {
                 RecordField::Coords => "at",
                 RecordField::Server => "from",
+                RecordField::Via => "via",
             };
             checked(held, format!("{node} has {client} {what} {value}"), || match found(herd) {
                 Some(other) => format!("expected {node} to have {client} {what} {value}, but it has it {what} {other}"),
