@@ -299,12 +299,14 @@ impl Trace {
                     );
                 }
                 Kind::Fault => {
+                    let room = ((width - x - 18.0) / 7.2).clamp(10.0, 40.0) as usize;
                     let _ = writeln!(
                         svg,
-                        r##"<circle cx="{x}" cy="{}" r="4" fill="#a00"/><text x="{}" y="{y}" fill="#a00">{}</text>"##,
+                        r##"<circle cx="{x}" cy="{}" r="4" fill="#a00"/><text x="{}" y="{y}" fill="#a00"><title>{}</title>{}</text>"##,
                         y - 4.0,
                         x + 8.0,
-                        escape(&shorten(&entry.text, 40))
+                        escape(&entry.text),
+                        escape(&shorten(&entry.text, room))
                     );
                 }
                 Kind::PeerSend => {
@@ -331,10 +333,14 @@ impl Trace {
                     );
                 }
                 Kind::Caption => {
+                    // Fitted to the diagram's width (monospace, about 7.2 px a character); the
+                    // whole caption is the tooltip.
+                    let room = ((width - x - 10.0) / 7.2).max(10.0) as usize;
                     let _ = writeln!(
                         svg,
-                        r##"<text x="{x}" y="{y}" fill="#333" font-style="italic" font-weight="bold">{}</text>"##,
-                        escape(&entry.text)
+                        r##"<text x="{x}" y="{y}" fill="#333" font-style="italic" font-weight="bold"><title>{}</title>{}</text>"##,
+                        escape(&entry.text),
+                        escape(&shorten(&entry.text, room))
                     );
                 }
                 Kind::PeerReceive => {}

@@ -74,6 +74,8 @@ async fn drive(
     state.open_replies = walkthrough.is_none();
     let mut view = model.view(herd, &state, Instant::now());
     let mut dirty = true;
+    // Between a walkthrough's "replaying" and the caption it replays to.
+    let mut replaying = false;
     let mut last_frame = Instant::now() - FRAME;
     let mut next_drain = Instant::now();
     let finished = loop {
@@ -151,10 +153,15 @@ async fn drive(
                 match message {
                     Told::Outcome(outcome) => show(outcome, &mut state, &mut model, &view),
                     Told::Caption(caption) => {
+                        if replaying {
+                            replaying = false;
+                            state.tell(Feedback::Done(format!("replayed: back at caption {}/{}", caption.step, caption.steps)));
+                        }
                         state.note = None;
                         state.caption = Some(caption);
                     }
                     Told::Replaying(text) => {
+                        replaying = true;
                         (state.caption, state.note, state.compare) = (None, None, None);
                         state.highlight.clear();
                         state.tell(Feedback::Done(text));
