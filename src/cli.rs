@@ -39,6 +39,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
 
+    /// The lecture layout (for a projector at 100×30 and up): a large graph, node labels that
+    /// show which version of the last update's client each node holds, dropped copies marked.
+    /// On by itself while a walkthrough plays.
+    #[arg(long)]
+    pub present: bool,
+
     /// Record every client and peer message of the session and write it here when herdctl stops
     /// (and on the console's t key): .svg draws a sequence diagram, anything else JSON lines.
     #[arg(long, value_name = "FILE")]

@@ -100,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             trace_path: cli.trace.clone(),
             log_dir: cli.log_dir.clone(),
             scenario,
+            present: cli.present,
         };
         let outcome = console::run(herd, events, session).await;
         if let Some(path) = &cli.trace {

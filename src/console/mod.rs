@@ -41,6 +41,8 @@ pub struct Session {
     pub trace_path: Option<PathBuf>,
     pub log_dir: PathBuf,
     pub scenario: Option<Script>,
+    /// The lecture layout (also on while a walkthrough plays).
+    pub present: bool,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
@@ -72,6 +74,7 @@ async fn drive(
     let walkthrough = session.scenario.clone().map(|script| Walkthrough::start(herd.clone(), script, told_sender));
     // In a walkthrough a WHATSAT shows its gist; the whole JSON opens on demand.
     state.open_replies = walkthrough.is_none();
+    state.present = session.present || walkthrough.is_some();
     let mut view = model.view(herd, &state, Instant::now());
     let mut dirty = true;
     // Between a walkthrough's "replaying" and the caption it replays to.

@@ -11,10 +11,10 @@ use herdctl::cache::{Entry, PageStart};
 use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
 use herdctl::topology::SharedTopology;
-use herdctl::{Herd, NodeName, Topology};
+use herdctl::{Herd, NodeName, NodeStatus, Topology};
 use herdctl_ui::{
-    CacheAnchor, CacheRow, CacheView, FloodView, FlowKind, FlowLine, HerdView, LinkState, LinkView, ModeView, NodeView,
-    Stats, UiState,
+    CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HerdView, LinkState, LinkView, ModeView,
+    NodeView, Stats, UiState,
 };
 
 /// Flow lines kept for scrolling back.
@@ -24,6 +24,8 @@ const FLOW_KEPT: usize = 2_000;
 const FORMATTED_PER_FRAME: usize = 500;
 /// How long a link stays lit after a record crossed it.
 const LIT_FOR: Duration = Duration::from_millis(700);
+/// How long a dropped copy stays marked on the graph: long enough to point at.
+const DROPPED_FOR: Duration = Duration::from_secs(5);
 /// Cache rows read on each side of the pane's anchor: more than a screen shows, so that the
 /// operator can scroll a page back or forth, and never more (a node may know a million clients).
 const CACHE_WINDOW: usize = 200;
@@ -44,6 +46,8 @@ pub struct Model {
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
     crossed: HashMap<(NodeName, NodeName), Instant>,
+    /// Copies dropped on arrival, by (receiver, sender): when, and why.
+    dropped_copies: HashMap<(NodeName, NodeName), (Instant, Dropped)>,
     /// Where each node of the topology sits on the graph, by name.
     positions: HashMap<String, (f64, f64)>,
     second_started: Instant,
@@ -110,6 +114,7 @@ impl Model {
             flow: VecDeque::with_capacity(FLOW_KEPT),
             next_seq: 1,
             crossed: HashMap::new(),
+            dropped_copies: HashMap::new(),
             positions: positions(topology),
             second_started: Instant::now(),
             messages_at_second: 0,
@@ -172,6 +177,10 @@ impl Model {
             EventKind::FloodSent { to, .. } => {
                 self.crossed.insert(link_key(&event.node, to), Instant::now());
             }
+            EventKind::FloodReceived { from, arrival, .. } if !arrival.is_new() => {
+                let why = if *arrival == Arrival::Stale { Dropped::Stale } else { Dropped::Duplicate };
+                self.dropped_copies.insert((event.node.clone(), from.clone()), (Instant::now(), why));
+            }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
             // A reset herd starts its story again: no update has cost anything yet.
             EventKind::Reset => self.accounting.clear(),
@@ -210,8 +219,37 @@ impl Model {
     /// in the current second (its rate must be rolled over and shown).
     pub fn animating(&self, now: Instant, herd: &Herd) -> bool {
         self.crossed.values().any(|at| now.duration_since(*at) < LIT_FOR)
+            || self.dropped_copies.values().any(|(at, _)| now.duration_since(*at) < DROPPED_FOR)
             || self.messages_per_second > 0
             || herd.totals().0 != self.messages_at_second
+    }
+
+    /// Which version of the story's client (the client of the last update) each running node
+    /// holds: `v1` for the oldest record the herd has of it, and so on, or `none`.
+    fn story_versions(&self, herd: &Herd, status: &[NodeStatus]) -> HashMap<String, String> {
+        let Some(client) = self.accounting.latest().map(|flood| flood.client.clone()) else {
+            return HashMap::new();
+        };
+        let held: Vec<(String, Option<herdctl::protocol::Timestamp>)> = status
+            .iter()
+            .filter(|node| node.up)
+            .map(|node| {
+                let stamp = herd.cache_entry(&node.name, &client).ok().flatten().map(|e| e.record.stamp());
+                (node.name.to_string(), stamp)
+            })
+            .collect();
+        let mut versions: Vec<_> = held.iter().filter_map(|(_, stamp)| *stamp).collect();
+        versions.sort();
+        versions.dedup();
+        held.into_iter()
+            .map(|(node, stamp)| {
+                let version = match stamp.and_then(|s| versions.iter().position(|v| *v == s)) {
+                    Some(i) => format!("{client} v{}", i + 1),
+                    None => format!("{client} none"),
+                };
+                (node, version)
+            })
+            .collect()
     }
 
     /// The view of the herd now, with the selected node's cache where the operator scrolled it.
@@ -219,7 +257,9 @@ impl Model {
         self.format_flow();
         self.duplicates = herd.totals().1;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
+        self.dropped_copies.retain(|_, (at, _)| now.duration_since(*at) < DROPPED_FOR);
         let status = herd.status();
+        let story = self.story_versions(herd, &status);
         let topology = herd.topology();
         // Every node of the topology, in its order: those this console runs, and those that run
         // in other processes (drawn, but their state is not known here).
@@ -237,6 +277,7 @@ impl Model {
                     x,
                     y,
                     addr: member.map_or_else(|| format!("{}:{}", spec.host, spec.port), |n| n.client_addr.to_string()),
+                    story: story.get(spec.name.as_str()).cloned(),
                 }
             })
             .collect();
@@ -291,6 +332,8 @@ impl Model {
                     latency_ms: network.latency(&a, &b).as_millis() as u64,
                     held_a_to_b: count(&a, &b),
                     held_b_to_a: count(&b, &a),
+                    dropped_at_a: self.dropped_copies.get(&(a.clone(), b.clone())).map(|(_, why)| *why),
+                    dropped_at_b: self.dropped_copies.get(&(b.clone(), a.clone())).map(|(_, why)| *why),
                 }
             })
             .collect();

@@ -130,6 +130,9 @@ pub struct UiState {
     pub highlight: Vec<String>,
     /// Whether a long reply opens in its overlay at once (a walkthrough shows a summary instead).
     pub open_replies: bool,
+    /// The lecture layout: a large graph, node labels with the story's version (`--present`, and
+    /// while a walkthrough plays).
+    pub present: bool,
     /// When `c` last continued, to ignore a bounce.
     pub(crate) continued_at: Option<Instant>,
     pub extents: Extents,
@@ -156,6 +159,7 @@ impl Default for UiState {
             compare: None,
             highlight: Vec::new(),
             open_replies: true,
+            present: false,
             continued_at: None,
             extents: Extents::default(),
         }

@@ -49,6 +49,9 @@ pub struct NodeView {
     pub y: f64,
     /// Where clients reach it.
     pub addr: String,
+    /// Which version of the story's client it holds (the client of the last update), e.g.
+    /// `fig v2`: so that a partition's two sides look different.
+    pub story: Option<String>,
 }
 
 /// A link between two nodes.
@@ -66,6 +69,18 @@ pub struct LinkView {
     /// Transmissions held at `a` for `b`, and at `b` for `a` (step mode).
     pub held_a_to_b: usize,
     pub held_b_to_a: usize,
+    /// A copy dropped a moment ago at `a` (coming from `b`), and at `b` (coming from `a`).
+    pub dropped_at_a: Option<Dropped>,
+    pub dropped_at_b: Option<Dropped>,
+}
+
+/// Why an arriving copy was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dropped {
+    /// The very record the node had.
+    Duplicate,
+    /// Older than what the node has.
+    Stale,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,13 @@ use crate::text::count;
 use crate::theme::Theme;
 use crate::view::CacheView;
 
+/// How the pane lays a client out, by width.
+enum Form {
+    Wide,
+    Medium,
+    Narrow,
+}
+
 /// Lines a client takes, and the header's.
 const ROW_HEIGHT: u16 = 2;
 const HEADER_HEIGHT: u16 = 2;
@@ -60,33 +67,54 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     if !position.is_empty() {
         block = block.title_bottom(Line::styled(format!("{position}·{hint}"), theme.dim()));
     }
-    // Two lines a client, so that every field fits whole. A client time is 22 cells with its
-    // indent and a position 21: where the three columns cannot have that and a `via ·hops` of 12,
-    // the pane keeps what tells the story (who, where from, how many hops) and drops the times.
-    let wide = inner.width >= 22 + 21 + 12 + 2;
-    let (header, widths) = if wide {
-        (
+    // Every field whole, in the form the pane's width allows: three columns of two lines (a
+    // client time is 22 cells with its indent, a position 21, `via ·hops` 12); two columns without
+    // the times; or, narrower still, one column of three lines.
+    // Column widths plus the spaces between them.
+    const WIDE: u16 = 22 + 21 + 12 + 2;
+    const MEDIUM: u16 = 23 + 14 + 1;
+    let form = if inner.width >= WIDE {
+        Form::Wide
+    } else if inner.width >= MEDIUM {
+        Form::Medium
+    } else {
+        Form::Narrow
+    };
+    let (header, widths, height) = match form {
+        Form::Wide => (
             Row::new(["client\n  client time", "position\n  difference", "server\n  via ·hops"]),
             vec![Constraint::Length(22), Constraint::Length(21), Constraint::Fill(1)],
-        )
-    } else {
-        (Row::new(["client\n  position", "server\n  via ·hops"]), vec![Constraint::Fill(1), Constraint::Length(14)])
+            2,
+        ),
+        Form::Medium => (
+            Row::new(["client\n  position", "server\n  via ·hops"]),
+            vec![Constraint::Fill(1), Constraint::Length(14)],
+            2,
+        ),
+        Form::Narrow => (Row::new(["client\n  position · server via ·hops"]), vec![Constraint::Fill(1)], 3),
     };
+    if height != ROW_HEIGHT {
+        state.extents.cache_page.set(usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / height).max(1));
+    }
     let header = header.style(theme.title()).height(HEADER_HEIGHT);
     let rows = shown.iter().map(|row| {
-        let cells = if wide {
-            vec![
+        let cells = match form {
+            Form::Wide => vec![
                 Cell::from(format!("{}\n  {}", row.client, row.time)),
                 Cell::from(format!("{}\n  {}", row.position, row.difference)),
                 Cell::from(format!("{}\n  {}", row.server, row.via)),
-            ]
-        } else {
-            vec![
+            ],
+            Form::Medium => vec![
                 Cell::from(format!("{}\n  {}", row.client, row.position)),
                 Cell::from(format!("{}\n  {}", row.server, row.via)),
-            ]
+            ],
+            Form::Narrow => {
+                let how =
+                    if row.via == "client" { ", from the client".to_string() } else { format!(" via {}", row.via) };
+                vec![Cell::from(format!("{}\n  {}\n  {}{how}", row.client, row.position, row.server))]
+            }
         };
-        Row::new(cells).height(ROW_HEIGHT)
+        Row::new(cells).height(height)
     });
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }

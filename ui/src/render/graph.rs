@@ -13,7 +13,7 @@ use ratatui::widgets::canvas::{Canvas, Context, Line as Segment, Points};
 
 use crate::state::{Focus, UiState};
 use crate::theme::Theme;
-use crate::view::{FlowKind, HerdView, LinkState, LinkView, NodeView};
+use crate::view::{Dropped, FlowKind, HerdView, LinkState, LinkView, NodeView};
 
 /// Keeps labels inside the frame: positions are mapped into [MARGIN, 1 - MARGIN].
 const MARGIN: f64 = 0.12;
@@ -59,24 +59,29 @@ fn draw_link(ctx: &mut Context, inner: Rect, link: &LinkView, from: (f64, f64), 
     }
 }
 
-/// A node's label: full, short, or shortest, as room allows.
-fn label(index: usize, node: &NodeView, form: usize) -> String {
+/// A node's label: full, short, or shortest, as room allows; in the lecture layout with the
+/// version of the story's client it holds.
+fn label(index: usize, node: &NodeView, form: usize, present: bool) -> String {
     let number = index + 1;
     let state = match (node.here, node.up) {
         (false, _) => "◌ elsewhere".to_string(),
         (true, true) => format!("● {}", node.clients),
         (true, false) => "○ DOWN".to_string(),
     };
+    let story = match (&node.story, present) {
+        (Some(story), true) => format!(" · {story}"),
+        _ => String::new(),
+    };
     match form {
-        0 => format!("[{number}] {} {state}", node.name),
-        1 => format!("{number} {} {}", node.name, state.replacen(' ', "", 1)),
+        0 => format!("[{number}] {} {state}{story}", node.name),
+        1 => format!("{number} {} {}{story}", node.name, state.replacen(' ', "", 1)),
         _ => format!("{number}{}", state.split(' ').next().unwrap_or_default()),
     }
 }
 
 /// Places each label on its node's row if it can, else on the nearest free row above or below,
 /// shifted sideways to stay inside; returns (column, row, text) for each node.
-fn place_labels(inner: Rect, view: &HerdView) -> Vec<(u16, u16, String)> {
+fn place_labels(inner: Rect, view: &HerdView, present: bool) -> Vec<(u16, u16, String)> {
     let mut taken: Vec<(u16, u16, u16)> = Vec::new(); // row, first column, last column
     // A cell of space between two labels on a row, so that `●800` and `4 Campbell` never run
     // together into `●8004 Campbell`.
@@ -90,7 +95,7 @@ fn place_labels(inner: Rect, view: &HerdView) -> Vec<(u16, u16, String)> {
         // Prefer the fuller form on a nearby row to the shorter form on the node's own row only
         // when the short form does not fit at all.
         'search: for form in 0..3 {
-            let text = label(i, node, form);
+            let text = label(i, node, form, present);
             let width = (text.chars().count() as u16).min(inner.width);
             if form == 0 && f64::from(inner.width) < 50.0 {
                 continue;
@@ -109,7 +114,7 @@ fn place_labels(inner: Rect, view: &HerdView) -> Vec<(u16, u16, String)> {
         }
         // Nowhere free: the shortest form on its own row (the number still tells it apart).
         let (left, r, text, width) = choice.unwrap_or_else(|| {
-            let text = label(i, node, 2);
+            let text = label(i, node, 2, present);
             let width = text.chars().count() as u16;
             (column.min(inner.right().saturating_sub(width)), row, text, width)
         });
@@ -163,6 +168,19 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                     let half = text.chars().count() as f64 / 2.0 / inner_width;
                     ctx.print((x1 + x2) / 2.0 - half, (y1 + y2) / 2.0, Line::styled(text, theme.node(false)));
                 }
+                // A copy dropped on arrival: ✕ near the node that dropped it (dup or stale).
+                for (dropped, (rx, ry), (sx, sy)) in
+                    [(link.dropped_at_a, (x1, y1), (x2, y2)), (link.dropped_at_b, (x2, y2), (x1, y1))]
+                {
+                    if let Some(dropped) = dropped {
+                        let (x, y) = (rx + (sx - rx) * 0.25, ry + (sy - ry) * 0.25);
+                        let text = match dropped {
+                            Dropped::Duplicate => "✕dup",
+                            Dropped::Stale => "✕stale",
+                        };
+                        ctx.print(x, y, Line::styled(text, theme.flow(FlowKind::Duplicate)));
+                    }
+                }
                 // A held message waits near its sender: ◆ and how many.
                 for (count, (sx, sy), (tx, ty)) in
                     [(link.held_a_to_b, (x1, y1), (x2, y2)), (link.held_b_to_a, (x2, y2), (x1, y1))]
@@ -176,7 +194,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         });
     frame.render_widget(canvas, area);
     let buffer: &mut Buffer = frame.buffer_mut();
-    for (i, (column, row, text)) in place_labels(inner, view).into_iter().enumerate() {
+    for (i, (column, row, text)) in place_labels(inner, view, state.present).into_iter().enumerate() {
         let node = &view.nodes[i];
         let style = match (node.here, i == state.selected) {
             (false, false) => theme.dim(),

@@ -45,14 +45,17 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
+    // The lecture layout gives the graph the room: it is what a class watches.
+    let (top_share, graph_share) = if state.present { (55, 62) } else { (45, 50) };
     let [status_area, top, flow_area, command_area] = Layout::vertical([
         Constraint::Length(2),
-        Constraint::Percentage(45),
+        Constraint::Percentage(top_share),
         Constraint::Fill(1),
         Constraint::Length(4),
     ])
     .areas(area);
-    let [graph_area, cache_area] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
+    let [graph_area, cache_area] =
+        Layout::horizontal([Constraint::Percentage(graph_share), Constraint::Fill(1)]).areas(top);
     status::render(frame, status_area, view, theme);
     graph::render(frame, graph_area, view, state, theme);
     match &view.compare {

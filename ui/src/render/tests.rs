@@ -19,6 +19,7 @@ fn herd() -> HerdView {
         x,
         y,
         addr: format!("127.0.0.1:{port}"),
+        story: None,
     };
     let link = |a: &str, b: &str| LinkView {
         a: a.into(),
@@ -29,6 +30,8 @@ fn herd() -> HerdView {
         latency_ms: 0,
         held_a_to_b: 0,
         held_b_to_a: 0,
+        dropped_at_a: None,
+        dropped_at_b: None,
     };
     HerdView {
         compare: None,
@@ -299,4 +302,21 @@ fn a_long_caption_wraps_instead_of_being_cut() {
     let state = UiState { caption: Some(caption.into()), ..UiState::default() };
     let text = screen(&herd(), &state, 100, 30);
     assert!(text.contains("Watch what happens when Riley hears from kiwi."), "{text}");
+}
+
+#[test]
+fn the_lecture_layout_shows_each_sides_version_and_the_dropped_copies() {
+    let mut view = herd();
+    for (node, story) in view.nodes.iter_mut().zip(["fig v1", "fig v2", "fig v2", "fig v2", "fig v2"]) {
+        node.story = Some(story.into());
+    }
+    // Bernard (b of Jaquez–Bernard) dropped Jaquez's copy as a duplicate.
+    view.links[2].dropped_at_b = Some(Dropped::Duplicate);
+    let state = UiState { present: true, ..UiState::default() };
+    let text = screen(&view, &state, 100, 30);
+    assert!(text.contains("Riley ● 1 · fig v1") && text.contains("Jaquez ● 1 · fig v2"), "{text}");
+    assert!(text.contains("✕dup"), "{text}");
+    let plain = screen(&view, &UiState::default(), 100, 30);
+    assert!(!plain.contains("fig v1"), "versions belong to the lecture layout:\n{plain}");
+    assert_snapshot!(text);
 }
