@@ -10,6 +10,9 @@ use crate::text::count;
 use crate::theme::Theme;
 use crate::view::CacheView;
 
+/// The narrowest pane (borders included) that shows a position whole, in the narrow form.
+pub const NARROWEST_READABLE: u16 = 2 + 2 + 21 + 1;
+
 /// How the pane lays a client out, by width.
 enum Form {
     Wide,

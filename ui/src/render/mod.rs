@@ -61,9 +61,14 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     match &view.compare {
         // Two caches side by side: a partition's two sides, say.
         Some(other) => {
-            let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(cache_area);
-            caches::render(frame, left, &view.cache, state, theme);
-            caches::render(frame, right, other, state, theme);
+            // Side by side where both fit a readable form, else one above the other.
+            let [first, second] = if cache_area.width >= 2 * caches::NARROWEST_READABLE {
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(cache_area)
+            } else {
+                Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(cache_area)
+            };
+            caches::render(frame, first, &view.cache, state, theme);
+            caches::render(frame, second, other, state, theme);
         }
         None => caches::render(frame, cache_area, &view.cache, state, theme),
     }

@@ -320,3 +320,20 @@ fn the_lecture_layout_shows_each_sides_version_and_the_dropped_copies() {
     assert!(!plain.contains("fig v1"), "versions belong to the lecture layout:\n{plain}");
     assert_snapshot!(text);
 }
+
+#[test]
+fn two_caches_compared_never_cut_a_position() {
+    let mut view = herd();
+    let mut other = view.cache.clone();
+    other.node = "Bernard".into();
+    other.rows[0].position = "+40.712800-074.006000".into();
+    view.compare = Some(other);
+    for (width, height) in [(100, 30), (120, 36), (160, 48)] {
+        let state = UiState { present: true, compare: Some(4), ..UiState::default() };
+        let text = screen(&view, &state, width, height);
+        assert!(
+            text.contains("+34.068930-118.445127") && text.contains("+40.712800-074.006000"),
+            "{width}×{height}:\n{text}"
+        );
+    }
+}
