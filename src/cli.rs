@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
 
+    /// With --scenario: write one figure per section of the walkthrough into this folder when it
+    /// ends (SVG, A4 width: the captions as headings, time spaced as it passed, a legend).
+    #[arg(long, value_name = "DIR", requires = "scenario")]
+    pub handout: Option<PathBuf>,
+
     /// The lecture layout (for a projector at 100×30 and up): a large graph, node labels that
     /// show which version of the last update's client each node holds, dropped copies marked.
     /// On by itself while a walkthrough plays.

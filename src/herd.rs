@@ -315,6 +315,8 @@ impl Herd {
     /// A clean herd: live mode, every cut healed and every latency removed, every node of this
     /// herd restarted empty, counters at zero; returns once the links are up again.
     pub async fn reset(&self) {
+        // Said first, so that a trace can tell the restarts that follow from a crash.
+        self.events.emit(EventKind::Reset);
         self.set_mode(crate::network::Mode::Live);
         for (a, b) in self.topology.links() {
             if self.network.is_cut(&a, &b) {
@@ -335,7 +337,6 @@ impl Herd {
         for name in &names {
             let _ = self.revive(name);
         }
-        self.events.emit(EventKind::Reset);
         self.wait_linked(crate::script::SETTLE).await;
     }
 

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod command;
 pub mod event;
 pub mod expectation;
+pub mod handout;
 pub mod herd;
 mod journal;
 pub mod network;

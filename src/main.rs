@@ -83,7 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         script.check(&topology)?;
     }
     // The console always records, so that its t key can write the session's trace.
-    let trace = (cli.trace.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
+    let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
     let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };
     let herd = Herd::bind(topology.clone(), &members, options)?;
     // Subscribed before any node starts: the console shows the herd's start-up too.
@@ -103,11 +103,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             present: cli.present,
         };
         let outcome = console::run(herd, events, session).await;
-        if let Some(path) = &cli.trace {
-            trace
-                .write(path, topology.names())
-                .with_context(|| format!("cannot write the trace to {}", path.display()))?;
-        }
+        write_records(&cli, &trace, &topology)?;
         return outcome;
     }
     // Headless: nobody reads the bus from here on.
@@ -128,10 +124,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     herd.shutdown().await;
-    if let (Some(trace), Some(path)) = (&trace, &cli.trace) {
-        trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
+    if let Some(trace) = &trace {
+        write_records(&cli, trace, &topology)?;
     }
     outcome
+}
+
+/// Writes what the session recorded, as asked: the trace (`--trace`) and the handout (`--handout`).
+fn write_records(cli: &Cli, trace: &Trace, topology: &Topology) -> anyhow::Result<()> {
+    if let Some(path) = &cli.trace {
+        trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
+    }
+    if let Some(dir) = &cli.handout {
+        let written = herdctl::handout::write(trace, topology.names(), dir)
+            .with_context(|| format!("cannot write the handout in {}", dir.display()))?;
+        eprintln!("handout: {} figures in {}", written.len(), dir.display());
+    }
+    Ok(())
 }
 
 /// Headless: herdctl's own messages go to stderr. With the console up, nothing may be printed

@@ -32,8 +32,10 @@ pub enum Kind {
     /// Something the operator did or that happened to a node: kill, revive, cut, heal, latency,
     /// a change of mode, a reset.
     Fault,
-    /// A walkthrough's caption or section title: the story told beside the messages.
+    /// A walkthrough's caption: the story told beside the messages.
     Caption,
+    /// A walkthrough's section begins.
+    Section,
 }
 
 #[derive(Clone, Debug)]
@@ -66,11 +68,19 @@ impl Default for Trace {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn shorten(text: &str, most: usize) -> String {
+/// A caption or a section title as the diagram writes it.
+pub(crate) fn caption_text(entry: &Entry) -> String {
+    match entry.kind {
+        Kind::Section => format!("── {} ──", entry.text),
+        _ => format!("» {}", entry.text),
+    }
+}
+
+pub(crate) fn shorten(text: &str, most: usize) -> String {
     if text.chars().count() <= most {
         text.to_string()
     } else {
@@ -130,7 +140,8 @@ impl Trace {
             EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::ModeChanged { .. } | EventKind::Reset => {
                 fault(None)
             }
-            EventKind::Caption { .. } | EventKind::Section { .. } => Entry { kind: Kind::Caption, ..fault(None) },
+            EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
+            EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
             EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
             EventKind::LatencySet { neighbour, .. } => fault(Some(neighbour.clone())),
             _ => return None,
@@ -172,7 +183,7 @@ impl Trace {
     }
 
     /// One JSON object a line: `t` (seconds since the start), `node`, `kind` (`client_in`,
-    /// `client_out`, `peer_send`, `peer_receive`, `fault`, `caption`), `peer`, `text`, `hops`, `arrival`
+    /// `client_out`, `peer_send`, `peer_receive`, `fault`, `caption`, `section`), `peer`, `text`, `hops`, `arrival`
     /// (`new`, `duplicate`, `stale`) and `fresh` (new or not) for received records, `catch_up`.
     pub fn to_jsonl(&self) -> String {
         let (entries, losses) = self.entries();
@@ -188,6 +199,7 @@ impl Trace {
                 Kind::PeerReceive => "peer_receive",
                 Kind::Fault => "fault",
                 Kind::Caption => "caption",
+                Kind::Section => "section",
             };
             let arrival = entry.arrival.map(|a| match a {
                 Arrival::New => "new",
@@ -212,10 +224,10 @@ impl Trace {
 
     /// Pairs each receive with its send: the oldest unmatched send of the same record over the
     /// same link (TCP keeps a link's order). One pass with a map: linear in the trace's length.
-    fn pairs(entries: &[Entry]) -> HashMap<usize, usize> {
+    pub(crate) fn pairs<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> HashMap<usize, usize> {
         let mut unmatched: HashMap<(&str, &str, &str), VecDeque<usize>> = HashMap::new();
         let mut arrivals = HashMap::new();
-        for (i, entry) in entries.iter().enumerate() {
+        for (i, entry) in entries.into_iter().enumerate() {
             let (Some(peer), Some(record)) = (entry.peer.as_deref(), entry.record.as_deref()) else { continue };
             match entry.kind {
                 Kind::PeerSend => unmatched.entry((&*entry.node, peer, record)).or_default().push_back(i),
@@ -283,7 +295,7 @@ impl Trace {
             let x = match lane(&entry.node) {
                 Some(x) => x,
                 // Herd-wide events (a change of mode, a caption) are written across the diagram.
-                None if matches!(entry.kind, Kind::Fault | Kind::Caption) => LEFT - 60.0,
+                None if matches!(entry.kind, Kind::Fault | Kind::Caption | Kind::Section) => LEFT - 60.0,
                 None => continue,
             };
             match entry.kind {
@@ -332,7 +344,7 @@ impl Trace {
                         escape(&shorten(&label, 24))
                     );
                 }
-                Kind::Caption => {
+                Kind::Caption | Kind::Section => {
                     // Fitted to the diagram's width (monospace, about 7.2 px a character); the
                     // whole caption is the tooltip.
                     let room = ((width - x - 10.0) / 7.2).max(10.0) as usize;
@@ -340,7 +352,7 @@ impl Trace {
                         svg,
                         r##"<text x="{x}" y="{y}" fill="#333" font-style="italic" font-weight="bold"><title>{}</title>{}</text>"##,
                         escape(&entry.text),
-                        escape(&shorten(&entry.text, room))
+                        escape(&shorten(&caption_text(entry), room))
                     );
                 }
                 Kind::PeerReceive => {}

@@ -103,3 +103,33 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
         assert!(value["t"].is_f64() && value["node"].is_string() && value["kind"].is_string(), "{line}");
     }
 }
+
+#[tokio::test]
+async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_axis() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let text = "section One flood\nsay Riley hears of kiwi.\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nwait 300ms\n\
+                section A pause, then a crash\nwait 400ms\nkill Juzang\nsay Juzang is gone.\n";
+    let script = Script::parse(text, "handout.herd").unwrap();
+    assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
+    herd.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+    let names = herd.topology().names().to_vec();
+    let written = herdctl::handout::write(&trace, &names, dir.path()).unwrap();
+    let files: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(files, ["01-one-flood.svg", "02-a-pause-then-a-crash.svg"]);
+    let figures: Vec<String> = written.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    for figure in &figures {
+        let mut reader = quick_xml::Reader::from_str(figure);
+        while !matches!(reader.read_event().expect("well-formed SVG"), quick_xml::events::Event::Eof) {}
+        assert!(figure.contains(r#"width="760""#), "A4 width");
+        assert!(figure.contains(">clients</text>"), "the clients' own lane");
+        assert!(figure.contains("copy dropped (dup, stale)"), "a legend");
+    }
+    assert!(figures[0].contains(">One flood</text>") && figures[0].contains("» Riley hears of kiwi."));
+    assert!(figures[0].contains("IAMAT kiwi"), "the client's line");
+    assert_eq!(figures[0].matches("marker-end").count(), 8 + 2, "eight flood messages, the line and its reply");
+    assert!(figures[1].contains("node down: ports closed"));
+    assert!(figures[1].contains("ms later</text>"), "the 400 ms wait is drawn compressed, and says so");
+    assert!(!figures[1].contains("IAMAT"), "each figure has its own section's events only");
+}
