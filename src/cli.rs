@@ -39,6 +39,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
 
+    /// Serve the classroom page here (e.g. 0.0.0.0:8080): students on the room's network open it
+    /// on their phones and report a city (or, over HTTPS, their position) as an IAMAT to a random
+    /// server. Off unless given.
+    #[arg(long, value_name = "ADDR")]
+    pub classroom_web: Option<std::net::SocketAddr>,
+
     /// With --scenario: write one figure per section of the walkthrough into this folder when it
     /// ends (SVG, A4 width: the captions as headings, time spaced as it passed, a legend).
     #[arg(long, value_name = "DIR", requires = "scenario")]

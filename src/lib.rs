@@ -3,6 +3,7 @@
 
 pub mod accounting;
 pub mod cache;
+pub mod classroom;
 pub mod command;
 pub mod event;
 pub mod expectation;

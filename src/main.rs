@@ -16,6 +16,7 @@ use herdctl::places::PlacesSettings;
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdOptions, Topology};
+use tokio_util::sync::CancellationToken;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
@@ -85,10 +86,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
     let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };
-    let herd = Herd::bind(topology.clone(), &members, options)?;
+    let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
     herd.launch();
+    // The students' phones: a page that reports to this herd, until herdctl stops.
+    let classroom = CancellationToken::new();
+    let classroom_url = match cli.classroom_web {
+        Some(addr) => {
+            let page = herdctl::classroom::Classroom::new(herd.clone(), herdctl::classroom::MAX_STUDENTS);
+            let bound = herdctl::classroom::serve(page, addr, classroom.clone()).await?;
+            tracing::warn!("the classroom page is at http://{bound}/ (students on the room's network open it)");
+            Some(format!("http://{bound}/"))
+        }
+        None => None,
+    };
+    let _stop_classroom = classroom.drop_guard();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
     #[cfg(feature = "console")]
@@ -101,13 +114,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             log_dir: cli.log_dir.clone(),
             scenario,
             present: cli.present,
+            classroom_url,
         };
         let outcome = console::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;
         return outcome;
     }
-    // Headless: nobody reads the bus from here on.
-    drop(events);
+    // Headless: nobody reads the bus from here on, and the page's address is in the log.
+    drop((events, classroom_url));
     let outcome = match &scenario {
         Some(script) => {
             let report = herdctl::script::play_headless(&herd, script, &mut std::io::stdout()).await;

@@ -43,13 +43,14 @@ pub struct Session {
     pub scenario: Option<Script>,
     /// The lecture layout (also on while a walkthrough plays).
     pub present: bool,
+    /// Where the classroom page is served (`--classroom-web`).
+    pub classroom_url: Option<String>,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
-pub async fn run(herd: Herd, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
+pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
-    let herd = Arc::new(herd);
     let result = drive(&mut terminal, &herd, events, &session).await;
     ratatui::restore();
     herd.shutdown().await;
@@ -75,6 +76,11 @@ async fn drive(
     // In a walkthrough a WHATSAT shows its gist; the whole JSON opens on demand.
     state.open_replies = walkthrough.is_none();
     state.present = session.present || walkthrough.is_some();
+    if let Some(url) = &session.classroom_url {
+        let text = format!("the classroom page is at {url}: students on the room's network open it on their phones");
+        model.note(text.clone());
+        state.tell(Feedback::Done(text));
+    }
     let mut view = model.view(herd, &state, Instant::now());
     let mut dirty = true;
     // Between a walkthrough's "replaying" and the caption it replays to.

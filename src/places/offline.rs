@@ -141,6 +141,24 @@ impl Gazetteer {
     }
 
     /// A Nearby Search document for the query.
+    /// Places whose name starts with `prefix` (ignoring ASCII case), the most populous first: a
+    /// city picked by typing its name. Each with its region and country.
+    pub fn named(&self, prefix: &str, most: usize) -> Vec<(&Place, &str)> {
+        let prefix = prefix.trim().as_bytes();
+        if prefix.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<&Place> = self
+            .places
+            .iter()
+            .filter(|place| {
+                place.name.as_bytes().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            })
+            .collect();
+        found.sort_by(|a, b| b.population.cmp(&a.population).then_with(|| a.name.cmp(&b.name)));
+        found.into_iter().take(most).map(|place| (place, &*self.vicinities[place.vicinity as usize])).collect()
+    }
+
     pub fn nearby(&self, query: &Query) -> Value {
         let results = self
             .within(query.lat, query.lon, query.radius_metres())
