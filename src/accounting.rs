@@ -124,6 +124,8 @@ impl Accounting {
 
     pub fn apply(&mut self, event: &HerdEvent) {
         match &event.kind {
+            // A reset herd starts its story again: no update has cost anything yet.
+            EventKind::Reset => self.clear(),
             // A flood starts where a node first stores the record: at the node the client spoke
             // to, or (when that node runs in another process) at the first one seen to learn it.
             EventKind::CacheUpdated { record, via, hops, catch_up: false } => {
@@ -156,6 +158,11 @@ impl Accounting {
     /// The most recent update.
     pub fn latest(&self) -> Option<&Flood> {
         self.floods.back()
+    }
+
+    /// The most recent update of `client`.
+    pub fn latest_of(&self, client: &str) -> Option<&Flood> {
+        self.floods.iter().rev().find(|flood| flood.client == client)
     }
 
     /// The update whose record is `at_line`.

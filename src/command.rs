@@ -81,6 +81,44 @@ pub enum Expectation {
     Reply { node: String, starts: String },
     /// `expect link A B up|down|cut`.
     Link { a: String, b: String, state: LinkExpect },
+    /// `expect cost CLIENT messages|duplicates|hops OP N`: what the last update of CLIENT cost.
+    Cost { client: String, measure: CostMeasure, compare: Compare, value: usize },
+}
+
+/// What an update's cost is measured in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostMeasure {
+    /// Peer messages that flooded it.
+    Messages,
+    /// Copies dropped on arrival.
+    Duplicates,
+    /// Hops until the last node had it.
+    Hops,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    AtMost,
+    Exactly,
+    AtLeast,
+}
+
+impl Compare {
+    pub fn holds(self, found: usize, value: usize) -> bool {
+        match self {
+            Self::AtMost => found <= value,
+            Self::Exactly => found == value,
+            Self::AtLeast => found >= value,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::AtMost => "<=",
+            Self::Exactly => "==",
+            Self::AtLeast => ">=",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,7 +195,8 @@ impl Verb {
             Self::Wait => "wait DURATION",
             Self::Expect => {
                 "expect NODE knows CLIENT [now] | NODE lacks CLIENT | NODE has CLIENT at COORDS | NODE has \
-                 CLIENT from SERVER | NODE has CLIENT via NEIGHBOUR | reply NODE TEXT | link A B up|down|cut"
+                 CLIENT from SERVER | NODE has CLIENT via NEIGHBOUR | reply NODE TEXT | link A B up|down|cut | cost \
+                 CLIENT messages|duplicates|hops <=|==|>= N"
             }
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
@@ -216,6 +255,22 @@ fn expectation(words: &[&str], rest: &dyn Fn(usize) -> String) -> Result<Expecta
     let word = |i: usize| words.get(i).map(|w| w.to_string()).ok_or_else(usage);
     Ok(match (words.get(1).copied(), words.get(2).copied(), words.len()) {
         (Some("reply"), Some(_), n) if n >= 4 => Expectation::Reply { node: word(2)?, starts: rest(3) },
+        (Some("cost"), Some(_), 6) => Expectation::Cost {
+            client: word(2)?,
+            measure: match words[3] {
+                "messages" | "msgs" => CostMeasure::Messages,
+                "duplicates" | "dup" => CostMeasure::Duplicates,
+                "hops" => CostMeasure::Hops,
+                _ => return Err(usage()),
+            },
+            compare: match words[4] {
+                "<=" => Compare::AtMost,
+                "==" | "=" => Compare::Exactly,
+                ">=" => Compare::AtLeast,
+                _ => return Err(usage()),
+            },
+            value: words[5].parse().map_err(|_| usage())?,
+        },
         (Some("link"), _, 5) => Expectation::Link {
             a: word(2)?,
             b: word(3)?,
@@ -375,6 +430,7 @@ impl Command {
                 Expectation::Has { node, field: RecordField::Via, value, .. } if value != "client" => vec![node, value],
                 Expectation::Has { node, .. } => vec![node],
                 Expectation::Link { a, b, .. } => vec![a, b],
+                Expectation::Cost { .. } => Vec::new(),
             },
             _ => Vec::new(),
         }
@@ -482,6 +538,15 @@ mod tests {
             (
                 "expect reply Campbell AT Riley",
                 Command::Expect(Expectation::Reply { node: "Campbell".into(), starts: "AT Riley".into() }),
+            ),
+            (
+                "expect cost kiwi messages <= 8",
+                Command::Expect(Expectation::Cost {
+                    client: "kiwi".into(),
+                    measure: CostMeasure::Messages,
+                    compare: Compare::AtMost,
+                    value: 8,
+                }),
             ),
             (
                 "expect link Riley Jaquez cut",

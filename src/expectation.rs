@@ -94,8 +94,8 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
                 format!("expected the link {a}–{b} to be {wanted}, but it is {found}")
             })
         }
-        Expectation::Reply { .. } => {
-            Outcome::Refused("expect reply checks a walkthrough's replies: use it in a script".into())
+        Expectation::Reply { .. } | Expectation::Cost { .. } => {
+            Outcome::Refused("expect reply and expect cost check what a walkthrough saw: use them in a script".into())
         }
     }
 }

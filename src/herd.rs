@@ -65,6 +65,8 @@ pub struct NodeStatus {
     pub clients: usize,
     /// Each neighbour, and whether this node's link to it is up.
     pub links: Vec<(NodeName, bool)>,
+    /// The neighbours this node's link has caught up (up, and everything it knew sent).
+    pub caught_up: Vec<NodeName>,
 }
 
 struct Member {
@@ -215,17 +217,20 @@ impl Herd {
         })
     }
 
-    /// Waits (at most `within`) until every link of every running node is up; returns whether
-    /// they all came up. Walkthroughs start from a settled herd.
+    /// Waits (at most `within`) until every link of every running node is up and caught up;
+    /// returns whether they all did. Walkthroughs start (and resets end) on a settled herd, so
+    /// that a record stored next is flooded, not carried by a catch-up still under way.
     pub async fn wait_linked(&self, within: std::time::Duration) -> bool {
         self.wait_until(within, |herd| {
             let status = herd.status();
             let running = |name: &str| status.iter().any(|n| &*n.name == name && n.up);
             // Links to dead nodes and cut links are not expected up.
             status.iter().filter(|n| n.up).all(|node| {
-                node.links
-                    .iter()
-                    .all(|(neighbour, up)| *up || !running(neighbour) || herd.network.is_cut(&node.name, neighbour))
+                node.links.iter().all(|(neighbour, _)| {
+                    node.caught_up.contains(neighbour)
+                        || !running(neighbour)
+                        || herd.network.is_cut(&node.name, neighbour)
+                })
             })
         })
         .await
@@ -354,6 +359,9 @@ impl Herd {
                     Some(node) => node.links().iter().map(|l| (l.neighbour.clone(), l.is_up())).collect(),
                     None => self.topology.neighbours(&m.config.name).into_iter().map(|n| (n, false)).collect(),
                 },
+                caught_up: m.running.as_ref().map_or_else(Vec::new, |node| {
+                    node.links().iter().filter(|l| l.is_caught_up()).map(|l| l.neighbour.clone()).collect()
+                }),
             })
             .collect()
     }

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::command::{Command, Expectation, VERBS};
+use crate::accounting::{Accounting, Live};
+use crate::command::{Command, Compare, CostMeasure, Expectation, VERBS};
 use crate::herd::Herd;
 use crate::operator::{Outcome, execute};
 use crate::topology::Topology;
@@ -156,27 +157,106 @@ impl Report {
     }
 }
 
-/// Carries out a script's steps, remembering what each node last replied (for `expect reply`).
+/// Carries out a script's steps, remembering what each node last replied (for `expect reply`)
+/// and what each update cost (for `expect cost`, from the herd's events).
 pub struct Player {
     /// Where raw lines go: the topology's first node.
     first: String,
     replies: HashMap<String, String>,
+    events: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::event::HerdEvent>>,
+    accounting: Accounting,
+    /// Events the accounting missed (a walkthrough far behind a torrent): costs are then unsure.
+    missed: u64,
 }
 
 impl Player {
     pub fn new(herd: &Herd) -> Self {
         let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
-        Self { first, replies: HashMap::new() }
+        Self {
+            first,
+            replies: HashMap::new(),
+            events: herd.subscribe(),
+            accounting: Accounting::new(herd.topology().clone()),
+            missed: 0,
+        }
     }
 
     /// Forgets what it remembered (the console's replay starts over).
     pub fn forget(&mut self) {
         self.replies.clear();
+        self.accounting.clear();
+    }
+
+    /// Brings the accounting up to date with what the herd did, the live graph included.
+    fn account(&mut self, herd: &Herd) {
+        let status = herd.status();
+        let topology = herd.topology();
+        self.accounting.set_live(Live {
+            down: status.iter().filter(|n| !n.up).map(|n| n.name.clone()).collect(),
+            cut: topology.links().into_iter().filter(|(a, b)| herd.network().is_cut(a, b)).collect(),
+        });
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => self.accounting.apply(&event),
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(count)) => self.missed += count,
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// `expect cost`: waits (at most `EXPECT_WITHIN`) for the update's figure to hold, since its
+    /// last messages may still be in flight.
+    async fn cost(
+        &mut self,
+        herd: &Herd,
+        client: &str,
+        measure: CostMeasure,
+        compare: Compare,
+        value: usize,
+    ) -> Outcome {
+        let what = match measure {
+            CostMeasure::Messages => "messages",
+            CostMeasure::Duplicates => "duplicates",
+            CostMeasure::Hops => "hops",
+        };
+        let deadline = tokio::time::Instant::now() + crate::operator::EXPECT_WITHIN;
+        loop {
+            self.account(herd);
+            let flood = self.accounting.latest_of(client);
+            let found = flood.map(|f| match measure {
+                CostMeasure::Messages => f.messages,
+                CostMeasure::Duplicates => f.duplicates,
+                CostMeasure::Hops => f.hops() as usize,
+            });
+            let held = found.is_some_and(|found| compare.holds(found, value));
+            let complete = flood.is_some_and(|f| f.is_complete());
+            if held && complete || tokio::time::Instant::now() >= deadline {
+                let symbol = compare.symbol();
+                let text = match found {
+                    _ if held => format!("{client}'s update cost {} {what} ({symbol} {value})", found.unwrap_or(0)),
+                    Some(found) => {
+                        format!("expected {client}'s update to cost {what} {symbol} {value}, but it cost {found}")
+                    }
+                    None if self.missed > 0 => {
+                        format!("no update of {client} was seen ({} events were missed)", self.missed)
+                    }
+                    None => format!("expected an update of {client}, but none was seen"),
+                };
+                return Outcome::Checked { held, text };
+            }
+            // The event waited for is counted too, not only those after it.
+            if let Ok(Ok(event)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+                self.accounting.apply(&event);
+            }
+        }
     }
 
     /// Carries out one step. A short-form client command answered with `?` fails (a typo in a
     /// script must not pass unnoticed); `send` may send anything.
     pub async fn play(&mut self, herd: &Herd, step: &Step) -> Outcome {
+        if let Command::Expect(Expectation::Cost { client, measure, compare, value }) = &step.command {
+            return self.cost(herd, client, *measure, *compare, *value).await;
+        }
         if let Command::Expect(Expectation::Reply { node, starts }) = &step.command {
             let held = self.replies.get(node).is_some_and(|reply| reply.starts_with(starts.as_str()));
             let text = match self.replies.get(node) {

@@ -182,8 +182,6 @@ impl Model {
                 self.dropped_copies.insert((event.node.clone(), from.clone()), (Instant::now(), why));
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
-            // A reset herd starts its story again: no update has cost anything yet.
-            EventKind::Reset => self.accounting.clear(),
             _ => {}
         }
         self.queue(Unformatted::Event(event));

@@ -55,18 +55,25 @@ pub struct Outgoing {
 pub struct Link {
     pub neighbour: NodeName,
     up: AtomicBool,
+    /// Up, and its catch-up sent: what was known when it came up has gone out.
+    caught_up: AtomicBool,
     queue: mpsc::UnboundedSender<Outgoing>,
 }
 
 impl Link {
     pub fn new(neighbour: NodeName) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
         let (queue, receiver) = mpsc::unbounded_channel();
-        (Arc::new(Self { neighbour, up: AtomicBool::new(false), queue }), receiver)
+        (Arc::new(Self { neighbour, up: AtomicBool::new(false), caught_up: AtomicBool::new(false), queue }), receiver)
     }
 
     /// Whether the link is connected and authenticated.
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Acquire)
+    }
+
+    /// Whether the link is up and its catch-up has been sent.
+    pub fn is_caught_up(&self) -> bool {
+        self.caught_up.load(Ordering::Acquire)
     }
 
     pub fn send(&self, outgoing: Outgoing) {
@@ -100,9 +107,10 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
                 let reason = tokio::select! {
                     _ = node.token.cancelled() => "node stopped".to_string(),
                     _ = node.network.until_cut(&node.name, &link.neighbour) => "cut by the operator".to_string(),
-                    error = exchange(&node, &link.neighbour, peer, &mut queue) => error.to_string(),
+                    error = exchange(&node, &link, peer, &mut queue) => error.to_string(),
                 };
                 link.up.store(false, Ordering::Release);
+                link.caught_up.store(false, Ordering::Release);
                 node.events.emit(EventKind::LinkDown { neighbour: link.neighbour.clone(), reason: reason.into() });
             }
             Err(error) => {
@@ -135,10 +143,11 @@ async fn connect(node: &Local, neighbour: &str, address: &str) -> Result<PeerStr
 /// Streams records over an open link until it breaks; returns why it broke.
 async fn exchange(
     node: &Local,
-    neighbour: &NodeName,
+    link: &Link,
     peer: PeerStream,
     queue: &mut mpsc::UnboundedReceiver<Outgoing>,
 ) -> PeerError {
+    let neighbour = &link.neighbour;
     let (mut lines, mut writer) = peer.split();
     let waiting: Mutex<VecDeque<(u64, oneshot::Sender<()>)>> = Mutex::default();
 
@@ -177,6 +186,7 @@ async fn exchange(
         }
         writer.write_all(text.as_bytes()).await?;
         text.clear();
+        link.caught_up.store(true, Ordering::Release);
         node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
         loop {
