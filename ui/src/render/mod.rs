@@ -46,7 +46,8 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         return;
     }
     // The lecture layout gives the graph the room: it is what a class watches.
-    let (top_share, graph_share) = if state.present { (55, 62) } else { (45, 50) };
+    // (On a short terminal, the captions need the rows more.)
+    let (top_share, graph_share) = if state.present && area.height >= 30 { (55, 62) } else { (45, 50) };
     let [status_area, top, flow_area, command_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Percentage(top_share),
@@ -75,10 +76,10 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     let told = state.caption.as_ref().map(|c| c.text.as_str()).or(state.note.as_deref());
     let (caption_area, flow_area) = match told {
         Some(text) => {
-            // As many lines as the caption needs once wrapped (never cut mid-sentence), up to
-            // half of the flow's room.
+            // As many lines as the caption needs once wrapped (never cut mid-sentence): all of
+            // the flow's room if it must, since the story matters more than the flow here.
             let lines = overlay::caption_lines(text, flow_area.width.saturating_sub(2));
-            let height = (lines as u16 + 2).min((flow_area.height / 2).max(3));
+            let height = (lines as u16 + 2).min(flow_area.height);
             let [caption_area, rest] =
                 Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(flow_area);
             (Some(caption_area), rest)

@@ -115,6 +115,12 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
             );
             let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
             let title = format!(" {what}{place}{section} · {keys} ");
+            // Where the keys do not fit, the story's place matters more (`?` lists the keys).
+            let title = if title.chars().count() + 2 > usize::from(area.width) {
+                format!(" {what}{place}{section} ")
+            } else {
+                title
+            };
             (caption.text.as_str(), caption.question, title)
         }
         (None, Some(note)) => (note.as_str(), false, " Note ".to_string()),

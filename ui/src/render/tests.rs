@@ -337,3 +337,13 @@ fn two_caches_compared_never_cut_a_position() {
         );
     }
 }
+
+#[test]
+fn a_caption_is_whole_even_at_80_by_24_in_the_lecture_layout() {
+    let caption = "We cut both of Riley's links: Riley becomes an island. Both sides keep serving, and \
+                   each side takes its own clients' reports.";
+    let state = UiState { caption: Some(caption.into()), present: true, ..UiState::default() };
+    let text = screen(&herd(), &state, 80, 24);
+    assert!(text.contains("each side takes its own clients'"), "{text}");
+    assert!(text.contains("reports."), "{text}");
+}
