@@ -117,11 +117,6 @@ impl Script {
         }
         Ok(())
     }
-
-    /// The captions the console pauses at (`say` and `ask`), in order.
-    pub fn pauses(&self) -> usize {
-        self.steps.iter().filter(|step| matches!(step.command, Command::Say(_) | Command::Ask(_))).count()
-    }
 }
 
 /// How a played script went.
@@ -364,7 +359,6 @@ mod tests {
             ]
         );
         assert_eq!(script.steps[2].line, 5, "an indented command is a command, on its own line");
-        assert_eq!(script.pauses(), 2, "say and ask pause; note does not");
     }
 
     #[test]
