@@ -1,5 +1,6 @@
 //! Load on one node, against a bare tokio line server driven the same way on the same machine.
 //! Run with `cargo bench --bench load`; the numbers are written down in docs/BENCHMARKS.md.
+//! (`herdctl load --baseline` measures any herd the same way, with percentiles and errors.)
 //!
 //! Each of 50 connections sends an IAMAT for its own client with a rising timestamp, waits for
 //! the AT line, and repeats, for a fixed time. Every IAMAT is new, so every one is flooded to the
@@ -12,39 +13,12 @@ use std::time::{Duration, Instant};
 
 use herdctl::peer::HerdKey;
 use herdctl::places::NoPlaces;
-use herdctl::protocol::{self, Command, Record, Timestamp};
 use herdctl::{Herd, HerdOptions, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const CONNECTIONS: usize = 50;
 const RUN_FOR: Duration = Duration::from_secs(4);
-
-/// The baseline: answers each IAMAT with an AT line, and does nothing else.
-async fn bare_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let (reader, mut writer) = stream.into_split();
-                let mut lines = BufReader::new(reader);
-                let mut line = String::new();
-                while lines.read_line(&mut line).await.unwrap_or(0) > 0 {
-                    if let Some(Command::Iamat(iamat)) = protocol::parse(line.as_bytes()) {
-                        let record = Record::new("Bare", Timestamp::now(), &iamat);
-                        let reply = format!("{}\n", record.line());
-                        if writer.write_all(reply.as_bytes()).await.is_err() {
-                            break;
-                        }
-                    }
-                    line.clear();
-                }
-            });
-        }
-    });
-    addr
-}
 
 /// Drives `addr` with the load; returns (requests per second, mean latency, 99th percentile).
 async fn drive(addr: SocketAddr) -> (f64, Duration, Duration) {
@@ -101,7 +75,8 @@ fn main() {
         return;
     }
     runtime.block_on(async {
-        let bare = drive(bare_server().await).await;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let bare = drive(herdctl::load::bare::serve(stop.clone()).await.unwrap()).await;
         report("bare tokio line server", bare);
 
         let topology = Arc::new(Topology::built_in().on_free_ports());

@@ -2,14 +2,18 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use herdctl::places::SourceKind;
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
 /// each other, and answer WHATSAT with nearby places.
 #[derive(Debug, Parser)]
 #[command(name = "herdctl", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Tool>,
+
     /// Run without the console, as plain servers: every node of the topology, or only those
     /// named with --node. Stops cleanly on Ctrl-C or SIGTERM.
     #[arg(long)]
@@ -67,6 +71,80 @@ pub struct Cli {
     pub places_endpoint: Option<String>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Tool {
+    /// Drive any herd (herdctl's, the course's Python servers, anything that speaks IAMAT and
+    /// WHATSAT) with load, and measure it: requests a second, latency percentiles, errors by
+    /// kind, and with --propagation how long a report takes to reach every server.
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The servers' client addresses; connections are spread over them. With --propagation the
+    /// first takes the sampled IAMATs and the others are asked for them.
+    #[arg(required = true, value_name = "HOST:PORT")]
+    pub targets: Vec<String>,
+
+    /// Connections, all open at once.
+    #[arg(long, short = 'c', default_value_t = 50)]
+    pub connections: usize,
+
+    /// How long to drive, e.g. 10s, 1m.
+    #[arg(long, short = 'd', default_value = "10s", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+
+    /// Open loop: this many requests a second over all connections, latency counted from when
+    /// each was due (coordinated omission cannot hide a stall). Default: closed loop.
+    #[arg(long)]
+    pub rate: Option<f64>,
+
+    /// Distinct client names the IAMATs report for (default: one per connection).
+    #[arg(long)]
+    pub clients: Option<usize>,
+
+    /// The mix of requests, e.g. iamat=90,whatsat=10 (WHATSATs ask for clients already reported).
+    #[arg(long, default_value = "iamat=100", value_parser = parse_mix)]
+    pub mix: u8,
+
+    /// Also measure propagation: every 100 ms an IAMAT at the first target, then WHATSAT at the
+    /// others until each has it; the time until the last one did.
+    #[arg(long)]
+    pub propagation: bool,
+
+    /// A reply later than this is an error.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// Print the summary as JSON (for scripts) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// First drive an in-process bare line server (answers IAMAT with AT, nothing else) the same
+    /// way, and give every figure also as a ratio to it: only ratios travel between machines.
+    #[arg(long)]
+    pub baseline: bool,
+}
+
+/// `iamat=90,whatsat=10` -> the WHATSAT share in percent.
+fn parse_mix(text: &str) -> Result<u8, String> {
+    let mut shares = (0u32, 0u32);
+    for part in text.split(',') {
+        let (kind, share) = part.split_once('=').ok_or_else(|| format!("{part:?}: write KIND=SHARE, e.g. iamat=90"))?;
+        let share: u32 = share.trim().parse().map_err(|_| format!("{share:?} is not a whole number"))?;
+        match kind.trim() {
+            "iamat" => shares.0 += share,
+            "whatsat" => shares.1 += share,
+            other => return Err(format!("{other:?}: the kinds are iamat and whatsat")),
+        }
+    }
+    let total = shares.0 + shares.1;
+    if total == 0 {
+        return Err("the shares add up to nothing".into());
+    }
+    Ok((shares.1 * 100 / total) as u8)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PlacesChoice {
     /// The built-in world gazetteer (GeoNames): no key, no network.
@@ -98,6 +176,7 @@ Environment:
 
 Examples:
   herdctl --headless                      the whole default herd, no console
+  herdctl load 127.0.0.1:12665 --baseline measure a herd against a bare server
   herdctl --headless --node Campbell      one node, as a plain server
   herdctl --scenario walkthroughs/basic-flood.herd --trace flood.svg
   printf 'IAMAT kiwi +34.068930-118.445127 %s\\n' \"$(date +%s.%N)\" | nc 127.0.0.1 12665";

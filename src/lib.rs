@@ -10,6 +10,7 @@ pub mod expectation;
 pub mod handout;
 pub mod herd;
 mod journal;
+pub mod load;
 pub mod network;
 mod node;
 pub mod operator;

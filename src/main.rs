@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
     };
-    match runtime.block_on(run(cli)) {
+    let ran = match cli.command {
+        Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
+        None => runtime.block_on(run(cli)),
+    };
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
@@ -142,6 +146,90 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         write_records(&cli, trace, &topology)?;
     }
     outcome
+}
+
+/// `herdctl load`: drives the targets (after a baseline, if asked) and prints what it measured.
+async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
+    use herdctl::load::{Options, Progress, Summary, bare, raise_file_limit, run};
+    let limit = raise_file_limit();
+    if limit > 0 && (args.connections as u64) + 64 > limit {
+        eprintln!(
+            "herdctl: warning: {} connections near the open-file limit of {limit}; some may fail",
+            args.connections
+        );
+    }
+    let mut targets = Vec::new();
+    for target in &args.targets {
+        let resolved = tokio::net::lookup_host(target.as_str()).await.ok().and_then(|mut addrs| addrs.next());
+        targets.push(
+            resolved.with_context(|| format!("cannot resolve {target:?}: write HOST:PORT, e.g. 127.0.0.1:12665"))?,
+        );
+    }
+    let options = Options {
+        targets,
+        connections: args.connections.max(1),
+        duration: args.duration,
+        rate: args.rate,
+        clients: args.clients.unwrap_or(args.connections).max(1),
+        whatsat_percent: args.mix,
+        propagation: args.propagation,
+        timeout: args.timeout,
+    };
+    let drive = |options: Options, label: String| async move {
+        let progress = Arc::new(Progress::default());
+        // A live line on a terminal: elapsed, rate, errors.
+        let shown = (!args.json && std::io::stderr().is_terminal()).then(|| {
+            let progress = progress.clone();
+            tokio::spawn(async move {
+                let started = tokio::time::Instant::now();
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let seconds = started.elapsed().as_secs_f64();
+                    let requests = progress.requests.load(std::sync::atomic::Ordering::Relaxed);
+                    let errors = progress.errors.load(std::sync::atomic::Ordering::Relaxed);
+                    eprint!("\r{label}: {seconds:.0} s, {:.0} req/s, {errors} errors   ", requests as f64 / seconds);
+                }
+            })
+        });
+        let summary = run(options, progress).await;
+        if let Some(shown) = shown {
+            shown.abort();
+            eprint!("\r{}\r", " ".repeat(70));
+        }
+        summary
+    };
+    let baseline: Option<Summary> = if args.baseline {
+        let stop = CancellationToken::new();
+        let addr = bare::serve(stop.clone()).await.context("cannot start the bare baseline server")?;
+        // The bare server knows IAMAT only: its baseline is IAMATs alone.
+        let bare_options = Options { targets: vec![addr], propagation: false, whatsat_percent: 0, ..options.clone() };
+        let summary = drive(bare_options, "baseline".into()).await;
+        stop.cancel();
+        Some(summary)
+    } else {
+        None
+    };
+    let label = args.targets.join(" ");
+    let summary = drive(options, label.clone()).await;
+    if args.json {
+        let document = serde_json::json!({
+            "targets": args.targets,
+            "connections": args.connections,
+            "open_loop_rate": args.rate,
+            "result": summary.json(),
+            "baseline": baseline.as_ref().map(Summary::json),
+            "rate_vs_baseline": baseline.as_ref().map(|b| summary.rate() / b.rate().max(1e-9)),
+        });
+        println!("{document:#}");
+    } else {
+        if let Some(baseline) = &baseline {
+            print!("{}", baseline.text("bare tokio line server (baseline, IAMAT only)", None));
+        }
+        print!("{}", summary.text(&label, baseline.as_ref()));
+    }
+    Ok(())
 }
 
 /// Writes what the session recorded, as asked: the trace (`--trace`) and the handout (`--handout`).

@@ -1,0 +1,250 @@
+//! `herdctl load`: drives any server that speaks the herd's protocol (herdctl, the course's Python
+//! servers, anything) with IAMATs and WHATSATs over many connections, and measures it: requests
+//! a second, latency percentiles (HDR histogram), errors by kind, and how long a report takes to
+//! reach every server (`--propagation`). Closed loop by default (each connection sends, waits for
+//! the reply, sends again); open loop with `--rate`, where latency counts from the time a request
+//! was due, so that a stalled server cannot hide its stalls by slowing the generator down
+//! (coordinated omission).
+
+pub mod bare;
+mod summary;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::time::Instant;
+
+pub use summary::{Failure, Summary};
+
+use crate::protocol::Timestamp;
+
+/// How a run drives its targets.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub targets: Vec<SocketAddr>,
+    pub connections: usize,
+    pub duration: Duration,
+    /// Requests a second over all connections (open loop); `None`: closed loop.
+    pub rate: Option<f64>,
+    /// Distinct client names the IAMATs report for.
+    pub clients: usize,
+    /// Of every hundred requests, how many are WHATSATs (the rest IAMATs).
+    pub whatsat_percent: u8,
+    /// Measure how long a sampled IAMAT at the first target takes to reach the others.
+    pub propagation: bool,
+    /// A reply later than this is an error.
+    pub timeout: Duration,
+}
+
+/// Running totals for the progress line.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub requests: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// Raises the open-file limit to the hard limit, so that thousands of connections can be opened
+/// from one process; returns the limit now in force.
+pub fn raise_file_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0)
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
+}
+
+/// A small, fast, seeded random source: which request comes next need not be cryptographic.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+type Conn = (BufReader<OwnedReadHalf>, OwnedWriteHalf);
+
+async fn connect(addr: SocketAddr, timeout: Duration) -> Result<Conn, Failure> {
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => {
+            let _ = stream.set_nodelay(true);
+            let (reader, writer) = stream.into_split();
+            Ok((BufReader::new(reader), writer))
+        }
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => Err(Failure::Refused),
+        Ok(Err(_)) => Err(Failure::Reset),
+        Err(_) => Err(Failure::Timeout),
+    }
+}
+
+/// Sends `line` and reads its reply: one line, or (for a WHATSAT) up to the empty line.
+async fn exchange(conn: &mut Conn, line: &str, whatsat: bool, timeout: Duration) -> Result<String, Failure> {
+    let (reader, writer) = conn;
+    let talk = async {
+        writer.write_all(line.as_bytes()).await.map_err(|_| Failure::Reset)?;
+        let mut reply = String::new();
+        loop {
+            let before = reply.len();
+            if reader.read_line(&mut reply).await.map_err(|_| Failure::Reset)? == 0 {
+                return Err(Failure::Reset);
+            }
+            let last = &reply[before..];
+            let done = !whatsat || reply.starts_with("? ") || last == "\n";
+            if done {
+                return Ok(reply);
+            }
+        }
+    };
+    let reply = tokio::time::timeout(timeout, talk).await.map_err(|_| Failure::Timeout)??;
+    if reply.starts_with("AT ") {
+        Ok(reply)
+    } else if reply.starts_with("? ") {
+        Err(Failure::Invalid)
+    } else {
+        Err(Failure::Malformed)
+    }
+}
+
+/// One connection's loop until `end`.
+async fn drive(options: Arc<Options>, index: usize, start: Instant, end: Instant, progress: Arc<Progress>) -> Summary {
+    let mut summary = Summary::new(false);
+    let target = options.targets[index % options.targets.len()];
+    let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
+    // Open loop: this connection's share of the rate, requests due at fixed times.
+    let interval = options.rate.map(|rate| Duration::from_secs_f64(options.connections as f64 / rate.max(1e-3)));
+    let mut conn: Option<Conn> = None;
+    let mut reported = Vec::new();
+    let mut n: u64 = 0;
+    while Instant::now() < end {
+        let due = match interval {
+            Some(interval) => {
+                let due = start + interval.mul_f64(n as f64);
+                if due >= end {
+                    break;
+                }
+                tokio::time::sleep_until(due).await;
+                due
+            }
+            None => Instant::now(),
+        };
+        n += 1;
+        if conn.is_none() {
+            match connect(target, options.timeout).await {
+                Ok(opened) => conn = Some(opened),
+                Err(failure) => {
+                    summary.fail(failure);
+                    progress.errors.fetch_add(1, Ordering::Relaxed);
+                    // Not a busy loop against a server that is down.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            }
+        }
+        let whatsat = !reported.is_empty() && dice.roll() % 100 < u64::from(options.whatsat_percent);
+        let line = if whatsat {
+            let client: &String = &reported[dice.roll() as usize % reported.len()];
+            format!("WHATSAT {client} 10 5\n")
+        } else {
+            let client =
+                format!("load-{}", (index as u64 + n * options.connections as u64) % options.clients.max(1) as u64);
+            let line = format!("IAMAT {client} +34.068930-118.445127 {}\n", Timestamp::now());
+            if reported.len() < 64 && !reported.contains(&client) {
+                reported.push(client);
+            }
+            line
+        };
+        let Some(open) = conn.as_mut() else { continue };
+        match exchange(open, &line, whatsat, options.timeout).await {
+            Ok(_) => {
+                summary.record(due.elapsed());
+                progress.requests.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(failure) => {
+                summary.fail(failure);
+                progress.errors.fetch_add(1, Ordering::Relaxed);
+                // After a timeout or a reset the connection's state is unknown: start afresh.
+                if matches!(failure, Failure::Timeout | Failure::Reset | Failure::Malformed) {
+                    conn = None;
+                }
+            }
+        }
+    }
+    summary
+}
+
+/// Samples propagation: an IAMAT at the first target, then each other target asked with WHATSAT
+/// until it answers with that very AT line; the time until the last one did.
+async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
+    let mut summary = Summary::new(true);
+    let mut n = 0u64;
+    while Instant::now() < end {
+        n += 1;
+        let client = format!("probe-{n}");
+        let sent = Instant::now();
+        let line = format!("IAMAT {client} +34.068930-118.445127 {}\n", Timestamp::now());
+        let Ok(mut first) = connect(options.targets[0], options.timeout).await else { break };
+        let Ok(at) = exchange(&mut first, &line, false, options.timeout).await else { continue };
+        let mut everywhere = true;
+        for &other in &options.targets[1..] {
+            let deadline = sent + options.timeout;
+            let Ok(mut conn) = connect(other, options.timeout).await else {
+                everywhere = false;
+                break;
+            };
+            loop {
+                let asked = exchange(&mut conn, &format!("WHATSAT {client} 1 1\n"), true, options.timeout).await;
+                if asked.is_ok_and(|reply| reply.lines().next() == at.lines().next()) {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    everywhere = false;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+        }
+        if everywhere {
+            if let Some(histogram) = &mut summary.propagation {
+                let _ = histogram.record((sent.elapsed().as_micros() as u64).max(1));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    summary
+}
+
+/// Runs the load; `progress` is updated as it goes.
+pub async fn run(options: Options, progress: Arc<Progress>) -> Summary {
+    let options = Arc::new(options);
+    let start = Instant::now();
+    let end = start + options.duration;
+    let tasks: Vec<_> = (0..options.connections)
+        .map(|index| tokio::spawn(drive(options.clone(), index, start, end, progress.clone())))
+        .collect();
+    let probe =
+        (options.propagation && options.targets.len() > 1).then(|| tokio::spawn(propagation(options.clone(), end)));
+    let mut summary = Summary::new(options.propagation);
+    for task in tasks {
+        if let Ok(part) = task.await {
+            summary.merge(&part);
+        }
+    }
+    if let Some(probe) = probe {
+        if let Ok(part) = probe.await {
+            summary.merge(&part);
+        }
+    }
+    summary.elapsed = start.elapsed();
+    summary
+}
