@@ -116,20 +116,35 @@ async fn exchange(conn: &mut Conn, line: &str, whatsat: bool, timeout: Duration)
     }
 }
 
-/// One connection's loop until `end`.
-async fn drive(options: Arc<Options>, index: usize, start: Instant, end: Instant, progress: Arc<Progress>) -> Summary {
+/// One connection: opens, waits for every other to be open, then loops until the end.
+async fn drive(
+    options: Arc<Options>,
+    index: usize,
+    ready: tokio::sync::mpsc::Sender<()>,
+    mut go: tokio::sync::watch::Receiver<Option<Instant>>,
+    progress: Arc<Progress>,
+) -> Summary {
     let mut summary = Summary::new(false);
     let target = options.targets[index % options.targets.len()];
+    // Connected before the clock starts: a connection's setup is not a request's latency.
+    let mut conn: Option<Conn> = connect(target, options.timeout).await.ok();
+    drop(ready);
+    let Ok(start) = go.wait_for(Option::is_some).await.map(|start| start.unwrap_or_else(Instant::now)) else {
+        return summary;
+    };
+    let end = start + options.duration;
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
     // Open loop: this connection's share of the rate, requests due at fixed times.
     let interval = options.rate.map(|rate| Duration::from_secs_f64(options.connections as f64 / rate.max(1e-3)));
-    let mut conn: Option<Conn> = None;
     let mut reported = Vec::new();
     let mut n: u64 = 0;
     while Instant::now() < end {
         let due = match interval {
             Some(interval) => {
-                let due = start + interval.mul_f64(n as f64);
+                // Connections are spread over the interval, so that the requests are evenly
+                // spaced in time rather than due all at once.
+                let phase = index as f64 / options.connections as f64;
+                let due = start + interval.mul_f64(n as f64 + phase);
                 if due >= end {
                     break;
                 }
@@ -227,11 +242,17 @@ async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
 /// Runs the load; `progress` is updated as it goes.
 pub async fn run(options: Options, progress: Arc<Progress>) -> Summary {
     let options = Arc::new(options);
+    let (ready, mut all_ready) = tokio::sync::mpsc::channel::<()>(1);
+    let (go, started) = tokio::sync::watch::channel(None);
+    let tasks: Vec<_> = (0..options.connections)
+        .map(|index| tokio::spawn(drive(options.clone(), index, ready.clone(), started.clone(), progress.clone())))
+        .collect();
+    // Every connection has dropped its `ready` once it is open (or failed to open).
+    drop(ready);
+    let _ = all_ready.recv().await;
     let start = Instant::now();
     let end = start + options.duration;
-    let tasks: Vec<_> = (0..options.connections)
-        .map(|index| tokio::spawn(drive(options.clone(), index, start, end, progress.clone())))
-        .collect();
+    let _ = go.send(Some(start));
     let probe =
         (options.propagation && options.targets.len() > 1).then(|| tokio::spawn(propagation(options.clone(), end)));
     let mut summary = Summary::new(options.propagation);
@@ -245,6 +266,7 @@ pub async fn run(options: Options, progress: Arc<Progress>) -> Summary {
             summary.merge(&part);
         }
     }
-    summary.elapsed = start.elapsed();
+    // The run lasts its duration (open loop: requests were due over exactly that time).
+    summary.elapsed = start.elapsed().max(options.duration);
     summary
 }
