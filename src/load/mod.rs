@@ -199,34 +199,42 @@ async fn drive(
 }
 
 /// Samples propagation: an IAMAT at the first target, then each other target asked with WHATSAT
-/// until it answers with that very AT line; the time until the last one did.
+/// (back to back, over connections kept open) until it answers with that very AT line; the time
+/// from sending the IAMAT until the last one did.
 async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
     let mut summary = Summary::new(true);
+    let mut conns = Vec::new();
+    for &target in &options.targets {
+        match connect(target, options.timeout).await {
+            Ok(conn) => conns.push(conn),
+            Err(failure) => {
+                summary.fail(failure);
+                return summary;
+            }
+        }
+    }
     let mut n = 0u64;
     while Instant::now() < end {
         n += 1;
         let client = format!("probe-{n}");
-        let sent = Instant::now();
         let line = format!("IAMAT {client} +34.068930-118.445127 {}\n", Timestamp::now());
-        let Ok(mut first) = connect(options.targets[0], options.timeout).await else { break };
-        let Ok(at) = exchange(&mut first, &line, false, options.timeout).await else { continue };
+        let sent = Instant::now();
+        let (first, others) = conns.split_first_mut().expect("two targets at least");
+        let Ok(at) = exchange(first, &line, false, options.timeout).await else { break };
+        let deadline = sent + options.timeout;
         let mut everywhere = true;
-        for &other in &options.targets[1..] {
-            let deadline = sent + options.timeout;
-            let Ok(mut conn) = connect(other, options.timeout).await else {
-                everywhere = false;
-                break;
-            };
+        for conn in others {
             loop {
-                let asked = exchange(&mut conn, &format!("WHATSAT {client} 1 1\n"), true, options.timeout).await;
-                if asked.is_ok_and(|reply| reply.lines().next() == at.lines().next()) {
-                    break;
+                let asked = exchange(conn, &format!("WHATSAT {client} 1 1\n"), true, options.timeout).await;
+                match asked {
+                    Ok(reply) if reply.lines().next() == at.lines().next() => break,
+                    // Not there yet: `?` (unknown client) keeps the connection usable.
+                    Ok(_) | Err(Failure::Invalid) if Instant::now() < deadline => {}
+                    _ => {
+                        everywhere = false;
+                        break;
+                    }
                 }
-                if Instant::now() >= deadline {
-                    everywhere = false;
-                    break;
-                }
-                tokio::time::sleep(Duration::from_micros(200)).await;
             }
         }
         if everywhere {
