@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
-use tracing_appender::non_blocking::NonBlocking;
 
+use crate::journal::Journal;
 use crate::network::Mode;
 use crate::places::Origin;
 use crate::protocol::Record;
@@ -432,7 +432,7 @@ impl std::ops::AddAssign for RingLosses {
 pub struct EventSink {
     node: NodeName,
     bus: broadcast::Sender<Arc<HerdEvent>>,
-    journal: Option<NonBlocking>,
+    journal: Option<Journal>,
     trace: Option<Arc<EventRing>>,
     counters: Arc<Counters>,
 }
@@ -441,7 +441,7 @@ impl EventSink {
     pub fn new(
         node: NodeName,
         bus: broadcast::Sender<Arc<HerdEvent>>,
-        journal: Option<NonBlocking>,
+        journal: Option<Journal>,
         trace: Option<Arc<EventRing>>,
     ) -> Self {
         Self { node, bus, journal, trace, counters: Arc::default() }
@@ -483,9 +483,10 @@ impl EventSink {
         }
         let at = SystemTime::now();
         if let Some(journal) = &self.journal {
-            // One formatted line, one write: lines of concurrent tasks never interleave.
-            let line = format!("{} {kind}\n", humantime::format_rfc3339_micros(at));
-            let _ = journal.clone().write_all(line.as_bytes());
+            // Formatted straight into the journal's buffer: one line, whole, in order.
+            journal.line(|out| {
+                let _ = writeln!(out, "{} {kind}", humantime::format_rfc3339_micros(at));
+            });
         }
         if kind.is_notable() {
             tracing::info!(node = %node, "{kind}");

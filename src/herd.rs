@@ -11,11 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::cache::{Entry, PageStart};
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
-use crate::journal;
+use crate::journal::{self, JournalGuard};
 use crate::network::Network;
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
@@ -87,7 +86,7 @@ pub struct Herd {
     /// Where herd-wide events (the operator's faults) are published.
     events: EventSink,
     /// Dropped at shutdown, after every node has stopped: dropping a guard writes out its log.
-    journals: Mutex<Vec<WorkerGuard>>,
+    journals: Mutex<Vec<JournalGuard>>,
 }
 
 impl Herd {
