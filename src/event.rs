@@ -29,6 +29,8 @@ pub struct Counters {
     /// Flooded records that arrived where they were already known, and were dropped (catch-up
     /// exchanges, which resend what a neighbour may have, are not counted).
     pub duplicates: AtomicU64,
+    /// Traffic events not published to the bus: over the budget while someone listened.
+    pub unpublished: AtomicU64,
 }
 
 impl Counters {
@@ -319,6 +321,21 @@ impl EventKind {
         )
     }
 
+    /// Events every reader must see, however busy the herd: what happened to nodes and links,
+    /// and the story. The rest is traffic, published within a budget.
+    fn always_published(&self) -> bool {
+        self.is_notable()
+            || matches!(
+                self,
+                Self::Caption { .. }
+                    | Self::Section { .. }
+                    | Self::Reset
+                    | Self::PeerAccepted { .. }
+                    | Self::PeerClosed { .. }
+                    | Self::CatchUpSent { .. }
+            )
+    }
+
     /// Events that say something about the herd's health; the rest is traffic.
     fn is_notable(&self) -> bool {
         matches!(
@@ -352,13 +369,37 @@ pub struct EventRing {
     dropped: AtomicU64,
     /// Messages not recorded because they came faster than the budget.
     skipped: AtomicU64,
-    /// The second (since the epoch) the budget is counted for, and what it used so far.
-    second: AtomicU64,
-    used: AtomicU64,
+    budget: Budget,
 }
 
 /// Messages a node records a second; more are counted as skipped.
 pub const RECORDED_PER_SECOND: u64 = 5_000;
+/// Traffic events a node publishes a second to the bus (the console reads about 120,000 a second
+/// in all); more are counted as unpublished. Faults, links and captions always go.
+pub const PUBLISHED_PER_SECOND: u64 = 20_000;
+
+/// So many a second, counted per wall-clock second, shared by every clone of its owner.
+#[derive(Debug)]
+pub struct Budget {
+    per_second: u64,
+    second: AtomicU64,
+    used: AtomicU64,
+}
+
+impl Budget {
+    pub fn new(per_second: u64) -> Self {
+        Self { per_second, second: AtomicU64::new(0), used: AtomicU64::new(0) }
+    }
+
+    /// Whether one more at `at` fits in its second's budget (and counts it).
+    pub fn admit(&self, at: SystemTime) -> bool {
+        let second = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if self.second.swap(second, Ordering::Relaxed) != second {
+            self.used.store(0, Ordering::Relaxed);
+        }
+        self.used.fetch_add(1, Ordering::Relaxed) < self.per_second
+    }
+}
 
 impl EventRing {
     pub fn new(capacity: usize) -> Self {
@@ -367,28 +408,30 @@ impl EventRing {
             capacity,
             dropped: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
-            second: AtomicU64::new(0),
-            used: AtomicU64::new(0),
+            budget: Budget::new(RECORDED_PER_SECOND),
         }
     }
 
-    /// Whether a message at `at` is within the budget of its second.
-    fn within_budget(&self, at: SystemTime) -> bool {
-        let second = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if self.second.swap(second, Ordering::Relaxed) != second {
-            self.used.store(0, Ordering::Relaxed);
+    /// Whether the ring keeps an event of this kind at `at` (a message counts against the budget).
+    fn wants(&self, kind: &EventKind, at: SystemTime) -> bool {
+        if !kind.is_traced() {
+            return false;
         }
-        self.used.fetch_add(1, Ordering::Relaxed) < RECORDED_PER_SECOND
-    }
-
-    pub fn record(&self, event: &Arc<HerdEvent>) {
-        if !event.kind.is_traced() {
-            return;
-        }
-        if event.kind.is_message() && !self.within_budget(event.at) {
+        if kind.is_message() && !self.budget.admit(at) {
             self.skipped.fetch_add(1, Ordering::Relaxed);
-            return;
+            return false;
         }
+        true
+    }
+
+    /// Keeps `event` if the ring wants it.
+    pub fn record(&self, event: &Arc<HerdEvent>) {
+        if self.wants(&event.kind, event.at) {
+            self.keep(event);
+        }
+    }
+
+    fn keep(&self, event: &Arc<HerdEvent>) {
         let evicted = {
             let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
             let evicted = if events.len() == self.capacity { events.pop_front() } else { None };
@@ -435,6 +478,8 @@ pub struct EventSink {
     journal: Option<Journal>,
     trace: Option<Arc<EventRing>>,
     counters: Arc<Counters>,
+    /// What this node may publish to the bus each second.
+    published: Arc<Budget>,
 }
 
 impl EventSink {
@@ -444,7 +489,14 @@ impl EventSink {
         journal: Option<Journal>,
         trace: Option<Arc<EventRing>>,
     ) -> Self {
-        Self { node, bus, journal, trace, counters: Arc::default() }
+        Self {
+            node,
+            bus,
+            journal,
+            trace,
+            counters: Arc::default(),
+            published: Arc::new(Budget::new(PUBLISHED_PER_SECOND)),
+        }
     }
 
     /// This node's totals (shared by every clone of the sink, and kept across kill and revive).
@@ -493,13 +545,23 @@ impl EventSink {
         } else {
             tracing::debug!(node = %node, "{kind}");
         }
-        // Nobody listening is normal (a headless node); never an error.
-        if self.bus.receiver_count() > 0 || self.trace.is_some() {
+        // Nobody listening is normal (a headless node); never an error. A torrent of traffic
+        // goes to the bus only as far as its budget: a console reads a fraction of it anyway,
+        // and building and sending every event would cost the nodes a third of their speed.
+        let listened = self.bus.receiver_count() > 0;
+        let to_bus = listened && (kind.always_published() || self.published.admit(at));
+        if listened && !to_bus {
+            self.counters.unpublished.fetch_add(1, Ordering::Relaxed);
+        }
+        let to_trace = self.trace.as_ref().is_some_and(|trace| trace.wants(&kind, at));
+        if to_bus || to_trace {
             let event = Arc::new(HerdEvent { at, node, kind });
-            if let Some(trace) = &self.trace {
-                trace.record(&event);
+            if let (true, Some(trace)) = (to_trace, &self.trace) {
+                trace.keep(&event);
             }
-            let _ = self.bus.send(event);
+            if to_bus {
+                let _ = self.bus.send(event);
+            }
         }
     }
 }

@@ -392,6 +392,15 @@ impl Herd {
         })
     }
 
+    /// Traffic events the nodes held back from the bus (more than its budget a second came while
+    /// someone listened): what a console could not have been shown.
+    pub fn unpublished(&self) -> u64 {
+        self.members()
+            .iter()
+            .map(|m| m.config.events.counters().unpublished.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
+    }
+
     /// The address where a member node takes client connections.
     pub fn client_addr(&self, name: &str) -> Result<SocketAddr, HerdError> {
         self.with_member(name, |m| Ok(m.client_addr))

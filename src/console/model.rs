@@ -351,7 +351,8 @@ impl Model {
             duplicates_dropped: self.duplicates,
             places_source: self.places_source.clone(),
             upstream_requests: self.upstream_requests,
-            events_dropped: self.events_dropped,
+            // Lost by the console (it fell behind) or never published (over the nodes' budget).
+            events_dropped: self.events_dropped + herd.unpublished(),
             mode: match herd.network().mode() {
                 Mode::Live => ModeView::Live,
                 Mode::Step => ModeView::Step { held: held.len() },
