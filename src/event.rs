@@ -179,7 +179,7 @@ pub enum EventKind {
     Reset,
 }
 
-/// The name herd-wide events are published under (no node has it: node names are checked).
+/// The name herd-wide events are published under (topology validation keeps nodes from having it).
 pub const HERD: &str = "herd";
 
 /// What became of a record that arrived from a neighbour.

@@ -102,6 +102,12 @@ impl Topology {
             if node.name.is_empty() || node.name.bytes().any(crate::protocol::is_space) || !node.name.is_ascii() {
                 return Err(invalid(place, "a name must be non-empty printable ASCII without white space".into()));
             }
+            if RESERVED.contains(&node.name.as_str()) {
+                return Err(invalid(
+                    place,
+                    format!("{:?} is reserved: herd-wide events and the console's notes go by that name", node.name),
+                ));
+            }
             if let Some(first) = index.insert(node.name.as_str(), i) {
                 return Err(invalid(
                     place,
@@ -252,6 +258,10 @@ impl Topology {
     }
 }
 
+/// Names no node may have: herd-wide events are published as `herd` (`event::HERD`), and the
+/// console writes its own lines as `console`.
+const RESERVED: [&str; 2] = [crate::event::HERD, "console"];
+
 /// Shared handle used by the engine.
 pub type SharedTopology = Arc<Topology>;
 
@@ -329,6 +339,10 @@ mod tests {
         let spaced = r#"{"nodes": [{"name": "A B", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
         assert!(refused(spaced).contains("without white space"));
         assert!(refused(r#"{"nodes": [], "links": []}"#).contains("no nodes"));
+        let reserved = r#"{"nodes": [{"name": "herd", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
+        assert!(refused(reserved).contains("\"herd\" is reserved"), "{}", refused(reserved));
+        let reserved = r#"{"nodes": [{"name": "console", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
+        assert!(refused(reserved).contains("\"console\" is reserved"), "{}", refused(reserved));
     }
 
     #[test]
