@@ -59,7 +59,7 @@ async fn in_step_mode_nothing_crosses_a_link_until_released_in_order() {
             let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
             continue;
         }
-        herd.network().release_wave();
+        herdctl::operator::release_in_order(&herd, usize::MAX).await;
     }
     herd.network().set_mode(Mode::Live);
     for node in NODES {
