@@ -204,7 +204,6 @@ impl Network {
         released
     }
 
-
     /// Waits until a transmission of `client`'s record from `from` to `to`, queued at `queued`,
     /// may go: held in step mode; in slow mode and on a slow link, due that long after it was
     /// queued. Delays are a delay line, not a rate limit: records queued together arrive together.

@@ -126,7 +126,7 @@ async fn drive(
                                 None => {}
                             }
                         }
-                        Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &outcome_sender),
+                        Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &view, &outcome_sender),
                         None => {}
                     }
                 }
@@ -241,6 +241,7 @@ fn carry_out(
     session: &Session,
     state: &mut UiState,
     model: &mut Model,
+    view: &HerdView,
     outcomes: &mpsc::UnboundedSender<Outcome>,
 ) {
     let network = herd.network();
@@ -265,18 +266,18 @@ fn carry_out(
                 }
                 None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
             };
-            return show(outcome, state, model, &HerdView::default());
+            return show(outcome, state, model, view);
         }
         Intent::ReleaseWave => {
             if network.mode() != Mode::Step {
                 let refusal = Outcome::Refused("nothing is held (s switches to step mode)".into());
-                return show(refusal, state, model, &HerdView::default());
+                return show(refusal, state, model, view);
             }
             // In release order, each delivered before the next: a task, reporting back.
             Command::Wave
         }
         Intent::WriteTrace => {
-            show(Outcome::Done("writing the trace…".into()), state, model, &HerdView::default());
+            show(Outcome::Done("writing the trace…".into()), state, model, view);
             let (herd, outcomes) = (herd.clone(), outcomes.clone());
             let (trace, path) = (session.trace.clone(), session.trace_path.clone());
             let log_dir = session.log_dir.clone();
@@ -296,8 +297,8 @@ fn carry_out(
                 command
             }
             Err(error) => {
-                let (a, b) = example_names(herd);
-                return show(Outcome::Refused(error.explain(&a, &b)), state, model, &HerdView::default());
+                let (a, b) = view.example_names();
+                return show(Outcome::Refused(error.explain(a, b)), state, model, view);
             }
         },
     };
@@ -306,14 +307,6 @@ fn carry_out(
     tokio::spawn(async move {
         let _ = outcomes.send(execute(&herd, &command, &selected).await);
     });
-}
-
-/// Two node names of the running herd for examples: the first node and a neighbour of it.
-fn example_names(herd: &Herd) -> (String, String) {
-    let topology = herd.topology();
-    let first = topology.names().first().map(|n| n.to_string()).unwrap_or_else(|| "NODE".into());
-    let other = topology.neighbours(&first).first().map(|n| n.to_string()).unwrap_or_else(|| first.clone());
-    (first, other)
 }
 
 fn write_trace(herd: &Herd, trace: &Trace, path: Option<PathBuf>, log_dir: &std::path::Path) -> Outcome {
