@@ -257,7 +257,8 @@ impl Model {
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         self.dropped_copies.retain(|_, (at, _)| now.duration_since(*at) < DROPPED_FOR);
         let status = herd.status();
-        let story = self.story_versions(herd, &status);
+        // Only the lecture layout shows which version of the story's client each node holds.
+        let story = if state.present { self.story_versions(herd, &status) } else { HashMap::new() };
         let topology = herd.topology();
         // Every node of the topology, in its order: those this console runs, and those that run
         // in other processes (drawn, but their state is not known here).

@@ -226,3 +226,31 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
     asked.await.unwrap();
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    herd.cut("Riley", "Jaquez").unwrap();
+    // The same client on both sides of the cut, the later report at Jaquez.
+    let riley =
+        send(herd.client_addr("Riley").unwrap(), "Riley", &format!("IAMAT fig +1+1 {}", Timestamp::now())).await;
+    let later = Timestamp::now().shifted(1_000_000_000);
+    let jaquez = send(herd.client_addr("Jaquez").unwrap(), "Jaquez", &format!("IAMAT fig +2+2 {later}")).await;
+    assert!(riley.starts_with("AT Riley") && jaquez.starts_with("AT Jaquez"));
+    let mut stored = 0;
+    drain(&mut events, &mut model, |event| {
+        stored += usize::from(matches!(event.kind, EventKind::CacheUpdated { .. }));
+        stored == 2
+    })
+    .await;
+    let mut present = UiState::default();
+    present.present = true;
+    let view = model.view(&herd, &present, Instant::now());
+    let story: Vec<Option<&str>> = view.nodes.iter().map(|n| n.story.as_deref()).collect();
+    assert_eq!(story, [Some("fig v1"), Some("fig v2")], "the two sides differ");
+    let plain = model.view(&herd, &UiState::default(), Instant::now());
+    assert!(plain.nodes.iter().all(|n| n.story.is_none()), "only the lecture layout shows versions");
+    herd.shutdown().await;
+}
