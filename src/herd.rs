@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
@@ -342,6 +343,15 @@ impl Herd {
             let _ = self.revive(name);
         }
         self.wait_linked(crate::script::SETTLE).await;
+    }
+
+    /// Which of this herd's nodes are down and which links are cut: what a flood starting now
+    /// could use (nodes in other processes count as up).
+    pub fn live(&self) -> Live {
+        Live {
+            down: self.members().iter().filter(|m| m.running.is_none()).map(|m| m.config.name.clone()).collect(),
+            cut: self.topology.links().into_iter().filter(|(a, b)| self.network.is_cut(a, b)).collect(),
+        }
     }
 
     /// Every member node, in topology order.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::accounting::{Accounting, Live};
+use crate::accounting::Accounting;
 use crate::command::{Command, Compare, CostMeasure, Expectation, VERBS};
 use crate::herd::Herd;
 use crate::operator::{Outcome, execute};
@@ -184,12 +184,7 @@ impl Player {
 
     /// Brings the accounting up to date with what the herd did, the live graph included.
     fn account(&mut self, herd: &Herd) {
-        let status = herd.status();
-        let topology = herd.topology();
-        self.accounting.set_live(Live {
-            down: status.iter().filter(|n| !n.up).map(|n| n.name.clone()).collect(),
-            cut: topology.links().into_iter().filter(|(a, b)| herd.network().is_cut(a, b)).collect(),
-        });
+        self.accounting.set_live(herd.live());
         loop {
             match self.events.try_recv() {
                 Ok(event) => self.accounting.apply(&event),

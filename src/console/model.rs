@@ -6,7 +6,7 @@ use std::f64::consts::TAU;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use herdctl::accounting::{Accounting, Live};
+use herdctl::accounting::Accounting;
 use herdctl::cache::{Entry, PageStart};
 use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
@@ -281,10 +281,7 @@ impl Model {
             })
             .collect();
         let network = herd.network();
-        self.accounting.set_live(Live {
-            down: status.iter().filter(|n| !n.up).map(|n| n.name.clone()).collect(),
-            cut: topology.links().into_iter().filter(|(a, b)| network.is_cut(a, b)).collect(),
-        });
+        self.accounting.set_live(herd.live());
         let is_up = |from: &str, to: &str| {
             status
                 .iter()
