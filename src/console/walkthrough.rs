@@ -87,100 +87,120 @@ impl Map {
     }
 }
 
+/// A walkthrough being told: the script, where its captions are, and what it has found so far.
+struct Story {
+    herd: Arc<Herd>,
+    script: Script,
+    map: Map,
+    player: Player,
+    report: Arc<Mutex<Report>>,
+    told: mpsc::UnboundedSender<Told>,
+}
+
+impl Story {
+    fn count(&self, step: &herdctl::script::Step, outcome: &Outcome) {
+        self.report.lock().unwrap_or_else(|p| p.into_inner()).count(&self.script.name, step, outcome);
+    }
+
+    /// Plays from step `next` to the next caption and shows it; returns the caption's step, or
+    /// `None` at the end of the script (having shown the summary), or `Err` when the console is
+    /// gone.
+    async fn run_to_caption(&mut self, next: &mut usize) -> Result<Option<usize>, ()> {
+        while *next < self.script.steps.len() {
+            let at = *next;
+            *next += 1;
+            let step = self.script.steps[at].clone();
+            let outcome = self.player.play(&self.herd, &step).await;
+            self.count(&step, &outcome);
+            let message = match outcome {
+                Outcome::Said(text) | Outcome::Asked(text) => Told::Caption(self.caption(at, text)),
+                outcome => Told::Outcome(outcome),
+            };
+            let caption = matches!(message, Told::Caption(_));
+            self.told.send(message).map_err(|_| ())?;
+            if caption {
+                return Ok(Some(at));
+            }
+        }
+        let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let summary = match report.failures.first() {
+            None => format!("The walkthrough is over: {}. q quits.", report.summary()),
+            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
+        };
+        let pauses = self.map.pauses.len();
+        let end = Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() };
+        self.told.send(Told::Caption(end)).map_err(|_| ())?;
+        Ok(None)
+    }
+
+    /// The caption said at step `at`, with where the story is.
+    fn caption(&self, at: usize, text: String) -> Caption {
+        Caption {
+            text,
+            step: self.map.pauses.iter().position(|&p| p == at).map_or(0, |i| i + 1),
+            steps: self.map.pauses.len(),
+            section: self.map.section(at).map(|(_, title)| title.clone()),
+            question: matches!(self.script.steps[at].command, Command::Ask(_)),
+        }
+    }
+
+    /// Back (or on) to step `target`: a clean herd, and the story replayed up to it without
+    /// pauses; what shapes the screen is applied, captions passed over are not shown.
+    async fn replay_to(&mut self, target: usize) {
+        let text = format!("replaying {} up to line {}…", self.script.name, self.script.steps[target].line);
+        let _ = self.told.send(Told::Replaying(text));
+        self.herd.reset().await;
+        self.player.forget();
+        *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
+        for at in 0..target {
+            let step = self.script.steps[at].clone();
+            let outcome = self.player.play(&self.herd, &step).await;
+            self.count(&step, &outcome);
+            if matches!(outcome, Outcome::Show(_) | Outcome::Highlight(_) | Outcome::Section(_)) {
+                let _ = self.told.send(Told::Outcome(outcome));
+            }
+        }
+    }
+
+    /// Tells the whole story, moving as the operator asks, until the console goes.
+    async fn tell(mut self, mut moved: mpsc::UnboundedReceiver<Move>) {
+        self.herd.wait_linked(herdctl::script::SETTLE).await;
+        let (steps, captions) = (self.script.steps.len(), self.map.pauses.len());
+        let greeting = format!("walkthrough {}: {steps} steps, {captions} captions", self.script.name);
+        let _ = self.told.send(Told::Outcome(Outcome::Done(greeting)));
+        let mut next = 0;
+        loop {
+            let Ok(paused_at) = self.run_to_caption(&mut next).await else { return };
+            let at = paused_at.unwrap_or(steps);
+            // Wait for the operator: on, or somewhere else in the story.
+            let target = loop {
+                match moved.recv().await {
+                    None => return,
+                    Some(Move::Continue) if next < steps => break None,
+                    Some(Move::Continue) => {}
+                    Some(to) => {
+                        if let Some(target) = self.map.target(at, to) {
+                            break Some(target);
+                        }
+                    }
+                }
+            };
+            if let Some(target) = target {
+                self.replay_to(target).await;
+                next = target;
+            }
+        }
+    }
+}
+
 impl Walkthrough {
     pub fn start(herd: Arc<Herd>, script: Script, told: mpsc::UnboundedSender<Told>) -> Self {
-        let (moves, mut moved) = mpsc::unbounded_channel();
+        let (moves, moved) = mpsc::unbounded_channel();
         let report = Arc::new(Mutex::new(Report::default()));
         let name = script.name.clone();
-        let kept = report.clone();
-        let task = tokio::spawn(async move {
-            let map = Map::of(&script);
-            let mut player = Player::new(&herd);
-            herd.wait_linked(herdctl::script::SETTLE).await;
-            let steps = script.steps.len();
-            let greeting = format!("walkthrough {}: {steps} steps, {} captions", script.name, map.pauses.len());
-            let _ = told.send(Told::Outcome(Outcome::Done(greeting)));
-            let mut next = 0;
-            loop {
-                // Run to the next caption (or the end).
-                let mut paused_at = None;
-                while next < steps && paused_at.is_none() {
-                    let step = &script.steps[next];
-                    let outcome = player.play(&herd, step).await;
-                    kept.lock().unwrap_or_else(|p| p.into_inner()).count(&script.name, step, &outcome);
-                    let message = match outcome {
-                        Outcome::Said(text) | Outcome::Asked(text) => {
-                            paused_at = Some(next);
-                            let number = map.pauses.iter().position(|&p| p == next).map_or(0, |i| i + 1);
-                            Told::Caption(Caption {
-                                text,
-                                step: number,
-                                steps: map.pauses.len(),
-                                section: map.section(next).map(|(_, title)| title.clone()),
-                                question: matches!(step.command, Command::Ask(_)),
-                            })
-                        }
-                        outcome => Told::Outcome(outcome),
-                    };
-                    if told.send(message).is_err() {
-                        return;
-                    }
-                    next += 1;
-                }
-                let at = match paused_at {
-                    Some(at) => at,
-                    None => {
-                        let report = kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                        let summary = match report.failures.first() {
-                            None => format!("The walkthrough is over: {}. q quits.", report.summary()),
-                            Some(first) => {
-                                format!("The walkthrough is over: {}. First failure: {first}", report.summary())
-                            }
-                        };
-                        let end = Caption {
-                            text: summary,
-                            step: map.pauses.len(),
-                            steps: map.pauses.len(),
-                            ..Caption::default()
-                        };
-                        let _ = told.send(Told::Caption(end));
-                        steps
-                    }
-                };
-                // Wait for the operator.
-                let target = loop {
-                    match moved.recv().await {
-                        None => return,
-                        Some(Move::Continue) if next < steps => break None,
-                        Some(Move::Continue) => {}
-                        Some(to) => {
-                            if let Some(target) = map.target(at, to) {
-                                break Some(target);
-                            }
-                        }
-                    }
-                };
-                if let Some(target) = target {
-                    // Back: a clean herd, and the story replayed up to the target, without pauses.
-                    let _ = told.send(Told::Replaying(format!(
-                        "replaying {} up to line {}…",
-                        script.name, script.steps[target].line
-                    )));
-                    herd.reset().await;
-                    player.forget();
-                    *kept.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
-                    for step in &script.steps[..target] {
-                        let outcome = player.play(&herd, step).await;
-                        kept.lock().unwrap_or_else(|p| p.into_inner()).count(&script.name, step, &outcome);
-                        // What shapes the screen is applied; captions passed over are not shown.
-                        if matches!(outcome, Outcome::Show(_) | Outcome::Highlight(_) | Outcome::Section(_)) {
-                            let _ = told.send(Told::Outcome(outcome));
-                        }
-                    }
-                    next = target;
-                }
-            }
-        });
+        let player = Player::new(&herd);
+        let story = Story { herd, map: Map::of(&script), script, player, report: report.clone(), told };
+        let task = tokio::spawn(story.tell(moved));
         Self { moves, task, report, name }
     }
 
