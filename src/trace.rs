@@ -187,6 +187,10 @@ impl Trace {
     /// (`new`, `duplicate`, `stale`) and `fresh` (new or not) for received records, `catch_up`.
     pub fn to_jsonl(&self) -> String {
         let (entries, losses) = self.entries();
+        self.jsonl_of(&entries, losses)
+    }
+
+    fn jsonl_of(&self, entries: &[Entry], losses: RingLosses) -> String {
         let mut out = String::new();
         for text in Self::losses_note(losses) {
             let _ = writeln!(out, "{}", json!({"t": 0.0, "kind": "note", "text": text}));
@@ -245,11 +249,15 @@ impl Trace {
     /// A sequence diagram of the messages between `nodes`, time flowing down (one row a message,
     /// so that bursts a microsecond apart stay readable; each row is labelled with its time).
     pub fn to_svg(&self, nodes: &[NodeName]) -> String {
+        let (entries, losses) = self.entries();
+        self.svg_of(&entries, losses, nodes)
+    }
+
+    fn svg_of(&self, all: &[Entry], losses: RingLosses, nodes: &[NodeName]) -> String {
         const LANE: f64 = 170.0;
         const ROW: f64 = 22.0;
         const TOP: f64 = 70.0;
         const LEFT: f64 = 190.0;
-        let (all, losses) = self.entries();
         let left_out = all.len().saturating_sub(SVG_ROWS);
         let entries = &all[left_out..];
         let arrivals = Self::pairs(entries);
@@ -364,6 +372,13 @@ impl Trace {
 
     /// Writes the trace to `path`: SVG for `.svg`, JSON lines otherwise. Takes time linear in the
     /// trace: call it off any task that draws.
+    /// Writes one moment of the trace as both an SVG and JSON lines, so that the two agree.
+    pub fn write_both(&self, svg: &Path, jsonl: &Path, nodes: &[NodeName]) -> std::io::Result<()> {
+        let (entries, losses) = self.entries();
+        std::fs::write(svg, self.svg_of(&entries, losses, nodes))?;
+        std::fs::write(jsonl, self.jsonl_of(&entries, losses))
+    }
+
     pub fn write(&self, path: &Path, nodes: &[NodeName]) -> std::io::Result<()> {
         let text = if path.extension().is_some_and(|e| e == "svg") { self.to_svg(nodes) } else { self.to_jsonl() };
         std::fs::write(path, text)

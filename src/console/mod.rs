@@ -315,7 +315,7 @@ fn write_trace(herd: &Herd, trace: &Trace, path: Option<PathBuf>, log_dir: &std:
     let jsonl = base.with_extension("jsonl");
     let svg = base.with_extension("svg");
     let names = herd.topology().names();
-    let written = trace.write(&svg, names).and_then(|()| trace.write(&jsonl, names));
+    let written = trace.write_both(&svg, &jsonl, names);
     match written {
         Ok(()) => Outcome::Done(format!("trace written: {} and {}", svg.display(), jsonl.display())),
         Err(error) => Outcome::Refused(format!("cannot write the trace to {}: {error}", svg.display())),
