@@ -60,8 +60,9 @@ pub struct Cli {
     #[arg(long)]
     pub present: bool,
 
-    /// Record every client and peer message of the session and write it here when herdctl stops
-    /// (and on the console's t key): .svg draws a sequence diagram, anything else JSON lines.
+    /// Record the session (client and peer messages, catch-up included, up to 5,000 a second a
+    /// node; faults and walkthrough captions always) and write it here when herdctl stops (and on
+    /// the console's t key): .svg draws a sequence diagram, anything else JSON lines.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
