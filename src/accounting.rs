@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use crate::event::{EventKind, HerdEvent, Via};
+use crate::event::{Arrival, EventKind, HerdEvent, Via};
 use crate::topology::{NodeName, SharedTopology};
 
 /// Updates remembered (the oldest are forgotten first).
@@ -23,8 +23,10 @@ pub struct Flood {
     pub origin: NodeName,
     /// Peer messages that carried it.
     pub messages: usize,
-    /// Of those, the ones that arrived where it was already known (or a newer one was).
+    /// Of those, the ones that arrived where it was already known: duplicates, dropped.
     pub duplicates: usize,
+    /// And the ones that arrived where a newer record of the client was known: stale, dropped.
+    pub stale: usize,
     /// Every node that learned it from a neighbour, and at which hop.
     pub reached: BTreeMap<NodeName, u32>,
     /// The nodes the origin could reach when the update started (live, over links neither down
@@ -117,6 +119,7 @@ impl Accounting {
             origin,
             messages: 0,
             duplicates: 0,
+            stale: 0,
             reached: BTreeMap::new(),
             reachable,
         });
@@ -143,7 +146,10 @@ impl Accounting {
             }
             EventKind::FloodReceived { record, arrival, catch_up: false, .. } if !arrival.is_new() => {
                 if let Some(flood) = self.find(record.line()) {
-                    flood.duplicates += 1;
+                    match arrival {
+                        Arrival::Stale => flood.stale += 1,
+                        _ => flood.duplicates += 1,
+                    }
                 }
             }
             _ => {}

@@ -361,6 +361,7 @@ impl Model {
                 origin: flood.origin.to_string(),
                 messages: flood.messages,
                 duplicates: flood.duplicates,
+                stale: flood.stale,
                 reached: flood.reached.len(),
                 reachable: flood.reachable.len(),
                 hops: flood.hops(),

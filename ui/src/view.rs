@@ -204,8 +204,9 @@ pub struct FloodView {
     pub origin: String,
     /// Peer messages that flooded it (catch-up not counted).
     pub messages: usize,
-    /// Of those, copies dropped on arrival.
+    /// Of those, copies dropped on arrival: duplicates, and stale ones (a newer record was known).
     pub duplicates: usize,
+    pub stale: usize,
     /// Nodes that have it, of those it could reach when it started.
     pub reached: usize,
     pub reachable: usize,

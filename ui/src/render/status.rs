@@ -54,18 +54,23 @@ fn flood(flood: &FloodView, form: usize) -> String {
     let so_far = if flood.reached < flood.reachable { " so far" } else { "" };
     let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
-    let FloodView { client, origin, messages, duplicates, reached, reachable, hops: h, fewest_hops, .. } = flood;
+    let FloodView { client, origin, messages, reached, reachable, hops: h, fewest_hops, .. } = flood;
+    // Stale copies (a newer record was already known) said apart, where there were any.
+    let dropped = match flood.stale {
+        0 => format!("{} dup", flood.duplicates),
+        stale => format!("{} dup, {stale} stale", flood.duplicates),
+    };
     match form {
         0 => format!(
-            "last flood: {client} from {origin}: {messages} {msgs} ({duplicates} dup){so_far}, reached {reached} of \
+            "last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
              {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}"
         ),
         1 => format!(
-            "{client} from {origin}: {messages} {msgs} ({duplicates} dup){so_far} · {reached}/{reachable} nodes · \
+            "{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
              tree {reachable} · {h} {hops} (fewest {fewest_hops})"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({duplicates} dup) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}"
+            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}"
         ),
     }
 }
@@ -127,6 +132,7 @@ mod tests {
             origin: "Riley".into(),
             messages: 8,
             duplicates: 4,
+            stale: 0,
             reached: 4,
             reachable: 4,
             hops: 2,
@@ -138,7 +144,9 @@ mod tests {
         );
         assert_eq!(flood(&last, 1), "kiwi from Riley: 8 msgs (4 dup) · 4/4 nodes · tree 4 · 2 hops (fewest 2)");
         assert_eq!(flood(&last, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops");
-        let started = FloodView { messages: 1, reached: 0, hops: 0, ..last };
+        let started = FloodView { messages: 1, reached: 0, hops: 0, ..last.clone() };
         assert!(flood(&started, 0).contains("1 msg (4 dup) so far, reached 0 of 4"));
+        let overtaken = FloodView { duplicates: 1, stale: 2, ..last };
+        assert!(flood(&overtaken, 2).contains("(1 dup, 2 stale)"), "{}", flood(&overtaken, 2));
     }
 }

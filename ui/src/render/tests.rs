@@ -88,6 +88,7 @@ fn herd() -> HerdView {
                 origin: "Riley".into(),
                 messages: 8,
                 duplicates: 4,
+                stale: 0,
                 reached: 4,
                 reachable: 4,
                 hops: 2,
