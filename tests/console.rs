@@ -137,6 +137,15 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     // Leave the command line, quit with q: exit 0, every port freed.
     console.press("\x1b");
     console.wait_for("press : to type");
+
+    // Outside step mode there is no wave to release, and the console says so.
+    console.press("w");
+    console.wait_for("nothing is held (s switches to step mode)");
+    // The trace is written in the background, and the console says where when it is done.
+    console.press("t");
+    console.wait_for("trace written:");
+    let written = std::fs::read_dir(dir.path().join("logs")).unwrap().filter_map(Result::ok);
+    assert!(written.into_iter().any(|f| f.file_name().to_string_lossy().ends_with(".svg")), "an SVG in the log folder");
     console.press("q");
     assert!(console.exit(), "a clean quit exits 0");
     for (i, port) in ports.iter().enumerate() {

@@ -108,7 +108,7 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
 async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_axis() {
     let trace = Arc::new(Trace::default());
     let herd = herd_with_trace(Some(trace.clone())).await;
-    let text = "section One flood\nsay Riley hears of kiwi.\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nwait 300ms\n\
+    let text = "section One flood\nsay Riley hears of kiwi.\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nexpect cost kiwi messages == 8\nexpect cost kiwi duplicates == 4\n\
                 section A pause, then a crash\nwait 400ms\nkill Juzang\nsay Juzang is gone.\n";
     let script = Script::parse(text, "handout.herd").unwrap();
     assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
