@@ -70,8 +70,10 @@ impl Journal {
     }
 }
 
-fn write_out(shared: &Shared, mut file: File) {
+fn write_out(shared: &Shared, mut file: File, name: &str) {
     let mut spare = Vec::with_capacity(64 * 1024);
+    // Bytes lost since writing last failed.
+    let mut lost = 0usize;
     loop {
         let room_wanted = {
             let mut buffer = shared.lock();
@@ -90,9 +92,21 @@ fn write_out(shared: &Shared, mut file: File) {
         if room_wanted {
             shared.changed.notify_all();
         }
-        // A failed write cannot be told to anyone here but stderr; the node goes on serving.
-        if let Err(error) = file.write_all(&spare).and_then(|()| file.flush()) {
-            eprintln!("herdctl: cannot write a log file: {error}");
+        // A failed write can be told to no one here but stderr, once, with what it cost when
+        // writing resumes; the node goes on serving. (Retrying and never tearing a line is
+        // issue 11's.)
+        match file.write_all(&spare).and_then(|()| file.flush()) {
+            Ok(()) if lost > 0 => {
+                eprintln!("herdctl: {name}: writing the log again, after losing {lost} bytes of it");
+                lost = 0;
+            }
+            Ok(()) => {}
+            Err(error) => {
+                if lost == 0 {
+                    eprintln!("herdctl: {name}: cannot write the log ({error}); counting what is lost");
+                }
+                lost += spare.len();
+            }
         }
         spare.clear();
         // Let the next lines gather: one wake-up and one write for all of them.
@@ -107,8 +121,8 @@ pub fn open(dir: &Path, node: &str) -> std::io::Result<(Journal, JournalGuard)> 
     let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{node}.log")))?;
     let shared = Arc::new(Shared { buffer: Mutex::default(), changed: Condvar::new() });
     let writer = {
-        let shared = shared.clone();
-        std::thread::Builder::new().name("herdctl-log".into()).spawn(move || write_out(&shared, file))?
+        let (shared, name) = (shared.clone(), format!("{node}.log"));
+        std::thread::Builder::new().name("herdctl-log".into()).spawn(move || write_out(&shared, file, &name))?
     };
     Ok((Journal { shared: shared.clone() }, JournalGuard { shared, writer: Some(writer) }))
 }
