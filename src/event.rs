@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
 
+use crate::escaped::Escaped;
 use crate::journal::Journal;
 use crate::network::Mode;
 use crate::places::Origin;
@@ -220,9 +221,9 @@ impl fmt::Display for EventKind {
             Self::ClientClosed { addr, reason } => {
                 write!(f, "client {addr} disconnected ({reason})")
             }
-            Self::ClientLine { addr, line } => write!(f, "client {addr} > {}", line.escape_debug()),
+            Self::ClientLine { addr, line } => write!(f, "client {addr} > {}", Escaped(line)),
             Self::ClientReply { addr, reply } => {
-                write!(f, "client {addr} < {}", reply.escape_debug())
+                write!(f, "client {addr} < {}", Escaped(reply))
             }
             Self::LinkUp { neighbour } => write!(f, "link to {neighbour} up"),
             Self::LinkDown { neighbour, reason } => {
@@ -534,7 +535,10 @@ impl EventSink {
             _ => {}
         }
         let at = SystemTime::now();
-        if let Some(journal) = &self.journal {
+        // A record stored from a neighbour is already in the log as the `flood <` line that
+        // brought it (marked new): a second line would only cost the disk and the node.
+        let logged = !matches!(kind, EventKind::CacheUpdated { via: Via::Peer(_), .. });
+        if let (Some(journal), true) = (&self.journal, logged) {
             // Formatted straight into the journal's buffer: one line, whole, in order.
             journal.line(|out| {
                 let _ = writeln!(out, "{} {kind}", humantime::format_rfc3339_micros(at));

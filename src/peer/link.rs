@@ -198,6 +198,7 @@ async fn exchange(
                 }
             };
             let mut next = Some(first);
+            let mut yielded = false;
             while let Some(outgoing) = next {
                 let Outgoing { record, hops, ack, queued, catch_up } = outgoing;
                 let special = node.network.is_special();
@@ -214,6 +215,13 @@ async fn exchange(
                 }
                 node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops, catch_up });
                 next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
+                if next.is_none() && !special && !yielded {
+                    // Let the tasks that are ready run first: under load they queue more records,
+                    // which then share this write (one system call, one wake-up at the neighbour).
+                    yielded = true;
+                    tokio::task::yield_now().await;
+                    next = queue.try_recv().ok();
+                }
             }
             if queue.len() > MAX_QUEUE {
                 return Err(PeerError::Overflow(MAX_QUEUE));
