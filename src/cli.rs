@@ -84,7 +84,7 @@ pub enum Tool {
 pub struct LoadArgs {
     /// The servers' client addresses; connections are spread over them. With --propagation the
     /// first takes the sampled IAMATs and the others are asked for them.
-    #[arg(required = true, value_name = "HOST:PORT")]
+    #[arg(required_unless_present = "serve_bare", value_name = "HOST:PORT")]
     pub targets: Vec<String>,
 
     /// Connections, all open at once.
@@ -109,7 +109,7 @@ pub struct LoadArgs {
     pub mix: u8,
 
     /// Also measure propagation: every 100 ms an IAMAT at the first target, then WHATSAT at the
-    /// others until each has it; the time until the last one did.
+    /// others until each has it; the time until the WHATSAT that found it at the last one was sent.
     #[arg(long)]
     pub propagation: bool,
 
@@ -125,6 +125,11 @@ pub struct LoadArgs {
     /// way, and give every figure also as a ratio to it: only ratios travel between machines.
     #[arg(long)]
     pub baseline: bool,
+
+    /// Drive nothing: serve the bare line server of --baseline at this address until Ctrl-C, so
+    /// that it runs in a process (or on a machine) of its own, as a herd's servers do.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["targets", "baseline", "propagation"])]
+    pub serve_bare: Option<String>,
 }
 
 /// `iamat=90,whatsat=10` -> the WHATSAT share in percent.

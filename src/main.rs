@@ -152,6 +152,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
     use herdctl::load::{Options, Progress, Summary, bare, raise_file_limit, run};
     let limit = raise_file_limit();
+    if let Some(addr) = &args.serve_bare {
+        let listener = tokio::net::TcpListener::bind(addr.as_str())
+            .await
+            .with_context(|| format!("cannot listen on {addr:?}: write a free HOST:PORT, e.g. 127.0.0.1:9000"))?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let bound = bare::serve_on(listener, stop.clone())?;
+        eprintln!("herdctl: bare line server on {bound} (IAMAT answered with AT, nothing else); Ctrl-C stops it");
+        let mut terminate = herdctl::signal::Terminate::new()?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate.recv() => {}
+        }
+        stop.cancel();
+        return Ok(());
+    }
     if limit > 0 && (args.connections as u64) + 64 > limit {
         eprintln!(
             "herdctl: warning: {} connections near the open-file limit of {limit}; some may fail",

@@ -89,3 +89,25 @@ fn the_binary_prints_a_json_summary_with_a_baseline() {
     assert_eq!(summary["result"]["requests"], 0);
     assert!(summary["rate_vs_baseline"].as_f64().is_some());
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_bare_runs_the_baseline_in_a_process_of_its_own_until_told_to_stop() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_herdctl"))
+        .args(["load", "--serve-bare", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says where it listens (port 0 made concrete).
+    let mut said = String::new();
+    BufReader::new(server.stderr.take().unwrap()).read_line(&mut said).unwrap();
+    let addr = said.split_whitespace().find(|word| word.starts_with("127.0.0.1:")).unwrap_or_else(|| panic!("{said}"));
+    let stream = std::net::TcpStream::connect(addr.trim_end_matches(['(', ';'])).unwrap();
+    (&stream).write_all(b"IAMAT kiwi +34.068930-118.445127 1621464827.959498503\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply).unwrap();
+    assert!(reply.starts_with("AT Bare ") && reply.ends_with(" kiwi +34.068930-118.445127 1621464827.959498503\n"));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert!(server.wait().unwrap().success());
+}

@@ -12,7 +12,11 @@ use crate::protocol::{self, Command, Record, Timestamp};
 
 /// Serves on a free loopback port until `stop` is cancelled; returns the address.
 pub async fn serve(stop: CancellationToken) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    serve_on(TcpListener::bind("127.0.0.1:0").await?, stop)
+}
+
+/// Serves on `listener` until `stop` is cancelled; returns its address.
+pub fn serve_on(listener: TcpListener, stop: CancellationToken) -> std::io::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         loop {

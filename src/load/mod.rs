@@ -200,7 +200,9 @@ async fn drive(
 
 /// Samples propagation: an IAMAT at the first target, then each other target asked with WHATSAT
 /// (back to back, over connections kept open) until it answers with that very AT line; the time
-/// from sending the IAMAT until the last one did.
+/// from sending the IAMAT until sending the WHATSAT that found it at the last one. Not until its
+/// answer: that answer carries a places search, which is no part of propagation. So a figure is
+/// exact to one poll (the round trip of a `?` answer).
 async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
     let mut summary = Summary::new(true);
     let mut conns = Vec::new();
@@ -223,11 +225,16 @@ async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
         let Ok(at) = exchange(first, &line, false, options.timeout).await else { break };
         let deadline = sent + options.timeout;
         let mut everywhere = true;
+        let mut known_by = sent;
         for conn in others {
             loop {
+                let asking = Instant::now();
                 let asked = exchange(conn, &format!("WHATSAT {client} 1 1\n"), true, options.timeout).await;
                 match asked {
-                    Ok(reply) if reply.lines().next() == at.lines().next() => break,
+                    Ok(reply) if reply.lines().next() == at.lines().next() => {
+                        known_by = known_by.max(asking);
+                        break;
+                    }
                     // Not there yet: `?` (unknown client) keeps the connection usable.
                     Ok(_) | Err(Failure::Invalid) if Instant::now() < deadline => {}
                     _ => {
@@ -239,7 +246,7 @@ async fn propagation(options: Arc<Options>, end: Instant) -> Summary {
         }
         if everywhere {
             if let Some(histogram) = &mut summary.propagation {
-                let _ = histogram.record((sent.elapsed().as_micros() as u64).max(1));
+                let _ = histogram.record(((known_by - sent).as_micros() as u64).max(1));
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
