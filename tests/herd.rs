@@ -246,3 +246,26 @@ async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
     hung.abort();
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_retry_at_a_server_restarted_empty_still_leaves_one_record_everywhere() {
+    let herd = start_herd().await;
+    let iamat = format!("IAMAT kiwi +34.068930-118.445127 {}\n", now());
+    let first = ask(&herd, "Riley", &iamat).await;
+    // Riley dies and comes back empty, cut off, so the retry meets no copy of the first answer.
+    herd.cut("Riley", "Jaquez").unwrap();
+    herd.cut("Riley", "Juzang").unwrap();
+    herd.kill("Riley").await.unwrap();
+    herd.revive("Riley").unwrap();
+    let retry = ask(&herd, "Riley", &iamat).await;
+    assert_ne!(first, retry, "the same IAMAT, answered again with another time difference");
+    herd.heal("Riley", "Jaquez").unwrap();
+    herd.heal("Riley", "Juzang").unwrap();
+    // The PROTOCOL's last tie-break: the greater AT line, byte-wise, wins on every node.
+    let winner = first.clone().max(retry.clone());
+    eventually("every node keeps the same AT line", || async {
+        NODES.iter().all(|node| known_line(&herd, node, "kiwi").as_deref() == Some(winner.trim_end()))
+    })
+    .await;
+    herd.shutdown().await;
+}

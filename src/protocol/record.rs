@@ -115,12 +115,16 @@ impl Record {
     }
 
     /// The herd's order on records of one client: client time, then (to break exact ties the same
-    /// way on every node) the receiving server's name, then the coordinates text, byte-wise.
+    /// way on every node) the receiving server's name, then the coordinates text, then the whole
+    /// AT line, byte-wise. The last step settles one server hearing the same IAMAT twice (a
+    /// client's retry after that server restarted empty): the lines differ only in the time
+    /// difference, and without it each node would keep whichever copy it heard first, for ever.
     pub fn order(&self, other: &Self) -> Ordering {
         self.stamp
             .cmp(&other.stamp)
             .then_with(|| self.server().cmp(other.server()))
             .then_with(|| self.coords().cmp(other.coords()))
+            .then_with(|| self.line().cmp(other.line()))
     }
 
     /// Whether this record should replace `other`.
@@ -138,7 +142,8 @@ impl Record {
             .stamp
             .cmp(&other_stamp)
             .then_with(|| self.server().cmp(server.unwrap_or_default()))
-            .then_with(|| self.coords().cmp(coords.unwrap_or_default()));
+            .then_with(|| self.coords().cmp(coords.unwrap_or_default()))
+            .then_with(|| self.line().cmp(other));
         order == Ordering::Greater
     }
 }

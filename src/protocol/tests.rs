@@ -186,7 +186,13 @@ fn ties_are_broken_by_server_then_coordinates() {
     assert!(at("Riley", "+1-1", "6").supersedes(&at("Riley", "+1-1", "5.999999999")));
     assert!(at("Riley", "+1-1", "5").supersedes(&at("Jaquez", "+1-1", "5.000")));
     assert!(at("Riley", "+1-2", "5").supersedes(&at("Riley", "+1-1", "5")));
-    assert!(!at("Riley", "+1-1", "5").supersedes(&at("Riley", "+1-1", "5.0")));
+    // The same IAMAT heard twice by one server: the whole line decides, the same way everywhere.
+    let twice = |difference: &str| Record::parse(&format!("AT Riley {difference} kiwi +1-1 5")).unwrap();
+    assert!(twice("+0.000000002").supersedes(&twice("+0.000000001")));
+    assert!(!twice("+0.000000001").supersedes(&twice("+0.000000002")));
+    assert!(twice("+0.000000002").supersedes_line(twice("+0.000000001").line()));
+    assert!(!twice("+0.000000001").supersedes_line(twice("+0.000000002").line()));
+    assert!(at("Riley", "+1-1", "5.0").supersedes(&at("Riley", "+1-1", "5")) ^ at("Riley", "+1-1", "5").supersedes(&at("Riley", "+1-1", "5.0")));
     // The same order, against a stored line.
     for (a, b) in [
         (("Riley", "+1-1", "6"), ("Riley", "+1-1", "5.9")),
