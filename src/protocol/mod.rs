@@ -18,6 +18,14 @@ pub use whatsat::{Radius, Whatsat};
 /// that connection, so one client can never make a node buffer without bound.
 pub const MAX_LINE: usize = 64 * 1024;
 
+/// The longest client ID a node accepts, in bytes. Longer is an invalid line (`? `): each
+/// record is kept by every node and logged by each, so one client must not grow them all by
+/// 64 KiB a report (README, "Decisions the protocol left open").
+pub const MAX_CLIENT_ID: usize = 256;
+/// The longest coordinates text a node accepts, in bytes, for the same reason: far more digits
+/// than any position needs (a nanometre is the 14th decimal of a degree).
+pub const MAX_COORDS: usize = 128;
+
 /// A valid IAMAT, borrowing its fields from the line so that they can be echoed byte for byte.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Iamat<'a> {
@@ -59,7 +67,7 @@ pub fn parse(line: &[u8]) -> Option<Command<'_>> {
 
 fn parse_iamat<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<Command<'a>> {
     let (client, coords, time) = (words.next()?, words.next()?, words.next()?);
-    if words.next().is_some() {
+    if words.next().is_some() || client.len() > MAX_CLIENT_ID || coords.len() > MAX_COORDS {
         return None;
     }
     Some(Command::Iamat(Iamat {

@@ -68,7 +68,10 @@ impl Record {
         let [at, server, difference, client, coords, time] = words.as_slice() else {
             return None;
         };
-        let valid = *at == "AT" && !server.is_empty() && !client.is_empty() && Difference::is_well_formed(difference);
+        // The limits a client's IAMAT meets, met by what a peer sends too.
+        let within = client.len() <= super::MAX_CLIENT_ID && coords.len() <= super::MAX_COORDS;
+        let valid =
+            *at == "AT" && !server.is_empty() && !client.is_empty() && within && Difference::is_well_formed(difference);
         if !valid {
             return None;
         }

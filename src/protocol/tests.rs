@@ -67,6 +67,19 @@ fn iamat_needs_exactly_four_fields() {
 }
 
 #[test]
+fn client_ids_and_coordinates_have_a_length_cap() {
+    let id = "k".repeat(MAX_CLIENT_ID);
+    assert_eq!(iamat(&format!("IAMAT {id} +1-1 5")).client, id);
+    assert!(is_invalid(format!("IAMAT {id}k +1-1 5").as_bytes()));
+    let digits = "0".repeat(MAX_COORDS - 5); // `+1.` and `-1` make it exactly the cap
+    assert!(matches!(parse(format!("IAMAT kiwi +1.{digits}-1 5").as_bytes()), Some(Command::Iamat(_))));
+    assert!(is_invalid(format!("IAMAT kiwi +1.{digits}0-1 5").as_bytes()));
+    // A peer's record is held to the same caps.
+    assert!(Record::parse(&format!("AT Riley +0.000000000 {id} +1-1 5")).is_some());
+    assert!(Record::parse(&format!("AT Riley +0.000000000 {id}k +1-1 5")).is_none());
+}
+
+#[test]
 fn coordinates_follow_iso_6709_strictly() {
     for good in ["+34.068930-118.445127", "-90+180", "+90.000-180.0", "+0-0", "-00.5+000179.999"] {
         assert!(Position::parse(good).is_some(), "{good}");
