@@ -99,8 +99,14 @@ impl Topology {
         let mut addresses = HashMap::new();
         for (i, node) in file.nodes.iter().enumerate() {
             let place = format!("nodes[{i}] ({:?})", node.name);
-            if node.name.is_empty() || node.name.bytes().any(crate::protocol::is_space) || !node.name.is_ascii() {
+            if node.name.is_empty() || !node.name.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(invalid(place, "a name must be non-empty printable ASCII without white space".into()));
+            }
+            if node.name.len() > MAX_NAME {
+                return Err(invalid(
+                    place,
+                    format!("a name may have at most {MAX_NAME} characters (this one has {})", node.name.len()),
+                ));
             }
             if RESERVED.contains(&node.name.as_str()) {
                 return Err(invalid(
@@ -258,6 +264,10 @@ impl Topology {
     }
 }
 
+/// The longest node name. Names travel in every AT line and peer message, so the peer line limit
+/// is sized from it (`peer::wire::MAX_PEER_LINE`).
+pub const MAX_NAME: usize = 64;
+
 /// Names no node may have: herd-wide events are published as `herd` (`event::HERD`), and the
 /// console writes its own lines as `console`.
 const RESERVED: [&str; 2] = [crate::event::HERD, "console"];
@@ -343,6 +353,11 @@ mod tests {
         assert!(refused(reserved).contains("\"herd\" is reserved"), "{}", refused(reserved));
         let reserved = r#"{"nodes": [{"name": "console", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
         assert!(refused(reserved).contains("\"console\" is reserved"), "{}", refused(reserved));
+        let named = |name: &str| format!(r#"{{"nodes": [{{"name": "{name}", "host": "h", "port": 1, "peer_port": 2}}], "links": []}}"#);
+        assert!(Topology::from_json(&named(&"N".repeat(MAX_NAME)), "t.json").is_ok());
+        let long = refused(&named(&"N".repeat(MAX_NAME + 1)));
+        assert!(long.contains("at most 64 characters (this one has 65)"), "{long}");
+        assert!(refused(&named(r"Ri\u0007ley")).contains("printable ASCII"));
     }
 
     #[test]

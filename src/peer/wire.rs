@@ -8,14 +8,21 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use crate::protocol::MAX_LINE;
+use crate::protocol::{MAX_CLIENT_ID, MAX_COORDS};
+use crate::topology::MAX_NAME;
 
 /// The protocol's name and version, sent first by the accepting side.
 pub const VERSION: &str = "herdctl-peer/2";
 
-/// A record line carries an AT line, which carries a client's fields (at most one client line
-/// long), plus a little framing.
-pub const MAX_PEER_LINE: usize = MAX_LINE + 256;
+/// The longest AT line a node can write: `AT`, a server name, a time difference (a sign, twenty
+/// digits, a point, nine digits), a client ID, coordinates and a client time (twenty digits, a
+/// point, nine digits), with a space between each.
+pub const MAX_AT_LINE: usize = 2 + 1 + MAX_NAME + 1 + 31 + 1 + MAX_CLIENT_ID + 1 + MAX_COORDS + 1 + 30;
+
+/// A record line is `SYNC`/`REC`, a sequence number and a hop count (twenty digits at most each),
+/// then an AT line; every other peer message is shorter. A longer line is a broken or hostile
+/// neighbour, never a legal record (sized from the limits, so no legal IAMAT can exceed it).
+pub const MAX_PEER_LINE: usize = 4 + 1 + 20 + 1 + 20 + 1 + MAX_AT_LINE;
 
 /// One peer message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,7 +189,23 @@ pub fn line_buffered(lines: &FramedRead<OwnedReadHalf, LinesCodec>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Message;
+    use super::{MAX_PEER_LINE, Message};
+    use crate::protocol::{Command, MAX_CLIENT_ID, MAX_COORDS, Record, Timestamp, parse};
+    use crate::topology::MAX_NAME;
+
+    #[test]
+    fn the_longest_legal_record_fits_a_peer_line() {
+        // The longest name, ID and coordinates, the largest client time, received at time zero
+        // (so the difference has twenty digits too), with the largest counters.
+        let coords = format!("+90.{}-180", "0".repeat(MAX_COORDS - 8));
+        let line = format!("IAMAT {} {coords} {}.999999999", "k".repeat(MAX_CLIENT_ID), u64::MAX);
+        let Some(Command::Iamat(iamat)) = parse(line.as_bytes()) else { panic!("{line} is legal") };
+        let record = Record::new(&"N".repeat(MAX_NAME), Timestamp::default(), &iamat);
+        let mut text = String::new();
+        Message::Record { seq: u64::MAX, hops: u32::MAX, at_line: record.line(), catch_up: true }.write_to(&mut text);
+        assert!(text.len() - 1 <= MAX_PEER_LINE, "{} > {MAX_PEER_LINE}", text.len() - 1);
+        assert!(text.len() - 1 > MAX_PEER_LINE - 16, "the limit is tight: {} of {MAX_PEER_LINE}", text.len() - 1);
+    }
 
     #[test]
     fn messages_round_trip() {
