@@ -164,6 +164,38 @@ async fn a_body_that_is_not_json_is_an_unknown_error() {
 }
 
 #[tokio::test]
+async fn a_body_over_a_mebibyte_is_a_failure_and_is_not_read() {
+    // With its length said up front...
+    let huge = json!({"results": [], "status": "OK", "padding": "x".repeat(2 << 20)});
+    for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
+        let document = answer_to(kind, ResponseTemplate::new(200).set_body_json(huge.clone())).await;
+        assert_failure(&document, "UNKNOWN_ERROR", "more than 1 MiB");
+    }
+    // ...and without (chunked, endless): reading stops at the cap.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+                while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+            });
+        }
+    });
+    for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
+        let document = source(kind, &format!("http://{addr}")).nearby(ucla(10, 5)).await.document;
+        assert_failure(&document, "UNKNOWN_ERROR", "more than 1 MiB");
+    }
+}
+
+#[tokio::test]
 async fn a_hung_upstream_gives_up_at_the_timeout() {
     for kind in [SourceKind::Google, SourceKind::GoogleLegacy] {
         let started = tokio::time::Instant::now();

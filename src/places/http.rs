@@ -12,6 +12,11 @@ use super::failure;
 /// Every upstream request gives up after this long: a hung service never holds a WHATSAT longer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The largest answer body read from the places service. Google's answers are a few kilobytes; a
+/// larger one (a broken or hostile service) is a failure, and reading stops there, so it can
+/// neither fill the node's memory nor reach the client.
+pub const MOST_BODY: usize = 1 << 20;
+
 /// The HTTP client shared by every request of a source (connection pooling, rustls), with the
 /// time limit of each request.
 #[derive(Clone)]
@@ -33,9 +38,23 @@ impl Http {
     /// Sends a request and reads a JSON body. Anything else becomes a failure document that
     /// says what happened, as `Err`.
     pub async fn send_for_json(&self, request: RequestBuilder) -> Result<(StatusCode, Value), Value> {
-        let response = request.send().await.map_err(|error| self.describe(&error))?;
+        let mut response = request.send().await.map_err(|error| self.describe(&error))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|error| self.describe(&error))?;
+        let too_large = || {
+            let message = format!("the places service answered with more than {} MiB; not read", MOST_BODY >> 20);
+            failure("UNKNOWN_ERROR", &message)
+        };
+        if response.content_length().is_some_and(|length| length > MOST_BODY as u64) {
+            return Err(too_large());
+        }
+        // Read a chunk at a time: a body without a length (chunked) is stopped at the cap too.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| self.describe(&error))? {
+            if body.len() + chunk.len() > MOST_BODY {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         serde_json::from_slice(&body).map(|json| (status, json)).map_err(|_| {
             let message = format!("the places service answered HTTP {} with a body that is not JSON", status.as_u16());
             failure("UNKNOWN_ERROR", &message)
