@@ -239,21 +239,22 @@ impl fmt::Display for EventKind {
                 write!(f, "peer {neighbour} disconnected ({reason})")
             }
             Self::PeerRejected { addr, reason } => {
-                write!(f, "peer connection from {addr} refused: {reason}")
+                write!(f, "peer connection from {addr} refused: {}", Escaped(reason))
             }
             Self::FloodSent { to, record, hops, catch_up } => {
                 let what = if *catch_up { "catch-up" } else { "flood" };
-                write!(f, "{what} > {to} hop {hops}: {}", record.line())
+                write!(f, "{what} > {to} hop {hops}: {}", Escaped(record.line()))
             }
             Self::FloodReceived { from, record, hops, arrival, catch_up } => {
                 let what = if *catch_up { "catch-up" } else { "flood" };
-                write!(f, "{what} < {from} hop {hops} ({arrival}): {}", record.line())
+                write!(f, "{what} < {from} hop {hops} ({arrival}): {}", Escaped(record.line()))
             }
             Self::CatchUpSent { to, records } => write!(f, "catch-up > {to}: {records} records"),
             Self::PlacesAnswered { source, client, status, results, origin, elapsed, upstream_requests } => {
                 write!(
                     f,
-                    "places ({source}) for {client}: {status}, {results} results in {:.1} ms",
+                    "places ({source}) for {}: {status}, {results} results in {:.1} ms",
+                    Escaped(client),
                     elapsed.as_secs_f64() * 1e3
                 )?;
                 match origin {
@@ -264,7 +265,7 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::CacheUpdated { record, via, hops, catch_up } => {
-                let client = record.client();
+                let client = Escaped(record.client());
                 let how = if *catch_up { "catch-up " } else { "" };
                 match via {
                     Via::Client => write!(f, "cache: {client} at {} (from the client)", record.coords()),
@@ -566,6 +567,33 @@ impl EventSink {
             if to_bus {
                 let _ = self.bus.send(event);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_bytes_from_the_wire_never_reach_a_log_line_raw() {
+        let record = Arc::new(Record::parse("AT Riley +0.000000001 evil\x1b[2J\x07 +1+1 5").unwrap());
+        let kinds = [
+            EventKind::FloodReceived {
+                from: "Jaquez".into(),
+                record: record.clone(),
+                hops: 1,
+                arrival: Arrival::New,
+                catch_up: false,
+            },
+            EventKind::FloodSent { to: "Jaquez".into(), record: record.clone(), hops: 1, catch_up: false },
+            EventKind::CacheUpdated { record: record.clone(), via: Via::Client, hops: 0, catch_up: false },
+            EventKind::ClientLine { addr: "127.0.0.1:1".parse().unwrap(), line: "IAMAT evil\x1b[2J +1+1 5".into() },
+        ];
+        for kind in kinds {
+            let line = kind.to_string();
+            assert!(!line.bytes().any(|b| b.is_ascii_control()), "{line:?}");
+            assert!(line.contains(r"evil\u{1b}[2J"), "{line:?}");
         }
     }
 }

@@ -353,7 +353,9 @@ mod tests {
         assert!(refused(reserved).contains("\"herd\" is reserved"), "{}", refused(reserved));
         let reserved = r#"{"nodes": [{"name": "console", "host": "h", "port": 1, "peer_port": 2}], "links": []}"#;
         assert!(refused(reserved).contains("\"console\" is reserved"), "{}", refused(reserved));
-        let named = |name: &str| format!(r#"{{"nodes": [{{"name": "{name}", "host": "h", "port": 1, "peer_port": 2}}], "links": []}}"#);
+        let named = |name: &str| {
+            format!(r#"{{"nodes": [{{"name": "{name}", "host": "h", "port": 1, "peer_port": 2}}], "links": []}}"#)
+        };
         assert!(Topology::from_json(&named(&"N".repeat(MAX_NAME)), "t.json").is_ok());
         let long = refused(&named(&"N".repeat(MAX_NAME + 1)));
         assert!(long.contains("at most 64 characters (this one has 65)"), "{long}");

@@ -164,6 +164,59 @@ async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_neighbour_with_the_wrong_key_is_logged_once_not_at_every_redial() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    for _ in 0..10 {
+        assert_eq!(inject(&herd, &HerdKey::new("a guess"), "mallory").await, "DENIED wrong herd key\n");
+    }
+    // A marker after the ten: once it is seen, every refusal before it would have been too.
+    let marker = ask(&herd, "Campbell", "marker\n").await;
+    assert_eq!(marker, "? marker\n");
+    let mut rejected = 0;
+    loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
+        match &event.kind {
+            EventKind::PeerRejected { reason, .. } => {
+                assert_eq!(&**reason, "wrong herd key");
+                rejected += 1;
+            }
+            EventKind::ClientReply { reply, .. } if &**reply == "? marker" => break,
+            _ => {}
+        }
+    }
+    assert_eq!(rejected, 1, "ten refusals, one line");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_neighbour_that_falls_silent_is_let_go() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    let mut lines = BufReader::new(TcpStream::connect(peer_addr(&herd, "Campbell")).await.unwrap());
+    let challenge = greeting(&mut lines).await;
+    let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell"]);
+    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof}\n").as_bytes()).await.unwrap();
+    // Accepted, then nothing: no record, no PING, as from a host that vanished without a FIN.
+    let mut welcome = String::new();
+    lines.read_line(&mut welcome).await.unwrap();
+    assert!(welcome.starts_with("WELCOME "), "{welcome}");
+    let mut rest = String::new();
+    let closed = tokio::time::timeout(DEADLINE, lines.read_line(&mut rest)).await.expect("let go within the deadline");
+    assert_eq!(closed.unwrap_or(0), 0, "closed by Campbell, after {rest:?}");
+    let reason = loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
+        if let EventKind::PeerClosed { neighbour, reason } = &event.kind {
+            if &*event.node == "Campbell" && &**neighbour == "Juzang" && reason.contains("no answer") {
+                break reason.clone();
+            }
+        }
+    };
+    assert_eq!(&*reason, "no answer in time");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn only_a_peer_with_the_herd_key_can_add_records() {
     let herd = start_herd().await;
     let mut events = herd.subscribe();

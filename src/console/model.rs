@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use herdctl::accounting::Accounting;
 use herdctl::cache::{Entry, PageStart};
+use herdctl::escaped::Escaped;
 use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::network::Mode;
 use herdctl::topology::SharedTopology;
@@ -374,7 +375,7 @@ impl Model {
 
 fn cache_row(entry: &Entry) -> CacheRow {
     CacheRow {
-        client: entry.record.client().to_string(),
+        client: Escaped(entry.record.client()).to_string(),
         position: entry.record.coords().to_string(),
         time: entry.record.time().to_string(),
         server: entry.record.server().to_string(),

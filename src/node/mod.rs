@@ -17,7 +17,7 @@ use crate::cache::{Cache, Entry, PageStart};
 use crate::event::{EventKind, EventSink, Via};
 use crate::network::Network;
 use crate::peer::link::{self, Link, Outgoing};
-use crate::peer::{HerdKey, Local, Records};
+use crate::peer::{HerdKey, Local, Records, Refusals};
 use crate::places::Places;
 use crate::protocol::Record;
 use crate::topology::{NodeName, SharedTopology};
@@ -102,6 +102,7 @@ impl Node {
             network: config.network,
             token,
             records: node.clone(),
+            refusals: Refusals::default(),
         });
         if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
             node.events.emit(EventKind::NodeUp { client, peer });

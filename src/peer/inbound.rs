@@ -8,7 +8,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::link::HANDSHAKE_TIMEOUT;
+use super::link::{HANDSHAKE_TIMEOUT, SILENCE_LIMIT};
 use super::wire::{Message, PeerError, PeerStream, line_buffered, next_line};
 use super::{Local, handshake};
 use crate::event::EventKind;
@@ -24,7 +24,9 @@ pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
     let (neighbour, peer) = match accepted {
         Ok(accepted) => accepted,
         Err(error) => {
-            node.events.emit(EventKind::PeerRejected { addr, reason: error.to_string().into() });
+            if let Some(reason) = node.refusals.refused(addr.ip(), &error.to_string(), std::time::Instant::now()) {
+                node.events.emit(EventKind::PeerRejected { addr, reason: reason.into() });
+            }
             return;
         }
     };
@@ -43,9 +45,12 @@ async fn receive(node: &Local, neighbour: &NodeName, peer: PeerStream) -> PeerEr
     let mut replies = String::new();
     let mut unacked = None;
     loop {
-        let line = match next_line(&mut lines).await {
-            Ok(line) => line,
-            Err(error) => return error,
+        // The dialer says something at least every `PING_EVERY`: a neighbour silent for longer
+        // vanished (a host gone without a FIN), and its task and socket must not stay for ever.
+        let line = match timeout(SILENCE_LIMIT, next_line(&mut lines)).await {
+            Ok(Ok(line)) => line,
+            Ok(Err(error)) => return error,
+            Err(_) => return PeerError::Timeout,
         };
         match Message::parse(&line) {
             Some(Message::Record { seq, hops, at_line, catch_up }) => {

@@ -30,7 +30,7 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 const PING_EVERY: Duration = Duration::from_secs(2);
 /// ...and is dropped (then redialled) when the neighbour says nothing for this long: a hung or
 /// vanished machine is noticed even when TCP is not told.
-const SILENCE_LIMIT: Duration = Duration::from_secs(6);
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(6);
 /// Records waiting for a slow neighbour. Past this the link resets: the reconnection's catch-up
 /// carries every record, so nothing is lost and memory stays bounded.
 const MAX_QUEUE: usize = 1 << 16;

@@ -9,6 +9,7 @@ mod handshake;
 pub(crate) mod inbound;
 pub mod key;
 pub(crate) mod link;
+mod refusals;
 pub mod wire;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub use key::{HerdKey, KeySource};
+pub use refusals::Refusals;
 
 use crate::cache::{Entry, PageStart};
 use crate::event::EventSink;
@@ -33,6 +35,8 @@ pub struct Local {
     /// Cancelled when the node stops: every link ends.
     pub token: CancellationToken,
     pub records: Arc<dyn Records>,
+    /// Refused peer connections, so that one that keeps coming is logged once.
+    pub refusals: Refusals,
 }
 
 /// The node's records, as its links read and add to them.

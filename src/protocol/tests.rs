@@ -205,7 +205,10 @@ fn ties_are_broken_by_server_then_coordinates() {
     assert!(!twice("+0.000000001").supersedes(&twice("+0.000000002")));
     assert!(twice("+0.000000002").supersedes_line(twice("+0.000000001").line()));
     assert!(!twice("+0.000000001").supersedes_line(twice("+0.000000002").line()));
-    assert!(at("Riley", "+1-1", "5.0").supersedes(&at("Riley", "+1-1", "5")) ^ at("Riley", "+1-1", "5").supersedes(&at("Riley", "+1-1", "5.0")));
+    assert!(
+        at("Riley", "+1-1", "5.0").supersedes(&at("Riley", "+1-1", "5"))
+            ^ at("Riley", "+1-1", "5").supersedes(&at("Riley", "+1-1", "5.0"))
+    );
     // The same order, against a stored line.
     for (a, b) in [
         (("Riley", "+1-1", "6"), ("Riley", "+1-1", "5.9")),
