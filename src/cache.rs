@@ -241,8 +241,10 @@ mod tests {
         assert_eq!(cache.offer(&record("5", "+1-1"), 0, Via::Client), Arrival::New);
         assert_eq!(cache.offer(&record("4", "+2-2"), 0, Via::Client), Arrival::Stale, "older");
         assert_eq!(cache.offer(&record("5", "+1-1"), 1, Via::Client), Arrival::Duplicate, "the same record");
-        assert_eq!(cache.offer(&record("5.0", "+1-1"), 1, Via::Client), Arrival::Stale, "as old, not greater");
-        assert_eq!(cache.get("kiwi").unwrap().coords(), "+1-1");
+        // As old, written otherwise: the greater AT line wins, byte-wise (PROTOCOL.md).
+        assert_eq!(cache.offer(&record("5.0", "+1-1"), 1, Via::Client), Arrival::New, "as old, a greater line");
+        assert_eq!(cache.offer(&record("5", "+1-1"), 1, Via::Client), Arrival::Stale, "as old, a lesser line");
+        assert_eq!(cache.get("kiwi").unwrap().time(), "5.0");
         assert_eq!(cache.offer(&record("6", "+3-3"), 2, Via::Peer("Jaquez".into())), Arrival::New);
         assert_eq!(cache.get("kiwi").unwrap().coords(), "+3-3");
         assert_eq!(cache.len(), 1);

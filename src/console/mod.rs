@@ -51,10 +51,27 @@ pub struct Session {
 /// panics included (ratatui's `init` installs the hook).
 pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
+    restore_only_for_the_consoles_own_panics();
     let result = drive(&mut terminal, &herd, events, &session).await;
     ratatui::restore();
     herd.shutdown().await;
     result
+}
+
+/// ratatui's hook restores the terminal on any panic. A panic in a node's task is caught (by
+/// tokio, or by a link, which redials) and the console goes on, so there it must not leave the
+/// terminal: it is written to `herdctl.log` instead. A panic of the console's own thread (the one
+/// that set this up) restores the terminal and is printed, as before.
+fn restore_only_for_the_consoles_own_panics() {
+    let console = std::thread::current().id();
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == console {
+            restore_and_print(info);
+        } else {
+            tracing::error!("a task panicked and was stopped: {info}");
+        }
+    }));
 }
 
 async fn drive(

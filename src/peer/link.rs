@@ -5,14 +5,16 @@
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
 use super::Local;
@@ -58,12 +60,35 @@ pub struct Link {
     /// Up, and its catch-up sent: what was known when it came up has gone out.
     caught_up: AtomicBool,
     queue: mpsc::UnboundedSender<Outgoing>,
+    /// Records in `queue`. Counted at the sender, so the bound holds even while the link's task
+    /// is stuck in a write to a neighbour that stopped reading.
+    queued: AtomicUsize,
+    /// The most records `queue` may hold; past it the link resets.
+    most_queued: usize,
+    /// Set when a record found the queue full; the link's task then resets the link.
+    overflowed: AtomicBool,
+    overflow: Notify,
 }
 
 impl Link {
     pub fn new(neighbour: NodeName) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
+        Self::with_bound(neighbour, MAX_QUEUE)
+    }
+
+    /// A link whose queue holds at most `most_queued` records.
+    pub fn with_bound(neighbour: NodeName, most_queued: usize) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
         let (queue, receiver) = mpsc::unbounded_channel();
-        (Arc::new(Self { neighbour, up: AtomicBool::new(false), caught_up: AtomicBool::new(false), queue }), receiver)
+        let link = Self {
+            neighbour,
+            up: AtomicBool::new(false),
+            caught_up: AtomicBool::new(false),
+            queue,
+            queued: AtomicUsize::new(0),
+            most_queued,
+            overflowed: AtomicBool::new(false),
+            overflow: Notify::new(),
+        };
+        (Arc::new(link), receiver)
     }
 
     /// Whether the link is connected and authenticated.
@@ -76,9 +101,57 @@ impl Link {
         self.caught_up.load(Ordering::Acquire)
     }
 
+    /// Queues a record for the neighbour. A full queue drops it (and with it the wait for its
+    /// acknowledgement) and tells the link's task to reset: the catch-up after the reset carries
+    /// every record, so nothing is lost, and a neighbour that stopped reading cannot grow this
+    /// node's memory with the load.
     pub fn send(&self, outgoing: Outgoing) {
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.most_queued {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            if !self.overflowed.swap(true, Ordering::AcqRel) {
+                self.overflow.notify_waiters();
+            }
+            return;
+        }
         // The receiver lives as long as the link task; after that, nobody needs the record.
-        let _ = self.queue.send(outgoing);
+        if self.queue.send(outgoing).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Takes the next queued record off the count (the task has received it).
+    fn taken(&self) {
+        self.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Waits until a record found the queue full.
+    async fn overflowing(&self) {
+        loop {
+            let notified = self.overflow.notified();
+            tokio::pin!(notified);
+            // Registered before the flag is read, so a notification in between is not missed.
+            notified.as_mut().enable();
+            if self.overflowed.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Marks the link down when dropped: however its exchange ends (an error, the node
+    /// stopping, a panic), the link is never left marked up.
+    fn up_while(&self) -> UpGuard<'_> {
+        self.up.store(true, Ordering::Release);
+        UpGuard(self)
+    }
+}
+
+struct UpGuard<'a>(&'a Link);
+
+impl Drop for UpGuard<'_> {
+    fn drop(&mut self) {
+        self.0.up.store(false, Ordering::Release);
+        self.0.caught_up.store(false, Ordering::Release);
     }
 }
 
@@ -99,18 +172,33 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
             Ok(peer) => {
                 last_failure = None;
                 // What was queued while the link was down reaches the neighbour by catch-up.
-                while queue.try_recv().is_ok() {}
+                while queue.try_recv().is_ok() {
+                    link.taken();
+                }
+                link.overflowed.store(false, Ordering::Release);
                 // Up before the cache snapshot: a record stored after the snapshot is then queued,
                 // and one stored before it is in the snapshot. None falls between.
-                link.up.store(true, Ordering::Release);
+                let up = link.up_while();
                 node.events.emit(EventKind::LinkUp { neighbour: link.neighbour.clone() });
-                let reason = tokio::select! {
-                    _ = node.token.cancelled() => "node stopped".to_string(),
-                    _ = node.network.until_cut(&node.name, &link.neighbour) => "cut by the operator".to_string(),
-                    error = exchange(&node, &link, peer, &mut queue) => error.to_string(),
+                let connected = async {
+                    tokio::select! {
+                        _ = node.token.cancelled() => "node stopped".to_string(),
+                        _ = node.network.until_cut(&node.name, &link.neighbour) => "cut by the operator".to_string(),
+                        () = link.overflowing() => PeerError::Overflow(link.most_queued).to_string(),
+                        error = exchange(&node, &link, peer, &mut queue) => error.to_string(),
+                    }
                 };
-                link.up.store(false, Ordering::Release);
-                link.caught_up.store(false, Ordering::Release);
+                // A bug in the exchange must not end the link for good: it is told, and the link
+                // redials like after any other failure.
+                let reason = AssertUnwindSafe(connected).catch_unwind().await.unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|text| text.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    format!("the link's task failed ({what}); redialling")
+                });
+                drop(up);
                 node.events.emit(EventKind::LinkDown { neighbour: link.neighbour.clone(), reason: reason.into() });
             }
             Err(error) => {
@@ -191,7 +279,10 @@ async fn exchange(
 
         loop {
             let first = tokio::select! {
-                outgoing = queue.recv() => outgoing.ok_or(PeerError::Closed)?,
+                outgoing = queue.recv() => {
+                    link.taken();
+                    outgoing.ok_or(PeerError::Closed)?
+                }
                 _ = tokio::time::sleep(PING_EVERY) => {
                     writer.write_all(b"PING\n").await?;
                     continue;
@@ -215,16 +306,19 @@ async fn exchange(
                 }
                 node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops, catch_up });
                 next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
+                if next.is_some() {
+                    link.taken();
+                }
                 if next.is_none() && !special && !yielded {
                     // Let the tasks that are ready run first: under load they queue more records,
                     // which then share this write (one system call, one wake-up at the neighbour).
                     yielded = true;
                     tokio::task::yield_now().await;
                     next = queue.try_recv().ok();
+                    if next.is_some() {
+                        link.taken();
+                    }
                 }
-            }
-            if queue.len() > MAX_QUEUE {
-                return Err(PeerError::Overflow(MAX_QUEUE));
             }
             writer.write_all(text.as_bytes()).await?;
             text.clear();
@@ -273,5 +367,116 @@ async fn gate(
             _ = &mut transmit => return Ok(()),
             _ = tokio::time::sleep(PING_EVERY) => writer.write_all(b"PING\n").await?,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use tokio::net::TcpListener;
+    use tokio::sync::broadcast;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::cache::Entry;
+    use crate::event::{EventSink, HerdEvent};
+    use crate::network::Network;
+    use crate::peer::{HerdKey, Records, Refusals};
+    use crate::topology::Topology;
+
+    /// A node that knows nothing; its first catch-up panics when `panic_once` is set.
+    struct Empty {
+        panic_once: AtomicBool,
+    }
+
+    impl Records for Empty {
+        fn page(&self, _: &PageStart, _: usize) -> Vec<Entry> {
+            assert!(!self.panic_once.swap(false, Ordering::AcqRel), "a bug in reading the cache");
+            Vec::new()
+        }
+        fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: bool) {}
+    }
+
+    /// Riley's side of a link to Jaquez, dialling `listener`; returns the link and Riley's events.
+    fn riley(
+        listener: &TcpListener,
+        bound: usize,
+        panic_once: bool,
+    ) -> (Arc<Link>, broadcast::Receiver<Arc<HerdEvent>>, CancellationToken) {
+        let (bus, events) = broadcast::channel(1 << 16);
+        let token = CancellationToken::new();
+        let local = Arc::new(Local {
+            name: "Riley".into(),
+            key: HerdKey::new("k"),
+            topology: Arc::new(Topology::built_in()),
+            events: EventSink::new("Riley".into(), bus, None, None),
+            network: Arc::new(Network::default()),
+            token: token.clone(),
+            records: Arc::new(Empty { panic_once: AtomicBool::new(panic_once) }),
+            refusals: Refusals::default(),
+        });
+        let (link, queue) = Link::with_bound("Jaquez".into(), bound);
+        tokio::spawn(run(local, link.clone(), queue, listener.local_addr().unwrap().to_string()));
+        (link, events, token)
+    }
+
+    /// Accepts the next dial as Jaquez would.
+    async fn accept(listener: &TcpListener) -> super::super::wire::PeerStream {
+        let (stream, _) = listener.accept().await.unwrap();
+        let topology = Topology::built_in();
+        super::handshake::accept(stream, "Jaquez", &topology, &HerdKey::new("k")).await.unwrap().1
+    }
+
+    /// The next event of `kind`'s shape, as text.
+    async fn next(events: &mut broadcast::Receiver<Arc<HerdEvent>>, wanted: impl Fn(&EventKind) -> bool) -> String {
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
+            if wanted(&event.kind) {
+                return event.kind.to_string();
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_neighbour_that_stops_reading_resets_the_link_instead_of_growing_its_queue() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (link, mut events, token) = riley(&listener, 100, false);
+        // Jaquez accepts, then never reads: the kernel's buffers fill, then Riley's writes block.
+        let _jaquez = accept(&listener).await;
+        next(&mut events, |kind| matches!(kind, EventKind::CatchUpSent { .. })).await;
+        let record = Arc::new(Record::parse(&format!("AT Riley +0.000000001 {} +1+1 5", "k".repeat(256))).unwrap());
+        let mut sent = 0;
+        while !link.overflowed.load(Ordering::Acquire) {
+            assert!(sent < 1_000_000, "a million records and the queue never filled");
+            for _ in 0..50 {
+                let (record, queued) = (record.clone(), Instant::now());
+                link.send(Outgoing { record, hops: 1, ack: None, queued, catch_up: false });
+                assert!(link.queued.load(Ordering::Acquire) <= 100, "the bound holds while writes are stuck");
+            }
+            sent += 50;
+            tokio::task::yield_now().await;
+        }
+        assert!(sent > 100, "some records were written before the writes stuck ({sent})");
+        let down = next(&mut events, |kind| matches!(kind, EventKind::LinkDown { .. })).await;
+        assert!(down.contains("more than 100 records waited"), "{down}");
+        // And it dials again, to catch the neighbour up.
+        let _again = accept(&listener).await;
+        next(&mut events, |kind| matches!(kind, EventKind::LinkUp { .. })).await;
+        token.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_link_marks_it_down_and_it_redials() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (link, mut events, token) = riley(&listener, 100, true);
+        let _first = accept(&listener).await;
+        let down = next(&mut events, |kind| matches!(kind, EventKind::LinkDown { .. })).await;
+        assert!(down.contains("the link's task failed (a bug in reading the cache); redialling"), "{down}");
+        assert!(!link.is_up(), "never left marked up");
+        let _second = accept(&listener).await;
+        next(&mut events, |kind| matches!(kind, EventKind::CatchUpSent { .. })).await;
+        assert!(link.is_caught_up());
+        token.cancel();
     }
 }
