@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use herdctl::limits::ClientLimits;
 use herdctl::places::SourceKind;
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
@@ -32,6 +33,21 @@ pub struct Cli {
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
+
+    /// Open client connections each node keeps; more are closed at once. Lowered (with a
+    /// warning) when the open-file limit cannot hold them beside peer links and logs.
+    #[arg(long, value_name = "N", default_value_t = ClientLimits::default().most)]
+    pub max_clients: usize,
+
+    /// Open client connections from one address each node keeps, so that one host cannot take
+    /// every place (0: no limit). Loopback is never limited: the machine's own tools are trusted.
+    #[arg(long, value_name = "N", default_value_t = ClientLimits::default().per_source)]
+    pub max_per_source: usize,
+
+    /// Disconnect a client that sends nothing for this long (e.g. 10m). Default: idle clients
+    /// are kept, as the course's servers kept them.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Option<std::time::Duration>,
 
     /// Where WHATSAT finds places: the offline GeoNames gazetteer, Google's Places API (New), or
     /// Google's legacy Nearby Search. Default: google if GOOGLE_MAPS_API_KEY is set, else offline.

@@ -151,6 +151,11 @@ pub enum EventKind {
         hops: u32,
         catch_up: bool,
     },
+    /// Something the operator should know and act on, not tied to one message: a limit lower
+    /// than asked, a log that cannot be written.
+    Warning {
+        text: Arc<str>,
+    },
     /// The operator cut the link to `neighbour` (both ends drop it and do not redial).
     LinkCut {
         neighbour: NodeName,
@@ -274,6 +279,7 @@ impl fmt::Display for EventKind {
                     }
                 }
             }
+            Self::Warning { text } => write!(f, "warning: {text}"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
             Self::LatencySet { neighbour, latency } if latency.is_zero() => {
@@ -348,6 +354,7 @@ impl EventKind {
                 | Self::LinkDown { .. }
                 | Self::LinkFailed { .. }
                 | Self::PeerRejected { .. }
+                | Self::Warning { .. }
                 | Self::LinkCut { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }

@@ -16,11 +16,12 @@ use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
+use crate::limits::{self, ClientLimits, ProcessClients};
 use crate::network::Network;
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
-use crate::topology::{NodeName, SharedTopology};
+use crate::topology::{NodeName, SharedTopology, Topology};
 use crate::trace::Trace;
 
 /// How a herd is run.
@@ -32,6 +33,8 @@ pub struct HerdOptions {
     pub log_dir: Option<PathBuf>,
     /// Records every client and peer message, when set.
     pub trace: Option<Arc<Trace>>,
+    /// What each node may hold open for clients (lowered to fit the open-file limit).
+    pub clients: ClientLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +91,9 @@ pub struct Herd {
     events: EventSink,
     /// Dropped at shutdown, after every node has stopped: dropping a guard writes out its log.
     journals: Mutex<Vec<JournalGuard>>,
+    /// What the operator should know from the start (a client limit lowered to fit the open-file
+    /// limit): said on stderr and as events, and kept for a console that subscribes later.
+    warnings: Vec<String>,
 }
 
 impl Herd {
@@ -121,6 +127,7 @@ impl Herd {
         }
         let peer_addresses = Arc::new(peer_addresses);
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
+        let (process_clients, warning) = fit_clients(&topology, names, options.clients);
         let root = CancellationToken::new();
         let network = Arc::new(Network::default());
         let mut journals = Vec::new();
@@ -146,13 +153,29 @@ impl Herd {
                 places: options.places.clone(),
                 events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring())),
                 network: network.clone(),
+                clients: options.clients,
+                process_clients: process_clients.clone(),
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
             members.push(Member { config, client_addr, peer_addr, running: None, bound: Some(listeners) });
         }
         let events = EventSink::new(HERD.into(), bus.clone(), None, options.trace.as_ref().map(|t| t.ring()));
-        Ok(Self { topology, members: Mutex::new(members), bus, root, network, events, journals: Mutex::new(journals) })
+        let warnings: Vec<String> = warning.into_iter().collect();
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+            events.emit(EventKind::Warning { text: warning.as_str().into() });
+        }
+        Ok(Self {
+            warnings,
+            topology,
+            members: Mutex::new(members),
+            bus,
+            root,
+            network,
+            events,
+            journals: Mutex::new(journals),
+        })
     }
 
     /// Starts every bound node that has not started yet.
@@ -162,6 +185,11 @@ impl Herd {
                 member.running = Some(Node::spawn(member.config.clone(), listeners, self.root.child_token()));
             }
         }
+    }
+
+    /// Warnings given when the herd started.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn topology(&self) -> &SharedTopology {
@@ -452,4 +480,21 @@ fn bind(node: &str, host: &str, port: u16, role: &'static str) -> Result<TcpList
     socket.set_reuseaddr(true).map_err(fail)?;
     socket.bind(addr).map_err(fail)?;
     socket.listen(1024).map_err(fail)
+}
+
+/// Raises the open-file limit as far as allowed and sizes the process's client budget from it,
+/// with a warning when that is fewer clients than one node was asked to hold.
+fn fit_clients(topology: &Topology, names: &[NodeName], asked: ClientLimits) -> (Arc<ProcessClients>, Option<String>) {
+    let limit = limits::raise_open_files();
+    let reserved: u64 = names.iter().map(|name| limits::reserved_per_node(topology.neighbours(name).len())).sum();
+    let most = limits::clients_that_fit(limit, reserved).unwrap_or(usize::MAX);
+    let warning = (most < asked.most).then(|| {
+        format!(
+            "this process can hold {most} clients at once, not {} a node: the open-file limit is {} (raise it \
+             with `ulimit -n`); descriptors for peer links, logs and places are kept aside",
+            asked.most,
+            limit.unwrap_or_default()
+        )
+    });
+    (Arc::new(ProcessClients::new(most)), warning)
 }

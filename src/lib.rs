@@ -11,6 +11,7 @@ pub mod expectation;
 pub mod handout;
 pub mod herd;
 mod journal;
+pub mod limits;
 pub mod load;
 pub mod network;
 mod node;

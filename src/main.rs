@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use herdctl::limits::ClientLimits;
 use herdctl::peer::{HerdKey, KeySource, key};
 use herdctl::places::PlacesSettings;
 use herdctl::script::Script;
@@ -89,7 +90,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
-    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone() };
+    let clients = ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout };
+    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone(), clients };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
@@ -271,13 +273,21 @@ fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            // Its default says a failed write on stderr with `eprintln!`, which panics when
+            // stderr is gone (`herdctl … 2>&1 | head`): the herd must outlive its reader.
+            .log_internal_errors(false)
             .init();
         return Ok(None);
     }
     std::fs::create_dir_all(&cli.log_dir)
         .with_context(|| format!("cannot create the log folder {}", cli.log_dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(&cli.log_dir, "herdctl.log"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .log_internal_errors(false)
+        .init();
     Ok(Some(guard))
 }
 

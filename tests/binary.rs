@@ -265,3 +265,67 @@ fn a_script_with_a_typo_is_refused_before_anything_runs() {
     assert!(stderr.contains("typo.herd:2: unknown verb \"kil\""), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing was played");
 }
+
+#[test]
+fn under_a_low_open_file_limit_clients_get_what_is_left_and_the_links_keep_theirs() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let mut command = herdctl();
+    command
+        .args(["--headless", "--topology"])
+        .arg(&topology)
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .env("HERD_KEY", "k")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 300, 300));
+    }
+    let mut herd = Node(command.spawn().unwrap());
+    // Said once, at start: how many clients fit, and why.
+    let stderr = BufReader::new(herd.0.stderr.take().unwrap());
+    let warning = stderr.lines().map_while(Result::ok).find(|line| line.contains("WARN")).unwrap();
+    // Nobody reads stderr from here on (the reader is gone): the herd must outlive it.
+    let fit: usize = warning
+        .split("can hold ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{warning}"));
+    assert!(warning.contains("the open-file limit is 300") && fit < 300, "{warning}");
+    eventually("Riley accepts clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
+
+    // More clients than fit: those that fit are served, the others are closed at once (before,
+    // they hung and the node could no longer dial its neighbours).
+    let mut held = Vec::new();
+    let mut closed = 0;
+    for _ in 0..fit + 20 {
+        let mut stream = TcpStream::connect(("127.0.0.1", ports[0])).unwrap();
+        stream.write_all(b"hello\n").unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut reply = [0u8; 8];
+        match stream.read(&mut reply).unwrap_or(0) {
+            0 => closed += 1,
+            _ => held.push(stream),
+        }
+    }
+    assert!(closed >= 20 && held.len() <= fit, "{} held, {closed} closed, {fit} fit", held.len());
+    // The links still work: a report at Riley reaches Jaquez, once a place is free there.
+    let at = exchange(ports[0], "hello\n").unwrap_or_default();
+    assert!(at.is_empty(), "no place left: {at:?}");
+    held.truncate(held.len() - 3);
+    let at = eventually("a place is free again", || {
+        exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n").ok().filter(|r| !r.is_empty())
+    });
+    let whatsat =
+        eventually("Jaquez answers", || exchange(ports[2], "WHATSAT kiwi 10 1\n").ok().filter(|r| !r.is_empty()));
+    assert!(whatsat.starts_with(&at), "{whatsat:?} after {at:?}");
+    kill(Pid::from_raw(herd.0.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(herd.0.wait().unwrap().success());
+}

@@ -111,3 +111,34 @@ async fn hundreds_of_idle_connections_and_a_client_that_never_reads_do_not_stop_
     drop(idle);
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_an_idle_timeout_a_silent_client_is_let_go_and_a_talking_one_is_not() {
+    let idle = std::time::Duration::from_millis(300);
+    let limits = ClientLimits { idle: Some(idle), ..ClientLimits::default() };
+    let herd = start_herd_limited(std::sync::Arc::new(herdctl::places::NoPlaces), limits).await;
+    let mut events = herd.subscribe();
+    let addr = herd.client_addr("Riley").unwrap();
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut talking = TcpStream::connect(addr).await.unwrap();
+    // The talker speaks more often than the timeout, for longer than it.
+    let started = tokio::time::Instant::now();
+    let mut reply = [0u8; 64];
+    while started.elapsed() < idle * 3 {
+        talking.write_all(b"hello\n").await.unwrap();
+        let n = talking.read(&mut reply).await.unwrap();
+        assert_eq!(&reply[..n], b"? hello\n", "still served after {:?}", started.elapsed());
+        tokio::time::sleep(idle / 4).await; // the pace of a talking client, not a synchronisation
+    }
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(DEADLINE, silent.read_to_end(&mut rest)).await.expect("let go");
+    assert_eq!((read.unwrap(), rest.len()), (0, 0), "closed without a word");
+    let reason = loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
+        if let herdctl::event::EventKind::ClientClosed { reason, .. } = &event.kind {
+            break reason.clone();
+        }
+    };
+    assert_eq!(&*reason, "client sent nothing for 300ms");
+    herd.shutdown().await;
+}

@@ -16,7 +16,13 @@ use herdctl::{Herd, HerdOptions};
 async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new(KEY), places: Arc::new(NoPlaces), log_dir: None, trace };
+    let options = HerdOptions {
+        key: HerdKey::new(KEY),
+        places: Arc::new(NoPlaces),
+        log_dir: None,
+        trace,
+        clients: Default::default(),
+    };
     Herd::start(topology, &names, options).await.expect("herd starts")
 }
 

@@ -83,6 +83,9 @@ async fn drive(
     let theme = Theme::from_env();
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
+    for warning in herd.warnings() {
+        model.warn(warning);
+    }
     let mut network = herd.network().watch();
     let mut keys = EventStream::new();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.

@@ -102,7 +102,7 @@ fn kind_of(event: &EventKind) -> FlowKind {
         | EventKind::PeerClosed { .. } => FlowKind::Link,
         EventKind::NodeUp { .. } | EventKind::NodeDown => FlowKind::Node,
         EventKind::PlacesAnswered { .. } => FlowKind::Places,
-        EventKind::LinkFailed { .. } | EventKind::PeerRejected { .. } => FlowKind::Warning,
+        EventKind::LinkFailed { .. } | EventKind::PeerRejected { .. } | EventKind::Warning { .. } => FlowKind::Warning,
         EventKind::ClientOpened { .. } | EventKind::ClientClosed { .. } => FlowKind::Other,
     }
 }
@@ -134,6 +134,11 @@ impl Model {
             self.skipped += 1;
         }
         self.unformatted.push_back(item);
+    }
+
+    /// Shows a warning given before the console subscribed (the herd's start).
+    pub fn warn(&mut self, text: &str) {
+        self.push(SystemTime::now(), herdctl::event::HERD, FlowKind::Warning, format!("warning: {text}"));
     }
 
     fn push(&mut self, at: SystemTime, node: &str, kind: FlowKind, text: String) {

@@ -49,16 +49,9 @@ pub struct Progress {
 }
 
 /// Raises the open-file limit to the hard limit, so that thousands of connections can be opened
-/// from one process; returns the limit now in force.
+/// from one process; returns the limit now in force (0 where the platform has none).
 pub fn raise_file_limit() -> u64 {
-    #[cfg(unix)]
-    {
-        rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0)
-    }
-    #[cfg(not(unix))]
-    {
-        0
-    }
+    crate::limits::raise_open_files().unwrap_or(0)
 }
 
 /// A small, fast, seeded random source: which request comes next need not be cryptographic.

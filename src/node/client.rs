@@ -3,7 +3,8 @@
 //! - a line longer than 64 KiB closes the connection (nothing is answered for it);
 //! - bytes that are not UTF-8 make the line invalid (`? ` and the bytes as received);
 //! - a client that does not read its replies for `WRITE_TIMEOUT` is disconnected;
-//! - idle connections are kept, up to `MAX_CLIENTS` per node; past that, new ones are closed.
+//! - idle connections are kept (or closed after `--idle-timeout`), up to the node's client limits
+//!   (`limits::ClientLimits`); past them, new ones are closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,8 +25,6 @@ use crate::protocol::{self, Command, MAX_LINE, Record, Timestamp, Whatsat};
 pub const ACK_BOUND: Duration = Duration::from_millis(200);
 /// A client that has not taken its replies after this long is disconnected.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Open client connections per node; more are closed as soon as they are accepted.
-pub const MAX_CLIENTS: usize = 10_000;
 /// Replies to pipelined commands are gathered up to this size before being written.
 const REPLY_BATCH: usize = 64 * 1024;
 
@@ -44,6 +43,8 @@ pub enum Closed {
     Write(std::io::Error),
     #[error("client took no reply for {}s", WRITE_TIMEOUT.as_secs())]
     NotReading,
+    #[error("client sent nothing for {}", humantime::format_duration(*.0))]
+    Idle(Duration),
 }
 
 pub async fn serve(node: &Arc<Node>, stream: TcpStream, addr: SocketAddr) {
@@ -62,7 +63,10 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> Closed {
     loop {
         let next = tokio::select! {
             _ = node.token.cancelled() => return Closed::NodeStopped,
-            next = lines.next() => next,
+            next = next_line(&mut lines, node.limits.idle) => match next {
+                Some(next) => next,
+                None => return Closed::Idle(node.limits.idle.unwrap_or_default()),
+            },
         };
         match next {
             Some(Ok(line)) => {
@@ -84,6 +88,19 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> Closed {
                 return Closed::ByClient;
             }
         }
+    }
+}
+
+type Lines = FramedRead<tokio::net::tcp::OwnedReadHalf, AnyDelimiterCodec>;
+
+/// The next line (or the end), or `None` when the client stayed silent for `idle`.
+async fn next_line(
+    lines: &mut Lines,
+    idle: Option<Duration>,
+) -> Option<Option<Result<bytes::Bytes, AnyDelimiterCodecError>>> {
+    match idle {
+        Some(idle) => tokio::time::timeout(idle, lines.next()).await.ok(),
+        None => Some(lines.next().await),
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::Node;
-use super::client::{self, MAX_CLIENTS};
+use super::client;
 use crate::event::EventKind;
 use crate::peer::{Local, inbound};
 
@@ -19,16 +19,38 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 pub async fn accept_clients(node: Arc<Node>, listener: TcpListener) {
     accept_each(&node, listener, "client", |stream, addr| {
-        // Counted here, released by the connection task: the cap bounds the node's memory.
-        if node.clients.fetch_add(1, Ordering::AcqRel) >= MAX_CLIENTS {
+        // Counted here, released by the connection task: the caps bound the node's memory and
+        // its file descriptors, and keep one address from taking every place.
+        let most = node.limits.most;
+        if node.clients.fetch_add(1, Ordering::AcqRel) >= most {
             node.clients.fetch_sub(1, Ordering::AcqRel);
-            let reason = format!("refused: {MAX_CLIENTS} clients already connected").into();
+            let reason = format!("refused: {most} clients already connected").into();
+            node.events.emit(EventKind::ClientClosed { addr, reason });
+            return;
+        }
+        if !node.process_clients.open() {
+            node.clients.fetch_sub(1, Ordering::AcqRel);
+            let most = node.process_clients.most();
+            let reason = format!("refused: the open-file limit leaves room for {most} clients in this process").into();
+            node.events.emit(EventKind::ClientClosed { addr, reason });
+            return;
+        }
+        let per_source = node.limits.limits_source(addr.ip());
+        if per_source && !node.sources.open(addr.ip()) {
+            node.process_clients.close();
+            node.clients.fetch_sub(1, Ordering::AcqRel);
+            let most = node.limits.per_source;
+            let reason = format!("refused: {most} clients already connected from {}", addr.ip()).into();
             node.events.emit(EventKind::ClientClosed { addr, reason });
             return;
         }
         let node = node.clone();
         node.tracker.clone().spawn(async move {
             client::serve(&node, stream, addr).await;
+            if per_source {
+                node.sources.close(addr.ip());
+            }
+            node.process_clients.close();
             node.clients.fetch_sub(1, Ordering::AcqRel);
         });
     })

@@ -15,6 +15,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::cache::{Cache, Entry, PageStart};
 use crate::event::{EventKind, EventSink, Via};
+use crate::limits::{ClientLimits, ProcessClients, Sources};
 use crate::network::Network;
 use crate::peer::link::{self, Link, Outgoing};
 use crate::peer::{HerdKey, Local, Records, Refusals};
@@ -35,6 +36,9 @@ pub struct NodeConfig {
     pub places: Arc<dyn Places>,
     pub events: EventSink,
     pub network: Arc<Network>,
+    pub clients: ClientLimits,
+    /// The clients of every node of this process, against its open-file limit.
+    pub process_clients: Arc<ProcessClients>,
 }
 
 /// The listening sockets of a node, bound before the node starts so that binding errors are
@@ -54,7 +58,11 @@ pub struct Node {
     pub(crate) token: CancellationToken,
     pub(crate) tracker: TaskTracker,
     links: Vec<Arc<Link>>,
+    limits: ClientLimits,
+    /// Open client connections, in all and from each address that `limits` counts.
     clients: AtomicUsize,
+    pub(crate) sources: Sources,
+    pub(crate) process_clients: Arc<ProcessClients>,
 }
 
 /// What the node's links may do with its records: read pages of them, and learn new ones.
@@ -91,7 +99,10 @@ impl Node {
             token: token.clone(),
             tracker: TaskTracker::new(),
             links,
+            limits: config.clients,
             clients: AtomicUsize::new(0),
+            sources: Sources::new(config.clients.per_source),
+            process_clients: config.process_clients.clone(),
         });
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use herdctl::limits::ClientLimits;
 use herdctl::peer::HerdKey;
 use herdctl::places::{NoPlaces, Places};
 use herdctl::{Herd, HerdOptions, Topology};
@@ -24,9 +25,14 @@ pub fn default_herd_on_free_ports() -> Topology {
 }
 
 pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
+    start_herd_limited(places, ClientLimits::default()).await
+}
+
+/// A herd whose nodes keep clients as `clients` says.
+pub async fn start_herd_limited(places: Arc<dyn Places>, clients: ClientLimits) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None };
+    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None, clients };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
     herd

@@ -30,7 +30,13 @@ const PAIR: &str = r#"{
 async fn herd(json: &str) -> Herd {
     let topology = Arc::new(Topology::from_json(json, "test").unwrap());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new("k"), places: Arc::new(NoPlaces), log_dir: None, trace: None };
+    let options = HerdOptions {
+        key: HerdKey::new("k"),
+        places: Arc::new(NoPlaces),
+        log_dir: None,
+        trace: None,
+        clients: Default::default(),
+    };
     let herd = Herd::start(topology, &names, options).await.unwrap();
     assert!(herd.wait_linked(DEADLINE).await);
     herd
@@ -120,7 +126,13 @@ async fn a_real_flood_as_the_console_shows_it() {
 async fn the_console_sees_the_herd_start() {
     let topology = Arc::new(Topology::from_json(PAIR, "test").unwrap());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new("k"), places: Arc::new(NoPlaces), log_dir: None, trace: None };
+    let options = HerdOptions {
+        key: HerdKey::new("k"),
+        places: Arc::new(NoPlaces),
+        log_dir: None,
+        trace: None,
+        clients: Default::default(),
+    };
     // As the binary does: bound, subscribed, then launched.
     let herd = Herd::bind(topology, &names, options).unwrap();
     let mut events = herd.subscribe();
