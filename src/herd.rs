@@ -3,7 +3,7 @@
 //! this API and nothing else.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -135,7 +135,8 @@ impl Herd {
         for (name, listeners) in bound {
             let journal = match &options.log_dir {
                 Some(dir) => {
-                    let (writer, guard) = journal::open(dir, &name).map_err(|source| HerdError::Log {
+                    let report = journal_report(bus.clone(), name.clone());
+                    let (writer, guard) = journal::open(dir, &name, report).map_err(|source| HerdError::Log {
                         node: name.to_string(),
                         dir: dir.clone(),
                         source,
@@ -497,4 +498,15 @@ fn fit_clients(topology: &Topology, names: &[NodeName], asked: ClientLimits) -> 
         )
     });
     (Arc::new(ProcessClients::new(most)), warning)
+}
+
+/// Where a node's log tells of its own trouble (a disk that fails or stalls): stderr, and the
+/// bus for the console. Not the node's event sink, which would write it to the failing log.
+fn journal_report(bus: broadcast::Sender<Arc<HerdEvent>>, node: NodeName) -> journal::Report {
+    Arc::new(move |text: &str| {
+        // Never `eprintln!`: it panics when stderr is gone.
+        let _ = writeln!(std::io::stderr(), "herdctl: {text}");
+        let kind = EventKind::Warning { text: text.into() };
+        let _ = bus.send(Arc::new(HerdEvent { at: std::time::SystemTime::now(), node: node.clone(), kind }));
+    })
 }

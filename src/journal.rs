@@ -5,38 +5,83 @@
 //! allocation, no channel). The writer thread sleeps on the buffer and is woken only by the first
 //! line after it went to sleep; after each write it lets lines gather for `GATHER` before looking
 //! again, so a busy node costs at most a thousand wake-ups a second and a quiet node's line
-//! reaches the file within a millisecond. Nothing is dropped: past `MOST_BUFFERED` bytes a node
-//! waits for the disk.
+//! reaches the file within a millisecond.
+//!
+//! When the disk fails or stalls (README, "Logs"): a failed write is retried, from the byte where
+//! it stopped, until it succeeds, so no line is ever torn or skipped in the middle; the trouble is
+//! told once (stderr and the console) and its end too. Meanwhile lines gather in memory up to
+//! `Policy::most_buffered`; past that a node waits for room at most `Policy::wait_for_disk`, then
+//! lines are counted instead of kept (a node never freezes on its log), and a line in the file
+//! says how many are missing, where they are missing. Shutdown waits for the log at most
+//! `Policy::shutdown_bound`, and says what it could not write.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
-/// Bytes that may wait for the disk before the node's next line waits too.
-const MOST_BUFFERED: usize = 8 << 20;
 /// How long lines gather after a write before the writer looks again.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+const GATHER: Duration = Duration::from_millis(1);
+/// Waits between attempts while the disk fails: from the first to the last, doubling.
+const RETRY_FIRST: Duration = Duration::from_millis(20);
+const RETRY_LAST: Duration = Duration::from_secs(1);
+
+/// How much a journal holds while the disk is slow, and how long anyone waits for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// Bytes kept for the disk before a node's next line waits for room.
+    pub most_buffered: usize,
+    /// How long a node's line waits for room before lines are counted instead of kept.
+    pub wait_for_disk: Duration,
+    /// How long shutdown waits for the log to be written.
+    pub shutdown_bound: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { most_buffered: 8 << 20, wait_for_disk: Duration::from_secs(1), shutdown_bound: Duration::from_secs(5) }
+    }
+}
+
+/// Who is told when the log cannot be written, and when it can again.
+pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Default)]
 struct Buffer {
     bytes: Vec<u8>,
+    /// Bytes the writer holds that did not reach the disk yet (a failed or stalled write).
+    unwritten: usize,
     closed: bool,
     /// Who sleeps on the condition: signalling it costs a system call even with nobody there.
     writer_asleep: bool,
     nodes_waiting: usize,
+    /// Lines counted instead of kept, since room ran out and stayed out.
+    dropping: Option<u64>,
+}
+
+impl Buffer {
+    fn held(&self) -> usize {
+        self.bytes.len() + self.unwritten
+    }
 }
 
 struct Shared {
     buffer: Mutex<Buffer>,
     /// Lines are waiting (for the writer), or room was made (for a node waiting on the disk).
     changed: Condvar,
+    policy: Policy,
+    name: String,
+    report: Report,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Buffer> {
         self.buffer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn tell(&self, what: &str) {
+        (self.report)(&format!("{}: {what}", self.name));
     }
 }
 
@@ -46,85 +91,156 @@ pub struct Journal {
     shared: Arc<Shared>,
 }
 
-/// Stops the writer when dropped, after it has written every line appended before.
+/// Stops the writer when dropped, after it has written every line appended before (or
+/// `Policy::shutdown_bound` has passed).
 pub struct JournalGuard {
     shared: Arc<Shared>,
-    writer: Option<JoinHandle<()>>,
+    finished: mpsc::Receiver<()>,
 }
 
 impl Journal {
     /// Appends one line, written by `write` straight into the buffer (it adds its own newline).
     pub fn line(&self, write: impl FnOnce(&mut Vec<u8>)) {
-        let mut buffer = self.shared.lock();
-        while buffer.bytes.len() > MOST_BUFFERED && !buffer.closed {
-            buffer.nodes_waiting += 1;
-            buffer = self.shared.changed.wait(buffer).unwrap_or_else(|p| p.into_inner());
-            buffer.nodes_waiting -= 1;
+        let shared = &self.shared;
+        let most = shared.policy.most_buffered;
+        let mut buffer = shared.lock();
+        if let Some(lost) = buffer.dropping {
+            // Counting until there is room for half again, so that the log does not flicker
+            // between a line kept and a line lost.
+            if buffer.held() > most / 2 && !buffer.closed {
+                buffer.dropping = Some(lost + 1);
+                return;
+            }
+            buffer.dropping = None;
+            let bytes = &mut buffer.bytes;
+            write_stamp(bytes);
+            let _ = writeln!(bytes, " log: {lost} lines not logged here: the disk could not keep up");
+        }
+        if buffer.held() > most && !buffer.closed {
+            let deadline = Instant::now() + shared.policy.wait_for_disk;
+            while buffer.held() > most && !buffer.closed {
+                let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
+                buffer.nodes_waiting += 1;
+                buffer = shared.changed.wait_timeout(buffer, left).unwrap_or_else(|p| p.into_inner()).0;
+                buffer.nodes_waiting -= 1;
+            }
+            if let Some(lost) = buffer.dropping {
+                // Another line of this node gave up waiting meanwhile, and told it.
+                buffer.dropping = Some(lost + 1);
+                return;
+            }
+            if buffer.held() > most && !buffer.closed {
+                buffer.dropping = Some(1);
+                drop(buffer);
+                shared.tell(&format!(
+                    "the disk has not taken the log for {}: lines are counted, not kept, until it does",
+                    humantime::format_duration(shared.policy.wait_for_disk)
+                ));
+                return;
+            }
         }
         write(&mut buffer.bytes);
         let wake = std::mem::take(&mut buffer.writer_asleep);
         drop(buffer);
         if wake {
-            self.shared.changed.notify_all();
+            shared.changed.notify_all();
         }
     }
 }
 
-fn write_out(shared: &Shared, mut file: File, name: &str) {
-    let mut spare = Vec::with_capacity(64 * 1024);
-    // Bytes lost since writing last failed.
-    let mut lost = 0usize;
+fn write_stamp(out: &mut Vec<u8>) {
+    let _ = write!(out, "{}", humantime::format_rfc3339_micros(SystemTime::now()));
+}
+
+/// Writes lines out until the journal is closed and everything is written.
+fn write_out(shared: &Shared, mut sink: impl Write) {
+    // What was taken from the buffer and is not on the disk yet, from its first byte.
+    let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut failing: Option<Duration> = None;
     loop {
         let room_wanted = {
             let mut buffer = shared.lock();
-            while buffer.bytes.is_empty() && !buffer.closed {
+            buffer.unwritten = pending.len();
+            while buffer.bytes.is_empty() && pending.is_empty() && !buffer.closed {
                 buffer.writer_asleep = true;
                 buffer = shared.changed.wait(buffer).unwrap_or_else(|p| p.into_inner());
             }
             buffer.writer_asleep = false;
-            if buffer.bytes.is_empty() && buffer.closed {
+            if buffer.bytes.is_empty() && pending.is_empty() && buffer.closed {
                 return;
             }
-            std::mem::swap(&mut buffer.bytes, &mut spare);
+            pending.append(&mut buffer.bytes);
+            buffer.unwritten = pending.len();
             buffer.nodes_waiting > 0
         };
         // Room again for a node that waited on the disk.
         if room_wanted {
             shared.changed.notify_all();
         }
-        // A failed write can be told to no one here but stderr, once, with what it cost when
-        // writing resumes; the node goes on serving. (Retrying and never tearing a line is
-        // issue 11's.)
-        match file.write_all(&spare).and_then(|()| file.flush()) {
-            Ok(()) if lost > 0 => {
-                eprintln!("herdctl: {name}: writing the log again, after losing {lost} bytes of it");
-                lost = 0;
-            }
-            Ok(()) => {}
-            Err(error) => {
-                if lost == 0 {
-                    eprintln!("herdctl: {name}: cannot write the log ({error}); counting what is lost");
+        match write_some(&mut sink, &mut pending) {
+            Ok(()) => {
+                if failing.take().is_some() {
+                    shared.tell("the log is written again");
                 }
-                lost += spare.len();
+                // Let the next lines gather: one wake-up and one write for all of them.
+                std::thread::sleep(GATHER);
+            }
+            Err(error) => {
+                let wait = match failing {
+                    None => {
+                        shared.tell(&format!("cannot write the log ({error}); retrying, nothing is skipped"));
+                        RETRY_FIRST
+                    }
+                    Some(wait) => (wait * 2).min(RETRY_LAST),
+                };
+                failing = Some(wait);
+                std::thread::sleep(wait);
             }
         }
-        spare.clear();
-        // Let the next lines gather: one wake-up and one write for all of them.
-        std::thread::sleep(GATHER);
     }
+}
+
+/// Writes `pending` out; on failure keeps what did not reach the disk, from the exact byte.
+fn write_some(sink: &mut impl Write, pending: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut written = 0;
+    let result = loop {
+        if written == pending.len() {
+            break sink.flush();
+        }
+        match sink.write(&pending[written..]) {
+            Ok(0) => break Err(ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(error) => break Err(error),
+        }
+    };
+    pending.drain(..written);
+    result
 }
 
 /// Opens the log file of `node` in `dir` (created if missing) and starts its writer. Keep the
 /// guard until shutdown: dropping it writes out whatever is still waiting.
-pub fn open(dir: &Path, node: &str) -> std::io::Result<(Journal, JournalGuard)> {
+pub fn open(dir: &Path, node: &str, report: Report) -> std::io::Result<(Journal, JournalGuard)> {
     std::fs::create_dir_all(dir)?;
     let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{node}.log")))?;
-    let shared = Arc::new(Shared { buffer: Mutex::default(), changed: Condvar::new() });
-    let writer = {
-        let (shared, name) = (shared.clone(), format!("{node}.log"));
-        std::thread::Builder::new().name("herdctl-log".into()).spawn(move || write_out(&shared, file, &name))?
-    };
-    Ok((Journal { shared: shared.clone() }, JournalGuard { shared, writer: Some(writer) }))
+    start(file, format!("{node}.log"), Policy::default(), report)
+}
+
+/// Starts a journal writing to `sink`.
+fn start(
+    sink: impl Write + Send + 'static,
+    name: String,
+    policy: Policy,
+    report: Report,
+) -> std::io::Result<(Journal, JournalGuard)> {
+    let shared = Arc::new(Shared { buffer: Mutex::default(), changed: Condvar::new(), policy, name, report });
+    let (done, finished) = mpsc::channel();
+    let writer = shared.clone();
+    std::thread::Builder::new().name("herdctl-log".into()).spawn(move || {
+        write_out(&writer, sink);
+        let _ = done.send(());
+    })?;
+    Ok((Journal { shared: shared.clone() }, JournalGuard { shared, finished }))
 }
 
 impl Drop for JournalGuard {
@@ -132,45 +248,15 @@ impl Drop for JournalGuard {
         self.shared.lock().closed = true;
         // Whoever sleeps (the writer, or a node waiting for room) must see it.
         self.shared.changed.notify_all();
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
+        if self.finished.recv_timeout(self.shared.policy.shutdown_bound).is_err() {
+            let left = self.shared.lock().held();
+            self.shared.tell(&format!(
+                "gave up on the log after {}: {left} bytes not written (the disk stalls or fails)",
+                humantime::format_duration(self.shared.policy.shutdown_bound)
+            ));
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_line_reaches_the_file_in_order_by_the_time_the_guard_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let (journal, guard) = open(dir.path(), "Riley").unwrap();
-        let writers: Vec<_> = (0..4)
-            .map(|t| {
-                let journal = journal.clone();
-                std::thread::spawn(move || {
-                    for i in 0..10_000 {
-                        journal.line(|out| {
-                            let _ = writeln!(out, "thread {t} line {i}");
-                        });
-                    }
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer.join().unwrap();
-        }
-        drop(guard);
-        let text = std::fs::read_to_string(dir.path().join("Riley.log")).unwrap();
-        assert_eq!(text.lines().count(), 40_000, "no line lost");
-        for t in 0..4 {
-            let mine: Vec<usize> = text
-                .lines()
-                .filter_map(|line| line.strip_prefix(&format!("thread {t} line ")))
-                .map(|i| i.parse().unwrap())
-                .collect();
-            assert_eq!(mine, (0..10_000).collect::<Vec<_>>(), "each thread's lines whole and in order");
-        }
-    }
-}
+mod tests;
