@@ -89,6 +89,7 @@ fn main() {
                 log_dir,
                 trace: None,
                 clients: Default::default(),
+                data_dir: None,
             };
             let herd = Herd::start(topology.clone(), &names, options).await.unwrap();
             while !herd.wait_linked(Duration::from_secs(5)).await {}

@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
 
+    /// Keep each node's records on disk in this folder (<Node>.redb, created if missing),
+    /// written before the AT reply and read back at start: a node killed with -9, or a whole herd
+    /// restarted, comes back with what it had. Default: records live in memory only.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// Open client connections each node keeps; more are closed at once. Lowered (with a
     /// warning) when the open-file limit cannot hold them beside peer links and logs.
     #[arg(long, value_name = "N", default_value_t = ClientLimits::default().most)]

@@ -151,6 +151,10 @@ pub enum EventKind {
         hops: u32,
         catch_up: bool,
     },
+    /// The node took back the records it kept on disk (`--data-dir`) as it started.
+    Restored {
+        records: usize,
+    },
     /// Something the operator should know and act on, not tied to one message: a limit lower
     /// than asked, a log that cannot be written.
     Warning {
@@ -280,6 +284,7 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
+            Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
             Self::LatencySet { neighbour, latency } if latency.is_zero() => {
@@ -355,6 +360,7 @@ impl EventKind {
                 | Self::LinkFailed { .. }
                 | Self::PeerRejected { .. }
                 | Self::Warning { .. }
+                | Self::Restored { .. }
                 | Self::LinkCut { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }

@@ -21,6 +21,7 @@ use crate::network::Network;
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
+use crate::store::{Store, StoreError};
 use crate::topology::{NodeName, SharedTopology, Topology};
 use crate::trace::Trace;
 
@@ -35,6 +36,8 @@ pub struct HerdOptions {
     pub trace: Option<Arc<Trace>>,
     /// What each node may hold open for clients (lowered to fit the open-file limit).
     pub clients: ClientLimits,
+    /// Where each node keeps its records on disk (`<Node>.redb`); `None`: in memory only.
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,8 @@ pub enum HerdError {
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
     Log { node: String, dir: PathBuf, source: io::Error },
+    #[error("cannot keep records on disk: {0} (is another herdctl using this --data-dir?)")]
+    Store(#[source] StoreError),
 }
 
 /// What the console (or a test) sees of one node.
@@ -135,7 +140,7 @@ impl Herd {
         for (name, listeners) in bound {
             let journal = match &options.log_dir {
                 Some(dir) => {
-                    let report = journal_report(bus.clone(), name.clone());
+                    let report = report_to_operator(bus.clone(), name.clone());
                     let (writer, guard) = journal::open(dir, &name, report).map_err(|source| HerdError::Log {
                         node: name.to_string(),
                         dir: dir.clone(),
@@ -143,6 +148,13 @@ impl Herd {
                     })?;
                     journals.push(guard);
                     Some(writer)
+                }
+                None => None,
+            };
+            let store = match &options.data_dir {
+                Some(dir) => {
+                    let report = report_to_operator(bus.clone(), name.clone());
+                    Some(Arc::new(Store::open(dir, &name, report).map_err(HerdError::Store)?))
                 }
                 None => None,
             };
@@ -155,6 +167,7 @@ impl Herd {
                 events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring())),
                 network: network.clone(),
                 clients: options.clients,
+                store,
                 process_clients: process_clients.clone(),
             };
             let client_addr = local_addr(&listeners.client);
@@ -367,6 +380,12 @@ impl Herd {
         }
         for member in self.members().iter() {
             member.config.events.counters().reset();
+            // Restarted empty means empty on disk too.
+            if let Some(store) = &member.config.store {
+                if let Err(error) = store.clear() {
+                    tracing::warn!(node = %member.config.name, "cannot clear the stored records: {error}");
+                }
+            }
         }
         for name in &names {
             let _ = self.revive(name);
@@ -500,9 +519,9 @@ fn fit_clients(topology: &Topology, names: &[NodeName], asked: ClientLimits) -> 
     (Arc::new(ProcessClients::new(most)), warning)
 }
 
-/// Where a node's log tells of its own trouble (a disk that fails or stalls): stderr, and the
-/// bus for the console. Not the node's event sink, which would write it to the failing log.
-fn journal_report(bus: broadcast::Sender<Arc<HerdEvent>>, node: NodeName) -> journal::Report {
+/// Where a node's log and store tell of their own trouble (a disk that fails or stalls): stderr,
+/// and the bus for the console. Not the node's event sink, which would write it to the failing log.
+fn report_to_operator(bus: broadcast::Sender<Arc<HerdEvent>>, node: NodeName) -> Arc<dyn Fn(&str) + Send + Sync> {
     Arc::new(move |text: &str| {
         // Never `eprintln!`: it panics when stderr is gone.
         let _ = writeln!(std::io::stderr(), "herdctl: {text}");

@@ -21,6 +21,7 @@ pub mod places;
 pub mod protocol;
 pub mod script;
 pub mod signal;
+pub mod store;
 pub mod topology;
 pub mod trace;
 

@@ -91,7 +91,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
     let clients = ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout };
-    let options = HerdOptions { key, places, log_dir: Some(cli.log_dir.clone()), trace: trace.clone(), clients };
+    let options = HerdOptions {
+        key,
+        places,
+        log_dir: Some(cli.log_dir.clone()),
+        trace: trace.clone(),
+        clients,
+        data_dir: cli.data_dir.clone(),
+    };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();

@@ -322,3 +322,38 @@ async fn a_retry_at_a_server_restarted_empty_still_leaves_one_record_everywhere(
     .await;
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_a_data_dir_a_node_killed_comes_back_with_what_it_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let topology = std::sync::Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options = herdctl::HerdOptions {
+        key: HerdKey::new(KEY),
+        places: std::sync::Arc::new(herdctl::places::NoPlaces),
+        log_dir: None,
+        trace: None,
+        clients: ClientLimits::default(),
+        data_dir: Some(dir.path().to_path_buf()),
+    };
+    let herd = herdctl::Herd::start(topology, &names, options).await.unwrap();
+    all_links_up(&herd).await;
+    let at = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    // Riley comes back cut off from everyone: only its disk can give the record back.
+    herd.cut("Riley", "Jaquez").unwrap();
+    herd.cut("Riley", "Juzang").unwrap();
+    herd.kill("Riley").await.unwrap();
+    let mut events = herd.subscribe();
+    herd.revive("Riley").unwrap();
+    let restored = loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
+        if let EventKind::Restored { records } = event.kind {
+            break records;
+        }
+    };
+    assert_eq!(restored, 1);
+    assert_eq!(known_line(&herd, "Riley", "kiwi").as_deref(), Some(at.trim_end()));
+    let whatsat = ask(&herd, "Riley", "WHATSAT kiwi 10 1\n").await;
+    assert!(whatsat.starts_with(&at), "{whatsat}");
+    herd.shutdown().await;
+}

@@ -76,6 +76,7 @@ async fn a_trace_joins_every_receive_to_its_send_catch_up_and_faults_included() 
         log_dir: None,
         trace: Some(trace.clone()),
         clients: Default::default(),
+        data_dir: None,
     };
     let herd = Herd::start(topology, &names, options).await.unwrap();
     all_links_up(&herd).await;
@@ -144,6 +145,7 @@ async fn a_herd_split_over_processes_is_one_herd_to_its_operator() {
                 log_dir: None,
                 trace: None,
                 clients: Default::default(),
+                data_dir: None,
             };
             Herd::start(topology, &names, options).await.unwrap()
         }

@@ -22,6 +22,7 @@ async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Herd {
         log_dir: None,
         trace,
         clients: Default::default(),
+        data_dir: None,
     };
     Herd::start(topology, &names, options).await.expect("herd starts")
 }

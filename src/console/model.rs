@@ -100,7 +100,7 @@ fn kind_of(event: &EventKind) -> FlowKind {
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
         | EventKind::PeerClosed { .. } => FlowKind::Link,
-        EventKind::NodeUp { .. } | EventKind::NodeDown => FlowKind::Node,
+        EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::Restored { .. } => FlowKind::Node,
         EventKind::PlacesAnswered { .. } => FlowKind::Places,
         EventKind::LinkFailed { .. } | EventKind::PeerRejected { .. } | EventKind::Warning { .. } => FlowKind::Warning,
         EventKind::ClientOpened { .. } | EventKind::ClientClosed { .. } => FlowKind::Other,

@@ -262,6 +262,7 @@ mod tests {
             log_dir: None,
             trace: None,
             clients: Default::default(),
+            data_dir: None,
         };
         let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
         let text = "section Before\nsay One.\nsection Kiwi\niamat Riley kiwi +1+1\nsay Two.\nkill Juzang\nask Three?\n";

@@ -162,14 +162,22 @@ impl Node {
             hops: 0,
             catch_up: false,
         });
+        // On this node's disk (with --data-dir) before the reply, written while the neighbours
+        // take it: a failed write ends the wait too (the operator is told), as a dead neighbour does.
+        let durable = self.store.as_ref().map(|store| store.write(record, 0, &Via::Client));
         let acks = self.flood(record, 0, None, true, false);
-        let _ = tokio::time::timeout(ACK_BOUND, async {
+        let neighbours = tokio::time::timeout(ACK_BOUND, async {
             // A dropped sender (the link went down) counts as done: a dead neighbour never waits.
             for ack in acks {
                 let _ = ack.await;
             }
-        })
-        .await;
+        });
+        let disk = async {
+            if let Some(durable) = durable {
+                let _ = durable.await;
+            }
+        };
+        let _ = tokio::join!(neighbours, disk);
     }
 
     async fn nearby(&self, record: &Record, whatsat: &Whatsat<'_>, out: &mut Vec<u8>) {

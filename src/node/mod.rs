@@ -21,6 +21,7 @@ use crate::peer::link::{self, Link, Outgoing};
 use crate::peer::{HerdKey, Local, Records, Refusals};
 use crate::places::Places;
 use crate::protocol::Record;
+use crate::store::Store;
 use crate::topology::{NodeName, SharedTopology};
 
 /// Where each node's peer port can be reached (`host:port`), as the herd resolved it.
@@ -39,6 +40,8 @@ pub struct NodeConfig {
     pub clients: ClientLimits,
     /// The clients of every node of this process, against its open-file limit.
     pub process_clients: Arc<ProcessClients>,
+    /// Where the node keeps its records on disk (`--data-dir`).
+    pub store: Option<Arc<Store>>,
 }
 
 /// The listening sockets of a node, bound before the node starts so that binding errors are
@@ -63,6 +66,7 @@ pub struct Node {
     clients: AtomicUsize,
     pub(crate) sources: Sources,
     pub(crate) process_clients: Arc<ProcessClients>,
+    store: Option<Arc<Store>>,
 }
 
 /// What the node's links may do with its records: read pages of them, and learn new ones.
@@ -103,6 +107,7 @@ impl Node {
             clients: AtomicUsize::new(0),
             sources: Sources::new(config.clients.per_source),
             process_clients: config.process_clients.clone(),
+            store: config.store.clone(),
         });
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {
@@ -115,6 +120,7 @@ impl Node {
             records: node.clone(),
             refusals: Refusals::default(),
         });
+        node.restore();
         if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
             node.events.emit(EventKind::NodeUp { client, peer });
         }
@@ -126,6 +132,24 @@ impl Node {
         }
         node.tracker.close();
         node
+    }
+
+    /// Takes back what the node had on disk, before it serves anyone: what catch-up then brings
+    /// is only what it missed.
+    fn restore(&self) {
+        let Some(store) = &self.store else { return };
+        match store.load() {
+            Ok(kept) => {
+                for kept in &kept {
+                    self.cache.offer(&kept.record, kept.hops, kept.via.clone());
+                }
+                self.events.emit(EventKind::Restored { records: kept.len() });
+            }
+            Err(error) => {
+                let text = format!("cannot read the records kept on disk ({error}); starting empty");
+                self.events.emit(EventKind::Warning { text: text.into() });
+            }
+        }
     }
 
     /// The outbound links, one per neighbour, sorted by name.
@@ -170,6 +194,9 @@ impl Node {
             catch_up,
         });
         if arrival.is_new() {
+            if let Some(store) = &self.store {
+                store.keep(&record, hops, &Via::Peer(from.clone()));
+            }
             self.events.emit(EventKind::CacheUpdated {
                 record: record.clone(),
                 via: Via::Peer(from.clone()),

@@ -32,7 +32,7 @@ pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
 pub async fn start_herd_limited(places: Arc<dyn Places>, clients: ClientLimits) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None, clients };
+    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None, clients, data_dir: None };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
     herd

@@ -36,6 +36,7 @@ async fn herd(json: &str) -> Herd {
         log_dir: None,
         trace: None,
         clients: Default::default(),
+        data_dir: None,
     };
     let herd = Herd::start(topology, &names, options).await.unwrap();
     assert!(herd.wait_linked(DEADLINE).await);
@@ -132,6 +133,7 @@ async fn the_console_sees_the_herd_start() {
         log_dir: None,
         trace: None,
         clients: Default::default(),
+        data_dir: None,
     };
     // As the binary does: bound, subscribed, then launched.
     let herd = Herd::bind(topology, &names, options).unwrap();
