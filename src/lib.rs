@@ -8,6 +8,8 @@ pub mod command;
 pub mod escaped;
 pub mod event;
 pub mod expectation;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod handout;
 pub mod herd;
 mod journal;
