@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +16,7 @@ use crate::cache::{Entry, PageStart};
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
+use crate::net::{self, TcpListener};
 use crate::network::Network;
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
@@ -491,15 +491,21 @@ fn local_addr(listener: &TcpListener) -> SocketAddr {
 /// while connections of its previous life linger in TIME_WAIT.
 fn bind(node: &str, host: &str, port: u16, role: &'static str) -> Result<TcpListener, HerdError> {
     let fail = |source| HerdError::Bind { node: node.to_string(), host: host.to_string(), port, role, source };
-    let addr = (host, port)
-        .to_socket_addrs()
+    let addr = resolve(host, port)
         .map_err(fail)?
-        .next()
         .ok_or_else(|| fail(io::Error::new(io::ErrorKind::NotFound, "the host has no address")))?;
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(fail)?;
-    socket.set_reuseaddr(true).map_err(fail)?;
-    socket.bind(addr).map_err(fail)?;
-    socket.listen(1024).map_err(fail)
+    net::listen(addr).map_err(fail)
+}
+
+#[cfg(not(feature = "simulation"))]
+fn resolve(host: &str, port: u16) -> io::Result<Option<SocketAddr>> {
+    Ok(std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?.next())
+}
+
+/// In the simulation a node's host is its simulated machine: it listens on all its addresses.
+#[cfg(feature = "simulation")]
+fn resolve(_host: &str, port: u16) -> io::Result<Option<SocketAddr>> {
+    Ok(Some(SocketAddr::from(([0, 0, 0, 0], port))))
 }
 
 /// Raises the open-file limit as far as allowed and sizes the process's client budget from it,

@@ -15,6 +15,7 @@ pub mod herd;
 mod journal;
 pub mod limits;
 pub mod load;
+pub mod net;
 pub mod network;
 mod node;
 pub mod operator;

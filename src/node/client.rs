@@ -12,12 +12,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 
 use super::Node;
 use crate::event::{EventKind, Via};
+use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::places::{Query, to_google_text};
 use crate::protocol::{self, Command, MAX_LINE, Record, Timestamp, Whatsat};
 
@@ -91,7 +90,7 @@ async fn converse(node: &Node, stream: TcpStream, addr: SocketAddr) -> Closed {
     }
 }
 
-type Lines = FramedRead<tokio::net::tcp::OwnedReadHalf, AnyDelimiterCodec>;
+type Lines = FramedRead<OwnedReadHalf, AnyDelimiterCodec>;
 
 /// The next line (or the end), or `None` when the client stayed silent for `idle`.
 async fn next_line(

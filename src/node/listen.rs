@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use crate::net::{TcpListener, TcpStream};
 
 use super::Node;
 use super::client;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -16,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use crate::cache::{Cache, Entry, PageStart};
 use crate::event::{EventKind, EventSink, Via};
 use crate::limits::{ClientLimits, ProcessClients, Sources};
+use crate::net::TcpListener;
 use crate::network::Network;
 use crate::peer::link::{self, Link, Outgoing};
 use crate::peer::{HerdKey, Local, Records, Refusals};

@@ -2,7 +2,7 @@
 //! name and a proof made with the herd key, and the acceptor proves itself in turn. Nothing a
 //! connection sends is believed before both proofs check out.
 
-use tokio::net::TcpStream;
+use crate::net::TcpStream;
 
 use super::key::{HerdKey, nonce};
 use super::wire::{Message, PeerError, PeerStream, VERSION};

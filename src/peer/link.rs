@@ -12,8 +12,6 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
@@ -22,6 +20,7 @@ use super::handshake;
 use super::wire::{Message, PeerError, PeerStream, next_line};
 use crate::cache::PageStart;
 use crate::event::EventKind;
+use crate::net::{OwnedWriteHalf, TcpStream};
 use crate::protocol::Record;
 use crate::topology::NodeName;
 

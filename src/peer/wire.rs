@@ -4,10 +4,9 @@ use std::fmt::Write as _;
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
+use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::protocol::{MAX_CLIENT_ID, MAX_COORDS};
 use crate::topology::MAX_NAME;
 
