@@ -258,6 +258,7 @@ impl fmt::Display for EventKind {
                 let what = if *catch_up { "catch-up" } else { "flood" };
                 write!(f, "{what} < {from} hop {hops} ({arrival}): {}", Escaped(record.line()))
             }
+            Self::CatchUpSent { to, records: 1 } => write!(f, "catch-up > {to}: 1 record"),
             Self::CatchUpSent { to, records } => write!(f, "catch-up > {to}: {records} records"),
             Self::PlacesAnswered { source, client, status, results, origin, elapsed, upstream_requests } => {
                 write!(
@@ -284,6 +285,7 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
+            Self::Restored { records: 1 } => write!(f, "restored 1 record kept on disk"),
             Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),

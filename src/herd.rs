@@ -516,8 +516,8 @@ fn fit_clients(topology: &Topology, names: &[NodeName], asked: ClientLimits) -> 
     let most = limits::clients_that_fit(limit, reserved).unwrap_or(usize::MAX);
     let warning = (most < asked.most).then(|| {
         format!(
-            "this process can hold {most} clients at once, not {} a node: the open-file limit is {} (raise it \
-             with `ulimit -n`); descriptors for peer links, logs and places are kept aside",
+            "this process can hold {most} clients at once, not {} a node: the open-file limit is {} (`ulimit \
+             -n` raises it)",
             asked.most,
             limit.unwrap_or_default()
         )

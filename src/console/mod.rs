@@ -86,6 +86,9 @@ async fn drive(
     for warning in herd.warnings() {
         model.warn(warning);
     }
+    if let Some(warning) = model.take_warning() {
+        state.tell(Feedback::Error(warning));
+    }
     let mut network = herd.network().watch();
     let mut keys = EventStream::new();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
@@ -169,6 +172,9 @@ async fn drive(
                         Err(broadcast::error::TryRecvError::Lagged(count)) => model.dropped(count),
                         Err(_) => break,
                     }
+                }
+                if let Some(warning) = model.take_warning() {
+                    state.tell(Feedback::Error(warning));
                 }
                 dirty = true;
             }

@@ -43,6 +43,8 @@ pub struct Model {
     unformatted: VecDeque<Unformatted>,
     /// Events that came and went between two frames without being shown.
     skipped: u64,
+    /// The newest warning not yet shown under the command line.
+    unseen_warning: Option<String>,
     flow: VecDeque<FlowLine>,
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
@@ -112,6 +114,7 @@ impl Model {
         Self {
             unformatted: VecDeque::with_capacity(FORMATTED_PER_FRAME),
             skipped: 0,
+            unseen_warning: None,
             flow: VecDeque::with_capacity(FLOW_KEPT),
             next_seq: 1,
             crossed: HashMap::new(),
@@ -139,6 +142,13 @@ impl Model {
     /// Shows a warning given before the console subscribed (the herd's start).
     pub fn warn(&mut self, text: &str) {
         self.push(SystemTime::now(), herdctl::event::HERD, FlowKind::Warning, format!("warning: {text}"));
+        self.unseen_warning = Some(format!("warning: {text}"));
+    }
+
+    /// The newest warning since this was last asked, for the row under the command line: a
+    /// warning must not scroll away in the flow unseen.
+    pub fn take_warning(&mut self) -> Option<String> {
+        self.unseen_warning.take()
     }
 
     fn push(&mut self, at: SystemTime, node: &str, kind: FlowKind, text: String) {
@@ -188,6 +198,7 @@ impl Model {
                 self.dropped_copies.insert((event.node.clone(), from.clone()), (Instant::now(), why));
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
+            EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
             _ => {}
         }
         self.queue(Unformatted::Event(event));
