@@ -83,14 +83,7 @@ fn main() {
         let names = topology.names().to_vec();
         let logs = std::env::temp_dir().join(format!("herdctl-bench-{}", std::process::id()));
         for (label, log_dir) in [("without log files", None), ("with log files", Some(logs.clone()))] {
-            let options = HerdOptions {
-                key: HerdKey::new("bench"),
-                places: Arc::new(NoPlaces),
-                log_dir,
-                trace: None,
-                clients: Default::default(),
-                data_dir: None,
-            };
+            let options = HerdOptions { log_dir, ..HerdOptions::new(HerdKey::new("bench"), Arc::new(NoPlaces)) };
             let herd = Herd::start(topology.clone(), &names, options).await.unwrap();
             while !herd.wait_linked(Duration::from_secs(5)).await {}
             let node = drive(herd.client_addr("Riley").unwrap()).await;

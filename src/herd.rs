@@ -40,6 +40,14 @@ pub struct HerdOptions {
     pub data_dir: Option<PathBuf>,
 }
 
+impl HerdOptions {
+    /// A herd with this key and places source, no log files, no trace, the default client limits
+    /// and records in memory only; set the other fields as needed.
+    pub fn new(key: HerdKey, places: Arc<dyn Places>) -> Self {
+        Self { key, places, log_dir: None, trace: None, clients: ClientLimits::default(), data_dir: None }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HerdError {
     #[error("{0:?} is not a node of this herd")]

@@ -20,7 +20,7 @@ use nix::unistd::Pid;
 
 mod common;
 
-use common::{free_ports, write_topology};
+use common::{Dice, free_ports, write_topology};
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const CLIENTS: usize = 12;
@@ -30,18 +30,6 @@ const CHAOS: Duration = Duration::from_secs(12);
 const SETTLE: Duration = Duration::from_secs(25);
 /// A reply later than this counts as no answer (a stopped node never answers).
 const REPLY_WITHIN: Duration = Duration::from_secs(2);
-
-/// A small seeded random source: the faults of a run are the seed's.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 /// Prints the seed when the test fails, so the run can be replayed.
 struct SeedOnFailure(u64);

@@ -328,13 +328,10 @@ async fn with_a_data_dir_a_node_killed_comes_back_with_what_it_had() {
     let dir = tempfile::tempdir().unwrap();
     let topology = std::sync::Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
+    let places = std::sync::Arc::new(herdctl::places::NoPlaces);
     let options = herdctl::HerdOptions {
-        key: HerdKey::new(KEY),
-        places: std::sync::Arc::new(herdctl::places::NoPlaces),
-        log_dir: None,
-        trace: None,
-        clients: ClientLimits::default(),
         data_dir: Some(dir.path().to_path_buf()),
+        ..herdctl::HerdOptions::new(HerdKey::new(KEY), places)
     };
     let herd = herdctl::Herd::start(topology, &names, options).await.unwrap();
     all_links_up(&herd).await;

@@ -70,14 +70,7 @@ async fn a_trace_joins_every_receive_to_its_send_catch_up_and_faults_included() 
     let trace = Arc::new(Trace::default());
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions {
-        key: HerdKey::new(KEY),
-        places: Arc::new(NoPlaces),
-        log_dir: None,
-        trace: Some(trace.clone()),
-        clients: Default::default(),
-        data_dir: None,
-    };
+    let options = HerdOptions { trace: Some(trace.clone()), ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
     let herd = Herd::start(topology, &names, options).await.unwrap();
     all_links_up(&herd).await;
     let mut events = herd.subscribe();
@@ -139,14 +132,7 @@ async fn a_herd_split_over_processes_is_one_herd_to_its_operator() {
         let topology = topology.clone();
         let names = topology.select(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
         async move {
-            let options = HerdOptions {
-                key: HerdKey::new(KEY),
-                places: Arc::new(NoPlaces),
-                log_dir: None,
-                trace: None,
-                clients: Default::default(),
-                data_dir: None,
-            };
+            let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
             Herd::start(topology, &names, options).await.unwrap()
         }
     };

@@ -13,12 +13,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herdctl::limits::ClientLimits;
 use herdctl::peer::HerdKey;
 use herdctl::places::NoPlaces;
 use herdctl::{Herd, HerdOptions, NodeName, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use turmoil::net::TcpStream;
+
+mod common;
+
+use common::Dice;
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const CLIENTS: usize = 4;
@@ -33,18 +36,6 @@ fn topology() -> Arc<Topology> {
         node["host"] = node["name"].clone();
     }
     Arc::new(Topology::from_json(&herd.to_string(), "simulated.json").unwrap())
-}
-
-/// A small seeded random source: a run's faults are its seed's.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
 }
 
 /// What the fault injector tells the client: whether the herd is calm (no fault, and none healed
@@ -102,14 +93,7 @@ fn run(seed: u64) -> Result<(), String> {
         sim.host(name, move || {
             let topology = topology.clone();
             async move {
-                let options = HerdOptions {
-                    key: HerdKey::new("simulated"),
-                    places: Arc::new(NoPlaces),
-                    log_dir: None,
-                    trace: None,
-                    clients: ClientLimits::default(),
-                    data_dir: None,
-                };
+                let options = HerdOptions::new(HerdKey::new("simulated"), Arc::new(NoPlaces));
                 let _herd = Herd::start(topology, &[NodeName::from(name)], options).await?;
                 std::future::pending::<()>().await;
                 Ok(())

@@ -16,14 +16,7 @@ use herdctl::{Herd, HerdOptions};
 async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions {
-        key: HerdKey::new(KEY),
-        places: Arc::new(NoPlaces),
-        log_dir: None,
-        trace,
-        clients: Default::default(),
-        data_dir: None,
-    };
+    let options = HerdOptions { trace, ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
     Herd::start(topology, &names, options).await.expect("herd starts")
 }
 

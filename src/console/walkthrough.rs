@@ -256,14 +256,7 @@ mod tests {
     async fn going_back_replays_the_story_on_a_clean_herd() {
         let topology = Arc::new(Topology::built_in().on_free_ports());
         let names = topology.names().to_vec();
-        let options = HerdOptions {
-            key: HerdKey::new("k"),
-            places: Arc::new(NoPlaces),
-            log_dir: None,
-            trace: None,
-            clients: Default::default(),
-            data_dir: None,
-        };
+        let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
         let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
         let text = "section Before\nsay One.\nsection Kiwi\niamat Riley kiwi +1+1\nsay Two.\nkill Juzang\nask Three?\n";
         let (sender, mut told) = mpsc::unbounded_channel();

@@ -32,7 +32,7 @@ pub async fn start_herd_with(places: Arc<dyn Places>) -> Herd {
 pub async fn start_herd_limited(places: Arc<dyn Places>, clients: ClientLimits) -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { key: HerdKey::new(KEY), places, log_dir: None, trace: None, clients, data_dir: None };
+    let options = HerdOptions { clients, ..HerdOptions::new(HerdKey::new(KEY), places) };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
     herd
@@ -126,4 +126,18 @@ pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBu
     let path = dir.join("topology.json");
     std::fs::write(&path, herd.to_string()).unwrap();
     path
+}
+
+/// A small seeded random source (xorshift): the faults of a chaos run or a simulation are its
+/// seed's, and nothing here needs more.
+pub struct Dice(pub u64);
+
+impl Dice {
+    /// A number below `below`.
+    pub fn roll(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
 }

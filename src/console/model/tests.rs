@@ -30,14 +30,7 @@ const PAIR: &str = r#"{
 async fn herd(json: &str) -> Herd {
     let topology = Arc::new(Topology::from_json(json, "test").unwrap());
     let names = topology.names().to_vec();
-    let options = HerdOptions {
-        key: HerdKey::new("k"),
-        places: Arc::new(NoPlaces),
-        log_dir: None,
-        trace: None,
-        clients: Default::default(),
-        data_dir: None,
-    };
+    let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
     let herd = Herd::start(topology, &names, options).await.unwrap();
     assert!(herd.wait_linked(DEADLINE).await);
     herd
@@ -127,14 +120,7 @@ async fn a_real_flood_as_the_console_shows_it() {
 async fn the_console_sees_the_herd_start() {
     let topology = Arc::new(Topology::from_json(PAIR, "test").unwrap());
     let names = topology.names().to_vec();
-    let options = HerdOptions {
-        key: HerdKey::new("k"),
-        places: Arc::new(NoPlaces),
-        log_dir: None,
-        trace: None,
-        clients: Default::default(),
-        data_dir: None,
-    };
+    let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
     // As the binary does: bound, subscribed, then launched.
     let herd = Herd::bind(topology, &names, options).unwrap();
     let mut events = herd.subscribe();
