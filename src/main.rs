@@ -162,9 +162,9 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
     use herdctl::load::{Options, Progress, Summary, bare, raise_file_limit, run};
     let limit = raise_file_limit();
     if let Some(addr) = &args.serve_bare {
-        let listener = tokio::net::TcpListener::bind(addr.as_str())
-            .await
-            .with_context(|| format!("cannot listen on {addr:?}: write a free HOST:PORT, e.g. 127.0.0.1:9000"))?;
+        let listener = tokio::net::TcpListener::bind(addr.as_str()).await.map_err(|error| {
+            anyhow::anyhow!("cannot listen on {addr} ({error}): give a free HOST:PORT, e.g. 127.0.0.1:9000")
+        })?;
         let stop = tokio_util::sync::CancellationToken::new();
         let bound = bare::serve_on(listener, stop.clone())?;
         eprintln!("herdctl: bare line server on {bound} (IAMAT answered with AT, nothing else); Ctrl-C stops it");
