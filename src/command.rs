@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::network::Fate;
 use crate::protocol::Timestamp;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +46,14 @@ pub enum Command {
     Live,
     /// `wave`: release every transmission held now.
     Wave,
+    /// `deliver A B [CLIENT]`, `drop A B [CLIENT]`, `dup A B [CLIENT]`: what becomes of one held
+    /// transmission from A to B (the first in release order, of CLIENT's record if named).
+    Decide {
+        fate: Fate,
+        from: String,
+        to: String,
+        client: Option<String>,
+    },
     /// `reset`: every node restarted empty, every link healed and plain, live mode: a clean
     /// herd between sections.
     Reset,
@@ -170,6 +179,7 @@ pub enum Verb {
     Heal,
     Latency,
     Step,
+    Decide(Fate),
     Slow,
     Live,
     Wait,
@@ -190,6 +200,9 @@ impl Verb {
             Self::Heal => "heal NODE NODE",
             Self::Latency => "latency NODE NODE DURATION (0s removes it)",
             Self::Step => "step [N] (N: how many held messages to release, 1 or more)",
+            Self::Decide(Fate::Deliver) => "deliver NODE NODE [CLIENT] (a held message, in step mode)",
+            Self::Decide(Fate::Drop) => "drop NODE NODE [CLIENT] (a held message is lost, in step mode)",
+            Self::Decide(Fate::Duplicate) => "dup NODE NODE [CLIENT] (a held message arrives twice, in step mode)",
             Self::Slow => "slow DURATION",
             Self::Live => "live",
             Self::Wait => "wait DURATION",
@@ -215,6 +228,7 @@ impl Verb {
             Self::Heal => format!("heal {a} {b}"),
             Self::Latency => format!("latency {a} {b} 500ms"),
             Self::Step => "step 2".into(),
+            Self::Decide(fate) => format!("{} {a} {b} kiwi", fate_verb(fate)),
             Self::Slow => "slow 1s".into(),
             Self::Live => "live".into(),
             Self::Wait => "wait 500ms".into(),
@@ -232,6 +246,15 @@ impl CommandError {
             Self::Usage(verb) => format!("{self} (e.g. {})", verb.example(a, b)),
             _ => self.to_string(),
         }
+    }
+}
+
+/// The verb that gives a held transmission this fate.
+pub fn fate_verb(fate: Fate) -> &'static str {
+    match fate {
+        Fate::Deliver => "deliver",
+        Fate::Drop => "drop",
+        Fate::Duplicate => "dup",
     }
 }
 
@@ -377,6 +400,18 @@ impl Command {
                 2 => Self::Step(Some(words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?)),
                 _ => return Err(CommandError::Usage(Verb::Step)),
             },
+            verb @ ("deliver" | "drop" | "dup") => {
+                let fate = match verb {
+                    "deliver" => Fate::Deliver,
+                    "drop" => Fate::Drop,
+                    _ => Fate::Duplicate,
+                };
+                if !(3..=4).contains(&words.len()) {
+                    return Err(CommandError::Usage(Verb::Decide(fate)));
+                }
+                let client = words.get(3).map(|client| client.to_string());
+                Self::Decide { fate, from: words[1].into(), to: words[2].into(), client }
+            }
             "slow" => {
                 with(2, Verb::Slow)?;
                 Self::Slow(at_most("slow motion", duration(words[1])?, MAX_DELAY)?)
@@ -421,6 +456,7 @@ impl Command {
             Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => vec![node],
             Self::Kill(node) | Self::Revive(node) => vec![node],
             Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![a, b],
+            Self::Decide { from, to, .. } => vec![from, to],
             Self::Show(nodes) | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
             Self::Expect(expectation) => match expectation {
                 Expectation::Knows { node, .. } | Expectation::Lacks { node, .. } | Expectation::Reply { node, .. } => {
@@ -440,6 +476,7 @@ impl Command {
     pub fn links(&self) -> Vec<(&str, &str)> {
         match self {
             Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![(a, b)],
+            Self::Decide { from, to, .. } => vec![(from, to)],
             Self::Expect(Expectation::Link { a, b, .. }) => vec![(a, b)],
             Self::Highlight(path) => path.windows(2).map(|pair| (pair[0].as_str(), pair[1].as_str())).collect(),
             _ => Vec::new(),
@@ -564,6 +601,20 @@ mod tests {
             ("highlight", Command::Highlight(Vec::new())),
             ("wave", Command::Wave),
             ("reset", Command::Reset),
+            (
+                "drop Riley Jaquez kiwi",
+                Command::Decide {
+                    fate: Fate::Drop,
+                    from: "Riley".into(),
+                    to: "Jaquez".into(),
+                    client: Some("kiwi".into()),
+                },
+            ),
+            (
+                "dup Riley Juzang",
+                Command::Decide { fate: Fate::Duplicate, from: "Riley".into(), to: "Juzang".into(), client: None },
+            ),
+            ("deliver A B", Command::Decide { fate: Fate::Deliver, from: "A".into(), to: "B".into(), client: None }),
         ];
         for (text, expected) in cases {
             assert_eq!(Command::parse(text), Ok(expected), "{text}");
@@ -591,6 +642,9 @@ mod tests {
             ("live now", "usage: live"),
             ("wait", "usage: wait DURATION"),
             ("expect A sees kiwi", "usage: expect NODE knows CLIENT"),
+            ("drop Riley", "usage: drop NODE NODE [CLIENT]"),
+            ("dup A B kiwi extra", "usage: dup NODE NODE [CLIENT]"),
+            ("deliver", "usage: deliver NODE NODE [CLIENT]"),
         ] {
             let error = Command::parse(text).unwrap_err().to_string();
             assert!(error.starts_with(start), "{text}: {error}");

@@ -151,6 +151,13 @@ pub enum EventKind {
         hops: u32,
         catch_up: bool,
     },
+    /// The operator dropped a held transmission to `to` (step mode): it was never written.
+    FloodDropped {
+        to: NodeName,
+        record: Arc<Record>,
+        hops: u32,
+        catch_up: bool,
+    },
     /// The node took back the records it kept on disk (`--data-dir`) as it started.
     Restored {
         records: usize,
@@ -285,6 +292,10 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
+            Self::FloodDropped { to, record, hops, catch_up } => {
+                let what = if *catch_up { "catch-up" } else { "flood" };
+                write!(f, "{what} × {to} hop {hops}: dropped by the operator: {}", Escaped(record.line()))
+            }
             Self::Restored { records: 1 } => write!(f, "restored 1 record kept on disk"),
             Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
@@ -312,7 +323,8 @@ impl EventKind {
     fn is_traced(&self) -> bool {
         matches!(
             self,
-            Self::ClientLine { .. }
+            Self::FloodDropped { .. }
+                | Self::ClientLine { .. }
                 | Self::ClientReply { .. }
                 | Self::FloodSent { .. }
                 | Self::FloodReceived { .. }
@@ -363,6 +375,7 @@ impl EventKind {
                 | Self::PeerRejected { .. }
                 | Self::Warning { .. }
                 | Self::Restored { .. }
+                | Self::FloodDropped { .. }
                 | Self::LinkCut { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }

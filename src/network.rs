@@ -49,9 +49,32 @@ impl std::fmt::Display for Held {
     }
 }
 
+/// What becomes of a transmission: it goes, it is lost, or it arrives twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fate {
+    #[default]
+    Deliver,
+    /// Never written: the operator dropped it (a lost message). The receiver never learns it
+    /// by this link, unless a later catch-up carries it.
+    Drop,
+    /// Written twice: the receiver keeps the first and drops the second as a duplicate.
+    Duplicate,
+}
+
+impl Fate {
+    /// What the operator did, in the past tense.
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Deliver => "delivered",
+            Self::Drop => "dropped",
+            Self::Duplicate => "duplicated",
+        }
+    }
+}
+
 struct Waiting {
     held: Held,
-    release: oneshot::Sender<()>,
+    release: oneshot::Sender<Fate>,
 }
 
 #[derive(Default)]
@@ -137,7 +160,7 @@ impl Network {
         state.mode = mode;
         if mode != Mode::Step {
             for waiting in state.held.drain(..) {
-                let _ = waiting.release.send(());
+                let _ = waiting.release.send(Fate::Deliver);
             }
         }
         drop(state);
@@ -188,20 +211,39 @@ impl Network {
         let first = state.held.iter().enumerate().min_by(|(_, a), (_, b)| a.held.order().cmp(&b.held.order()))?.0;
         let waiting = state.held.remove(first)?;
         drop(state);
-        let _ = waiting.release.send(());
+        let _ = waiting.release.send(Fate::Deliver);
         self.changed();
         Some(waiting.held)
     }
 
     /// Releases the held transmission `id`, if it is still held.
     pub fn release(&self, id: u64) -> Option<Held> {
+        self.decide(id, Fate::Deliver)
+    }
+
+    /// Lets the held transmission `id` go with the given fate, if it is still held.
+    pub fn decide(&self, id: u64, fate: Fate) -> Option<Held> {
         let mut state = self.lock();
         let index = state.held.iter().position(|waiting| waiting.held.id == id)?;
         let waiting = state.held.remove(index)?;
         drop(state);
-        let released = waiting.release.send(()).is_ok().then_some(waiting.held);
+        let decided = waiting.release.send(fate).is_ok().then_some(waiting.held);
         self.changed();
-        released
+        decided
+    }
+
+    /// The first held transmission (in release order) from `from` to `to`, of `client`'s record
+    /// if one is named.
+    pub fn find_held(&self, from: &str, to: &str, client: Option<&str>) -> Option<Held> {
+        let state = self.lock();
+        state
+            .held
+            .iter()
+            .filter(|w| !w.release.is_closed() && &*w.held.from == from && &*w.held.to == to)
+            .filter(|w| client.is_none_or(|client| &*w.held.client == client))
+            .map(|w| &w.held)
+            .min_by(|a, b| a.order().cmp(&b.order()))
+            .cloned()
     }
 
     /// Waits until a transmission of `client`'s record from `from` to `to`, queued at `queued`,
@@ -209,10 +251,11 @@ impl Network {
     /// queued. Delays are a delay line, not a rate limit: records queued together arrive together.
     /// A delay is looked at again whenever the network changes, so lowering a link's latency (or
     /// going live) lets what already waits go at its new time.
-    pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, queued: Instant) {
+    pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, queued: Instant) -> Fate {
         if !self.is_special() {
-            return;
+            return Fate::Deliver;
         }
+        let mut fate = Fate::Deliver;
         let mut changes = self.watch();
         let mut stepped = false;
         loop {
@@ -222,29 +265,29 @@ impl Network {
                 (state.mode, state.latency.get(&pair(from, to)).copied().unwrap_or_default())
             };
             if mode == Mode::Step && !stepped {
-                self.hold(from, to, client, hops).await;
+                fate = self.hold(from, to, client, hops).await;
                 stepped = true;
                 continue;
             }
             let slow = if let Mode::Slow(delay) = mode { delay } else { Duration::ZERO };
             let due = queued + slow.max(latency);
             if Instant::now() >= due {
-                return;
+                return fate;
             }
             tokio::select! {
-                () = tokio::time::sleep_until(due) => return,
+                () = tokio::time::sleep_until(due) => return fate,
                 changed = changes.changed() => {
                     if changed.is_err() {
                         tokio::time::sleep_until(due).await;
-                        return;
+                        return fate;
                     }
                 }
             }
         }
     }
 
-    /// Holds a transmission until it is released (or step mode ends).
-    async fn hold(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) {
+    /// Holds a transmission until it is released (or step mode ends); returns its fate.
+    async fn hold(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) -> Fate {
         let (release, released) = oneshot::channel();
         {
             let mut state = self.lock();
@@ -253,8 +296,8 @@ impl Network {
             state.held.push_back(Waiting { held, release });
         }
         self.changed();
-        // A sender dropped by leaving step mode also lets the transmission go.
-        let _ = released.await;
+        // A sender dropped (the herd reset) also lets the transmission go.
+        released.await.unwrap_or_default()
     }
 }
 

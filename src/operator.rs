@@ -2,6 +2,7 @@
 //! and walkthrough scripts both take. Client commands go over real TCP, exactly as a client's.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,7 +11,7 @@ use tokio::net::TcpStream;
 use crate::command::Command;
 use crate::event::EventKind;
 use crate::herd::{Herd, HerdError};
-use crate::network::Mode;
+use crate::network::{Fate, Held, Mode};
 use crate::protocol::Timestamp;
 
 /// Longer than the places timeout, so that a slow WHATSAT still gets its failure document.
@@ -103,6 +104,7 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             1 => Outcome::Done("released the 1 held message".into()),
             count => Outcome::Done(format!("released a wave of {count} messages, in order")),
         },
+        Command::Decide { fate, from, to, client } => decide(herd, *fate, from, to, client.as_deref()).await,
         Command::Reset => {
             herd.reset().await;
             Outcome::Done("reset: every node restarted empty, every link healed, live".into())
@@ -191,29 +193,69 @@ pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
     batch.truncate(count);
     let mut released = Vec::new();
     for held in batch {
-        let mut events = herd.subscribe();
+        let events = herd.subscribe();
         if herd.network().release(held.id).is_none() {
             continue;
         }
-        let delivered = async {
-            loop {
-                match events.recv().await {
-                    Ok(event) => {
-                        let arrived = matches!(&event.kind, EventKind::FloodReceived { from, record, .. }
-                            if *from == held.from && record.client() == &*held.client);
-                        if arrived && event.node == held.to {
-                            return;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                }
-            }
-        };
-        let _ = tokio::time::timeout(DELIVERY, delivered).await;
+        landed(events, &held, Fate::Deliver).await;
         released.push(held.to_string());
     }
     released
+}
+
+/// Gives the first held transmission from `from` to `to` (of `client`'s record, if named) its
+/// fate, and waits (at most `DELIVERY`) until it has landed: arrived, arrived twice, or been
+/// dropped, so that what a walkthrough checks next is already so.
+async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&str>) -> Outcome {
+    for node in [from, to] {
+        if herd.topology().node(node).is_none() {
+            return unknown(herd, node);
+        }
+    }
+    let verb = crate::command::fate_verb(fate);
+    if herd.network().mode() != Mode::Step {
+        return Outcome::Refused(format!("{verb} acts on a held message: switch to step mode first (step)"));
+    }
+    let Some(held) = herd.network().find_held(from, to, client) else {
+        let what = client.map(|client| format!(" for {client}")).unwrap_or_default();
+        return Outcome::Refused(format!("nothing is held from {from} to {to}{what}"));
+    };
+    let events = herd.subscribe();
+    if herd.network().decide(held.id, fate).is_none() {
+        return Outcome::Refused(format!("{held} went before it could be {}", fate.done()));
+    }
+    landed(events, &held, fate).await;
+    Outcome::Done(format!("{} {held}", fate.done()))
+}
+
+/// Waits (at most `DELIVERY`) until the events say `held` landed as `fate` says.
+async fn landed(mut events: tokio::sync::broadcast::Receiver<Arc<crate::HerdEvent>>, held: &Held, fate: Fate) {
+    let mut arrivals_left = if fate == Fate::Duplicate { 2 } else { 1 };
+    let landed = async {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let ours = |from: &str, to: &str, client: &str| {
+                        from == &*held.from && to == &*held.to && client == &*held.client
+                    };
+                    let counts = match &event.kind {
+                        EventKind::FloodReceived { from, record, .. } => ours(from, &event.node, record.client()),
+                        EventKind::FloodDropped { to, record, .. } => ours(&event.node, to, record.client()),
+                        _ => false,
+                    };
+                    if counts {
+                        arrivals_left -= 1;
+                        if arrivals_left == 0 {
+                            return;
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DELIVERY, landed).await;
 }
 
 /// The reply to `line`, or a sentence saying why there is none.

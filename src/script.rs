@@ -379,6 +379,8 @@ mod tests {
             "demo.herd:1: there is no link between Riley and Campbell in this topology"
         );
         assert!(check("highlight Riley-Campbell\n").is_err(), "a path follows links");
+        assert!(check("drop Riley Campbell kiwi\n").is_err(), "a held message crosses a link");
+        assert_eq!(check("step\ndrop Riley Jaquez kiwi\n"), Ok(()));
         assert!(check("expect Jaquez has kiwi from Nobody\n").is_err(), "a server is a node too");
     }
 }

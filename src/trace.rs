@@ -144,6 +144,12 @@ impl Trace {
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
             EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
             EventKind::LatencySet { neighbour, .. } => fault(Some(neighbour.clone())),
+            EventKind::FloodDropped { to, record, hops, catch_up } => Entry {
+                record: Some(record.line().to_string()),
+                hops: Some(*hops),
+                catch_up: Some(*catch_up),
+                ..fault(Some(to.clone()))
+            },
             _ => return None,
         })
     }

@@ -200,3 +200,61 @@ async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
     assert_eq!(flood.messages, 3, "{flood:?}");
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_another_way() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    let run = |line: &str| {
+        let command = herdctl::command::Command::parse(line).unwrap();
+        let herd = &herd;
+        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+    };
+    // Held, so nothing is decided yet: deliver, drop and dup want step mode.
+    let refused = run("drop Riley Jaquez kiwi").await;
+    assert!(matches!(&refused, herdctl::operator::Outcome::Refused(why) if why.contains("step mode")), "{refused:?}");
+    herd.network().set_mode(Mode::Step);
+    ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    held(&herd, 2).await;
+
+    // Riley's message to Jaquez is lost; the one to Juzang arrives twice.
+    let dropped = run("drop Riley Jaquez kiwi").await;
+    assert_eq!(dropped, herdctl::operator::Outcome::Done("dropped Riley→Jaquez kiwi (hop 1)".into()));
+    let duplicated = run("dup Riley Juzang").await;
+    assert_eq!(duplicated, herdctl::operator::Outcome::Done("duplicated Riley→Juzang kiwi (hop 1)".into()));
+    assert_eq!(known_line(&herd, "Jaquez", "kiwi"), None, "the dropped message never arrived");
+    let nothing = run("deliver Riley Jaquez").await;
+    assert!(
+        matches!(&nothing, herdctl::operator::Outcome::Refused(why) if why == "nothing is held from Riley to Jaquez")
+    );
+
+    // The rest of the flood, released wave by wave: Jaquez still learns it, through Bernard.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while known_line(&herd, "Jaquez", "kiwi").is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "Jaquez never learned it: {:?}", herd.network().held());
+        let mut changes = herd.network().watch();
+        if herd.network().held().is_empty() {
+            let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
+            continue;
+        }
+        herdctl::operator::release_in_order(&herd, usize::MAX).await;
+    }
+    let entry = herd.cache_entry("Jaquez", "kiwi").unwrap().unwrap();
+    assert_eq!(entry.via, Via::Peer("Bernard".into()), "the long way round");
+    herd.network().set_mode(Mode::Live);
+
+    // What the events said: one drop, and Juzang's second copy from Riley a duplicate.
+    let (mut drops, mut copies_at_juzang) = (0, Vec::new());
+    while let Ok(event) = events.try_recv() {
+        match &event.kind {
+            EventKind::FloodDropped { to, hops: 1, .. } if &*event.node == "Riley" && &**to == "Jaquez" => drops += 1,
+            EventKind::FloodReceived { from, arrival, .. } if &*event.node == "Juzang" && &**from == "Riley" => {
+                copies_at_juzang.push(*arrival)
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(drops, 1);
+    assert_eq!(copies_at_juzang, [herdctl::event::Arrival::New, herdctl::event::Arrival::Duplicate]);
+    herd.shutdown().await;
+}

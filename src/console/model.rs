@@ -91,7 +91,7 @@ fn kind_of(event: &EventKind) -> FlowKind {
         EventKind::FloodReceived { arrival: Arrival::New, .. } | EventKind::CacheUpdated { .. } => {
             FlowKind::FloodReceived
         }
-        EventKind::FloodReceived { .. } => FlowKind::Duplicate,
+        EventKind::FloodReceived { .. } | EventKind::FloodDropped { .. } => FlowKind::Duplicate,
         EventKind::LinkCut { .. }
         | EventKind::LinkHealed { .. }
         | EventKind::LatencySet { .. }

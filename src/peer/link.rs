@@ -21,6 +21,7 @@ use super::wire::{Message, PeerError, PeerStream, next_line};
 use crate::cache::PageStart;
 use crate::event::EventKind;
 use crate::net::{OwnedWriteHalf, TcpStream};
+use crate::network::Fate;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -252,17 +253,24 @@ async fn exchange(
             let Some(last) = page.last() else { break };
             start = PageStart::After(last.record.client().to_string());
             for entry in &page {
+                let (record, hops) = (&entry.record, entry.hops + 1);
+                let mut fate = Fate::Deliver;
                 if node.network.is_special() {
                     writer.write_all(text.as_bytes()).await?;
                     text.clear();
-                    gate(node, neighbour, entry.record.client(), entry.hops + 1, snapshot_taken, &mut writer).await?;
+                    fate = gate(node, neighbour, record.client(), hops, snapshot_taken, &mut writer).await?;
                 }
-                seq += 1;
-                let (record, hops) = (&entry.record, entry.hops + 1);
-                Message::Record { seq, hops, at_line: record.line(), catch_up: true }.write_to(&mut text);
-                if node.events.is_heard() {
+                if fate == Fate::Drop {
                     let to = neighbour.clone();
-                    node.events.emit(EventKind::FloodSent { to, record: record.clone(), hops, catch_up: true });
+                    node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up: true });
+                }
+                for _ in 0..copies(fate) {
+                    seq += 1;
+                    Message::Record { seq, hops, at_line: record.line(), catch_up: true }.write_to(&mut text);
+                    if node.events.is_heard() {
+                        let to = neighbour.clone();
+                        node.events.emit(EventKind::FloodSent { to, record: record.clone(), hops, catch_up: true });
+                    }
                 }
                 if text.len() >= BATCH_BYTES {
                     writer.write_all(text.as_bytes()).await?;
@@ -292,18 +300,34 @@ async fn exchange(
             while let Some(outgoing) = next {
                 let Outgoing { record, hops, ack, queued, catch_up } = outgoing;
                 let special = node.network.is_special();
+                let mut fate = Fate::Deliver;
                 if special {
                     // Held or delayed: what is batched goes first, then this record waits.
                     writer.write_all(text.as_bytes()).await?;
                     text.clear();
-                    gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
+                    fate = gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
                 }
-                seq += 1;
-                Message::Record { seq, hops, at_line: record.line(), catch_up }.write_to(&mut text);
-                if let Some(ack) = ack {
+                if fate == Fate::Drop {
+                    // Lost on the way: whoever waited for it waits no more (as for a dead
+                    // neighbour), and no sequence number is spent, so later acknowledgements
+                    // stay exact.
+                    let to = neighbour.clone();
+                    node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up });
+                }
+                for _ in 0..copies(fate) {
+                    seq += 1;
+                    Message::Record { seq, hops, at_line: record.line(), catch_up }.write_to(&mut text);
+                    node.events.emit(EventKind::FloodSent {
+                        to: neighbour.clone(),
+                        record: record.clone(),
+                        hops,
+                        catch_up,
+                    });
+                }
+                // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
+                if let (Some(ack), true) = (ack, fate != Fate::Drop) {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
                 }
-                node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record, hops, catch_up });
                 next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
                 if next.is_some() {
                     link.taken();
@@ -350,7 +374,7 @@ async fn exchange(
 }
 
 /// Waits until the network lets a transmission go, pinging meanwhile so that a long hold in step
-/// mode is not mistaken for a dead neighbour.
+/// mode is not mistaken for a dead neighbour; returns what the operator made of it.
 async fn gate(
     node: &Local,
     neighbour: &NodeName,
@@ -358,14 +382,23 @@ async fn gate(
     hops: u32,
     queued: Instant,
     writer: &mut OwnedWriteHalf,
-) -> Result<(), PeerError> {
+) -> Result<Fate, PeerError> {
     let transmit = node.network.transmit(&node.name, neighbour, client, hops, queued);
     tokio::pin!(transmit);
     loop {
         tokio::select! {
-            _ = &mut transmit => return Ok(()),
+            fate = &mut transmit => return Ok(fate),
             _ = tokio::time::sleep(PING_EVERY) => writer.write_all(b"PING\n").await?,
         }
+    }
+}
+
+/// How many times a transmission is written.
+fn copies(fate: Fate) -> usize {
+    match fate {
+        Fate::Deliver => 1,
+        Fate::Drop => 0,
+        Fate::Duplicate => 2,
     }
 }
 

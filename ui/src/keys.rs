@@ -188,6 +188,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}"),
     ("latency A B 500ms", "delay every message on a link (0s removes it; at most 60s)"),
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
+    ("deliver|drop|dup A B [CLIENT]", "in step mode, one held message from A to B: goes, is lost, or arrives twice"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
 ];
 
