@@ -27,8 +27,12 @@ pub struct Flood {
     pub duplicates: usize,
     /// And the ones that arrived where a newer record of the client was known: stale, dropped.
     pub stale: usize,
+    /// Messages the operator dropped on the way (step mode's `drop`), sender and receiver.
+    pub lost: Vec<(NodeName, NodeName)>,
     /// Every node that learned it from a neighbour, and at which hop.
     pub reached: BTreeMap<NodeName, u32>,
+    /// And from which neighbour.
+    pub learned_from: BTreeMap<NodeName, NodeName>,
     /// The nodes the origin could reach when the update started (live, over links neither down
     /// nor cut), with their distance in hops.
     pub reachable: BTreeMap<NodeName, usize>,
@@ -53,6 +57,21 @@ impl Flood {
     /// Whether every node it could reach has it.
     pub fn is_complete(&self) -> bool {
         self.reachable.keys().all(|node| self.reached.contains_key(node))
+    }
+
+    /// What each lost message did, once the node it was for has the record another way: the
+    /// lesson of a drop. (Until then, nothing is said: more of the flood may still come.)
+    pub fn losses(&self) -> Vec<String> {
+        self.lost
+            .iter()
+            .filter_map(|(from, to)| {
+                let (via, hops) = (self.learned_from.get(to)?, self.reached.get(to)?);
+                Some(format!(
+                    "{from}→{to} was lost, and {to} still learned it, through {via} (hop {hops}): flooding \
+                     tolerates that lost message"
+                ))
+            })
+            .collect()
     }
 }
 
@@ -120,7 +139,9 @@ impl Accounting {
             messages: 0,
             duplicates: 0,
             stale: 0,
+            lost: Vec::new(),
             reached: BTreeMap::new(),
+            learned_from: BTreeMap::new(),
             reachable,
         });
     }
@@ -135,13 +156,19 @@ impl Accounting {
                 if self.find(record.line()).is_none() {
                     self.start(event, record);
                 }
-                if let (Via::Peer(_), Some(flood)) = (via, self.find(record.line())) {
+                if let (Via::Peer(from), Some(flood)) = (via, self.find(record.line())) {
                     flood.reached.insert(event.node.clone(), *hops);
+                    flood.learned_from.insert(event.node.clone(), from.clone());
                 }
             }
             EventKind::FloodSent { record, catch_up: false, .. } => {
                 if let Some(flood) = self.find(record.line()) {
                     flood.messages += 1;
+                }
+            }
+            EventKind::FloodDropped { to, record, catch_up: false, .. } => {
+                if let Some(flood) = self.find(record.line()) {
+                    flood.lost.push((event.node.clone(), to.clone()));
                 }
             }
             EventKind::FloodReceived { record, arrival, catch_up: false, .. } if !arrival.is_new() => {

@@ -77,7 +77,7 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         }
         Command::Live => {
             herd.set_mode(Mode::Live);
-            Outcome::Done("live: everything held is released".into())
+            Outcome::Done("every transmission flows again; what was held is released".into())
         }
         Command::Wait(duration) => {
             tokio::time::sleep(*duration).await;

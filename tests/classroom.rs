@@ -245,7 +245,10 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
 
     // What the events said: one drop, and Juzang's second copy from Riley a duplicate.
     let (mut drops, mut copies_at_juzang) = (0, Vec::new());
+    let mut accounting = Accounting::new(herd.topology().clone());
+    accounting.set_live(Live::default());
     while let Ok(event) = events.try_recv() {
+        accounting.apply(&event);
         match &event.kind {
             EventKind::FloodDropped { to, hops: 1, .. } if &*event.node == "Riley" && &**to == "Jaquez" => drops += 1,
             EventKind::FloodReceived { from, arrival, .. } if &*event.node == "Juzang" && &**from == "Riley" => {
@@ -256,5 +259,15 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
     }
     assert_eq!(drops, 1);
     assert_eq!(copies_at_juzang, [herdctl::event::Arrival::New, herdctl::event::Arrival::Duplicate]);
+    // And the accounting says what the drop did.
+    let flood = accounting.latest_of("kiwi").unwrap();
+    assert_eq!(flood.lost, [("Riley".into(), "Jaquez".into())]);
+    assert!(flood.is_complete(), "{flood:?}");
+    assert_eq!(
+        flood.losses(),
+        [
+            "Riley→Jaquez was lost, and Jaquez still learned it, through Bernard (hop 3): flooding tolerates that lost message"
+        ]
+    );
     herd.shutdown().await;
 }

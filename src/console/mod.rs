@@ -175,6 +175,8 @@ async fn drive(
                 }
                 if let Some(warning) = model.take_warning() {
                     state.tell(Feedback::Error(warning));
+                } else if let Some(story) = model.take_loss_story() {
+                    state.tell(Feedback::Done(story));
                 }
                 dirty = true;
             }

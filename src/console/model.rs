@@ -45,6 +45,8 @@ pub struct Model {
     skipped: u64,
     /// The newest warning not yet shown under the command line.
     unseen_warning: Option<String>,
+    /// What lost messages did, as already told under the command line.
+    told_losses: std::collections::HashSet<String>,
     flow: VecDeque<FlowLine>,
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
@@ -115,6 +117,7 @@ impl Model {
             unformatted: VecDeque::with_capacity(FORMATTED_PER_FRAME),
             skipped: 0,
             unseen_warning: None,
+            told_losses: Default::default(),
             flow: VecDeque::with_capacity(FLOW_KEPT),
             next_seq: 1,
             crossed: HashMap::new(),
@@ -149,6 +152,16 @@ impl Model {
     /// warning must not scroll away in the flow unseen.
     pub fn take_warning(&mut self) -> Option<String> {
         self.unseen_warning.take()
+    }
+
+    /// What a message the operator dropped did, once the flood has got round it ("Jaquez still
+    /// learned it, through Bernard"), told once.
+    pub fn take_loss_story(&mut self) -> Option<String> {
+        let story = self.accounting.latest()?.losses().into_iter().find(|story| !self.told_losses.contains(story))?;
+        self.told_losses.insert(story.clone());
+        // In the flow too, where it stays when the row under the command line moves on.
+        self.push(SystemTime::now(), "console", FlowKind::Other, story.clone());
+        Some(story)
     }
 
     fn push(&mut self, at: SystemTime, node: &str, kind: FlowKind, text: String) {
@@ -379,6 +392,7 @@ impl Model {
                 messages: flood.messages,
                 duplicates: flood.duplicates,
                 stale: flood.stale,
+                lost: flood.lost.len(),
                 reached: flood.reached.len(),
                 reachable: flood.reachable.len(),
                 hops: flood.hops(),

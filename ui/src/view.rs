@@ -207,6 +207,8 @@ pub struct FloodView {
     /// Of those, copies dropped on arrival: duplicates, and stale ones (a newer record was known).
     pub duplicates: usize,
     pub stale: usize,
+    /// Messages the operator dropped on the way (never sent, so not among `messages`).
+    pub lost: usize,
     /// Nodes that have it, of those it could reach when it started.
     pub reached: usize,
     pub reachable: usize,

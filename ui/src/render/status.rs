@@ -56,10 +56,14 @@ fn flood(flood: &FloodView, form: usize) -> String {
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
     let FloodView { client, origin, messages, reached, reachable, hops: h, fewest_hops, .. } = flood;
     // Stale copies (a newer record was already known) said apart, where there were any.
-    let dropped = match flood.stale {
+    let mut dropped = match flood.stale {
         0 => format!("{} dup", flood.duplicates),
         stale => format!("{} dup, {stale} stale", flood.duplicates),
     };
+    // Lost on the way (dropped by the operator in step mode), where there were any.
+    if flood.lost > 0 {
+        dropped.push_str(&format!(", {} lost", flood.lost));
+    }
     match form {
         0 => format!(
             "last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
@@ -133,6 +137,7 @@ mod tests {
             messages: 8,
             duplicates: 4,
             stale: 0,
+            lost: 0,
             reached: 4,
             reachable: 4,
             hops: 2,
@@ -146,7 +151,9 @@ mod tests {
         assert_eq!(flood(&last, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops");
         let started = FloodView { messages: 1, reached: 0, hops: 0, ..last.clone() };
         assert!(flood(&started, 0).contains("1 msg (4 dup) so far, reached 0 of 4"));
-        let overtaken = FloodView { duplicates: 1, stale: 2, ..last };
+        let overtaken = FloodView { duplicates: 1, stale: 2, ..last.clone() };
         assert!(flood(&overtaken, 2).contains("(1 dup, 2 stale)"), "{}", flood(&overtaken, 2));
+        let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last };
+        assert_eq!(flood(&lossy, 2), "kiwi: 7 msgs (3 dup, 1 lost) · 4/4 · tree 4 · 2/2 hops");
     }
 }

@@ -89,6 +89,7 @@ fn herd() -> HerdView {
                 messages: 8,
                 duplicates: 4,
                 stale: 0,
+                lost: 0,
                 reached: 4,
                 reachable: 4,
                 hops: 2,
