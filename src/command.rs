@@ -92,6 +92,12 @@ pub enum Expectation {
     Link { a: String, b: String, state: LinkExpect },
     /// `expect cost CLIENT messages|duplicates|hops OP N`: what the last update of CLIENT cost.
     Cost { client: String, measure: CostMeasure, compare: Compare, value: usize },
+    /// `expect converged within DURATION`: every running node holds the same record of every
+    /// client, by then.
+    Converged { within: Duration },
+    /// `expect CLIENT reached N nodes`: exactly N running nodes hold CLIENT's newest record (the
+    /// greatest any of them holds), within a moment.
+    Reached { client: String, nodes: usize },
 }
 
 /// What an update's cost is measured in.
@@ -209,7 +215,7 @@ impl Verb {
             Self::Expect => {
                 "expect NODE knows CLIENT [now] | NODE lacks CLIENT | NODE has CLIENT at COORDS | NODE has \
                  CLIENT from SERVER | NODE has CLIENT via NEIGHBOUR | reply NODE TEXT | link A B up|down|cut | cost \
-                 CLIENT messages|duplicates|hops <=|==|>= N"
+                 CLIENT messages|duplicates|hops <=|==|>= N | converged within DURATION | CLIENT reached N nodes"
             }
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
@@ -304,6 +310,12 @@ fn expectation(words: &[&str], rest: &dyn Fn(usize) -> String) -> Result<Expecta
                 _ => return Err(usage()),
             },
         },
+        (Some("converged"), Some("within"), 4) => {
+            Expectation::Converged { within: at_most("a wait", duration(words[3])?, MAX_WAIT)? }
+        }
+        (_, Some("reached"), 5) if words[4] == "nodes" || words[4] == "node" => {
+            Expectation::Reached { client: word(1)?, nodes: words[3].parse().map_err(|_| usage())? }
+        }
         (_, Some("knows"), 4) => Expectation::Knows { node: word(1)?, client: word(3)?, now: false },
         (_, Some("knows"), 5) if words[4] == "now" => {
             Expectation::Knows { node: word(1)?, client: word(3)?, now: true }
@@ -466,7 +478,7 @@ impl Command {
                 Expectation::Has { node, field: RecordField::Via, value, .. } if value != "client" => vec![node, value],
                 Expectation::Has { node, .. } => vec![node],
                 Expectation::Link { a, b, .. } => vec![a, b],
-                Expectation::Cost { .. } => Vec::new(),
+                Expectation::Cost { .. } | Expectation::Converged { .. } | Expectation::Reached { .. } => Vec::new(),
             },
             _ => Vec::new(),
         }
@@ -615,6 +627,8 @@ mod tests {
                 Command::Decide { fate: Fate::Duplicate, from: "Riley".into(), to: "Juzang".into(), client: None },
             ),
             ("deliver A B", Command::Decide { fate: Fate::Deliver, from: "A".into(), to: "B".into(), client: None }),
+            ("expect converged within 2s", Command::Expect(Expectation::Converged { within: Duration::from_secs(2) })),
+            ("expect kiwi reached 4 nodes", Command::Expect(Expectation::Reached { client: "kiwi".into(), nodes: 4 })),
         ];
         for (text, expected) in cases {
             assert_eq!(Command::parse(text), Ok(expected), "{text}");
@@ -643,6 +657,8 @@ mod tests {
             ("wait", "usage: wait DURATION"),
             ("expect A sees kiwi", "usage: expect NODE knows CLIENT"),
             ("drop Riley", "usage: drop NODE NODE [CLIENT]"),
+            ("expect converged within soon", "\"soon\" is not a duration"),
+            ("expect kiwi reached four nodes", "usage: expect"),
             ("dup A B kiwi extra", "usage: dup NODE NODE [CLIENT]"),
             ("deliver", "usage: deliver NODE NODE [CLIENT]"),
         ] {

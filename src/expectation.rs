@@ -2,9 +2,14 @@
 //! or at once), which record it holds, and the state of a link. Each check says, when it fails,
 //! what was expected and what was found.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cache::PageStart;
 use crate::command::{Expectation, LinkExpect, RecordField};
 use crate::herd::Herd;
 use crate::operator::{EXPECT_WITHIN, Outcome};
+use crate::protocol::Record;
+use crate::topology::NodeName;
 
 fn checked(held: bool, good: String, bad: impl FnOnce() -> String) -> Outcome {
     Outcome::Checked { held, text: if held { good } else { bad() } }
@@ -94,8 +99,77 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
                 format!("expected the link {a}–{b} to be {wanted}, but it is {found}")
             })
         }
+        Expectation::Converged { within } => {
+            let held = herd.wait_until(*within, |herd| disagreement(herd).is_none()).await;
+            let within = humantime::format_duration(*within);
+            checked(held, format!("every running node holds the same records (within {within})"), || {
+                let what = disagreement(herd).unwrap_or_default();
+                format!("expected every running node to hold the same records within {within}, but {what}")
+            })
+        }
+        Expectation::Reached { client, nodes } => {
+            let held = herd.wait_until(EXPECT_WITHIN, |herd| holders(herd, client).1 == *nodes).await;
+            let (newest, found) = holders(herd, client);
+            let newest = newest.unwrap_or_else(|| format!("no record of {client}"));
+            checked(held, format!("{client} reached {nodes} nodes"), || {
+                format!("expected {client} to have reached {nodes} nodes, but {found} hold {newest} within {within}")
+            })
+        }
         Expectation::Reply { .. } | Expectation::Cost { .. } => {
             Outcome::Refused("expect reply and expect cost check what a walkthrough saw: use them in a script".into())
         }
     }
+}
+
+/// Every record each running node holds, as AT lines by client.
+fn records(herd: &Herd) -> Vec<(NodeName, BTreeMap<String, String>)> {
+    herd.status()
+        .into_iter()
+        .filter(|node| node.up)
+        .filter_map(|node| {
+            let mut held = BTreeMap::new();
+            let mut start = PageStart::First;
+            loop {
+                let page = herd.cache_page(&node.name, &start, 1024).ok()?;
+                let Some(last) = page.last() else { break };
+                start = PageStart::After(last.record.client().to_string());
+                held.extend(
+                    page.iter().map(|entry| (entry.record.client().to_string(), entry.record.line().to_string())),
+                );
+            }
+            Some((node.name, held))
+        })
+        .collect()
+}
+
+/// Where two running nodes differ, said in words; `None` when they all hold the same records.
+fn disagreement(herd: &Herd) -> Option<String> {
+    let records = records(herd);
+    let (first, theirs) = records.first()?;
+    for (node, ours) in &records[1..] {
+        let clients: BTreeSet<&String> = theirs.keys().chain(ours.keys()).collect();
+        for client in clients {
+            let (a, b) = (theirs.get(client), ours.get(client));
+            if a != b {
+                let say =
+                    |line: Option<&String>| line.map_or_else(|| "nothing".to_string(), |line| format!("{line:?}"));
+                return Some(format!("{first} holds {} of {client} and {node} {}", say(a), say(b)));
+            }
+        }
+    }
+    None
+}
+
+/// `client`'s newest record among the running nodes, and how many hold it.
+fn holders(herd: &Herd, client: &str) -> (Option<String>, usize) {
+    let lines: Vec<Record> = herd
+        .status()
+        .into_iter()
+        .filter(|node| node.up)
+        .filter_map(|node| herd.cache_entry(&node.name, client).ok().flatten())
+        .map(|entry| (*entry.record).clone())
+        .collect();
+    let Some(newest) = lines.iter().max_by(|a, b| a.order(b)) else { return (None, 0) };
+    let count = lines.iter().filter(|record| record.line() == newest.line()).count();
+    (Some(newest.line().to_string()), count)
 }

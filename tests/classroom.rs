@@ -271,3 +271,37 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
     );
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_walkthrough_can_expect_convergence_and_how_far_a_record_reached() {
+    let herd = start_herd().await;
+    let expect = |line: &str| {
+        let command = herdctl::command::Command::parse(line).unwrap();
+        let herd = &herd;
+        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+    };
+    let held = |outcome: &herdctl::operator::Outcome| {
+        matches!(outcome, herdctl::operator::Outcome::Checked { held: true, .. })
+    };
+    ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    assert!(held(&expect("expect converged within 2s").await));
+    assert!(held(&expect("expect kiwi reached 5 nodes").await));
+
+    // Riley cut off from both neighbours takes a newer report: the herd disagrees until healed.
+    herd.cut("Riley", "Jaquez").unwrap();
+    herd.cut("Riley", "Juzang").unwrap();
+    ask(&herd, "Riley", &format!("IAMAT kiwi +10+10 {}\n", now())).await;
+    let split = expect("expect converged within 300ms").await;
+    let herdctl::operator::Outcome::Checked { held: false, text } = &split else { panic!("{split:?}") };
+    assert!(text.contains("but Riley holds") && text.contains("+10+10"), "{text}");
+    let one = expect("expect kiwi reached 5 nodes").await;
+    let herdctl::operator::Outcome::Checked { held: false, text } = &one else { panic!("{one:?}") };
+    assert!(text.contains("but 1 hold"), "{text}");
+    assert!(held(&expect("expect kiwi reached 1 node").await));
+
+    herd.heal("Riley", "Jaquez").unwrap();
+    herd.heal("Riley", "Juzang").unwrap();
+    assert!(held(&expect("expect converged within 5s").await));
+    assert!(held(&expect("expect kiwi reached 5 nodes").await));
+    herd.shutdown().await;
+}
