@@ -40,6 +40,11 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// The seed of the network's random choices (which messages a lossy link loses, how long a
+    /// spread delay is each time): printed at start, so a session can be run again the same way.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
     /// Open client connections each node keeps; more are closed at once. Lowered (with a
     /// warning) when the open-file limit cannot hold them beside peer links and logs.
     #[arg(long, value_name = "N", default_value_t = ClientLimits::default().most)]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::network::Fate;
+use crate::network::{Delay, Fate, Spread};
 use crate::protocol::Timestamp;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,10 @@ pub enum Command {
     Cut(String, String),
     Heal(String, String),
     /// `latency A B DURATION`: extra delay on a link (`0s` removes it).
-    Latency(String, String, Duration),
+    Latency(String, String, Delay),
+    /// `loss A B 20%`: the link loses that share of its messages, chosen by the herd's seed
+    /// (`0%` removes it).
+    Loss(String, String, u32),
     /// `step`: hold every transmission; `step N`: release the next N held ones.
     Step(Option<usize>),
     /// `slow DURATION`: every hop takes that long.
@@ -184,6 +187,7 @@ pub enum Verb {
     Cut,
     Heal,
     Latency,
+    Loss,
     Step,
     Decide(Fate),
     Slow,
@@ -204,10 +208,11 @@ impl Verb {
             Self::Revive => "revive NODE",
             Self::Cut => "cut NODE NODE",
             Self::Heal => "heal NODE NODE",
-            Self::Latency => "latency NODE NODE DURATION (0s removes it)",
+            Self::Latency => "latency NODE NODE DURATION (100ms, 100ms±40ms or exp:100ms; 0s removes it)",
+            Self::Loss => "loss NODE NODE PERCENT (20% loses a fifth; 0% removes it)",
             Self::Step => "step [N] (N: how many held messages to release, 1 or more)",
             Self::Decide(Fate::Deliver) => "deliver NODE NODE [CLIENT] (a held message, in step mode)",
-            Self::Decide(Fate::Drop) => "drop NODE NODE [CLIENT] (a held message is lost, in step mode)",
+            Self::Decide(Fate::Drop | Fate::Lost) => "drop NODE NODE [CLIENT] (a held message is lost, in step mode)",
             Self::Decide(Fate::Duplicate) => "dup NODE NODE [CLIENT] (a held message arrives twice, in step mode)",
             Self::Slow => "slow DURATION",
             Self::Live => "live",
@@ -233,6 +238,7 @@ impl Verb {
             Self::Cut => format!("cut {a} {b}"),
             Self::Heal => format!("heal {a} {b}"),
             Self::Latency => format!("latency {a} {b} 500ms"),
+            Self::Loss => format!("loss {a} {b} 20%"),
             Self::Step => "step 2".into(),
             Self::Decide(fate) => format!("{} {a} {b} kiwi", fate_verb(fate)),
             Self::Slow => "slow 1s".into(),
@@ -259,7 +265,7 @@ impl CommandError {
 pub fn fate_verb(fate: Fate) -> &'static str {
     match fate {
         Fate::Deliver => "deliver",
-        Fate::Drop => "drop",
+        Fate::Drop | Fate::Lost => "drop",
         Fate::Duplicate => "dup",
     }
 }
@@ -405,7 +411,17 @@ impl Command {
             }
             "latency" => {
                 with(4, Verb::Latency)?;
-                Self::Latency(words[1].into(), words[2].into(), at_most("a latency", duration(words[3])?, MAX_DELAY)?)
+                let delay = Delay::parse(words[3]).ok_or_else(|| CommandError::NotADuration(words[3].into()))?;
+                at_most("a latency", delay.base, MAX_DELAY)?;
+                if let Spread::Uniform(spread) = delay.spread {
+                    at_most("a latency's spread", spread, MAX_DELAY)?;
+                }
+                Self::Latency(words[1].into(), words[2].into(), delay)
+            }
+            "loss" => {
+                with(4, Verb::Loss)?;
+                let percent = words[3].strip_suffix('%').and_then(|n| n.parse().ok()).filter(|n: &u32| *n <= 100);
+                Self::Loss(words[1].into(), words[2].into(), percent.ok_or(CommandError::Usage(Verb::Loss))?)
             }
             "step" => match words.len() {
                 1 => Self::Step(None),
@@ -467,7 +483,7 @@ impl Command {
         match self {
             Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => vec![node],
             Self::Kill(node) | Self::Revive(node) => vec![node],
-            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![a, b],
+            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) | Self::Loss(a, b, _) => vec![a, b],
             Self::Decide { from, to, .. } => vec![from, to],
             Self::Show(nodes) | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
             Self::Expect(expectation) => match expectation {
@@ -487,7 +503,7 @@ impl Command {
     /// The links a command names (pairs that must be neighbours).
     pub fn links(&self) -> Vec<(&str, &str)> {
         match self {
-            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) => vec![(a, b)],
+            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) | Self::Loss(a, b, _) => vec![(a, b)],
             Self::Decide { from, to, .. } => vec![(from, to)],
             Self::Expect(Expectation::Link { a, b, .. }) => vec![(a, b)],
             Self::Highlight(path) => path.windows(2).map(|pair| (pair[0].as_str(), pair[1].as_str())).collect(),
@@ -547,7 +563,7 @@ mod tests {
             ("heal Riley Jaquez", Command::Heal("Riley".into(), "Jaquez".into())),
             (
                 "latency Riley Jaquez 500ms",
-                Command::Latency("Riley".into(), "Jaquez".into(), Duration::from_millis(500)),
+                Command::Latency("Riley".into(), "Jaquez".into(), Delay::fixed(Duration::from_millis(500))),
             ),
             ("step", Command::Step(None)),
             ("step 3", Command::Step(Some(3))),
@@ -629,6 +645,9 @@ mod tests {
             ("deliver A B", Command::Decide { fate: Fate::Deliver, from: "A".into(), to: "B".into(), client: None }),
             ("expect converged within 2s", Command::Expect(Expectation::Converged { within: Duration::from_secs(2) })),
             ("expect kiwi reached 4 nodes", Command::Expect(Expectation::Reached { client: "kiwi".into(), nodes: 4 })),
+            ("loss Riley Jaquez 20%", Command::Loss("Riley".into(), "Jaquez".into(), 20)),
+            ("latency A B 100ms±40ms", Command::Latency("A".into(), "B".into(), Delay::parse("100ms±40ms").unwrap())),
+            ("latency A B exp:100ms", Command::Latency("A".into(), "B".into(), Delay::parse("exp:100ms").unwrap())),
         ];
         for (text, expected) in cases {
             assert_eq!(Command::parse(text), Ok(expected), "{text}");
@@ -658,6 +677,9 @@ mod tests {
             ("expect A sees kiwi", "usage: expect NODE knows CLIENT"),
             ("drop Riley", "usage: drop NODE NODE [CLIENT]"),
             ("expect converged within soon", "\"soon\" is not a duration"),
+            ("loss A B 120%", "usage: loss NODE NODE PERCENT"),
+            ("loss A B 20", "usage: loss NODE NODE PERCENT"),
+            ("latency A B 1s±2h", "a latency's spread of 2h"),
             ("expect kiwi reached four nodes", "usage: expect"),
             ("dup A B kiwi extra", "usage: dup NODE NODE [CLIENT]"),
             ("deliver", "usage: deliver NODE NODE [CLIENT]"),

@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 
 use crate::escaped::Escaped;
 use crate::journal::Journal;
-use crate::network::Mode;
+use crate::network::{Delay, Mode};
 use crate::places::Origin;
 use crate::protocol::Record;
 use crate::topology::NodeName;
@@ -151,12 +151,14 @@ pub enum EventKind {
         hops: u32,
         catch_up: bool,
     },
-    /// The operator dropped a held transmission to `to` (step mode): it was never written.
+    /// A transmission to `to` was never written: the operator dropped it (step mode), or a
+    /// lossy link lost it.
     FloodDropped {
         to: NodeName,
         record: Arc<Record>,
         hops: u32,
         catch_up: bool,
+        by_operator: bool,
     },
     /// The node took back the records it kept on disk (`--data-dir`) as it started.
     Restored {
@@ -175,10 +177,19 @@ pub enum EventKind {
     LinkHealed {
         neighbour: NodeName,
     },
-    /// The operator set the link's extra latency (zero: none).
+    /// The operator set the link's extra latency (zero: none), maybe spread.
     LatencySet {
         neighbour: NodeName,
-        latency: Duration,
+        delay: Delay,
+    },
+    /// The seed of the herd's random choices (herd-wide, at start): `--seed` replays them.
+    Seeded {
+        seed: u64,
+    },
+    /// The operator made the link lose a share of its messages (0: none).
+    LossSet {
+        neighbour: NodeName,
+        percent: u32,
     },
     /// The operator switched how transmissions flow (herd-wide: published by `HERD`).
     ModeChanged {
@@ -292,20 +303,22 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
-            Self::FloodDropped { to, record, hops, catch_up } => {
+            Self::FloodDropped { to, record, hops, catch_up, by_operator } => {
                 let what = if *catch_up { "catch-up" } else { "flood" };
-                write!(f, "{what} × {to} hop {hops}: dropped by the operator: {}", Escaped(record.line()))
+                let how = if *by_operator { "dropped by the operator" } else { "lost by the lossy link" };
+                write!(f, "{what} × {to} hop {hops}: {how}: {}", Escaped(record.line()))
             }
             Self::Restored { records: 1 } => write!(f, "restored 1 record kept on disk"),
             Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
-            Self::LatencySet { neighbour, latency } if latency.is_zero() => {
+            Self::LatencySet { neighbour, delay } if delay.base.is_zero() => {
                 write!(f, "link to {neighbour}: extra latency removed")
             }
-            Self::LatencySet { neighbour, latency } => {
-                write!(f, "link to {neighbour}: {} extra latency", humantime::format_duration(*latency))
-            }
+            Self::LatencySet { neighbour, delay } => write!(f, "link to {neighbour}: {delay} extra latency"),
+            Self::Seeded { seed } => write!(f, "random choices (lossy links, spread delays) follow seed {seed}"),
+            Self::LossSet { neighbour, percent: 0 } => write!(f, "link to {neighbour}: losses removed"),
+            Self::LossSet { neighbour, percent } => write!(f, "link to {neighbour}: loses {percent}% of messages"),
             Self::ModeChanged { mode: Mode::Live } => write!(f, "mode: live"),
             Self::ModeChanged { mode: Mode::Step } => write!(f, "mode: step (every transmission held)"),
             Self::ModeChanged { mode: Mode::Slow(delay) } => {
@@ -324,6 +337,7 @@ impl EventKind {
         matches!(
             self,
             Self::FloodDropped { .. }
+                | Self::Seeded { .. }
                 | Self::ClientLine { .. }
                 | Self::ClientReply { .. }
                 | Self::FloodSent { .. }
@@ -333,6 +347,7 @@ impl EventKind {
                 | Self::LinkCut { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
+                | Self::LossSet { .. }
                 | Self::ModeChanged { .. }
                 | Self::Caption { .. }
                 | Self::Section { .. }
@@ -375,10 +390,12 @@ impl EventKind {
                 | Self::PeerRejected { .. }
                 | Self::Warning { .. }
                 | Self::Restored { .. }
+                | Self::Seeded { .. }
                 | Self::FloodDropped { .. }
                 | Self::LinkCut { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
+                | Self::LossSet { .. }
                 | Self::ModeChanged { .. }
                 | Self::Reset
         )

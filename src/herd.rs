@@ -17,7 +17,7 @@ use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
 use crate::net::{self, TcpListener};
-use crate::network::Network;
+use crate::network::{Delay, Network};
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
@@ -38,13 +38,16 @@ pub struct HerdOptions {
     pub clients: ClientLimits,
     /// Where each node keeps its records on disk (`<Node>.redb`); `None`: in memory only.
     pub data_dir: Option<PathBuf>,
+    /// The seed of the network's random choices (lossy links, spread delays); `None`: one of
+    /// the moment, which `Herd::seed` tells so that the session can be replayed.
+    pub seed: Option<u64>,
 }
 
 impl HerdOptions {
     /// A herd with this key and places source, no log files, no trace, the default client limits
     /// and records in memory only; set the other fields as needed.
     pub fn new(key: HerdKey, places: Arc<dyn Places>) -> Self {
-        Self { key, places, log_dir: None, trace: None, clients: ClientLimits::default(), data_dir: None }
+        Self { key, places, log_dir: None, trace: None, clients: ClientLimits::default(), data_dir: None, seed: None }
     }
 }
 
@@ -142,7 +145,7 @@ impl Herd {
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         let (process_clients, warning) = fit_clients(&topology, names, options.clients);
         let root = CancellationToken::new();
-        let network = Arc::new(Network::default());
+        let network = Arc::new(options.seed.map_or_else(Network::default, Network::seeded));
         let mut journals = Vec::new();
         let mut members = Vec::new();
         for (name, listeners) in bound {
@@ -183,6 +186,8 @@ impl Herd {
             members.push(Member { config, client_addr, peer_addr, running: None, bound: Some(listeners) });
         }
         let events = EventSink::new(HERD.into(), bus.clone(), None, options.trace.as_ref().map(|t| t.ring()));
+        // Said at the start of every trace, so that a recorded session can be replayed.
+        events.emit(EventKind::Seeded { seed: network.seed() });
         let warnings: Vec<String> = warning.into_iter().collect();
         for warning in &warnings {
             tracing::warn!("{warning}");
@@ -207,6 +212,11 @@ impl Herd {
                 member.running = Some(Node::spawn(member.config.clone(), listeners, self.root.child_token()));
             }
         }
+    }
+
+    /// The seed of the network's random choices: `--seed` with it replays them.
+    pub fn seed(&self) -> u64 {
+        self.network.seed()
     }
 
     /// Warnings given when the herd started.
@@ -346,9 +356,22 @@ impl Herd {
 
     /// Adds `latency` to every transmission over the link (zero removes it).
     pub fn set_latency(&self, a: &str, b: &str, latency: std::time::Duration) -> Result<(), HerdError> {
+        self.set_delay(a, b, Delay::fixed(latency))
+    }
+
+    /// Extra delay on the link, maybe spread (`100ms±40ms`, `exp:100ms`); zero removes it.
+    pub fn set_delay(&self, a: &str, b: &str, delay: Delay) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
-        self.network.set_latency(a, b, latency);
-        self.link_event(a, b, |neighbour| EventKind::LatencySet { neighbour, latency });
+        self.network.set_delay(a, b, delay);
+        self.link_event(a, b, |neighbour| EventKind::LatencySet { neighbour, delay });
+        Ok(())
+    }
+
+    /// Makes the link lose `percent` of its messages, chosen by the herd's seed (0 removes it).
+    pub fn set_loss(&self, a: &str, b: &str, percent: u32) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        self.network.set_loss(a, b, f64::from(percent) / 100.0);
+        self.link_event(a, b, |neighbour| EventKind::LossSet { neighbour, percent });
         Ok(())
     }
 
@@ -379,6 +402,9 @@ impl Herd {
             }
             if !self.network.latency(&a, &b).is_zero() {
                 let _ = self.set_latency(&a, &b, std::time::Duration::ZERO);
+            }
+            if self.network.loss(&a, &b) > 0.0 {
+                let _ = self.set_loss(&a, &b, 0);
             }
         }
         let names: Vec<NodeName> = self.members().iter().map(|m| m.config.name.clone()).collect();

@@ -98,6 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         trace: trace.clone(),
         clients,
         data_dir: cli.data_dir.clone(),
+        seed: cli.seed,
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.

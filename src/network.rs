@@ -24,6 +24,94 @@ pub enum Mode {
     Slow(Duration),
 }
 
+/// How a link's extra delay varies from one transmission to the next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Spread {
+    /// Always the same.
+    #[default]
+    Fixed,
+    /// Anywhere within this much either side, evenly (`100ms±40ms`).
+    Uniform(Duration),
+    /// Exponentially distributed with the delay as its mean (`exp:100ms`): mostly short, now and
+    /// then long, as queues on a real network are.
+    Exponential,
+}
+
+/// A link's extra delay: `100ms`, `100ms±40ms`, `exp:100ms`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Delay {
+    pub base: Duration,
+    pub spread: Spread,
+}
+
+impl Delay {
+    pub fn fixed(base: Duration) -> Self {
+        Self { base, spread: Spread::Fixed }
+    }
+
+    /// Reads `100ms`, `100ms±40ms` (or `100ms+-40ms`), `exp:100ms`.
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(mean) = text.strip_prefix("exp:") {
+            return Some(Self { base: humantime::parse_duration(mean).ok()?, spread: Spread::Exponential });
+        }
+        let split = text.split_once('±').or_else(|| text.split_once("+-"));
+        match split {
+            Some((base, spread)) => Some(Self {
+                base: humantime::parse_duration(base).ok()?,
+                spread: Spread::Uniform(humantime::parse_duration(spread).ok()?),
+            }),
+            None => Some(Self::fixed(humantime::parse_duration(text).ok()?)),
+        }
+    }
+
+    /// One transmission's delay, drawn with `dice` (a number in [0, 1)).
+    fn draw(self, dice: f64) -> Duration {
+        match self.spread {
+            Spread::Fixed => self.base,
+            Spread::Uniform(spread) => {
+                let offset = spread.as_secs_f64() * (2.0 * dice - 1.0);
+                Duration::from_secs_f64((self.base.as_secs_f64() + offset).max(0.0))
+            }
+            // Capped at ten means, so one draw cannot stall a link for good.
+            Spread::Exponential => Duration::from_secs_f64(self.base.as_secs_f64() * (-(1.0 - dice).ln()).min(10.0)),
+        }
+    }
+}
+
+impl std::fmt::Display for Delay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base = humantime::format_duration(self.base);
+        match self.spread {
+            Spread::Fixed => write!(f, "{base}"),
+            Spread::Uniform(spread) => write!(f, "{base}±{}", humantime::format_duration(spread)),
+            Spread::Exponential => write!(f, "exp:{base}"),
+        }
+    }
+}
+
+/// A small seeded random source (xorshift): every random choice of the network (losses, delays)
+/// comes from the herd's seed, so a session replays with `--seed`.
+struct Dice(u64);
+
+impl Dice {
+    /// Spreads `seed` over all the state's bits (splitmix64), so that neighbouring seeds give
+    /// unrelated choices and no seed gives xorshift's one dead state, zero.
+    fn seeded(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Self((z ^ (z >> 31)) | 1)
+    }
+
+    /// A number in [0, 1).
+    fn roll(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// A transmission held in step mode, as the console shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Held {
@@ -59,6 +147,8 @@ pub enum Fate {
     Drop,
     /// Written twice: the receiver keeps the first and drops the second as a duplicate.
     Duplicate,
+    /// Never written: a lossy link lost it (`loss A B 20%`).
+    Lost,
 }
 
 impl Fate {
@@ -68,6 +158,7 @@ impl Fate {
             Self::Deliver => "delivered",
             Self::Drop => "dropped",
             Self::Duplicate => "duplicated",
+            Self::Lost => "lost",
         }
     }
 }
@@ -77,13 +168,31 @@ struct Waiting {
     release: oneshot::Sender<Fate>,
 }
 
-#[derive(Default)]
 struct State {
     mode: Mode,
     cut: HashSet<(NodeName, NodeName)>,
-    latency: HashMap<(NodeName, NodeName), Duration>,
+    latency: HashMap<(NodeName, NodeName), Delay>,
+    /// The share of transmissions each link loses, in [0, 1].
+    loss: HashMap<(NodeName, NodeName), f64>,
     held: VecDeque<Waiting>,
     next_id: u64,
+    seed: u64,
+    dice: Dice,
+}
+
+impl State {
+    fn new(seed: u64) -> Self {
+        Self {
+            mode: Mode::default(),
+            cut: HashSet::new(),
+            latency: HashMap::new(),
+            loss: HashMap::new(),
+            held: VecDeque::new(),
+            next_id: 0,
+            seed,
+            dice: Dice::seeded(seed),
+        }
+    }
 }
 
 /// Shared by every node of a herd in one process (a node alone gets its own, always live).
@@ -97,8 +206,10 @@ pub struct Network {
 }
 
 impl Default for Network {
+    /// A network whose random choices follow a seed of the moment.
     fn default() -> Self {
-        Self { state: Mutex::default(), special: AtomicBool::new(false), changes: watch::channel(0).0 }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Self::seeded(now.as_nanos() as u64 % 1_000_000)
     }
 }
 
@@ -107,6 +218,17 @@ fn pair(a: &str, b: &str) -> (NodeName, NodeName) {
 }
 
 impl Network {
+    /// A network whose random choices (which transmissions a lossy link loses, how long each
+    /// waits on a link with a spread of delays) all follow `seed`.
+    pub fn seeded(seed: u64) -> Self {
+        Self { state: Mutex::new(State::new(seed)), special: AtomicBool::new(false), changes: watch::channel(0).0 }
+    }
+
+    /// The seed of its random choices (`--seed` replays them).
+    pub fn seed(&self) -> u64 {
+        self.lock().seed
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every change is a single field update: a poisoned lock still holds consistent data.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -115,7 +237,7 @@ impl Network {
     fn changed(&self) {
         let special = {
             let state = self.lock();
-            state.mode != Mode::Live || !state.latency.is_empty()
+            state.mode != Mode::Live || !state.latency.is_empty() || !state.loss.is_empty()
         };
         self.special.store(special, Ordering::Release);
         self.changes.send_modify(|version| *version += 1);
@@ -184,18 +306,44 @@ impl Network {
 
     /// Extra delay for every transmission over the link (zero removes it).
     pub fn set_latency(&self, a: &str, b: &str, latency: Duration) {
+        self.set_delay(a, b, Delay::fixed(latency));
+    }
+
+    /// Extra delay, maybe spread, for every transmission over the link (zero removes it).
+    pub fn set_delay(&self, a: &str, b: &str, delay: Delay) {
         let mut state = self.lock();
-        if latency.is_zero() {
+        if delay.base.is_zero() {
             state.latency.remove(&pair(a, b));
         } else {
-            state.latency.insert(pair(a, b), latency);
+            state.latency.insert(pair(a, b), delay);
         }
         drop(state);
         self.changed();
     }
 
+    /// The link's extra delay (its mean, when spread).
     pub fn latency(&self, a: &str, b: &str) -> Duration {
+        self.delay(a, b).base
+    }
+
+    pub fn delay(&self, a: &str, b: &str) -> Delay {
         self.lock().latency.get(&pair(a, b)).copied().unwrap_or_default()
+    }
+
+    /// The share of transmissions the link loses, from 0 (none: removes it) to 1 (all).
+    pub fn set_loss(&self, a: &str, b: &str, share: f64) {
+        let mut state = self.lock();
+        if share <= 0.0 {
+            state.loss.remove(&pair(a, b));
+        } else {
+            state.loss.insert(pair(a, b), share.min(1.0));
+        }
+        drop(state);
+        self.changed();
+    }
+
+    pub fn loss(&self, a: &str, b: &str) -> f64 {
+        self.lock().loss.get(&pair(a, b)).copied().unwrap_or_default()
     }
 
     /// The transmissions held now, oldest first.
@@ -256,13 +404,33 @@ impl Network {
             return Fate::Deliver;
         }
         let mut fate = Fate::Deliver;
+        // A lossy link loses this one now or never; a spread delay is drawn once (and drawn
+        // again only if the operator changes the link's delay).
+        let (lost, mut delay, mut latency) = {
+            let mut state = self.lock();
+            let link = pair(from, to);
+            let loss = state.loss.get(&link).copied().unwrap_or_default();
+            let lost = loss > 0.0 && state.dice.roll() < loss;
+            let delay = state.latency.get(&link).copied().unwrap_or_default();
+            let roll = state.dice.roll();
+            (lost, delay, delay.draw(roll))
+        };
+        if lost {
+            return Fate::Lost;
+        }
         let mut changes = self.watch();
         let mut stepped = false;
         loop {
             changes.borrow_and_update();
-            let (mode, latency) = {
-                let state = self.lock();
-                (state.mode, state.latency.get(&pair(from, to)).copied().unwrap_or_default())
+            let mode = {
+                let mut state = self.lock();
+                let now = state.latency.get(&pair(from, to)).copied().unwrap_or_default();
+                if now != delay {
+                    delay = now;
+                    let roll = state.dice.roll();
+                    latency = delay.draw(roll);
+                }
+                state.mode
             };
             if mode == Mode::Step && !stepped {
                 fate = self.hold(from, to, client, hops).await;
@@ -416,6 +584,48 @@ mod tests {
         let started = Instant::now();
         network.transmit(&name("A"), &name("B"), "kiwi", 1, started).await;
         assert_eq!(started.elapsed(), Duration::ZERO, "live again: no delay");
+    }
+
+    #[test]
+    fn delays_read_and_write_their_three_forms_and_stay_within_their_spread() {
+        for text in ["100ms", "100ms±40ms", "exp:100ms"] {
+            assert_eq!(Delay::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Delay::parse("100ms+-40ms"), Delay::parse("100ms±40ms"));
+        assert_eq!(Delay::parse("soon"), None);
+        let spread = Delay::parse("100ms±40ms").unwrap();
+        let mut dice = Dice::seeded(7);
+        for _ in 0..1000 {
+            let drawn = spread.draw(dice.roll());
+            assert!((Duration::from_millis(60)..=Duration::from_millis(140)).contains(&drawn), "{drawn:?}");
+        }
+        let exponential = Delay::parse("exp:100ms").unwrap();
+        let mean: f64 = (0..10_000).map(|_| exponential.draw(dice.roll()).as_secs_f64()).sum::<f64>() / 10_000.0;
+        assert!((0.09..0.11).contains(&mean), "the mean is the delay: {mean}");
+    }
+
+    #[tokio::test]
+    async fn a_lossy_link_loses_its_share_and_the_same_seed_loses_the_same_messages() {
+        let fates = |seed: u64| async move {
+            let network = Network::seeded(seed);
+            network.set_loss("A", "B", 0.3);
+            let mut fates = Vec::new();
+            for _ in 0..1000 {
+                fates.push(network.transmit(&name("A"), &name("B"), "kiwi", 1, Instant::now()).await);
+            }
+            fates
+        };
+        let first = fates(42).await;
+        let lost = first.iter().filter(|fate| **fate == Fate::Lost).count();
+        assert!((230..370).contains(&lost), "about 30% lost: {lost}");
+        assert!(first.iter().all(|fate| matches!(fate, Fate::Lost | Fate::Deliver)));
+        assert!(fates(42).await == first, "the same seed, the same losses");
+        assert!(fates(43).await != first, "another seed, other losses");
+        let network = Network::seeded(1);
+        network.set_loss("A", "B", 1.0);
+        assert_eq!(network.transmit(&name("B"), &name("A"), "kiwi", 1, Instant::now()).await, Fate::Lost, "both ways");
+        network.set_loss("A", "B", 0.0);
+        assert!(!network.is_special(), "0% removes it");
     }
 
     #[test]

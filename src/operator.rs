@@ -63,9 +63,11 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         },
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
         Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
-        Command::Latency(a, b, latency) => {
-            done(herd.set_latency(a, b, *latency), format!("latency {a}–{b}: {}", humantime::format_duration(*latency)))
-        }
+        Command::Latency(a, b, delay) => done(herd.set_delay(a, b, *delay), format!("latency {a}–{b}: {delay}")),
+        Command::Loss(a, b, percent) => done(
+            herd.set_loss(a, b, *percent),
+            format!("{a}–{b} loses {percent}% of messages (seed {}: --seed replays which)", herd.network().seed()),
+        ),
         Command::Step(None) => {
             herd.set_mode(Mode::Step);
             Outcome::Done("step mode: every transmission waits to be released".into())

@@ -141,10 +141,13 @@ impl Trace {
                 fault(None)
             }
             EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
+            EventKind::Seeded { .. } => fault(None),
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
             EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
-            EventKind::LatencySet { neighbour, .. } => fault(Some(neighbour.clone())),
-            EventKind::FloodDropped { to, record, hops, catch_up } => Entry {
+            EventKind::LatencySet { neighbour, .. } | EventKind::LossSet { neighbour, .. } => {
+                fault(Some(neighbour.clone()))
+            }
+            EventKind::FloodDropped { to, record, hops, catch_up, .. } => Entry {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),

@@ -305,3 +305,34 @@ async fn a_walkthrough_can_expect_convergence_and_how_far_a_record_reached() {
     assert!(held(&expect("expect kiwi reached 5 nodes").await));
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_link_that_loses_every_message_is_routed_around_and_a_reset_removes_the_loss() {
+    let herd = start_herd().await;
+    let mut events = herd.subscribe();
+    let command = herdctl::command::Command::parse("loss Riley Jaquez 100%").unwrap();
+    let outcome = herdctl::operator::execute(&herd, &command, "Riley").await;
+    let seed = herd.seed();
+    assert_eq!(
+        outcome,
+        herdctl::operator::Outcome::Done(format!(
+            "Riley–Jaquez loses 100% of messages (seed {seed}: --seed replays which)"
+        ))
+    );
+    let at = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    assert!(at.starts_with("AT Riley"), "answered, not held up by the lost message: {at}");
+    eventually("Jaquez learns it the long way round", || async {
+        herd.cache_entry("Jaquez", "kiwi").ok().flatten().is_some_and(|entry| entry.via == Via::Peer("Bernard".into()))
+    })
+    .await;
+    let lost = loop {
+        let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
+        if let EventKind::FloodDropped { to, by_operator, .. } = &event.kind {
+            break (event.node.clone(), to.clone(), *by_operator);
+        }
+    };
+    assert_eq!(lost, ("Riley".into(), "Jaquez".into(), false));
+    herd.reset().await;
+    assert_eq!(herd.network().loss("Riley", "Jaquez"), 0.0, "a reset heals every link");
+    herd.shutdown().await;
+}

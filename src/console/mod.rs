@@ -83,6 +83,7 @@ async fn drive(
     let theme = Theme::from_env();
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
+    model.herd_said(herdctl::EventKind::Seeded { seed: herd.seed() }.to_string());
     for warning in herd.warnings() {
         model.warn(warning);
     }

@@ -97,9 +97,10 @@ fn kind_of(event: &EventKind) -> FlowKind {
         EventKind::LinkCut { .. }
         | EventKind::LinkHealed { .. }
         | EventKind::LatencySet { .. }
+        | EventKind::LossSet { .. }
         | EventKind::ModeChanged { .. }
         | EventKind::Reset => FlowKind::Node,
-        EventKind::Caption { .. } | EventKind::Section { .. } => FlowKind::Other,
+        EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Seeded { .. } => FlowKind::Other,
         EventKind::LinkUp { .. }
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
@@ -140,6 +141,11 @@ impl Model {
             self.skipped += 1;
         }
         self.unformatted.push_back(item);
+    }
+
+    /// Shows a line of the herd's own, said before the console subscribed (its start).
+    pub fn herd_said(&mut self, text: String) {
+        self.push(SystemTime::now(), herdctl::event::HERD, FlowKind::Other, text);
     }
 
     /// Shows a warning given before the console subscribed (the herd's start).
@@ -355,7 +361,11 @@ impl Model {
                     state,
                     lit,
                     cut: network.is_cut(&a, &b),
-                    latency_ms: network.latency(&a, &b).as_millis() as u64,
+                    latency: match network.delay(&a, &b) {
+                        delay if delay.base.is_zero() => String::new(),
+                        delay => delay.to_string(),
+                    },
+                    loss_percent: (network.loss(&a, &b) * 100.0).round() as u32,
                     held_a_to_b: count(&a, &b),
                     held_b_to_a: count(&b, &a),
                     dropped_at_a: self.dropped_copies.get(&(a.clone(), b.clone())).map(|(_, why)| *why),

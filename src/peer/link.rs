@@ -260,9 +260,15 @@ async fn exchange(
                     text.clear();
                     fate = gate(node, neighbour, record.client(), hops, snapshot_taken, &mut writer).await?;
                 }
-                if fate == Fate::Drop {
-                    let to = neighbour.clone();
-                    node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up: true });
+                if matches!(fate, Fate::Drop | Fate::Lost) {
+                    let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
+                    node.events.emit(EventKind::FloodDropped {
+                        to,
+                        record: record.clone(),
+                        hops,
+                        catch_up: true,
+                        by_operator,
+                    });
                 }
                 for _ in 0..copies(fate) {
                     seq += 1;
@@ -307,12 +313,18 @@ async fn exchange(
                     text.clear();
                     fate = gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
                 }
-                if fate == Fate::Drop {
+                if matches!(fate, Fate::Drop | Fate::Lost) {
                     // Lost on the way: whoever waited for it waits no more (as for a dead
                     // neighbour), and no sequence number is spent, so later acknowledgements
                     // stay exact.
-                    let to = neighbour.clone();
-                    node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up });
+                    let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
+                    node.events.emit(EventKind::FloodDropped {
+                        to,
+                        record: record.clone(),
+                        hops,
+                        catch_up,
+                        by_operator,
+                    });
                 }
                 for _ in 0..copies(fate) {
                     seq += 1;
@@ -325,7 +337,7 @@ async fn exchange(
                     });
                 }
                 // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
-                if let (Some(ack), true) = (ack, fate != Fate::Drop) {
+                if let (Some(ack), true) = (ack, copies(fate) > 0) {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
                 }
                 next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
@@ -397,7 +409,7 @@ async fn gate(
 fn copies(fate: Fate) -> usize {
     match fate {
         Fate::Deliver => 1,
-        Fate::Drop => 0,
+        Fate::Drop | Fate::Lost => 0,
         Fate::Duplicate => 2,
     }
 }

@@ -64,8 +64,11 @@ pub struct LinkView {
     pub lit: bool,
     /// Cut by the operator.
     pub cut: bool,
-    /// Extra latency set by the operator, in milliseconds.
-    pub latency_ms: u64,
+    /// Extra latency set by the operator, as the graph writes it (`500ms`, `100ms±40ms`,
+    /// `exp:100ms`); empty for none.
+    pub latency: String,
+    /// The share of messages the link loses, in percent (0: none).
+    pub loss_percent: u32,
     /// Transmissions held at `a` for `b`, and at `b` for `a` (step mode).
     pub held_a_to_b: usize,
     pub held_b_to_a: usize,

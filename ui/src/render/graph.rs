@@ -156,8 +156,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                 if link.cut {
                     marks.push("✂ cut".to_string());
                 }
-                if link.latency_ms > 0 {
-                    marks.push(format!("+{}ms", link.latency_ms));
+                if !link.latency.is_empty() {
+                    marks.push(format!("+{}", link.latency));
+                }
+                if link.loss_percent > 0 {
+                    marks.push(format!("{}% loss", link.loss_percent));
                 }
                 // A record crossing: a mark in the middle of the line, visible without colour too.
                 if link.lit {

@@ -27,7 +27,8 @@ fn herd() -> HerdView {
         state: LinkState::Up,
         lit: false,
         cut: false,
-        latency_ms: 0,
+        latency: String::new(),
+        loss_percent: 0,
         held_a_to_b: 0,
         held_b_to_a: 0,
         dropped_at_a: None,
@@ -205,7 +206,7 @@ fn a_cut_link_and_a_slow_one() {
     let mut view = herd();
     view.links[0].cut = true;
     view.links[0].state = LinkState::Down;
-    view.links[5].latency_ms = 500;
+    view.links[5].latency = "500ms".into();
     assert_snapshot!(screen(&view, &UiState::default(), 120, 36));
 }
 
