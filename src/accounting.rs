@@ -79,14 +79,14 @@ impl Flood {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Live {
     pub down: HashSet<NodeName>,
+    /// Directions cut: (a, b) when a's messages to b are lost.
     pub cut: HashSet<(NodeName, NodeName)>,
 }
 
 impl Live {
+    /// Whether a flood can go from `a` to `b` (`cut` holds directions: a one-way cut stops one).
     fn usable(&self, a: &NodeName, b: &NodeName) -> bool {
-        !self.down.contains(b)
-            && !self.cut.contains(&(a.clone(), b.clone()))
-            && !self.cut.contains(&(b.clone(), a.clone()))
+        !self.down.contains(b) && !self.cut.contains(&(a.clone(), b.clone()))
     }
 }
 

@@ -37,6 +37,10 @@ pub enum Command {
     Cut(String, String),
     Heal(String, String),
     /// `latency A B DURATION`: extra delay on a link (`0s` removes it).
+    /// `cut A>B`: A's messages to B are lost; B's to A still arrive.
+    CutOneWay(String, String),
+    /// `heal A>B`: A's messages to B go again.
+    HealOneWay(String, String),
     Latency(String, String, Delay),
     /// `loss A B 20%`: the link loses that share of its messages, chosen by the herd's seed
     /// (`0%` removes it).
@@ -206,8 +210,8 @@ impl Verb {
             Self::Send => "send NODE LINE",
             Self::Kill => "kill NODE",
             Self::Revive => "revive NODE",
-            Self::Cut => "cut NODE NODE",
-            Self::Heal => "heal NODE NODE",
+            Self::Cut => "cut NODE NODE, or cut NODE>NODE (one way)",
+            Self::Heal => "heal NODE NODE, or heal NODE>NODE (one way)",
             Self::Latency => "latency NODE NODE DURATION (100ms, 100ms±40ms or exp:100ms; 0s removes it)",
             Self::Loss => "loss NODE NODE PERCENT (20% loses a fifth; 0% removes it)",
             Self::Step => "step [N] (N: how many held messages to release, 1 or more)",
@@ -401,6 +405,18 @@ impl Command {
                 with(2, Verb::Revive)?;
                 Self::Revive(words[1].into())
             }
+            "cut" | "heal" if words.len() == 2 && words[1].contains('>') => {
+                let verb = if words[0] == "cut" { Verb::Cut } else { Verb::Heal };
+                let (a, b) = words[1]
+                    .split_once('>')
+                    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+                    .ok_or(CommandError::Usage(verb))?;
+                if words[0] == "cut" {
+                    Self::CutOneWay(a.into(), b.into())
+                } else {
+                    Self::HealOneWay(a.into(), b.into())
+                }
+            }
             "cut" => {
                 with(3, Verb::Cut)?;
                 Self::Cut(words[1].into(), words[2].into())
@@ -483,7 +499,12 @@ impl Command {
         match self {
             Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => vec![node],
             Self::Kill(node) | Self::Revive(node) => vec![node],
-            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) | Self::Loss(a, b, _) => vec![a, b],
+            Self::Cut(a, b)
+            | Self::Heal(a, b)
+            | Self::CutOneWay(a, b)
+            | Self::HealOneWay(a, b)
+            | Self::Latency(a, b, _)
+            | Self::Loss(a, b, _) => vec![a, b],
             Self::Decide { from, to, .. } => vec![from, to],
             Self::Show(nodes) | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
             Self::Expect(expectation) => match expectation {
@@ -503,7 +524,12 @@ impl Command {
     /// The links a command names (pairs that must be neighbours).
     pub fn links(&self) -> Vec<(&str, &str)> {
         match self {
-            Self::Cut(a, b) | Self::Heal(a, b) | Self::Latency(a, b, _) | Self::Loss(a, b, _) => vec![(a, b)],
+            Self::Cut(a, b)
+            | Self::Heal(a, b)
+            | Self::CutOneWay(a, b)
+            | Self::HealOneWay(a, b)
+            | Self::Latency(a, b, _)
+            | Self::Loss(a, b, _) => vec![(a, b)],
             Self::Decide { from, to, .. } => vec![(from, to)],
             Self::Expect(Expectation::Link { a, b, .. }) => vec![(a, b)],
             Self::Highlight(path) => path.windows(2).map(|pair| (pair[0].as_str(), pair[1].as_str())).collect(),
@@ -646,6 +672,8 @@ mod tests {
             ("expect converged within 2s", Command::Expect(Expectation::Converged { within: Duration::from_secs(2) })),
             ("expect kiwi reached 4 nodes", Command::Expect(Expectation::Reached { client: "kiwi".into(), nodes: 4 })),
             ("loss Riley Jaquez 20%", Command::Loss("Riley".into(), "Jaquez".into(), 20)),
+            ("cut Riley>Jaquez", Command::CutOneWay("Riley".into(), "Jaquez".into())),
+            ("heal Riley>Jaquez", Command::HealOneWay("Riley".into(), "Jaquez".into())),
             ("latency A B 100ms±40ms", Command::Latency("A".into(), "B".into(), Delay::parse("100ms±40ms").unwrap())),
             ("latency A B exp:100ms", Command::Latency("A".into(), "B".into(), Delay::parse("exp:100ms").unwrap())),
         ];
@@ -666,6 +694,7 @@ mod tests {
             ("send Bernard", "usage: send"),
             ("kill", "usage: kill NODE"),
             ("cut Riley", "usage: cut NODE NODE"),
+            ("cut Riley>", "usage: cut NODE NODE, or cut NODE>NODE"),
             ("latency A B soon", "\"soon\" is not a duration"),
             ("latency A B 99999h", "a latency of 11years"),
             ("slow 2min", "slow motion of 2m is too long: at most 1m"),
@@ -692,7 +721,7 @@ mod tests {
     #[test]
     fn examples_name_the_running_herds_nodes() {
         let error = Command::parse("cut n01").unwrap_err();
-        assert_eq!(error.explain("n01", "n02"), "usage: cut NODE NODE (e.g. cut n01 n02)");
+        assert_eq!(error.explain("n01", "n02"), "usage: cut NODE NODE, or cut NODE>NODE (one way) (e.g. cut n01 n02)");
         let error = Command::parse("iamat n01").unwrap_err();
         assert!(error.explain("n01", "n02").ends_with("(e.g. iamat n01 kiwi +34.068930-118.445127)"));
     }

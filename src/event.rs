@@ -173,6 +173,10 @@ pub enum EventKind {
     LinkCut {
         neighbour: NodeName,
     },
+    /// The operator cut this node's messages to `neighbour` only; the neighbour's still arrive.
+    LinkCutOneWay {
+        neighbour: NodeName,
+    },
     /// The operator healed the link to `neighbour`.
     LinkHealed {
         neighbour: NodeName,
@@ -311,6 +315,12 @@ impl fmt::Display for EventKind {
             Self::Restored { records: 1 } => write!(f, "restored 1 record kept on disk"),
             Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
+            Self::LinkCutOneWay { neighbour } => {
+                write!(
+                    f,
+                    "link to {neighbour} cut one way by the operator: messages to {neighbour} are lost, its own still arrive"
+                )
+            }
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
             Self::LatencySet { neighbour, delay } if delay.base.is_zero() => {
                 write!(f, "link to {neighbour}: extra latency removed")
@@ -345,6 +355,7 @@ impl EventKind {
                 | Self::NodeUp { .. }
                 | Self::NodeDown
                 | Self::LinkCut { .. }
+                | Self::LinkCutOneWay { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
                 | Self::LossSet { .. }
@@ -393,6 +404,7 @@ impl EventKind {
                 | Self::Seeded { .. }
                 | Self::FloodDropped { .. }
                 | Self::LinkCut { .. }
+                | Self::LinkCutOneWay { .. }
                 | Self::LinkHealed { .. }
                 | Self::LatencySet { .. }
                 | Self::LossSet { .. }

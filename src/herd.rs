@@ -289,7 +289,7 @@ impl Herd {
                 node.links.iter().all(|(neighbour, _)| {
                     node.caught_up.contains(neighbour)
                         || !running(neighbour)
-                        || herd.network.is_cut(&node.name, neighbour)
+                        || herd.network.is_cut_from(&node.name, neighbour)
                 })
             })
         })
@@ -350,6 +350,28 @@ impl Herd {
             return Err(HerdError::NotCut(a.into(), b.into()));
         }
         self.network.heal(a, b);
+        self.link_event(a, b, |neighbour| EventKind::LinkHealed { neighbour });
+        Ok(())
+    }
+
+    /// Cuts the link one way: `a`'s messages to `b` are lost, `b`'s to `a` still arrive.
+    pub fn cut_one_way(&self, a: &str, b: &str) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        if self.network.is_cut_from(a, b) {
+            return Err(HerdError::AlreadyCut(a.into(), b.into()));
+        }
+        self.network.cut_one_way(a, b);
+        self.link_event(a, b, |neighbour| EventKind::LinkCutOneWay { neighbour });
+        Ok(())
+    }
+
+    /// Heals `a`'s messages to `b`: its link redials and catches `b` up.
+    pub fn heal_one_way(&self, a: &str, b: &str) -> Result<(), HerdError> {
+        self.link_exists(a, b)?;
+        if !self.network.is_cut_from(a, b) {
+            return Err(HerdError::NotCut(a.into(), b.into()));
+        }
+        self.network.heal_one_way(a, b);
         self.link_event(a, b, |neighbour| EventKind::LinkHealed { neighbour });
         Ok(())
     }
@@ -432,7 +454,13 @@ impl Herd {
     pub fn live(&self) -> Live {
         Live {
             down: self.members().iter().filter(|m| m.running.is_none()).map(|m| m.config.name.clone()).collect(),
-            cut: self.topology.links().into_iter().filter(|(a, b)| self.network.is_cut(a, b)).collect(),
+            cut: self
+                .topology
+                .links()
+                .into_iter()
+                .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
+                .filter(|(a, b)| self.network.is_cut_from(a, b))
+                .collect(),
         }
     }
 

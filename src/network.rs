@@ -248,14 +248,14 @@ impl Network {
         self.special.load(Ordering::Acquire)
     }
 
-    /// Waits until the link between `a` and `b` is cut.
+    /// Waits until `a`'s messages to `b` are cut.
     pub async fn until_cut(&self, a: &str, b: &str) {
-        self.until(|network| network.is_cut(a, b)).await
+        self.until(|network| network.is_cut_from(a, b)).await
     }
 
-    /// Waits until the link between `a` and `b` is not cut.
+    /// Waits until `a`'s messages to `b` are not cut.
     pub async fn until_healed(&self, a: &str, b: &str) {
-        self.until(|network| !network.is_cut(a, b)).await
+        self.until(|network| !network.is_cut_from(a, b)).await
     }
 
     async fn until(&self, condition: impl Fn(&Self) -> bool) {
@@ -291,17 +291,43 @@ impl Network {
 
     /// Cuts the link between `a` and `b` (both directions): both ends drop it and do not redial.
     pub fn cut(&self, a: &str, b: &str) {
-        self.lock().cut.insert(pair(a, b));
+        let mut state = self.lock();
+        state.cut.insert((a.into(), b.into()));
+        state.cut.insert((b.into(), a.into()));
+        drop(state);
         self.changed();
     }
 
+    /// Cuts one way: `a`'s messages to `b` are lost (its link to `b` drops and does not redial),
+    /// while `b`'s to `a` still arrive.
+    pub fn cut_one_way(&self, a: &str, b: &str) {
+        self.lock().cut.insert((a.into(), b.into()));
+        self.changed();
+    }
+
+    /// Heals both directions.
     pub fn heal(&self, a: &str, b: &str) {
-        self.lock().cut.remove(&pair(a, b));
+        let mut state = self.lock();
+        state.cut.remove(&(NodeName::from(a), NodeName::from(b)));
+        state.cut.remove(&(NodeName::from(b), NodeName::from(a)));
+        drop(state);
         self.changed();
     }
 
+    /// Heals `a`'s messages to `b`.
+    pub fn heal_one_way(&self, a: &str, b: &str) {
+        self.lock().cut.remove(&(NodeName::from(a), NodeName::from(b)));
+        self.changed();
+    }
+
+    /// Whether the link is cut either way.
     pub fn is_cut(&self, a: &str, b: &str) -> bool {
-        self.lock().cut.contains(&pair(a, b))
+        self.is_cut_from(a, b) || self.is_cut_from(b, a)
+    }
+
+    /// Whether `a`'s messages to `b` are cut.
+    pub fn is_cut_from(&self, a: &str, b: &str) -> bool {
+        self.lock().cut.contains(&(NodeName::from(a), NodeName::from(b)))
     }
 
     /// Extra delay for every transmission over the link (zero removes it).
@@ -626,6 +652,20 @@ mod tests {
         assert_eq!(network.transmit(&name("B"), &name("A"), "kiwi", 1, Instant::now()).await, Fate::Lost, "both ways");
         network.set_loss("A", "B", 0.0);
         assert!(!network.is_special(), "0% removes it");
+    }
+
+    #[test]
+    fn a_one_way_cut_cuts_one_direction() {
+        let network = Network::default();
+        network.cut_one_way("A", "B");
+        assert!(network.is_cut_from("A", "B") && !network.is_cut_from("B", "A"));
+        assert!(network.is_cut("B", "A"), "the link is cut, one way");
+        network.heal_one_way("A", "B");
+        assert!(!network.is_cut("A", "B"));
+        network.cut("A", "B");
+        assert!(network.is_cut_from("A", "B") && network.is_cut_from("B", "A"));
+        network.heal("B", "A");
+        assert!(!network.is_cut("A", "B"));
     }
 
     #[test]

@@ -63,6 +63,13 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         },
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
         Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
+        Command::CutOneWay(a, b) => done(
+            herd.cut_one_way(a, b),
+            format!("cut {a}>{b}: {a}'s messages to {b} are lost, {b}'s to {a} still arrive"),
+        ),
+        Command::HealOneWay(a, b) => {
+            done(herd.heal_one_way(a, b), format!("healed {a}>{b}: {a} redials {b} and catches it up"))
+        }
         Command::Latency(a, b, delay) => done(herd.set_delay(a, b, *delay), format!("latency {a}–{b}: {delay}")),
         Command::Loss(a, b, percent) => done(
             herd.set_loss(a, b, *percent),

@@ -143,7 +143,9 @@ impl Trace {
             EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
             EventKind::Seeded { .. } => fault(None),
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
-            EventKind::LinkCut { neighbour } | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
+            EventKind::LinkCut { neighbour }
+            | EventKind::LinkCutOneWay { neighbour }
+            | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
             EventKind::LatencySet { neighbour, .. } | EventKind::LossSet { neighbour, .. } => {
                 fault(Some(neighbour.clone()))
             }

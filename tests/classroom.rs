@@ -336,3 +336,32 @@ async fn a_link_that_loses_every_message_is_routed_around_and_a_reset_removes_th
     assert_eq!(herd.network().loss("Riley", "Jaquez"), 0.0, "a reset heals every link");
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_one_way_cut_loses_one_direction_only() {
+    let herd = start_herd().await;
+    let run = |line: &str| {
+        let command = herdctl::command::Command::parse(line).unwrap();
+        let herd = &herd;
+        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+    };
+    let cut = run("cut Riley>Jaquez").await;
+    assert!(matches!(&cut, herdctl::operator::Outcome::Done(text) if text.starts_with("cut Riley>Jaquez")), "{cut:?}");
+    assert!(herd.network().is_cut_from("Riley", "Jaquez") && !herd.network().is_cut_from("Jaquez", "Riley"));
+    // Jaquez's messages still reach Riley directly...
+    ask(&herd, "Jaquez", &format!("IAMAT lemon +1+1 {}\n", now())).await;
+    eventually("Riley learns lemon from Jaquez", || async {
+        herd.cache_entry("Riley", "lemon").ok().flatten().is_some_and(|entry| entry.via == Via::Peer("Jaquez".into()))
+    })
+    .await;
+    // ...while Riley's reach Jaquez only the long way round.
+    ask(&herd, "Riley", &format!("IAMAT kiwi +2+2 {}\n", now())).await;
+    eventually("Jaquez learns kiwi through Bernard", || async {
+        herd.cache_entry("Jaquez", "kiwi").ok().flatten().is_some_and(|entry| entry.via == Via::Peer("Bernard".into()))
+    })
+    .await;
+    assert!(matches!(run("heal Riley>Jaquez").await, herdctl::operator::Outcome::Done(_)));
+    assert!(!herd.network().is_cut("Riley", "Jaquez"));
+    all_links_up(&herd).await;
+    herd.shutdown().await;
+}

@@ -95,6 +95,7 @@ fn kind_of(event: &EventKind) -> FlowKind {
         }
         EventKind::FloodReceived { .. } | EventKind::FloodDropped { .. } => FlowKind::Duplicate,
         EventKind::LinkCut { .. }
+        | EventKind::LinkCutOneWay { .. }
         | EventKind::LinkHealed { .. }
         | EventKind::LatencySet { .. }
         | EventKind::LossSet { .. }
@@ -361,6 +362,11 @@ impl Model {
                     state,
                     lit,
                     cut: network.is_cut(&a, &b),
+                    cut_one_way: match (network.is_cut_from(&a, &b), network.is_cut_from(&b, &a)) {
+                        (true, false) => Some(format!("{a}>{b}")),
+                        (false, true) => Some(format!("{b}>{a}")),
+                        _ => None,
+                    },
                     latency: match network.delay(&a, &b) {
                         delay if delay.base.is_zero() => String::new(),
                         delay => delay.to_string(),

@@ -185,7 +185,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat {B} kiwi 10 5"),
     ("send NODE LINE", "any raw line to NODE, e.g. send {B} HELLO"),
     ("kill NODE / revive NODE", "the same as k and r, by name"),
-    ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}"),
+    ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}; cut A>B one way"),
     ("latency A B 500ms", "delay every message on a link (100ms±40ms, exp:100ms spread it; 0s removes it)"),
     ("loss A B 20%", "the link loses that share of its messages (0% removes it)"),
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),

@@ -62,8 +62,10 @@ pub struct LinkView {
     pub state: LinkState,
     /// A record crossed it a moment ago.
     pub lit: bool,
-    /// Cut by the operator.
+    /// Cut by the operator (either way).
     pub cut: bool,
+    /// Cut one way only: which (`Riley>Jaquez`: Riley's messages to Jaquez are lost).
+    pub cut_one_way: Option<String>,
     /// Extra latency set by the operator, as the graph writes it (`500ms`, `100ms±40ms`,
     /// `exp:100ms`); empty for none.
     pub latency: String,

@@ -153,8 +153,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             for link in &view.links {
                 let (Some((x1, y1)), Some((x2, y2))) = (position(&link.a), position(&link.b)) else { continue };
                 let mut marks = Vec::new();
-                if link.cut {
-                    marks.push("✂ cut".to_string());
+                match (&link.cut_one_way, link.cut) {
+                    (Some(direction), _) => marks.push(format!("✂ {direction}")),
+                    (None, true) => marks.push("✂ cut".to_string()),
+                    (None, false) => {}
                 }
                 if !link.latency.is_empty() {
                     marks.push(format!("+{}", link.latency));

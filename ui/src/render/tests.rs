@@ -27,6 +27,7 @@ fn herd() -> HerdView {
         state: LinkState::Up,
         lit: false,
         cut: false,
+        cut_one_way: None,
         latency: String::new(),
         loss_percent: 0,
         held_a_to_b: 0,
