@@ -111,8 +111,9 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
             let held = herd.wait_until(EXPECT_WITHIN, |herd| holders(herd, client).1 == *nodes).await;
             let (newest, found) = holders(herd, client);
             let newest = newest.unwrap_or_else(|| format!("no record of {client}"));
-            checked(held, format!("{client} reached {nodes} nodes"), || {
-                format!("expected {client} to have reached {nodes} nodes, but {found} hold {newest} within {within}")
+            let plural = if *nodes == 1 { "node" } else { "nodes" };
+            checked(held, format!("{client} reached {nodes} {plural}"), || {
+                format!("expected {client} to have reached {nodes} {plural}, but {found} hold {newest} within {within}")
             })
         }
         Expectation::Reply { .. } | Expectation::Cost { .. } => {
