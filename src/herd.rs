@@ -186,8 +186,12 @@ impl Herd {
             members.push(Member { config, client_addr, peer_addr, running: None, bound: Some(listeners) });
         }
         let events = EventSink::new(HERD.into(), bus.clone(), None, options.trace.as_ref().map(|t| t.ring()));
-        // Said at the start of every trace, so that a recorded session can be replayed.
+        // Said at the start of every trace (and in its diagram's title), so that a recorded
+        // session can be replayed.
         events.emit(EventKind::Seeded { seed: network.seed() });
+        if let Some(trace) = &options.trace {
+            trace.set_seed(network.seed());
+        }
         let warnings: Vec<String> = warning.into_iter().collect();
         for warning in &warnings {
             tracing::warn!("{warning}");

@@ -60,12 +60,34 @@ pub struct Entry {
 pub struct Trace {
     started: SystemTime,
     rings: Mutex<Vec<Arc<EventRing>>>,
+    /// The herd's seed, for the diagram's title: `--seed` with it replays the random choices.
+    seed: Mutex<Option<u64>>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Self { started: SystemTime::now(), rings: Mutex::default() }
+        Self { started: SystemTime::now(), rings: Mutex::default(), seed: Mutex::default() }
     }
+}
+
+/// What the colours and strokes of the diagram mean.
+const LEGEND: &str = "orange: a record's first copy · blue: catch-up (sync) · grey, dashed: a copy dropped on arrival \
+     (dup, stale) · green and blue at a lane: a client's line and its reply · red: faults, losses, the story's turns \
+     · hover an arrow for the whole message";
+
+/// `text`'s items (separated by ` · `) in rows of at most `width` characters.
+fn wrap_items(text: &str, width: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    for item in text.split(" · ") {
+        match rows.last_mut() {
+            Some(row) if row.chars().count() + 3 + item.chars().count() <= width => {
+                row.push_str(" · ");
+                row.push_str(item);
+            }
+            _ => rows.push(item.to_string()),
+        }
+    }
+    rows
 }
 
 pub(crate) fn escape(text: &str) -> String {
@@ -257,6 +279,11 @@ impl Trace {
         arrivals
     }
 
+    /// Names the herd's seed in the diagram's title.
+    pub fn set_seed(&self, seed: u64) {
+        *self.seed.lock().unwrap_or_else(|p| p.into_inner()) = Some(seed);
+    }
+
     /// A sequence diagram of the messages between `nodes`, time flowing down (one row a message,
     /// so that bursts a microsecond apart stay readable; each row is labelled with its time).
     pub fn to_svg(&self, nodes: &[NodeName]) -> String {
@@ -274,7 +301,9 @@ impl Trace {
         let arrivals = Self::pairs(entries);
         let lane = |name: &str| nodes.iter().position(|n| &**n == name).map(|i| LEFT + LANE * i as f64);
         let width = LEFT + LANE * nodes.len() as f64 + 60.0;
-        let height = TOP + ROW * (entries.len() as f64 + 2.0);
+        // The legend, in as many rows as the width needs (about 7.2 px a character).
+        let legend = wrap_items(LEGEND, ((width - 16.0) / 7.2) as usize);
+        let height = TOP + ROW * (entries.len() as f64 + 2.0 + legend.len() as f64);
         let mut svg = String::new();
         let _ = writeln!(
             svg,
@@ -285,15 +314,25 @@ impl Trace {
             r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##
         );
         let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="white"/>"##);
-        let mut notes = Self::losses_note(losses);
+        let mut notes = vec![self.title()];
+        notes.extend(Self::losses_note(losses));
         if left_out > 0 {
             notes.push(format!(
                 "{left_out} older events are left out: this diagram shows the last {} (the .jsonl trace has every event kept)",
                 entries.len()
             ));
         }
-        if !notes.is_empty() {
-            let _ = writeln!(svg, r##"<text x="8" y="14" fill="#a00">{}</text>"##, escape(&notes.join("; ")));
+        let (title, warnings) = notes.split_first().expect("a title");
+        let said = if warnings.is_empty() { String::new() } else { format!("; {}", warnings.join("; ")) };
+        let _ = writeln!(
+            svg,
+            r##"<text x="8" y="14"><tspan font-weight="bold">{}</tspan><tspan fill="#a00">{}</tspan></text>"##,
+            escape(title),
+            escape(&said)
+        );
+        for (i, row) in legend.iter().enumerate() {
+            let y = height - 8.0 - ROW * (legend.len() - 1 - i) as f64;
+            let _ = writeln!(svg, r##"<text x="8" y="{y}" fill="#555">{}</text>"##, escape(row));
         }
         for node in nodes {
             let x = lane(node).unwrap_or_default();
@@ -323,7 +362,8 @@ impl Trace {
                         if entry.kind == Kind::ClientIn { (x - 80.0, x, "#0a7") } else { (x, x + 80.0, "#05a") };
                     let _ = writeln!(
                         svg,
-                        r##"<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{color}" marker-end="url(#arrow)"/><text x="{}" y="{}" fill="{color}">{}</text>"##,
+                        r##"<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{color}" marker-end="url(#arrow)"><title>{}</title></line><text x="{}" y="{}" fill="{color}">{}</text>"##,
+                        escape(&entry.text),
                         x1.min(x2),
                         y - 4.0,
                         escape(&shorten(&entry.text, 28))
@@ -355,9 +395,17 @@ impl Trace {
                     let label = format!("{} h{}{note}", entry.text, entry.hops.unwrap_or_default());
                     // The label sits at the sender's end, where rows never share a line.
                     let (direction, anchor) = if x2 >= x { (1.0, "start") } else { (-1.0, "end") };
+                    // The whole message as the arrow's tooltip: the label has room for little.
+                    let whole = format!(
+                        "{} → {target}, hop {}{note}: {}",
+                        entry.node,
+                        entry.hops.unwrap_or_default(),
+                        entry.record.as_deref().unwrap_or_default()
+                    );
                     let _ = writeln!(
                         svg,
-                        r##"<line x1="{x}" y1="{y}" x2="{x2}" y2="{y2}" stroke="{color}"{dash} marker-end="url(#arrow)"/><text x="{}" y="{}" fill="{color}" text-anchor="{anchor}">{}</text>"##,
+                        r##"<line x1="{x}" y1="{y}" x2="{x2}" y2="{y2}" stroke="{color}"{dash} marker-end="url(#arrow)"><title>{}</title></line><text x="{}" y="{}" fill="{color}" text-anchor="{anchor}">{}</text>"##,
+                        escape(&whole),
                         x + 8.0 * direction,
                         y - 4.0,
                         escape(&shorten(&label, 24))
@@ -379,6 +427,16 @@ impl Trace {
         }
         svg.push_str("</svg>\n");
         svg
+    }
+
+    /// `herdctl trace · 2026-11-26 10:45:11 UTC · seed 7`.
+    fn title(&self) -> String {
+        let started =
+            humantime::format_rfc3339_seconds(self.started).to_string().replace('T', " ").replace('Z', " UTC");
+        match *self.seed.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(seed) => format!("herdctl trace · {started} · seed {seed} (--seed {seed} replays its random choices)"),
+            None => format!("herdctl trace · {started}"),
+        }
     }
 
     /// Writes the trace to `path`: SVG for `.svg`, JSON lines otherwise. Takes time linear in the

@@ -75,15 +75,35 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     let svg = trace.to_svg(&names);
     // Well-formed XML, end to end.
     let mut reader = quick_xml::Reader::from_str(&svg);
-    let (mut lines, mut texts) = (0, Vec::new());
+    let (mut lines, mut texts, mut tooltips) = (0, Vec::new(), 0);
+    let mut in_title = false;
     loop {
         match reader.read_event().expect("well-formed SVG") {
             quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Empty(tag) if tag.name().as_ref() == b"line" => lines += 1,
+            quick_xml::events::Event::Empty(tag) | quick_xml::events::Event::Start(tag)
+                if tag.name().as_ref() == b"line" =>
+            {
+                lines += 1
+            }
+            quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"title" => in_title = true,
+            quick_xml::events::Event::End(tag) if tag.name().as_ref() == b"title" => in_title = false,
+            quick_xml::events::Event::Text(text) if in_title => {
+                let text = String::from_utf8_lossy(&text);
+                tooltips += usize::from(text.contains(" → ") && text.contains("AT Riley "));
+            }
             quick_xml::events::Event::Text(text) => texts.push(String::from_utf8_lossy(&text).into_owned()),
             _ => {}
         }
     }
+    // A title with the seed, a legend, and the whole record on every peer arrow.
+    let seed = herd.seed();
+    assert!(
+        texts.iter().any(|t| t.starts_with("herdctl trace · ") && t.contains(&format!("seed {seed}"))),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t.starts_with("orange: a record's first copy")), "a legend");
+    assert!(texts.iter().any(|t| t.contains("hover an arrow for the whole message")), "the whole legend");
+    assert_eq!(tooltips, sends, "every peer arrow carries the whole message");
     for name in &names {
         assert!(texts.iter().any(|t| t == &**name), "no lane for {name}");
     }
