@@ -93,6 +93,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// Write only this client's messages in the trace (faults, captions and sections always).
+    #[arg(long, value_name = "CLIENT")]
+    pub trace_client: Option<String>,
+
     /// Send the google sources' requests to this base URL instead of Google's (scheme and host;
     /// the paths stay the same), e.g. a proxy or a test server.
     #[arg(long, value_name = "URL")]

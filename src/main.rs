@@ -89,7 +89,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         script.check(&topology)?;
     }
     // The console always records, so that its t key can write the session's trace.
-    let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| Arc::new(Trace::default()));
+    let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| {
+        Arc::new(cli.trace_client.as_ref().map_or_else(Trace::default, |client| Trace::for_client(client.as_str())))
+    });
     let clients = ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout };
     let options = HerdOptions {
         key,

@@ -62,11 +62,13 @@ pub struct Trace {
     rings: Mutex<Vec<Arc<EventRing>>>,
     /// The herd's seed, for the diagram's title: `--seed` with it replays the random choices.
     seed: Mutex<Option<u64>>,
+    /// Only this client's messages are written (`--trace-client`); faults and the story always.
+    client: Option<String>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Self { started: SystemTime::now(), rings: Mutex::default(), seed: Mutex::default() }
+        Self { started: SystemTime::now(), rings: Mutex::default(), seed: Mutex::default(), client: None }
     }
 }
 
@@ -192,6 +194,7 @@ impl Trace {
             losses += lost;
             entries.extend(events.iter().filter_map(|event| Self::entry(event)));
         }
+        entries.retain(|entry| self.wanted(entry));
         entries.sort_by_key(|entry| entry.at);
         (entries, losses)
     }
@@ -277,6 +280,23 @@ impl Trace {
             }
         }
         arrivals
+    }
+
+    /// A trace that writes only `client`'s messages (and every fault, caption and section).
+    pub fn for_client(client: impl Into<String>) -> Self {
+        Self { client: Some(client.into()), ..Self::default() }
+    }
+
+    /// Whether `entry` belongs in what is written.
+    fn wanted(&self, entry: &Entry) -> bool {
+        let Some(client) = &self.client else { return true };
+        match entry.kind {
+            Kind::PeerSend | Kind::PeerReceive => entry.text == *client,
+            Kind::ClientIn | Kind::ClientOut => entry.text.split_whitespace().any(|word| word == client),
+            // A dropped or lost message is a fault about one client's record.
+            Kind::Fault => entry.record.as_deref().is_none_or(|line| line.split(' ').nth(3) == Some(client.as_str())),
+            Kind::Caption | Kind::Section => true,
+        }
     }
 
     /// Names the herd's seed in the diagram's title.
@@ -433,10 +453,14 @@ impl Trace {
     fn title(&self) -> String {
         let started =
             humantime::format_rfc3339_seconds(self.started).to_string().replace('T', " ").replace('Z', " UTC");
-        match *self.seed.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(seed) => format!("herdctl trace · {started} · seed {seed} (--seed {seed} replays its random choices)"),
-            None => format!("herdctl trace · {started}"),
+        let mut title = format!("herdctl trace · {started}");
+        if let Some(client) = &self.client {
+            title.push_str(&format!(" · only {client}'s messages"));
         }
+        if let Some(seed) = *self.seed.lock().unwrap_or_else(|p| p.into_inner()) {
+            title.push_str(&format!(" · seed {seed} (--seed {seed} replays its random choices)"));
+        }
+        title
     }
 
     /// Writes the trace to `path`: SVG for `.svg`, JSON lines otherwise. Takes time linear in the

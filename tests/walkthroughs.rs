@@ -153,3 +153,25 @@ async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_ax
     assert!(figures[1].contains("ms later</text>"), "the 400 ms wait is drawn compressed, and says so");
     assert!(!figures[1].contains("IAMAT"), "each figure has its own section's events only");
 }
+
+#[tokio::test]
+async fn a_trace_for_one_client_keeps_its_messages_and_the_story_only() {
+    let trace = Arc::new(Trace::for_client("kiwi"));
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let script =
+        Script::parse("say two reports\niamat Riley kiwi +1+1\niamat Riley lemon +2+2\nexpect Campbell knows kiwi\nexpect Campbell knows lemon\n", "t")
+            .unwrap();
+    assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
+    let sent = || trace.entries().0.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
+    eventually("kiwi's 8 messages have arrived", || async { sent() == 8 }).await;
+    herd.shutdown().await;
+    let (entries, _) = trace.entries();
+    let peer = |e: &&herdctl::trace::Entry| {
+        matches!(e.kind, herdctl::trace::Kind::PeerSend | herdctl::trace::Kind::PeerReceive)
+    };
+    assert!(entries.iter().filter(peer).all(|e| e.text == "kiwi"), "only kiwi's messages");
+    assert_eq!(entries.iter().filter(peer).count(), 16, "its 8 sends and 8 receives");
+    assert!(!entries.iter().any(|e| e.text.contains("lemon")), "nothing of lemon");
+    assert!(entries.iter().any(|e| e.kind == herdctl::trace::Kind::Caption), "the story stays");
+    assert!(trace.to_svg(herd.topology().names()).contains("only kiwi's messages"));
+}
