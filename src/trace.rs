@@ -72,6 +72,9 @@ impl Default for Trace {
     }
 }
 
+/// The version of the JSON lines format, written first in every trace (docs/TRACE.md).
+pub const TRACE_FORMAT: &str = "herdctl-trace/1";
+
 /// What the colours and strokes of the diagram mean.
 const LEGEND: &str = "orange: a record's first copy · blue: catch-up (sync) · grey, dashed: a copy dropped on arrival \
      (dup, stale) · green and blue at a lane: a client's line and its reply · red: faults, losses, the story's turns \
@@ -228,6 +231,16 @@ impl Trace {
 
     fn jsonl_of(&self, entries: &[Entry], losses: RingLosses) -> String {
         let mut out = String::new();
+        // The first line says what this is (docs/TRACE.md): the format's version, when the
+        // session started, its seed, and whether only one client's messages are in it.
+        let seed = *self.seed.lock().unwrap_or_else(|p| p.into_inner());
+        let header = json!({
+            "format": TRACE_FORMAT,
+            "started": humantime::format_rfc3339_micros(self.started).to_string(),
+            "seed": seed,
+            "client": self.client,
+        });
+        let _ = writeln!(out, "{header}");
         for text in Self::losses_note(losses) {
             let _ = writeln!(out, "{}", json!({"t": 0.0, "kind": "note", "text": text}));
         }
@@ -252,6 +265,7 @@ impl Trace {
                 "kind": kind,
                 "peer": entry.peer.as_deref(),
                 "text": entry.text,
+                "record": entry.record,
                 "hops": entry.hops,
                 "arrival": arrival,
                 "fresh": entry.arrival.map(Arrival::is_new),

@@ -117,8 +117,18 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     );
 
     let jsonl = trace.to_jsonl();
-    assert_eq!(jsonl.lines().count(), entries.len());
-    for line in jsonl.lines() {
+    assert_eq!(jsonl.lines().count(), entries.len() + 1, "a header, then an entry a line");
+    let header: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(header["format"], herdctl::trace::TRACE_FORMAT);
+    assert_eq!(header["seed"], herd.seed());
+    let sends: Vec<serde_json::Value> = jsonl
+        .lines()
+        .skip(1)
+        .map(|line| serde_json::from_str(line).unwrap())
+        .filter(|value: &serde_json::Value| value["kind"] == "peer_send")
+        .collect();
+    assert!(sends.iter().all(|send| send["record"].as_str().is_some_and(|r| r.starts_with("AT Riley "))), "{sends:?}");
+    for line in jsonl.lines().skip(1) {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(value["t"].is_f64() && value["node"].is_string() && value["kind"].is_string(), "{line}");
     }
