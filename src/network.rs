@@ -181,6 +181,17 @@ struct State {
 }
 
 impl State {
+    /// One transmission's delay on a link with `delay`: a roll of the dice only when it is spread.
+    fn draw(&mut self, delay: Delay) -> Duration {
+        match delay.spread {
+            Spread::Fixed => delay.base,
+            _ => {
+                let roll = self.dice.roll();
+                delay.draw(roll)
+            }
+        }
+    }
+
     fn new(seed: u64) -> Self {
         Self {
             mode: Mode::default(),
@@ -435,11 +446,13 @@ impl Network {
         let (lost, mut delay, mut latency) = {
             let mut state = self.lock();
             let link = pair(from, to);
+            // Dice are rolled only for the links that need them, so that one link's choices do
+            // not depend on traffic elsewhere.
             let loss = state.loss.get(&link).copied().unwrap_or_default();
             let lost = loss > 0.0 && state.dice.roll() < loss;
             let delay = state.latency.get(&link).copied().unwrap_or_default();
-            let roll = state.dice.roll();
-            (lost, delay, delay.draw(roll))
+            let latency = state.draw(delay);
+            (lost, delay, latency)
         };
         if lost {
             return Fate::Lost;
@@ -453,13 +466,16 @@ impl Network {
                 let now = state.latency.get(&pair(from, to)).copied().unwrap_or_default();
                 if now != delay {
                     delay = now;
-                    let roll = state.dice.roll();
-                    latency = delay.draw(roll);
+                    latency = state.draw(delay);
                 }
                 state.mode
             };
             if mode == Mode::Step && !stepped {
                 fate = self.hold(from, to, client, hops).await;
+                if fate == Fate::Drop {
+                    // Never sent: nothing to delay.
+                    return fate;
+                }
                 stepped = true;
                 continue;
             }
