@@ -120,6 +120,8 @@ pub struct Held {
     pub to: NodeName,
     pub client: Arc<str>,
     pub hops: u32,
+    /// When it was held.
+    pub since: Instant,
 }
 
 impl Held {
@@ -502,7 +504,14 @@ impl Network {
         {
             let mut state = self.lock();
             state.next_id += 1;
-            let held = Held { id: state.next_id, from: from.clone(), to: to.clone(), client: client.into(), hops };
+            let held = Held {
+                id: state.next_id,
+                from: from.clone(),
+                to: to.clone(),
+                client: client.into(),
+                hops,
+                since: Instant::now(),
+            };
             state.held.push_back(Waiting { held, release });
         }
         self.changed();

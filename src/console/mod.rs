@@ -15,12 +15,12 @@ use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use herdctl::command::Command;
-use herdctl::network::Mode;
+use herdctl::network::{Fate, Mode};
 use herdctl::operator::{Outcome, execute};
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
-use herdctl_ui::{Caption, Feedback, HerdView, Intent, Theme, UiState};
+use herdctl_ui::{Caption, Feedback, HeldChoice, HerdView, Intent, Theme, UiState};
 use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
@@ -294,6 +294,18 @@ fn carry_out(
                     Outcome::Refused("nothing is held (s switches to step mode)".into())
                 }
                 None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
+            };
+            return show(outcome, state, model, view);
+        }
+        Intent::Decide { id, choice } => {
+            let fate = match choice {
+                HeldChoice::Deliver => Fate::Deliver,
+                HeldChoice::Drop => Fate::Drop,
+                HeldChoice::Duplicate => Fate::Duplicate,
+            };
+            let outcome = match network.decide(id, fate) {
+                Some(held) => Outcome::Done(format!("{} {held}", fate.done())),
+                None => Outcome::Refused("that message went already".into()),
             };
             return show(outcome, state, model, view);
         }

@@ -14,8 +14,8 @@ use herdctl::network::Mode;
 use herdctl::topology::SharedTopology;
 use herdctl::{Herd, NodeName, NodeStatus, Topology};
 use herdctl_ui::{
-    CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HerdView, LinkState, LinkView, ModeView,
-    NodeView, Stats, UiState,
+    CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState, LinkView,
+    ModeView, NodeView, Stats, UiState,
 };
 
 /// Flow lines kept for scrolling back.
@@ -415,7 +415,20 @@ impl Model {
                 fewest_hops: flood.minimum_hops(),
             }),
         };
-        HerdView { nodes, links, cache, compare, flow: self.flow.iter().cloned().collect(), stats }
+        let mut held = herd.network().held();
+        held.sort_by(|a, b| a.order().cmp(&b.order()));
+        let held = held
+            .into_iter()
+            .map(|held| HeldView {
+                id: held.id,
+                from: held.from.to_string(),
+                to: held.to.to_string(),
+                client: Escaped(&held.client).to_string(),
+                hops: held.hops,
+                waited_ms: held.since.elapsed().as_millis() as u64,
+            })
+            .collect();
+        HerdView { nodes, links, cache, compare, flow: self.flow.iter().cloned().collect(), stats, held }
     }
 }
 

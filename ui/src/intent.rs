@@ -27,4 +27,9 @@ pub enum Intent {
     NextSection,
     /// Write the session's trace to a file.
     WriteTrace,
+    /// Deliver, drop or duplicate the held transmission `id`.
+    Decide {
+        id: u64,
+        choice: crate::view::HeldChoice,
+    },
 }

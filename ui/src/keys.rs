@@ -36,6 +36,11 @@ pub enum Action {
     /// Open the last reply whole.
     OpenReply,
     WriteTrace,
+    /// The held messages as a list (step mode).
+    ShowHeld,
+    Deliver,
+    DropHeld,
+    Duplicate,
 }
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
@@ -150,6 +155,15 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ReleaseWave,
         help: "step: release the whole wave (all held now)",
     },
+    Binding {
+        keys: &[key('m')],
+        label: "m",
+        action: Action::ShowHeld,
+        help: "step: the held messages as a list; in it d delivers, x drops, u duplicates the selected one",
+    },
+    Binding { keys: &[key('d')], label: "d", action: Action::Deliver, help: "held list: deliver the selected message" },
+    Binding { keys: &[key('x')], label: "x", action: Action::DropHeld, help: "held list: drop it (lost on the way)" },
+    Binding { keys: &[key('u')], label: "u", action: Action::Duplicate, help: "held list: deliver it twice" },
     Binding { keys: &[key('c')], label: "c", action: Action::Continue, help: "walkthrough: continue after a caption" },
     Binding {
         keys: &[key('b')],
@@ -236,7 +250,8 @@ mod tests {
         assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
         assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
         assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), Some(Action::Continue));
-        assert_eq!(action_for(&press(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        assert_eq!(action_for(&press(KeyCode::Char('z'), KeyModifiers::NONE)), None);
+        assert_eq!(action_for(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::DropHeld));
         // Shift is how '?' is typed on most keyboards.
         assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
         assert_eq!(action_for(&press(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::SelectNode(2)));

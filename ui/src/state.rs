@@ -10,7 +10,7 @@ use tui_input::{Input, InputRequest};
 
 use crate::intent::Intent;
 use crate::keys::{self, Action};
-use crate::view::{CacheAnchor, FlowLine, HerdView};
+use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -25,6 +25,8 @@ pub enum Overlay {
     None,
     Help,
     Reply,
+    /// The held transmissions, one selected.
+    Held,
 }
 
 /// A command sent from the command line, and its reply once it came (shown whole in the reply
@@ -118,6 +120,8 @@ pub struct UiState {
     pub reply: Option<Reply>,
     /// Lines scrolled down in the open overlay (help or reply).
     pub overlay_scroll: usize,
+    /// The selected line of the held list.
+    pub held_selected: usize,
     /// What the last command came to.
     pub feedback: Option<Feedback>,
     /// A walkthrough's caption, shown until the operator continues.
@@ -144,6 +148,7 @@ impl Default for UiState {
             selected: 0,
             focus: Focus::Graph,
             overlay: Overlay::None,
+            held_selected: 0,
             filter_selected: false,
             frozen: None,
             flow_scroll: 0,
@@ -197,6 +202,9 @@ impl UiState {
             return self.command_key(key, view);
         }
         let action = keys::action_for(&key)?;
+        if self.overlay == Overlay::Held {
+            return self.held_action(action, view);
+        }
         if self.overlay != Overlay::None {
             return self.overlay_action(action);
         }
@@ -248,6 +256,35 @@ impl UiState {
         None
     }
 
+    /// Keys over the held list: move the selection, decide the selected message's fate.
+    fn held_action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
+        let last = view.held.len().saturating_sub(1);
+        self.held_selected = self.held_selected.min(last);
+        let choice = match action {
+            Action::Quit => return Some(Intent::Quit),
+            Action::Close | Action::ShowHeld => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            Action::ScrollUp => {
+                self.held_selected = self.held_selected.saturating_sub(1);
+                return None;
+            }
+            Action::ScrollDown => {
+                self.held_selected = (self.held_selected + 1).min(last);
+                return None;
+            }
+            Action::Deliver => HeldChoice::Deliver,
+            Action::DropHeld => HeldChoice::Drop,
+            Action::Duplicate => HeldChoice::Duplicate,
+            Action::ToggleStep => return Some(Intent::ToggleStep),
+            Action::ReleaseWave => return Some(Intent::ReleaseWave),
+            _ => return None,
+        };
+        let held = view.held.get(self.held_selected)?;
+        Some(Intent::Decide { id: held.id, choice })
+    }
+
     fn open(&mut self, overlay: Overlay) {
         self.overlay = overlay;
         self.overlay_scroll = 0;
@@ -296,6 +333,10 @@ impl UiState {
         match action {
             Action::Quit => return Some(Intent::Quit),
             Action::Help => self.open(Overlay::Help),
+            Action::ShowHeld => {
+                self.open(Overlay::Held);
+                self.held_selected = 0;
+            }
             Action::Close => self.focus = Focus::Graph,
             Action::NextNode => self.select((self.selected + 1) % count),
             Action::PrevNode => self.select((self.selected + count - 1) % count),
@@ -324,6 +365,13 @@ impl UiState {
             Action::ReleaseNext => return Some(Intent::ReleaseNext),
             Action::ReleaseWave => return Some(Intent::ReleaseWave),
             Action::WriteTrace => return Some(Intent::WriteTrace),
+            // Outside the held list, a held message is chosen by name: deliver A B in the command line.
+            Action::Deliver | Action::DropHeld | Action::Duplicate => {
+                self.feedback = Some(Feedback::Error(format!(
+                    "{} opens the list of held messages first",
+                    keys::label_of(Action::ShowHeld)
+                )));
+            }
             Action::Continue => return self.continue_walkthrough(),
             Action::Back => return Some(Intent::Back),
             Action::PreviousSection => return Some(Intent::PreviousSection),

@@ -12,6 +12,28 @@ pub struct HerdView {
     /// Recent events, oldest first, numbered.
     pub flow: Vec<FlowLine>,
     pub stats: Stats,
+    /// The transmissions held now (step mode), in release order.
+    pub held: Vec<HeldView>,
+}
+
+/// A transmission held in step mode, waiting for the operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldView {
+    pub id: u64,
+    pub from: String,
+    pub to: String,
+    pub client: String,
+    pub hops: u32,
+    /// How long it has waited.
+    pub waited_ms: u64,
+}
+
+/// What the operator makes of one held transmission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldChoice {
+    Deliver,
+    Drop,
+    Duplicate,
 }
 
 impl HerdView {

@@ -92,6 +92,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         Overlay::None => {}
         Overlay::Help => overlay::help(frame, area, view, state, theme),
         Overlay::Reply => overlay::reply(frame, area, state, theme),
+        Overlay::Held => overlay::held(frame, area, view, state, theme),
     }
     // Drawn last: a walkthrough's caption is never hidden behind an overlay.
     if let Some(caption_area) = caption_area {

@@ -80,6 +80,40 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     scrolled(frame, area, state, " Keys · ↑↓ PgUp PgDn scroll · Esc or ? closes ".into(), paragraph, theme);
 }
 
+/// The held transmissions, in release order, the selected one marked (`▶`, visible without
+/// colour too).
+pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
+    let keys = [Action::Deliver, Action::DropHeld, Action::Duplicate].map(label_of);
+    let title =
+        format!(" Held · ↑↓ select · {} delivers · {} drops · {} duplicates · Esc closes ", keys[0], keys[1], keys[2]);
+    let lines: Vec<Line> = if view.held.is_empty() {
+        vec![Line::raw("Nothing is held. In step mode (s) every message between servers waits here.")]
+    } else {
+        let selected = state.held_selected.min(view.held.len() - 1);
+        view.held
+            .iter()
+            .enumerate()
+            .map(|(i, held)| {
+                let mark = if i == selected { "▶ " } else { "  " };
+                let text = format!(
+                    "{mark}{}→{}  {}  hop {}  waited {:.1} s",
+                    held.from,
+                    held.to,
+                    held.client,
+                    held.hops,
+                    held.waited_ms as f64 / 1000.0
+                );
+                if i == selected { Line::styled(text, theme.title()) } else { Line::raw(text) }
+            })
+            .collect()
+    };
+    let width = (title.chars().count() as u16 + 2).max(60);
+    let area = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
 pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let Some(reply) = &state.reply else { return };
     let area = centered(area, area.width.saturating_sub(8), area.height.saturating_sub(4));

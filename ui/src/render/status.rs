@@ -39,9 +39,10 @@ fn mode(mode: ModeView, long: bool) -> String {
     match (mode, long) {
         (ModeView::Live, _) => "live".into(),
         (ModeView::Step { held }, true) => format!(
-            "STEP · {held} held ({} next, {} wave, {} live)",
+            "STEP · {held} held ({} next, {} wave, {} list, {} live)",
             label_of(Action::ReleaseNext),
             label_of(Action::ReleaseWave),
+            label_of(Action::ShowHeld),
             label_of(Action::ToggleStep)
         ),
         (ModeView::Step { held }, false) => format!("STEP {held} held"),

@@ -36,6 +36,7 @@ fn herd() -> HerdView {
         dropped_at_b: None,
     };
     HerdView {
+        held: Vec::new(),
         compare: None,
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),
@@ -179,6 +180,25 @@ fn a_whatsat_reply() {
 #[test]
 fn a_small_terminal() {
     assert_snapshot!(screen(&herd(), &UiState::default(), 50, 12));
+}
+
+#[test]
+fn the_held_list_over_the_screen() {
+    let mut view = herd();
+    view.stats.mode = ModeView::Step { held: 2 };
+    view.links[0].held_a_to_b = 1;
+    view.links[1].held_a_to_b = 1;
+    let held = |id: u64, to: &str, waited_ms: u64| crate::view::HeldView {
+        id,
+        from: "Riley".into(),
+        to: to.into(),
+        client: "kiwi.cs.ucla.edu".into(),
+        hops: 1,
+        waited_ms,
+    };
+    view.held = vec![held(1, "Jaquez", 2300), held(2, "Juzang", 2250)];
+    let state = UiState { overlay: crate::state::Overlay::Held, held_selected: 1, ..UiState::default() };
+    assert_snapshot!(screen(&view, &state, 100, 30));
 }
 
 #[test]

@@ -289,3 +289,43 @@ fn the_cache_pane_takes_focus_and_scrolls_by_client() {
     press(&mut state, KeyCode::Char('2'));
     assert_eq!(state.cache_anchor, CacheAnchor::First, "another node's cache starts at its top");
 }
+
+#[test]
+fn the_held_list_selects_a_message_and_decides_its_fate() {
+    let held = |id: u64, to: &str| crate::view::HeldView {
+        id,
+        from: "A".into(),
+        to: to.into(),
+        client: "kiwi".into(),
+        hops: 1,
+        waited_ms: 1500,
+    };
+    let view = HerdView { held: vec![held(7, "B"), held(9, "C")], ..view() };
+    let mut state = UiState::default();
+    // Outside the list, its keys say how to get there.
+    assert_eq!(press_in(&mut state, KeyCode::Char('x'), &view), None);
+    assert!(matches!(&state.feedback, Some(Feedback::Error(why)) if why.starts_with("m opens the list")));
+    press_in(&mut state, KeyCode::Char('m'), &view);
+    assert_eq!(state.overlay, Overlay::Held);
+    press_in(&mut state, KeyCode::Down, &view);
+    press_in(&mut state, KeyCode::Down, &view);
+    assert_eq!(state.held_selected, 1, "the selection stops at the last");
+    assert_eq!(
+        press_in(&mut state, KeyCode::Char('x'), &view),
+        Some(Intent::Decide { id: 9, choice: crate::view::HeldChoice::Drop })
+    );
+    press_in(&mut state, KeyCode::Up, &view);
+    assert_eq!(
+        press_in(&mut state, KeyCode::Char('u'), &view),
+        Some(Intent::Decide { id: 7, choice: crate::view::HeldChoice::Duplicate })
+    );
+    assert_eq!(
+        press_in(&mut state, KeyCode::Char('d'), &view),
+        Some(Intent::Decide { id: 7, choice: crate::view::HeldChoice::Deliver })
+    );
+    // A message gone from the list meanwhile: nothing to decide.
+    let empty = HerdView { held: Vec::new(), ..view.clone() };
+    assert_eq!(press_in(&mut state, KeyCode::Char('d'), &empty), None);
+    press_in(&mut state, KeyCode::Esc, &view);
+    assert_eq!(state.overlay, Overlay::None);
+}
