@@ -54,6 +54,27 @@ pub struct Entry {
     pub arrival: Option<Arrival>,
     /// For a peer message: part of a catch-up exchange rather than a flood.
     pub catch_up: Option<bool>,
+    /// For a fault: which, as a word a program can match (docs/TRACE.md lists them).
+    pub fault: Option<&'static str>,
+}
+
+/// A fault's kind, as the trace names it.
+fn fault_kind(kind: &EventKind) -> Option<&'static str> {
+    Some(match kind {
+        EventKind::NodeUp { .. } => "node_up",
+        EventKind::NodeDown => "node_down",
+        EventKind::LinkCut { .. } => "cut",
+        EventKind::LinkCutOneWay { .. } => "cut_one_way",
+        EventKind::LinkHealed { .. } => "heal",
+        EventKind::LatencySet { .. } => "latency",
+        EventKind::LossSet { .. } => "loss",
+        EventKind::ModeChanged { .. } => "mode",
+        EventKind::Reset => "reset",
+        EventKind::Seeded { .. } => "seed",
+        EventKind::FloodDropped { by_operator: true, .. } => "dropped",
+        EventKind::FloodDropped { by_operator: false, .. } => "lost",
+        _ => return None,
+    })
 }
 
 /// A recording of one session: a ring of events per node.
@@ -130,6 +151,7 @@ impl Trace {
             kind: Kind::Fault,
             peer,
             text: event.kind.to_string(),
+            fault: fault_kind(&event.kind),
             record: None,
             hops: None,
             arrival: None,
@@ -141,6 +163,7 @@ impl Trace {
             kind,
             peer,
             text,
+            fault: None,
             record: None,
             hops: None,
             arrival: None,
@@ -265,6 +288,7 @@ impl Trace {
                 "kind": kind,
                 "peer": entry.peer.as_deref(),
                 "text": entry.text,
+                "fault": entry.fault,
                 "record": entry.record,
                 "hops": entry.hops,
                 "arrival": arrival,

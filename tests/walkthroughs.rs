@@ -185,3 +185,24 @@ async fn a_trace_for_one_client_keeps_its_messages_and_the_story_only() {
     assert!(entries.iter().any(|e| e.kind == herdctl::trace::Kind::Caption), "the story stays");
     assert!(trace.to_svg(herd.topology().names()).contains("only kiwi's messages"));
 }
+
+#[tokio::test]
+async fn every_fault_in_a_trace_says_which_it_is() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let text = "cut Riley Jaquez\nheal Riley Jaquez\ncut Riley>Juzang\nheal Riley>Juzang\nloss Riley Jaquez 10%\nlatency Riley Jaquez 10ms\nstep\nlive\nkill Campbell\nrevive Campbell\n";
+    let script = Script::parse(text, "faults.herd").unwrap();
+    assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
+    herd.shutdown().await;
+    let faults: Vec<String> = trace
+        .to_jsonl()
+        .lines()
+        .skip(1)
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|entry| entry["kind"] == "fault")
+        .map(|entry| entry["fault"].as_str().unwrap_or_else(|| panic!("a fault without its kind: {entry}")).to_string())
+        .collect();
+    for kind in ["seed", "node_up", "cut", "heal", "cut_one_way", "loss", "latency", "mode", "node_down"] {
+        assert!(faults.iter().any(|fault| fault == kind), "no {kind} in {faults:?}");
+    }
+}
