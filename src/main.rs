@@ -162,8 +162,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `herdctl load`: drives the targets (after a baseline, if asked) and prints what it measured.
 async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
-    use herdctl::load::{Options, Progress, Summary, bare, raise_file_limit, run};
-    let limit = raise_file_limit();
+    use herdctl::load::{Options, Progress, Summary, bare, run};
+    let limit = herdctl::limits::raise_open_files();
     if let Some(addr) = &args.serve_bare {
         let listener = tokio::net::TcpListener::bind(addr.as_str()).await.map_err(|error| {
             anyhow::anyhow!("cannot listen on {addr} ({error}): give a free HOST:PORT, e.g. 127.0.0.1:9000")
@@ -179,7 +179,7 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
         stop.cancel();
         return Ok(());
     }
-    if limit > 0 && (args.connections as u64) + 64 > limit {
+    if let Some(limit) = limit.filter(|limit| (args.connections as u64) + 64 > *limit) {
         eprintln!(
             "herdctl: warning: {} connections near the open-file limit of {limit}; some may fail",
             args.connections

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use crate::dice::Dice;
 use crate::topology::NodeName;
 
 /// How transmissions flow.
@@ -86,29 +87,6 @@ impl std::fmt::Display for Delay {
             Spread::Uniform(spread) => write!(f, "{base}±{}", humantime::format_duration(spread)),
             Spread::Exponential => write!(f, "exp:{base}"),
         }
-    }
-}
-
-/// A small seeded random source (xorshift): every random choice of the network (losses, delays)
-/// comes from the herd's seed, so a session replays with `--seed`.
-struct Dice(u64);
-
-impl Dice {
-    /// Spreads `seed` over all the state's bits (splitmix64), so that neighbouring seeds give
-    /// unrelated choices and no seed gives xorshift's one dead state, zero.
-    fn seeded(seed: u64) -> Self {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Self((z ^ (z >> 31)) | 1)
-    }
-
-    /// A number in [0, 1).
-    fn roll(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -188,7 +166,7 @@ impl State {
         match delay.spread {
             Spread::Fixed => delay.base,
             _ => {
-                let roll = self.dice.roll();
+                let roll = self.dice.unit();
                 delay.draw(roll)
             }
         }
@@ -451,7 +429,7 @@ impl Network {
             // Dice are rolled only for the links that need them, so that one link's choices do
             // not depend on traffic elsewhere.
             let loss = state.loss.get(&link).copied().unwrap_or_default();
-            let lost = loss > 0.0 && state.dice.roll() < loss;
+            let lost = loss > 0.0 && state.dice.unit() < loss;
             let delay = state.latency.get(&link).copied().unwrap_or_default();
             let latency = state.draw(delay);
             (lost, delay, latency)
@@ -647,11 +625,11 @@ mod tests {
         let spread = Delay::parse("100ms±40ms").unwrap();
         let mut dice = Dice::seeded(7);
         for _ in 0..1000 {
-            let drawn = spread.draw(dice.roll());
+            let drawn = spread.draw(dice.unit());
             assert!((Duration::from_millis(60)..=Duration::from_millis(140)).contains(&drawn), "{drawn:?}");
         }
         let exponential = Delay::parse("exp:100ms").unwrap();
-        let mean: f64 = (0..10_000).map(|_| exponential.draw(dice.roll()).as_secs_f64()).sum::<f64>() / 10_000.0;
+        let mean: f64 = (0..10_000).map(|_| exponential.draw(dice.unit()).as_secs_f64()).sum::<f64>() / 10_000.0;
         assert!((0.09..0.11).contains(&mean), "the mean is the delay: {mean}");
     }
 

@@ -20,7 +20,8 @@ use nix::unistd::Pid;
 
 mod common;
 
-use common::{Dice, free_ports, write_topology};
+use common::{free_ports, write_topology};
+use herdctl::dice::Dice;
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const CLIENTS: usize = 12;
@@ -153,12 +154,12 @@ fn no_acknowledged_record_is_lost_through_kills_stops_and_a_whole_herd_restart()
         .map(|c| {
             let (acknowledged, stop, ports) = (acknowledged.clone(), stop.clone(), ports.clone());
             std::thread::spawn(move || {
-                let mut dice = Dice(seed ^ (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                let mut dice = Dice::seeded(seed ^ (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 let client = format!("client-{c:02}");
                 let mut time = 1_700_000_000u64;
                 while !stop.load(Ordering::Relaxed) {
                     time += 1;
-                    let node = dice.roll(NAMES.len() as u64) as usize;
+                    let node = dice.below(NAMES.len() as u64) as usize;
                     let line = format!("IAMAT {client} +34.068930-118.445127 {time}\n");
                     if let Some(at) = ask(ports[2 * node], &line).filter(|at| at.starts_with("AT ")) {
                         acknowledged.lock().unwrap().insert(client.clone(), at);
@@ -170,12 +171,12 @@ fn no_acknowledged_record_is_lost_through_kills_stops_and_a_whole_herd_restart()
         .collect();
 
     // Faults, one every 300–800 ms, each from the seed.
-    let mut dice = Dice(seed);
+    let mut dice = Dice::seeded(seed);
     let mut faults = Vec::new();
     let started = Instant::now();
     while started.elapsed() < CHAOS {
-        let i = dice.roll(NAMES.len() as u64) as usize;
-        match dice.roll(10) {
+        let i = dice.below(NAMES.len() as u64) as usize;
+        match dice.below(10) {
             0 => {
                 faults.push("the whole herd killed with -9 and restarted".to_string());
                 for j in 0..NAMES.len() {
@@ -205,7 +206,7 @@ fn no_acknowledged_record_is_lost_through_kills_stops_and_a_whole_herd_restart()
                 }
             }
         }
-        std::thread::sleep(Duration::from_millis(300 + dice.roll(500))); // the chaos's pace
+        std::thread::sleep(Duration::from_millis(300 + dice.below(500))); // the chaos's pace
     }
 
     // Heal everything; the clients stop; the herd settles.

@@ -13,15 +13,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use herdctl::dice::Dice;
 use herdctl::peer::HerdKey;
 use herdctl::places::NoPlaces;
 use herdctl::{Herd, HerdOptions, NodeName, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use turmoil::net::TcpStream;
-
-mod common;
-
-use common::Dice;
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const CLIENTS: usize = 4;
@@ -109,20 +106,20 @@ fn run(seed: u64) -> Result<(), String> {
     let neighbours: HashMap<&str, Vec<String>> =
         NAMES.iter().map(|name| (*name, topology.neighbours(name).iter().map(|n| n.to_string()).collect())).collect();
     sim.client("client", async move {
-        let mut dice = Dice(seed | 1);
+        let mut dice = Dice::seeded(seed);
         let mut answered: HashMap<String, String> = HashMap::new();
         let mut time = 1_700_000_000u64;
         let started = tokio::time::Instant::now();
         while started.elapsed() < FAULTS_FOR {
             time += 1;
-            let client = format!("c{}", dice.roll(CLIENTS as u64));
-            let node = NAMES[dice.roll(NAMES.len() as u64) as usize];
+            let client = format!("c{}", dice.below(CLIENTS as u64));
+            let node = NAMES[dice.below(NAMES.len() as u64) as usize];
             let line = format!("IAMAT {client} +34.068930-118.445127 {time}\n");
             let before = *sky.lock().unwrap();
             if let Some(at) = ask(node, client_ports[node], &line).await.filter(|at| at.starts_with("AT ")) {
                 // Read-your-writes next door: once answered, any neighbour of that node has it,
                 // unless a fault came between.
-                let next_door = &neighbours[node][dice.roll(neighbours[node].len() as u64) as usize];
+                let next_door = &neighbours[node][dice.below(neighbours[node].len() as u64) as usize];
                 let read = ask(next_door, client_ports[next_door.as_str()], &format!("WHATSAT {client} 1 1\n")).await;
                 let after = *sky.lock().unwrap();
                 let fresh = read.as_deref().is_some_and(|r| r.starts_with("AT ") && time_of(r) >= time);
@@ -137,7 +134,7 @@ fn run(seed: u64) -> Result<(), String> {
                 }
                 answered.insert(client, at);
             }
-            tokio::time::sleep(Duration::from_millis(50 + dice.roll(100))).await;
+            tokio::time::sleep(Duration::from_millis(50 + dice.below(100))).await;
         }
         let deadline = tokio::time::Instant::now() + SETTLE;
         loop {
@@ -168,7 +165,7 @@ fn run(seed: u64) -> Result<(), String> {
 
     // The faults, one at a time, each healed before the next: a link partitioned, or a node
     // crashed and restarted empty.
-    let mut dice = Dice(seed.rotate_left(17) | 1);
+    let mut dice = Dice::seeded(seed.rotate_left(17));
     let mut next_fault = Duration::from_millis(500);
     let mut heal: Option<(Duration, Heal)> = None;
     let mut faults = Vec::new();
@@ -187,17 +184,17 @@ fn run(seed: u64) -> Result<(), String> {
                 let (_, undo) = heal.take().unwrap();
                 undo(&mut sim);
                 healed_at = now;
-                next_fault = now + Duration::from_millis(200 + dice.roll(4000));
+                next_fault = now + Duration::from_millis(200 + dice.below(4000));
             }
         } else if now >= next_fault && now < FAULTS_FOR {
             // Some outlast the links' silence limit (6 s): the links then break and catch up.
-            let lasting = Duration::from_millis(100 + dice.roll(8000));
+            let lasting = Duration::from_millis(100 + dice.below(8000));
             let mut sky = weather.lock().unwrap();
             *sky = Weather { calm: false, changes: sky.changes + 1 };
             drop(sky);
-            if dice.roll(2) == 0 {
+            if dice.below(2) == 0 {
                 let links = topology.links();
-                let (a, b) = links[dice.roll(links.len() as u64) as usize].clone();
+                let (a, b) = links[dice.below(links.len() as u64) as usize].clone();
                 // Held, not dropped: TCP retransmits what a partition swallows, or breaks the
                 // connection; it never loses a segment and goes on (turmoil's `partition` does,
                 // which no real link does).
@@ -208,7 +205,7 @@ fn run(seed: u64) -> Result<(), String> {
                     Box::new(move |sim: &mut turmoil::Sim| sim.release(a.to_string(), b.to_string())),
                 ));
             } else {
-                let node = NAMES[dice.roll(NAMES.len() as u64) as usize];
+                let node = NAMES[dice.below(NAMES.len() as u64) as usize];
                 faults.push(format!("{now:?}: {node} crashed for {lasting:?}"));
                 sim.crash(node);
                 heal = Some((now + lasting, Box::new(move |sim: &mut turmoil::Sim| sim.bounce(node))));

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 
 pub use summary::{Failure, Summary};
 
+use crate::dice::Dice;
 use crate::protocol::Timestamp;
 
 /// How a run drives its targets.
@@ -46,24 +47,6 @@ pub struct Options {
 pub struct Progress {
     pub requests: AtomicU64,
     pub errors: AtomicU64,
-}
-
-/// Raises the open-file limit to the hard limit, so that thousands of connections can be opened
-/// from one process; returns the limit now in force (0 where the platform has none).
-pub fn raise_file_limit() -> u64 {
-    crate::limits::raise_open_files().unwrap_or(0)
-}
-
-/// A small, fast, seeded random source: which request comes next need not be cryptographic.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 type Conn = (BufReader<OwnedReadHalf>, OwnedWriteHalf);
@@ -126,7 +109,7 @@ async fn drive(
         return summary;
     };
     let end = start + options.duration;
-    let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
+    let mut dice = Dice::seeded(index as u64);
     // Open loop: this connection's share of the rate, requests due at fixed times.
     let interval = options.rate.map(|rate| Duration::from_secs_f64(options.connections as f64 / rate.max(1e-3)));
     let mut reported = Vec::new();
@@ -159,9 +142,9 @@ async fn drive(
                 }
             }
         }
-        let whatsat = !reported.is_empty() && dice.roll() % 100 < u64::from(options.whatsat_percent);
+        let whatsat = !reported.is_empty() && dice.below(100) < u64::from(options.whatsat_percent);
         let line = if whatsat {
-            let client: &String = &reported[dice.roll() as usize % reported.len()];
+            let client: &String = &reported[dice.below(reported.len() as u64) as usize];
             format!("WHATSAT {client} 10 5\n")
         } else {
             let client =

@@ -127,17 +127,3 @@ pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBu
     std::fs::write(&path, herd.to_string()).unwrap();
     path
 }
-
-/// A small seeded random source (xorshift): the faults of a chaos run or a simulation are its
-/// seed's, and nothing here needs more.
-pub struct Dice(pub u64);
-
-impl Dice {
-    /// A number below `below`.
-    pub fn roll(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
