@@ -236,12 +236,11 @@ async fn exchange(
     queue: &mut mpsc::UnboundedReceiver<Outgoing>,
 ) -> PeerError {
     let neighbour = &link.neighbour;
-    let (mut lines, mut writer) = peer.split();
+    let (mut lines, writer) = peer.split();
     let waiting: Mutex<VecDeque<(u64, oneshot::Sender<()>)>> = Mutex::default();
 
     let send = async {
-        let mut seq = 0u64;
-        let mut text = String::with_capacity(BATCH_BYTES + 1024);
+        let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0 };
         // Catch-up: everything this node knows, a page at a time so that the cache's lock is
         // never held for more than one page (a node may know a million clients). A record stored
         // while this runs is also queued (the link is up), so none falls between pages.
@@ -253,40 +252,14 @@ async fn exchange(
             let Some(last) = page.last() else { break };
             start = PageStart::After(last.record.client().to_string());
             for entry in &page {
-                let (record, hops) = (&entry.record, entry.hops + 1);
-                let mut fate = Fate::Deliver;
-                if node.network.is_special() {
-                    writer.write_all(text.as_bytes()).await?;
-                    text.clear();
-                    fate = gate(node, neighbour, record.client(), hops, snapshot_taken, &mut writer).await?;
-                }
-                if matches!(fate, Fate::Drop | Fate::Lost) {
-                    let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
-                    node.events.emit(EventKind::FloodDropped {
-                        to,
-                        record: record.clone(),
-                        hops,
-                        catch_up: true,
-                        by_operator,
-                    });
-                }
-                for _ in 0..copies(fate) {
-                    seq += 1;
-                    Message::Record { seq, hops, at_line: record.line(), catch_up: true }.write_to(&mut text);
-                    if node.events.is_heard() {
-                        let to = neighbour.clone();
-                        node.events.emit(EventKind::FloodSent { to, record: record.clone(), hops, catch_up: true });
-                    }
-                }
-                if text.len() >= BATCH_BYTES {
-                    writer.write_all(text.as_bytes()).await?;
-                    text.clear();
+                put(node, neighbour, &mut out, &entry.record, entry.hops + 1, snapshot_taken, true).await?;
+                if out.text.len() >= BATCH_BYTES {
+                    out.flush().await?;
                 }
             }
             sent += page.len();
         }
-        writer.write_all(text.as_bytes()).await?;
-        text.clear();
+        out.flush().await?;
         link.caught_up.store(true, Ordering::Release);
         node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
@@ -297,7 +270,7 @@ async fn exchange(
                     outgoing.ok_or(PeerError::Closed)?
                 }
                 _ = tokio::time::sleep(PING_EVERY) => {
-                    writer.write_all(b"PING\n").await?;
+                    out.writer.write_all(b"PING\n").await?;
                     continue;
                 }
             };
@@ -306,41 +279,12 @@ async fn exchange(
             while let Some(outgoing) = next {
                 let Outgoing { record, hops, ack, queued, catch_up } = outgoing;
                 let special = node.network.is_special();
-                let mut fate = Fate::Deliver;
-                if special {
-                    // Held or delayed: what is batched goes first, then this record waits.
-                    writer.write_all(text.as_bytes()).await?;
-                    text.clear();
-                    fate = gate(node, neighbour, record.client(), hops, queued, &mut writer).await?;
-                }
-                if matches!(fate, Fate::Drop | Fate::Lost) {
-                    // Lost on the way: whoever waited for it waits no more (as for a dead
-                    // neighbour), and no sequence number is spent, so later acknowledgements
-                    // stay exact.
-                    let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
-                    node.events.emit(EventKind::FloodDropped {
-                        to,
-                        record: record.clone(),
-                        hops,
-                        catch_up,
-                        by_operator,
-                    });
-                }
-                for _ in 0..copies(fate) {
-                    seq += 1;
-                    Message::Record { seq, hops, at_line: record.line(), catch_up }.write_to(&mut text);
-                    node.events.emit(EventKind::FloodSent {
-                        to: neighbour.clone(),
-                        record: record.clone(),
-                        hops,
-                        catch_up,
-                    });
-                }
+                let sent = put(node, neighbour, &mut out, &record, hops, queued, catch_up).await?;
                 // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
-                if let (Some(ack), true) = (ack, copies(fate) > 0) {
-                    waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((seq, ack));
+                if let (Some(ack), Some(last)) = (ack, sent) {
+                    waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((last, ack));
                 }
-                next = if text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
+                next = if out.text.len() < BATCH_BYTES && !special { queue.try_recv().ok() } else { None };
                 if next.is_some() {
                     link.taken();
                 }
@@ -355,8 +299,7 @@ async fn exchange(
                     }
                 }
             }
-            writer.write_all(text.as_bytes()).await?;
-            text.clear();
+            out.flush().await?;
         }
     };
 
@@ -403,6 +346,53 @@ async fn gate(
             _ = tokio::time::sleep(PING_EVERY) => writer.write_all(b"PING\n").await?,
         }
     }
+}
+
+/// What a link's sending half writes: records batched in `text` until flushed, numbered by `seq`.
+struct Outbox {
+    writer: OwnedWriteHalf,
+    text: String,
+    seq: u64,
+}
+
+impl Outbox {
+    async fn flush(&mut self) -> Result<(), PeerError> {
+        self.writer.write_all(self.text.as_bytes()).await?;
+        self.text.clear();
+        Ok(())
+    }
+}
+
+/// One record's way onto the link. On a special network (held, delayed, lossy) what is batched
+/// goes first and the record waits at the gate; then it is written as many times as its fate
+/// says (batched), each copy told as sent, or told as dropped. Returns the sequence number of
+/// its last copy, or `None` when it was never written: a dropped or lost record spends no
+/// sequence number, so later acknowledgements stay exact.
+async fn put(
+    node: &Local,
+    neighbour: &NodeName,
+    out: &mut Outbox,
+    record: &Arc<Record>,
+    hops: u32,
+    queued: Instant,
+    catch_up: bool,
+) -> Result<Option<u64>, PeerError> {
+    let mut fate = Fate::Deliver;
+    if node.network.is_special() {
+        out.flush().await?;
+        fate = gate(node, neighbour, record.client(), hops, queued, &mut out.writer).await?;
+    }
+    if matches!(fate, Fate::Drop | Fate::Lost) {
+        let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
+        node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up, by_operator });
+        return Ok(None);
+    }
+    for _ in 0..copies(fate) {
+        out.seq += 1;
+        Message::Record { seq: out.seq, hops, at_line: record.line(), catch_up }.write_to(&mut out.text);
+        node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record: record.clone(), hops, catch_up });
+    }
+    Ok(Some(out.seq))
 }
 
 /// How many times a transmission is written.
