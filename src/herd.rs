@@ -69,7 +69,7 @@ pub enum HerdError {
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
     Log { node: String, dir: PathBuf, source: io::Error },
-    #[error("cannot keep records on disk: {0} (is another herdctl using this --data-dir?)")]
+    #[error("cannot keep records on disk: {0}")]
     Store(#[source] StoreError),
 }
 

@@ -44,10 +44,20 @@ struct Write {
 pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open {path}: {source}")]
+#[error("cannot open {path}: {source}{}", self.hint())]
 pub struct StoreError {
     path: PathBuf,
     source: DiskError,
+}
+
+impl StoreError {
+    /// What to do, where the cause says it: only another process can hold the store's lock.
+    fn hint(&self) -> &'static str {
+        match *self.source.0 {
+            redb::Error::DatabaseAlreadyOpen => " (is another herdctl using this --data-dir?)",
+            _ => "",
+        }
+    }
 }
 
 /// redb's error, boxed: it is large, and travels through every result here.
@@ -258,6 +268,19 @@ mod tests {
                 ("AT Riley +0.000000001 lemon +1+1 7", 2, &Via::Peer("Juzang".into())),
             ]
         );
+    }
+
+    #[test]
+    fn a_store_in_use_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path(), "Riley", quiet()).unwrap();
+        let Err(error) = Store::open(dir.path(), "Riley", quiet()) else { panic!("opened twice") };
+        assert!(error.to_string().ends_with("(is another herdctl using this --data-dir?)"), "{error}");
+        // Another failure gets no such guess.
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let Err(error) = Store::open(&file, "Riley", quiet()) else { panic!("a file is no folder") };
+        assert!(!error.to_string().contains("another herdctl"), "{error}");
     }
 
     #[tokio::test]
