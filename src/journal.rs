@@ -44,7 +44,7 @@ impl Default for Policy {
     }
 }
 
-/// Who is told when the log cannot be written, and when it can again.
+/// Who is told of a node's disk trouble (its log, its store), and of its end.
 pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Default)]

@@ -16,6 +16,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
 
 use crate::event::Via;
+use crate::journal::Report;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
@@ -39,9 +40,6 @@ struct Write {
     /// Fires once the record is on the disk (dropped if writing failed).
     durable: Option<oneshot::Sender<()>>,
 }
-
-/// What went wrong with a node's store, said to the operator.
-pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot open {path}: {source}{}", self.hint())]
