@@ -339,7 +339,8 @@ impl Herd {
     /// Cuts the link between `a` and `b`: both ends drop it and do not redial until healed.
     pub fn cut(&self, a: &str, b: &str) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
-        if self.network.is_cut(a, b) {
+        // Cut one way only, it can still be cut both ways.
+        if self.network.is_cut_from(a, b) && self.network.is_cut_from(b, a) {
             return Err(HerdError::AlreadyCut(a.into(), b.into()));
         }
         self.network.cut(a, b);
@@ -593,7 +594,7 @@ fn fit_clients(topology: &Topology, names: &[NodeName], asked: ClientLimits) -> 
 
 /// Where a node's log and store tell of their own trouble (a disk that fails or stalls): stderr,
 /// and the bus for the console. Not the node's event sink, which would write it to the failing log.
-fn report_to_operator(bus: broadcast::Sender<Arc<HerdEvent>>, node: NodeName) -> Arc<dyn Fn(&str) + Send + Sync> {
+fn report_to_operator(bus: broadcast::Sender<Arc<HerdEvent>>, node: NodeName) -> journal::Report {
     Arc::new(move |text: &str| {
         // Never `eprintln!`: it panics when stderr is gone.
         let _ = writeln!(std::io::stderr(), "herdctl: {text}");

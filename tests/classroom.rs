@@ -362,6 +362,13 @@ async fn a_one_way_cut_loses_one_direction_only() {
     .await;
     assert!(matches!(run("heal Riley>Jaquez").await, herdctl::operator::Outcome::Done(_)));
     assert!(!herd.network().is_cut("Riley", "Jaquez"));
+    // A link cut one way can then be cut both ways; cut both ways, it is cut already.
+    assert!(matches!(run("cut Jaquez>Riley").await, herdctl::operator::Outcome::Done(_)));
+    assert!(matches!(run("cut Riley Jaquez").await, herdctl::operator::Outcome::Done(_)));
+    assert!(herd.network().is_cut_from("Riley", "Jaquez") && herd.network().is_cut_from("Jaquez", "Riley"));
+    let again = run("cut Riley Jaquez").await;
+    assert!(matches!(&again, herdctl::operator::Outcome::Refused(why) if why.contains("already cut")), "{again:?}");
+    assert!(matches!(run("heal Riley Jaquez").await, herdctl::operator::Outcome::Done(_)));
     all_links_up(&herd).await;
     herd.shutdown().await;
 }
