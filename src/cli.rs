@@ -109,6 +109,44 @@ pub enum Tool {
     /// WHATSAT) with load, and measure it: requests a second, latency percentiles, errors by
     /// kind, and with --propagation how long a report takes to reach every server.
     Load(LoadArgs),
+    /// Open a recorded session (a .jsonl trace from --trace, the console's t, or a walkthrough)
+    /// in the console: play it, step it forwards and back, jump to faults, and go live from any
+    /// moment. With --headless, print the herd as it was at one moment.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording: a .jsonl trace.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Print each node's cache and every link's state at --at (default: the end), and exit.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// The moment, from the recording's start: 2.5s, 2.5, 1500ms, 1m3s. In the console, where
+    /// it opens (default: the start).
+    #[arg(long, value_name = "TIME", value_parser = parse_moment)]
+    pub at: Option<std::time::Duration>,
+
+    /// The herd's topology, for a trace that does not carry its own (older herdctl versions).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+
+    /// Where a herd started from a moment (L, go live) writes its logs.
+    #[arg(long, value_name = "DIR", default_value = "logs")]
+    pub log_dir: PathBuf,
+}
+
+/// `2.5s`, `2.5`, `1500ms`, `1m3s`: a moment of a recording.
+pub fn parse_moment(text: &str) -> Result<std::time::Duration, String> {
+    let seconds = text.strip_suffix('s').filter(|t| !t.ends_with('m')).unwrap_or(text);
+    if let Ok(seconds) = seconds.parse::<f64>() {
+        return std::time::Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("{text:?}: a moment is zero or more seconds"));
+    }
+    humantime::parse_duration(text).map_err(|_| format!("{text:?}: write a time such as 2.5s, 1500ms or 1m3s"))
 }
 
 #[derive(Debug, Args)]
@@ -215,5 +253,8 @@ Examples:
   herdctl --headless                      the whole default herd, no console
   herdctl load 127.0.0.1:12665 --baseline measure a herd against a bare server
   herdctl --headless --node Campbell      one node, as a plain server
+  herdctl replay session.jsonl            step through a recorded session, back and forth
+  herdctl replay session.jsonl --headless --at 2.5s
+                                          the caches and links as they were 2.5 s in
   herdctl --scenario walkthroughs/basic-flood.herd --trace flood.svg
   printf 'IAMAT kiwi +34.068930-118.445127 %s\\n' \"$(date +%s.%N)\" | nc 127.0.0.1 12665";

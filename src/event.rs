@@ -160,6 +160,14 @@ pub enum EventKind {
         catch_up: bool,
         by_operator: bool,
     },
+    /// A transmission to `to` waits at this node in step mode until the operator decides its
+    /// fate (then it is `FloodSent`, once or twice, or `FloodDropped`).
+    FloodHeld {
+        to: NodeName,
+        record: Arc<Record>,
+        hops: u32,
+        catch_up: bool,
+    },
     /// The node took back the records it kept on disk (`--data-dir`) as it started.
     Restored {
         records: usize,
@@ -179,6 +187,10 @@ pub enum EventKind {
     },
     /// The operator healed the link to `neighbour`.
     LinkHealed {
+        neighbour: NodeName,
+    },
+    /// The operator healed this node's messages to `neighbour` (cut one way before).
+    LinkHealedOneWay {
         neighbour: NodeName,
     },
     /// The operator set the link's extra latency (zero: none), maybe spread.
@@ -209,6 +221,8 @@ pub enum EventKind {
     },
     /// Every node restarted empty, every link healed and plain, counters at zero (herd-wide).
     Reset,
+    /// The herd is stopping (herd-wide): what follows is its nodes going down.
+    ShuttingDown,
 }
 
 /// The name herd-wide events are published under (topology validation keeps nodes from having it).
@@ -312,6 +326,10 @@ impl fmt::Display for EventKind {
                 let how = if *by_operator { "dropped by the operator" } else { "lost by the lossy link" };
                 write!(f, "{what} × {to} hop {hops}: {how}: {}", Escaped(record.line()))
             }
+            Self::FloodHeld { to, record, hops, catch_up } => {
+                let what = if *catch_up { "catch-up" } else { "flood" };
+                write!(f, "{what} ‖ {to} hop {hops}: held until the operator decides: {}", Escaped(record.line()))
+            }
             Self::Restored { records: 1 } => write!(f, "restored 1 record kept on disk"),
             Self::Restored { records } => write!(f, "restored {records} records kept on disk"),
             Self::LinkCut { neighbour } => write!(f, "link to {neighbour} cut by the operator"),
@@ -322,6 +340,9 @@ impl fmt::Display for EventKind {
                 )
             }
             Self::LinkHealed { neighbour } => write!(f, "link to {neighbour} healed by the operator"),
+            Self::LinkHealedOneWay { neighbour } => {
+                write!(f, "link to {neighbour} healed one way by the operator: messages to {neighbour} flow again")
+            }
             Self::LatencySet { neighbour, delay } if delay.base.is_zero() => {
                 write!(f, "link to {neighbour}: extra latency removed")
             }
@@ -337,6 +358,7 @@ impl fmt::Display for EventKind {
             Self::Caption { text } => write!(f, "» {text}"),
             Self::Section { title } => write!(f, "── {title} ──"),
             Self::Reset => write!(f, "reset: every node restarted empty, every link healed, counters at zero"),
+            Self::ShuttingDown => write!(f, "the herd is shutting down"),
         }
     }
 }
@@ -347,6 +369,10 @@ impl EventKind {
         matches!(
             self,
             Self::FloodDropped { .. }
+                | Self::FloodHeld { .. }
+                | Self::CacheUpdated { via: Via::Client, .. }
+                | Self::LinkUp { .. }
+                | Self::LinkDown { .. }
                 | Self::Seeded { .. }
                 | Self::ClientLine { .. }
                 | Self::ClientReply { .. }
@@ -357,12 +383,14 @@ impl EventKind {
                 | Self::LinkCut { .. }
                 | Self::LinkCutOneWay { .. }
                 | Self::LinkHealed { .. }
+                | Self::LinkHealedOneWay { .. }
                 | Self::LatencySet { .. }
                 | Self::LossSet { .. }
                 | Self::ModeChanged { .. }
                 | Self::Caption { .. }
                 | Self::Section { .. }
                 | Self::Reset
+                | Self::ShuttingDown
         )
     }
 
@@ -370,7 +398,11 @@ impl EventKind {
     fn is_message(&self) -> bool {
         matches!(
             self,
-            Self::ClientLine { .. } | Self::ClientReply { .. } | Self::FloodSent { .. } | Self::FloodReceived { .. }
+            Self::ClientLine { .. }
+                | Self::ClientReply { .. }
+                | Self::FloodSent { .. }
+                | Self::FloodReceived { .. }
+                | Self::CacheUpdated { .. }
         )
     }
 
@@ -403,13 +435,16 @@ impl EventKind {
                 | Self::Restored { .. }
                 | Self::Seeded { .. }
                 | Self::FloodDropped { .. }
+                | Self::FloodHeld { .. }
                 | Self::LinkCut { .. }
                 | Self::LinkCutOneWay { .. }
                 | Self::LinkHealed { .. }
+                | Self::LinkHealedOneWay { .. }
                 | Self::LatencySet { .. }
                 | Self::LossSet { .. }
                 | Self::ModeChanged { .. }
                 | Self::Reset
+                | Self::ShuttingDown
         )
     }
 }

@@ -210,7 +210,7 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
                     escape(&shorten(&entry.text, 30))
                 );
             }
-            Kind::PeerReceive | Kind::Caption | Kind::Section => {}
+            Kind::PeerReceive | Kind::Caption | Kind::Section | Kind::Held | Kind::Learned => {}
         }
     }
     let bottom = y + 30.0;
@@ -278,7 +278,8 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
 /// missing); returns the files written, in order.
 pub fn write(trace: &Trace, nodes: &[NodeName], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let (entries, _) = trace.entries();
+    let (mut entries, _) = trace.entries();
+    entries.retain(Entry::is_drawn);
     let mut written = Vec::new();
     for (i, part) in parts(&entries).iter().enumerate() {
         let path = dir.join(file_name(i + 1, &part.title));

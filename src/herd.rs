@@ -191,6 +191,7 @@ impl Herd {
         events.emit(EventKind::Seeded { seed: network.seed() });
         if let Some(trace) = &options.trace {
             trace.set_seed(network.seed());
+            trace.set_topology(&topology);
         }
         let warnings: Vec<String> = warning.into_iter().collect();
         for warning in &warnings {
@@ -211,9 +212,17 @@ impl Herd {
 
     /// Starts every bound node that has not started yet.
     pub fn launch(&self) {
+        self.launch_knowing(|_| Vec::new());
+    }
+
+    /// Starts every bound node that has not started yet, each knowing from the start the
+    /// records `known` gives it (a herd forked from a moment of a replay).
+    pub fn launch_knowing(&self, known: impl Fn(&str) -> Vec<Entry>) {
         for member in self.members().iter_mut() {
             if let Some(listeners) = member.bound.take() {
-                member.running = Some(Node::spawn(member.config.clone(), listeners, self.root.child_token()));
+                let records = known(&member.config.name);
+                let token = self.root.child_token();
+                member.running = Some(Node::spawn_knowing(member.config.clone(), listeners, token, &records));
             }
         }
     }
@@ -377,7 +386,7 @@ impl Herd {
             return Err(HerdError::NotCut(a.into(), b.into()));
         }
         self.network.heal_one_way(a, b);
-        self.link_event(a, b, |neighbour| EventKind::LinkHealed { neighbour });
+        self.link_event(a, b, |neighbour| EventKind::LinkHealedOneWay { neighbour });
         Ok(())
     }
 
@@ -533,6 +542,10 @@ impl Herd {
 
     /// Stops every node and writes out their logs. The herd cannot be revived after this.
     pub async fn shutdown(&self) {
+        if !self.root.is_cancelled() {
+            // Said first: a recording ends here, and the nodes' stopping is not part of its story.
+            self.events.emit(EventKind::ShuttingDown);
+        }
         self.root.cancel();
         self.network.set_mode(crate::network::Mode::Live);
         let running: Vec<Arc<Node>> = self.members().iter_mut().filter_map(|m| m.running.take()).collect();

@@ -31,12 +31,79 @@ fn main() -> ExitCode {
     };
     let ran = match cli.command {
         Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
+        Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
         None => runtime.block_on(run(cli)),
     };
     match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
+}
+
+/// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
+async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
+    let topology = args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?;
+    let recording = Arc::new(herdctl::replay::Recording::load(&args.file, topology)?);
+    let timeline = herdctl::replay::Timeline::new(recording.clone());
+    if args.headless {
+        let length = recording.duration();
+        let at = args.at.unwrap_or(length);
+        if at > length {
+            anyhow::bail!(
+                "{} lasts {:.3}s; --at {:.3}s is past its end",
+                args.file.display(),
+                length.as_secs_f64(),
+                at.as_secs_f64()
+            );
+        }
+        let count = timeline.count_at(at);
+        let world = timeline.world_after(count);
+        for note in &recording.notes {
+            println!("note: {note}");
+        }
+        print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
+        return Ok(());
+    }
+    #[cfg(feature = "console")]
+    {
+        let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        if !terminal {
+            anyhow::bail!(
+                "the replay console needs a terminal; to print a moment of the recording instead, run: herdctl replay {} --headless --at 2.5s",
+                args.file.display()
+            );
+        }
+        match console::replay(timeline, args.at.unwrap_or_default()).await? {
+            Some(moment) => go_live_from(&moment, args.log_dir).await,
+            None => Ok(()),
+        }
+    }
+    #[cfg(not(feature = "console"))]
+    anyhow::bail!("this herdctl was built without its console (cargo feature `console`): use replay --headless")
+}
+
+/// The console on a herd started from a replayed moment (`L` in a replay).
+#[cfg(feature = "console")]
+async fn go_live_from(moment: &herdctl::replay::World, log_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let _log_guard = log_to_file(&log_dir)?;
+    // The whole herd runs here: a key of its own, as a console's herd has.
+    let (key, _) = HerdKey::from_env(true);
+    let places = PlacesSettings::from_env(None, None).build()?;
+    let places_source = places.name().to_string();
+    let trace = Arc::new(Trace::default());
+    let options =
+        HerdOptions { log_dir: Some(log_dir.clone()), trace: Some(trace.clone()), ..HerdOptions::new(key, places) };
+    let (herd, events) = herdctl::replay::go_live(moment, options).await?;
+    let session = console::Session {
+        places_source,
+        trace,
+        trace_path: None,
+        log_dir,
+        scenario: None,
+        present: false,
+        classroom_url: None,
+    };
+    console::run(Arc::new(herd), events, session).await
 }
 
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users
@@ -289,16 +356,26 @@ fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
             .init();
         return Ok(None);
     }
-    std::fs::create_dir_all(&cli.log_dir)
-        .with_context(|| format!("cannot create the log folder {}", cli.log_dir.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(&cli.log_dir, "herdctl.log"));
+    log_to_file_filtered(&cli.log_dir, filter).map(Some)
+}
+
+/// herdctl's own log in `dir`/herdctl.log (the console owns the terminal).
+#[cfg(feature = "console")]
+fn log_to_file(dir: &std::path::Path) -> anyhow::Result<WorkerGuard> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    log_to_file_filtered(dir, filter)
+}
+
+fn log_to_file_filtered(dir: &std::path::Path, filter: EnvFilter) -> anyhow::Result<WorkerGuard> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the log folder {}", dir.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(dir, "herdctl.log"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
         .with_ansi(false)
         .log_internal_errors(false)
         .init();
-    Ok(Some(guard))
+    Ok(guard)
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window

@@ -417,6 +417,20 @@ impl Network {
     /// A delay is looked at again whenever the network changes, so lowering a link's latency (or
     /// going live) lets what already waits go at its new time.
     pub async fn transmit(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, queued: Instant) -> Fate {
+        self.transmit_telling(from, to, client, hops, queued, || {}).await
+    }
+
+    /// `transmit`, calling `on_hold` when the transmission is held in step mode (so that the
+    /// sender can tell the herd, and a trace can show what waited).
+    pub async fn transmit_telling(
+        &self,
+        from: &NodeName,
+        to: &NodeName,
+        client: &str,
+        hops: u32,
+        queued: Instant,
+        on_hold: impl FnOnce(),
+    ) -> Fate {
         if !self.is_special() {
             return Fate::Deliver;
         }
@@ -439,6 +453,7 @@ impl Network {
         }
         let mut changes = self.watch();
         let mut stepped = false;
+        let mut on_hold = Some(on_hold);
         loop {
             changes.borrow_and_update();
             let mode = {
@@ -451,7 +466,7 @@ impl Network {
                 state.mode
             };
             if mode == Mode::Step && !stepped {
-                fate = self.hold(from, to, client, hops).await;
+                fate = self.hold(from, to, client, hops, on_hold.take()).await;
                 if fate == Fate::Drop {
                     // Never sent: nothing to delay.
                     return fate;
@@ -477,7 +492,7 @@ impl Network {
     }
 
     /// Holds a transmission until it is released (or step mode ends); returns its fate.
-    async fn hold(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32) -> Fate {
+    async fn hold(&self, from: &NodeName, to: &NodeName, client: &str, hops: u32, told: Option<impl FnOnce()>) -> Fate {
         let (release, released) = oneshot::channel();
         {
             let mut state = self.lock();
@@ -491,6 +506,11 @@ impl Network {
                 since: Instant::now(),
             };
             state.held.push_back(Waiting { held, release });
+        }
+        // Told before anyone is notified, so that the hold comes before its release in the
+        // events.
+        if let Some(told) = told {
+            told();
         }
         self.changed();
         // A sender dropped (the herd reset) also lets the transmission go.

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A node's name, shared cheaply between tasks, events and records.
 pub type NodeName = Arc<str>;
@@ -14,7 +14,7 @@ pub const BUILT_IN: &str = include_str!("../topology.json");
 const BUILT_IN_SOURCE: &str = "the built-in topology";
 
 /// One node as the file describes it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     pub name: String,
@@ -24,9 +24,9 @@ pub struct NodeSpec {
     /// The peer port, where neighbours connect.
     pub peer_port: u16,
     /// Optional position on the console's graph, as fractions of its width and height.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
 
@@ -180,6 +180,13 @@ impl Topology {
     /// Where this topology came from (a path, or "the built-in topology").
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The topology as topology.json writes it (`from_json` reads it back): a trace carries its
+    /// herd's shape this way, so that a replay needs no other file.
+    pub fn to_json(&self) -> serde_json::Value {
+        let links: Vec<[String; 2]> = self.links().iter().map(|(a, b)| [a.to_string(), b.to_string()]).collect();
+        serde_json::json!({ "nodes": self.nodes, "links": links })
     }
 
     pub fn nodes(&self) -> &[NodeSpec] {

@@ -14,7 +14,8 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::event::{Arrival, EventKind, EventRing, HerdEvent, RECORDED_PER_SECOND, RingLosses};
+use crate::event::{Arrival, EventKind, EventRing, HerdEvent, RECORDED_PER_SECOND, RingLosses, Via};
+use crate::network::Mode;
 use crate::topology::NodeName;
 
 /// Events each node's ring keeps; past this the oldest go first (and the export says so).
@@ -36,6 +37,11 @@ pub enum Kind {
     Caption,
     /// A walkthrough's section begins.
     Section,
+    /// A peer transmission held at its sender (step mode) until the operator decides its fate.
+    Held,
+    /// A node's cache took a client's own IAMAT (records from neighbours are the `PeerReceive`s
+    /// that arrived new): with these, a replay rebuilds every cache.
+    Learned,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +62,19 @@ pub struct Entry {
     pub catch_up: Option<bool>,
     /// For a fault: which, as a word a program can match (docs/TRACE.md lists them).
     pub fault: Option<&'static str>,
+    /// For a client line or reply, the client's address.
+    pub addr: Option<String>,
+    /// For a fault that sets something, what it set, as the command line writes it: a latency
+    /// (`100ms±40ms`), a loss (`20`, percent), a mode (`step`, `live`, `slow 500ms`), a seed.
+    pub value: Option<String>,
+}
+
+impl Entry {
+    /// Whether a diagram draws it: a held transmission shows as its later send, a client's
+    /// record as its IAMAT, and links coming and going as the messages that cross them.
+    pub(crate) fn is_drawn(&self) -> bool {
+        !matches!(self.kind, Kind::Held | Kind::Learned) && !matches!(self.fault, Some("link_up" | "link_down"))
+    }
 }
 
 /// A fault's kind, as the trace names it.
@@ -66,15 +85,39 @@ fn fault_kind(kind: &EventKind) -> Option<&'static str> {
         EventKind::LinkCut { .. } => "cut",
         EventKind::LinkCutOneWay { .. } => "cut_one_way",
         EventKind::LinkHealed { .. } => "heal",
+        EventKind::LinkHealedOneWay { .. } => "heal_one_way",
         EventKind::LatencySet { .. } => "latency",
         EventKind::LossSet { .. } => "loss",
         EventKind::ModeChanged { .. } => "mode",
         EventKind::Reset => "reset",
+        EventKind::ShuttingDown => "shutdown",
         EventKind::Seeded { .. } => "seed",
         EventKind::FloodDropped { by_operator: true, .. } => "dropped",
         EventKind::FloodDropped { by_operator: false, .. } => "lost",
+        EventKind::LinkUp { .. } => "link_up",
+        EventKind::LinkDown { .. } => "link_down",
         _ => return None,
     })
+}
+
+/// What a fault set, as the command line writes it (`value` in the trace).
+fn fault_value(kind: &EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::LatencySet { delay, .. } => delay.to_string(),
+        EventKind::LossSet { percent, .. } => percent.to_string(),
+        EventKind::ModeChanged { mode } => mode_word(*mode),
+        EventKind::Seeded { seed } => seed.to_string(),
+        _ => return None,
+    })
+}
+
+/// A mode as the trace writes it: `live`, `step`, `slow 500ms`.
+pub fn mode_word(mode: Mode) -> String {
+    match mode {
+        Mode::Live => "live".to_string(),
+        Mode::Step => "step".to_string(),
+        Mode::Slow(delay) => format!("slow {}", humantime::format_duration(delay)),
+    }
 }
 
 /// A recording of one session: a ring of events per node.
@@ -85,11 +128,19 @@ pub struct Trace {
     seed: Mutex<Option<u64>>,
     /// Only this client's messages are written (`--trace-client`); faults and the story always.
     client: Option<String>,
+    /// The herd's topology, as topology.json writes it: a replay draws the herd from it.
+    topology: Mutex<Option<serde_json::Value>>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Self { started: SystemTime::now(), rings: Mutex::default(), seed: Mutex::default(), client: None }
+        Self {
+            started: SystemTime::now(),
+            rings: Mutex::default(),
+            seed: Mutex::default(),
+            client: None,
+            topology: Mutex::default(),
+        }
     }
 }
 
@@ -152,6 +203,8 @@ impl Trace {
             peer,
             text: event.kind.to_string(),
             fault: fault_kind(&event.kind),
+            value: fault_value(&event.kind),
+            addr: None,
             record: None,
             hops: None,
             arrival: None,
@@ -164,16 +217,21 @@ impl Trace {
             peer,
             text,
             fault: None,
+            value: None,
+            addr: None,
             record: None,
             hops: None,
             arrival: None,
             catch_up: None,
         };
         Some(match &event.kind {
-            EventKind::ClientLine { line, .. } => message(Kind::ClientIn, None, line.to_string()),
-            EventKind::ClientReply { reply, .. } => {
-                message(Kind::ClientOut, None, reply.lines().next().unwrap_or_default().to_string())
+            EventKind::ClientLine { line, addr } => {
+                Entry { addr: Some(addr.to_string()), ..message(Kind::ClientIn, None, line.to_string()) }
             }
+            EventKind::ClientReply { reply, addr } => Entry {
+                addr: Some(addr.to_string()),
+                ..message(Kind::ClientOut, None, reply.lines().next().unwrap_or_default().to_string())
+            },
             EventKind::FloodSent { to, record, hops, catch_up } => Entry {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
@@ -187,15 +245,18 @@ impl Trace {
                 catch_up: Some(*catch_up),
                 ..message(Kind::PeerReceive, Some(from.clone()), record.client().to_string())
             },
-            EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::ModeChanged { .. } | EventKind::Reset => {
-                fault(None)
-            }
+            EventKind::NodeUp { .. }
+            | EventKind::NodeDown
+            | EventKind::ModeChanged { .. }
+            | EventKind::Reset
+            | EventKind::ShuttingDown => fault(None),
             EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
             EventKind::Seeded { .. } => fault(None),
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
             EventKind::LinkCut { neighbour }
             | EventKind::LinkCutOneWay { neighbour }
-            | EventKind::LinkHealed { neighbour } => fault(Some(neighbour.clone())),
+            | EventKind::LinkHealed { neighbour }
+            | EventKind::LinkHealedOneWay { neighbour } => fault(Some(neighbour.clone())),
             EventKind::LatencySet { neighbour, .. } | EventKind::LossSet { neighbour, .. } => {
                 fault(Some(neighbour.clone()))
             }
@@ -204,6 +265,19 @@ impl Trace {
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),
                 ..fault(Some(to.clone()))
+            },
+            EventKind::LinkUp { neighbour } | EventKind::LinkDown { neighbour, .. } => fault(Some(neighbour.clone())),
+            EventKind::FloodHeld { to, record, hops, catch_up } => Entry {
+                record: Some(record.line().to_string()),
+                hops: Some(*hops),
+                catch_up: Some(*catch_up),
+                ..message(Kind::Held, Some(to.clone()), record.client().to_string())
+            },
+            EventKind::CacheUpdated { record, via: Via::Client, hops, catch_up } => Entry {
+                record: Some(record.line().to_string()),
+                hops: Some(*hops),
+                catch_up: Some(*catch_up),
+                ..message(Kind::Learned, None, record.client().to_string())
             },
             _ => return None,
         })
@@ -223,6 +297,26 @@ impl Trace {
         entries.retain(|entry| self.wanted(entry));
         entries.sort_by_key(|entry| entry.at);
         (entries, losses)
+    }
+
+    /// Every event kept, in time order, with when the trace started and what it left out (in
+    /// words): what a live console looks back at.
+    pub fn events(&self) -> (Vec<Arc<HerdEvent>>, SystemTime, Vec<String>) {
+        let rings: Vec<Arc<EventRing>> = self.rings.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut losses = RingLosses::default();
+        let mut events = Vec::new();
+        for ring in &rings {
+            let (kept, lost) = ring.snapshot();
+            losses += lost;
+            events.extend(kept);
+        }
+        events.sort_by_key(|event| event.at);
+        (events, self.started, Self::losses_note(losses))
+    }
+
+    /// The herd's seed, once the herd said it.
+    pub fn seed(&self) -> Option<u64> {
+        *self.seed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// What a trace left out, in words (empty when it kept everything).
@@ -262,6 +356,7 @@ impl Trace {
             "started": humantime::format_rfc3339_micros(self.started).to_string(),
             "seed": seed,
             "client": self.client,
+            "topology": *self.topology.lock().unwrap_or_else(|p| p.into_inner()),
         });
         let _ = writeln!(out, "{header}");
         for text in Self::losses_note(losses) {
@@ -276,6 +371,8 @@ impl Trace {
                 Kind::Fault => "fault",
                 Kind::Caption => "caption",
                 Kind::Section => "section",
+                Kind::Held => "held",
+                Kind::Learned => "learned",
             };
             let arrival = entry.arrival.map(|a| match a {
                 Arrival::New => "new",
@@ -289,6 +386,8 @@ impl Trace {
                 "peer": entry.peer.as_deref(),
                 "text": entry.text,
                 "fault": entry.fault,
+                "value": entry.value,
+                "addr": entry.addr,
                 "record": entry.record,
                 "hops": entry.hops,
                 "arrival": arrival,
@@ -329,12 +428,17 @@ impl Trace {
     fn wanted(&self, entry: &Entry) -> bool {
         let Some(client) = &self.client else { return true };
         match entry.kind {
-            Kind::PeerSend | Kind::PeerReceive => entry.text == *client,
+            Kind::PeerSend | Kind::PeerReceive | Kind::Held | Kind::Learned => entry.text == *client,
             Kind::ClientIn | Kind::ClientOut => entry.text.split_whitespace().any(|word| word == client),
             // A dropped or lost message is a fault about one client's record.
             Kind::Fault => entry.record.as_deref().is_none_or(|line| line.split(' ').nth(3) == Some(client.as_str())),
             Kind::Caption | Kind::Section => true,
         }
+    }
+
+    /// Writes the herd's topology in the trace's first line.
+    pub fn set_topology(&self, topology: &crate::topology::Topology) {
+        *self.topology.lock().unwrap_or_else(|p| p.into_inner()) = Some(topology.to_json());
     }
 
     /// Names the herd's seed in the diagram's title.
@@ -350,6 +454,7 @@ impl Trace {
     }
 
     fn svg_of(&self, all: &[Entry], losses: RingLosses, nodes: &[NodeName]) -> String {
+        let all: Vec<Entry> = all.iter().filter(|entry| entry.is_drawn()).cloned().collect();
         const LANE: f64 = 170.0;
         const ROW: f64 = 22.0;
         const TOP: f64 = 70.0;
@@ -480,7 +585,7 @@ impl Trace {
                         escape(&shorten(&caption_text(entry), room))
                     );
                 }
-                Kind::PeerReceive => {}
+                Kind::PeerReceive | Kind::Held | Kind::Learned => {}
             }
         }
         svg.push_str("</svg>\n");

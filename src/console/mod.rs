@@ -5,6 +5,7 @@
 //! at most `FRAME` apart and only when something changed, so an idle console costs nothing.
 
 mod model;
+mod past;
 mod walkthrough;
 
 use std::path::PathBuf;
@@ -20,10 +21,11 @@ use herdctl::operator::{Outcome, execute};
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
-use herdctl_ui::{Caption, Feedback, HeldChoice, HerdView, Intent, Theme, UiState};
+use herdctl_ui::{Caption, Feedback, HeldChoice, HerdView, Intent, Theme, TimeMove, UiState};
 use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
+use past::{Moved, Past};
 use walkthrough::{Move, Told, Walkthrough};
 
 /// At most ~30 frames a second.
@@ -105,8 +107,10 @@ async fn drive(
         model.note(text.clone());
         state.tell(Feedback::Done(text));
     }
-    let mut view = model.view(herd, &state, Instant::now());
+    let mut view = model.view(herd.as_ref(), &state, Instant::now());
     let mut dirty = true;
+    // A moment just passed, shown while the herd runs on (← in step mode).
+    let mut past: Option<Past> = None;
     // Between a walkthrough's "replaying" and the caption it replays to.
     let mut replaying = false;
     let mut last_frame = Instant::now() - FRAME;
@@ -114,7 +118,10 @@ async fn drive(
     let finished = loop {
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
-            view = model.view(herd, &state, now);
+            view = match &mut past {
+                Some(past) => past.view(&state, now),
+                None => model.view(herd.as_ref(), &state, now),
+            };
             let viewed = now.elapsed();
             terminal.draw(|frame| herdctl_ui::render(frame, &view, &state, &theme))?;
             // `RUST_LOG=herdctl::frame=debug` writes each frame's cost to herdctl.log.
@@ -127,7 +134,7 @@ async fn drive(
             last_frame = now;
             dirty = false;
         }
-        let animating = model.animating(now, herd);
+        let animating = model.animating(now, herd.as_ref()) || past.as_ref().is_some_and(Past::playing);
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(Event::Key(key))) => {
@@ -150,6 +157,14 @@ async fn drive(
                                 None => {}
                             }
                         }
+                        Some(Intent::Time(to)) => look(to, &mut past, herd, session, &mut state),
+                        Some(Intent::Submit { text, .. }) if past.is_some() && text.trim().starts_with("at ") => {
+                            jump(past.as_mut(), &text, &mut state);
+                        }
+                        Some(_) if past.is_some() => state.tell(Feedback::Error(format!(
+                            "looking back at a moment just passed: {} returns to now, then act on the herd",
+                            herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Close)
+                        ))),
                         Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &view, &outcome_sender),
                         None => {}
                     }
@@ -211,7 +226,8 @@ async fn drive(
             _ = tokio::time::sleep_until(next_drain.into()), if Instant::now() < next_drain => {}
             _ = tokio::time::sleep(ANIMATION), if animating => dirty = true,
         }
-        dirty |= model.tick(Instant::now(), herd);
+        dirty |= model.tick(Instant::now(), herd.as_ref());
+        dirty |= past.as_mut().is_some_and(|past| past.tick(Instant::now()));
     };
     // A walkthrough whose checks failed fails the run, as it does headless.
     match walkthrough.map(|walkthrough| (walkthrough.report(), walkthrough.name().to_string())) {
@@ -219,6 +235,119 @@ async fn drive(
             Err(anyhow::anyhow!("walkthrough {name}: {}; {}", report.summary(), report.failures.join("; ")))
         }
         _ => finished,
+    }
+}
+
+/// A move in time in a live console: looking back begins with ← in step mode, and ends at now.
+fn look(to: TimeMove, past: &mut Option<Past>, herd: &Herd, session: &Session, state: &mut UiState) {
+    let Some(shown) = past else {
+        if to == TimeMove::Earlier {
+            *past = Some(past::look_back(&session.trace, herd, &session.places_source));
+            state.tell(Feedback::Done(format!(
+                "looking back (the herd runs on): {} {} step through what just passed, {} returns to now",
+                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Earlier),
+                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Later),
+                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Close)
+            )));
+        }
+        return;
+    };
+    match shown.go(to) {
+        Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
+        Moved::Stayed(None) => {}
+        Moved::ToNow | Moved::GoLive => {
+            *past = None;
+            state.tell(Feedback::Done("back to now".into()));
+        }
+    }
+}
+
+/// `at 2.5s` typed while a recorded moment is shown.
+fn jump(past: Option<&mut Past>, text: &str, state: &mut UiState) {
+    let Some(past) = past else { return };
+    let moment = text.trim().trim_start_matches("at").trim();
+    match crate::cli::parse_moment(moment) {
+        Ok(offset) => {
+            past.jump(offset);
+            state.tell(Feedback::Done(format!("at {moment}")));
+        }
+        Err(error) => state.tell(Feedback::Error(error)),
+    }
+}
+
+/// Runs the console on a recording until the operator quits (`None`) or asks to go live from
+/// the moment shown (that moment's world).
+pub async fn replay(
+    timeline: herdctl::replay::Timeline,
+    at: Duration,
+) -> anyhow::Result<Option<herdctl::replay::World>> {
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
+    let result = drive_replay(&mut terminal, timeline, at).await;
+    ratatui::restore();
+    result
+}
+
+async fn drive_replay(
+    terminal: &mut ratatui::DefaultTerminal,
+    timeline: herdctl::replay::Timeline,
+    at: Duration,
+) -> anyhow::Result<Option<herdctl::replay::World>> {
+    let theme = Theme::from_env();
+    let mut state = UiState::default();
+    let recording = timeline.recording().clone();
+    let count = timeline.count_at(at);
+    let mut past = Past::new(timeline, count, "replay", false);
+    let mut said = vec![format!(
+        "replaying {} events over {:.3}s{}",
+        recording.events.len(),
+        recording.duration().as_secs_f64(),
+        recording.seed.map(|seed| format!(", seed {seed}")).unwrap_or_default()
+    )];
+    said.extend(recording.notes.iter().cloned());
+    state.tell(Feedback::Done(said.join("; ")));
+    let mut keys = EventStream::new();
+    let mut terminate = herdctl::signal::Terminate::new()?;
+    let mut view = past.view(&state, Instant::now());
+    let mut dirty = true;
+    let mut last_frame = Instant::now() - FRAME;
+    loop {
+        let now = Instant::now();
+        if dirty && now >= last_frame + FRAME {
+            view = past.view(&state, now);
+            terminal.draw(|frame| herdctl_ui::render(frame, &view, &state, &theme))?;
+            last_frame = now;
+            dirty = false;
+        }
+        tokio::select! {
+            key = keys.next() => match key {
+                Some(Ok(Event::Key(key))) => {
+                    dirty = true;
+                    match state.handle_key(key, &view) {
+                        Some(Intent::Quit) => return Ok(None),
+                        Some(Intent::Time(to)) => match past.go(to) {
+                            Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
+                            Moved::Stayed(None) | Moved::ToNow => {}
+                            Moved::GoLive => return Ok(Some(past.world().clone())),
+                        },
+                        Some(Intent::Submit { text, .. }) if text.trim().starts_with("at ") => {
+                            jump(Some(&mut past), &text, &mut state);
+                        }
+                        Some(_) => state.tell(Feedback::Error(format!(
+                            "a replay shows what happened and cannot change it: {} goes live from this moment, or type at 2.5s to move",
+                            herdctl_ui::keys::label_of(herdctl_ui::keys::Action::GoLive)
+                        ))),
+                        None => {}
+                    }
+                }
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error.into()),
+                None => return Ok(None),
+            },
+            () = terminate.recv() => return Ok(None),
+            _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
+            _ = tokio::time::sleep(FRAME), if past.playing() => dirty |= past.tick(Instant::now()),
+        }
     }
 }
 
@@ -277,7 +406,12 @@ fn carry_out(
     // Raw protocol lines go to the node selected on screen.
     let mut selected = String::new();
     let command = match intent {
-        Intent::Quit | Intent::Continue | Intent::Back | Intent::PreviousSection | Intent::NextSection => return,
+        Intent::Quit
+        | Intent::Continue
+        | Intent::Back
+        | Intent::PreviousSection
+        | Intent::NextSection
+        | Intent::Time(_) => return,
         Intent::Kill(node) => Command::Kill(node),
         Intent::Revive(node) => Command::Revive(node),
         Intent::ToggleStep => {

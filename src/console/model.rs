@@ -10,9 +10,10 @@ use herdctl::accounting::Accounting;
 use herdctl::cache::{Entry, PageStart};
 use herdctl::escaped::Escaped;
 use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
+use herdctl::moment::Moment;
 use herdctl::network::Mode;
 use herdctl::topology::SharedTopology;
-use herdctl::{Herd, NodeName, NodeStatus, Topology};
+use herdctl::{NodeName, NodeStatus, Topology};
 use herdctl_ui::{
     CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState, LinkView,
     ModeView, NodeView, Stats, UiState,
@@ -22,7 +23,7 @@ use herdctl_ui::{
 const FLOW_KEPT: usize = 2_000;
 /// Events formatted for one frame at most; more than this between two frames are counted, not
 /// shown (a screen shows a few dozen).
-const FORMATTED_PER_FRAME: usize = 500;
+pub const FORMATTED_PER_FRAME: usize = 500;
 /// How long a link stays lit after a record crossed it.
 const LIT_FOR: Duration = Duration::from_millis(700);
 /// How long a dropped copy stays marked on the graph: long enough to point at.
@@ -89,7 +90,9 @@ fn kind_of(event: &EventKind) -> FlowKind {
     match event {
         EventKind::ClientLine { .. } => FlowKind::ClientIn,
         EventKind::ClientReply { .. } => FlowKind::ClientOut,
-        EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } => FlowKind::FloodSent,
+        EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } | EventKind::FloodHeld { .. } => {
+            FlowKind::FloodSent
+        }
         EventKind::FloodReceived { arrival: Arrival::New, .. } | EventKind::CacheUpdated { .. } => {
             FlowKind::FloodReceived
         }
@@ -97,10 +100,12 @@ fn kind_of(event: &EventKind) -> FlowKind {
         EventKind::LinkCut { .. }
         | EventKind::LinkCutOneWay { .. }
         | EventKind::LinkHealed { .. }
+        | EventKind::LinkHealedOneWay { .. }
         | EventKind::LatencySet { .. }
         | EventKind::LossSet { .. }
         | EventKind::ModeChanged { .. }
-        | EventKind::Reset => FlowKind::Node,
+        | EventKind::Reset
+        | EventKind::ShuttingDown => FlowKind::Node,
         EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Seeded { .. } => FlowKind::Other,
         EventKind::LinkUp { .. }
         | EventKind::LinkDown { .. }
@@ -206,16 +211,28 @@ impl Model {
         }
     }
 
+    /// What is up and cut now, for the accounting of floods that start next (a frame does this
+    /// for a live herd; a replay, event by event).
+    pub fn set_live(&mut self, live: herdctl::accounting::Live) {
+        self.accounting.set_live(live);
+    }
+
     /// Takes in one event: counted at once, formatted when (and if) a frame shows it.
     pub fn apply(&mut self, event: Arc<HerdEvent>) {
+        self.apply_seen(event, Instant::now());
+    }
+
+    /// Takes in one event as if it happened at `seen` (a replay's events happened a while
+    /// before the moment shown, and light its links only as long as they would have).
+    pub fn apply_seen(&mut self, event: Arc<HerdEvent>, seen: Instant) {
         self.accounting.apply(&event);
         match &event.kind {
             EventKind::FloodSent { to, .. } => {
-                self.crossed.insert(link_key(&event.node, to), Instant::now());
+                self.crossed.insert(link_key(&event.node, to), seen);
             }
             EventKind::FloodReceived { from, arrival, .. } if !arrival.is_new() => {
                 let why = if *arrival == Arrival::Stale { Dropped::Stale } else { Dropped::Duplicate };
-                self.dropped_copies.insert((event.node.clone(), from.clone()), (Instant::now(), why));
+                self.dropped_copies.insert((event.node.clone(), from.clone()), (seen, why));
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
             EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
@@ -236,7 +253,7 @@ impl Model {
 
     /// Rolls the messages-per-second window over the herd's exact totals; returns whether the
     /// figures changed.
-    pub fn tick(&mut self, now: Instant, herd: &Herd) -> bool {
+    pub fn tick(&mut self, now: Instant, herd: &dyn Moment) -> bool {
         if now.duration_since(self.second_started) < Duration::from_secs(1) {
             return false;
         }
@@ -252,7 +269,7 @@ impl Model {
     /// Whether some link is still lit (the screen needs redrawing as it fades).
     /// Whether the screen must be redrawn as time passes: a link is still lit, or messages moved
     /// in the current second (its rate must be rolled over and shown).
-    pub fn animating(&self, now: Instant, herd: &Herd) -> bool {
+    pub fn animating(&self, now: Instant, herd: &dyn Moment) -> bool {
         self.crossed.values().any(|at| now.duration_since(*at) < LIT_FOR)
             || self.dropped_copies.values().any(|(at, _)| now.duration_since(*at) < DROPPED_FOR)
             || self.messages_per_second > 0
@@ -261,7 +278,7 @@ impl Model {
 
     /// Which version of the story's client (the client of the last update) each running node
     /// holds: `v1` for the oldest record the herd has of it, and so on, or `none`.
-    fn story_versions(&self, herd: &Herd, status: &[NodeStatus]) -> HashMap<String, String> {
+    fn story_versions(&self, herd: &dyn Moment, status: &[NodeStatus]) -> HashMap<String, String> {
         let Some(client) = self.accounting.latest().map(|flood| flood.client.clone()) else {
             return HashMap::new();
         };
@@ -269,7 +286,7 @@ impl Model {
             .iter()
             .filter(|node| node.up)
             .map(|node| {
-                let stamp = herd.cache_entry(&node.name, &client).ok().flatten().map(|e| e.record.stamp());
+                let stamp = herd.cache_entry(&node.name, &client).map(|e| e.record.stamp());
                 (node.name.to_string(), stamp)
             })
             .collect();
@@ -288,7 +305,7 @@ impl Model {
     }
 
     /// The view of the herd now, with the selected node's cache where the operator scrolled it.
-    pub fn view(&mut self, herd: &Herd, state: &UiState, now: Instant) -> HerdView {
+    pub fn view(&mut self, herd: &dyn Moment, state: &UiState, now: Instant) -> HerdView {
         self.format_flow();
         self.duplicates = herd.totals().1;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
@@ -317,7 +334,6 @@ impl Model {
                 }
             })
             .collect();
-        let network = herd.network();
         self.accounting.set_live(herd.live());
         let is_up = |from: &str, to: &str| {
             status
@@ -325,7 +341,7 @@ impl Model {
                 .find(|n| &*n.name == from)
                 .is_some_and(|n| n.links.iter().any(|(name, up)| &**name == to && *up))
         };
-        let held = herd.network().held();
+        let held = herd.held();
         let here = |name: &str| status.iter().any(|n| &*n.name == name);
         let links = topology
             .links()
@@ -361,17 +377,17 @@ impl Model {
                     b: b.to_string(),
                     state,
                     lit,
-                    cut: network.is_cut(&a, &b),
-                    cut_one_way: match (network.is_cut_from(&a, &b), network.is_cut_from(&b, &a)) {
+                    cut: herd.is_cut(&a, &b),
+                    cut_one_way: match (herd.is_cut_from(&a, &b), herd.is_cut_from(&b, &a)) {
                         (true, false) => Some(format!("{a}>{b}")),
                         (false, true) => Some(format!("{b}>{a}")),
                         _ => None,
                     },
-                    latency: match network.delay(&a, &b) {
+                    latency: match herd.delay(&a, &b) {
                         delay if delay.base.is_zero() => String::new(),
                         delay => delay.to_string(),
                     },
-                    loss_percent: (network.loss(&a, &b) * 100.0).round() as u32,
+                    loss_percent: (herd.loss(&a, &b) * 100.0).round() as u32,
                     held_a_to_b: count(&a, &b),
                     held_b_to_a: count(&b, &a),
                     dropped_at_a: self.dropped_copies.get(&(a.clone(), b.clone())).map(|(_, why)| *why),
@@ -397,7 +413,7 @@ impl Model {
             upstream_requests: self.upstream_requests,
             // Lost by the console (it fell behind) or never published (over the nodes' budget).
             events_dropped: self.events_dropped + herd.unpublished(),
-            mode: match herd.network().mode() {
+            mode: match herd.mode() {
                 Mode::Live => ModeView::Live,
                 Mode::Step => ModeView::Step { held: held.len() },
                 Mode::Slow(delay) => ModeView::Slow { millis: delay.as_millis() as u64 },
@@ -415,7 +431,7 @@ impl Model {
                 fewest_hops: flood.minimum_hops(),
             }),
         };
-        let mut held = herd.network().held();
+        let mut held = herd.held();
         held.sort_by(|a, b| a.order().cmp(&b.order()));
         let held = held
             .into_iter()
@@ -428,7 +444,16 @@ impl Model {
                 waited_ms: held.since.elapsed().as_millis() as u64,
             })
             .collect();
-        HerdView { nodes, links, cache, compare, flow: self.flow.iter().cloned().collect(), stats, held }
+        HerdView {
+            nodes,
+            links,
+            cache,
+            compare,
+            flow: self.flow.iter().cloned().collect(),
+            stats,
+            held,
+            timeline: None,
+        }
     }
 }
 
@@ -448,8 +473,15 @@ fn cache_row(entry: &Entry) -> CacheRow {
 
 /// The window of `node`'s cache around the pane's anchor: at most `CACHE_WINDOW` clients on each
 /// side, read as two short pages (the node's lock is held for microseconds, at any size).
-fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, anchor: &CacheAnchor, state: &UiState) -> CacheView {
-    let page = |start: PageStart| herd.cache_page(node, &start, CACHE_WINDOW).unwrap_or_default();
+fn cache_view(
+    herd: &dyn Moment,
+    node: &str,
+    up: bool,
+    total: usize,
+    anchor: &CacheAnchor,
+    state: &UiState,
+) -> CacheView {
+    let page = |start: PageStart| herd.cache_page(node, &start, CACHE_WINDOW);
     let visible = state.extents.cache_page.get().max(1);
     let (before, after) = match anchor {
         CacheAnchor::First => (Vec::new(), page(PageStart::First)),
@@ -468,7 +500,7 @@ fn cache_view(herd: &Herd, node: &str, up: bool, total: usize, anchor: &CacheAnc
     // At the end, the pane shows the last screenful.
     let top = if after.is_empty() { before.len().saturating_sub(visible) } else { before.len() };
     let rows = before.iter().chain(&after).map(cache_row).collect();
-    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, elsewhere: false }
+    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, elsewhere: false, recorded: false }
 }
 
 #[cfg(test)]

@@ -83,6 +83,18 @@ impl Records for Node {
 impl Node {
     /// Starts a node on already bound listeners: accept loops and one task per neighbour link.
     pub fn spawn(config: NodeConfig, listeners: Listeners, token: CancellationToken) -> Arc<Self> {
+        Self::spawn_knowing(config, listeners, token, &[])
+    }
+
+    /// Starts a node that knows `records` from the start (a herd forked from a replayed moment),
+    /// before any link connects: catch-up then carries them as it would carry records restored
+    /// from disk.
+    pub fn spawn_knowing(
+        config: NodeConfig,
+        listeners: Listeners,
+        token: CancellationToken,
+        records: &[crate::cache::Entry],
+    ) -> Arc<Self> {
         let mut queues = Vec::new();
         let links: Vec<Arc<Link>> = config
             .topology
@@ -121,6 +133,12 @@ impl Node {
             refusals: Refusals::default(),
         });
         node.restore();
+        for entry in records {
+            node.cache.offer(&entry.record, entry.hops, entry.via.clone());
+        }
+        if !records.is_empty() {
+            node.events.emit(EventKind::Restored { records: records.len() });
+        }
         if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
             node.events.emit(EventKind::NodeUp { client, peer });
         }

@@ -333,12 +333,16 @@ async fn exchange(
 async fn gate(
     node: &Local,
     neighbour: &NodeName,
-    client: &str,
-    hops: u32,
+    record: &Arc<Record>,
+    (hops, catch_up): (u32, bool),
     queued: Instant,
     writer: &mut OwnedWriteHalf,
 ) -> Result<Fate, PeerError> {
-    let transmit = node.network.transmit(&node.name, neighbour, client, hops, queued);
+    let held = || {
+        let (to, record) = (neighbour.clone(), record.clone());
+        node.events.emit(EventKind::FloodHeld { to, record, hops, catch_up });
+    };
+    let transmit = node.network.transmit_telling(&node.name, neighbour, record.client(), hops, queued, held);
     tokio::pin!(transmit);
     loop {
         tokio::select! {
@@ -380,7 +384,7 @@ async fn put(
     let mut fate = Fate::Deliver;
     if node.network.is_special() {
         out.flush().await?;
-        fate = gate(node, neighbour, record.client(), hops, queued, &mut out.writer).await?;
+        fate = gate(node, neighbour, record, (hops, catch_up), queued, &mut out.writer).await?;
     }
     if matches!(fate, Fate::Drop | Fate::Lost) {
         let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);

@@ -27,9 +27,31 @@ pub enum Intent {
     NextSection,
     /// Write the session's trace to a file.
     WriteTrace,
+    /// Move in time: a replay, or a live console looking back.
+    Time(TimeMove),
     /// Deliver, drop or duplicate the held transmission `id`.
     Decide {
         id: u64,
         choice: crate::view::HeldChoice,
     },
+}
+
+/// A move along a recording's timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeMove {
+    /// One event back (in a live console in step mode: start looking back).
+    Earlier,
+    /// One event forward (looking back: at the newest, back to now).
+    Later,
+    PlayPause,
+    PreviousFault,
+    NextFault,
+    PreviousFlood,
+    NextFlood,
+    Slower,
+    Faster,
+    /// A replay: start a live herd from the moment shown.
+    GoLive,
+    /// A live console looking back: back to the herd as it is now.
+    Now,
 }

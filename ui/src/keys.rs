@@ -41,6 +41,17 @@ pub enum Action {
     Deliver,
     DropHeld,
     Duplicate,
+    /// Back in time (elsewhere: the previous node).
+    Earlier,
+    /// Forward in time (elsewhere: the next node).
+    Later,
+    PreviousFault,
+    NextFault,
+    PreviousFlood,
+    NextFlood,
+    Slower,
+    Faster,
+    GoLive,
 }
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
@@ -77,17 +88,19 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Close,
         help: "close an overlay, leave the command line",
     },
+    Binding { keys: &[key('l')], label: "l", action: Action::NextNode, help: "select the next node" },
+    Binding { keys: &[key('h')], label: "h", action: Action::PrevNode, help: "select the previous node" },
     Binding {
-        keys: &[plain(KeyCode::Right), key('l')],
-        label: "→, l",
-        action: Action::NextNode,
-        help: "select the next node",
+        keys: &[plain(KeyCode::Left)],
+        label: "←",
+        action: Action::Earlier,
+        help: "one event back in time: in a replay, or in step mode to look back at what just passed (else: previous node)",
     },
     Binding {
-        keys: &[plain(KeyCode::Left), key('h')],
-        label: "←, h",
-        action: Action::PrevNode,
-        help: "select the previous node",
+        keys: &[plain(KeyCode::Right)],
+        label: "→",
+        action: Action::Later,
+        help: "one event forward in time, in a replay or looking back (else: next node)",
     },
     Binding {
         keys: &[key('1'), key('2'), key('3'), key('4'), key('5'), key('6'), key('7'), key('8'), key('9')],
@@ -120,7 +133,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "move the focus: graph, cache, flow, command line",
     },
     Binding { keys: &[key('f')], label: "f", action: Action::Filter, help: "flow: only the selected node, or all" },
-    Binding { keys: &[key(' ')], label: "Space", action: Action::Freeze, help: "flow: freeze, or follow live again" },
+    Binding {
+        keys: &[key(' ')],
+        label: "Space",
+        action: Action::Freeze,
+        help: "flow: freeze, or follow live again; replay: play or pause",
+    },
     Binding {
         keys: &[plain(KeyCode::Up)],
         label: "↑",
@@ -190,6 +208,28 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::WriteTrace,
         help: "write this session's trace (SVG and JSON lines)",
     },
+    Binding { keys: &[key('{')], label: "{", action: Action::PreviousFault, help: "replay: to the previous fault" },
+    Binding { keys: &[key('}')], label: "}", action: Action::NextFault, help: "replay: to the next fault" },
+    Binding {
+        keys: &[key('<')],
+        label: "<",
+        action: Action::PreviousFlood,
+        help: "replay: to the previous flood (a client's new record)",
+    },
+    Binding { keys: &[key('>')], label: ">", action: Action::NextFlood, help: "replay: to the next flood" },
+    Binding { keys: &[key('-')], label: "-", action: Action::Slower, help: "replay: play slower (down to ×0.1)" },
+    Binding {
+        keys: &[key('+'), key('=')],
+        label: "+",
+        action: Action::Faster,
+        help: "replay: play faster (up to ×10)",
+    },
+    Binding {
+        keys: &[key('L')],
+        label: "L",
+        action: Action::GoLive,
+        help: "replay: go live from here (a running herd with this moment's caches and faults); looking back: to now",
+    },
 ];
 
 /// The command forms, for the help overlay. `{A}` and `{B}` stand for two neighbouring nodes of
@@ -205,6 +245,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
     ("deliver|drop|dup A B [CLIENT]", "in step mode, one held message from A to B: goes, is lost, or arrives twice"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
+    ("at 2.5s", "replay, or looking back: to that moment of the recording"),
 ];
 
 /// A command help text with the example names filled in.
@@ -255,7 +296,8 @@ mod tests {
         // Shift is how '?' is typed on most keyboards.
         assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
         assert_eq!(action_for(&press(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::SelectNode(2)));
-        assert_eq!(action_for(&press(KeyCode::Right, KeyModifiers::NONE)), Some(Action::NextNode));
+        assert_eq!(action_for(&press(KeyCode::Right, KeyModifiers::NONE)), Some(Action::Later));
+        assert_eq!(action_for(&press(KeyCode::Char('L'), KeyModifiers::SHIFT)), Some(Action::GoLive));
         assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::ALT)), None);
     }
 

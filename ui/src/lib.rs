@@ -10,7 +10,7 @@ pub mod text;
 pub mod theme;
 pub mod view;
 
-pub use intent::Intent;
+pub use intent::{Intent, TimeMove};
 pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
 pub use state::{Caption, Feedback, Focus, Overlay, UiState};
 pub use theme::Theme;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
-use crate::intent::Intent;
+use crate::intent::{Intent, TimeMove};
 use crate::keys::{self, Action};
-use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView};
+use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, ModeView};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -337,9 +337,47 @@ impl UiState {
                 self.open(Overlay::Held);
                 self.held_selected = 0;
             }
+            Action::Close if view.timeline.as_ref().is_some_and(|t| t.looking_back) => {
+                return Some(Intent::Time(TimeMove::Now));
+            }
             Action::Close => self.focus = Focus::Graph,
             Action::NextNode => self.select((self.selected + 1) % count),
             Action::PrevNode => self.select((self.selected + count - 1) % count),
+            // Time moves in a replay, and in step mode (where the moment just passed matters);
+            // elsewhere the arrows select nodes, as h and l do.
+            Action::Earlier if view.timeline.is_some() || matches!(view.stats.mode, ModeView::Step { .. }) => {
+                return Some(Intent::Time(TimeMove::Earlier));
+            }
+            Action::Earlier => self.select((self.selected + count - 1) % count),
+            Action::Later if view.timeline.is_some() => return Some(Intent::Time(TimeMove::Later)),
+            Action::Later => self.select((self.selected + 1) % count),
+            Action::Freeze if view.timeline.as_ref().is_some_and(|t| !t.looking_back) => {
+                return Some(Intent::Time(TimeMove::PlayPause));
+            }
+            Action::PreviousFault
+            | Action::NextFault
+            | Action::PreviousFlood
+            | Action::NextFlood
+            | Action::Slower
+            | Action::Faster
+            | Action::GoLive => {
+                if view.timeline.is_none() {
+                    self.feedback = Some(Feedback::Error(format!(
+                        "that key moves through a recording: herdctl replay FILE, or {} in step mode to look back",
+                        keys::label_of(Action::Earlier)
+                    )));
+                    return None;
+                }
+                return Some(Intent::Time(match action {
+                    Action::PreviousFault => TimeMove::PreviousFault,
+                    Action::NextFault => TimeMove::NextFault,
+                    Action::PreviousFlood => TimeMove::PreviousFlood,
+                    Action::NextFlood => TimeMove::NextFlood,
+                    Action::Slower => TimeMove::Slower,
+                    Action::Faster => TimeMove::Faster,
+                    _ => TimeMove::GoLive,
+                }));
+            }
             Action::SelectNode(index) if index < view.nodes.len() => self.select(index),
             Action::SelectNode(_) => {}
             Action::Kill => {

@@ -14,6 +14,46 @@ pub struct HerdView {
     pub stats: Stats,
     /// The transmissions held now (step mode), in release order.
     pub held: Vec<HeldView>,
+    /// Shown while the screen is a recorded moment (a replay, or a live console looking back).
+    pub timeline: Option<TimelineView>,
+}
+
+/// Where a recorded moment sits in its recording, and what happens around it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelineView {
+    /// The moment shown, from the recording's start.
+    pub at_ms: u64,
+    pub length_ms: u64,
+    /// Events up to the moment, of all the recording's events.
+    pub event: usize,
+    pub events: usize,
+    pub playing: bool,
+    /// Playing speed, in tenths (10: as fast as it happened).
+    pub speed_tenths: u32,
+    /// Faults, floods and captions, for the bar.
+    pub marks: Vec<Mark>,
+    /// A live console looking back at a moment just passed (the herd runs on meanwhile);
+    /// otherwise a replay of a file.
+    pub looking_back: bool,
+    /// What happened at the moment shown, in words.
+    pub now: String,
+}
+
+/// Something worth jumping to on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at_ms: u64,
+    pub kind: MarkKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// A kill, revive, cut, heal, loss or latency change, a lost or dropped message.
+    Fault,
+    /// A client's new record, the start of a flood.
+    Flood,
+    /// A walkthrough's caption or section.
+    Story,
 }
 
 /// A transmission held in step mode, waiting for the operator.
@@ -137,6 +177,8 @@ pub struct CacheView {
     pub at_end: bool,
     /// The node runs in another process: its cache cannot be read from here.
     pub elsewhere: bool,
+    /// A recorded moment, not the node now: the operator cannot act on it.
+    pub recorded: bool,
 }
 
 /// Where the cache pane is scrolled to, in client ID order.

@@ -45,13 +45,20 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
         return;
     }
     if !cache.up {
-        let text =
-            format!("{} is down: a dead node remembers nothing.\nRevive it (r) and watch it catch up.", cache.node);
+        let text = if cache.recorded {
+            format!("{} is down at this moment: a dead node remembers nothing.", cache.node)
+        } else {
+            format!("{} is down: a dead node remembers nothing.\nRevive it (r) and watch it catch up.", cache.node)
+        };
         frame.render_widget(Paragraph::new(text).style(theme.node(false)).block(block), area);
         return;
     }
     if cache.rows.is_empty() {
-        let text = "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line (:).";
+        let text = if cache.recorded {
+            "No clients at this moment."
+        } else {
+            "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line (:)."
+        };
         let paragraph = Paragraph::new(text).style(theme.dim()).wrap(ratatui::widgets::Wrap { trim: true });
         frame.render_widget(paragraph.block(block), area);
         return;

@@ -22,6 +22,7 @@ mod flow;
 mod graph;
 mod overlay;
 mod status;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -48,10 +49,12 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     // The lecture layout gives the graph the room: it is what a class watches.
     // (On a short terminal, the captions need the rows more.)
     let (top_share, graph_share) = if state.present && area.height >= 30 { (55, 62) } else { (45, 50) };
-    let [status_area, top, flow_area, command_area] = Layout::vertical([
+    let timeline_rows = if view.timeline.is_some() { 2 } else { 0 };
+    let [status_area, top, flow_area, timeline_area, command_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Percentage(top_share),
         Constraint::Fill(1),
+        Constraint::Length(timeline_rows),
         Constraint::Length(4),
     ])
     .areas(area);
@@ -87,6 +90,9 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         None => (None, flow_area),
     };
     flow::render(frame, flow_area, view, state, theme);
+    if let Some(timeline) = &view.timeline {
+        timeline::render(frame, timeline_area, timeline, theme);
+    }
     command::render(frame, command_area, view, state, theme);
     match state.overlay {
         Overlay::None => {}

@@ -37,6 +37,7 @@ fn herd() -> HerdView {
     };
     HerdView {
         held: Vec::new(),
+        timeline: None,
         compare: None,
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),
@@ -61,6 +62,7 @@ fn herd() -> HerdView {
             at_end: true,
             top: 0,
             elsewhere: false,
+            recorded: false,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
                 position: "+34.068930-118.445127".into(),
@@ -370,4 +372,45 @@ fn a_caption_is_whole_even_at_80_by_24_in_the_lecture_layout() {
     let text = screen(&herd(), &state, 80, 24);
     assert!(text.contains("each side takes its own clients'"), "{text}");
     assert!(text.contains("reports."), "{text}");
+}
+
+fn replayed(looking_back: bool) -> HerdView {
+    let marks = [(0, MarkKind::Fault), (1_200, MarkKind::Flood), (2_500, MarkKind::Fault), (4_000, MarkKind::Story)];
+    HerdView {
+        timeline: Some(TimelineView {
+            at_ms: 2_000,
+            length_ms: 5_000,
+            event: 40,
+            events: 120,
+            playing: false,
+            speed_tenths: 10,
+            marks: marks.iter().map(|&(at_ms, kind)| Mark { at_ms, kind }).collect(),
+            looking_back,
+            now: "Riley flood > Jaquez hop 1".into(),
+        }),
+        ..herd()
+    }
+}
+
+#[test]
+fn a_replay_shows_its_timeline_with_the_moment_and_the_marks() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = screen(&replayed(false), &UiState::default(), width, height);
+        let lines: Vec<&str> = text.lines().collect();
+        let caption = lines.iter().position(|line| line.contains("paused")).expect("the timeline's caption");
+        let bar = lines[caption - 1];
+        // The moment at 2 s of 5 s sits before the fault at 2.5 s, after the flood at 1.2 s.
+        let (moment, fault, flood) = (bar.find('▮').unwrap(), bar.rfind('×').unwrap(), bar.find('·').unwrap());
+        assert!(flood < moment && moment < fault, "{bar}");
+        assert!(text.contains("paused 2.000s / 5.000s"), "{text}");
+        assert!(text.contains("go live") || width < 100, "the keys when they fit: {text}");
+    }
+    assert_snapshot!(screen(&replayed(false), &UiState::default(), 120, 36));
+}
+
+#[test]
+fn looking_back_says_so_and_how_to_return() {
+    let text = screen(&replayed(true), &UiState::default(), 120, 36);
+    assert!(text.contains("LOOKING BACK") && text.contains("Esc now"), "{text}");
+    assert!(!text.contains("go live"), "a live console looking back goes back to now, not live again");
 }

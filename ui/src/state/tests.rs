@@ -254,6 +254,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             at_start,
             at_end,
             elsewhere: false,
+            recorded: false,
         },
         ..view()
     }
@@ -328,4 +329,35 @@ fn the_held_list_selects_a_message_and_decides_its_fate() {
     assert_eq!(press_in(&mut state, KeyCode::Char('d'), &empty), None);
     press_in(&mut state, KeyCode::Esc, &view);
     assert_eq!(state.overlay, Overlay::None);
+}
+
+#[test]
+fn the_arrows_move_in_time_in_a_replay_and_in_step_mode_and_select_nodes_elsewhere() {
+    use crate::intent::TimeMove;
+    use crate::view::{ModeView, TimelineView};
+    let mut state = UiState::default();
+    assert_eq!(press(&mut state, KeyCode::Left), None, "live: the previous node");
+    assert_eq!(state.selected, 2);
+
+    let mut stepping = view();
+    stepping.stats.mode = ModeView::Step { held: 1 };
+    assert_eq!(press_in(&mut state, KeyCode::Left, &stepping), Some(Intent::Time(TimeMove::Earlier)));
+    assert_eq!(press_in(&mut state, KeyCode::Right, &stepping), None, "nothing to go forward to yet");
+    assert_eq!(state.selected, 0, "so → selects the next node");
+
+    let replay = HerdView { timeline: Some(TimelineView::default()), ..view() };
+    assert_eq!(press_in(&mut state, KeyCode::Right, &replay), Some(Intent::Time(TimeMove::Later)));
+    assert_eq!(press_in(&mut state, KeyCode::Char(' '), &replay), Some(Intent::Time(TimeMove::PlayPause)));
+    assert_eq!(press_in(&mut state, KeyCode::Char('}'), &replay), Some(Intent::Time(TimeMove::NextFault)));
+    assert_eq!(press_in(&mut state, KeyCode::Char('L'), &replay), Some(Intent::Time(TimeMove::GoLive)));
+    assert_eq!(press_in(&mut state, KeyCode::Char('h'), &replay), None, "h still selects nodes");
+    assert_eq!(state.selected, 2);
+
+    let looking_back =
+        HerdView { timeline: Some(TimelineView { looking_back: true, ..TimelineView::default() }), ..view() };
+    assert_eq!(press_in(&mut state, KeyCode::Esc, &looking_back), Some(Intent::Time(TimeMove::Now)));
+    assert_eq!(press_in(&mut state, KeyCode::Char(' '), &looking_back), None, "Space freezes the flow there");
+
+    assert_eq!(press(&mut state, KeyCode::Char('}')), None, "no recording: nothing to jump to");
+    assert!(matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("herdctl replay")));
 }

@@ -1,0 +1,107 @@
+//! The timeline of a recorded moment: the whole recording as a bar with its faults, floods and
+//! story marked and the moment shown on it; under it where the moment is and the keys that move
+//! it. Symbols carry the meaning, so it reads the same under NO_COLOR.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::keys::{Action, label_of};
+use crate::theme::Theme;
+use crate::view::{MarkKind, TimelineView};
+
+/// The bar: one cell a slice of the recording, marked with the most telling thing in it.
+fn bar(timeline: &TimelineView, width: usize, theme: &Theme) -> Line<'static> {
+    let width = width.max(1);
+    let length = timeline.length_ms.max(1);
+    let cell = |at: u64| ((at.min(length) as u128 * (width as u128 - 1)) / length as u128) as usize;
+    let mut cells: Vec<Option<MarkKind>> = vec![None; width];
+    for mark in &timeline.marks {
+        let slot = &mut cells[cell(mark.at_ms)];
+        // A fault outranks a story mark, which outranks a flood.
+        let rank = |kind: Option<MarkKind>| match kind {
+            Some(MarkKind::Fault) => 3,
+            Some(MarkKind::Story) => 2,
+            Some(MarkKind::Flood) => 1,
+            None => 0,
+        };
+        if rank(Some(mark.kind)) > rank(*slot) {
+            *slot = Some(mark.kind);
+        }
+    }
+    let here = cell(timeline.at_ms);
+    let color = |c: Color, plain: Style| if theme.color { Style::new().fg(c) } else { plain };
+    let spans = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, mark)| {
+            if i == here {
+                return Span::styled("▮", Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED));
+            }
+            let played = i < here;
+            match mark {
+                Some(MarkKind::Fault) => {
+                    Span::styled("×", color(Color::Red, Style::new().add_modifier(Modifier::BOLD)))
+                }
+                Some(MarkKind::Story) => Span::styled("»", color(Color::Cyan, Style::new())),
+                Some(MarkKind::Flood) => Span::styled("·", color(Color::Yellow, Style::new())),
+                None if played => Span::styled("━", color(Color::Green, Style::new())),
+                None => Span::styled("─", theme.dim()),
+            }
+        })
+        .collect::<Vec<_>>();
+    Line::from(spans)
+}
+
+/// Where the moment is, then the keys, as many as fit.
+fn caption(timeline: &TimelineView, width: usize) -> String {
+    let state = match (timeline.looking_back, timeline.playing) {
+        (true, _) => "◀ LOOKING BACK".to_string(),
+        (false, true) => "▶ playing".to_string(),
+        (false, false) => "‖ paused".to_string(),
+    };
+    let speed = format!("×{}", timeline.speed_tenths as f64 / 10.0);
+    let mut text = format!(
+        "{state} {:.3}s / {:.3}s · {speed} · event {}/{}",
+        timeline.at_ms as f64 / 1000.0,
+        timeline.length_ms as f64 / 1000.0,
+        timeline.event,
+        timeline.events
+    );
+    let keys = if timeline.looking_back {
+        vec![
+            format!("{}{} step", label_of(Action::Earlier), label_of(Action::Later)),
+            format!("{} now", label_of(Action::Close)),
+        ]
+    } else {
+        vec![
+            format!("{} play", label_of(Action::Freeze)),
+            format!("{}{} step", label_of(Action::Earlier), label_of(Action::Later)),
+            format!("{}{} faults", label_of(Action::PreviousFault), label_of(Action::NextFault)),
+            format!("{}{} floods", label_of(Action::PreviousFlood), label_of(Action::NextFlood)),
+            format!("{}{} speed", label_of(Action::Slower), label_of(Action::Faster)),
+            format!("{} go live", label_of(Action::GoLive)),
+        ]
+    };
+    // The moment first, cut at a character boundary if it must be; then whole key hints only.
+    if text.chars().count() > width {
+        return text.chars().take(width.saturating_sub(1)).chain(std::iter::once('…')).collect();
+    }
+    // Then the keys, then what happened at the moment (the flow shows it too), as far as they fit.
+    for hint in keys.into_iter().chain((!timeline.now.is_empty()).then(|| timeline.now.clone())) {
+        if text.chars().count() + 3 + hint.chars().count() > width {
+            break;
+        }
+        text.push_str(" · ");
+        text.push_str(&hint);
+    }
+    text
+}
+
+pub fn render(frame: &mut Frame, area: Rect, timeline: &TimelineView, theme: &Theme) {
+    let width = area.width as usize;
+    let lines = vec![bar(timeline, width, theme), Line::styled(caption(timeline, width), theme.title())];
+    frame.render_widget(Paragraph::new(lines), area);
+}
