@@ -74,7 +74,11 @@ async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
             );
         }
         match console::replay(timeline, args.at.unwrap_or_default()).await? {
-            Some(moment) => go_live_from(&moment, args.log_dir).await,
+            Some(moment) => {
+                let at = moment.now().duration_since(recording.started).unwrap_or_default();
+                let from = format!("{:.3}s of {}", at.as_secs_f64(), args.file.display());
+                go_live_from(&moment, &from, args.log_dir).await
+            }
             None => Ok(()),
         }
     }
@@ -84,7 +88,7 @@ async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
 
 /// The console on a herd started from a replayed moment (`L` in a replay).
 #[cfg(feature = "console")]
-async fn go_live_from(moment: &herdctl::replay::World, log_dir: std::path::PathBuf) -> anyhow::Result<()> {
+async fn go_live_from(moment: &herdctl::replay::World, from: &str, log_dir: std::path::PathBuf) -> anyhow::Result<()> {
     let _log_guard = log_to_file(&log_dir)?;
     // The whole herd runs here: a key of its own, as a console's herd has.
     let (key, _) = HerdKey::from_env(true);
@@ -94,6 +98,25 @@ async fn go_live_from(moment: &herdctl::replay::World, log_dir: std::path::PathB
     let options =
         HerdOptions { log_dir: Some(log_dir.clone()), trace: Some(trace.clone()), ..HerdOptions::new(key, places) };
     let (herd, events) = herdctl::replay::go_live(moment, options).await?;
+    let then = herdctl::moment::Moment::topology(moment);
+    let moved = herd.topology().nodes().iter().zip(then.nodes()).any(|(now, then)| now.port != then.port);
+    let mut greeting = format!(
+        "live from {from} (the flow says more); caches, cuts, delays and losses are as they were; \
+         messages held then were not carried over (the links catch each other up{})",
+        if herd.network().mode() == herdctl::network::Mode::Step { ", held in step mode" } else { "" }
+    );
+    if moved {
+        let ports: Vec<String> = herd
+            .status()
+            .iter()
+            .map(|node| format!("{} {}", node.name, node.client_addr.port()))
+            .collect();
+        greeting = greeting.replacen(
+            " (the flow says more)",
+            &format!(" (the recorded ports were busy: clients reach {})", ports.join(", ")),
+            1,
+        );
+    }
     let session = console::Session {
         places_source,
         trace,
@@ -102,6 +125,7 @@ async fn go_live_from(moment: &herdctl::replay::World, log_dir: std::path::PathB
         scenario: None,
         present: false,
         classroom_url: None,
+        greeting: Some(greeting),
     };
     console::run(Arc::new(herd), events, session).await
 }
@@ -198,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scenario,
             present: cli.present,
             classroom_url,
+            greeting: None,
         };
         let outcome = console::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;

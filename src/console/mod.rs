@@ -47,6 +47,8 @@ pub struct Session {
     pub present: bool,
     /// Where the classroom page is served (`--classroom-web`).
     pub classroom_url: Option<String>,
+    /// Said first, under the command line and in the flow (where a forked herd came from).
+    pub greeting: Option<String>,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
@@ -102,6 +104,11 @@ async fn drive(
     // In a walkthrough a WHATSAT shows its gist; the whole JSON opens on demand.
     state.open_replies = walkthrough.is_none();
     state.present = session.present || walkthrough.is_some();
+    if let Some(text) = &session.greeting {
+        // Whole in the flow; its first part under the command line, which has one row.
+        model.note(text.clone());
+        state.tell(Feedback::Done(text.split("; ").next().unwrap_or(text).to_string()));
+    }
     if let Some(url) = &session.classroom_url {
         let text = format!("the classroom page is at {url}: students on the room's network open it on their phones");
         model.note(text.clone());
@@ -244,7 +251,7 @@ fn look(to: TimeMove, past: &mut Option<Past>, herd: &Herd, session: &Session, s
         if to == TimeMove::Earlier {
             *past = Some(past::look_back(&session.trace, herd, &session.places_source));
             state.tell(Feedback::Done(format!(
-                "looking back (the herd runs on): {} {} step through what just passed, {} returns to now",
+                "looking back (the herd runs on): {}{} step, {} returns to now",
                 herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Earlier),
                 herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Later),
                 herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Close)
@@ -300,7 +307,7 @@ async fn drive_replay(
     let mut said = vec![format!(
         "replaying {} events over {:.3}s{}",
         recording.events.len(),
-        recording.duration().as_secs_f64(),
+        recording.duration().as_millis() as f64 / 1000.0,
         recording.seed.map(|seed| format!(", seed {seed}")).unwrap_or_default()
     )];
     said.extend(recording.notes.iter().cloned());

@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let scope = if state.filter_selected { format!("{selected} only") } else { "all nodes".to_string() };
     let mode = match (&state.frozen, scroll) {
         // A recorded moment: the flow ends at it.
-        _ if view.timeline.as_ref().is_some_and(|t| !t.looking_back) && scroll == 0 => "up to the moment shown".into(),
+        _ if view.timeline.is_some() && scroll == 0 => "up to the moment shown".into(),
         (Some(_), 0) => "FROZEN (Space follows)".to_string(),
         (Some(_), back) => format!("FROZEN, {back} lines back (Space follows)"),
         (None, 0) => "live".to_string(),

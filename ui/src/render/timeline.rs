@@ -57,19 +57,26 @@ fn bar(timeline: &TimelineView, width: usize, theme: &Theme) -> Line<'static> {
 
 /// Where the moment is, then the keys, as many as fit.
 fn caption(timeline: &TimelineView, width: usize) -> String {
-    let state = match (timeline.looking_back, timeline.playing) {
-        (true, _) => "◀ LOOKING BACK".to_string(),
-        (false, true) => "▶ playing".to_string(),
-        (false, false) => "‖ paused".to_string(),
+    let seconds = |ms: u64| ms as f64 / 1000.0;
+    let mut text = if timeline.looking_back {
+        // How long before the moment looking back began: what a live console's operator asks.
+        format!(
+            "◀ LOOKING BACK {:.3}s before · event {}/{}",
+            seconds(timeline.length_ms.saturating_sub(timeline.at_ms)),
+            timeline.event,
+            timeline.events
+        )
+    } else {
+        format!(
+            "{} {:.3}s / {:.3}s · ×{} · event {}/{}",
+            if timeline.playing { "▶ playing" } else { "‖ paused" },
+            seconds(timeline.at_ms),
+            seconds(timeline.length_ms),
+            timeline.speed_tenths as f64 / 10.0,
+            timeline.event,
+            timeline.events
+        )
     };
-    let speed = format!("×{}", timeline.speed_tenths as f64 / 10.0);
-    let mut text = format!(
-        "{state} {:.3}s / {:.3}s · {speed} · event {}/{}",
-        timeline.at_ms as f64 / 1000.0,
-        timeline.length_ms as f64 / 1000.0,
-        timeline.event,
-        timeline.events
-    );
     let keys = if timeline.looking_back {
         vec![
             format!("{}{} step", label_of(Action::Earlier), label_of(Action::Later)),
