@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::network::{Delay, Fate, Spread};
 use crate::protocol::Timestamp;
+use crate::schedule::Fault;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -79,6 +80,22 @@ pub enum Command {
     Show(Vec<String>),
     /// `highlight A-B-C`: a path marked on the graph (an empty path clears it).
     Highlight(Vec<String>),
+    /// `at DURATION COMMAND`: COMMAND (a fault, a mode, a client command) runs that long after
+    /// this line is reached, while the next lines go on.
+    At {
+        after: Duration,
+        command: Box<Command>,
+    },
+    /// `every MIN..MAX FAULT [for DURATION]`: a nemesis, undoing its last fault and making a new
+    /// one at seeded intervals, until `calm` or the script's end.
+    Every {
+        min: Duration,
+        max: Duration,
+        fault: Fault,
+        lasting: Option<Duration>,
+    },
+    /// `calm`: stops every nemesis (undoing its faults) and every `at` not yet due.
+    Calm,
     /// Anything else: a raw protocol line for the selected node (refused in scripts).
     Raw(String),
 }
@@ -161,8 +178,8 @@ pub enum LinkExpect {
 }
 
 /// The verbs, for error messages.
-pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, step, wave, slow, live, reset, \
-                         wait, expect, section, say, note, ask, show, highlight";
+pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, loss, step, wave, deliver, drop, \
+                         dup, slow, live, reset, wait, at, every, calm, expect, section, say, note, ask, show, highlight";
 
 /// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
@@ -200,6 +217,8 @@ pub enum Verb {
     Expect,
     Show,
     Highlight,
+    At,
+    Every,
 }
 
 impl Verb {
@@ -228,6 +247,11 @@ impl Verb {
             }
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
+            Self::At => "at DURATION COMMAND (a fault, a mode or a client command, that long after this line)",
+            Self::Every => {
+                "every MIN..MAX kill NODE|random-node | cut A B|random-link | loss A B|random-link N% | latency \
+                 A B|random-link DURATION [for DURATION] (a nemesis: each time it undoes its last fault)"
+            }
         }
     }
 
@@ -251,6 +275,8 @@ impl Verb {
             Self::Expect => format!("expect {b} knows kiwi"),
             Self::Show => format!("show {a} {b}"),
             Self::Highlight => format!("highlight {a}-{b}"),
+            Self::At => format!("at 2s kill {b}"),
+            Self::Every => "every 1s..3s cut random-link for 10s".into(),
         }
     }
 }
@@ -489,14 +515,70 @@ impl Command {
                 Self::Wait(at_most("a wait", duration(words[1])?, MAX_WAIT)?)
             }
             "expect" => Self::Expect(expectation(&words, &rest)?),
+            "at" => {
+                if words.len() < 3 {
+                    return Err(CommandError::Usage(Verb::At));
+                }
+                let after = at_most("an at's wait", duration(words[1])?, MAX_WAIT)?;
+                let command = Self::parse(&rest(2))?;
+                if !command.can_wait() {
+                    return Err(CommandError::Usage(Verb::At));
+                }
+                Self::At { after, command: Box::new(command) }
+            }
+            "every" => {
+                if words.len() < 3 {
+                    return Err(CommandError::Usage(Verb::Every));
+                }
+                let (min, max) = match words[1].split_once("..") {
+                    Some((min, max)) => (duration(min)?, duration(max)?),
+                    None => (duration(words[1])?, duration(words[1])?),
+                };
+                if min.is_zero() || min > max {
+                    return Err(CommandError::Usage(Verb::Every));
+                }
+                at_most("an every's pause", max, MAX_WAIT)?;
+                let (fault, lasting) = match words.len() {
+                    n if n >= 5 && words[n - 2] == "for" => (&words[2..n - 2], Some(duration(words[n - 1])?)),
+                    _ => (&words[2..], None),
+                };
+                let fault = Fault::parse(fault).ok_or(CommandError::Usage(Verb::Every))?;
+                Self::Every { min, max, fault, lasting }
+            }
+            "calm" => {
+                with(1, Verb::Live)?;
+                Self::Calm
+            }
             "say" => Self::Say(rest(1)),
             _ => Self::Raw(text.into()),
         })
     }
 
+    /// Whether `at` may run it later: faults, modes and client commands, not the story's verbs.
+    fn can_wait(&self) -> bool {
+        !matches!(
+            self,
+            Self::Expect(_)
+                | Self::Section(_)
+                | Self::Say(_)
+                | Self::Note(_)
+                | Self::Ask(_)
+                | Self::Show(_)
+                | Self::Highlight(_)
+                | Self::Wait(_)
+                | Self::At { .. }
+                | Self::Every { .. }
+                | Self::Calm
+                | Self::Reset
+                | Self::Raw(_)
+        )
+    }
+
     /// Every node a command names, for checking a script against its topology.
     pub fn nodes(&self) -> Vec<&str> {
         match self {
+            Self::At { command, .. } => command.nodes(),
+            Self::Every { fault, .. } => fault.nodes(),
             Self::Iamat { node, .. } | Self::Whatsat { node, .. } | Self::Send { node, .. } => vec![node],
             Self::Kill(node) | Self::Revive(node) => vec![node],
             Self::Cut(a, b)
@@ -524,6 +606,8 @@ impl Command {
     /// The links a command names (pairs that must be neighbours).
     pub fn links(&self) -> Vec<(&str, &str)> {
         match self {
+            Self::At { command, .. } => command.links(),
+            Self::Every { fault, .. } => fault.link().into_iter().collect(),
             Self::Cut(a, b)
             | Self::Heal(a, b)
             | Self::CutOneWay(a, b)
@@ -578,6 +662,41 @@ mod tests {
         assert_eq!(late.client_line(now).unwrap(), "IAMAT kiwi +1-1 1699999995.000000005", "an old report");
         let ahead = Command::parse("iamat Riley kiwi +1-1 at now+1.5s").unwrap();
         assert_eq!(ahead.client_line(now).unwrap(), "IAMAT kiwi +1-1 1700000001.500000005");
+    }
+
+    #[test]
+    fn scheduled_faults_parse_and_what_cannot_wait_is_refused() {
+        let at = Command::parse("at 2s kill Juzang").unwrap();
+        assert_eq!(
+            at,
+            Command::At { after: Duration::from_secs(2), command: Box::new(Command::Kill("Juzang".into())) }
+        );
+        assert_eq!(at.nodes(), vec!["Juzang"]);
+        let every = Command::parse("every 1s..3s cut random-link for 10s").unwrap();
+        assert_eq!(
+            every,
+            Command::Every {
+                min: Duration::from_secs(1),
+                max: Duration::from_secs(3),
+                fault: Fault::Cut(None),
+                lasting: Some(Duration::from_secs(10)),
+            }
+        );
+        let named = Command::parse("every 500ms loss Riley Jaquez 20%").unwrap();
+        assert_eq!(named.links(), vec![("Riley", "Jaquez")]);
+        assert_eq!(Command::parse("calm").unwrap(), Command::Calm);
+        for wrong in [
+            "at 2s say hi",
+            "at 2s",
+            "at soon kill Juzang",
+            "every 3s..1s kill random-node",
+            "every 1s dance",
+            "every 1s loss random-link 0%",
+        ] {
+            assert!(Command::parse(wrong).is_err(), "{wrong:?} is refused");
+        }
+        let usage = Command::parse("at 2s expect Riley knows kiwi").unwrap_err().explain("Riley", "Jaquez");
+        assert!(usage.contains("at 2s kill Jaquez"), "{usage}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod peer;
 pub mod places;
 pub mod protocol;
 pub mod replay;
+pub mod schedule;
 pub mod script;
 pub mod signal;
 pub mod store;

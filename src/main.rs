@@ -106,11 +106,8 @@ async fn go_live_from(moment: &herdctl::replay::World, from: &str, log_dir: std:
         if herd.network().mode() == herdctl::network::Mode::Step { ", held in step mode" } else { "" }
     );
     if moved {
-        let ports: Vec<String> = herd
-            .status()
-            .iter()
-            .map(|node| format!("{} {}", node.name, node.client_addr.port()))
-            .collect();
+        let ports: Vec<String> =
+            herd.status().iter().map(|node| format!("{} {}", node.name, node.client_addr.port())).collect();
         greeting = greeting.replacen(
             " (the flow says more)",
             &format!(" (the recorded ports were busy: clients reach {})", ports.join(", ")),

@@ -88,6 +88,11 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             herd.set_mode(Mode::Live);
             Outcome::Done("every transmission flows again; what was held is released".into())
         }
+        // Scheduled work lives as long as the script that started it: a `Player` runs it.
+        Command::At { .. } | Command::Every { .. } | Command::Calm => Outcome::Refused(
+            "at, every and calm schedule faults in a walkthrough (--scenario FILE); here, do it when the time comes"
+                .into(),
+        ),
         Command::Wait(duration) => {
             tokio::time::sleep(*duration).await;
             Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))

@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::accounting::Accounting;
 use crate::command::{Command, Compare, CostMeasure, Expectation, VERBS};
 use crate::herd::Herd;
 use crate::operator::{Outcome, execute};
+use crate::schedule::{Schedule, Told};
 use crate::topology::Topology;
 
 /// How long a walkthrough waits for the herd's links before its first step.
@@ -162,6 +164,8 @@ pub struct Player {
     accounting: Accounting,
     /// Events the accounting missed (a walkthrough far behind a torrent): costs are then unsure.
     missed: u64,
+    /// Its `at`s and nemeses, running beside the steps.
+    schedule: Schedule,
 }
 
 impl Player {
@@ -173,13 +177,26 @@ impl Player {
             events: herd.subscribe(),
             accounting: Accounting::new(herd.topology().clone()),
             missed: 0,
+            schedule: Schedule::default(),
         }
     }
 
-    /// Forgets what it remembered (the console's replay starts over).
-    pub fn forget(&mut self) {
+    /// Forgets what it remembered and stops what it scheduled (the console's replay starts over).
+    pub async fn forget(&mut self) {
+        self.schedule.calm().await;
         self.replies.clear();
         self.accounting.clear();
+    }
+
+    /// What its scheduled work did since last asked.
+    pub fn told(&mut self) -> Vec<Told> {
+        self.schedule.told()
+    }
+
+    /// The script is over: its nemeses stop (undoing their faults) and its `at`s not yet due are
+    /// told as missed.
+    pub async fn finish(&mut self) -> Vec<Told> {
+        self.schedule.calm().await
     }
 
     /// Brings the accounting up to date with what the herd did, the live graph included.
@@ -243,7 +260,26 @@ impl Player {
 
     /// Carries out one step. A short-form client command answered with `?` fails (a typo in a
     /// script must not pass unnoticed); `send` may send anything.
-    pub async fn play(&mut self, herd: &Herd, step: &Step) -> Outcome {
+    pub async fn play(&mut self, herd: &Arc<Herd>, step: &Step) -> Outcome {
+        match &step.command {
+            Command::At { after, command } => {
+                let what = step.text.clone();
+                self.schedule.at(herd.clone(), *after, (**command).clone(), what);
+                return Outcome::Done(format!("scheduled: {}", step.text));
+            }
+            Command::Every { min, max, fault, lasting } => {
+                // Each nemesis its own dice, all from the herd's seed: --seed replays them.
+                let seed = herd.seed() ^ (step.line as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                self.schedule.every(herd.clone(), (*min, *max), fault.clone(), *lasting, seed, step.text.clone());
+                return Outcome::Done(format!("a nemesis starts (seed {}): {}", herd.seed(), step.text));
+            }
+            Command::Calm => {
+                let told = self.schedule.calm().await;
+                let undone = told.iter().filter(|t| matches!(t, Told::Did(_))).count();
+                return Outcome::Done(format!("calm: every nemesis stopped and undone ({undone} last steps told)"));
+            }
+            _ => {}
+        }
         if let Command::Expect(Expectation::Cost { client, measure, compare, value }) = &step.command {
             return self.cost(herd, client, *measure, *compare, *value).await;
         }
@@ -291,8 +327,21 @@ fn listing(herd: &Herd, nodes: &[String]) -> String {
     out
 }
 
+/// Writes what scheduled work did: each line under the step it ran beside; a missed `at` fails.
+fn tell_scheduled(told: Vec<Told>, script: &Script, report: &mut Report, out: &mut impl Write) {
+    for told in told {
+        let _ = match told {
+            Told::Did(text) => writeln!(out, "     ⏱ {text}"),
+            Told::Missed(text) => {
+                report.failures.push(format!("{}: {text}: its time never came (the script ended first)", script.name));
+                writeln!(out, "     ✗ {text}: its time never came (the script ended first; add a wait)")
+            }
+        };
+    }
+}
+
 /// Plays a script without a terminal, writing what happens to `out`.
-pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -> Report {
+pub async fn play_headless(herd: &Arc<Herd>, script: &Script, out: &mut impl Write) -> Report {
     let mut report = Report::default();
     let mut player = Player::new(herd);
     let _ = writeln!(out, "playing {}", script.name);
@@ -302,6 +351,7 @@ pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -
     for step in &script.steps {
         let outcome = player.play(herd, step).await;
         report.count(&script.name, step, &outcome);
+        tell_scheduled(player.told(), script, &mut report, out);
         let line = step.line;
         let _ = match &outcome {
             Outcome::Said(text) => writeln!(out, "{line:>4} │ » {text}"),
@@ -320,6 +370,7 @@ pub async fn play_headless(herd: &Herd, script: &Script, out: &mut impl Write) -
             }
         };
     }
+    tell_scheduled(player.finish().await, script, &mut report, out);
     let _ = writeln!(out, "{}", report.summary());
     for failure in &report.failures {
         let _ = writeln!(out, "FAILED {failure}");

@@ -13,11 +13,11 @@ use herdctl::script::{Script, play_headless};
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdOptions};
 
-async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Herd {
+async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
     let options = HerdOptions { trace, ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
-    Herd::start(topology, &names, options).await.expect("herd starts")
+    Arc::new(Herd::start(topology, &names, options).await.expect("herd starts"))
 }
 
 async fn play(path: &Path) -> (herdctl::script::Report, String) {
@@ -205,4 +205,66 @@ async fn every_fault_in_a_trace_says_which_it_is() {
     for kind in ["seed", "node_up", "cut", "heal", "cut_one_way", "loss", "latency", "mode", "node_down"] {
         assert!(faults.iter().any(|fault| fault == kind), "no {kind} in {faults:?}");
     }
+}
+
+/// The links a trace says were cut, in order.
+fn cuts(trace: &Trace) -> Vec<String> {
+    trace
+        .entries()
+        .0
+        .iter()
+        .filter(|e| e.fault == Some("cut"))
+        .map(|e| format!("{}-{}", e.node, e.peer.as_deref().unwrap_or("?")))
+        .collect()
+}
+
+async fn seeded_herd(trace: Arc<Trace>, seed: u64) -> Arc<Herd> {
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options =
+        HerdOptions { trace: Some(trace), seed: Some(seed), ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
+    Arc::new(Herd::start(topology, &names, options).await.expect("herd starts"))
+}
+
+#[tokio::test]
+async fn scheduled_faults_run_beside_the_steps_and_a_seeded_nemesis_replays_its_choices() {
+    let script = Script::parse(
+        "every 40ms..80ms cut random-link for 600ms\nat 200ms kill Juzang\nwait 900ms\nexpect link Riley Jaquez up\nexpect link Campbell Bernard up\n",
+        "nemesis.herd",
+    )
+    .unwrap();
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let trace = Arc::new(Trace::default());
+        let herd = seeded_herd(trace.clone(), 7).await;
+        let mut out = Vec::new();
+        let report = play_headless(&herd, &script, &mut out).await;
+        let out = String::from_utf8(out).unwrap();
+        assert!(report.passed(), "{out}");
+        assert!(out.contains("⏱ at 200ms kill Juzang: killed Juzang"), "the at ran, and said so:\n{out}");
+        assert!(!herd.status().iter().find(|n| &*n.name == "Juzang").unwrap().up);
+        let cut_now = herd.topology().links().iter().filter(|(a, b)| herd.network().is_cut(a, b)).count();
+        assert_eq!(cut_now, 0, "the nemesis healed what it cut when it stopped:\n{out}");
+        let cut = cuts(&trace);
+        assert!(cut.len() >= 3, "a cut every 40-80 ms for 600 ms: {cut:?}\n{out}");
+        runs.push(cut);
+        herd.shutdown().await;
+    }
+    // The same seed chooses the same links; the number of turns may differ by the last one,
+    // which races the nemesis's end.
+    let common = runs[0].len().min(runs[1].len()) - 1;
+    assert_eq!(runs[0][..common], runs[1][..common], "seed 7 cuts the same links in the same order");
+}
+
+#[tokio::test]
+async fn an_at_whose_time_never_comes_fails_the_walkthrough() {
+    let script = Script::parse("at 30s kill Juzang\nexpect Riley lacks kiwi\n", "late.herd").unwrap();
+    let herd = herd_with_trace(None).await;
+    let mut out = Vec::new();
+    let report = play_headless(&herd, &script, &mut out).await;
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(report.failures.len(), 1, "{out}");
+    assert!(report.failures[0].contains("at 30s kill Juzang: its time never came"), "{out}");
+    assert!(herd.status().iter().all(|n| n.up), "the at never ran");
+    herd.shutdown().await;
 }

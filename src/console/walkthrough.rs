@@ -112,6 +112,7 @@ impl Story {
             let step = self.script.steps[at].clone();
             let outcome = self.player.play(&self.herd, &step).await;
             self.count(&step, &outcome);
+            self.tell_scheduled()?;
             let message = match outcome {
                 Outcome::Said(text) | Outcome::Asked(text) => Told::Caption(self.caption(at, text)),
                 outcome => Told::Outcome(outcome),
@@ -122,6 +123,8 @@ impl Story {
                 return Ok(Some(at));
             }
         }
+        let finished = self.player.finish().await;
+        self.show_scheduled(finished)?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let summary = match report.failures.first() {
             None => format!("The walkthrough is over: {}. q quits.", report.summary()),
@@ -131,6 +134,32 @@ impl Story {
         let end = Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() };
         self.told.send(Told::Caption(end)).map_err(|_| ())?;
         Ok(None)
+    }
+
+    /// Shows what the script's scheduled faults did since the last step.
+    fn tell_scheduled(&mut self) -> Result<(), ()> {
+        let told = self.player.told();
+        self.show_scheduled(told)
+    }
+
+    /// Shows scheduled work's news; a missed `at` counts as a failure, as it does headless.
+    fn show_scheduled(&self, told: Vec<herdctl::schedule::Told>) -> Result<(), ()> {
+        for told in told {
+            let outcome = match told {
+                herdctl::schedule::Told::Did(text) => Outcome::Done(format!("⏱ {text}")),
+                herdctl::schedule::Told::Missed(text) => {
+                    let text = format!("{text}: its time never came (the script ended first)");
+                    self.report
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .failures
+                        .push(format!("{}: {text}", self.script.name));
+                    Outcome::Refused(text)
+                }
+            };
+            self.told.send(Told::Outcome(outcome)).map_err(|_| ())?;
+        }
+        Ok(())
     }
 
     /// The caption said at step `at`, with where the story is.
@@ -149,8 +178,9 @@ impl Story {
     async fn replay_to(&mut self, target: usize) {
         let text = format!("replaying {} up to line {}…", self.script.name, self.script.steps[target].line);
         let _ = self.told.send(Told::Replaying(text));
+        // The nemeses stop first, so that none acts on the herd being reset.
+        self.player.forget().await;
         self.herd.reset().await;
-        self.player.forget();
         *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
         for at in 0..target {
             let step = self.script.steps[at].clone();
