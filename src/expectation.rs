@@ -3,10 +3,12 @@
 //! what was expected and what was found.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use crate::cache::PageStart;
 use crate::command::{Expectation, LinkExpect, RecordField};
 use crate::herd::Herd;
+use crate::moment::Moment;
 use crate::operator::{EXPECT_WITHIN, Outcome};
 use crate::protocol::Record;
 use crate::topology::NodeName;
@@ -15,80 +17,111 @@ fn checked(held: bool, good: String, bad: impl FnOnce() -> String) -> Outcome {
     Outcome::Checked { held, text: if held { good } else { bad() } }
 }
 
-/// Checks `expectation` against the herd. `expect reply` needs the replies a walkthrough got, so
-/// it is checked by the player (`script`), not here.
+/// Checks `expectation` against the running herd, giving what a flood or a link needs a moment
+/// (at most `EXPECT_WITHIN`) to come true. `expect reply` and `expect cost` need what a
+/// walkthrough saw, so the player (`script`) checks them, not this.
 pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
-    let within = humantime::format_duration(EXPECT_WITHIN);
+    if let Some(node) = named_node(expectation) {
+        if herd.client_addr(node).is_err() {
+            return crate::operator::unknown(herd, node);
+        }
+    }
+    let waits = match expectation {
+        Expectation::Knows { now: true, .. } | Expectation::Lacks { .. } => None,
+        Expectation::Link { state: LinkExpect::Cut, .. } => None,
+        Expectation::Converged { within } => Some(*within),
+        Expectation::Reply { .. } | Expectation::Cost { .. } => {
+            return Outcome::Refused(
+                "expect reply and expect cost check what a walkthrough saw: use them in a script".into(),
+            );
+        }
+        _ => Some(EXPECT_WITHIN),
+    };
+    if let Some(within) = waits {
+        herd.wait_until(within, |herd| holds(herd, expectation)).await;
+    }
+    check_now(herd, expectation, waits)
+}
+
+/// The node whose cache an expectation looks at, if one.
+fn named_node(expectation: &Expectation) -> Option<&str> {
+    match expectation {
+        Expectation::Knows { node, .. } | Expectation::Lacks { node, .. } | Expectation::Has { node, .. } => Some(node),
+        _ => None,
+    }
+}
+
+/// Whether `expectation` holds at `moment`.
+fn holds(moment: &dyn Moment, expectation: &Expectation) -> bool {
+    matches!(check_now(moment, expectation, None), Outcome::Checked { held: true, .. })
+}
+
+/// What `node` holds of `client`, as `field` says it.
+fn field_of(moment: &dyn Moment, node: &str, client: &str, field: RecordField) -> Option<String> {
+    let entry = moment.cache_entry(node, client)?;
+    Some(match field {
+        RecordField::Coords => entry.record.coords().to_string(),
+        RecordField::Server => entry.record.server().to_string(),
+        RecordField::Via => match &entry.via {
+            crate::event::Via::Client => "client".to_string(),
+            crate::event::Via::Peer(peer) => peer.to_string(),
+        },
+    })
+}
+
+/// Checks `expectation` at `moment` as it is: a running herd after `waited` (said in a failure),
+/// or a moment of a recording (`None`: "at this moment").
+pub fn check_now(moment: &dyn Moment, expectation: &Expectation, waited: Option<Duration>) -> Outcome {
+    let when = match waited {
+        Some(waited) => format!("within {}", humantime::format_duration(waited)),
+        None => "at this moment".to_string(),
+    };
+    if let Some(node) = named_node(expectation) {
+        if moment.topology().node(node).is_none() {
+            let names: Vec<String> = moment.topology().names().iter().map(|n| n.to_string()).collect();
+            return Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")));
+        }
+    }
     match expectation {
         Expectation::Knows { node, client, now } => {
-            if herd.client_addr(node).is_err() {
-                return crate::operator::unknown(herd, node);
-            }
-            // A node learns through the flood, so give it a moment, unless asked for `now`.
-            let knows = if *now {
-                herd.knows(node, client)
-            } else {
-                herd.wait_until(EXPECT_WITHIN, |herd| herd.knows(node, client)).await
-            };
-            let when = if *now { "at once".to_string() } else { format!("within {within}") };
+            let knows = moment.cache_entry(node, client).is_some();
+            let when = if *now { "at once".to_string() } else { when };
             checked(knows, format!("{node} knows {client}"), || {
                 format!("expected {node} to know {client}, but it did not {when}")
             })
         }
         Expectation::Lacks { node, client } => {
-            if herd.client_addr(node).is_err() {
-                return crate::operator::unknown(herd, node);
-            }
-            let knows = herd.knows(node, client);
+            let knows = moment.cache_entry(node, client).is_some();
             checked(!knows, format!("{node} lacks {client}"), || {
                 format!("expected {node} to lack {client}, but it knows it")
             })
         }
         Expectation::Has { node, client, field, value } => {
-            if herd.client_addr(node).is_err() {
-                return crate::operator::unknown(herd, node);
-            }
-            let found = |herd: &Herd| {
-                let entry = herd.cache_entry(node, client).ok().flatten()?;
-                Some(match field {
-                    RecordField::Coords => entry.record.coords().to_string(),
-                    RecordField::Server => entry.record.server().to_string(),
-                    RecordField::Via => match &entry.via {
-                        crate::event::Via::Client => "client".to_string(),
-                        crate::event::Via::Peer(peer) => peer.to_string(),
-                    },
-                })
-            };
-            let held = herd.wait_until(EXPECT_WITHIN, |herd| found(herd).as_deref() == Some(value.as_str())).await;
+            let found = field_of(moment, node, client, *field);
             let what = match field {
                 RecordField::Coords => "at",
                 RecordField::Server => "from",
                 RecordField::Via => "via",
             };
-            checked(held, format!("{node} has {client} {what} {value}"), || match found(herd) {
-                Some(other) => format!("expected {node} to have {client} {what} {value}, but it has it {what} {other}"),
-                None => format!("expected {node} to have {client} {what} {value}, but it does not know {client}"),
+            checked(found.as_deref() == Some(value.as_str()), format!("{node} has {client} {what} {value}"), || {
+                match found {
+                    Some(other) => {
+                        format!("expected {node} to have {client} {what} {value}, but it has it {what} {other}")
+                    }
+                    None => format!("expected {node} to have {client} {what} {value}, but it does not know {client}"),
+                }
             })
         }
         Expectation::Link { a, b, state } => {
-            let cut = herd.network().is_cut(a, b);
-            let up = |herd: &Herd| {
-                herd.status().iter().filter(|n| &*n.name == a || &*n.name == b).all(|n| {
-                    let other = if &*n.name == a { b } else { a };
-                    n.links.iter().any(|(to, up)| &**to == other && *up)
-                })
-            };
+            let cut = moment.is_cut(a, b);
+            let up = moment.status().iter().filter(|n| &*n.name == a || &*n.name == b).all(|n| {
+                let other = if &*n.name == a { b } else { a };
+                n.links.iter().any(|(to, up)| &**to == other && *up)
+            });
             let (held, found) = match state {
                 LinkExpect::Cut => (cut, if cut { "cut" } else { "not cut" }),
-                // Links come up within a second of a heal or revive: give them that.
-                LinkExpect::Up => {
-                    let up = herd.wait_until(EXPECT_WITHIN, up).await;
-                    (up, if up { "up" } else { "down" })
-                }
-                LinkExpect::Down => {
-                    let down = herd.wait_until(EXPECT_WITHIN, |herd| !up(herd)).await;
-                    (down, if down { "down" } else { "up" })
-                }
+                LinkExpect::Up => (up, if up { "up" } else { "down" }),
+                LinkExpect::Down => (!up, if up { "up" } else { "down" }),
             };
             let wanted = match state {
                 LinkExpect::Up => "up",
@@ -99,21 +132,21 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
                 format!("expected the link {a}–{b} to be {wanted}, but it is {found}")
             })
         }
-        Expectation::Converged { within } => {
-            let held = herd.wait_until(*within, |herd| disagreement(herd).is_none()).await;
-            let within = humantime::format_duration(*within);
-            checked(held, format!("every running node holds the same records (within {within})"), || {
-                let what = disagreement(herd).unwrap_or_default();
-                format!("expected every running node to hold the same records within {within}, but {what}")
+        Expectation::Converged { .. } => {
+            let differ = disagreement(moment);
+            checked(differ.is_none(), format!("every running node holds the same records ({when})"), || {
+                format!(
+                    "expected every running node to hold the same records {when}, but {}",
+                    differ.unwrap_or_default()
+                )
             })
         }
         Expectation::Reached { client, nodes } => {
-            let held = herd.wait_until(EXPECT_WITHIN, |herd| holders(herd, client).1 == *nodes).await;
-            let (newest, found) = holders(herd, client);
+            let (newest, found) = holders(moment, client);
             let newest = newest.unwrap_or_else(|| format!("no record of {client}"));
             let plural = if *nodes == 1 { "node" } else { "nodes" };
-            checked(held, format!("{client} reached {nodes} {plural}"), || {
-                format!("expected {client} to have reached {nodes} {plural}, but {found} hold {newest} within {within}")
+            checked(found == *nodes, format!("{client} reached {nodes} {plural}"), || {
+                format!("expected {client} to have reached {nodes} {plural}, but {found} hold {newest} {when}")
             })
         }
         Expectation::Reply { .. } | Expectation::Cost { .. } => {
@@ -123,28 +156,28 @@ pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
 }
 
 /// Every record each running node holds, as AT lines by client.
-fn records(herd: &Herd) -> Vec<(NodeName, BTreeMap<String, String>)> {
+fn records(herd: &dyn Moment) -> Vec<(NodeName, BTreeMap<String, String>)> {
     herd.status()
         .into_iter()
         .filter(|node| node.up)
-        .filter_map(|node| {
+        .map(|node| {
             let mut held = BTreeMap::new();
             let mut start = PageStart::First;
             loop {
-                let page = herd.cache_page(&node.name, &start, 1024).ok()?;
+                let page = herd.cache_page(&node.name, &start, 1024);
                 let Some(last) = page.last() else { break };
                 start = PageStart::After(last.record.client().to_string());
                 held.extend(
                     page.iter().map(|entry| (entry.record.client().to_string(), entry.record.line().to_string())),
                 );
             }
-            Some((node.name, held))
+            (node.name, held)
         })
         .collect()
 }
 
 /// Where two running nodes differ, said in words; `None` when they all hold the same records.
-fn disagreement(herd: &Herd) -> Option<String> {
+fn disagreement(herd: &dyn Moment) -> Option<String> {
     let records = records(herd);
     let (first, theirs) = records.first()?;
     for (node, ours) in &records[1..] {
@@ -162,12 +195,12 @@ fn disagreement(herd: &Herd) -> Option<String> {
 }
 
 /// `client`'s newest record among the running nodes, and how many hold it.
-fn holders(herd: &Herd, client: &str) -> (Option<String>, usize) {
+fn holders(herd: &dyn Moment, client: &str) -> (Option<String>, usize) {
     let lines: Vec<Record> = herd
         .status()
         .into_iter()
         .filter(|node| node.up)
-        .filter_map(|node| herd.cache_entry(&node.name, client).ok().flatten())
+        .filter_map(|node| herd.cache_entry(&node.name, client))
         .map(|entry| (*entry.record).clone())
         .collect();
     let Some(newest) = lines.iter().max_by(|a, b| a.order(b)) else { return (None, 0) };
