@@ -139,15 +139,7 @@ pub struct ReplayArgs {
     pub log_dir: PathBuf,
 }
 
-/// `2.5s`, `2.5`, `1500ms`, `1m3s`: a moment of a recording.
-pub fn parse_moment(text: &str) -> Result<std::time::Duration, String> {
-    let seconds = text.strip_suffix('s').filter(|t| !t.ends_with('m')).unwrap_or(text);
-    if let Ok(seconds) = seconds.parse::<f64>() {
-        return std::time::Duration::try_from_secs_f64(seconds)
-            .map_err(|_| format!("{text:?}: a moment is zero or more seconds"));
-    }
-    humantime::parse_duration(text).map_err(|_| format!("{text:?}: write a time such as 2.5s, 1500ms or 1m3s"))
-}
+pub use herdctl::replay::parse_moment;
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::network::{Delay, Fate, Spread};
 use crate::protocol::Timestamp;
+use crate::replay::Landmark;
 use crate::schedule::Fault;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +97,10 @@ pub enum Command {
     },
     /// `calm`: stops every nemesis (undoing its faults) and every `at` not yet due.
     Calm,
+    /// `replay FILE`: the first line of a walkthrough through a recorded session.
+    Replay(String),
+    /// `seek`, `back`, `forward`: moving through a replayed session.
+    Travel(Travel),
     /// Anything else: a raw protocol line for the selected node (refused in scripts).
     Raw(String),
 }
@@ -122,6 +127,21 @@ pub enum Expectation {
     /// `expect CLIENT reached N nodes`: exactly N running nodes hold CLIENT's newest record (the
     /// greatest any of them holds), within a moment.
     Reached { client: String, nodes: usize },
+}
+
+/// A move through a replayed session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Travel {
+    /// `seek TIME`, `seek start`; `seek end` (`None`).
+    Seek(Option<Duration>),
+    /// `back [N]`: N events back.
+    Back(usize),
+    /// `forward [N]`.
+    Forward(usize),
+    /// `back to fault|flood|caption`: just after the nearest one before the moment.
+    BackTo(Landmark),
+    /// `forward to fault|flood|caption`.
+    ForwardTo(Landmark),
 }
 
 /// What an update's cost is measured in.
@@ -179,7 +199,8 @@ pub enum LinkExpect {
 
 /// The verbs, for error messages.
 pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, loss, step, wave, deliver, drop, \
-                         dup, slow, live, reset, wait, at, every, calm, expect, section, say, note, ask, show, highlight";
+                         dup, slow, live, reset, wait, at, every, calm, replay, seek, back, forward, expect, section, say, note, ask, \
+                         show, highlight";
 
 /// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
@@ -219,6 +240,8 @@ pub enum Verb {
     Highlight,
     At,
     Every,
+    Replay,
+    Travel,
 }
 
 impl Verb {
@@ -247,6 +270,10 @@ impl Verb {
             }
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
+            Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
+            Self::Travel => {
+                "seek TIME|start|end | back [N] | forward [N] | back to fault|flood|caption | forward to fault|flood|caption"
+            }
             Self::At => "at DURATION COMMAND (a fault, a mode or a client command, that long after this line)",
             Self::Every => {
                 "every MIN..MAX kill NODE|random-node | cut A B|random-link | loss A B|random-link N% | latency \
@@ -275,6 +302,8 @@ impl Verb {
             Self::Expect => format!("expect {b} knows kiwi"),
             Self::Show => format!("show {a} {b}"),
             Self::Highlight => format!("highlight {a}-{b}"),
+            Self::Replay => "replay session.jsonl".into(),
+            Self::Travel => "back to fault".into(),
             Self::At => format!("at 2s kill {b}"),
             Self::Every => "every 1s..3s cut random-link for 10s".into(),
         }
@@ -549,6 +578,40 @@ impl Command {
                 with(1, Verb::Live)?;
                 Self::Calm
             }
+            "replay" => {
+                with(2, Verb::Replay)?;
+                Self::Replay(words[1].into())
+            }
+            "seek" => {
+                with(2, Verb::Travel)?;
+                Self::Travel(Travel::Seek(match words[1] {
+                    "start" => Some(Duration::ZERO),
+                    "end" => None,
+                    moment => Some(crate::replay::parse_moment(moment).map_err(|_| CommandError::Usage(Verb::Travel))?),
+                }))
+            }
+            way @ ("back" | "forward") => {
+                let back = way == "back";
+                let landmark = |word: &str| match word {
+                    "fault" => Some(Landmark::Fault),
+                    "flood" => Some(Landmark::Flood),
+                    "caption" => Some(Landmark::Story),
+                    _ => None,
+                };
+                Self::Travel(match words[1..] {
+                    [] if back => Travel::Back(1),
+                    [] => Travel::Forward(1),
+                    [count] => {
+                        let count = count.parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Travel))?;
+                        if back { Travel::Back(count) } else { Travel::Forward(count) }
+                    }
+                    ["to", word] => {
+                        let landmark = landmark(word).ok_or(CommandError::Usage(Verb::Travel))?;
+                        if back { Travel::BackTo(landmark) } else { Travel::ForwardTo(landmark) }
+                    }
+                    _ => return Err(CommandError::Usage(Verb::Travel)),
+                })
+            }
             "say" => Self::Say(rest(1)),
             _ => Self::Raw(text.into()),
         })
@@ -570,6 +633,8 @@ impl Command {
                 | Self::Every { .. }
                 | Self::Calm
                 | Self::Reset
+                | Self::Replay(_)
+                | Self::Travel(_)
                 | Self::Raw(_)
         )
     }

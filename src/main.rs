@@ -64,26 +64,62 @@ async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
         print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
+    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, args.log_dir).await
+}
+
+/// The replay console on `timeline` (of the recording `file`), walking through `script` if one
+/// is given; going live from a moment starts a herd logging into `log_dir`.
+async fn replay_console(
+    timeline: herdctl::replay::Timeline,
+    at: std::time::Duration,
+    script: Option<Script>,
+    file: &std::path::Path,
+    log_dir: std::path::PathBuf,
+) -> anyhow::Result<()> {
     #[cfg(feature = "console")]
     {
         let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         if !terminal {
             anyhow::bail!(
                 "the replay console needs a terminal; to print a moment of the recording instead, run: herdctl replay {} --headless --at 2.5s",
-                args.file.display()
+                file.display()
             );
         }
-        match console::replay(timeline, args.at.unwrap_or_default()).await? {
+        let started = timeline.recording().started;
+        match console::replay(timeline, at, script).await? {
             Some(moment) => {
-                let at = moment.now().duration_since(recording.started).unwrap_or_default();
-                let from = format!("{:.3}s of {}", at.as_secs_f64(), args.file.display());
-                go_live_from(&moment, &from, args.log_dir).await
+                let at = moment.now().duration_since(started).unwrap_or_default();
+                let from = format!("{:.3}s of {}", at.as_secs_f64(), file.display());
+                go_live_from(&moment, &from, log_dir).await
             }
             None => Ok(()),
         }
     }
     #[cfg(not(feature = "console"))]
-    anyhow::bail!("this herdctl was built without its console (cargo feature `console`): use replay --headless")
+    {
+        let _ = (timeline, at, script, log_dir);
+        anyhow::bail!(
+            "this herdctl was built without its console (cargo feature `console`): use herdctl replay {} --headless",
+            file.display()
+        )
+    }
+}
+
+/// A walkthrough through a recorded session (its first line `replay FILE`): in the replay
+/// console, or headless, printing each step and failing if a check failed.
+async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
+    let recording = Arc::new(herdctl::replay::Recording::load(&file, None)?);
+    script.check(&recording.topology)?;
+    let timeline = herdctl::replay::Timeline::new(recording);
+    if !cli.headless {
+        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, cli.log_dir.clone()).await;
+    }
+    let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("{} of the walkthrough's checks failed", report.failures.len()))
+    }
 }
 
 /// The console on a herd started from a replayed moment (`L` in a replay).
@@ -172,6 +208,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
     let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // A walkthrough through a recording needs no herd: it replays one.
+    if let Some((script, file)) = scenario.as_ref().and_then(|s| Some((s, herdctl::replay::walk::recording_of(s)?))) {
+        return replay_walkthrough(&cli, script.clone(), file).await;
+    }
     // Every node and link a walkthrough names exists, before anything starts.
     if let Some(script) = &scenario {
         script.check(&topology)?;

@@ -93,6 +93,11 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             "at, every and calm schedule faults in a walkthrough (--scenario FILE); here, do it when the time comes"
                 .into(),
         ),
+        Command::Replay(_) | Command::Travel(_) => Outcome::Refused(
+            "replay, seek, back and forward move through a recorded session: herdctl replay FILE, or a walkthrough \
+             that starts with replay FILE"
+                .into(),
+        ),
         Command::Wait(duration) => {
             tokio::time::sleep(*duration).await;
             Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))

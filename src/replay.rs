@@ -6,6 +6,7 @@
 
 mod fork;
 mod report;
+pub mod walk;
 mod world;
 
 use std::net::SocketAddr;
@@ -280,6 +281,20 @@ fn reason(text: &str) -> &str {
     text.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).unwrap_or("down")
 }
 
+/// `2.5s`, `2.5`, `1500ms`, `1m3s`: a moment of a recording, from its start.
+pub fn parse_moment(text: &str) -> Result<Duration, String> {
+    let seconds = text.strip_suffix('s').filter(|t| !t.ends_with('m')).unwrap_or(text);
+    if let Ok(seconds) = seconds.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?}: a moment is zero or more seconds"));
+    }
+    humantime::parse_duration(text).map_err(|_| format!("{text:?}: write a time such as 2.5s, 1500ms or 1m3s"))
+}
+
+/// An event in a line: its node, and what happened there.
+pub fn describe_event(event: &HerdEvent) -> String {
+    format!("{} {}", event.node, event.kind)
+}
+
 /// `live`, `step`, `slow 500ms`, as the trace writes a mode.
 pub fn parse_mode(text: &str) -> Option<Mode> {
     match text.split_once(' ') {
@@ -287,6 +302,47 @@ pub fn parse_mode(text: &str) -> Option<Mode> {
         None if text == "step" => Some(Mode::Step),
         Some(("slow", delay)) => humantime::parse_duration(delay).ok().map(Mode::Slow),
         _ => None,
+    }
+}
+
+/// Something worth jumping to in a recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landmark {
+    /// A node up or down, a link cut or healed, a latency or loss set, a message dropped or
+    /// lost, a reset.
+    Fault,
+    /// A client's new record: the start of a flood.
+    Flood,
+    /// A walkthrough's caption or section.
+    Story,
+}
+
+impl Landmark {
+    /// What kind of landmark `event` is, if any.
+    pub fn of(event: &HerdEvent) -> Option<Self> {
+        Some(match &event.kind {
+            EventKind::NodeUp { .. }
+            | EventKind::NodeDown
+            | EventKind::LinkCut { .. }
+            | EventKind::LinkCutOneWay { .. }
+            | EventKind::LinkHealed { .. }
+            | EventKind::LinkHealedOneWay { .. }
+            | EventKind::LatencySet { .. }
+            | EventKind::LossSet { .. }
+            | EventKind::FloodDropped { .. }
+            | EventKind::Reset => Self::Fault,
+            EventKind::CacheUpdated { via: Via::Client, .. } => Self::Flood,
+            EventKind::Caption { .. } | EventKind::Section { .. } => Self::Story,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Fault => "fault",
+            Self::Flood => "flood",
+            Self::Story => "caption",
+        }
     }
 }
 
@@ -350,6 +406,15 @@ impl Timeline {
             world.apply(event);
         }
         world
+    }
+
+    /// The moment just after the nearest `landmark` after the moment after `count` events
+    /// (`forward`), or before it; `None` when there is none that way.
+    pub fn landmark(&self, landmark: Landmark, count: usize, forward: bool) -> Option<usize> {
+        let events = &self.recording.events;
+        let is = |i: &usize| Landmark::of(&events[*i]) == Some(landmark);
+        let found = if forward { (count..events.len()).find(is) } else { (0..count.saturating_sub(1)).rev().find(is) };
+        found.map(|i| i + 1)
     }
 
     /// How many events happened at or before `offset` from the start.

@@ -311,10 +311,10 @@ impl Player {
 }
 
 /// What a headless walkthrough prints for `show`: each node's clients, a line each.
-fn listing(herd: &Herd, nodes: &[String]) -> String {
+pub(crate) fn listing(moment: &dyn crate::moment::Moment, nodes: &[String]) -> String {
     let mut out = String::new();
     for node in nodes {
-        let entries = herd.cache_page(node, &crate::cache::PageStart::First, 10).unwrap_or_default();
+        let entries = moment.cache_page(node, &crate::cache::PageStart::First, 10);
         let clients: Vec<String> = entries
             .iter()
             .map(|entry| {
@@ -325,6 +325,32 @@ fn listing(herd: &Herd, nodes: &[String]) -> String {
         out.push_str(&format!("\n     │   {node}: {known}"));
     }
     out
+}
+
+/// Writes what one step came to, as a headless walkthrough tells it; `listing` writes `show`.
+pub(crate) fn print_outcome(
+    out: &mut impl Write,
+    step: &Step,
+    outcome: &Outcome,
+    listing: impl Fn(&[String]) -> String,
+) {
+    let line = step.line;
+    let _ = match outcome {
+        Outcome::Said(text) => writeln!(out, "{line:>4} │ » {text}"),
+        Outcome::Asked(text) => writeln!(out, "{line:>4} │ ? {text}"),
+        Outcome::Noted(text) => writeln!(out, "{line:>4} │ · {text}"),
+        Outcome::Section(title) => writeln!(out, "{line:>4} │ ── {title} ──"),
+        Outcome::Show(nodes) => writeln!(out, "{line:>4} │ {}{}", step.text, listing(nodes)),
+        Outcome::Highlight(_) => writeln!(out, "{line:>4} │ {}", step.text),
+        Outcome::Done(text) => writeln!(out, "{line:>4} │ {}: {text}", step.text),
+        Outcome::Reply { reply, .. } => {
+            writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
+        }
+        Outcome::Checked { held: true, text } => writeln!(out, "{line:>4} │ ✓ {text}"),
+        Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
+            writeln!(out, "{line:>4} │ ✗ {}: {text}", step.text)
+        }
+    };
 }
 
 /// Writes what scheduled work did: each line under the step it ran beside; a missed `at` fails.
@@ -351,24 +377,8 @@ pub async fn play_headless(herd: &Arc<Herd>, script: &Script, out: &mut impl Wri
     for step in &script.steps {
         let outcome = player.play(herd, step).await;
         report.count(&script.name, step, &outcome);
+        print_outcome(out, step, &outcome, |nodes| listing(herd.as_ref(), nodes));
         tell_scheduled(player.told(), script, &mut report, out);
-        let line = step.line;
-        let _ = match &outcome {
-            Outcome::Said(text) => writeln!(out, "{line:>4} │ » {text}"),
-            Outcome::Asked(text) => writeln!(out, "{line:>4} │ ? {text}"),
-            Outcome::Noted(text) => writeln!(out, "{line:>4} │ · {text}"),
-            Outcome::Section(title) => writeln!(out, "{line:>4} │ ── {title} ──"),
-            Outcome::Show(nodes) => writeln!(out, "{line:>4} │ {}{}", step.text, listing(herd, nodes)),
-            Outcome::Highlight(_) => writeln!(out, "{line:>4} │ {}", step.text),
-            Outcome::Done(text) => writeln!(out, "{line:>4} │ {}: {text}", step.text),
-            Outcome::Reply { reply, .. } => {
-                writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
-            }
-            Outcome::Checked { held: true, text } => writeln!(out, "{line:>4} │ ✓ {text}"),
-            Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
-                writeln!(out, "{line:>4} │ ✗ {}: {text}", step.text)
-            }
-        };
     }
     tell_scheduled(player.finish().await, script, &mut report, out);
     let _ = writeln!(out, "{}", report.summary());

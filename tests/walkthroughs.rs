@@ -22,6 +22,15 @@ async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
 
 async fn play(path: &Path) -> (herdctl::script::Report, String) {
     let script = Script::load(path).unwrap();
+    // A walkthrough through a recording replays it: no herd runs.
+    if let Some(file) = herdctl::replay::walk::recording_of(&script) {
+        let recording = herdctl::replay::Recording::load(&file, None).unwrap();
+        script.check(&recording.topology).unwrap();
+        let timeline = herdctl::replay::Timeline::new(Arc::new(recording));
+        let mut out = Vec::new();
+        let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut out);
+        return (report, String::from_utf8(out).unwrap());
+    }
     let herd = herd_with_trace(None).await;
     let mut out = Vec::new();
     let report = play_headless(&herd, &script, &mut out).await;
@@ -34,12 +43,15 @@ async fn every_shipped_walkthrough_holds() {
     let mut played = 0;
     for entry in std::fs::read_dir("walkthroughs").unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "herd") {
+            continue;
+        }
         let (report, out) = play(&path).await;
         assert!(report.passed(), "{}:\n{out}", path.display());
         assert!(report.held >= 3, "{} checks too little:\n{out}", path.display());
         played += 1;
     }
-    assert!(played >= 3, "at least three walkthroughs ship");
+    assert!(played >= 7, "every walkthrough was played: {played}");
 }
 
 #[tokio::test]
@@ -267,4 +279,22 @@ async fn an_at_whose_time_never_comes_fails_the_walkthrough() {
     assert!(report.failures[0].contains("at 30s kill Juzang: its time never came"), "{out}");
     assert!(herd.status().iter().all(|n| n.up), "the at never ran");
     herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_replay_walkthrough_moves_through_its_recording_and_cannot_change_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("walkthroughs/recordings/stale-node.jsonl", dir.path().join("session.jsonl")).unwrap();
+    let path = dir.path().join("walk.herd");
+    std::fs::write(
+        &path,
+        "replay session.jsonl\nseek start\nexpect Riley lacks kiwi\nforward to flood\nexpect Riley knows kiwi\nexpect Campbell lacks kiwi\nkill Juzang\nseek 99s\nback 1\n",
+    )
+    .unwrap();
+    let (report, out) = play(&path).await;
+    assert_eq!(report.held, 3, "{out}");
+    assert_eq!(report.failures.len(), 2, "{out}");
+    assert!(report.failures[0].contains("walk.herd:7: a replay shows what happened and cannot change it"), "{out}");
+    assert!(report.failures[1].contains("walk.herd:8: the recording lasts"), "{out}");
+    assert!(out.contains("back 1: at 0.00"), "a step back from the flood's first record: {out}");
 }

@@ -6,6 +6,7 @@
 
 mod model;
 mod past;
+mod story;
 mod walkthrough;
 
 use std::path::PathBuf;
@@ -283,13 +284,14 @@ fn jump(past: Option<&mut Past>, text: &str, state: &mut UiState) {
 }
 
 /// Runs the console on a recording until the operator quits (`None`) or asks to go live from
-/// the moment shown (that moment's world).
+/// the moment shown (that moment's world); with a `script`, walks the class through it.
 pub async fn replay(
     timeline: herdctl::replay::Timeline,
     at: Duration,
+    script: Option<Script>,
 ) -> anyhow::Result<Option<herdctl::replay::World>> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
-    let result = drive_replay(&mut terminal, timeline, at).await;
+    let result = drive_replay(&mut terminal, timeline, at, script).await;
     ratatui::restore();
     result
 }
@@ -298,6 +300,7 @@ async fn drive_replay(
     terminal: &mut ratatui::DefaultTerminal,
     timeline: herdctl::replay::Timeline,
     at: Duration,
+    script: Option<Script>,
 ) -> anyhow::Result<Option<herdctl::replay::World>> {
     let theme = Theme::from_env();
     let mut state = UiState::default();
@@ -315,9 +318,15 @@ async fn drive_replay(
     let mut keys = EventStream::new();
     let mut terminate = herdctl::signal::Terminate::new()?;
     let mut view = past.view(&state, Instant::now());
+    let mut story = script.map(story::Story::new);
+    if let Some(story) = &mut story {
+        state.present = true;
+        state.open_replies = false;
+        story.run_to_caption(&mut past, &mut state, &view);
+    }
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
-    loop {
+    let ended = loop {
         let now = Instant::now();
         if dirty && now >= last_frame + FRAME {
             view = past.view(&state, now);
@@ -330,11 +339,24 @@ async fn drive_replay(
                 Some(Ok(Event::Key(key))) => {
                     dirty = true;
                     match state.handle_key(key, &view) {
-                        Some(Intent::Quit) => return Ok(None),
+                        Some(Intent::Quit) => break None,
+                        Some(intent @ (Intent::Continue | Intent::Back | Intent::PreviousSection | Intent::NextSection))
+                            if story.is_some() =>
+                        {
+                            let to = match intent {
+                                Intent::Back => Move::Back,
+                                Intent::PreviousSection => Move::PreviousSection,
+                                Intent::NextSection => Move::NextSection,
+                                _ => Move::Continue,
+                            };
+                            if let Some(story) = &mut story {
+                                story.go(to, &mut past, &mut state, &view);
+                            }
+                        }
                         Some(Intent::Time(to)) => match past.go(to) {
                             Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
                             Moved::Stayed(None) | Moved::ToNow => {}
-                            Moved::GoLive => return Ok(Some(past.world().clone())),
+                            Moved::GoLive => break Some(past.world().clone()),
                         },
                         Some(Intent::Submit { text, .. }) if text.trim().starts_with("at ") => {
                             jump(Some(&mut past), &text, &mut state);
@@ -349,12 +371,22 @@ async fn drive_replay(
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error.into()),
-                None => return Ok(None),
+                None => break None,
             },
-            () = terminate.recv() => return Ok(None),
+            () = terminate.recv() => break None,
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {}
             _ = tokio::time::sleep(FRAME), if past.playing() => dirty |= past.tick(Instant::now()),
         }
+    };
+    // A walkthrough whose checks failed fails the run, as it does headless.
+    match story {
+        Some(story) if !story.report().passed() => Err(anyhow::anyhow!(
+            "walkthrough {}: {}; {}",
+            story.name(),
+            story.report().summary(),
+            story.report().failures.join("; ")
+        )),
+        _ => Ok(ended),
     }
 }
 

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herdctl::event::{EventKind, HerdEvent, Via};
+use herdctl::event::{EventKind, Via};
 use herdctl::moment::Moment;
-use herdctl::replay::{Timeline, World};
+use herdctl::replay::{Landmark, Timeline, World};
 use herdctl_ui::{HerdView, Mark, MarkKind, TimeMove, TimelineView, UiState};
 
 use super::model::{FORMATTED_PER_FRAME, Model};
@@ -18,23 +18,13 @@ const SPEEDS: [u32; 8] = [1, 2, 5, 10, 20, 30, 50, 100];
 /// back) rebuilds the moment from the nearest checkpoint.
 const APPLIED_ONE_BY_ONE: usize = FORMATTED_PER_FRAME;
 
-/// What kind of mark an event makes on the timeline, if any.
-fn mark_of(event: &HerdEvent) -> Option<MarkKind> {
-    Some(match &event.kind {
-        EventKind::NodeUp { .. }
-        | EventKind::NodeDown
-        | EventKind::LinkCut { .. }
-        | EventKind::LinkCutOneWay { .. }
-        | EventKind::LinkHealed { .. }
-        | EventKind::LinkHealedOneWay { .. }
-        | EventKind::LatencySet { .. }
-        | EventKind::LossSet { .. }
-        | EventKind::FloodDropped { .. }
-        | EventKind::Reset => MarkKind::Fault,
-        EventKind::CacheUpdated { via: Via::Client, .. } => MarkKind::Flood,
-        EventKind::Caption { .. } | EventKind::Section { .. } => MarkKind::Story,
-        _ => return None,
-    })
+/// The timeline's mark of a landmark.
+fn mark_kind(landmark: Landmark) -> MarkKind {
+    match landmark {
+        Landmark::Fault => MarkKind::Fault,
+        Landmark::Flood => MarkKind::Flood,
+        Landmark::Story => MarkKind::Story,
+    }
 }
 
 pub struct Past {
@@ -73,7 +63,7 @@ impl Past {
             .enumerate()
             .filter_map(|(i, event)| {
                 let at_ms = recording.offset(event).as_millis() as u64;
-                mark_of(event).map(|kind| (i, Mark { at_ms, kind }))
+                Landmark::of(event).map(|landmark| (i, Mark { at_ms, kind: mark_kind(landmark) }))
             })
             .collect();
         let world = timeline.world_after(0);
@@ -92,6 +82,15 @@ impl Past {
         };
         past.seek(count);
         past
+    }
+
+    /// Events applied: the moment shown is just after the `count`th.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn playing(&self) -> bool {
@@ -140,26 +139,15 @@ impl Past {
         self.count = count;
     }
 
-    /// Seeks the first mark of `kind` after the moment shown (or the last before it).
-    fn seek_mark(&mut self, kind: MarkKind, forward: bool) -> Option<String> {
-        let found = if forward {
-            self.marks.iter().find(|(i, mark)| *i >= self.count && mark.kind == kind)
-        } else {
-            self.marks.iter().rev().find(|(i, mark)| *i + 1 < self.count && mark.kind == kind)
-        };
-        let what = match kind {
-            MarkKind::Fault => "fault",
-            MarkKind::Flood => "flood",
-            MarkKind::Story => "caption",
-        };
-        match found.map(|(i, _)| *i) {
-            // Shown with its event applied: the moment just after it.
-            Some(index) => {
-                self.seek(index + 1);
+    /// Seeks the nearest `landmark` after the moment shown (or before it).
+    fn seek_landmark(&mut self, landmark: Landmark, forward: bool) -> Option<String> {
+        match self.timeline.landmark(landmark, self.count, forward) {
+            Some(count) => {
+                self.seek(count);
                 None
             }
-            None if forward => Some(format!("no {what} after this moment")),
-            None => Some(format!("no {what} before this moment")),
+            None if forward => Some(format!("no {} after this moment", landmark.word())),
+            None => Some(format!("no {} before this moment", landmark.word())),
         }
     }
 
@@ -199,10 +187,10 @@ impl Past {
                 self.played_from = Some((Instant::now(), self.moment()));
                 None
             }
-            TimeMove::PreviousFault => self.seek_mark(MarkKind::Fault, false),
-            TimeMove::NextFault => self.seek_mark(MarkKind::Fault, true),
-            TimeMove::PreviousFlood => self.seek_mark(MarkKind::Flood, false),
-            TimeMove::NextFlood => self.seek_mark(MarkKind::Flood, true),
+            TimeMove::PreviousFault => self.seek_landmark(Landmark::Fault, false),
+            TimeMove::NextFault => self.seek_landmark(Landmark::Fault, true),
+            TimeMove::PreviousFlood => self.seek_landmark(Landmark::Flood, false),
+            TimeMove::NextFlood => self.seek_landmark(Landmark::Flood, true),
             TimeMove::Slower | TimeMove::Faster => {
                 let i = SPEEDS.iter().position(|s| *s == self.speed_tenths).unwrap_or(3);
                 let i = if to == TimeMove::Faster { (i + 1).min(SPEEDS.len() - 1) } else { i.saturating_sub(1) };
@@ -262,7 +250,7 @@ impl Past {
             speed_tenths: self.speed_tenths,
             marks: self.marks.iter().map(|(_, mark)| *mark).collect(),
             looking_back: self.looking_back,
-            now: at.map(|event| format!("{} {}", event.node, event.kind)).unwrap_or_default(),
+            now: at.map(|event| herdctl::replay::describe_event(event)).unwrap_or_default(),
         });
         view
     }

@@ -40,16 +40,16 @@ pub struct Walkthrough {
     name: String,
 }
 
-/// The script's shape: where its pauses and sections are.
-struct Map {
+/// The script's shape: where its pauses and sections are (shared with a replay's walkthrough).
+pub(super) struct Map {
     /// Step indices of the captions (`say`, `ask`), in order.
-    pauses: Vec<usize>,
+    pub(super) pauses: Vec<usize>,
     /// Step indices of the sections, and their titles.
     sections: Vec<(usize, String)>,
 }
 
 impl Map {
-    fn of(script: &Script) -> Self {
+    pub(super) fn of(script: &Script) -> Self {
         let mut pauses = Vec::new();
         let mut sections = Vec::new();
         for (i, step) in script.steps.iter().enumerate() {
@@ -63,12 +63,12 @@ impl Map {
     }
 
     /// The section that step `at` belongs to.
-    fn section(&self, at: usize) -> Option<&(usize, String)> {
+    pub(super) fn section(&self, at: usize) -> Option<&(usize, String)> {
         self.sections.iter().rev().find(|(start, _)| *start <= at)
     }
 
     /// Where a move from the caption at step `at` goes (a step index to replay up to).
-    fn target(&self, at: usize, to: Move) -> Option<usize> {
+    pub(super) fn target(&self, at: usize, to: Move) -> Option<usize> {
         match to {
             Move::Continue => None,
             Move::Back => self.pauses.iter().rev().find(|&&p| p < at).copied(),

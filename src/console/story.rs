@@ -1,0 +1,110 @@
+//! A walkthrough through a recorded session, in the replay console: its steps run at once up to
+//! each caption, moving the moment shown, and wait there until the operator continues (`c`);
+//! back (`b`) and the sections (`[`, `]`) replay the story from its start up to the caption
+//! asked for, as a live walkthrough does (here in no time: nothing runs).
+
+use herdctl::command::Command;
+use herdctl::operator::Outcome;
+use herdctl::replay::walk::play_step;
+use herdctl::script::{Report, Script};
+use herdctl_ui::{Caption, Feedback, HerdView, UiState};
+
+use super::past::Past;
+use super::walkthrough::{Map, Move};
+
+pub struct Story {
+    script: Script,
+    map: Map,
+    /// The next step to run.
+    next: usize,
+    /// The step of the caption shown (the script's length once it is over).
+    at: usize,
+    report: Report,
+}
+
+impl Story {
+    pub fn new(script: Script) -> Self {
+        Self { map: Map::of(&script), script, next: 0, at: 0, report: Report::default() }
+    }
+
+    /// Where the operator wants the story to go.
+    pub fn go(&mut self, to: Move, past: &mut Past, state: &mut UiState, view: &HerdView) {
+        if to == Move::Continue {
+            if self.next < self.script.steps.len() {
+                self.run_to_caption(past, state, view);
+            }
+            return;
+        }
+        let Some(target) = self.map.target(self.at, to) else { return };
+        // From the start, without pausing, up to the target; then on to its caption.
+        (self.next, self.report) = (0, Report::default());
+        past.seek(0);
+        (state.caption, state.note, state.compare) = (None, None, None);
+        state.highlight.clear();
+        while self.next < target {
+            self.step(past, state, view);
+        }
+        self.run_to_caption(past, state, view);
+    }
+
+    /// Runs one step; returns the caption it says, if it is one.
+    fn step(&mut self, past: &mut Past, state: &mut UiState, view: &HerdView) -> Option<Caption> {
+        let at = self.next;
+        self.next += 1;
+        let step = &self.script.steps[at];
+        let mut count = past.count();
+        let outcome = play_step(past.timeline(), &mut count, step, at == 0);
+        past.seek(count);
+        self.report.count(&self.script.name, step, &outcome);
+        match outcome {
+            Outcome::Said(text) | Outcome::Asked(text) => {
+                return Some(Caption {
+                    text,
+                    step: self.map.pauses.iter().position(|&p| p == at).map_or(0, |i| i + 1),
+                    steps: self.map.pauses.len(),
+                    section: self.map.section(at).map(|(_, title)| title.clone()),
+                    question: matches!(step.command, Command::Ask(_)),
+                });
+            }
+            Outcome::Noted(text) => state.note = Some(text),
+            Outcome::Show(nodes) => state.show(view, &nodes),
+            Outcome::Highlight(path) => state.highlight = path,
+            Outcome::Done(text) | Outcome::Checked { held: true, text } => state.tell(Feedback::Done(text)),
+            Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
+                state.tell(Feedback::Error(format!("line {}: {text}", step.line)))
+            }
+            Outcome::Section(_) | Outcome::Reply { .. } => {}
+        }
+        None
+    }
+
+    /// Runs steps until the next caption (shown) or the end (its summary shown as a caption).
+    pub fn run_to_caption(&mut self, past: &mut Past, state: &mut UiState, view: &HerdView) {
+        while self.next < self.script.steps.len() {
+            let at = self.next;
+            if let Some(caption) = self.step(past, state, view) {
+                self.at = at;
+                state.caption = Some(caption);
+                return;
+            }
+        }
+        self.at = self.script.steps.len();
+        let summary = match self.report.failures.first() {
+            None => format!(
+                "The walkthrough is over: {}. Step on through the recording, or q quits.",
+                self.report.summary()
+            ),
+            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", self.report.summary()),
+        };
+        let pauses = self.map.pauses.len();
+        state.caption = Some(Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() });
+    }
+
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    pub fn name(&self) -> &str {
+        &self.script.name
+    }
+}
