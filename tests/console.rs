@@ -30,13 +30,17 @@ impl Console {
 
     fn start_with(dir: &std::path::Path, ports: &[u16], args: &[&str]) -> Self {
         let topology = write_topology(dir, ports);
+        let mut all = vec!["--topology".to_string(), topology.display().to_string()];
+        all.extend(["--log-dir".to_string(), dir.join("logs").display().to_string()]);
+        all.extend(args.iter().map(|a| a.to_string()));
+        Self::run(dir, &all)
+    }
+
+    /// herdctl with exactly these arguments, in `dir`.
+    fn run(dir: &std::path::Path, args: &[String]) -> Self {
         let pty =
             native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_herdctl"));
-        command.arg("--topology");
-        command.arg(&topology);
-        command.arg("--log-dir");
-        command.arg(dir.join("logs"));
         command.args(args);
         command.env("TERM", "xterm-256color");
         command.env_remove("NO_COLOR");
@@ -166,4 +170,59 @@ fn a_failed_walkthrough_in_the_console_says_so_and_fails_the_run() {
     console.press("q");
     assert!(!console.exit(), "a failed walkthrough fails the run");
     console.wait_for("wrong.herd:2: expected Riley to know nobody");
+}
+
+/// The shipped recording, its herd moved to free ports (so that going live binds those).
+fn recording_on(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/walkthroughs/recordings/stale-node.jsonl"))
+            .unwrap();
+    let (header, rest) = text.split_once('\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(header).unwrap();
+    for (i, node) in header["topology"]["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        node["port"] = ports[i].into();
+        node["peer_port"] = ports[i + 5].into();
+    }
+    let path = dir.join("session.jsonl");
+    std::fs::write(&path, format!("{header}\n{rest}")).unwrap();
+    path
+}
+
+#[test]
+fn a_replay_steps_back_and_forth_jumps_to_faults_and_goes_live_from_a_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let recording = recording_on(dir.path(), &ports);
+    let args = [
+        "replay".to_string(),
+        recording.display().to_string(),
+        "--log-dir".into(),
+        dir.path().join("logs").display().to_string(),
+    ];
+    let mut console = Console::run(dir.path(), &args);
+    console.wait_for("paused 0.000s");
+    console.wait_for("event 0/76");
+    console.press("}");
+    console.wait_for("event 2/76");
+    console.press("\x1b[C");
+    console.wait_for("event 3/76");
+    console.press("\x1b[D\x1b[D");
+    console.wait_for("event 1/76");
+    // To the cut of Campbell's links: the graph and the flow show it as it was.
+    for _ in 0..6 {
+        console.press("}");
+    }
+    console.wait_for("cut by the operator");
+    assert!(refused(ports[0]), "a replay runs no herd");
+    console.press("L");
+    console.wait_for("live from");
+    // A real herd now listens on the recorded ports, with that moment's caches.
+    let started = Instant::now();
+    while refused(ports[0]) {
+        assert!(started.elapsed() < DEADLINE, "the herd went live on its recorded ports");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    console.press("q");
+    assert!(console.exit(), "quitting the live herd ends well");
+    assert!(refused(ports[0]), "and frees its ports");
 }

@@ -298,3 +298,64 @@ async fn a_replay_walkthrough_moves_through_its_recording_and_cannot_change_it()
     assert!(report.failures[1].contains("walk.herd:8: the recording lasts"), "{out}");
     assert!(out.contains("back 1: at 0.00"), "a step back from the flood's first record: {out}");
 }
+
+/// Each text of an SVG with the box it takes: x from, x to, baseline (monospace 12 px, about
+/// 7.2 px a character), the anchor taken into account.
+fn text_boxes(svg: &str) -> Vec<(f64, f64, f64, String)> {
+    let mut reader = quick_xml::Reader::from_str(svg);
+    let mut boxes = Vec::new();
+    // The open <text>: where it starts, and how it is anchored.
+    let mut open: Option<(f64, f64, String)> = None;
+    let mut depth_in_title = false;
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"text" => {
+                let attribute = |name: &[u8]| {
+                    tag.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == name)
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                };
+                let x: f64 = attribute(b"x").and_then(|x| x.parse().ok()).unwrap_or_default();
+                let y: f64 = attribute(b"y").and_then(|y| y.parse().ok()).unwrap_or_default();
+                open = Some((x, y, attribute(b"text-anchor").unwrap_or_default()));
+            }
+            quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"title" => depth_in_title = true,
+            quick_xml::events::Event::End(tag) if tag.name().as_ref() == b"title" => depth_in_title = false,
+            quick_xml::events::Event::Text(text) if !depth_in_title => {
+                if let Some((x, y, anchor)) = open.take() {
+                    let text = quick_xml::escape::unescape(&String::from_utf8_lossy(&text)).unwrap().into_owned();
+                    let width = text.chars().count() as f64 * 7.2;
+                    let from = if anchor == "end" { x - width } else { x };
+                    boxes.push((from, from + width, y, text));
+                }
+            }
+            _ => {}
+        }
+    }
+    boxes
+}
+
+#[tokio::test]
+async fn no_two_labels_of_a_trace_diagram_overlap() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let script = Script::parse(
+        "section Faults and floods\nsay A caption long enough to run across several lanes of the diagram, as captions do\nkill Juzang\niamat Riley kiwi.cs.ucla.edu.with.a.long.name +1+1\nexpect Campbell knows kiwi.cs.ucla.edu.with.a.long.name\ncut Riley Jaquez\nlatency Campbell Bernard 100ms±40ms\niamat Campbell lime +2+2\nexpect Riley lacks lime\nheal Riley Jaquez\nexpect Riley knows lime\nrevive Juzang\nexpect Juzang knows lime\n",
+        "faults",
+    )
+    .unwrap();
+    let report = play_headless(&herd, &script, &mut Vec::new()).await;
+    assert!(report.passed(), "{:?}", report.failures);
+    herd.shutdown().await;
+    let boxes = text_boxes(&trace.to_svg(herd.topology().names()));
+    assert!(boxes.len() > 30, "{boxes:?}");
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let same_row = (a.2 - b.2).abs() < 12.0;
+            let apart = a.1 <= b.0 || b.1 <= a.0;
+            assert!(!same_row || apart, "{:?} overlaps {:?}", a.3, b.3);
+        }
+    }
+}
