@@ -219,6 +219,11 @@ pub enum EventKind {
     Section {
         title: Arc<str>,
     },
+    /// A walkthrough's expectation was checked (herd-wide): whether it held, and what it found.
+    Checked {
+        held: bool,
+        text: Arc<str>,
+    },
     /// Every node restarted empty, every link healed and plain, counters at zero (herd-wide).
     Reset,
     /// The herd is stopping (herd-wide): what follows is its nodes going down.
@@ -357,6 +362,8 @@ impl fmt::Display for EventKind {
             }
             Self::Caption { text } => write!(f, "» {text}"),
             Self::Section { title } => write!(f, "── {title} ──"),
+            Self::Checked { held: true, text } => write!(f, "✓ {text}"),
+            Self::Checked { held: false, text } => write!(f, "✗ {text}"),
             Self::Reset => write!(f, "reset: every node restarted empty, every link healed, counters at zero"),
             Self::ShuttingDown => write!(f, "the herd is shutting down"),
         }
@@ -389,6 +396,7 @@ impl EventKind {
                 | Self::ModeChanged { .. }
                 | Self::Caption { .. }
                 | Self::Section { .. }
+                | Self::Checked { .. }
                 | Self::Reset
                 | Self::ShuttingDown
         )
@@ -414,6 +422,7 @@ impl EventKind {
                 self,
                 Self::Caption { .. }
                     | Self::Section { .. }
+                    | Self::Checked { .. }
                     | Self::Reset
                     | Self::PeerAccepted { .. }
                     | Self::PeerClosed { .. }

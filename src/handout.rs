@@ -210,7 +210,7 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
                     escape(&shorten(&entry.text, 30))
                 );
             }
-            Kind::PeerReceive | Kind::Caption | Kind::Section | Kind::Held | Kind::Learned => {}
+            Kind::PeerReceive | Kind::Caption | Kind::Section | Kind::Held | Kind::Learned | Kind::Expectation => {}
         }
     }
     let bottom = y + 30.0;
@@ -279,7 +279,8 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
 pub fn write(trace: &Trace, nodes: &[NodeName], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let (mut entries, _) = trace.entries();
-    entries.retain(Entry::is_drawn);
+    // A handout shows the story and the messages; the checks are the script's business.
+    entries.retain(|entry| entry.is_drawn() && entry.kind != Kind::Expectation);
     let mut written = Vec::new();
     for (i, part) in parts(&entries).iter().enumerate() {
         let path = dir.join(file_name(i + 1, &part.title));

@@ -102,7 +102,11 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             tokio::time::sleep(*duration).await;
             Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))
         }
-        Command::Expect(expectation) => crate::expectation::check(herd, expectation).await,
+        Command::Expect(expectation) => {
+            let outcome = crate::expectation::check(herd, expectation).await;
+            note_check(herd, &outcome);
+            outcome
+        }
         Command::Say(text) => {
             herd.note_story(crate::event::EventKind::Caption { text: text.as_str().into() });
             Outcome::Said(text.clone())
@@ -158,6 +162,13 @@ async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
 }
 
 /// A refusal naming the nodes there are.
+/// Tells the herd's readers (the flow, a trace) what an expectation found, beside the messages.
+pub fn note_check(herd: &Herd, outcome: &Outcome) {
+    if let Outcome::Checked { held, text } = outcome {
+        herd.note_story(crate::event::EventKind::Checked { held: *held, text: text.as_str().into() });
+    }
+}
+
 pub fn unknown(herd: &Herd, node: &str) -> Outcome {
     let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
     Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")))

@@ -186,6 +186,7 @@ impl Recording {
             "learned" => EventKind::CacheUpdated { record: record()?, via: Via::Client, hops: 0, catch_up: false },
             "caption" => EventKind::Caption { text: text() },
             "section" => EventKind::Section { title: text() },
+            "expect" => EventKind::Checked { held: field("value") == Some("held"), text: text() },
             "fault" => match field("fault").ok_or("a fault without \"fault\"")? {
                 "node_up" => {
                     let (client, peer) = addresses(text_of(entry)).unwrap_or((nowhere, nowhere));
@@ -332,7 +333,7 @@ impl Landmark {
             | EventKind::FloodDropped { .. }
             | EventKind::Reset => Self::Fault,
             EventKind::CacheUpdated { via: Via::Client, .. } => Self::Flood,
-            EventKind::Caption { .. } | EventKind::Section { .. } => Self::Story,
+            EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Checked { .. } => Self::Story,
             _ => return None,
         })
     }

@@ -281,7 +281,9 @@ impl Player {
             _ => {}
         }
         if let Command::Expect(Expectation::Cost { client, measure, compare, value }) = &step.command {
-            return self.cost(herd, client, *measure, *compare, *value).await;
+            let outcome = self.cost(herd, client, *measure, *compare, *value).await;
+            crate::operator::note_check(herd, &outcome);
+            return outcome;
         }
         if let Command::Expect(Expectation::Reply { node, starts }) = &step.command {
             let held = self.replies.get(node).is_some_and(|reply| reply.starts_with(starts.as_str()));
@@ -293,7 +295,9 @@ impl Player {
                 ),
                 None => format!("expected a reply from {node}, but the walkthrough has sent it nothing"),
             };
-            return Outcome::Checked { held, text };
+            let outcome = Outcome::Checked { held, text };
+            crate::operator::note_check(herd, &outcome);
+            return outcome;
         }
         let outcome = execute(herd, &step.command, &self.first).await;
         if let Outcome::Reply { node, reply, line } = &outcome {

@@ -37,6 +37,8 @@ pub enum Kind {
     Caption,
     /// A walkthrough's section begins.
     Section,
+    /// A walkthrough's expectation, checked: `value` says `held` or `failed`.
+    Expectation,
     /// A peer transmission held at its sender (step mode) until the operator decides its fate.
     Held,
     /// A node's cache took a client's own IAMAT (records from neighbours are the `PeerReceive`s
@@ -175,6 +177,8 @@ pub(crate) fn escape(text: &str) -> String {
 pub(crate) fn caption_text(entry: &Entry) -> String {
     match entry.kind {
         Kind::Section => format!("── {} ──", entry.text),
+        Kind::Expectation if entry.value.as_deref() == Some("held") => format!("✓ {}", entry.text),
+        Kind::Expectation => format!("✗ {}", entry.text),
         _ => format!("» {}", entry.text),
     }
 }
@@ -253,6 +257,12 @@ impl Trace {
             EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
             EventKind::Seeded { .. } => fault(None),
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
+            EventKind::Checked { held, text } => Entry {
+                kind: Kind::Expectation,
+                text: text.to_string(),
+                value: Some(if *held { "held" } else { "failed" }.to_string()),
+                ..fault(None)
+            },
             EventKind::LinkCut { neighbour }
             | EventKind::LinkCutOneWay { neighbour }
             | EventKind::LinkHealed { neighbour }
@@ -373,6 +383,7 @@ impl Trace {
                 Kind::Section => "section",
                 Kind::Held => "held",
                 Kind::Learned => "learned",
+                Kind::Expectation => "expect",
             };
             let arrival = entry.arrival.map(|a| match a {
                 Arrival::New => "new",
@@ -432,6 +443,8 @@ impl Trace {
             Kind::ClientIn | Kind::ClientOut => entry.text.split_whitespace().any(|word| word == client),
             // A dropped or lost message is a fault about one client's record.
             Kind::Fault => entry.record.as_deref().is_none_or(|line| line.split(' ').nth(3) == Some(client.as_str())),
+            // A check is about the client when it names it (`Campbell knows kiwi`).
+            Kind::Expectation => entry.text.split(|c: char| c.is_whitespace() || c == '\'').any(|word| word == client),
             Kind::Caption | Kind::Section => true,
         }
     }
@@ -516,7 +529,9 @@ impl Trace {
             let x = match lane(&entry.node) {
                 Some(x) => x,
                 // Herd-wide events (a change of mode, a caption) are written across the diagram.
-                None if matches!(entry.kind, Kind::Fault | Kind::Caption | Kind::Section) => LEFT - 60.0,
+                None if matches!(entry.kind, Kind::Fault | Kind::Caption | Kind::Section | Kind::Expectation) => {
+                    LEFT - 60.0
+                }
                 None => continue,
             };
             match entry.kind {
@@ -574,7 +589,7 @@ impl Trace {
                         escape(&shorten(&label, 24))
                     );
                 }
-                Kind::Caption | Kind::Section => {
+                Kind::Caption | Kind::Section | Kind::Expectation => {
                     // Fitted to the diagram's width (monospace, about 7.2 px a character); the
                     // whole caption is the tooltip.
                     let room = ((width - x - 10.0) / 7.2).max(10.0) as usize;

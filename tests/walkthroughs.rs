@@ -130,6 +130,12 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
 
     let jsonl = trace.to_jsonl();
     assert_eq!(jsonl.lines().count(), entries.len() + 1, "a header, then an entry a line");
+    // The walkthrough's check is in it, and reads back as one.
+    assert!(jsonl.contains(r#""kind":"expect""#) && jsonl.contains(r#""value":"held""#), "{jsonl}");
+    let recording = herdctl::replay::Recording::parse(&jsonl, "t.jsonl", None).unwrap();
+    assert!(recording.events.iter().any(
+        |e| matches!(&e.kind, herdctl::EventKind::Checked { held: true, text } if text.contains("Campbell knows kiwi"))
+    ));
     let header: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(header["format"], herdctl::trace::TRACE_FORMAT);
     assert_eq!(header["seed"], herd.seed());

@@ -423,8 +423,8 @@ fn show(outcome: Outcome, state: &mut UiState, model: &mut Model, view: &HerdVie
             model.note(text.clone());
             state.tell(Feedback::Error(text));
         }
+        // The flow shows it from the herd's own event (which a trace keeps too).
         Outcome::Checked { held, text } => {
-            model.note(format!("{} {text}", if held { "✓" } else { "✗" }));
             state.tell(if held { Feedback::Done(text) } else { Feedback::Error(text) });
         }
     }

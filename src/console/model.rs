@@ -107,6 +107,8 @@ fn kind_of(event: &EventKind) -> FlowKind {
         | EventKind::Reset
         | EventKind::ShuttingDown => FlowKind::Node,
         EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Seeded { .. } => FlowKind::Other,
+        EventKind::Checked { held: true, .. } => FlowKind::Other,
+        EventKind::Checked { held: false, .. } => FlowKind::Warning,
         EventKind::LinkUp { .. }
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
