@@ -101,7 +101,8 @@ pub enum Command {
     Replay(String),
     /// `seek`, `back`, `forward`: moving through a replayed session.
     Travel(Travel),
-    /// Anything else: a raw protocol line for the selected node (refused in scripts).
+    /// A line that starts with a protocol word in its exact case (`IAMAT`, `WHATSAT`, `AT`): sent
+    /// as it is to the selected node (refused in scripts, which say `send`).
     Raw(String),
 }
 
@@ -202,6 +203,27 @@ pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency,
                          dup, slow, live, reset, wait, at, every, calm, replay, seek, back, forward, expect, section, say, note, ask, \
                          show, highlight";
 
+/// The words a line sent as it is starts with: the protocol's own, in their exact case.
+pub const PROTOCOL_WORDS: [&str; 3] = ["IAMAT", "WHATSAT", "AT"];
+
+/// Every verb, one by one (for completion and for "did you mean").
+pub fn verbs() -> impl Iterator<Item = &'static str> {
+    VERBS.split(", ").map(str::trim)
+}
+
+/// The verb `word` was most likely meant to be: one or two letters off, or its start.
+fn nearest(word: &str) -> Option<&'static str> {
+    let word = word.to_lowercase();
+    verbs()
+        .map(|verb| (strsim::damerau_levenshtein(&word, verb), verb))
+        // One letter off a short verb, two off a longer one, or its first letters.
+        .filter(|(distance, verb)| {
+            *distance <= if verb.len() <= 4 { 1 } else { 2 } || (word.len() >= 2 && verb.starts_with(&word))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, verb)| verb)
+}
+
 /// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
 /// The longest `wait` in a script.
@@ -214,6 +236,9 @@ pub enum CommandError {
     Usage(Verb),
     #[error("{0:?} is not a duration (write 500ms, 2s, 1.5s)")]
     NotADuration(String),
+    /// Not a command: never sent anywhere.
+    #[error("unknown command {word}{}", match nearest { Some(verb) => format!(": did you mean {verb}?"), None => " (? lists the commands; a raw line starts with IAMAT or WHATSAT, or goes with send)".into() })]
+    Unknown { word: String, nearest: Option<&'static str> },
     #[error("{what} of {} is too long: at most {}", humantime::format_duration(*.given), humantime::format_duration(*.most))]
     TooLong { what: &'static str, given: Duration, most: Duration },
 }
@@ -416,7 +441,13 @@ impl Command {
     pub fn parse(text: &str) -> Result<Self, CommandError> {
         let text = text.trim();
         let words: Vec<&str> = text.split_whitespace().collect();
-        let verb = words.first().copied().unwrap_or_default();
+        let typed = words.first().copied().unwrap_or_default();
+        // A protocol line goes as it is; everything else is a verb, in any case.
+        if PROTOCOL_WORDS.contains(&typed) {
+            return Ok(Self::Raw(text.into()));
+        }
+        let lowered = typed.to_lowercase();
+        let verb = lowered.as_str();
         let with = |count: usize, verb: Verb| {
             if words.len() == count { Ok(()) } else { Err(CommandError::Usage(verb)) }
         };
@@ -461,12 +492,12 @@ impl Command {
                 Self::Revive(words[1].into())
             }
             "cut" | "heal" if words.len() == 2 && words[1].contains('>') => {
-                let verb = if words[0] == "cut" { Verb::Cut } else { Verb::Heal };
+                let verb = if lowered == "cut" { Verb::Cut } else { Verb::Heal };
                 let (a, b) = words[1]
                     .split_once('>')
                     .filter(|(a, b)| !a.is_empty() && !b.is_empty())
                     .ok_or(CommandError::Usage(verb))?;
-                if words[0] == "cut" {
+                if lowered == "cut" {
                     Self::CutOneWay(a.into(), b.into())
                 } else {
                     Self::HealOneWay(a.into(), b.into())
@@ -613,7 +644,7 @@ impl Command {
                 })
             }
             "say" => Self::Say(rest(1)),
-            _ => Self::Raw(text.into()),
+            _ => return Err(CommandError::Unknown { word: typed.to_string(), nearest: nearest(typed) }),
         })
     }
 
@@ -723,6 +754,13 @@ mod tests {
         let send = Command::parse("send Bernard  HELLO   there").unwrap();
         assert_eq!(send, Command::Send { node: "Bernard".into(), line: "HELLO   there".into() });
         assert_eq!(Command::parse("IAMAT k +1-1 5").unwrap(), Command::Raw("IAMAT k +1-1 5".into()));
+        assert_eq!(Command::parse("KILL Juzang").unwrap(), Command::Kill("Juzang".into()), "verbs in any case");
+        let unknown = |text: &str| Command::parse(text).unwrap_err().to_string();
+        assert_eq!(unknown("kil Riley"), "unknown command kil: did you mean kill?");
+        assert_eq!(unknown("iamt Riley kiwi +1+1"), "unknown command iamt: did you mean iamat?");
+        assert_eq!(unknown("Revve Jaquez"), "unknown command Revve: did you mean revive?");
+        assert!(unknown("hello there").starts_with("unknown command hello (? lists"), "{}", unknown("hello there"));
+        assert!(unknown("iamat!").contains("did you mean iamat?"));
         let late = Command::parse("iamat Riley kiwi +1-1 at now-5s").unwrap();
         assert_eq!(late.client_line(now).unwrap(), "IAMAT kiwi +1-1 1699999995.000000005", "an old report");
         let ahead = Command::parse("iamat Riley kiwi +1-1 at now+1.5s").unwrap();

@@ -94,7 +94,7 @@ impl Script {
             let command = Command::parse(&text).map_err(|error| problem(error.to_string()))?;
             if let Command::Raw(_) = command {
                 let verb = text.split_whitespace().next().unwrap_or_default();
-                return Err(problem(format!("unknown verb {verb:?} (the verbs: {VERBS}; raw lines go with send)")));
+                return Err(problem(format!("a raw {verb} line goes with send NODE {verb} … in a script (the verbs: {VERBS})")));
             }
             steps.push(Step { line, text, command });
         }
@@ -424,7 +424,10 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_line() {
         let error = Script::parse("say hi\nfrobnicate Riley\n", "demo.herd").unwrap_err();
-        assert!(error.to_string().starts_with("demo.herd:2: unknown verb \"frobnicate\""), "{error}");
+        assert!(error.to_string().starts_with("demo.herd:2: unknown command frobnicate"), "{error}");
+        let error = Script::parse("kil Riley\n", "demo.herd").unwrap_err();
+        assert_eq!(error.to_string(), "demo.herd:1: unknown command kil: did you mean kill?");
+        assert!(Script::parse("Kill Riley\n", "demo.herd").is_ok(), "verbs in any case");
         let error = Script::parse("\n\nwait soon\n", "demo.herd").unwrap_err();
         assert_eq!(error.to_string(), "demo.herd:3: \"soon\" is not a duration (write 500ms, 2s, 1.5s)");
         assert!(Script::parse("IAMAT kiwi +1+1 5", "x").is_err(), "raw lines need send");

@@ -262,7 +262,7 @@ fn a_script_with_a_typo_is_refused_before_anything_runs() {
     let output = scenario(script.to_str().unwrap(), dir.path(), &dir.path().join("t.jsonl"));
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("typo.herd:2: unknown verb \"kil\""), "{stderr}");
+    assert!(stderr.contains("typo.herd:2: unknown command kil: did you mean kill?"), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing was played");
 }
 

@@ -123,8 +123,9 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     // Select Jaquez (node 2) and kill it: its port must refuse connections.
     console.press("2");
     console.wait_for("Cache of Jaquez");
-    console.press("k");
+    console.press("K");
     console.wait_for("[2] Jaquez ○ DOWN");
+    console.wait_for("Jaquez killed: its ports refuse connections · R revives");
     assert!(refused(ports[2]), "Jaquez's client port still accepts connections");
     console.wait_for("4/5 up");
 
@@ -133,6 +134,14 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     console.wait_for("Cache of Riley");
     console.press(":");
     console.wait_for("Enter sends");
+    // A typo is an error on the spot, never a line sent to a node.
+    console.press("kil Riley\r");
+    console.wait_for("unknown command kil: did you mean kill?");
+    assert!(!refused(ports[0]), "Riley still serves");
+    // Tab completes the verb and the node.
+    console.press("iam\tRi\t");
+    console.wait_for("> iamat Riley ");
+    console.press("\x15");
     console.press("iamat Riley kiwi.cs.ucla.edu +34.068930-118.445127\r");
     console.wait_for("Riley: AT Riley +");
     console.wait_for("Cache of Riley · 1 client ");

@@ -22,6 +22,7 @@ use herdctl::operator::{Outcome, execute};
 use herdctl::script::Script;
 use herdctl::trace::Trace;
 use herdctl::{Herd, HerdEvent};
+use herdctl_ui::keys::{Action, label_of};
 use herdctl_ui::{Caption, Feedback, HeldChoice, HerdView, Intent, Theme, TimeMove, UiState};
 use tokio::sync::{broadcast, mpsc};
 
@@ -171,7 +172,7 @@ async fn drive(
                         }
                         Some(_) if past.is_some() => state.tell(Feedback::Error(format!(
                             "looking back at a moment just passed: {} returns to now, then act on the herd",
-                            herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Close)
+                            label_of(Action::Close)
                         ))),
                         Some(intent) => carry_out(intent, herd, session, &mut state, &mut model, &view, &outcome_sender),
                         None => {}
@@ -253,9 +254,9 @@ fn look(to: TimeMove, past: &mut Option<Past>, herd: &Herd, session: &Session, s
             *past = Some(past::look_back(&session.trace, herd, &session.places_source));
             state.tell(Feedback::Done(format!(
                 "looking back (the herd runs on): {}{} step, {} returns to now",
-                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Earlier),
-                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Later),
-                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Close)
+                label_of(Action::Earlier),
+                label_of(Action::Later),
+                label_of(Action::Close)
             )));
         }
         return;
@@ -363,7 +364,7 @@ async fn drive_replay(
                         }
                         Some(_) => state.tell(Feedback::Error(format!(
                             "a replay shows what happened and cannot change it: {} goes live from this moment, or type at 2.5s to move",
-                            herdctl_ui::keys::label_of(herdctl_ui::keys::Action::GoLive)
+                            label_of(Action::GoLive)
                         ))),
                         None => {}
                     }
@@ -451,7 +452,21 @@ fn carry_out(
         | Intent::PreviousSection
         | Intent::NextSection
         | Intent::Time(_) => return,
-        Intent::Kill(node) => Command::Kill(node),
+        Intent::Kill(node) => {
+            // Said with the key that undoes it: a kill is one capital away from a revive.
+            let (herd, outcomes) = (herd.clone(), outcomes.clone());
+            tokio::spawn(async move {
+                let outcome = match execute(&herd, &Command::Kill(node.clone()), &node).await {
+                    Outcome::Done(_) => Outcome::Done(format!(
+                        "{node} killed: its ports refuse connections · {} revives",
+                        label_of(Action::Revive)
+                    )),
+                    other => other,
+                };
+                let _ = outcomes.send(outcome);
+            });
+            return;
+        }
         Intent::Revive(node) => Command::Revive(node),
         Intent::ToggleStep => {
             if network.mode() == Mode::Step {
@@ -463,9 +478,10 @@ fn carry_out(
         Intent::ReleaseNext => {
             let outcome = match network.release_next() {
                 Some(held) => Outcome::Done(format!("released {held}")),
-                None if network.mode() != Mode::Step => {
-                    Outcome::Refused("nothing is held (s switches to step mode)".into())
-                }
+                None if network.mode() != Mode::Step => Outcome::Refused(format!(
+                    "nothing is held ({} switches to step mode)",
+                    label_of(Action::ToggleStep)
+                )),
                 None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
             };
             return show(outcome, state, model, view);
@@ -484,7 +500,10 @@ fn carry_out(
         }
         Intent::ReleaseWave => {
             if network.mode() != Mode::Step {
-                let refusal = Outcome::Refused("nothing is held (s switches to step mode)".into());
+                let refusal = Outcome::Refused(format!(
+                    "nothing is held ({} switches to step mode)",
+                    label_of(Action::ToggleStep)
+                ));
                 return show(refusal, state, model, view);
             }
             // In release order, each delivered before the next: a task, reporting back.

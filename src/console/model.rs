@@ -455,6 +455,7 @@ impl Model {
             stats,
             held,
             timeline: None,
+            verbs: herdctl::command::verbs().collect(),
         }
     }
 }

@@ -91,8 +91,9 @@ impl Story {
         self.at = self.script.steps.len();
         let summary = match self.report.failures.first() {
             None => format!(
-                "The walkthrough is over: {}. Step on through the recording, or q quits.",
-                self.report.summary()
+                "The walkthrough is over: {}. Step on through the recording, or {} quits.",
+                self.report.summary(),
+                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Quit)
             ),
             Some(first) => format!("The walkthrough is over: {}. First failure: {first}", self.report.summary()),
         };

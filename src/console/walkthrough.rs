@@ -127,7 +127,11 @@ impl Story {
         self.show_scheduled(finished)?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let summary = match report.failures.first() {
-            None => format!("The walkthrough is over: {}. q quits.", report.summary()),
+            None => format!(
+                "The walkthrough is over: {}. {} quits.",
+                report.summary(),
+                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Quit)
+            ),
             Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
         };
         let pauses = self.map.pauses.len();

@@ -109,14 +109,14 @@ pub const BINDINGS: &[Binding] = &[
         help: "select a node by its number",
     },
     Binding {
-        keys: &[key('k')],
-        label: "k",
+        keys: &[key('K')],
+        label: "K",
         action: Action::Kill,
-        help: "kill the selected node: its ports close, its links drop",
+        help: "kill the selected node: its ports close, its links drop (a capital, so no hand does it by mistake)",
     },
     Binding {
-        keys: &[key('r')],
-        label: "r",
+        keys: &[key('R')],
+        label: "R",
         action: Action::Revive,
         help: "revive the selected node: it relinks and catches up",
     },
@@ -140,12 +140,14 @@ pub const BINDINGS: &[Binding] = &[
         help: "flow: freeze, or follow live again; replay: play or pause",
     },
     Binding {
-        keys: &[plain(KeyCode::Up)],
-        label: "↑",
+        keys: &[plain(KeyCode::Up), key('k')],
+        label: "↑, k",
         action: Action::ScrollUp,
         help: "scroll up: the flow, or the focused cache, or an overlay",
     },
-    Binding { keys: &[plain(KeyCode::Down)], label: "↓", action: Action::ScrollDown, help: "scroll down" },
+    Binding {
+        keys: &[plain(KeyCode::Down), key('j')], label: "↓, j", action: Action::ScrollDown, help: "scroll down"
+    },
     Binding { keys: &[plain(KeyCode::PageUp)], label: "PgUp", action: Action::PageUp, help: "scroll a page up" },
     Binding { keys: &[plain(KeyCode::PageDown)], label: "PgDn", action: Action::PageDown, help: "scroll a page down" },
     Binding {
@@ -238,7 +240,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("iamat NODE CLIENT COORDS", "IAMAT with the current time, e.g. iamat {A} kiwi +34.06-118.44"),
     ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat {B} kiwi 10 5"),
     ("send NODE LINE", "any raw line to NODE, e.g. send {B} HELLO"),
-    ("kill NODE / revive NODE", "the same as k and r, by name"),
+    ("kill NODE / revive NODE", "the same as K and R, by name"),
     ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}; cut A>B one way"),
     ("latency A B 500ms", "delay every message on a link (100ms±40ms, exp:100ms spread it; 0s removes it)"),
     ("loss A B 20%", "the link loses that share of its messages (0% removes it)"),
@@ -256,6 +258,11 @@ pub fn with_names(help: &str, a: &str, b: &str) -> String {
 /// The first key bound to `action`, as the screen shows it: every key hint comes from the table.
 pub fn label_of(action: Action) -> &'static str {
     BINDINGS.iter().find(|b| b.action == action).map_or("", |b| b.label.split(", ").next().unwrap_or(b.label))
+}
+
+/// The first keys of several actions, run together as a hint shows them (`↑↓`, `PgUp PgDn`).
+pub fn labels_of(actions: &[Action], separator: &str) -> String {
+    actions.iter().map(|a| label_of(*a)).collect::<Vec<_>>().join(separator)
 }
 
 fn matches(key: &Key, event: &KeyEvent) -> bool {
@@ -299,6 +306,10 @@ mod tests {
         assert_eq!(action_for(&press(KeyCode::Right, KeyModifiers::NONE)), Some(Action::Later));
         assert_eq!(action_for(&press(KeyCode::Char('L'), KeyModifiers::SHIFT)), Some(Action::GoLive));
         assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::ALT)), None);
+        assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::NONE)), Some(Action::ScrollUp), "vim's up");
+        assert_eq!(action_for(&press(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::ScrollDown));
+        assert_eq!(action_for(&press(KeyCode::Char('K'), KeyModifiers::SHIFT)), Some(Action::Kill));
+        assert_eq!(action_for(&press(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(Action::Revive));
     }
 
     #[test]

@@ -171,6 +171,20 @@ impl Default for UiState {
     }
 }
 
+/// Words of the commands' forms that Tab completes beside names.
+const COMPLETED_WORDS: &[&str] = &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now"];
+
+/// The longest start the words share (in the first word's spelling).
+fn common_prefix(words: &[&String]) -> String {
+    let first: Vec<char> = words[0].chars().collect();
+    let mut length = first.len();
+    for word in &words[1..] {
+        let same = first.iter().zip(word.chars()).take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase())).count();
+        length = length.min(same);
+    }
+    first[..length].iter().collect()
+}
+
 /// How far a scroll key moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Motion {
@@ -197,6 +211,10 @@ impl UiState {
         }
         if keys::is_interrupt(&key) {
             return Some(Intent::Quit);
+        }
+        // An error stays until the next key: read, then gone.
+        if matches!(self.feedback, Some(Feedback::Error(_))) {
+            self.feedback = None;
         }
         if self.focus == Focus::Command && self.overlay == Overlay::None {
             return self.command_key(key, view);
@@ -505,7 +523,9 @@ impl UiState {
     fn command_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
         match key.code {
             KeyCode::Esc => self.focus = Focus::Graph,
-            KeyCode::Tab => self.focus_next(),
+            // Tab completes what is typed; on an empty line it moves the focus, as elsewhere.
+            KeyCode::Tab if self.input.value().trim().is_empty() => self.focus_next(),
+            KeyCode::Tab => self.complete(view),
             KeyCode::Enter => return self.submit(view),
             KeyCode::Up => return self.recall(true),
             KeyCode::Down => return self.recall(false),
@@ -516,6 +536,50 @@ impl UiState {
             }
         }
         None
+    }
+
+    /// Completes the word before the cursor: a verb first, then node names, the clients the
+    /// view knows and the verbs' own words. One match is taken whole; several, as far as they
+    /// agree, and listed under the line.
+    fn complete(&mut self, view: &HerdView) {
+        let cursor = self.input.cursor();
+        let value: Vec<char> = self.input.value().chars().collect();
+        let before: String = value[..cursor].iter().collect();
+        let after: String = value[cursor..].iter().collect();
+        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let (head, word) = before.split_at(start);
+        let candidates: Vec<String> = if head.trim().is_empty() {
+            view.verbs.iter().map(|v| v.to_string()).collect()
+        } else {
+            let mut words: Vec<String> = view.nodes.iter().map(|n| n.name.clone()).collect();
+            let clients = view.cache.rows.iter().chain(view.compare.iter().flat_map(|c| c.rows.iter()));
+            words.extend(clients.map(|row| row.client.clone()));
+            words.extend(COMPLETED_WORDS.iter().map(|w| w.to_string()));
+            words.sort();
+            words.dedup();
+            words
+        };
+        let lowered = word.to_lowercase();
+        let matching: Vec<&String> = candidates.iter().filter(|c| c.to_lowercase().starts_with(&lowered)).collect();
+        let completed = match matching.as_slice() {
+            [] => {
+                self.feedback = Some(Feedback::Error(format!(
+                    "nothing to complete: no command, node or client starts with {word:?}"
+                )));
+                return;
+            }
+            [one] => format!("{one} "),
+            several => {
+                let shown: Vec<&str> = several.iter().take(12).map(|s| s.as_str()).collect();
+                let more = if several.len() > 12 { format!(" and {} more", several.len() - 12) } else { String::new() };
+                self.feedback = Some(Feedback::Done(format!("{}{more}", shown.join(", "))));
+                common_prefix(several)
+            }
+        };
+        let completed = if completed.chars().count() >= word.chars().count() { completed } else { word.to_string() };
+        let text = format!("{head}{completed}{after}");
+        let cursor = head.chars().count() + completed.chars().count();
+        self.input = Input::new(text).with_cursor(cursor);
     }
 
     fn submit(&mut self, view: &HerdView) -> Option<Intent> {
@@ -562,7 +626,7 @@ impl UiState {
         let first = text.lines().next().unwrap_or_default().to_string();
         let more = text.trim_end().lines().count().saturating_sub(1);
         let shown = match (summary, more) {
-            (Some(summary), _) => format!("{first} · {summary} (o: whole reply)"),
+            (Some(summary), _) => format!("{first} · {summary} ({}: whole reply)", keys::label_of(Action::OpenReply)),
             (None, 0) => first,
             (None, more) => format!("{first}  (+{more} lines)"),
         };

@@ -16,6 +16,8 @@ pub struct HerdView {
     pub held: Vec<HeldView>,
     /// Shown while the screen is a recorded moment (a replay, or a live console looking back).
     pub timeline: Option<TimelineView>,
+    /// The command line's verbs, for Tab to complete.
+    pub verbs: Vec<&'static str>,
 }
 
 /// Where a recorded moment sits in its recording, and what happens around it.

@@ -48,7 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
         let text = if cache.recorded {
             format!("{} is down at this moment: a dead node remembers nothing.", cache.node)
         } else {
-            format!("{} is down: a dead node remembers nothing.\nRevive it (r) and watch it catch up.", cache.node)
+            format!(
+                "{} is down: a dead node remembers nothing.\nRevive it ({}) and watch it catch up.",
+                cache.node,
+                crate::keys::label_of(crate::keys::Action::Revive)
+            )
         };
         frame.render_widget(Paragraph::new(text).style(theme.node(false)).block(block), area);
         return;

@@ -5,6 +5,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::keys::{Action, label_of};
 use crate::state::{Feedback, Focus, UiState};
 use crate::theme::Theme;
 use crate::view::{FlowKind, HerdView};
@@ -13,9 +14,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let focused = state.focus == Focus::Command;
     let selected = state.selected_name(view).unwrap_or_default();
     let title = if focused {
-        format!(" Command · raw lines go to {selected} · Enter sends · ↑↓ history · Esc leaves ")
+        // Enter and the arrows are the line editor's own keys, not the table's.
+        format!(
+            " Command · raw lines go to {selected} · Enter sends · ↑↓ history · Tab completes · {} leaves ",
+            label_of(Action::Close)
+        )
     } else {
-        " Command · press : to type (? lists the forms) ".to_string()
+        format!(" Command · press {} to type ({} lists the forms) ", label_of(Action::Command), label_of(Action::Help))
     };
     let block = Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::keys::{Action, label_of};
 use crate::state::{Focus, UiState};
 use crate::theme::Theme;
 use crate::view::HerdView;
@@ -34,10 +35,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let mode = match (&state.frozen, scroll) {
         // A recorded moment: the flow ends at it.
         _ if view.timeline.is_some() && scroll == 0 => "up to the moment shown".into(),
-        (Some(_), 0) => "FROZEN (Space follows)".to_string(),
-        (Some(_), back) => format!("FROZEN, {back} lines back (Space follows)"),
+        (Some(_), 0) => format!("FROZEN ({} follows)", label_of(Action::Freeze)),
+        (Some(_), back) => format!("FROZEN, {back} lines back ({} follows)", label_of(Action::Freeze)),
         (None, 0) => "live".to_string(),
-        (None, back) => format!("{back} lines back (End follows)"),
+        (None, back) => format!("{back} lines back ({} follows)", label_of(Action::Follow)),
     };
     let title = format!(" Flow · {scope} · {mode} ");
     let block = Block::bordered()

@@ -42,8 +42,10 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let message = format!(
-            "herdctl needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge it, or press q to quit.",
-            area.width, area.height
+            "herdctl needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge it, or press {} to quit.",
+            area.width,
+            area.height,
+            crate::keys::label_of(crate::keys::Action::Quit)
         );
         frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;

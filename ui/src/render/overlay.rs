@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::keys::{Action, BINDINGS, COMMAND_HELP, label_of, with_names};
+use crate::keys::{Action, BINDINGS, COMMAND_HELP, label_of, labels_of, with_names};
 use crate::state::UiState;
 use crate::theme::Theme;
 use crate::view::HerdView;
@@ -77,17 +77,32 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     let height = lines.len() as u16 + 2;
     let area = centered(area, 100, height);
     let paragraph = Paragraph::new(lines);
-    scrolled(frame, area, state, " Keys · ↑↓ PgUp PgDn scroll · Esc or ? closes ".into(), paragraph, theme);
+    let title = format!(
+        " Keys · {} scroll · {} or {} closes ",
+        labels_of(&[Action::ScrollUp, Action::ScrollDown, Action::PageUp, Action::PageDown], " "),
+        label_of(Action::Close),
+        label_of(Action::Help)
+    );
+    scrolled(frame, area, state, title, paragraph, theme);
 }
 
 /// The held transmissions, in release order, the selected one marked (`▶`, visible without
 /// colour too).
 pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let keys = [Action::Deliver, Action::DropHeld, Action::Duplicate].map(label_of);
-    let title =
-        format!(" Held · ↑↓ select · {} delivers · {} drops · {} duplicates · Esc closes ", keys[0], keys[1], keys[2]);
+    let title = format!(
+        " Held · {} select · {} delivers · {} drops · {} duplicates · {} closes ",
+        labels_of(&[Action::ScrollUp, Action::ScrollDown], ""),
+        keys[0],
+        keys[1],
+        keys[2],
+        label_of(Action::Close)
+    );
     let lines: Vec<Line> = if view.held.is_empty() {
-        vec![Line::raw("Nothing is held. In step mode (s) every message between servers waits here.")]
+        vec![Line::raw(format!(
+            "Nothing is held. In step mode ({}) every message between servers waits here.",
+            label_of(Action::ToggleStep)
+        ))]
     } else {
         let selected = state.held_selected.min(view.held.len() - 1);
         view.held
@@ -117,7 +132,16 @@ pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
 pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let Some(reply) = &state.reply else { return };
     let area = centered(area, area.width.saturating_sub(8), area.height.saturating_sub(4));
-    let title = format!(" {} answered {} · ↑↓ PgUp PgDn Home End · Esc closes ", reply.node, reply.command);
+    let title = format!(
+        " {} answered {} · {} · {} closes ",
+        reply.node,
+        reply.command,
+        labels_of(
+            &[Action::ScrollUp, Action::ScrollDown, Action::PageUp, Action::PageDown, Action::Top, Action::Follow],
+            " "
+        ),
+        label_of(Action::Close)
+    );
     let text = reply.text.as_deref().unwrap_or("waiting…");
     scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
 }

@@ -38,6 +38,7 @@ fn herd() -> HerdView {
     HerdView {
         held: Vec::new(),
         timeline: None,
+        verbs: Vec::new(),
         compare: None,
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),

@@ -40,8 +40,9 @@ fn selection_wraps_and_kill_targets_the_selected_node() {
     press(&mut state, KeyCode::Right);
     assert_eq!(state.selected, 0);
     press(&mut state, KeyCode::Char('2'));
-    assert_eq!(press(&mut state, KeyCode::Char('k')), Some(Intent::Kill("B".into())));
-    assert_eq!(press(&mut state, KeyCode::Char('r')), Some(Intent::Revive("B".into())));
+    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Kill("B".into())));
+    assert_eq!(press(&mut state, KeyCode::Char('R')), Some(Intent::Revive("B".into())));
+    assert_eq!(press(&mut state, KeyCode::Char('k')), None, "k scrolls: it never kills");
     press(&mut state, KeyCode::Char('9'));
     assert_eq!(state.selected, 1, "no ninth node");
 }
@@ -129,7 +130,7 @@ fn overlays_open_close_and_scroll_within_their_text() {
     let mut state = UiState::default();
     press(&mut state, KeyCode::Char('?'));
     assert_eq!(state.overlay, Overlay::Help);
-    assert_eq!(press(&mut state, KeyCode::Char('k')), None, "keys under an overlay do nothing");
+    assert_eq!(press(&mut state, KeyCode::Char('K')), None, "keys under an overlay do nothing");
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.overlay, Overlay::None);
     state.command_sent("A", "WHATSAT kiwi 10 5");
@@ -360,4 +361,42 @@ fn the_arrows_move_in_time_in_a_replay_and_in_step_mode_and_select_nodes_elsewhe
 
     assert_eq!(press(&mut state, KeyCode::Char('}')), None, "no recording: nothing to jump to");
     assert!(matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("herdctl replay")));
+}
+
+#[test]
+fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() {
+    let mut view = view();
+    view.verbs = vec!["iamat", "kill", "send", "show", "step"];
+    view.nodes[1].name = "Jaquez".into();
+    view.cache.rows = vec![CacheRow { client: "kiwi.cs.ucla.edu".into(), ..CacheRow::default() }];
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    let tab = |state: &mut UiState, view: &HerdView| press_in(state, KeyCode::Tab, view);
+    for c in "KI".chars() {
+        press_in(&mut state, KeyCode::Char(c), &view);
+    }
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "kill ", "a verb, in its spelling, whatever the case typed");
+    for c in "j".chars() {
+        press_in(&mut state, KeyCode::Char(c), &view);
+    }
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "kill Jaquez ");
+    state.input = tui_input::Input::new("iamat Jaquez ki".into());
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "iamat Jaquez kiwi.cs.ucla.edu ", "a client the view knows");
+    state.input = tui_input::Input::new("s".into());
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "s", "three verbs start with s: nothing to choose alone");
+    assert_eq!(state.feedback, Some(Feedback::Done("send, show, step".into())));
+    state.input = tui_input::Input::new("sh".into());
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "show ");
+    state.input = tui_input::Input::new("zz".into());
+    tab(&mut state, &view);
+    assert!(matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("\"zz\"")));
+    press_in(&mut state, KeyCode::Backspace, &view);
+    assert_eq!(state.feedback, None, "an error stays until the next key");
+    state.input = tui_input::Input::default();
+    tab(&mut state, &view);
+    assert_eq!(state.focus, Focus::Graph, "on an empty line Tab moves the focus");
 }
