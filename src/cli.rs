@@ -81,6 +81,11 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", requires = "scenario")]
     pub handout: Option<PathBuf>,
 
+    /// Leave the mouse to the terminal (for selecting text), instead of clicks selecting nodes
+    /// and links and the wheel scrolling.
+    #[arg(long)]
+    pub no_mouse: bool,
+
     /// The lecture layout (for a projector at 100×30 and up): a large graph, node labels that
     /// show which version of the last update's client each node holds, dropped copies marked.
     /// On by itself while a walkthrough plays.
@@ -137,6 +142,10 @@ pub struct ReplayArgs {
     /// Where a herd started from a moment (L, go live) writes its logs.
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
+
+    /// Leave the mouse to the terminal (for selecting text).
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 pub use herdctl::replay::parse_moment;

@@ -64,7 +64,7 @@ async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
         print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
-    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, args.log_dir).await
+    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, !args.no_mouse)).await
 }
 
 /// The replay console on `timeline` (of the recording `file`), walking through `script` if one
@@ -74,7 +74,7 @@ async fn replay_console(
     at: std::time::Duration,
     script: Option<Script>,
     file: &std::path::Path,
-    log_dir: std::path::PathBuf,
+    (log_dir, mouse): (std::path::PathBuf, bool),
 ) -> anyhow::Result<()> {
     #[cfg(feature = "console")]
     {
@@ -86,18 +86,18 @@ async fn replay_console(
             );
         }
         let started = timeline.recording().started;
-        match console::replay(timeline, at, script).await? {
+        match console::replay(timeline, at, script, mouse).await? {
             Some(moment) => {
                 let at = moment.now().duration_since(started).unwrap_or_default();
                 let from = format!("{:.3}s of {}", at.as_secs_f64(), file.display());
-                go_live_from(&moment, &from, log_dir).await
+                go_live_from(&moment, &from, (log_dir, mouse)).await
             }
             None => Ok(()),
         }
     }
     #[cfg(not(feature = "console"))]
     {
-        let _ = (timeline, at, script, log_dir);
+        let _ = (timeline, at, script, log_dir, mouse);
         anyhow::bail!(
             "this herdctl was built without its console (cargo feature `console`): use herdctl replay {} --headless",
             file.display()
@@ -112,7 +112,9 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
     script.check(&recording.topology)?;
     let timeline = herdctl::replay::Timeline::new(recording);
     if !cli.headless {
-        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, cli.log_dir.clone()).await;
+        let mouse = !cli.no_mouse;
+        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), mouse))
+            .await;
     }
     let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
     if report.passed() {
@@ -124,7 +126,11 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
 
 /// The console on a herd started from a replayed moment (`L` in a replay).
 #[cfg(feature = "console")]
-async fn go_live_from(moment: &herdctl::replay::World, from: &str, log_dir: std::path::PathBuf) -> anyhow::Result<()> {
+async fn go_live_from(
+    moment: &herdctl::replay::World,
+    from: &str,
+    (log_dir, mouse): (std::path::PathBuf, bool),
+) -> anyhow::Result<()> {
     let _log_guard = log_to_file(&log_dir)?;
     // The whole herd runs here: a key of its own, as a console's herd has.
     let (key, _) = HerdKey::from_env(true);
@@ -159,6 +165,7 @@ async fn go_live_from(moment: &herdctl::replay::World, from: &str, log_dir: std:
         present: false,
         classroom_url: None,
         greeting: Some(greeting),
+        mouse,
     };
     console::run(Arc::new(herd), events, session).await
 }
@@ -260,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             present: cli.present,
             classroom_url,
             greeting: None,
+            mouse: !cli.no_mouse,
         };
         let outcome = console::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;

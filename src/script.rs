@@ -94,7 +94,9 @@ impl Script {
             let command = Command::parse(&text).map_err(|error| problem(error.to_string()))?;
             if let Command::Raw(_) = command {
                 let verb = text.split_whitespace().next().unwrap_or_default();
-                return Err(problem(format!("a raw {verb} line goes with send NODE {verb} … in a script (the verbs: {VERBS})")));
+                return Err(problem(format!(
+                    "a raw {verb} line goes with send NODE {verb} … in a script (the verbs: {VERBS})"
+                )));
             }
             steps.push(Step { line, text, command });
         }

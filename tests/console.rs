@@ -82,6 +82,20 @@ impl Console {
         }
     }
 
+    /// Where `text` is on the screen: (column, row), from 0.
+    fn find(&self, text: &str) -> Option<(u16, u16)> {
+        let contents = self.contents();
+        contents.lines().enumerate().find_map(|(row, line)| {
+            let at = line.find(text)?;
+            Some((line[..at].chars().count() as u16, row as u16))
+        })
+    }
+
+    /// A left click at a cell, as a terminal in SGR mouse mode sends it (press, then release).
+    fn click(&mut self, (column, row): (u16, u16)) {
+        self.press(&format!("\x1b[<0;{};{}M\x1b[<0;{};{}m", column + 1, row + 1, column + 1, row + 1));
+    }
+
     fn press(&mut self, keys: &str) {
         self.keys.write_all(keys.as_bytes()).unwrap();
         self.keys.flush().unwrap();
@@ -234,4 +248,22 @@ fn a_replay_steps_back_and_forth_jumps_to_faults_and_goes_live_from_a_moment() {
     console.press("q");
     assert!(console.exit(), "quitting the live herd ends well");
     assert!(refused(ports[0]), "and frees its ports");
+}
+
+#[test]
+fn a_click_selects_a_node_and_the_wheel_scrolls_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut console = Console::start(dir.path(), &free_ports(10));
+    console.wait_for("5/5 up");
+    console.wait_for("[4] Campbell");
+    let campbell = console.find("[4] Campbell").unwrap();
+    console.click((campbell.0 + 2, campbell.1));
+    console.wait_for("Cache of Campbell");
+    // A click on the flow focuses it; the wheel scrolls it back.
+    let flow = console.find("Flow · all nodes").unwrap();
+    console.click((flow.0 + 4, flow.1 + 3));
+    console.press("\x1b[<64;10;30M");
+    console.wait_for("lines back");
+    console.press("q");
+    assert!(console.exit());
 }

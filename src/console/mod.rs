@@ -51,17 +51,48 @@ pub struct Session {
     pub classroom_url: Option<String>,
     /// Said first, under the command line and in the flow (where a forked herd came from).
     pub greeting: Option<String>,
+    /// Whether clicks and the wheel reach the console (`--no-mouse` leaves the mouse to the
+    /// terminal, for selecting text).
+    pub mouse: bool,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
 pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
+    let mut terminal = open_terminal(session.mouse)?;
     restore_only_for_the_consoles_own_panics();
     let result = drive(&mut terminal, &herd, events, &session).await;
-    ratatui::restore();
+    close_terminal();
     herd.shutdown().await;
     result
+}
+
+/// Clicks and the wheel, reported in SGR form: presses and releases only (mode 1000), not every
+/// movement of the mouse (1003, which crossterm's `EnableMouseCapture` also asks for), so that a
+/// resting hand costs no frames.
+const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1006h";
+const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1000l";
+
+/// The terminal in the console's mode (ratatui's: raw, the alternate screen), with the mouse if
+/// asked for.
+fn open_terminal(mouse: bool) -> anyhow::Result<ratatui::DefaultTerminal> {
+    let terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
+    if mouse {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        // A terminal that cannot take it just goes without the mouse.
+        let _ = out.write_all(MOUSE_ON.as_bytes()).and_then(|()| out.flush());
+    }
+    Ok(terminal)
+}
+
+/// The terminal as it was: the mouse given back (harmless when it was never taken), then
+/// ratatui's restore.
+fn close_terminal() {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(MOUSE_OFF.as_bytes()).and_then(|()| out.flush());
+    ratatui::restore();
 }
 
 /// ratatui's hook restores the terminal on any panic. A panic in a node's task is caught (by
@@ -73,6 +104,8 @@ fn restore_only_for_the_consoles_own_panics() {
     let restore_and_print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == console {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(MOUSE_OFF.as_bytes());
             restore_and_print(info);
         } else {
             tracing::error!("a task panicked and was stopped: {info}");
@@ -146,8 +179,12 @@ async fn drive(
         let animating = model.animating(now, herd.as_ref()) || past.as_ref().is_some_and(Past::playing);
         tokio::select! {
             key = keys.next() => match key {
-                Some(Ok(Event::Key(key))) => {
-                    let intent = state.handle_key(key, &view);
+                Some(Ok(event @ (Event::Key(_) | Event::Mouse(_)))) => {
+                    let intent = match event {
+                        Event::Key(key) => state.handle_key(key, &view),
+                        Event::Mouse(mouse) => state.handle_mouse(mouse, &view),
+                        _ => None,
+                    };
                     dirty = true;
                     match intent {
                         Some(Intent::Quit) => break Ok(()),
@@ -290,10 +327,12 @@ pub async fn replay(
     timeline: herdctl::replay::Timeline,
     at: Duration,
     script: Option<Script>,
+    mouse: bool,
 ) -> anyhow::Result<Option<herdctl::replay::World>> {
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
+    let mut terminal = open_terminal(mouse)?;
+    restore_only_for_the_consoles_own_panics();
     let result = drive_replay(&mut terminal, timeline, at, script).await;
-    ratatui::restore();
+    close_terminal();
     result
 }
 
@@ -337,9 +376,14 @@ async fn drive_replay(
         }
         tokio::select! {
             key = keys.next() => match key {
-                Some(Ok(Event::Key(key))) => {
+                Some(Ok(event @ (Event::Key(_) | Event::Mouse(_)))) => {
                     dirty = true;
-                    match state.handle_key(key, &view) {
+                    let intent = match event {
+                        Event::Key(key) => state.handle_key(key, &view),
+                        Event::Mouse(mouse) => state.handle_mouse(mouse, &view),
+                        _ => None,
+                    };
+                    match intent {
                         Some(Intent::Quit) => break None,
                         Some(intent @ (Intent::Continue | Intent::Back | Intent::PreviousSection | Intent::NextSection))
                             if story.is_some() =>

@@ -203,6 +203,10 @@ impl Past {
             TimeMove::GoLive if self.looking_back => return Moved::ToNow,
             TimeMove::GoLive => return Moved::GoLive,
             TimeMove::Now => return Moved::ToNow,
+            TimeMove::To(millis) => {
+                self.jump(Duration::from_millis(millis));
+                None
+            }
         };
         Moved::Stayed(told)
     }

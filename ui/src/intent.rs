@@ -54,4 +54,6 @@ pub enum TimeMove {
     GoLive,
     /// A live console looking back: back to the herd as it is now.
     Now,
+    /// To this many milliseconds from the recording's start (a click on the timeline).
+    To(u64),
 }

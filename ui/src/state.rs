@@ -2,10 +2,13 @@
 //! filter, freeze and scroll, the cache pane's place, the command line and its history, and what
 //! the last command came to. No rendering, no I/O.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
 use crate::intent::{Intent, TimeMove};
@@ -88,6 +91,27 @@ pub struct Extents {
     /// Lines that fit in the open overlay, and how many it has (wrapped).
     pub overlay_page: Cell<usize>,
     pub overlay_lines: Cell<usize>,
+    /// Where things were drawn, for the mouse.
+    pub areas: RefCell<Areas>,
+}
+
+/// Where the last frame drew what a click can hit.
+#[derive(Clone, Debug, Default)]
+pub struct Areas {
+    pub graph: Rect,
+    pub cache: Rect,
+    pub flow: Rect,
+    pub command: Rect,
+    /// The timeline's bar (a replay, or looking back).
+    pub timeline: Rect,
+    /// The open overlay.
+    pub overlay: Option<Rect>,
+    /// Each node's label, and the node's index.
+    pub nodes: Vec<(Rect, usize)>,
+    /// The middle of each link (column, row), and the link's index.
+    pub links: Vec<(u16, u16, usize)>,
+    /// The held list's rows, and the held transmission on each.
+    pub held: Vec<(u16, u64)>,
 }
 
 impl Extents {
@@ -171,6 +195,9 @@ impl Default for UiState {
     }
 }
 
+/// Lines one notch of the mouse wheel scrolls.
+const WHEEL: usize = 3;
+
 /// Words of the commands' forms that Tab completes beside names.
 const COMPLETED_WORDS: &[&str] = &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now"];
 
@@ -227,6 +254,114 @@ impl UiState {
             return self.overlay_action(action);
         }
         self.action(action, view)
+    }
+
+    /// Handles one mouse event: a click selects a node, shows a link (its cut or heal ready in
+    /// the command line), releases a held message, jumps on the timeline or focuses a pane; the
+    /// wheel scrolls what is under it.
+    pub fn handle_mouse(&mut self, mouse: MouseEvent, view: &HerdView) -> Option<Intent> {
+        let areas = self.extents.areas.borrow().clone();
+        let at = Position::new(mouse.column, mouse.row);
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollUp => Some(Motion::Up(WHEEL)),
+            MouseEventKind::ScrollDown => Some(Motion::Down(WHEEL)),
+            _ => None,
+        };
+        if let Some(motion) = wheel {
+            match self.overlay {
+                Overlay::Held => {
+                    let last = view.held.len().saturating_sub(1);
+                    self.held_selected = match motion {
+                        Motion::Up(_) => self.held_selected.saturating_sub(1),
+                        _ => (self.held_selected + 1).min(last),
+                    };
+                }
+                Overlay::None if areas.cache.contains(at) => self.scroll_cache(motion, view),
+                Overlay::None if areas.flow.contains(at) => self.scroll_flow(motion),
+                Overlay::None => {}
+                _ => {
+                    let max = self.extents.overlay_max_scroll();
+                    self.overlay_scroll = match motion {
+                        Motion::Up(n) => self.overlay_scroll.saturating_sub(n),
+                        _ => (self.overlay_scroll + WHEEL).min(max),
+                    };
+                }
+            }
+            return None;
+        }
+        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
+            return None;
+        }
+        if self.overlay != Overlay::None {
+            if let Some((_, id)) =
+                areas.held.iter().find(|(row, _)| *row == at.y).filter(|_| self.overlay == Overlay::Held)
+            {
+                return Some(Intent::Decide { id: *id, choice: HeldChoice::Deliver });
+            }
+            // A click beside an overlay closes it.
+            if !areas.overlay.is_some_and(|overlay| overlay.contains(at)) {
+                self.overlay = Overlay::None;
+            }
+            return None;
+        }
+        if areas.timeline.contains(at) {
+            let timeline = view.timeline.as_ref()?;
+            let along = f64::from(at.x - areas.timeline.x) / f64::from(areas.timeline.width.saturating_sub(1).max(1));
+            return Some(Intent::Time(TimeMove::To((along * timeline.length_ms as f64).round() as u64)));
+        }
+        if let Some((_, index)) = areas.nodes.iter().find(|(rect, _)| rect.contains(at)) {
+            self.select(*index);
+            self.focus = Focus::Graph;
+            return None;
+        }
+        let near = areas
+            .links
+            .iter()
+            .filter(|(x, y, _)| *y == at.y && x.abs_diff(at.x) <= 2)
+            .min_by_key(|(x, ..)| x.abs_diff(at.x));
+        if let Some(link) = near.and_then(|(_, _, index)| view.links.get(*index)) {
+            self.show_link(link);
+            return None;
+        }
+        self.focus = if areas.cache.contains(at) {
+            Focus::Cache
+        } else if areas.flow.contains(at) {
+            Focus::Flow
+        } else if areas.command.contains(at) {
+            Focus::Command
+        } else {
+            Focus::Graph
+        };
+        None
+    }
+
+    /// A clicked link: its state under the command line, and what would change it ready in it.
+    fn show_link(&mut self, link: &crate::view::LinkView) {
+        let state = match link.state {
+            crate::view::LinkState::Up => "up",
+            crate::view::LinkState::Half => "half up (one side connected)",
+            crate::view::LinkState::Down => "down",
+            crate::view::LinkState::Elsewhere => "in other processes",
+        };
+        let mut said = vec![format!("{}–{}: {state}", link.a, link.b)];
+        if let Some(direction) = &link.cut_one_way {
+            said.push(format!("cut one way ({direction})"));
+        } else if link.cut {
+            said.push("cut".into());
+        }
+        if !link.latency.is_empty() {
+            said.push(format!("+{} latency", link.latency));
+        }
+        if link.loss_percent > 0 {
+            said.push(format!("loses {}%", link.loss_percent));
+        }
+        let command = if link.cut || link.cut_one_way.is_some() { "heal" } else { "cut" };
+        said.push(format!("Enter {command}s it"));
+        self.feedback = Some(Feedback::Done(said.join(" · ")));
+        let typed = format!("{command} {} {}", link.a, link.b);
+        let cursor = typed.chars().count();
+        self.input = Input::new(typed).with_cursor(cursor);
+        self.focus = Focus::Command;
     }
 
     fn motion(&self, action: Action, page: usize) -> Option<Motion> {

@@ -198,8 +198,21 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             }
         });
     frame.render_widget(canvas, area);
+    // The middle of each link, where a click shows it.
+    state.extents.areas.borrow_mut().links = view
+        .links
+        .iter()
+        .enumerate()
+        .filter_map(|(i, link)| {
+            let ((x1, y1), (x2, y2)) = (position(&link.a)?, position(&link.b)?);
+            let (column, row) = cell(inner, ((x1 + x2) / 2.0, (y1 + y2) / 2.0));
+            Some((column, row, i))
+        })
+        .collect();
     let buffer: &mut Buffer = frame.buffer_mut();
     for (i, (column, row, text)) in place_labels(inner, view, state.present).into_iter().enumerate() {
+        let width = (text.chars().count() as u16).min(inner.right().saturating_sub(column));
+        state.extents.areas.borrow_mut().nodes.push((Rect::new(column, row, width, 1), i));
         let node = &view.nodes[i];
         let style = match (node.here, i == state.selected) {
             (false, false) => theme.dim(),

@@ -27,7 +27,7 @@ mod status;
 mod timeline;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
 
 use crate::state::{Overlay, UiState};
@@ -64,6 +64,15 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     .areas(area);
     let [graph_area, cache_area] =
         Layout::horizontal([Constraint::Percentage(graph_share), Constraint::Fill(1)]).areas(top);
+    // Where each part is, for the mouse (the overlays and the graph add theirs as they draw).
+    *state.extents.areas.borrow_mut() = crate::state::Areas {
+        graph: graph_area,
+        cache: cache_area,
+        flow: flow_area,
+        command: command_area,
+        timeline: Rect { height: timeline_area.height.min(1), ..timeline_area },
+        ..Default::default()
+    };
     status::render(frame, status_area, view, theme);
     graph::render(frame, graph_area, view, state, theme);
     match &view.compare {

@@ -21,6 +21,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// it there is, so that the keys stop at its ends.
 fn scrolled(frame: &mut Frame, area: Rect, state: &UiState, title: String, paragraph: Paragraph, theme: &Theme) {
     frame.render_widget(Clear, area);
+    state.extents.areas.borrow_mut().overlay = Some(area);
     let block = Block::bordered().title(Line::styled(title, theme.title()));
     let inner = block.inner(area);
     let lines = paragraph.line_count(inner.width);
@@ -125,6 +126,14 @@ pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     let width = (title.chars().count() as u16 + 2).max(60);
     let area = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
+    {
+        // Each row a click releases.
+        let mut areas = state.extents.areas.borrow_mut();
+        areas.overlay = Some(area);
+        let rows = usize::from(area.height.saturating_sub(2));
+        areas.held =
+            view.held.iter().take(rows).enumerate().map(|(i, held)| (area.y + 1 + i as u16, held.id)).collect();
+    }
     let block = Block::bordered().title(Line::styled(title, theme.title()));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

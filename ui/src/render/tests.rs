@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::render;
+use crate::intent::{Intent, TimeMove};
 use crate::state::{Caption, Focus, Overlay, UiState};
 use crate::theme::Theme;
 use crate::view::*;
@@ -414,4 +415,92 @@ fn looking_back_says_so_and_how_to_return() {
     let text = screen(&replayed(true), &UiState::default(), 120, 36);
     assert!(text.contains("LOOKING BACK") && text.contains("Esc now"), "{text}");
     assert!(!text.contains("go live"), "a live console looking back goes back to now, not live again");
+}
+
+/// A left click (or wheel notch) at a cell, as crossterm reports it.
+fn mouse(
+    kind: ratatui::crossterm::event::MouseEventKind,
+    column: u16,
+    row: u16,
+) -> ratatui::crossterm::event::MouseEvent {
+    ratatui::crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+    }
+}
+
+#[test]
+fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
+    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
+    let view = replayed(false);
+    let mut state = UiState::default();
+    terminal(&view, &state, Theme { color: false }, 120, 36);
+    let areas = state.extents.areas.borrow().clone();
+
+    let (jaquez, _) = *areas.nodes.iter().find(|(_, i)| *i == 1).expect("Jaquez's label is placed");
+    assert_eq!(state.handle_mouse(click(jaquez.x + 1, jaquez.y), &view), None);
+    assert_eq!(state.selected, 1, "a click on a label selects its node");
+
+    let (x, y, _) = *areas.links.iter().find(|(_, _, i)| *i == 0).expect("Riley–Jaquez's middle");
+    state.handle_mouse(click(x, y), &view);
+    assert_eq!(state.input.value(), "cut Riley Jaquez", "what would change it, ready");
+    assert_eq!(state.focus, Focus::Command);
+    assert!(matches!(&state.feedback, Some(crate::state::Feedback::Done(t)) if t.starts_with("Riley–Jaquez: up")));
+
+    state.handle_mouse(click(areas.flow.x + 3, areas.flow.y + 1), &view);
+    assert_eq!(state.focus, Focus::Flow);
+    state.handle_mouse(click(areas.cache.x + 3, areas.cache.y + 2), &view);
+    assert_eq!(state.focus, Focus::Cache);
+
+    // The timeline's bar maps its width onto the recording: its middle is its middle.
+    let middle = areas.timeline.x + (areas.timeline.width - 1) / 2;
+    match state.handle_mouse(click(middle, areas.timeline.y), &view) {
+        Some(Intent::Time(TimeMove::To(ms))) => assert!((2_450..=2_550).contains(&ms), "{ms}"),
+        other => panic!("a click on the bar jumps: {other:?}"),
+    }
+}
+
+#[test]
+fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it() {
+    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    let mut view = herd();
+    view.held = (1..=3)
+        .map(|id| HeldView {
+            id,
+            from: "Riley".into(),
+            to: "Jaquez".into(),
+            client: "kiwi".into(),
+            hops: 1,
+            waited_ms: 5,
+        })
+        .collect();
+    view.flow = (1..=200)
+        .map(|seq| FlowLine {
+            seq,
+            time: String::new(),
+            node: "Riley".into(),
+            kind: FlowKind::Other,
+            text: format!("event {seq}"),
+        })
+        .collect();
+    let mut state = UiState { overlay: Overlay::Held, ..UiState::default() };
+    terminal(&view, &state, Theme { color: false }, 120, 36);
+    let (row, id) = state.extents.areas.borrow().held[1];
+    let overlay = state.extents.areas.borrow().overlay.unwrap();
+    assert_eq!(
+        state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), overlay.x + 4, row), &view),
+        Some(Intent::Decide { id, choice: HeldChoice::Deliver })
+    );
+    state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 0, 0), &view);
+    assert_eq!(state.overlay, Overlay::None, "a click beside an overlay closes it");
+
+    terminal(&view, &state, Theme { color: false }, 120, 36);
+    let flow = state.extents.areas.borrow().flow;
+    state.handle_mouse(mouse(MouseEventKind::ScrollUp, flow.x + 5, flow.y + 2), &view);
+    assert_eq!(state.flow_scroll, 3, "a notch of the wheel, three lines back");
+    state.handle_mouse(mouse(MouseEventKind::ScrollDown, flow.x + 5, flow.y + 2), &view);
+    assert_eq!(state.flow_scroll, 0);
 }
