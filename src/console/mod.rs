@@ -139,6 +139,7 @@ async fn drive(
     // In a walkthrough a WHATSAT shows its gist; the whole JSON opens on demand.
     state.open_replies = walkthrough.is_none();
     state.present = session.present || walkthrough.is_some();
+    state.script = session.scenario.as_ref().map(|script| short_name(&script.name));
     if let Some(text) = &session.greeting {
         // Whole in the flow; its first part under the command line, which has one row.
         model.note(text.clone());
@@ -284,6 +285,12 @@ async fn drive(
     }
 }
 
+/// A script's name as its captions say it: `lecture` for `walkthroughs/lecture.herd`.
+fn short_name(path: &str) -> String {
+    let path = std::path::Path::new(path);
+    path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned()
+}
+
 /// A move in time in a live console: looking back begins with ← in step mode, and ends at now.
 fn look(to: TimeMove, past: &mut Option<Past>, herd: &Herd, session: &Session, state: &mut UiState) {
     let Some(shown) = past else {
@@ -358,6 +365,7 @@ async fn drive_replay(
     let mut keys = EventStream::new();
     let mut terminate = herdctl::signal::Terminate::new()?;
     let mut view = past.view(&state, Instant::now());
+    state.script = script.as_ref().map(|script| short_name(&script.name));
     let mut story = script.map(story::Story::new);
     if let Some(story) = &mut story {
         state.present = true;

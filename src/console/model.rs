@@ -398,8 +398,13 @@ impl Model {
             })
             .collect();
         let cache_of = |index: usize, anchor: &CacheAnchor| match nodes.get(index) {
-            Some(node) if node.here => cache_view(herd, &node.name, node.up, node.clients, anchor, state),
-            Some(node) => CacheView { node: node.name.clone(), elsewhere: true, ..CacheView::default() },
+            Some(node) if node.here => CacheView {
+                addr: node.addr.clone(),
+                ..cache_view(herd, &node.name, node.up, node.clients, anchor, state)
+            },
+            Some(node) => {
+                CacheView { node: node.name.clone(), addr: node.addr.clone(), elsewhere: true, ..CacheView::default() }
+            }
             None => CacheView::default(),
         };
         let cache = cache_of(state.selected, &state.cache_anchor);
@@ -503,7 +508,7 @@ fn cache_view(
     // At the end, the pane shows the last screenful.
     let top = if after.is_empty() { before.len().saturating_sub(visible) } else { before.len() };
     let rows = before.iter().chain(&after).map(cache_row).collect();
-    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, elsewhere: false, recorded: false }
+    CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, ..CacheView::default() }
 }
 
 #[cfg(test)]

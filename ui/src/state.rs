@@ -76,6 +76,9 @@ impl From<&str> for Caption {
     }
 }
 
+/// How soon a second press must follow for a key a walkthrough's herd would feel.
+pub const CONFIRM_WITHIN: Duration = Duration::from_secs(3);
+
 /// A second `c` this soon after one is a bounce of the key, not a wish to skip a caption.
 pub const CONTINUE_DEBOUNCE: Duration = Duration::from_millis(400);
 
@@ -163,6 +166,12 @@ pub struct UiState {
     pub present: bool,
     /// When `c` last continued, to ignore a bounce.
     pub(crate) continued_at: Option<Instant>,
+    /// The walkthrough playing, by name: its captions say it, and keys that would change what
+    /// it drives ask to be pressed twice.
+    pub script: Option<String>,
+    /// A key that changes what a walkthrough drives, pressed once, and when: pressed again soon
+    /// after, it does it.
+    pub(crate) confirming: Option<(Action, Instant)>,
     pub extents: Extents,
 }
 
@@ -190,6 +199,8 @@ impl Default for UiState {
             open_replies: true,
             present: false,
             continued_at: None,
+            script: None,
+            confirming: None,
             extents: Extents::default(),
         }
     }
@@ -472,7 +483,34 @@ impl UiState {
         Some(Intent::Continue)
     }
 
+    /// While a walkthrough plays, a key that changes what it drives (kill, revive, the step
+    /// keys) is refused once with the reason; pressed again within `CONFIRM_WITHIN`, it goes.
+    fn confirmed(&mut self, action: Action) -> bool {
+        let Some(script) = &self.script else { return true };
+        let drives = matches!(
+            action,
+            Action::Kill | Action::Revive | Action::ToggleStep | Action::ReleaseNext | Action::ReleaseWave
+        );
+        let now = Instant::now();
+        if !drives
+            || self.confirming.is_some_and(|(pressed, at)| pressed == action && now.duration_since(at) < CONFIRM_WITHIN)
+        {
+            self.confirming = None;
+            return true;
+        }
+        self.confirming = Some((action, now));
+        self.feedback = Some(Feedback::Error(format!(
+            "{script} is driving the herd: press {} again to do it anyway, or {} to go on with the story",
+            keys::label_of(action),
+            keys::label_of(Action::Continue)
+        )));
+        false
+    }
+
     fn action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
+        if !self.confirmed(action) {
+            return None;
+        }
         let count = view.nodes.len().max(1);
         if self.focus == Focus::Cache {
             if let Some(motion) = self.motion(action, self.extents.cache_page.get()) {
@@ -729,6 +767,11 @@ impl UiState {
         self.input.reset();
         // The last command's outcome does not stand beside the new one.
         self.feedback = None;
+        // A walkthrough goes on from the command line too.
+        if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
+            self.focus = Focus::Graph;
+            return self.continue_walkthrough().or(Some(Intent::Continue));
+        }
         let node = self.selected_name(view)?.to_string();
         Some(Intent::Submit { node, text })
     }

@@ -168,6 +168,9 @@ pub enum LinkState {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CacheView {
     pub node: String,
+    /// Where its clients reach it: the port it really listens on (a topology's port 0 is chosen
+    /// at start).
+    pub addr: String,
     pub up: bool,
     /// Every client the node knows (the rows are a window of them).
     pub total: usize,

@@ -254,3 +254,15 @@ async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_hold
     assert!(plain.nodes.iter().all(|n| n.story.is_none()), "only the lecture layout shows versions");
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_topologys_port_0_shows_as_the_port_the_node_took() {
+    let herd = herd(PAIR).await;
+    let mut model = model(&herd);
+    let port = herd.client_addr("Riley").unwrap().port();
+    assert_ne!(port, 0);
+    let view = model.view(&herd, &UiState::default(), Instant::now());
+    assert_eq!(view.cache.addr, format!("127.0.0.1:{port}"));
+    assert!(screen(&view, &UiState::default()).contains(&format!("Cache of Riley · 0 clients · 127.0.0.1:{port}")));
+    herd.shutdown().await;
+}

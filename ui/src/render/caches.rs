@@ -31,6 +31,13 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     } else {
         format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"))
     };
+    // Where clients reach it, when the title has room.
+    let with_addr = format!("{title}· {} ", cache.addr);
+    let title = if !cache.addr.is_empty() && with_addr.chars().count() + 4 <= usize::from(area.width) {
+        with_addr
+    } else {
+        title
+    };
     let mut block =
         Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);

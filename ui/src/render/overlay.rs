@@ -181,13 +181,18 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
                 label_of(Action::NextSection)
             );
             let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
-            let title = format!(" {what}{place}{section} · {keys} ");
-            // Where the keys do not fit, the story's place matters more (`?` lists the keys).
-            let title = if title.chars().count() + 2 > usize::from(area.width) {
-                format!(" {what}{place}{section} ")
-            } else {
-                title
-            };
+            let name = state.script.as_deref().map(|name| format!(" of {name}")).unwrap_or_default();
+            // The fullest title that fits: the keys go first, then the script's name (`?` lists
+            // the keys); the story's place stays.
+            let title = [
+                format!(" {what}{place}{name}{section} · {keys} "),
+                format!(" {what}{place}{section} · {keys} "),
+                format!(" {what}{place}{name}{section} "),
+                format!(" {what}{place}{section} "),
+            ]
+            .into_iter()
+            .find(|title| title.chars().count() + 2 <= usize::from(area.width))
+            .unwrap_or_else(|| format!(" {what}{place}{section} "));
             (caption.text.as_str(), caption.question, title)
         }
         (None, Some(note)) => (note.as_str(), false, " Note ".to_string()),

@@ -58,6 +58,7 @@ fn herd() -> HerdView {
         ],
         cache: CacheView {
             node: "Riley".into(),
+            addr: "127.0.0.1:12665".into(),
             up: true,
             total: 1,
             at_start: true,

@@ -248,6 +248,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
     HerdView {
         cache: CacheView {
             node: "A".into(),
+            addr: String::new(),
             up: true,
             total: 1_000,
             rows: clients.iter().map(row).collect(),
@@ -399,4 +400,33 @@ fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() 
     state.input = tui_input::Input::default();
     tab(&mut state, &view);
     assert_eq!(state.focus, Focus::Graph, "on an empty line Tab moves the focus");
+}
+
+#[test]
+fn while_a_walkthrough_plays_a_key_that_changes_its_herd_must_be_pressed_twice() {
+    let mut state = UiState { script: Some("lecture".into()), ..UiState::default() };
+    assert_eq!(press(&mut state, KeyCode::Char('K')), None, "refused once, with the reason");
+    assert!(
+        matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("lecture is driving the herd: press K again"))
+    );
+    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Kill("A".into())), "pressed again: done");
+    assert_eq!(press(&mut state, KeyCode::Char('w')), None);
+    assert_eq!(press(&mut state, KeyCode::Char('s')), None, "another key starts over");
+    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
+    let mut free = UiState::default();
+    assert_eq!(press(&mut free, KeyCode::Char('K')), Some(Intent::Kill("A".into())), "no walkthrough, no question");
+}
+
+#[test]
+fn c_typed_in_the_command_line_continues_a_walkthrough() {
+    let mut state = UiState {
+        script: Some("lecture".into()),
+        caption: Some(crate::state::Caption::from("Watch Riley.")),
+        focus: Focus::Command,
+        ..UiState::default()
+    };
+    type_text(&mut state, "c");
+    assert_eq!(press(&mut state, KeyCode::Enter), Some(Intent::Continue));
+    assert_eq!(state.caption, None);
+    assert_eq!(state.focus, Focus::Graph, "back to the keys");
 }
