@@ -118,6 +118,13 @@ pub enum Tool {
     /// in the console: play it, step it forwards and back, jump to faults, and go live from any
     /// moment. With --headless, print the herd as it was at one moment.
     Replay(ReplayArgs),
+    /// Print a completion script for a shell, e.g. `herdctl completions bash > ~/.local/share/bash-completion/completions/herdctl`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]

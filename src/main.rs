@@ -32,6 +32,18 @@ fn main() -> ExitCode {
     let ran = match cli.command {
         Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
         Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
+        Some(cli::Tool::Completions { shell }) => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "herdctl", &mut text);
+            print_all(&text)
+        }
+        Some(cli::Tool::Man) => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut text)
+                .context("cannot write the manual page")
+                .and_then(|()| print_all(&text))
+        }
         None => runtime.block_on(run(cli)),
     };
     match ran {
@@ -168,6 +180,17 @@ async fn go_live_from(
         mouse,
     };
     console::run(Arc::new(herd), events, session).await
+}
+
+/// Writes `text` to standard output; a reader that stopped early (`| head`) is not an error.
+fn print_all(text: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().write_all(text) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users

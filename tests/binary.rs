@@ -329,3 +329,24 @@ fn under_a_low_open_file_limit_clients_get_what_is_left_and_the_links_keep_their
     kill(Pid::from_raw(herd.0.id() as i32), Signal::SIGTERM).unwrap();
     assert!(herd.0.wait().unwrap().success());
 }
+
+#[test]
+fn completions_and_a_manual_page_come_from_the_command_line_itself() {
+    for (shell, mark) in [
+        ("bash", "_herdctl()"),
+        ("zsh", "#compdef herdctl"),
+        ("fish", "complete -c herdctl"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = run(&["completions", shell]);
+        assert!(output.status.success());
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains(mark) && text.contains("replay") && text.contains("no-mouse"), "{shell}: {text}");
+    }
+    let output = run(&["man"]);
+    assert!(output.status.success());
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(page.contains(".TH herdctl 1") && page.contains("headless") && page.contains("replay"), "{page}");
+    let wrong = run(&["completions", "tcsh"]);
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("possible values"));
+}
