@@ -86,6 +86,20 @@ pub struct Cli {
     #[arg(long)]
     pub no_mouse: bool,
 
+    /// The console's colours, for a dark or a light background; auto reads the terminal's
+    /// COLORFGBG (else dark). NO_COLOR turns colours off whatever this says.
+    #[arg(long, value_name = "THEME")]
+    pub theme: Option<crate::config::ThemeName>,
+
+    /// Read the configuration from this file instead of herdctl's config folder
+    /// (`herdctl config --path` says where that is; `herdctl config --default` prints one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Whether --log-dir was given (a configuration's log_dir is used only when it was not).
+    #[arg(skip)]
+    pub log_dir_given: bool,
+
     /// The lecture layout (for a projector at 100×30 and up): a large graph, node labels that
     /// show which version of the last update's client each node holds, dropped copies marked.
     /// On by itself while a walkthrough plays.
@@ -125,6 +139,13 @@ pub enum Tool {
     },
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
+    /// Print where herdctl reads its configuration, or (--default) a commented configuration
+    /// with every setting.
+    Config {
+        /// Print the commented default configuration.
+        #[arg(long)]
+        default: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +174,14 @@ pub struct ReplayArgs {
     /// Leave the mouse to the terminal (for selecting text).
     #[arg(long)]
     pub no_mouse: bool,
+
+    /// The console's colours: dark, light or auto.
+    #[arg(long, value_name = "THEME")]
+    pub theme: Option<crate::config::ThemeName>,
+
+    /// Read the configuration from this file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 pub use herdctl::replay::parse_moment;
@@ -266,3 +295,20 @@ Examples:
                                           the caches and links as they were 2.5 s in
   herdctl --scenario walkthroughs/basic-flood.herd --trace flood.svg
   printf 'IAMAT kiwi +34.068930-118.445127 %s\\n' \"$(date +%s.%N)\" | nc 127.0.0.1 12665";
+
+impl Cli {
+    /// Takes from `config` what the command line left unsaid.
+    pub fn settle(&mut self, config: &crate::config::Config) {
+        if self.topology.is_none() {
+            self.topology = config.herd.topology.clone();
+        }
+        if let (false, Some(dir)) = (self.log_dir_given, &config.herd.log_dir) {
+            self.log_dir = dir.clone();
+        }
+        if self.places.is_none() {
+            self.places = config.herd.places.map(Into::into);
+        }
+        self.no_mouse |= config.console.mouse == Some(false);
+        self.theme = self.theme.or(config.console.theme);
+    }
+}

@@ -2,15 +2,17 @@
 //! console or wait for a signal (headless).
 
 mod cli;
+mod config;
 #[cfg(feature = "console")]
 mod console;
+#[cfg(feature = "console")]
+use console::Screen;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
 use herdctl::limits::ClientLimits;
 use herdctl::peer::{HerdKey, KeySource, key};
 use herdctl::places::PlacesSettings;
@@ -24,7 +26,9 @@ use tracing_subscriber::EnvFilter;
 use cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    cli.log_dir_given = matches.value_source("log_dir") == Some(clap::parser::ValueSource::CommandLine);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
@@ -37,6 +41,14 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "herdctl", &mut text);
             print_all(&text)
         }
+        Some(cli::Tool::Config { default: true }) => print_all(config::DEFAULT.as_bytes()),
+        Some(cli::Tool::Config { default: false }) => match config::default_path() {
+            Some(path) => {
+                let state = if path.exists() { "" } else { " (not there: every setting is its default)" };
+                print_all(format!("{}{state}\n", path.display()).as_bytes())
+            }
+            None => Err(anyhow::anyhow!("this platform has no config folder: give one with --config FILE")),
+        },
         Some(cli::Tool::Man) => {
             let mut text = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
@@ -53,7 +65,42 @@ fn main() -> ExitCode {
 }
 
 /// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
-async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
+/// How the console meets the terminal, as the command line and the configuration say.
+#[cfg(feature = "console")]
+fn screen(mouse: bool, theme: Option<config::ThemeName>) -> Screen {
+    let theme = match theme {
+        Some(config::ThemeName::Dark) => herdctl_ui::ThemeChoice::Dark,
+        Some(config::ThemeName::Light) => herdctl_ui::ThemeChoice::Light,
+        Some(config::ThemeName::Auto) | None => herdctl_ui::ThemeChoice::Auto,
+    };
+    Screen { mouse, theme }
+}
+
+/// Without a console there is no screen to meet.
+#[cfg(not(feature = "console"))]
+#[derive(Clone, Copy, Debug)]
+struct Screen;
+
+#[cfg(not(feature = "console"))]
+fn screen(_mouse: bool, _theme: Option<config::ThemeName>) -> Screen {
+    Screen
+}
+
+/// The console's keys, as the configuration rebinds them (it was checked when read).
+fn use_keys(config: &config::Config) {
+    #[cfg(feature = "console")]
+    if let Ok(table) = config.key_table() {
+        herdctl_ui::keys::use_table(table);
+    }
+    #[cfg(not(feature = "console"))]
+    let _ = config;
+}
+
+async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
+    let config = config::Config::load(args.config.as_deref())?;
+    use_keys(&config);
+    args.no_mouse |= config.console.mouse == Some(false);
+    args.theme = args.theme.or(config.console.theme);
     let topology = args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?;
     let recording = Arc::new(herdctl::replay::Recording::load(&args.file, topology)?);
     let timeline = herdctl::replay::Timeline::new(recording.clone());
@@ -76,7 +123,8 @@ async fn replay(args: cli::ReplayArgs) -> anyhow::Result<()> {
         print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
-    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, !args.no_mouse)).await
+    let screen = screen(!args.no_mouse, args.theme);
+    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, screen)).await
 }
 
 /// The replay console on `timeline` (of the recording `file`), walking through `script` if one
@@ -86,7 +134,7 @@ async fn replay_console(
     at: std::time::Duration,
     script: Option<Script>,
     file: &std::path::Path,
-    (log_dir, mouse): (std::path::PathBuf, bool),
+    (log_dir, screen): (std::path::PathBuf, Screen),
 ) -> anyhow::Result<()> {
     #[cfg(feature = "console")]
     {
@@ -98,18 +146,18 @@ async fn replay_console(
             );
         }
         let started = timeline.recording().started;
-        match console::replay(timeline, at, script, mouse).await? {
+        match console::replay(timeline, at, script, screen).await? {
             Some(moment) => {
                 let at = moment.now().duration_since(started).unwrap_or_default();
                 let from = format!("{:.3}s of {}", at.as_secs_f64(), file.display());
-                go_live_from(&moment, &from, (log_dir, mouse)).await
+                go_live_from(&moment, &from, (log_dir, screen)).await
             }
             None => Ok(()),
         }
     }
     #[cfg(not(feature = "console"))]
     {
-        let _ = (timeline, at, script, log_dir, mouse);
+        let _ = (timeline, at, script, log_dir, screen);
         anyhow::bail!(
             "this herdctl was built without its console (cargo feature `console`): use herdctl replay {} --headless",
             file.display()
@@ -124,8 +172,8 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
     script.check(&recording.topology)?;
     let timeline = herdctl::replay::Timeline::new(recording);
     if !cli.headless {
-        let mouse = !cli.no_mouse;
-        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), mouse))
+        let screen = screen(!cli.no_mouse, cli.theme);
+        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), screen))
             .await;
     }
     let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
@@ -141,7 +189,7 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
 async fn go_live_from(
     moment: &herdctl::replay::World,
     from: &str,
-    (log_dir, mouse): (std::path::PathBuf, bool),
+    (log_dir, screen): (std::path::PathBuf, Screen),
 ) -> anyhow::Result<()> {
     let _log_guard = log_to_file(&log_dir)?;
     // The whole herd runs here: a key of its own, as a console's herd has.
@@ -177,7 +225,7 @@ async fn go_live_from(
         present: false,
         classroom_url: None,
         greeting: Some(greeting),
-        mouse,
+        screen,
     };
     console::run(Arc::new(herd), events, session).await
 }
@@ -208,7 +256,10 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    let config = config::Config::load(cli.config.as_deref())?;
+    cli.settle(&config);
+    use_keys(&config);
     if !cli.headless && !cfg!(feature = "console") {
         anyhow::bail!("this herdctl was built without its console (cargo feature `console`): run it with --headless");
     }
@@ -290,7 +341,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             present: cli.present,
             classroom_url,
             greeting: None,
-            mouse: !cli.no_mouse,
+            screen: screen(!cli.no_mouse, cli.theme),
         };
         let outcome = console::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;

@@ -350,3 +350,30 @@ fn completions_and_a_manual_page_come_from_the_command_line_itself() {
     let wrong = run(&["completions", "tcsh"]);
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("possible values"));
 }
+
+#[test]
+fn the_configuration_file_fills_in_what_the_command_line_leaves_unsaid_and_a_mistake_names_its_line() {
+    let output = run(&["config", "--default"]);
+    assert!(output.status.success());
+    let default = String::from_utf8_lossy(&output.stdout);
+    assert!(default.contains("[console]") && default.contains("# theme = \"auto\"") && default.contains("[keys]"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let topology = write_topology(dir.path(), &free_ports(10));
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("[herd]\ntopology = {:?}\n", topology.display().to_string())).unwrap();
+    // The topology comes from the file: the error lists its nodes.
+    let output = run(&["--config", config.to_str().unwrap(), "--headless", "--node", "Nobody"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&topology.display().to_string()), "{output:?}");
+
+    std::fs::write(&config, "[console]\nmouse = false\ncolor = \"red\"\n").unwrap();
+    let output = run(&["--config", config.to_str().unwrap(), "--headless"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("config.toml: line 3: unknown field `color`"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, no backtrace: {stderr}");
+
+    let missing = run(&["--config", dir.path().join("none.toml").to_str().unwrap(), "--headless"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the configuration"));
+}

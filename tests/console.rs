@@ -267,3 +267,23 @@ fn a_click_selects_a_node_and_the_wheel_scrolls_the_flow() {
     console.press("q");
     assert!(console.exit());
 }
+
+#[test]
+fn a_configuration_rebinds_a_key_and_the_help_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\nkill = \"X\"\n[console]\ntheme = \"light\"\n").unwrap();
+    let ports = free_ports(10);
+    let mut console = Console::start_with(dir.path(), &ports, &["--config", config.to_str().unwrap()]);
+    console.wait_for("5/5 up");
+    console.press("2");
+    console.wait_for("Cache of Jaquez");
+    console.press("K");
+    console.press("X");
+    console.wait_for("[2] Jaquez ○ DOWN");
+    console.wait_for("Jaquez killed");
+    console.press("?");
+    console.wait_for("X  kill the selected node");
+    console.press("q");
+    assert!(console.exit());
+}

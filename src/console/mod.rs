@@ -51,15 +51,22 @@ pub struct Session {
     pub classroom_url: Option<String>,
     /// Said first, under the command line and in the flow (where a forked herd came from).
     pub greeting: Option<String>,
+    pub screen: Screen,
+}
+
+/// How the console meets the terminal.
+#[derive(Clone, Copy, Debug)]
+pub struct Screen {
     /// Whether clicks and the wheel reach the console (`--no-mouse` leaves the mouse to the
     /// terminal, for selecting text).
     pub mouse: bool,
+    pub theme: herdctl_ui::ThemeChoice,
 }
 
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
 pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
-    let mut terminal = open_terminal(session.mouse)?;
+    let mut terminal = open_terminal(session.screen.mouse)?;
     restore_only_for_the_consoles_own_panics();
     let result = drive(&mut terminal, &herd, events, &session).await;
     close_terminal();
@@ -119,7 +126,7 @@ async fn drive(
     mut events: broadcast::Receiver<Arc<HerdEvent>>,
     session: &Session,
 ) -> anyhow::Result<()> {
-    let theme = Theme::from_env();
+    let theme = Theme::from_env(session.screen.theme);
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
     model.herd_said(herdctl::EventKind::Seeded { seed: herd.seed() }.to_string());
@@ -334,11 +341,11 @@ pub async fn replay(
     timeline: herdctl::replay::Timeline,
     at: Duration,
     script: Option<Script>,
-    mouse: bool,
+    screen: Screen,
 ) -> anyhow::Result<Option<herdctl::replay::World>> {
-    let mut terminal = open_terminal(mouse)?;
+    let mut terminal = open_terminal(screen.mouse)?;
     restore_only_for_the_consoles_own_panics();
-    let result = drive_replay(&mut terminal, timeline, at, script).await;
+    let result = drive_replay(&mut terminal, timeline, at, script, screen.theme).await;
     close_terminal();
     result
 }
@@ -348,8 +355,9 @@ async fn drive_replay(
     timeline: herdctl::replay::Timeline,
     at: Duration,
     script: Option<Script>,
+    theme: herdctl_ui::ThemeChoice,
 ) -> anyhow::Result<Option<herdctl::replay::World>> {
-    let theme = Theme::from_env();
+    let theme = Theme::from_env(theme);
     let mut state = UiState::default();
     let recording = timeline.recording().clone();
     let count = timeline.count_at(at);

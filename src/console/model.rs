@@ -89,6 +89,8 @@ fn positions(topology: &Topology) -> HashMap<String, (f64, f64)> {
 fn kind_of(event: &EventKind) -> FlowKind {
     match event {
         EventKind::ClientLine { .. } => FlowKind::ClientIn,
+        // A `?` reply is an error, and reads as one.
+        EventKind::ClientReply { reply, .. } if reply.starts_with("? ") => FlowKind::Warning,
         EventKind::ClientReply { .. } => FlowKind::ClientOut,
         EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } | EventKind::FloodHeld { .. } => {
             FlowKind::FloodSent

@@ -1,5 +1,8 @@
-//! The key map: one table that both handles keys and writes the help overlay, so the two can
-//! never disagree.
+//! The key map: one table that both handles keys and writes the help overlay and every hint, so
+//! they can never disagree. `BINDINGS` is the default; a configuration file may rebind actions
+//! (`use_table`), once, before the console starts.
+
+use std::sync::OnceLock;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -55,7 +58,7 @@ pub enum Action {
 }
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
-type Key = (KeyCode, KeyModifiers);
+pub type Key = (KeyCode, KeyModifiers);
 
 const fn key(c: char) -> Key {
     (KeyCode::Char(c), KeyModifiers::NONE)
@@ -255,9 +258,230 @@ pub fn with_names(help: &str, a: &str, b: &str) -> String {
     help.replace("{A}", a).replace("{B}", b)
 }
 
+/// One action's keys as the console uses them (the defaults, or as a configuration rebound them).
+#[derive(Clone, Debug)]
+pub struct Bound {
+    pub keys: Vec<Key>,
+    /// How the help shows the keys.
+    pub label: String,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// The keys in use.
+#[derive(Clone, Debug)]
+pub struct KeyTable {
+    pub bindings: Vec<Bound>,
+}
+
+static TABLE: OnceLock<KeyTable> = OnceLock::new();
+
+/// Why a rebinding was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyError {
+    UnknownAction(String),
+    UnknownKey(String),
+    /// The key would mean two things.
+    Twice {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownAction(name) => {
+                let names: Vec<&str> = BINDINGS.iter().filter_map(|b| name_of(b.action)).collect();
+                write!(f, "no action is called {name:?}; the actions are {}", names.join(", "))
+            }
+            Self::UnknownKey(key) => write!(
+                f,
+                "{key:?} is not a key: write a character (K, ?, [), or esc, enter, tab, backspace, space, up, down, left, right, pgup, pgdn, home, end, f1-f12, with ctrl- or alt- before it"
+            ),
+            Self::Twice { key, first, second } => write!(f, "{key} would mean both {first} and {second}"),
+        }
+    }
+}
+
+/// The name of an action in a configuration file (`kill`, `release_next`); `None` for the
+/// number keys, which are not rebound.
+pub fn name_of(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Quit => "quit",
+        Action::Help => "help",
+        Action::Close => "close",
+        Action::NextNode => "next_node",
+        Action::PrevNode => "previous_node",
+        Action::SelectNode(_) => return None,
+        Action::Kill => "kill",
+        Action::Revive => "revive",
+        Action::Command => "command",
+        Action::FocusNext => "focus_next",
+        Action::Filter => "filter",
+        Action::Freeze => "freeze",
+        Action::ScrollUp => "scroll_up",
+        Action::ScrollDown => "scroll_down",
+        Action::PageUp => "page_up",
+        Action::PageDown => "page_down",
+        Action::Top => "top",
+        Action::Follow => "follow",
+        Action::ToggleStep => "step",
+        Action::ReleaseNext => "release_next",
+        Action::ReleaseWave => "release_wave",
+        Action::Continue => "continue",
+        Action::Back => "back",
+        Action::PreviousSection => "previous_section",
+        Action::NextSection => "next_section",
+        Action::OpenReply => "open_reply",
+        Action::WriteTrace => "write_trace",
+        Action::ShowHeld => "show_held",
+        Action::Deliver => "deliver",
+        Action::DropHeld => "drop",
+        Action::Duplicate => "duplicate",
+        Action::Earlier => "earlier",
+        Action::Later => "later",
+        Action::PreviousFault => "previous_fault",
+        Action::NextFault => "next_fault",
+        Action::PreviousFlood => "previous_flood",
+        Action::NextFlood => "next_flood",
+        Action::Slower => "slower",
+        Action::Faster => "faster",
+        Action::GoLive => "go_live",
+    })
+}
+
+/// Reads a key as a configuration writes it: `K`, `?`, `ctrl-c`, `alt-x`, `esc`, `pgdn`, `f5`.
+pub fn parse_key(text: &str) -> Option<Key> {
+    let mut modifiers = KeyModifiers::NONE;
+    let mut rest = text;
+    loop {
+        if let Some(after) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+            modifiers |= KeyModifiers::CONTROL;
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+            modifiers |= KeyModifiers::ALT;
+            rest = after;
+        } else {
+            break;
+        }
+    }
+    let code = match rest.to_lowercase().as_str() {
+        "esc" => KeyCode::Esc,
+        "enter" => KeyCode::Enter,
+        "tab" => KeyCode::Tab,
+        "backspace" => KeyCode::Backspace,
+        "space" => KeyCode::Char(' '),
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgup" => KeyCode::PageUp,
+        "pgdn" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().ok().filter(|n| (1..=12).contains(n))?),
+        _ => {
+            let mut chars = rest.chars();
+            let c = chars.next()?;
+            if chars.next().is_some() {
+                return None;
+            }
+            KeyCode::Char(c)
+        }
+    };
+    Some((code, modifiers))
+}
+
+/// How the help shows a key.
+fn show_key((code, modifiers): Key) -> String {
+    let mut text = String::new();
+    if modifiers.contains(KeyModifiers::CONTROL) {
+        text.push_str("Ctrl-");
+    }
+    if modifiers.contains(KeyModifiers::ALT) {
+        text.push_str("Alt-");
+    }
+    text.push_str(&match code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    });
+    text
+}
+
+impl KeyTable {
+    /// The default keys.
+    pub fn defaults() -> Self {
+        let bindings = BINDINGS
+            .iter()
+            .map(|b| Bound { keys: b.keys.to_vec(), label: b.label.to_string(), action: b.action, help: b.help })
+            .collect();
+        Self { bindings }
+    }
+
+    /// The defaults with each named action given these keys instead (`("kill", ["X"])`).
+    pub fn rebound(changes: &[(String, Vec<String>)]) -> Result<Self, KeyError> {
+        let mut table = Self::defaults();
+        for (name, keys) in changes {
+            let bound = table
+                .bindings
+                .iter_mut()
+                .find(|b| name_of(b.action) == Some(name.as_str()))
+                .ok_or_else(|| KeyError::UnknownAction(name.clone()))?;
+            bound.keys = keys
+                .iter()
+                .map(|k| parse_key(k).ok_or_else(|| KeyError::UnknownKey(k.clone())))
+                .collect::<Result<_, _>>()?;
+            bound.label = bound.keys.iter().map(|k| show_key(*k)).collect::<Vec<_>>().join(", ");
+        }
+        // The fixed keys: Ctrl-C quits everywhere, the digits select nodes.
+        let mut seen: Vec<(Key, Action)> = vec![((KeyCode::Char('c'), KeyModifiers::CONTROL), Action::Quit)];
+        for bound in &table.bindings {
+            for key in &bound.keys {
+                match seen.iter().find(|(k, a)| k == key && *a != bound.action) {
+                    Some((_, other)) => {
+                        return Err(KeyError::Twice {
+                            key: show_key(*key),
+                            first: name_of(*other).unwrap_or("select a node"),
+                            second: name_of(bound.action).unwrap_or("select a node"),
+                        });
+                    }
+                    None => seen.push((*key, bound.action)),
+                }
+            }
+        }
+        Ok(table)
+    }
+}
+
+/// Makes `table` the console's keys, for the life of the process (once, before it starts).
+pub fn use_table(table: KeyTable) {
+    let _ = TABLE.set(table);
+}
+
+/// The keys in use.
+pub fn table() -> &'static KeyTable {
+    TABLE.get_or_init(KeyTable::defaults)
+}
+
 /// The first key bound to `action`, as the screen shows it: every key hint comes from the table.
 pub fn label_of(action: Action) -> &'static str {
-    BINDINGS.iter().find(|b| b.action == action).map_or("", |b| b.label.split(", ").next().unwrap_or(b.label))
+    table().bindings.iter().find(|b| b.action == action).map_or("", |b| b.label.split(", ").next().unwrap_or(&b.label))
 }
 
 /// The first keys of several actions, run together as a hint shows them (`↑↓`, `PgUp PgDn`).
@@ -271,7 +495,7 @@ fn matches(key: &Key, event: &KeyEvent) -> bool {
 
 /// The action of a key outside the command line.
 pub fn action_for(event: &KeyEvent) -> Option<Action> {
-    let binding = BINDINGS.iter().find(|b| b.keys.iter().any(|k| matches(k, event)))?;
+    let binding = table().bindings.iter().find(|b| b.keys.iter().any(|k| matches(k, event)))?;
     Some(match (binding.action, event.code) {
         (Action::SelectNode(_), KeyCode::Char(digit)) => {
             Action::SelectNode(digit.to_digit(10).unwrap_or(1) as usize - 1)
@@ -310,6 +534,36 @@ mod tests {
         assert_eq!(action_for(&press(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::ScrollDown));
         assert_eq!(action_for(&press(KeyCode::Char('K'), KeyModifiers::SHIFT)), Some(Action::Kill));
         assert_eq!(action_for(&press(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(Action::Revive));
+    }
+
+    #[test]
+    fn a_configuration_rebinds_actions_and_refuses_what_would_clash() {
+        let rebind = |name: &str, keys: &[&str]| {
+            KeyTable::rebound(&[(name.to_string(), keys.iter().map(|k| k.to_string()).collect())])
+        };
+        let table = rebind("kill", &["X", "ctrl-k"]).unwrap();
+        let kill = table.bindings.iter().find(|b| b.action == Action::Kill).unwrap();
+        assert_eq!(kill.label, "X, Ctrl-k", "the help shows the new keys");
+        assert_eq!(
+            kill.keys,
+            vec![(KeyCode::Char('X'), KeyModifiers::NONE), (KeyCode::Char('k'), KeyModifiers::CONTROL)]
+        );
+        assert_eq!(
+            rebind("kil", &["X"]).unwrap_err().to_string().split(';').next(),
+            Some("no action is called \"kil\"")
+        );
+        assert!(matches!(rebind("kill", &["shift-x"]), Err(KeyError::UnknownKey(_))));
+        assert_eq!(
+            rebind("kill", &["q"]).unwrap_err(),
+            KeyError::Twice { key: "q".into(), first: "quit", second: "kill" },
+        );
+        assert!(matches!(rebind("help", &["ctrl-c"]), Err(KeyError::Twice { .. })), "Ctrl-C always quits");
+        assert_eq!(parse_key("pgdn"), Some((KeyCode::PageDown, KeyModifiers::NONE)));
+        assert_eq!(parse_key("f13"), None);
+        assert_eq!(parse_key("space"), Some((KeyCode::Char(' '), KeyModifiers::NONE)));
+        for binding in BINDINGS {
+            assert!(matches!(binding.action, Action::SelectNode(_)) || name_of(binding.action).is_some());
+        }
     }
 
     #[test]

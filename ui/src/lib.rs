@@ -13,5 +13,5 @@ pub mod view;
 pub use intent::{Intent, TimeMove};
 pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
 pub use state::{Caption, Feedback, Focus, Overlay, UiState};
-pub use theme::Theme;
+pub use theme::{Palette, Theme, ThemeChoice};
 pub use view::*;

@@ -67,7 +67,7 @@ async fn drain(
 
 fn screen(view: &HerdView, state: &UiState) -> String {
     let mut terminal = Terminal::new(TestBackend::new(110, 30)).unwrap();
-    terminal.draw(|frame| herdctl_ui::render(frame, view, state, &Theme { color: false })).unwrap();
+    terminal.draw(|frame| herdctl_ui::render(frame, view, state, &Theme::plain())).unwrap();
     terminal.backend().to_string()
 }
 

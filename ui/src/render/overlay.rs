@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::keys::{Action, BINDINGS, COMMAND_HELP, label_of, labels_of, with_names};
+use crate::keys::{Action, COMMAND_HELP, label_of, labels_of, table, with_names};
 use crate::state::UiState;
 use crate::theme::Theme;
 use crate::view::HerdView;
@@ -69,7 +69,7 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     let box_area = centered(area, 100, area.height);
     let width = usize::from(box_area.width.saturating_sub(2));
     let mut lines: Vec<Line> =
-        BINDINGS.iter().flat_map(|b| hanging(format!("{:>12}  ", b.label), b.help, width, theme)).collect();
+        table().bindings.iter().flat_map(|b| hanging(format!("{:>12}  ", b.label), b.help, width, theme)).collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (in the command line)", theme.title()));
     for (form, help) in COMMAND_HELP {
@@ -162,7 +162,7 @@ fn caption_paragraph<'a>(text: &str, question: bool, theme: &Theme) -> Paragraph
 
 /// How many lines a caption takes at `width`.
 pub fn caption_lines(text: &str, width: u16) -> usize {
-    caption_paragraph(text, true, &Theme { color: false }).line_count(width)
+    caption_paragraph(text, true, &Theme::plain()).line_count(width)
 }
 
 /// A walkthrough's caption (or, between captions, its note), above the flow: where the story is

@@ -115,7 +115,7 @@ fn terminal(view: &HerdView, state: &UiState, theme: Theme, width: u16, height: 
 }
 
 fn screen(view: &HerdView, state: &UiState, width: u16, height: u16) -> String {
-    terminal(view, state, Theme { color: false }, width, height).backend().to_string()
+    terminal(view, state, Theme::plain(), width, height).backend().to_string()
 }
 
 #[test]
@@ -128,11 +128,11 @@ fn no_color_means_no_colour_but_the_same_text() {
         let terminal = terminal(&herd(), &UiState::default(), theme, 120, 36);
         terminal.backend().buffer().content().iter().any(|cell| cell.fg != Color::Reset)
     };
-    assert!(coloured(Theme { color: true }));
+    assert!(coloured(Theme::coloured(crate::theme::Palette::Dark)));
     assert!(!coloured(Theme::from_no_color(Some("1".as_ref()))));
     let text = |theme| terminal(&herd(), &UiState::default(), theme, 120, 36).backend().to_string();
     // Snapshots compare symbols, not colours: both themes must draw the same characters.
-    assert_eq!(text(Theme { color: true }), text(Theme { color: false }));
+    assert_eq!(text(Theme::coloured(crate::theme::Palette::Dark)), text(Theme::plain()));
 }
 
 #[test]
@@ -438,7 +438,7 @@ fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
     let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
     let view = replayed(false);
     let mut state = UiState::default();
-    terminal(&view, &state, Theme { color: false }, 120, 36);
+    terminal(&view, &state, Theme::plain(), 120, 36);
     let areas = state.extents.areas.borrow().clone();
 
     let (jaquez, _) = *areas.nodes.iter().find(|(_, i)| *i == 1).expect("Jaquez's label is placed");
@@ -488,7 +488,7 @@ fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it(
         })
         .collect();
     let mut state = UiState { overlay: Overlay::Held, ..UiState::default() };
-    terminal(&view, &state, Theme { color: false }, 120, 36);
+    terminal(&view, &state, Theme::plain(), 120, 36);
     let (row, id) = state.extents.areas.borrow().held[1];
     let overlay = state.extents.areas.borrow().overlay.unwrap();
     assert_eq!(
@@ -498,10 +498,42 @@ fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it(
     state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 0, 0), &view);
     assert_eq!(state.overlay, Overlay::None, "a click beside an overlay closes it");
 
-    terminal(&view, &state, Theme { color: false }, 120, 36);
+    terminal(&view, &state, Theme::plain(), 120, 36);
     let flow = state.extents.areas.borrow().flow;
     state.handle_mouse(mouse(MouseEventKind::ScrollUp, flow.x + 5, flow.y + 2), &view);
     assert_eq!(state.flow_scroll, 3, "a notch of the wheel, three lines back");
     state.handle_mouse(mouse(MouseEventKind::ScrollDown, flow.x + 5, flow.y + 2), &view);
     assert_eq!(state.flow_scroll, 0);
+}
+
+#[test]
+fn the_default_herd_at_80_by_24() {
+    assert_snapshot!(screen(&herd(), &UiState::default(), 80, 24));
+}
+
+#[test]
+fn the_default_herd_at_120_by_40() {
+    assert_snapshot!(screen(&herd(), &UiState::default(), 120, 40));
+}
+
+#[test]
+fn the_default_herd_at_200_by_60() {
+    assert_snapshot!(screen(&herd(), &UiState::default(), 200, 60));
+}
+
+#[test]
+fn light_and_dark_draw_the_same_text_in_their_own_colours() {
+    use crate::theme::Palette;
+    let cells = |palette| {
+        let terminal = terminal(&herd(), &UiState::default(), Theme::coloured(palette), 120, 40);
+        let buffer = terminal.backend().buffer().clone();
+        (terminal.backend().to_string(), buffer.content().iter().map(|cell| cell.fg).collect::<Vec<_>>())
+    };
+    let (dark_text, dark) = cells(Palette::Dark);
+    let (light_text, light) = cells(Palette::Light);
+    assert_eq!(dark_text, light_text, "the palette changes colours only");
+    assert_ne!(dark, light);
+    use ratatui::style::Color;
+    assert!(!light.contains(&Color::Yellow), "no yellow on a light background");
+    assert!(!dark.contains(&Color::Blue), "no dark blue on a dark one");
 }
