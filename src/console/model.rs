@@ -32,6 +32,9 @@ const DROPPED_FOR: Duration = Duration::from_secs(5);
 /// operator can scroll a page back or forth, and never more (a node may know a million clients).
 const CACHE_WINDOW: usize = 200;
 
+/// Clients kept per node for the cache pane's newest-first order.
+const RECENT_KEPT: usize = 1_000;
+
 /// Something for the flow that is not formatted yet.
 enum Unformatted {
     Event(Arc<HerdEvent>),
@@ -65,6 +68,9 @@ pub struct Model {
     upstream_requests: u64,
     places_source: String,
     accounting: Accounting,
+    /// Each node's most recently updated clients, newest first (as the console saw them): the
+    /// cache pane's other order.
+    recent: HashMap<NodeName, VecDeque<String>>,
 }
 
 fn link_key(a: &NodeName, b: &NodeName) -> (NodeName, NodeName) {
@@ -142,6 +148,7 @@ impl Model {
             upstream_requests: 0,
             places_source: places_source.to_string(),
             accounting: Accounting::new(topology.clone()),
+            recent: HashMap::new(),
         }
     }
 
@@ -239,6 +246,15 @@ impl Model {
                 self.dropped_copies.insert((event.node.clone(), from.clone()), (seen, why));
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
+            EventKind::CacheUpdated { record, .. } => {
+                let recent = self.recent.entry(event.node.clone()).or_default();
+                recent.retain(|client| client != record.client());
+                recent.push_front(record.client().to_string());
+                recent.truncate(RECENT_KEPT);
+            }
+            EventKind::NodeDown => {
+                self.recent.remove(&event.node);
+            }
             EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
             _ => {}
         }
@@ -400,6 +416,18 @@ impl Model {
             })
             .collect();
         let cache_of = |index: usize, anchor: &CacheAnchor| match nodes.get(index) {
+            Some(node) if node.here && state.cache_by_recency => CacheView {
+                addr: node.addr.clone(),
+                by_recency: true,
+                ..recent_view(
+                    herd,
+                    &node.name,
+                    (node.up, node.clients),
+                    self.recent.get(node.name.as_str()),
+                    anchor,
+                    state,
+                )
+            },
             Some(node) if node.here => CacheView {
                 addr: node.addr.clone(),
                 ..cache_view(herd, &node.name, node.up, node.clients, anchor, state)
@@ -511,6 +539,44 @@ fn cache_view(
     let top = if after.is_empty() { before.len().saturating_sub(visible) } else { before.len() };
     let rows = before.iter().chain(&after).map(cache_row).collect();
     CacheView { node: node.to_string(), up, total, rows, top, at_start, at_end, ..CacheView::default() }
+}
+
+/// The window of `node`'s most recently updated clients around the pane's anchor (a client of
+/// that list), newest first: a few screens' worth read, one client at a time.
+fn recent_view(
+    herd: &dyn Moment,
+    node: &str,
+    (up, total): (bool, usize),
+    recent: Option<&VecDeque<String>>,
+    anchor: &CacheAnchor,
+    state: &UiState,
+) -> CacheView {
+    let empty = VecDeque::new();
+    let recent = recent.unwrap_or(&empty);
+    let visible = state.extents.cache_page.get().max(1);
+    let at = match anchor {
+        CacheAnchor::First => 0,
+        CacheAnchor::Last => recent.len().saturating_sub(visible),
+        CacheAnchor::At(client) => recent.iter().position(|c| c == client).unwrap_or(0),
+    };
+    let start = at.saturating_sub(visible);
+    let rows: Vec<CacheRow> = recent
+        .iter()
+        .skip(start)
+        .take(at - start + 2 * visible)
+        .filter_map(|client| herd.cache_entry(node, client))
+        .map(|entry| cache_row(&entry))
+        .collect();
+    CacheView {
+        node: node.to_string(),
+        up,
+        total,
+        top: at - start,
+        at_start: at == 0,
+        at_end: at + visible >= recent.len(),
+        rows,
+        ..CacheView::default()
+    }
 }
 
 #[cfg(test)]

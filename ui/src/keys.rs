@@ -55,6 +55,14 @@ pub enum Action {
     Slower,
     Faster,
     GoLive,
+    /// Search: the flow's lines, the cache's clients, or (on the graph) a node by its name.
+    Search,
+    /// The next older match of the last search.
+    NextMatch,
+    /// The flow: which kinds of line it shows.
+    Kinds,
+    /// The cache pane: by client name, or the most recently updated first.
+    Order,
 }
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
@@ -137,6 +145,25 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: &[key('f')], label: "f", action: Action::Filter, help: "flow: only the selected node, or all" },
     Binding {
+        keys: &[key('v')],
+        label: "v",
+        action: Action::Kinds,
+        help: "flow: show only client lines, floods, duplicates, faults or errors (again: the next; then all)",
+    },
+    Binding {
+        keys: &[key('/')],
+        label: "/",
+        action: Action::Search,
+        help: "search: the flow (its lines), the cache (a client), the graph (a node by the start of its name)",
+    },
+    Binding { keys: &[key('n')], label: "n", action: Action::NextMatch, help: "the next older match of the search" },
+    Binding {
+        keys: &[key('O')],
+        label: "O",
+        action: Action::Order,
+        help: "cache: by client name, or the most recently updated first",
+    },
+    Binding {
         keys: &[key(' ')],
         label: "Space",
         action: Action::Freeze,
@@ -205,7 +232,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[key('o')],
         label: "o",
         action: Action::OpenReply,
-        help: "open the last reply whole (a WHATSAT's JSON)",
+        help: "open the last reply whole (a WHATSAT's JSON); with the flow focused, its bottom line whole",
     },
     Binding {
         keys: &[key('t')],
@@ -349,6 +376,10 @@ pub fn name_of(action: Action) -> Option<&'static str> {
         Action::Slower => "slower",
         Action::Faster => "faster",
         Action::GoLive => "go_live",
+        Action::Search => "search",
+        Action::NextMatch => "next_match",
+        Action::Kinds => "kinds",
+        Action::Order => "order",
     })
 }
 

@@ -13,7 +13,7 @@ use tui_input::{Input, InputRequest};
 
 use crate::intent::{Intent, TimeMove};
 use crate::keys::{self, Action};
-use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, ModeView};
+use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, KindFilter, ModeView};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -96,6 +96,11 @@ pub struct Extents {
     pub overlay_lines: Cell<usize>,
     /// Where things were drawn, for the mouse.
     pub areas: RefCell<Areas>,
+    /// The flow as last drawn: its lines' numbers (after the filters), how far back it was, and
+    /// its bottom line.
+    pub flow_seqs: RefCell<Vec<u64>>,
+    pub flow_back: Cell<usize>,
+    pub flow_bottom: RefCell<Option<FlowLine>>,
 }
 
 /// Where the last frame drew what a click can hit.
@@ -139,6 +144,17 @@ pub struct UiState {
     pub frozen: Option<Vec<FlowLine>>,
     /// Lines scrolled back from the newest shown.
     pub flow_scroll: usize,
+    /// The line at the bottom of a scrolled flow, by its number: what it stays on as new events
+    /// arrive (`None`: following the newest).
+    pub flow_anchor: Option<u64>,
+    /// Which kinds of line the flow shows.
+    pub flow_kinds: KindFilter,
+    /// The last search, and where it looked.
+    pub search: Option<Search>,
+    /// Where `/` was pressed: what the search typed next is for.
+    pub(crate) searching: Option<Focus>,
+    /// The cache pane's order: by client name, or the most recently updated first.
+    pub cache_by_recency: bool,
     /// Where the cache pane is scrolled to.
     pub cache_anchor: CacheAnchor,
     pub input: Input,
@@ -185,6 +201,11 @@ impl Default for UiState {
             filter_selected: false,
             frozen: None,
             flow_scroll: 0,
+            flow_anchor: None,
+            flow_kinds: KindFilter::All,
+            search: None,
+            searching: None,
+            cache_by_recency: false,
             cache_anchor: CacheAnchor::First,
             input: Input::default(),
             history: Vec::new(),
@@ -204,6 +225,13 @@ impl Default for UiState {
             extents: Extents::default(),
         }
     }
+}
+
+/// A search, and which pane it was for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Search {
+    pub text: String,
+    pub focus: Focus,
 }
 
 /// Lines one notch of the mouse wheel scrolls.
@@ -581,14 +609,33 @@ impl UiState {
             Action::FocusNext => self.focus_next(),
             Action::Filter => {
                 self.filter_selected = !self.filter_selected;
-                self.flow_scroll = 0;
+                (self.flow_scroll, self.flow_anchor) = (0, None);
+            }
+            Action::Kinds => {
+                self.flow_kinds = self.flow_kinds.next();
+                (self.flow_scroll, self.flow_anchor) = (0, None);
+            }
+            Action::Search => {
+                self.searching = Some(self.focus);
+                self.focus = Focus::Command;
+                self.input = Input::new("/".into());
+            }
+            Action::NextMatch => match self.search.clone() {
+                Some(search) => self.search_for(search.text, search.focus, view, true),
+                None => {
+                    self.feedback = Some(Feedback::Error(format!("{} searches first", keys::label_of(Action::Search))))
+                }
+            },
+            Action::Order => {
+                self.cache_by_recency = !self.cache_by_recency;
+                self.cache_anchor = CacheAnchor::First;
             }
             Action::Freeze => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
                     None => Some(view.flow.clone()),
                 };
-                self.flow_scroll = 0;
+                (self.flow_scroll, self.flow_anchor) = (0, None);
             }
             Action::ToggleStep => return Some(Intent::ToggleStep),
             Action::ReleaseNext => return Some(Intent::ReleaseNext),
@@ -605,6 +652,16 @@ impl UiState {
             Action::Back => return Some(Intent::Back),
             Action::PreviousSection => return Some(Intent::PreviousSection),
             Action::NextSection => return Some(Intent::NextSection),
+            // With the flow focused: its bottom line, whole (a long line is cut on screen).
+            Action::OpenReply if self.focus == Focus::Flow => {
+                let line = self.extents.flow_bottom.borrow().clone()?;
+                self.reply = Some(Reply {
+                    node: line.node.clone(),
+                    command: format!("at {}", line.time),
+                    text: Some(line.text.clone()),
+                });
+                self.open(Overlay::Reply);
+            }
             Action::OpenReply => {
                 if self.reply.as_ref().is_some_and(|r| r.text.is_some()) {
                     self.open(Overlay::Reply);
@@ -618,9 +675,17 @@ impl UiState {
 
     fn scroll_flow(&mut self, motion: Motion) {
         let max = self.extents.flow_max_scroll();
+        // From where its anchor line is now (an anchored flow stays put while events arrive).
+        let back = match self.flow_anchor {
+            Some(seq) => {
+                let seqs = self.extents.flow_seqs.borrow();
+                seqs.len() - seqs.partition_point(|s| *s <= seq)
+            }
+            None => self.flow_scroll,
+        };
         self.flow_scroll = match motion {
-            Motion::Up(n) => (self.flow_scroll + n).min(max),
-            Motion::Down(n) => self.flow_scroll.saturating_sub(n),
+            Motion::Up(n) => (back + n).min(max),
+            Motion::Down(n) => back.saturating_sub(n),
             Motion::Top => max,
             Motion::Bottom => {
                 // Back to the newest events: following live again.
@@ -628,6 +693,68 @@ impl UiState {
                 0
             }
         };
+        self.anchor_flow();
+    }
+
+    /// Anchors the flow on the line now at its bottom (none when following the newest).
+    fn anchor_flow(&mut self) {
+        let seqs = self.extents.flow_seqs.borrow();
+        self.flow_anchor = match self.flow_scroll {
+            0 => None,
+            back => seqs.len().checked_sub(back + 1).and_then(|i| seqs.get(i)).copied(),
+        };
+    }
+
+    /// Runs the search typed after `/`, in the pane it was pressed in.
+    fn search_for(&mut self, text: String, focus: Focus, view: &HerdView, older_than_shown: bool) {
+        let needle = text.to_lowercase();
+        self.search = Some(Search { text: text.clone(), focus });
+        match focus {
+            Focus::Cache => {
+                // The cache is in client order: a client's start finds it (or where it would be).
+                self.cache_by_recency = false;
+                self.cache_anchor = CacheAnchor::At(text.clone());
+                self.feedback = Some(Feedback::Done(format!("the cache from the first client at or after {text:?}")));
+            }
+            Focus::Graph | Focus::Command => {
+                let start = if older_than_shown { self.selected + 1 } else { 0 };
+                let count = view.nodes.len().max(1);
+                let found = (0..view.nodes.len())
+                    .map(|i| (start + i) % count)
+                    .find(|i| view.nodes[*i].name.to_lowercase().starts_with(&needle));
+                match found {
+                    Some(index) => self.select(index),
+                    None => self.feedback = Some(Feedback::Error(format!("no node's name starts with {text:?}"))),
+                }
+            }
+            Focus::Flow => {
+                let lines = self.flow(view);
+                let kinds = self.flow_kinds;
+                let selected = self.selected_name(view).unwrap_or_default().to_string();
+                let shown: Vec<&FlowLine> = lines
+                    .iter()
+                    .filter(|line| (!self.filter_selected || line.node == selected) && kinds.shows(line.kind))
+                    .collect();
+                // Backwards from the line at the bottom (excluded when looking for the next).
+                let bottom = match self.flow_anchor {
+                    Some(seq) => shown.partition_point(|line| line.seq <= seq),
+                    None => shown.len().saturating_sub(self.flow_scroll),
+                };
+                let before = if older_than_shown { bottom.saturating_sub(1) } else { bottom };
+                let found = shown[..before.min(shown.len())]
+                    .iter()
+                    .rposition(|line| line.text.to_lowercase().contains(&needle) || line.node.to_lowercase() == needle);
+                let (count, seq) = (shown.len(), found.map(|index| shown[index].seq));
+                match found.zip(seq) {
+                    Some((index, seq)) => {
+                        self.flow_scroll = count - index - 1;
+                        self.flow_anchor = (self.flow_scroll > 0).then_some(seq);
+                        self.feedback = None;
+                    }
+                    None => self.feedback = Some(Feedback::Error(format!("no older line has {text:?}"))),
+                }
+            }
+        }
     }
 
     /// Moves the cache pane over the window of rows the view holds around its anchor.
@@ -695,7 +822,7 @@ impl UiState {
 
     fn command_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
         match key.code {
-            KeyCode::Esc => self.focus = Focus::Graph,
+            KeyCode::Esc => self.focus = self.searching.take().unwrap_or(Focus::Graph),
             // Tab completes what is typed; on an empty line it moves the focus, as elsewhere.
             KeyCode::Tab if self.input.value().trim().is_empty() => self.focus_next(),
             KeyCode::Tab => self.complete(view),
@@ -767,6 +894,15 @@ impl UiState {
         self.input.reset();
         // The last command's outcome does not stand beside the new one.
         self.feedback = None;
+        // A search typed after `/` is the console's own business: nothing is sent.
+        if let Some(query) = text.strip_prefix('/') {
+            let focus = self.searching.take().unwrap_or(Focus::Flow);
+            self.focus = focus;
+            if !query.trim().is_empty() {
+                self.search_for(query.trim().to_string(), focus, view, false);
+            }
+            return None;
+        }
         // A walkthrough goes on from the command line too.
         if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
             self.focus = Focus::Graph;

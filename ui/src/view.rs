@@ -184,6 +184,8 @@ pub struct CacheView {
     pub elsewhere: bool,
     /// A recorded moment, not the node now: the operator cannot act on it.
     pub recorded: bool,
+    /// The most recently updated clients first, instead of by name.
+    pub by_recency: bool,
 }
 
 /// Where the cache pane is scrolled to, in client ID order.
@@ -236,6 +238,58 @@ pub enum FlowKind {
     /// Something the operator should notice (refused peers, lost events).
     Warning,
     Other,
+}
+
+/// Which kinds of flow line are shown (`v` cycles through them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KindFilter {
+    #[default]
+    All,
+    /// Client lines in and replies out.
+    Clients,
+    /// Records sent and received.
+    Floods,
+    /// Copies dropped on arrival, and messages dropped or lost on the way.
+    Duplicates,
+    /// Nodes and links: up, down, cut, healed, slowed.
+    Faults,
+    /// Warnings, refusals, `?` replies.
+    Errors,
+}
+
+impl KindFilter {
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::Clients,
+            Self::Clients => Self::Floods,
+            Self::Floods => Self::Duplicates,
+            Self::Duplicates => Self::Faults,
+            Self::Faults => Self::Errors,
+            Self::Errors => Self::All,
+        }
+    }
+
+    pub fn shows(self, kind: FlowKind) -> bool {
+        match self {
+            Self::All => true,
+            Self::Clients => matches!(kind, FlowKind::ClientIn | FlowKind::ClientOut),
+            Self::Floods => matches!(kind, FlowKind::FloodSent | FlowKind::FloodReceived),
+            Self::Duplicates => kind == FlowKind::Duplicate,
+            Self::Faults => matches!(kind, FlowKind::Node | FlowKind::Link),
+            Self::Errors => kind == FlowKind::Warning,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::All => "every kind",
+            Self::Clients => "client lines",
+            Self::Floods => "floods",
+            Self::Duplicates => "duplicates and drops",
+            Self::Faults => "faults",
+            Self::Errors => "errors",
+        }
+    }
 }
 
 /// The herd's figures for the status bar.

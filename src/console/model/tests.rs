@@ -266,3 +266,35 @@ async fn a_topologys_port_0_shows_as_the_port_the_node_took() {
     assert!(screen(&view, &UiState::default()).contains(&format!("Cache of Riley · 0 clients · 127.0.0.1:{port}")));
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_cache_pane_shows_the_most_recently_updated_clients_first_on_asking() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    for client in ["banana", "apple", "cherry"] {
+        iamat(&herd, "Riley", client).await;
+    }
+    let mut stored = 0;
+    drain(&mut events, &mut model, |event| {
+        stored += usize::from(&*event.node == "Riley" && matches!(event.kind, EventKind::CacheUpdated { .. }));
+        stored == 3
+    })
+    .await;
+    iamat(&herd, "Riley", "banana").await;
+    drain(&mut events, &mut model, |event| {
+        &*event.node == "Riley" && matches!(event.kind, EventKind::CacheUpdated { .. })
+    })
+    .await;
+    let mut state = UiState::default();
+    state.cache_by_recency = true;
+    state.extents.cache_page.set(10);
+    let view = model.view(&herd, &state, Instant::now());
+    let clients: Vec<&str> = view.cache.rows.iter().map(|row| row.client.as_str()).collect();
+    assert_eq!(clients, ["banana", "cherry", "apple"], "newest first, banana updated again last");
+    assert!(view.cache.by_recency && view.cache.total == 3);
+    let by_name = model.view(&herd, &UiState::default(), Instant::now());
+    let clients: Vec<&str> = by_name.cache.rows.iter().map(|row| row.client.as_str()).collect();
+    assert_eq!(clients, ["apple", "banana", "cherry"]);
+    herd.shutdown().await;
+}

@@ -31,6 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     } else {
         format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"))
     };
+    let title = if cache.by_recency { format!("{title}· newest first ") } else { title };
     // Where clients reach it, when the title has room.
     let with_addr = format!("{title}· {} ", cache.addr);
     let title = if !cache.addr.is_empty() && with_addr.chars().count() + 4 <= usize::from(area.width) {

@@ -66,6 +66,7 @@ fn herd() -> HerdView {
             top: 0,
             elsewhere: false,
             recorded: false,
+            by_recency: false,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
                 position: "+34.068930-118.445127".into(),
@@ -536,4 +537,85 @@ fn light_and_dark_draw_the_same_text_in_their_own_colours() {
     use ratatui::style::Color;
     assert!(!light.contains(&Color::Yellow), "no yellow on a light background");
     assert!(!dark.contains(&Color::Blue), "no dark blue on a dark one");
+}
+
+fn many_lines(view: &mut HerdView, seqs: std::ops::RangeInclusive<u64>) {
+    view.flow = seqs
+        .map(|seq| {
+            let kind = if seq % 2 == 0 { FlowKind::ClientIn } else { FlowKind::FloodSent };
+            FlowLine { seq, time: String::new(), node: "Riley".into(), kind, text: format!("event {seq}") }
+        })
+        .collect();
+}
+
+#[test]
+fn a_scrolled_flow_stays_on_its_line_as_events_arrive_and_searches_and_filters_by_kind() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key =
+        |state: &mut UiState, view: &HerdView, code| state.handle_key(KeyEvent::new(code, KeyModifiers::NONE), view);
+    let mut view = herd();
+    many_lines(&mut view, 1..=100);
+    let mut state = UiState { focus: Focus::Flow, ..UiState::default() };
+    terminal(&view, &state, Theme::plain(), 120, 36);
+    for _ in 0..10 {
+        key(&mut state, &view, KeyCode::Up);
+    }
+    let bottom = |state: &UiState| state.extents.flow_bottom.borrow().as_ref().map(|l| l.seq);
+    terminal(&view, &state, Theme::plain(), 120, 36);
+    assert_eq!(bottom(&state), Some(90));
+    // Fifty more events: the flow does not drift.
+    many_lines(&mut view, 1..=150);
+    let text = screen(&view, &state, 120, 36);
+    assert_eq!(bottom(&state), Some(90), "{text}");
+    assert!(text.contains("60 lines back"), "{text}");
+
+    // Search: `/`, the text, Enter; `n` finds the next older one.
+    key(&mut state, &view, KeyCode::Char('/'));
+    assert_eq!((state.focus, state.input.value()), (Focus::Command, "/"));
+    for c in "event 4".chars() {
+        key(&mut state, &view, KeyCode::Char(c));
+    }
+    key(&mut state, &view, KeyCode::Enter);
+    assert_eq!(state.focus, Focus::Flow, "back where the search began");
+    terminal(&view, &state, Theme::plain(), 120, 36);
+    assert_eq!(bottom(&state), Some(49), "the newest line before the bottom that has it");
+    key(&mut state, &view, KeyCode::Char('n'));
+    terminal(&view, &state, Theme::plain(), 120, 36);
+    assert_eq!(bottom(&state), Some(48));
+
+    // `o`: the bottom line whole.
+    key(&mut state, &view, KeyCode::Char('o'));
+    assert_eq!(state.overlay, Overlay::Reply);
+    assert_eq!(state.reply.as_ref().and_then(|r| r.text.clone()), Some("event 48".into()));
+    key(&mut state, &view, KeyCode::Esc);
+
+    // `v`: only client lines (the even ones here), and the title says so.
+    key(&mut state, &view, KeyCode::End);
+    key(&mut state, &view, KeyCode::Char('v'));
+    let text = screen(&view, &state, 120, 36);
+    assert!(text.contains("all nodes · client lines · live"), "{text}");
+    assert!(text.contains("event 150") && !text.contains("event 149"), "{text}");
+}
+
+#[test]
+fn a_search_on_the_graph_selects_a_node_by_its_name_and_on_the_cache_finds_a_client() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let view = herd();
+    let mut state = UiState::default();
+    let type_in = |state: &mut UiState, text: &str| {
+        for c in text.chars() {
+            state.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &view);
+        }
+        state.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &view);
+    };
+    type_in(&mut state, "/ju");
+    assert_eq!(state.selected, 2, "Juzang");
+    type_in(&mut state, "/zz");
+    assert!(
+        matches!(&state.feedback, Some(crate::state::Feedback::Error(t)) if t.contains("no node's name starts with"))
+    );
+    state.focus = Focus::Cache;
+    type_in(&mut state, "/kiw");
+    assert_eq!(state.cache_anchor, CacheAnchor::At("kiw".into()));
+    assert_eq!(state.focus, Focus::Cache);
 }

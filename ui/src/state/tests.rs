@@ -257,6 +257,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             at_end,
             elsewhere: false,
             recorded: false,
+            by_recency: false,
         },
         ..view()
     }
