@@ -4,6 +4,7 @@
 //! Drawing is decoupled from the nodes: all pending events are drained, then one frame is drawn,
 //! at most `FRAME` apart and only when something changed, so an idle console costs nothing.
 
+mod layout;
 mod model;
 mod past;
 mod story;

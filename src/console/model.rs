@@ -2,7 +2,6 @@
 //! which links carried a record a moment ago. Turns the engine's snapshots into `ui`'s view.
 
 use std::collections::{HashMap, VecDeque};
-use std::f64::consts::TAU;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,7 +12,7 @@ use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl::moment::Moment;
 use herdctl::network::Mode;
 use herdctl::topology::SharedTopology;
-use herdctl::{NodeName, NodeStatus, Topology};
+use herdctl::{NodeName, NodeStatus};
 use herdctl_ui::{
     CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState, LinkView,
     ModeView, NodeView, Stats, UiState,
@@ -77,21 +76,6 @@ fn link_key(a: &NodeName, b: &NodeName) -> (NodeName, NodeName) {
     if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
 }
 
-/// Node positions: from the topology where given, else around a circle.
-fn positions(topology: &Topology) -> HashMap<String, (f64, f64)> {
-    let count = topology.nodes().len() as f64;
-    topology
-        .nodes()
-        .iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let angle = TAU * i as f64 / count - TAU / 4.0;
-            let around = (0.5 + 0.5 * angle.cos(), 0.5 + 0.5 * angle.sin());
-            (node.name.clone(), (node.x.unwrap_or(around.0), node.y.unwrap_or(around.1)))
-        })
-        .collect()
-}
-
 fn kind_of(event: &EventKind) -> FlowKind {
     match event {
         EventKind::ClientLine { .. } => FlowKind::ClientIn,
@@ -139,7 +123,7 @@ impl Model {
             next_seq: 1,
             crossed: HashMap::new(),
             dropped_copies: HashMap::new(),
-            positions: positions(topology),
+            positions: super::layout::positions(topology),
             second_started: Instant::now(),
             messages_at_second: 0,
             messages_per_second: 0,

@@ -80,8 +80,9 @@ fn label(index: usize, node: &NodeView, form: usize, present: bool) -> String {
 }
 
 /// Places each label on its node's row if it can, else on the nearest free row above or below,
-/// shifted sideways to stay inside; returns (column, row, text) for each node.
-fn place_labels(inner: Rect, view: &HerdView, present: bool) -> Vec<(u16, u16, String)> {
+/// shifted sideways to stay inside; returns (column, row, text) for each node, `None` for one
+/// with no room left at all.
+fn place_labels(inner: Rect, view: &HerdView, present: bool) -> Vec<Option<(u16, u16, String)>> {
     let mut taken: Vec<(u16, u16, u16)> = Vec::new(); // row, first column, last column
     // A cell of space between two labels on a row, so that `●800` and `4 Campbell` never run
     // together into `●8004 Campbell`.
@@ -112,14 +113,22 @@ fn place_labels(inner: Rect, view: &HerdView, present: bool) -> Vec<(u16, u16, S
                 }
             }
         }
-        // Nowhere free: the shortest form on its own row (the number still tells it apart).
-        let (left, r, text, width) = choice.unwrap_or_else(|| {
-            let text = label(i, node, 2, present);
-            let width = text.chars().count() as u16;
-            (column.min(inner.right().saturating_sub(width)), row, text, width)
-        });
+        // Nowhere free: the state's glyph alone on the node's own cell, or nothing (a crowded
+        // graph hides a label rather than write it over another; `/` finds the node by name).
+        let glyph = || {
+            let text = match (node.here, node.up) {
+                (false, _) => "◌",
+                (true, true) => "●",
+                (true, false) => "○",
+            };
+            free(&taken, row, column, 1).then(|| (column, row, text.to_string(), 1))
+        };
+        let Some((left, r, text, width)) = choice.or_else(glyph) else {
+            placed.push(None);
+            continue;
+        };
         taken.push((r, left, left + width - 1));
-        placed.push((left, r, text));
+        placed.push(Some((left, r, text)));
     }
     placed
 }
@@ -132,6 +141,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let inner = block.inner(area);
     let inner_width = f64::from(inner.width.max(1));
     let position = |name: &str| view.nodes.iter().find(|n| n.name == name).map(|n| place(n.x, n.y));
+    // Labels first, so that what is written on the links keeps off them.
+    let labels = place_labels(inner, view, state.present);
+    let on_a_label = |column: u16, row: u16, width: u16| {
+        labels
+            .iter()
+            .flatten()
+            .any(|(left, r, text)| *r == row && column <= left + text.chars().count() as u16 && *left <= column + width)
+    };
     let canvas =
         Canvas::default().block(block).marker(Marker::Braille).x_bounds([0.0, 1.0]).y_bounds([0.0, 1.0]).paint(|ctx| {
             for link in &view.links {
@@ -169,9 +186,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                     marks.push("✉".to_string());
                 }
                 if !marks.is_empty() {
-                    let text = marks.join(" ");
-                    let half = text.chars().count() as f64 / 2.0 / inner_width;
-                    ctx.print((x1 + x2) / 2.0 - half, (y1 + y2) / 2.0, Line::styled(text, theme.node(false)));
+                    // Whole, or each mark's first sign (`✂`, `+`), or not at all: never over a label.
+                    let whole = marks.join(" ");
+                    let short: String = marks.iter().filter_map(|m| m.chars().next()).collect();
+                    let fits = |text: &String| {
+                        let half = text.chars().count() as f64 / 2.0 / inner_width;
+                        let (column, row) = cell(inner, ((x1 + x2) / 2.0 - half, (y1 + y2) / 2.0));
+                        (!on_a_label(column, row, text.chars().count() as u16)).then_some(half)
+                    };
+                    for text in [whole, short] {
+                        if let Some(half) = fits(&text) {
+                            ctx.print((x1 + x2) / 2.0 - half, (y1 + y2) / 2.0, Line::styled(text, theme.node(false)));
+                            break;
+                        }
+                    }
                 }
                 // A copy dropped on arrival: ✕ near the node that dropped it (dup or stale).
                 for (dropped, (rx, ry), (sx, sy)) in
@@ -183,7 +211,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                             Dropped::Duplicate => "✕dup",
                             Dropped::Stale => "✕stale",
                         };
-                        ctx.print(x, y, Line::styled(text, theme.flow(FlowKind::Duplicate)));
+                        let (column, row) = cell(inner, (x, y));
+                        if !on_a_label(column, row, text.chars().count() as u16) {
+                            ctx.print(x, y, Line::styled(text, theme.flow(FlowKind::Duplicate)));
+                        }
                     }
                 }
                 // A held message waits near its sender: ◆ and how many.
@@ -192,7 +223,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
                 {
                     if count > 0 {
                         let (x, y) = (sx + (tx - sx) * 0.3, sy + (ty - sy) * 0.3);
-                        ctx.print(x, y, Line::styled(format!("◆{count}"), theme.flow(FlowKind::FloodSent)));
+                        let text = format!("◆{count}");
+                        let (column, row) = cell(inner, (x, y));
+                        // What is held matters: beside a label rather than hidden under it.
+                        let x = if on_a_label(column, row, text.chars().count() as u16) {
+                            x + 3.0 / inner_width
+                        } else {
+                            x
+                        };
+                        ctx.print(x, y, Line::styled(text, theme.flow(FlowKind::FloodSent)));
                     }
                 }
             }
@@ -210,7 +249,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         })
         .collect();
     let buffer: &mut Buffer = frame.buffer_mut();
-    for (i, (column, row, text)) in place_labels(inner, view, state.present).into_iter().enumerate() {
+    for (i, placed) in labels.into_iter().enumerate() {
+        let Some((column, row, text)) = placed else { continue };
         let width = (text.chars().count() as u16).min(inner.right().saturating_sub(column));
         state.extents.areas.borrow_mut().nodes.push((Rect::new(column, row, width, 1), i));
         let node = &view.nodes[i];

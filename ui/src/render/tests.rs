@@ -619,3 +619,37 @@ fn a_search_on_the_graph_selects_a_node_by_its_name_and_on_the_cache_finds_a_cli
     assert_eq!(state.cache_anchor, CacheAnchor::At("kiw".into()));
     assert_eq!(state.focus, Focus::Cache);
 }
+
+#[test]
+fn a_hundred_nodes_at_160_by_48_get_labels_that_never_overlap() {
+    let nodes: Vec<NodeView> = (0..100)
+        .map(|i| NodeView {
+            name: format!("n{i:02}"),
+            up: i % 7 != 0,
+            here: true,
+            clients: i,
+            x: (i % 10) as f64 / 9.0,
+            y: (i / 10) as f64 / 9.0,
+            addr: String::new(),
+            story: None,
+        })
+        .collect();
+    let links = (0..99)
+        .map(|i| LinkView {
+            a: format!("n{i:02}"),
+            b: format!("n{:02}", i + 1),
+            cut: i % 9 == 0,
+            ..herd().links[0].clone()
+        })
+        .collect();
+    let view = HerdView { nodes, links, ..herd() };
+    let state = UiState::default();
+    terminal(&view, &state, Theme::plain(), 160, 48);
+    let labels = state.extents.areas.borrow().nodes.clone();
+    for (i, (a, _)) in labels.iter().enumerate() {
+        for (b, _) in &labels[i + 1..] {
+            assert!(a.intersection(*b).is_empty(), "{a:?} overlaps {b:?}");
+        }
+    }
+    assert!(labels.len() >= 90, "nearly every node keeps at least its glyph: {}", labels.len());
+}
