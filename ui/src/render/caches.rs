@@ -26,19 +26,27 @@ const HEADER_HEIGHT: u16 = 2;
 
 pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Cache;
-    let title = if cache.elsewhere {
-        format!(" Cache of {} · in another process ", cache.node)
+    // The title's parts, most needed first, each whole or left out.
+    let parts: Vec<String> = if cache.elsewhere {
+        vec!["in another process".into()]
     } else {
-        format!(" Cache of {} · {} ", cache.node, count(cache.total, "client", "clients"))
+        let mut parts = vec![count(cache.total, "client", "clients")];
+        if cache.by_recency {
+            parts.push("newest first".into());
+        }
+        if !cache.addr.is_empty() {
+            parts.push(cache.addr.clone());
+        }
+        parts
     };
-    let title = if cache.by_recency { format!("{title}· newest first ") } else { title };
-    // Where clients reach it, when the title has room.
-    let with_addr = format!("{title}· {} ", cache.addr);
-    let title = if !cache.addr.is_empty() && with_addr.chars().count() + 4 <= usize::from(area.width) {
-        with_addr
-    } else {
-        title
-    };
+    let mut title = format!(" Cache of {}", cache.node);
+    for part in parts {
+        if title.chars().count() + part.chars().count() + 6 <= usize::from(area.width) {
+            title.push_str(" · ");
+            title.push_str(&part);
+        }
+    }
+    title.push(' ');
     let mut block =
         Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);

@@ -14,11 +14,24 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     let focused = state.focus == Focus::Command;
     let selected = state.selected_name(view).unwrap_or_default();
     let title = if focused {
-        // Enter and the arrows are the line editor's own keys, not the table's.
-        format!(
-            " Command · raw lines go to {selected} · Enter sends · ↑↓ history · Tab completes · {} leaves ",
-            label_of(Action::Close)
-        )
+        // Enter and the arrows are the line editor's own keys, not the table's. As many of the
+        // hints as fit, most needed first, each whole.
+        let hints = [
+            "Enter sends".to_string(),
+            format!("{} leaves", label_of(Action::Close)),
+            "Tab completes".to_string(),
+            "↑↓ history".to_string(),
+            format!("raw lines go to {selected}"),
+        ];
+        let mut title = " Command".to_string();
+        for hint in hints {
+            if title.chars().count() + hint.chars().count() + 6 <= usize::from(area.width) {
+                title.push_str(" · ");
+                title.push_str(&hint);
+            }
+        }
+        title.push(' ');
+        title
     } else {
         format!(" Command · press {} to type ({} lists the forms) ", label_of(Action::Command), label_of(Action::Help))
     };
