@@ -1,12 +1,18 @@
 //! End to end: the real binary, as five `--headless --node` processes from one topology file,
 //! driven the way a plain TCP client would.
 
+// The helpers of the Unix-only tests (SIGTERM, open-file limits) go unused elsewhere.
+#![cfg_attr(not(unix), allow(dead_code))]
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+// SIGTERM and open-file limits are Unix's; on Windows those two tests are left out.
+#[cfg(unix)]
 use nix::sys::signal::{Signal, kill};
+#[cfg(unix)]
 use nix::unistd::Pid;
 
 mod common;
@@ -52,6 +58,7 @@ fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -266,6 +273,7 @@ fn a_script_with_a_typo_is_refused_before_anything_runs() {
     assert!(output.stdout.is_empty(), "nothing was played");
 }
 
+#[cfg(unix)]
 #[test]
 fn under_a_low_open_file_limit_clients_get_what_is_left_and_the_links_keep_theirs() {
     use std::io::{BufRead, BufReader};
