@@ -81,20 +81,8 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", requires = "scenario")]
     pub handout: Option<PathBuf>,
 
-    /// Leave the mouse to the terminal (for selecting text), instead of clicks selecting nodes
-    /// and links and the wheel scrolling.
-    #[arg(long)]
-    pub no_mouse: bool,
-
-    /// The console's colours, for a dark or a light background; auto reads the terminal's
-    /// COLORFGBG (else dark). NO_COLOR turns colours off whatever this says.
-    #[arg(long, value_name = "THEME")]
-    pub theme: Option<crate::config::ThemeName>,
-
-    /// Read the configuration from this file instead of herdctl's config folder
-    /// (`herdctl config --path` says where that is; `herdctl config --default` prints one).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 
     /// Whether --log-dir was given (a configuration's log_dir is used only when it was not).
     #[arg(skip)]
@@ -171,17 +159,36 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
 
-    /// Leave the mouse to the terminal (for selecting text).
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+/// How the console meets the terminal, and where its settings come from (the herd's console and
+/// the replay console alike).
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// Leave the mouse to the terminal (for selecting text), instead of clicks selecting nodes
+    /// and links and the wheel scrolling.
     #[arg(long)]
     pub no_mouse: bool,
 
-    /// The console's colours: dark, light or auto.
+    /// The console's colours, for a dark or a light background; auto reads the terminal's
+    /// COLORFGBG (else dark). NO_COLOR turns colours off whatever this says.
     #[arg(long, value_name = "THEME")]
     pub theme: Option<crate::config::ThemeName>,
 
-    /// Read the configuration from this file.
+    /// Read the configuration from this file instead of herdctl's config folder
+    /// (`herdctl config` says where that is; `herdctl config --default` prints one).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+impl ScreenArgs {
+    /// Takes the mouse and theme from `config` where the command line left them unsaid.
+    pub fn settle(&mut self, config: &crate::config::Config) {
+        self.no_mouse |= config.console.mouse == Some(false);
+        self.theme = self.theme.or(config.console.theme);
+    }
 }
 
 pub use herdctl::replay::parse_moment;
@@ -308,7 +315,6 @@ impl Cli {
         if self.places.is_none() {
             self.places = config.herd.places.map(Into::into);
         }
-        self.no_mouse |= config.console.mouse == Some(false);
-        self.theme = self.theme.or(config.console.theme);
+        self.screen.settle(config);
     }
 }

@@ -97,10 +97,9 @@ fn use_keys(config: &config::Config) {
 }
 
 async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
-    let config = config::Config::load(args.config.as_deref())?;
+    let config = config::Config::load(args.screen.config.as_deref())?;
     use_keys(&config);
-    args.no_mouse |= config.console.mouse == Some(false);
-    args.theme = args.theme.or(config.console.theme);
+    args.screen.settle(&config);
     let topology = args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?;
     let recording = Arc::new(herdctl::replay::Recording::load(&args.file, topology)?);
     let timeline = herdctl::replay::Timeline::new(recording.clone());
@@ -123,7 +122,7 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
-    let screen = screen(!args.no_mouse, args.theme);
+    let screen = screen(!args.screen.no_mouse, args.screen.theme);
     replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, screen)).await
 }
 
@@ -172,7 +171,7 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
     script.check(&recording.topology)?;
     let timeline = herdctl::replay::Timeline::new(recording);
     if !cli.headless {
-        let screen = screen(!cli.no_mouse, cli.theme);
+        let screen = screen(!cli.screen.no_mouse, cli.screen.theme);
         return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), screen))
             .await;
     }
@@ -257,7 +256,7 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 async fn run(mut cli: Cli) -> anyhow::Result<()> {
-    let config = config::Config::load(cli.config.as_deref())?;
+    let config = config::Config::load(cli.screen.config.as_deref())?;
     cli.settle(&config);
     use_keys(&config);
     if !cli.headless && !cfg!(feature = "console") {
@@ -341,7 +340,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             present: cli.present,
             classroom_url,
             greeting: None,
-            screen: screen(!cli.no_mouse, cli.theme),
+            screen: screen(!cli.screen.no_mouse, cli.screen.theme),
         };
         let outcome = console::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;

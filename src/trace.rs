@@ -296,22 +296,13 @@ impl Trace {
     /// Everything recorded, in time order (tasks record a hair out of order), and what the
     /// rings did not keep.
     pub fn entries(&self) -> (Vec<Entry>, RingLosses) {
-        let rings: Vec<Arc<EventRing>> = self.rings.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mut losses = RingLosses::default();
-        let mut entries = Vec::new();
-        for ring in &rings {
-            let (events, lost) = ring.snapshot();
-            losses += lost;
-            entries.extend(events.iter().filter_map(|event| Self::entry(event)));
-        }
-        entries.retain(|entry| self.wanted(entry));
-        entries.sort_by_key(|entry| entry.at);
+        let (events, losses) = self.gathered();
+        let entries = events.iter().filter_map(|event| Self::entry(event)).filter(|entry| self.wanted(entry)).collect();
         (entries, losses)
     }
 
-    /// Every event kept, in time order, with when the trace started and what it left out (in
-    /// words): what a live console looks back at.
-    pub fn events(&self) -> (Vec<Arc<HerdEvent>>, SystemTime, Vec<String>) {
+    /// Every event of every ring, in time order, and what the rings did not keep.
+    fn gathered(&self) -> (Vec<Arc<HerdEvent>>, RingLosses) {
         let rings: Vec<Arc<EventRing>> = self.rings.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut losses = RingLosses::default();
         let mut events = Vec::new();
@@ -321,6 +312,13 @@ impl Trace {
             events.extend(kept);
         }
         events.sort_by_key(|event| event.at);
+        (events, losses)
+    }
+
+    /// Every event kept, in time order, with when the trace started and what it left out (in
+    /// words): what a live console looks back at.
+    pub fn events(&self) -> (Vec<Arc<HerdEvent>>, SystemTime, Vec<String>) {
+        let (events, losses) = self.gathered();
         (events, self.started, Self::losses_note(losses))
     }
 
