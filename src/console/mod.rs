@@ -189,6 +189,8 @@ async fn drive(
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(event @ (Event::Key(_) | Event::Mouse(_)))) => {
+                    // `RUST_LOG=herdctl::input=debug` writes each key and click to herdctl.log.
+                    tracing::debug!(target: "herdctl::input", ?event, "input");
                     let intent = match event {
                         Event::Key(key) => state.handle_key(key, &view),
                         Event::Mouse(mouse) => state.handle_mouse(mouse, &view),
