@@ -75,9 +75,12 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     }
     if cache.rows.is_empty() {
         let text = if cache.recorded {
-            "No clients at this moment."
+            "No clients at this moment.".to_string()
         } else {
-            "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line (:)."
+            format!(
+                "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line ({}).",
+                crate::keys::label_of(crate::keys::Action::Command)
+            )
         };
         let paragraph = Paragraph::new(text).style(theme.dim()).wrap(ratatui::widgets::Wrap { trim: true });
         frame.render_widget(paragraph.block(block), area);
