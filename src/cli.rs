@@ -27,8 +27,18 @@ pub struct Cli {
 
     /// The herd's shape: nodes, their ports, and links. Default: ./topology.json if there is
     /// one, else the built-in default herd.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "shape")]
     pub topology: Option<PathBuf>,
+
+    /// A generated herd instead of a topology file: line, ring, star, grid, tree:K, total or
+    /// random:D (with --nodes; --seed chooses a random one's links). `herdctl topology` writes
+    /// the same herd as a file.
+    #[arg(long, value_name = "SHAPE", value_parser = parse_shape, requires = "nodes_count")]
+    pub shape: Option<herdctl::shape::Shape>,
+
+    /// How many nodes the --shape has (1 to 100), named n01, n02, …
+    #[arg(long = "nodes", value_name = "N", requires = "shape")]
+    pub nodes_count: Option<usize>,
 
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
@@ -124,6 +134,19 @@ pub enum Tool {
     Completions {
         /// bash, zsh, fish, powershell or elvish.
         shell: clap_complete::Shell,
+    },
+    /// Write a generated topology.json (a line, ring, star, grid, tree, every pair linked, or a
+    /// random connected graph), e.g. `herdctl topology --shape grid --nodes 25 > grid.json`.
+    Topology {
+        /// line, ring, star, grid, tree:K (K children each), total, or random:D (average degree D).
+        #[arg(long, value_parser = parse_shape)]
+        shape: herdctl::shape::Shape,
+        /// How many nodes (1 to 100).
+        #[arg(long)]
+        nodes: usize,
+        /// The seed of a random shape's links.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
@@ -243,6 +266,11 @@ pub struct LoadArgs {
     /// that it runs in a process (or on a machine) of its own, as a herd's servers do.
     #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["targets", "baseline", "propagation"])]
     pub serve_bare: Option<String>,
+}
+
+/// `grid`, `tree:3`, `random:4`: a shape of herd.
+fn parse_shape(text: &str) -> Result<herdctl::shape::Shape, String> {
+    herdctl::shape::Shape::parse(text).map_err(|error| error.to_string())
 }
 
 /// `iamat=90,whatsat=10` -> the WHATSAT share in percent.

@@ -27,6 +27,7 @@ pub mod protocol;
 pub mod replay;
 pub mod schedule;
 pub mod script;
+pub mod shape;
 pub mod signal;
 pub mod store;
 pub mod topology;

@@ -41,6 +41,12 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "herdctl", &mut text);
             print_all(&text)
         }
+        Some(cli::Tool::Topology { shape, nodes, seed }) => {
+            shape.topology(nodes, seed).map_err(anyhow::Error::new).and_then(|topology| {
+                let text = serde_json::to_string_pretty(&topology.to_json()).context("cannot write the topology")?;
+                print_all(format!("{text}\n").as_bytes())
+            })
+        }
         Some(cli::Tool::Config { default: true }) => print_all(config::DEFAULT.as_bytes()),
         Some(cli::Tool::Config { default: false }) => match config::default_path() {
             Some(path) => {
@@ -272,7 +278,10 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         );
     }
     let _log_guard = start_logging(&cli)?;
-    let topology = Arc::new(Topology::load(cli.topology.as_deref())?);
+    let topology = Arc::new(match (cli.shape, cli.nodes_count) {
+        (Some(shape), Some(nodes)) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
+        _ => Topology::load(cli.topology.as_deref())?,
+    });
     let members = topology.select(&cli.nodes)?;
     let whole_herd = members.len() == topology.names().len();
     let (key, source) = HerdKey::from_env(whole_herd);

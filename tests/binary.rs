@@ -385,3 +385,19 @@ fn the_configuration_file_fills_in_what_the_command_line_leaves_unsaid_and_a_mis
     let missing = run(&["--config", dir.path().join("none.toml").to_str().unwrap(), "--headless"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the configuration"));
 }
+
+#[test]
+fn a_generated_topology_is_a_valid_file_and_runs_where_a_file_does() {
+    let output = run(&["topology", "--shape", "grid", "--nodes", "25"]);
+    assert!(output.status.success(), "{output:?}");
+    let topology = herdctl::Topology::from_json(&String::from_utf8_lossy(&output.stdout), "grid.json").unwrap();
+    assert_eq!((topology.names().len(), topology.links().len()), (25, 40));
+    assert_eq!(&*topology.names()[24], "n25");
+    // --shape works where --topology does, and not with it.
+    let named = run(&["--shape", "tree:3", "--nodes", "13", "--headless", "--node", "n99"]);
+    assert!(String::from_utf8_lossy(&named.stderr).contains("the nodes are: n01, n02"), "{named:?}");
+    let both = run(&["--shape", "ring", "--nodes", "5", "--topology", "t.json", "--headless"]);
+    assert!(!both.status.success() && String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+    let unsized_ = run(&["--shape", "ring", "--headless"]);
+    assert!(!unsized_.status.success() && String::from_utf8_lossy(&unsized_.stderr).contains("--nodes"));
+}
