@@ -40,6 +40,13 @@ pub struct Cli {
     #[arg(long = "nodes", value_name = "N", requires = "shape")]
     pub nodes_count: Option<usize>,
 
+    /// How a node passes a new record on: flood (to every neighbour but the sender: the course's
+    /// way, and every guarantee) or tree (along the spanning tree from the record's origin, one
+    /// message a node when nothing fails, flooding around a failure). Every node of a herd must
+    /// use the same.
+    #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = parse_strategy)]
+    pub strategy: herdctl::strategy::Strategy,
+
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
@@ -266,6 +273,11 @@ pub struct LoadArgs {
     /// that it runs in a process (or on a machine) of its own, as a herd's servers do.
     #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["targets", "baseline", "propagation"])]
     pub serve_bare: Option<String>,
+}
+
+/// `flood`, `tree`.
+fn parse_strategy(text: &str) -> Result<herdctl::strategy::Strategy, String> {
+    herdctl::strategy::Strategy::parse(text).ok_or_else(|| format!("{text:?}: the strategies are flood and tree"))
 }
 
 /// `grid`, `tree:3`, `random:4`: a shape of herd.

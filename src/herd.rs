@@ -41,13 +41,24 @@ pub struct HerdOptions {
     /// The seed of the network's random choices (lossy links, spread delays); `None`: one of
     /// the moment, which `Herd::seed` tells so that the session can be replayed.
     pub seed: Option<u64>,
+    /// How nodes pass new records on (`--strategy`): flood by default.
+    pub strategy: crate::strategy::Strategy,
 }
 
 impl HerdOptions {
     /// A herd with this key and places source, no log files, no trace, the default client limits
     /// and records in memory only; set the other fields as needed.
     pub fn new(key: HerdKey, places: Arc<dyn Places>) -> Self {
-        Self { key, places, log_dir: None, trace: None, clients: ClientLimits::default(), data_dir: None, seed: None }
+        Self {
+            key,
+            places,
+            log_dir: None,
+            trace: None,
+            clients: ClientLimits::default(),
+            data_dir: None,
+            seed: None,
+            strategy: crate::strategy::Strategy::Flood,
+        }
     }
 }
 
@@ -180,6 +191,7 @@ impl Herd {
                 clients: options.clients,
                 store,
                 process_clients: process_clients.clone(),
+                strategy: options.strategy,
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);

@@ -30,6 +30,7 @@ pub mod script;
 pub mod shape;
 pub mod signal;
 pub mod store;
+pub mod strategy;
 pub mod topology;
 pub mod trace;
 

@@ -318,6 +318,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         clients,
         data_dir: cli.data_dir.clone(),
         seed: cli.seed,
+        strategy: cli.strategy,
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.

@@ -164,7 +164,7 @@ impl Node {
         // On this node's disk (with --data-dir) before the reply, written while the neighbours
         // take it: a failed write ends the wait too (the operator is told), as a dead neighbour does.
         let durable = self.store.as_ref().map(|store| store.write(record, 0, &Via::Client));
-        let acks = self.flood(record, 0, None, true, false);
+        let acks = self.flood(record, 0, None, true, (false, false));
         let neighbours = tokio::time::timeout(ACK_BOUND, async {
             // A dropped sender (the link went down) counts as done: a dead neighbour never waits.
             for ack in acks {

@@ -42,6 +42,8 @@ pub struct NodeConfig {
     pub process_clients: Arc<ProcessClients>,
     /// Where the node keeps its records on disk (`--data-dir`).
     pub store: Option<Arc<Store>>,
+    /// How it passes new records on (`--strategy`).
+    pub strategy: crate::strategy::Strategy,
 }
 
 /// The listening sockets of a node, bound before the node starts so that binding errors are
@@ -67,6 +69,8 @@ pub struct Node {
     pub(crate) sources: Sources,
     pub(crate) process_clients: Arc<ProcessClients>,
     store: Option<Arc<Store>>,
+    /// Where records go on: every neighbour, or the tree's branches.
+    router: crate::strategy::Router,
 }
 
 /// What the node's links may do with its records: read pages of them, and learn new ones.
@@ -75,8 +79,8 @@ impl Records for Node {
         self.cache.page(start, count)
     }
 
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
-        Node::learn(self, record, hops, from, catch_up);
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool, flooding: bool) {
+        Node::learn(self, record, hops, from, (catch_up, flooding));
     }
 }
 
@@ -120,6 +124,7 @@ impl Node {
             sources: Sources::new(config.clients.per_source),
             process_clients: config.process_clients.clone(),
             store: config.store.clone(),
+            router: crate::strategy::Router::new(config.strategy, &config.topology, &config.name),
         });
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {
@@ -175,33 +180,45 @@ impl Node {
         &self.links
     }
 
-    /// Hands `record` to every live neighbour except `except`. With `want_acks`, returns one
-    /// receiver per neighbour that fires when that neighbour has stored the record (or when the
-    /// link drops).
+    /// Hands `record` on, to the neighbours the strategy routes it to (flooding: every live
+    /// neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
+    /// fires when that neighbour has stored the record (or when the link drops). `catch_up`: it
+    /// came by catch-up; `flooding`: an upstream node fell back to flooding it.
     pub fn flood(
         &self,
         record: &Arc<Record>,
         hops: u32,
         except: Option<&str>,
         want_acks: bool,
-        catch_up: bool,
+        (catch_up, flooding): (bool, bool),
     ) -> Vec<oneshot::Receiver<()>> {
         let mut acks = Vec::new();
-        for link in self.links.iter().filter(|link| Some(&*link.neighbour) != except && link.is_up()) {
+        // Catch-up goes everywhere, whatever the strategy: it is how a node that missed
+        // something gets it.
+        let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
+        let targets = if catch_up || flooding { None } else { self.router.targets(record.server(), except, up) };
+        // A routing strategy that floods (it fell back, or was asked to) says so, so that every
+        // node downstream floods it too, around whatever broke the route.
+        let flooding = !catch_up && targets.is_none() && self.router.strategy() != crate::strategy::Strategy::Flood;
+        let chosen = |link: &&Arc<Link>| match targets {
+            Some(targets) => targets.contains(&link.neighbour),
+            None => Some(&*link.neighbour) != except,
+        };
+        for link in self.links.iter().filter(chosen).filter(|link| link.is_up()) {
             let ack = want_acks.then(|| {
                 let (sender, receiver) = oneshot::channel();
                 acks.push(receiver);
                 sender
             });
             let queued = tokio::time::Instant::now();
-            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, catch_up });
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, catch_up, flooding });
         }
         acks
     }
 
     /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
     /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool) {
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, (catch_up, flooding): (bool, bool)) {
         let arrival = self.cache.offer(&record, hops, Via::Peer(from.clone()));
         let from = from.clone();
         self.events.emit(EventKind::FloodReceived {
@@ -221,7 +238,7 @@ impl Node {
                 hops,
                 catch_up,
             });
-            self.flood(&record, hops, Some(&from), false, catch_up);
+            self.flood(&record, hops, Some(&from), false, (catch_up, flooding));
         }
     }
 }

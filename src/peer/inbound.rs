@@ -53,11 +53,11 @@ async fn receive(node: &Local, neighbour: &NodeName, peer: PeerStream) -> PeerEr
             Err(_) => return PeerError::Timeout,
         };
         match Message::parse(&line) {
-            Some(Message::Record { seq, hops, at_line, catch_up }) => {
+            Some(Message::Record { seq, hops, at_line, catch_up, flooding }) => {
                 let Some(record) = Record::parse(at_line) else {
                     return PeerError::Unexpected(line);
                 };
-                node.records.learn(Arc::new(record), hops, neighbour, catch_up);
+                node.records.learn(Arc::new(record), hops, neighbour, catch_up, flooding);
                 unacked = Some(seq);
             }
             Some(Message::Ping) => Message::Pong.write_to(&mut replies),

@@ -51,6 +51,8 @@ pub struct Outgoing {
     pub queued: Instant,
     /// Passed on after arriving by catch-up, not by a flood.
     pub catch_up: bool,
+    /// To be flooded on by the receiver (a routing strategy fell back to flooding it).
+    pub flooding: bool,
 }
 
 /// The node's side of one link.
@@ -252,7 +254,7 @@ async fn exchange(
             let Some(last) = page.last() else { break };
             start = PageStart::After(last.record.client().to_string());
             for entry in &page {
-                put(node, neighbour, &mut out, &entry.record, entry.hops + 1, snapshot_taken, true).await?;
+                put(node, neighbour, &mut out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
                 if out.text.len() >= BATCH_BYTES {
                     out.flush().await?;
                 }
@@ -277,9 +279,9 @@ async fn exchange(
             let mut next = Some(first);
             let mut yielded = false;
             while let Some(outgoing) = next {
-                let Outgoing { record, hops, ack, queued, catch_up } = outgoing;
+                let Outgoing { record, hops, ack, queued, catch_up, flooding } = outgoing;
                 let special = node.network.is_special();
-                let sent = put(node, neighbour, &mut out, &record, hops, queued, catch_up).await?;
+                let sent = put(node, neighbour, &mut out, &record, hops, queued, (catch_up, flooding)).await?;
                 // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
                 if let (Some(ack), Some(last)) = (ack, sent) {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((last, ack));
@@ -379,7 +381,7 @@ async fn put(
     record: &Arc<Record>,
     hops: u32,
     queued: Instant,
-    catch_up: bool,
+    (catch_up, flooding): (bool, bool),
 ) -> Result<Option<u64>, PeerError> {
     let mut fate = Fate::Deliver;
     if node.network.is_special() {
@@ -393,7 +395,7 @@ async fn put(
     }
     for _ in 0..copies(fate) {
         out.seq += 1;
-        Message::Record { seq: out.seq, hops, at_line: record.line(), catch_up }.write_to(&mut out.text);
+        Message::Record { seq: out.seq, hops, at_line: record.line(), catch_up, flooding }.write_to(&mut out.text);
         node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record: record.clone(), hops, catch_up });
     }
     Ok(Some(out.seq))
@@ -433,7 +435,7 @@ mod tests {
             assert!(!self.panic_once.swap(false, Ordering::AcqRel), "a bug in reading the cache");
             Vec::new()
         }
-        fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: bool) {}
+        fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: bool, _: bool) {}
     }
 
     /// Riley's side of a link to Jaquez, dialling `listener`; returns the link and Riley's events.
@@ -489,7 +491,7 @@ mod tests {
             assert!(sent < 1_000_000, "a million records and the queue never filled");
             for _ in 0..50 {
                 let (record, queued) = (record.clone(), Instant::now());
-                link.send(Outgoing { record, hops: 1, ack: None, queued, catch_up: false });
+                link.send(Outgoing { record, hops: 1, ack: None, queued, catch_up: false, flooding: false });
                 assert!(link.queued.load(Ordering::Acquire) <= 100, "the bound holds while writes are stuck");
             }
             sent += 50;

@@ -44,6 +44,7 @@ pub trait Records: Send + Sync {
     /// A page of what the node knows, in client order (catch-up streams the cache this way).
     fn page(&self, start: &PageStart, count: usize) -> Vec<Entry>;
     /// A record arrived from `from`: keep it if it is newer and pass it on; drop it if not.
-    /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool);
+    /// `catch_up`: it came in a catch-up exchange (and is passed on as such); `flooding`: it is
+    /// to be flooded on, whatever the strategy's routes (one upstream fell back to flooding).
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool, flooding: bool);
 }

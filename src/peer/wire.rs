@@ -11,7 +11,7 @@ use crate::protocol::{MAX_CLIENT_ID, MAX_COORDS};
 use crate::topology::MAX_NAME;
 
 /// The protocol's name and version, sent first by the accepting side.
-pub const VERSION: &str = "herdctl-peer/2";
+pub const VERSION: &str = "herdctl-peer/3";
 
 /// The longest AT line a node can write: `AT`, a server name, a time difference (a sign, twenty
 /// digits, a point, nine digits), a client ID, coordinates and a client time (twenty digits, a
@@ -48,12 +48,15 @@ pub enum Message<'a> {
     },
     /// A record, numbered per connection, with the hop count it has on arrival. `catch_up`: sent
     /// because the link came up (`SYNC`), or passed on after arriving that way, not flooded
-    /// (`REC`); the receiver treats both alike and tells them apart in its events.
+    /// (`REC`); the receiver treats both alike and tells them apart in its events. `flooding`
+    /// (`FLOOD`): a strategy that routes records (a tree) fell back to flooding this one, so the
+    /// receiver floods it on too, whatever its own routes say.
     Record {
         seq: u64,
         hops: u32,
         at_line: &'a str,
         catch_up: bool,
+        flooding: bool,
     },
     /// Every record up to `seq` is in the receiver's cache.
     Ack {
@@ -73,11 +76,12 @@ impl<'a> Message<'a> {
             "HELLO" => Self::Hello { node: field()?, nonce: field()?, proof: field()? },
             "WELCOME" => Self::Welcome { proof: field()? },
             "DENIED" => return Some(Self::Denied { reason: rest }),
-            "REC" | "SYNC" => {
+            "REC" | "SYNC" | "FLOOD" => {
                 let mut parts = rest.splitn(3, ' ');
                 let seq = parts.next()?.parse().ok()?;
                 let hops = parts.next()?.parse().ok()?;
-                return Some(Self::Record { seq, hops, at_line: parts.next()?, catch_up: verb == "SYNC" });
+                let (catch_up, flooding) = (verb == "SYNC", verb == "FLOOD");
+                return Some(Self::Record { seq, hops, at_line: parts.next()?, catch_up, flooding });
             }
             "ACK" => Self::Ack { seq: field()?.parse().ok()? },
             "PING" => Self::Ping,
@@ -95,8 +99,9 @@ impl<'a> Message<'a> {
             Self::Hello { node, nonce, proof } => writeln!(out, "HELLO {node} {nonce} {proof}"),
             Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
             Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
-            Self::Record { seq, hops, at_line, catch_up: false } => writeln!(out, "REC {seq} {hops} {at_line}"),
-            Self::Record { seq, hops, at_line, catch_up: true } => writeln!(out, "SYNC {seq} {hops} {at_line}"),
+            Self::Record { seq, hops, at_line, catch_up: true, .. } => writeln!(out, "SYNC {seq} {hops} {at_line}"),
+            Self::Record { seq, hops, at_line, flooding: true, .. } => writeln!(out, "FLOOD {seq} {hops} {at_line}"),
+            Self::Record { seq, hops, at_line, .. } => writeln!(out, "REC {seq} {hops} {at_line}"),
             Self::Ack { seq } => writeln!(out, "ACK {seq}"),
             Self::Ping => writeln!(out, "PING"),
             Self::Pong => writeln!(out, "PONG"),
@@ -201,7 +206,9 @@ mod tests {
         let Some(Command::Iamat(iamat)) = parse(line.as_bytes()) else { panic!("{line} is legal") };
         let record = Record::new(&"N".repeat(MAX_NAME), Timestamp::default(), &iamat);
         let mut text = String::new();
-        Message::Record { seq: u64::MAX, hops: u32::MAX, at_line: record.line(), catch_up: true }.write_to(&mut text);
+        let longest =
+            Message::Record { seq: u64::MAX, hops: u32::MAX, at_line: record.line(), catch_up: false, flooding: true };
+        longest.write_to(&mut text);
         assert!(text.len() - 1 <= MAX_PEER_LINE, "{} > {MAX_PEER_LINE}", text.len() - 1);
         assert!(text.len() - 1 > MAX_PEER_LINE - 16, "the limit is tight: {} of {MAX_PEER_LINE}", text.len() - 1);
     }
@@ -213,8 +220,27 @@ mod tests {
             Message::Hello { node: "Jaquez", nonce: "abcd", proof: "1234" },
             Message::Welcome { proof: "99" },
             Message::Denied { reason: "wrong herd key" },
-            Message::Record { seq: 7, hops: 2, at_line: "AT Riley +0.000000001 kiwi +1-2 3", catch_up: false },
-            Message::Record { seq: 8, hops: 1, at_line: "AT Riley +0.000000001 kiwi +1-2 3", catch_up: true },
+            Message::Record {
+                seq: 7,
+                hops: 2,
+                at_line: "AT Riley +0.000000001 kiwi +1-2 3",
+                catch_up: false,
+                flooding: false,
+            },
+            Message::Record {
+                seq: 8,
+                hops: 1,
+                at_line: "AT Riley +0.000000001 kiwi +1-2 3",
+                catch_up: true,
+                flooding: false,
+            },
+            Message::Record {
+                seq: 9,
+                hops: 3,
+                at_line: "AT Riley +0.000000001 kiwi +1-2 3",
+                catch_up: false,
+                flooding: true,
+            },
             Message::Ack { seq: u64::MAX },
             Message::Ping,
             Message::Pong,

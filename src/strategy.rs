@@ -1,0 +1,132 @@
+//! How a node passes a new record on (`--strategy`). `flood`: to every live neighbour but the one
+//! it came from (the course's way, and every guarantee of PROTOCOL.md). `tree`: along the
+//! breadth-first spanning tree rooted at the record's origin server, N−1 messages an update when
+//! nothing fails; a node that sees a tree link down, or gets a record off the tree, floods it
+//! instead, so updates keep flowing around a failure. Catch-up is the same for every strategy.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::topology::{NodeName, Topology};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    #[default]
+    Flood,
+    Tree,
+}
+
+impl Strategy {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "flood" => Some(Self::Flood),
+            "tree" => Some(Self::Tree),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Flood => "flood",
+            Self::Tree => "tree",
+        })
+    }
+}
+
+/// One node's part of the tree rooted at one origin.
+#[derive(Clone, Debug, Default)]
+struct Branch {
+    parent: Option<NodeName>,
+    children: Vec<NodeName>,
+}
+
+/// Where one node passes records: its strategy, and for `tree` its branch of every origin's
+/// tree, worked out once (the topology does not change while the node runs).
+#[derive(Clone, Debug, Default)]
+pub struct Router {
+    strategy: Strategy,
+    /// By origin server.
+    branches: HashMap<NodeName, Branch>,
+}
+
+impl Router {
+    pub fn new(strategy: Strategy, topology: &Topology, me: &str) -> Self {
+        let mut branches = HashMap::new();
+        if strategy == Strategy::Tree {
+            for origin in topology.names() {
+                branches.insert(origin.clone(), branch(topology, origin, me));
+            }
+        }
+        Self { strategy, branches }
+    }
+
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// The neighbours a record from `origin` that came from `from` (`None`: this node's own
+    /// client) goes on to; `None` means flood: every live neighbour but `from`. `up` says
+    /// whether this node's link to a neighbour is up.
+    pub fn targets(&self, origin: &str, from: Option<&str>, up: impl Fn(&str) -> bool) -> Option<&[NodeName]> {
+        if self.strategy == Strategy::Flood {
+            return None;
+        }
+        let branch = self.branches.get(origin)?;
+        // Off the tree (someone upstream fell back to flooding), or a tree link down: flood on.
+        let on_the_tree = branch.parent.as_deref() == from;
+        (on_the_tree && branch.children.iter().all(|child| up(child))).then_some(&branch.children[..])
+    }
+}
+
+/// `me`'s parent and children in the breadth-first tree from `origin` (neighbours in name order,
+/// so every node works out the same tree).
+fn branch(topology: &Topology, origin: &str, me: &str) -> Branch {
+    let mut parent: HashMap<NodeName, Option<NodeName>> = HashMap::new();
+    let Some(root) = topology.name(origin) else { return Branch::default() };
+    parent.insert(root.clone(), None);
+    let mut queue = VecDeque::from([root]);
+    let mut children: HashMap<NodeName, Vec<NodeName>> = HashMap::new();
+    while let Some(node) = queue.pop_front() {
+        for next in topology.neighbours(&node) {
+            if !parent.contains_key(&next) {
+                parent.insert(next.clone(), Some(node.clone()));
+                children.entry(node.clone()).or_default().push(next.clone());
+                queue.push_back(next);
+            }
+        }
+    }
+    Branch { parent: parent.get(me).cloned().flatten(), children: children.remove(me).unwrap_or_default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Shape;
+
+    #[test]
+    fn a_tree_sends_each_node_one_copy_and_floods_around_a_failure() {
+        let grid = Shape::Grid.topology(25, 1).unwrap();
+        let routers: HashMap<NodeName, Router> =
+            grid.names().iter().map(|n| (n.clone(), Router::new(Strategy::Tree, &grid, n))).collect();
+        // Every node reached from n01 exactly once, in 24 messages.
+        let mut reached = vec![NodeName::from("n01")];
+        let mut queue = VecDeque::from([(NodeName::from("n01"), None::<NodeName>)]);
+        let mut messages = 0;
+        while let Some((node, from)) = queue.pop_front() {
+            let targets = routers[&node].targets("n01", from.as_deref(), |_| true).expect("on the tree").to_vec();
+            for next in targets {
+                messages += 1;
+                assert!(!reached.contains(&next), "{next} got two copies");
+                reached.push(next.clone());
+                queue.push_back((next, Some(node.clone())));
+            }
+        }
+        assert_eq!((reached.len(), messages), (25, 24));
+        // A tree link down, or a record off the tree: flood.
+        let n01 = &routers[&NodeName::from("n01")];
+        assert!(n01.targets("n01", None, |n| n != "n02").is_none());
+        assert!(routers[&NodeName::from("n07")].targets("n01", Some("n08"), |_| true).is_none());
+        assert!(Router::new(Strategy::Flood, &grid, "n01").targets("n01", None, |_| true).is_none());
+    }
+}
