@@ -155,6 +155,10 @@ pub enum Tool {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run a herd in this process under a steady load with latency, loss and seeded faults, heal
+    /// it, and measure what each update cost and how fast it spread; exit 0 when nothing was lost
+    /// and every --max held, 1 when not, 2 when the run could not be judged.
+    Experiment(ExperimentArgs),
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration
@@ -191,6 +195,61 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub screen: ScreenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// A generated herd: line, ring, star, grid, tree:K, total, random:D.
+    #[arg(long, value_parser = parse_shape, requires = "nodes", conflicts_with = "topology")]
+    pub shape: Option<herdctl::shape::Shape>,
+    /// How many nodes the shape has.
+    #[arg(long, requires = "shape")]
+    pub nodes: Option<usize>,
+    /// A topology file instead (its ports are replaced by free ones).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// How nodes pass records on: flood or tree.
+    #[arg(long, default_value = "flood", value_parser = parse_strategy)]
+    pub strategy: herdctl::strategy::Strategy,
+    /// Extra latency on every link (e.g. 100ms).
+    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+    pub latency: std::time::Duration,
+    /// How the latency varies: fixed, exp (exponential, the latency its mean), or uniform:40ms.
+    #[arg(long, default_value = "fixed")]
+    pub latency_dist: String,
+    /// The share of messages every link loses (e.g. 5%).
+    #[arg(long, default_value = "0%")]
+    pub loss: String,
+    /// Updates a second, over all clients.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+    /// Distinct clients the updates are for.
+    #[arg(long, default_value_t = 50)]
+    pub clients: usize,
+    /// How long the clients report.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// Faults made during the run, on random nodes and links: kill, cut, loss (comma-separated).
+    #[arg(long)]
+    pub nemesis: Option<String>,
+    /// About how often the nemesis strikes.
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub nemesis_interval: std::time::Duration,
+    /// The seed of every random choice (which node each update goes to, the faults, losses).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the results as JSON here (docs/EXPERIMENTS.md has the schema).
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+    /// Fail (exit 1) above this many messages per update.
+    #[arg(long)]
+    pub max_msgs_per_update: Option<f64>,
+    /// Fail above this median propagation latency.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub max_p50: Option<std::time::Duration>,
+    /// Fail above this largest propagation latency.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub max_latency: Option<std::time::Duration>,
 }
 
 /// How the console meets the terminal, and where its settings come from (the herd's console and

@@ -32,6 +32,9 @@ pub struct Counters {
     pub duplicates: AtomicU64,
     /// Traffic events not published to the bus: over the budget while someone listened.
     pub unpublished: AtomicU64,
+    /// Writes of records to neighbours: records that share a write count once (what an
+    /// experiment calls a message).
+    pub transmissions: AtomicU64,
 }
 
 impl Counters {

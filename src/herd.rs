@@ -538,6 +538,15 @@ impl Herd {
         })
     }
 
+    /// Writes of records to neighbours so far, over every member node (records sharing a write
+    /// count once).
+    pub fn transmissions(&self) -> u64 {
+        self.members()
+            .iter()
+            .map(|m| m.config.events.counters().transmissions.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
+    }
+
     /// Traffic events the nodes held back from the bus (more than its budget a second came while
     /// someone listened): what a console could not have been shown.
     pub fn unpublished(&self) -> u64 {

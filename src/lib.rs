@@ -9,6 +9,7 @@ pub mod dice;
 pub mod escaped;
 pub mod event;
 pub mod expectation;
+pub mod experiment;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod handout;

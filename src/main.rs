@@ -33,7 +33,17 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
     };
+    if let Some(cli::Tool::Experiment(args)) = &cli.command {
+        return match runtime.block_on(experiment(args)) {
+            Ok(code) => code,
+            Err(error) => {
+                fail(&error);
+                ExitCode::from(2)
+            }
+        };
+    }
     let ran = match cli.command {
+        Some(cli::Tool::Experiment(_)) => Ok(()),
         Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
         Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
         Some(cli::Tool::Completions { shell }) => {
@@ -244,6 +254,81 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// `herdctl experiment`: runs it, prints its Markdown summary, writes its results; exit 0 when it
+/// held, 1 when it did not, 2 when it could not be judged.
+async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
+    use herdctl::experiment::{Bars, Plan, nemesis, run};
+    let (topology, topology_name) = match (args.shape, args.nodes) {
+        (Some(shape), Some(nodes)) => (shape.topology(nodes, args.seed)?, format!("{shape} of {nodes}")),
+        _ => {
+            let topology = Topology::load(args.topology.as_deref())?;
+            let name = topology.source().to_string();
+            (topology, name)
+        }
+    };
+    let latency = match args.latency_dist.as_str() {
+        "fixed" => herdctl::network::Delay::fixed(args.latency),
+        "exp" => herdctl::network::Delay { base: args.latency, spread: herdctl::network::Spread::Exponential },
+        other => match other.strip_prefix("uniform:").and_then(|s| humantime::parse_duration(s).ok()) {
+            Some(spread) => {
+                herdctl::network::Delay { base: args.latency, spread: herdctl::network::Spread::Uniform(spread) }
+            }
+            None => anyhow::bail!("--latency-dist {other:?}: write fixed, exp or uniform:40ms"),
+        },
+    };
+    let loss_percent = args
+        .loss
+        .strip_suffix('%')
+        .and_then(|n| n.parse().ok())
+        .filter(|n: &u32| *n <= 100)
+        .with_context(|| format!("--loss {:?}: write a percentage, e.g. 5%", args.loss))?;
+    let faults = match &args.nemesis {
+        Some(text) => nemesis(text).map_err(|error| anyhow::anyhow!("--nemesis {error}"))?,
+        None => Vec::new(),
+    };
+    let (key, _) = HerdKey::from_env(true);
+    let options = HerdOptions {
+        seed: Some(args.seed),
+        strategy: args.strategy,
+        ..HerdOptions::new(key, Arc::new(herdctl::places::NoPlaces))
+    };
+    let plan = Plan {
+        topology: Arc::new(topology.on_free_ports()),
+        topology_name,
+        options,
+        latency,
+        loss_percent,
+        rate: args.rate,
+        clients: args.clients,
+        duration: args.duration,
+        nemesis: faults,
+        nemesis_interval: args.nemesis_interval,
+        seed: args.seed,
+    };
+    let outcome = run(&plan).await?;
+    print!("{}", outcome.markdown(&plan));
+    if let Some(path) = &args.results {
+        let text = serde_json::to_string_pretty(&outcome.json(&plan))?;
+        std::fs::write(path, text).with_context(|| format!("cannot write the results to {}", path.display()))?;
+    }
+    let bars =
+        Bars { max_msgs_per_update: args.max_msgs_per_update, max_p50: args.max_p50, max_latency: args.max_latency };
+    Ok(match outcome.judged(&bars) {
+        None => {
+            eprintln!(
+                "herdctl: the experiment could not be judged: {}",
+                outcome.unsure.as_deref().unwrap_or("no figures")
+            );
+            ExitCode::from(2)
+        }
+        Some(broken) if broken.is_empty() => ExitCode::SUCCESS,
+        Some(broken) => {
+            eprintln!("herdctl: the experiment did not hold: {}", broken.join("; "));
+            ExitCode::FAILURE
+        }
+    })
 }
 
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users

@@ -242,7 +242,8 @@ async fn exchange(
     let waiting: Mutex<VecDeque<(u64, oneshot::Sender<()>)>> = Mutex::default();
 
     let send = async {
-        let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0 };
+        let counters = node.events.counters().clone();
+        let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0, counters };
         // Catch-up: everything this node knows, a page at a time so that the cache's lock is
         // never held for more than one page (a node may know a million clients). A record stored
         // while this runs is also queued (the link is up), so none falls between pages.
@@ -359,12 +360,18 @@ struct Outbox {
     writer: OwnedWriteHalf,
     text: String,
     seq: u64,
+    /// The node's totals: each write of records is one transmission.
+    counters: Arc<crate::event::Counters>,
 }
 
 impl Outbox {
     async fn flush(&mut self) -> Result<(), PeerError> {
+        if self.text.is_empty() {
+            return Ok(());
+        }
         self.writer.write_all(self.text.as_bytes()).await?;
         self.text.clear();
+        self.counters.transmissions.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

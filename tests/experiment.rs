@@ -1,0 +1,106 @@
+//! `herdctl experiment` on small herds: a tree costs N−1 messages an update and flooding more,
+//! a nemesis of kills and cuts loses no acknowledged update once healed, and the exit status
+//! says whether the bars held.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herdctl::HerdOptions;
+use herdctl::experiment::{Bars, Plan, nemesis, run};
+use herdctl::network::Delay;
+use herdctl::peer::HerdKey;
+use herdctl::places::NoPlaces;
+use herdctl::shape::Shape;
+use herdctl::strategy::Strategy;
+
+fn plan(strategy: Strategy, faults: &str) -> Plan {
+    Plan {
+        topology: Arc::new(Shape::Grid.topology(9, 1).unwrap().on_free_ports()),
+        topology_name: "grid of 9".into(),
+        options: HerdOptions { strategy, seed: Some(7), ..HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces)) },
+        latency: Delay::fixed(Duration::from_millis(10)),
+        loss_percent: 0,
+        rate: 40.0,
+        clients: 8,
+        duration: Duration::from_secs(2),
+        nemesis: if faults.is_empty() { Vec::new() } else { nemesis(faults).unwrap() },
+        nemesis_interval: Duration::from_millis(300),
+        seed: 7,
+    }
+}
+
+#[tokio::test]
+async fn a_tree_costs_one_message_a_node_and_flooding_about_twice_that() {
+    let tree = run(&plan(Strategy::Tree, "")).await.unwrap();
+    assert!(tree.updates >= 75, "{tree:?}");
+    // (An update overtaken in flight by a newer one of the same client is dropped as stale on
+    // the way, and costs a little less.)
+    assert_eq!(tree.records_sent_per_update.p50, 8.0, "N-1 on a healthy 3x3 grid: {tree:?}");
+    assert!((7.5..=8.0).contains(&tree.records_sent_per_update.mean), "{tree:?}");
+    assert_eq!((tree.lost, tree.duplicates_per_update), (0, 0.0));
+    assert!(tree.propagation_ms.max >= 10.0, "at least a link's latency: {tree:?}");
+    let flood = run(&plan(Strategy::Flood, "")).await.unwrap();
+    assert_eq!(flood.records_sent_per_update.p50, 16.0, "12 links once, 4 of them twice: {flood:?}");
+    assert!(flood.duplicates_per_update > 7.0, "{flood:?}");
+    assert!(tree.judged(&Bars { max_msgs_per_update: Some(9.0), ..Bars::default() }).unwrap().is_empty());
+    let broken = flood.judged(&Bars { max_msgs_per_update: Some(9.0), ..Bars::default() }).unwrap();
+    assert!(broken[0].contains("messages per update, more than 9"), "{broken:?}");
+}
+
+#[tokio::test]
+async fn with_kills_and_cuts_no_strategy_loses_an_acknowledged_update() {
+    for strategy in [Strategy::Flood, Strategy::Tree] {
+        let outcome = run(&plan(strategy, "kill,cut")).await.unwrap();
+        assert!(outcome.updates > 40, "{strategy}: {outcome:?}");
+        assert_eq!(outcome.lost, 0, "{strategy}: {outcome:?}");
+    }
+}
+
+#[test]
+fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.json");
+    let args = [
+        "experiment",
+        "--shape",
+        "ring",
+        "--nodes",
+        "5",
+        "--strategy",
+        "tree",
+        "--latency",
+        "5ms",
+        "--rate",
+        "20",
+        "--duration",
+        "1s",
+        "--seed",
+        "3",
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_herdctl"))
+        .args(args)
+        .args(["--results", results.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        summary.contains("## ring of 5 · tree · 5ms links") && summary.contains("| lost updates | 0 |"),
+        "{summary}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["schema"], "herdctl-experiment/1");
+    assert_eq!(json["outcome"]["lost"], 0);
+    assert!(json["outcome"]["messages_per_update"].as_f64().unwrap() > 0.0);
+    let strict =
+        Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).args(["--max-msgs-per-update", "1"]).output().unwrap();
+    assert_eq!(strict.status.code(), Some(1), "{strict:?}");
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("did not hold"));
+    let wrong = Command::new(env!("CARGO_BIN_EXE_herdctl"))
+        .args(["experiment", "--shape", "ring", "--nodes", "5", "--nemesis", "fire"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("kill, cut and loss"));
+}
