@@ -121,6 +121,8 @@ pub struct Herd {
     /// What the operator should know from the start (a client limit lowered to fit the open-file
     /// limit): said on stderr and as events, and kept for a console that subscribes later.
     warnings: Vec<String>,
+    /// How its nodes pass records on.
+    strategy: crate::strategy::Strategy,
 }
 
 impl Herd {
@@ -219,6 +221,7 @@ impl Herd {
             network,
             events,
             journals: Mutex::new(journals),
+            strategy: options.strategy,
         })
     }
 
@@ -237,6 +240,11 @@ impl Herd {
                 member.running = Some(Node::spawn_knowing(member.config.clone(), listeners, token, &records));
             }
         }
+    }
+
+    /// How the herd's nodes pass records on.
+    pub fn strategy(&self) -> crate::strategy::Strategy {
+        self.strategy
     }
 
     /// The seed of the network's random choices: `--seed` with it replays them.

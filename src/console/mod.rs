@@ -130,6 +130,7 @@ async fn drive(
     let theme = Theme::from_env(session.screen.theme);
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
+    model.set_strategy(herd.strategy().to_string());
     model.herd_said(herdctl::EventKind::Seeded { seed: herd.seed() }.to_string());
     for warning in herd.warnings() {
         model.warn(warning);

@@ -66,6 +66,8 @@ pub struct Model {
     events_dropped: u64,
     upstream_requests: u64,
     places_source: String,
+    /// How the herd's nodes pass records on, for the status bar.
+    strategy: String,
     accounting: Accounting,
     /// Each node's most recently updated clients, newest first (as the console saw them): the
     /// cache pane's other order.
@@ -131,6 +133,7 @@ impl Model {
             events_dropped: 0,
             upstream_requests: 0,
             places_source: places_source.to_string(),
+            strategy: "flood".to_string(),
             accounting: Accounting::new(topology.clone()),
             recent: HashMap::new(),
         }
@@ -142,6 +145,11 @@ impl Model {
             self.skipped += 1;
         }
         self.unformatted.push_back(item);
+    }
+
+    /// Names the herd's strategy in the status bar.
+    pub fn set_strategy(&mut self, strategy: String) {
+        self.strategy = strategy;
     }
 
     /// Shows a line of the herd's own, said before the console subscribed (its start).
@@ -431,6 +439,7 @@ impl Model {
             messages_per_second: self.messages_per_second,
             duplicates_dropped: self.duplicates,
             places_source: self.places_source.clone(),
+            strategy: self.strategy.clone(),
             upstream_requests: self.upstream_requests,
             // Lost by the console (it fell behind) or never published (over the nodes' budget).
             events_dropped: self.events_dropped + herd.unpublished(),

@@ -67,7 +67,8 @@ impl Past {
             })
             .collect();
         let world = timeline.world_after(0);
-        let model = Model::new(&recording.topology, places_source);
+        let mut model = Model::new(&recording.topology, places_source);
+        model.set_strategy(String::new());
         let mut past = Self {
             timeline,
             count: 0,
@@ -120,6 +121,7 @@ impl Past {
             let from = count.saturating_sub(APPLIED_ONE_BY_ONE);
             self.world = self.timeline.world_after(from);
             self.model = Model::new(&self.timeline.recording().topology, &self.places_source);
+            self.model.set_strategy(String::new());
             self.count = from;
         }
         let recording = self.timeline.recording().clone();

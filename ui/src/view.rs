@@ -306,6 +306,8 @@ pub struct Stats {
     pub messages_per_second: u64,
     pub duplicates_dropped: u64,
     pub places_source: String,
+    /// How nodes pass records on (`flood`, `tree`).
+    pub strategy: String,
     pub upstream_requests: u64,
     /// Events the console could not keep up with (dropped, never slowing the nodes).
     pub events_dropped: u64,

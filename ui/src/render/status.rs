@@ -26,6 +26,10 @@ fn figures(stats: &Stats) -> Vec<(u8, String)> {
         (3, format!("{} dup dropped", grouped(stats.duplicates_dropped as usize))),
         (4, format!("places {}", stats.places_source)),
     ];
+    // A recording does not say which strategy its herd used: then nothing is said.
+    if !stats.strategy.is_empty() {
+        figures.push((3, format!("{} strategy", stats.strategy)));
+    }
     if stats.upstream_requests > 0 {
         figures.push((5, format!("{} upstream", grouped(stats.upstream_requests as usize))));
     }
