@@ -27,6 +27,13 @@ fn mark_kind(landmark: Landmark) -> MarkKind {
     }
 }
 
+/// A model for a recording's flow: its herd's strategy unsaid (a trace does not record it).
+fn fresh_model(timeline: &Timeline, places_source: &str) -> Model {
+    let mut model = Model::new(&timeline.recording().topology, places_source);
+    model.set_strategy(String::new());
+    model
+}
+
 pub struct Past {
     timeline: Timeline,
     /// Events applied: the moment shown is just after the `count`th.
@@ -67,8 +74,7 @@ impl Past {
             })
             .collect();
         let world = timeline.world_after(0);
-        let mut model = Model::new(&recording.topology, places_source);
-        model.set_strategy(String::new());
+        let model = fresh_model(&timeline, places_source);
         let mut past = Self {
             timeline,
             count: 0,
@@ -120,12 +126,12 @@ impl Past {
             // update's accounting are rebuilt with the world as it was when each event happened.
             let from = count.saturating_sub(APPLIED_ONE_BY_ONE);
             self.world = self.timeline.world_after(from);
-            self.model = Model::new(&self.timeline.recording().topology, &self.places_source);
-            self.model.set_strategy(String::new());
+            self.model = fresh_model(&self.timeline, &self.places_source);
             self.count = from;
         }
         let recording = self.timeline.recording().clone();
-        let moment = recording.events.get(count.wrapping_sub(1)).map_or(recording.started, |event| event.at);
+        let moment =
+            count.checked_sub(1).and_then(|i| recording.events.get(i)).map_or(recording.started, |event| event.at);
         let now = Instant::now();
         for event in &recording.events[self.count..count] {
             // A flood is measured against the nodes and links live when it starts.
