@@ -97,6 +97,10 @@ pub enum Command {
     },
     /// `calm`: stops every nemesis (undoing its faults) and every `at` not yet due.
     Calm,
+    /// `strategy flood|tree`: how nodes pass new records on from now.
+    Strategy(crate::strategy::Strategy),
+    /// `shape grid 16`: as a script's first line, the herd it runs on (a generated one).
+    Shape(crate::shape::Shape, usize),
     /// `replay FILE`: the first line of a walkthrough through a recorded session.
     Replay(String),
     /// `seek`, `back`, `forward`: moving through a replayed session.
@@ -200,8 +204,8 @@ pub enum LinkExpect {
 
 /// The verbs, for error messages.
 pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, loss, step, wave, deliver, drop, \
-                         dup, slow, live, reset, wait, at, every, calm, replay, seek, back, forward, expect, section, say, note, ask, \
-                         show, highlight";
+                         dup, slow, live, reset, wait, at, every, calm, strategy, shape, replay, seek, back, forward, expect, section, say, \
+                         note, ask, show, highlight";
 
 /// The words a line sent as it is starts with: the protocol's own, in their exact case.
 pub const PROTOCOL_WORDS: [&str; 3] = ["IAMAT", "WHATSAT", "AT"];
@@ -267,6 +271,8 @@ pub enum Verb {
     Every,
     Replay,
     Travel,
+    Strategy,
+    Shape,
 }
 
 impl Verb {
@@ -296,6 +302,8 @@ impl Verb {
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
             Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
+            Self::Strategy => "strategy flood|tree (how nodes pass new records on)",
+            Self::Shape => "shape SHAPE N (a script's first line: the herd it runs on, e.g. shape grid 16)",
             Self::Travel => {
                 "seek TIME|start|end | back [N] | forward [N] | back to fault|flood|caption | forward to fault|flood|caption"
             }
@@ -328,6 +336,8 @@ impl Verb {
             Self::Show => format!("show {a} {b}"),
             Self::Highlight => format!("highlight {a}-{b}"),
             Self::Replay => "replay session.jsonl".into(),
+            Self::Strategy => "strategy tree".into(),
+            Self::Shape => "shape grid 16".into(),
             Self::Travel => "back to fault".into(),
             Self::At => format!("at 2s kill {b}"),
             Self::Every => "every 1s..3s cut random-link for 10s".into(),
@@ -609,6 +619,16 @@ impl Command {
                 with(1, Verb::Live)?;
                 Self::Calm
             }
+            "shape" => {
+                with(3, Verb::Shape)?;
+                let shape = crate::shape::Shape::parse(words[1]).map_err(|_| CommandError::Usage(Verb::Shape))?;
+                let nodes = words[2].parse().ok().filter(|n| (1..=crate::shape::MOST_NODES).contains(n));
+                Self::Shape(shape, nodes.ok_or(CommandError::Usage(Verb::Shape))?)
+            }
+            "strategy" => {
+                with(2, Verb::Strategy)?;
+                Self::Strategy(crate::strategy::Strategy::parse(words[1]).ok_or(CommandError::Usage(Verb::Strategy))?)
+            }
             "replay" => {
                 with(2, Verb::Replay)?;
                 Self::Replay(words[1].into())
@@ -665,6 +685,7 @@ impl Command {
                 | Self::Calm
                 | Self::Reset
                 | Self::Replay(_)
+                | Self::Shape(..)
                 | Self::Travel(_)
                 | Self::Raw(_)
         )
@@ -788,6 +809,9 @@ mod tests {
         let named = Command::parse("every 500ms loss Riley Jaquez 20%").unwrap();
         assert_eq!(named.links(), vec![("Riley", "Jaquez")]);
         assert_eq!(Command::parse("calm").unwrap(), Command::Calm);
+        assert_eq!(Command::parse("strategy tree").unwrap(), Command::Strategy(crate::strategy::Strategy::Tree));
+        assert_eq!(Command::parse("shape grid 16").unwrap(), Command::Shape(crate::shape::Shape::Grid, 16));
+        assert!(Command::parse("strategy gossip").is_err() && Command::parse("shape grid 0").is_err());
         for wrong in [
             "at 2s say hi",
             "at 2s",

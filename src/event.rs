@@ -229,6 +229,10 @@ pub enum EventKind {
     },
     /// Every node restarted empty, every link healed and plain, counters at zero (herd-wide).
     Reset,
+    /// How nodes pass new records on changed (herd-wide).
+    StrategySet {
+        strategy: crate::strategy::Strategy,
+    },
     /// The herd is stopping (herd-wide): what follows is its nodes going down.
     ShuttingDown,
 }
@@ -369,6 +373,7 @@ impl fmt::Display for EventKind {
             Self::Checked { held: false, text } => write!(f, "✗ {text}"),
             Self::Reset => write!(f, "reset: every node restarted empty, every link healed, counters at zero"),
             Self::ShuttingDown => write!(f, "the herd is shutting down"),
+            Self::StrategySet { strategy } => write!(f, "strategy: {strategy}"),
         }
     }
 }
@@ -402,6 +407,7 @@ impl EventKind {
                 | Self::Checked { .. }
                 | Self::Reset
                 | Self::ShuttingDown
+                | Self::StrategySet { .. }
         )
     }
 
@@ -457,6 +463,7 @@ impl EventKind {
                 | Self::ModeChanged { .. }
                 | Self::Reset
                 | Self::ShuttingDown
+                | Self::StrategySet { .. }
         )
     }
 }

@@ -121,8 +121,6 @@ pub struct Herd {
     /// What the operator should know from the start (a client limit lowered to fit the open-file
     /// limit): said on stderr and as events, and kept for a console that subscribes later.
     warnings: Vec<String>,
-    /// How its nodes pass records on.
-    strategy: crate::strategy::Strategy,
 }
 
 impl Herd {
@@ -159,6 +157,7 @@ impl Herd {
         let (process_clients, warning) = fit_clients(&topology, names, options.clients);
         let root = CancellationToken::new();
         let network = Arc::new(options.seed.map_or_else(Network::default, Network::seeded));
+        network.set_strategy(options.strategy);
         let mut journals = Vec::new();
         let mut members = Vec::new();
         for (name, listeners) in bound {
@@ -193,7 +192,6 @@ impl Herd {
                 clients: options.clients,
                 store,
                 process_clients: process_clients.clone(),
-                strategy: options.strategy,
             };
             let client_addr = local_addr(&listeners.client);
             let peer_addr = local_addr(&listeners.peer);
@@ -221,7 +219,6 @@ impl Herd {
             network,
             events,
             journals: Mutex::new(journals),
-            strategy: options.strategy,
         })
     }
 
@@ -244,7 +241,15 @@ impl Herd {
 
     /// How the herd's nodes pass records on.
     pub fn strategy(&self) -> crate::strategy::Strategy {
-        self.strategy
+        self.network.strategy()
+    }
+
+    /// Switches how the herd's nodes pass new records on (a walkthrough comparing strategies).
+    pub fn set_strategy(&self, strategy: crate::strategy::Strategy) {
+        if self.network.strategy() != strategy {
+            self.network.set_strategy(strategy);
+            self.events.emit(EventKind::StrategySet { strategy });
+        }
     }
 
     /// The seed of the network's random choices: `--seed` with it replays them.

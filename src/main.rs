@@ -363,8 +363,11 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         );
     }
     let _log_guard = start_logging(&cli)?;
-    let topology = Arc::new(match (cli.shape, cli.nodes_count) {
-        (Some(shape), Some(nodes)) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
+    let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
+    let asked = scenario.as_ref().and_then(Script::shape).filter(|_| cli.topology.is_none());
+    let topology = Arc::new(match (cli.shape.zip(cli.nodes_count), asked) {
+        (Some((shape, nodes)), _) | (None, Some((shape, nodes))) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
         _ => Topology::load(cli.topology.as_deref())?,
     });
     let members = topology.select(&cli.nodes)?;
@@ -381,7 +384,6 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
-    let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
     // A walkthrough through a recording needs no herd: it replays one.
     if let Some((script, file)) = scenario.as_ref().and_then(|s| Some((s, herdctl::replay::walk::recording_of(s)?))) {
         return replay_walkthrough(&cli, script.clone(), file).await;

@@ -194,6 +194,8 @@ pub struct Network {
     special: AtomicBool,
     /// Bumped on every change, so that link tasks and the console notice.
     changes: watch::Sender<u64>,
+    /// How nodes pass new records on (herd-wide; a walkthrough may switch it).
+    strategy: std::sync::atomic::AtomicU8,
 }
 
 impl Default for Network {
@@ -212,7 +214,30 @@ impl Network {
     /// A network whose random choices (which transmissions a lossy link loses, how long each
     /// waits on a link with a spread of delays) all follow `seed`.
     pub fn seeded(seed: u64) -> Self {
-        Self { state: Mutex::new(State::new(seed)), special: AtomicBool::new(false), changes: watch::channel(0).0 }
+        Self {
+            state: Mutex::new(State::new(seed)),
+            special: AtomicBool::new(false),
+            changes: watch::channel(0).0,
+            strategy: std::sync::atomic::AtomicU8::new(0),
+        }
+    }
+
+    /// How nodes pass new records on now.
+    pub fn strategy(&self) -> crate::strategy::Strategy {
+        match self.strategy.load(Ordering::Relaxed) {
+            1 => crate::strategy::Strategy::Tree,
+            _ => crate::strategy::Strategy::Flood,
+        }
+    }
+
+    /// Switches how nodes pass new records on (records already on their way go as they went).
+    pub fn set_strategy(&self, strategy: crate::strategy::Strategy) {
+        let code = match strategy {
+            crate::strategy::Strategy::Flood => 0,
+            crate::strategy::Strategy::Tree => 1,
+        };
+        self.strategy.store(code, Ordering::Relaxed);
+        self.changes.send_modify(|version| *version += 1);
     }
 
     /// The seed of its random choices (`--seed` replays them).

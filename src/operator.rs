@@ -93,6 +93,17 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             "at, every and calm schedule faults in a walkthrough (--scenario FILE); here, do it when the time comes"
                 .into(),
         ),
+        Command::Strategy(strategy) => {
+            herd.set_strategy(*strategy);
+            Outcome::Done(format!("strategy {strategy}: new records go on by it from now"))
+        }
+        // The script's herd is chosen before it starts (main, the tests).
+        Command::Shape(shape, nodes) if herd.topology().names().len() == *nodes => {
+            Outcome::Done(format!("on a {shape} of {nodes} nodes"))
+        }
+        Command::Shape(..) => {
+            Outcome::Refused("shape SHAPE N is a script's first line: herdctl --scenario FILE starts that herd".into())
+        }
         Command::Replay(_) | Command::Travel(_) => Outcome::Refused(
             "replay, seek, back and forward move through a recorded session: herdctl replay FILE, or a walkthrough \
              that starts with replay FILE"

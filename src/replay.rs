@@ -217,6 +217,10 @@ impl Recording {
                 }
                 "seed" => EventKind::Seeded { seed: value()?.parse().map_err(|_| "the seed is not a number")? },
                 "reset" => EventKind::Reset,
+                "strategy" => EventKind::StrategySet {
+                    strategy: crate::strategy::Strategy::parse(value()?)
+                        .ok_or_else(|| format!("{:?} is not a strategy", value().unwrap_or_default()))?,
+                },
                 which @ ("dropped" | "lost") => EventKind::FloodDropped {
                     to: peer()?,
                     record: record()?,

@@ -103,6 +103,14 @@ impl Script {
         Ok(Self { name: name.to_string(), steps })
     }
 
+    /// The herd the script asks for on its first line (`shape grid 16`), if it does.
+    pub fn shape(&self) -> Option<(crate::shape::Shape, usize)> {
+        match self.steps.first()?.command {
+            Command::Shape(shape, nodes) => Some((shape, nodes)),
+            _ => None,
+        }
+    }
+
     /// Checks every node and link the script names against `topology`, before anything runs.
     pub fn check(&self, topology: &Topology) -> Result<(), ScriptError> {
         for step in &self.steps {

@@ -33,6 +33,9 @@ pub enum Shape {
     Random(f64),
 }
 
+// A random shape's degree is read as a number of 1 or more, never NaN: equality is total.
+impl Eq for Shape {}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShapeError {
     #[error(

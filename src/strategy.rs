@@ -5,6 +5,7 @@
 //! instead, so updates keep flowing around a failure. Catch-up is the same for every strategy.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
 
 use crate::topology::{NodeName, Topology};
 
@@ -41,41 +42,40 @@ struct Branch {
     children: Vec<NodeName>,
 }
 
-/// Where one node passes records: its strategy, and for `tree` its branch of every origin's
-/// tree, worked out once (the topology does not change while the node runs).
-#[derive(Clone, Debug, Default)]
+/// Where one node passes records for `tree`: its branch of each origin's tree, worked out the
+/// first time a record of that origin comes (the topology does not change while the node runs).
+#[derive(Debug)]
 pub struct Router {
-    strategy: Strategy,
+    topology: std::sync::Arc<Topology>,
+    me: NodeName,
     /// By origin server.
-    branches: HashMap<NodeName, Branch>,
+    branches: Mutex<HashMap<NodeName, Branch>>,
 }
 
 impl Router {
-    pub fn new(strategy: Strategy, topology: &Topology, me: &str) -> Self {
-        let mut branches = HashMap::new();
-        if strategy == Strategy::Tree {
-            for origin in topology.names() {
-                branches.insert(origin.clone(), branch(topology, origin, me));
-            }
-        }
-        Self { strategy, branches }
-    }
-
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
+    pub fn new(topology: std::sync::Arc<Topology>, me: NodeName) -> Self {
+        Self { topology, me, branches: Mutex::default() }
     }
 
     /// The neighbours a record from `origin` that came from `from` (`None`: this node's own
-    /// client) goes on to; `None` means flood: every live neighbour but `from`. `up` says
-    /// whether this node's link to a neighbour is up.
-    pub fn targets(&self, origin: &str, from: Option<&str>, up: impl Fn(&str) -> bool) -> Option<&[NodeName]> {
-        if self.strategy == Strategy::Flood {
+    /// client) goes on to by `strategy`; `None` means flood: every live neighbour but `from`.
+    /// `up` says whether this node's link to a neighbour is up.
+    pub fn targets(
+        &self,
+        strategy: Strategy,
+        origin: &str,
+        from: Option<&str>,
+        up: impl Fn(&str) -> bool,
+    ) -> Option<Vec<NodeName>> {
+        if strategy == Strategy::Flood {
             return None;
         }
-        let branch = self.branches.get(origin)?;
+        let origin = self.topology.name(origin)?;
+        let mut branches = self.branches.lock().unwrap_or_else(|p| p.into_inner());
+        let branch = branches.entry(origin.clone()).or_insert_with(|| branch(&self.topology, &origin, &self.me));
         // Off the tree (someone upstream fell back to flooding), or a tree link down: flood on.
         let on_the_tree = branch.parent.as_deref() == from;
-        (on_the_tree && branch.children.iter().all(|child| up(child))).then_some(&branch.children[..])
+        (on_the_tree && branch.children.iter().all(|child| up(child))).then(|| branch.children.clone())
     }
 }
 
@@ -106,15 +106,16 @@ mod tests {
 
     #[test]
     fn a_tree_sends_each_node_one_copy_and_floods_around_a_failure() {
-        let grid = Shape::Grid.topology(25, 1).unwrap();
+        let grid = std::sync::Arc::new(Shape::Grid.topology(25, 1).unwrap());
         let routers: HashMap<NodeName, Router> =
-            grid.names().iter().map(|n| (n.clone(), Router::new(Strategy::Tree, &grid, n))).collect();
+            grid.names().iter().map(|n| (n.clone(), Router::new(grid.clone(), n.clone()))).collect();
         // Every node reached from n01 exactly once, in 24 messages.
         let mut reached = vec![NodeName::from("n01")];
         let mut queue = VecDeque::from([(NodeName::from("n01"), None::<NodeName>)]);
         let mut messages = 0;
         while let Some((node, from)) = queue.pop_front() {
-            let targets = routers[&node].targets("n01", from.as_deref(), |_| true).expect("on the tree").to_vec();
+            let targets =
+                routers[&node].targets(Strategy::Tree, "n01", from.as_deref(), |_| true).expect("on the tree");
             for next in targets {
                 messages += 1;
                 assert!(!reached.contains(&next), "{next} got two copies");
@@ -125,8 +126,8 @@ mod tests {
         assert_eq!((reached.len(), messages), (25, 24));
         // A tree link down, or a record off the tree: flood.
         let n01 = &routers[&NodeName::from("n01")];
-        assert!(n01.targets("n01", None, |n| n != "n02").is_none());
-        assert!(routers[&NodeName::from("n07")].targets("n01", Some("n08"), |_| true).is_none());
-        assert!(Router::new(Strategy::Flood, &grid, "n01").targets("n01", None, |_| true).is_none());
+        assert!(n01.targets(Strategy::Tree, "n01", None, |n| n != "n02").is_none());
+        assert!(routers[&NodeName::from("n07")].targets(Strategy::Tree, "n01", Some("n08"), |_| true).is_none());
+        assert!(n01.targets(Strategy::Flood, "n01", None, |_| true).is_none());
     }
 }

@@ -93,6 +93,7 @@ fn fault_kind(kind: &EventKind) -> Option<&'static str> {
         EventKind::ModeChanged { .. } => "mode",
         EventKind::Reset => "reset",
         EventKind::ShuttingDown => "shutdown",
+        EventKind::StrategySet { .. } => "strategy",
         EventKind::Seeded { .. } => "seed",
         EventKind::FloodDropped { by_operator: true, .. } => "dropped",
         EventKind::FloodDropped { by_operator: false, .. } => "lost",
@@ -109,6 +110,7 @@ fn fault_value(kind: &EventKind) -> Option<String> {
         EventKind::LossSet { percent, .. } => percent.to_string(),
         EventKind::ModeChanged { mode } => mode_word(*mode),
         EventKind::Seeded { seed } => seed.to_string(),
+        EventKind::StrategySet { strategy } => strategy.to_string(),
         _ => return None,
     })
 }
@@ -253,7 +255,8 @@ impl Trace {
             | EventKind::NodeDown
             | EventKind::ModeChanged { .. }
             | EventKind::Reset
-            | EventKind::ShuttingDown => fault(None),
+            | EventKind::ShuttingDown
+            | EventKind::StrategySet { .. } => fault(None),
             EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
             EventKind::Seeded { .. } => fault(None),
             EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },

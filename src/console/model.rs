@@ -99,7 +99,8 @@ fn kind_of(event: &EventKind) -> FlowKind {
         | EventKind::LossSet { .. }
         | EventKind::ModeChanged { .. }
         | EventKind::Reset
-        | EventKind::ShuttingDown => FlowKind::Node,
+        | EventKind::ShuttingDown
+        | EventKind::StrategySet { .. } => FlowKind::Node,
         EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Seeded { .. } => FlowKind::Other,
         EventKind::Checked { held: true, .. } => FlowKind::Other,
         EventKind::Checked { held: false, .. } => FlowKind::Warning,
@@ -247,6 +248,7 @@ impl Model {
             EventKind::NodeDown => {
                 self.recent.remove(&event.node);
             }
+            EventKind::StrategySet { strategy } => self.strategy = strategy.to_string(),
             EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
             _ => {}
         }

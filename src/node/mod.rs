@@ -42,8 +42,6 @@ pub struct NodeConfig {
     pub process_clients: Arc<ProcessClients>,
     /// Where the node keeps its records on disk (`--data-dir`).
     pub store: Option<Arc<Store>>,
-    /// How it passes new records on (`--strategy`).
-    pub strategy: crate::strategy::Strategy,
 }
 
 /// The listening sockets of a node, bound before the node starts so that binding errors are
@@ -69,8 +67,10 @@ pub struct Node {
     pub(crate) sources: Sources,
     pub(crate) process_clients: Arc<ProcessClients>,
     store: Option<Arc<Store>>,
-    /// Where records go on: every neighbour, or the tree's branches.
+    /// Where records go on: every neighbour, or the tree's branches, as the network's strategy
+    /// says now.
     router: crate::strategy::Router,
+    network: Arc<Network>,
 }
 
 /// What the node's links may do with its records: read pages of them, and learn new ones.
@@ -124,7 +124,8 @@ impl Node {
             sources: Sources::new(config.clients.per_source),
             process_clients: config.process_clients.clone(),
             store: config.store.clone(),
-            router: crate::strategy::Router::new(config.strategy, &config.topology, &config.name),
+            router: crate::strategy::Router::new(config.topology.clone(), config.name.clone()),
+            network: config.network.clone(),
         });
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {
@@ -196,11 +197,13 @@ impl Node {
         // Catch-up goes everywhere, whatever the strategy: it is how a node that missed
         // something gets it.
         let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
-        let targets = if catch_up || flooding { None } else { self.router.targets(record.server(), except, up) };
+        let strategy = self.network.strategy();
+        let targets =
+            if catch_up || flooding { None } else { self.router.targets(strategy, record.server(), except, up) };
         // A routing strategy that floods (it fell back, or was asked to) says so, so that every
         // node downstream floods it too, around whatever broke the route.
-        let flooding = !catch_up && targets.is_none() && self.router.strategy() != crate::strategy::Strategy::Flood;
-        let chosen = |link: &&Arc<Link>| match targets {
+        let flooding = !catch_up && targets.is_none() && strategy != crate::strategy::Strategy::Flood;
+        let chosen = |link: &&Arc<Link>| match &targets {
             Some(targets) => targets.contains(&link.neighbour),
             None => Some(&*link.neighbour) != except,
         };
