@@ -336,7 +336,8 @@ pub struct LoadArgs {
 
 /// `flood`, `tree`.
 fn parse_strategy(text: &str) -> Result<herdctl::strategy::Strategy, String> {
-    herdctl::strategy::Strategy::parse(text).ok_or_else(|| format!("{text:?}: the strategies are flood and tree"))
+    herdctl::strategy::Strategy::parse(text)
+        .ok_or_else(|| format!("{text:?}: the strategies are flood, tree and batch:INTERVAL (e.g. batch:500ms)"))
 }
 
 /// `grid`, `tree:3`, `random:4`: a shape of herd.

@@ -52,6 +52,8 @@ pub struct Bars {
 struct Update {
     record: Arc<Record>,
     answered: SystemTime,
+    /// How long the client waited for its answer (the node waits for its neighbours first).
+    waited: Duration,
 }
 
 /// What the herd said while the experiment ran.
@@ -76,6 +78,8 @@ pub struct Outcome {
     pub duplicates_per_update: f64,
     /// From the IAMAT's answer to the last live node storing it, in milliseconds.
     pub propagation_ms: Summary,
+    /// How long clients waited for their answers, in milliseconds.
+    pub answer_ms: Summary,
     /// The least a flood could take: the farthest node's hops from the origin times the link
     /// latency, in milliseconds (median over updates).
     pub floor_ms: f64,
@@ -196,9 +200,10 @@ async fn drive(herd: &Arc<Herd>, plan: &Plan) -> Vec<Update> {
             crate::protocol::Timestamp::now()
         );
         sends.spawn(async move {
+            let sent = tokio::time::Instant::now();
             let reply = crate::operator::send(addr, &node, &line).await;
-            let answered = SystemTime::now();
-            Record::parse(reply.trim_end()).map(|record| Update { record: Arc::new(record), answered })
+            let (answered, waited) = (SystemTime::now(), sent.elapsed());
+            Record::parse(reply.trim_end()).map(|record| Update { record: Arc::new(record), answered, waited })
         });
     }
     let mut updates = Vec::new();
@@ -270,6 +275,7 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         records_sent_per_update: Summary::of(sent),
         duplicates_per_update: duplicates as f64 / count,
         propagation_ms: Summary::of(propagation),
+        answer_ms: Summary::of(updates.iter().map(|u| u.waited.as_secs_f64() * 1000.0).collect()),
         floor_ms: Summary::of(floors).p50,
         lost,
         unsure,
@@ -331,6 +337,11 @@ impl Outcome {
             p.p50, p.p95, p.p99, p.max
         ));
         text.push_str(&format!("| floor (farthest hops × link latency), median | {:.0} ms |\n", self.floor_ms));
+        let a = &self.answer_ms;
+        text.push_str(&format!(
+            "| clients' wait for the answer ms: p50, p99, max | {:.0}, {:.0}, {:.0} |\n",
+            a.p50, a.p99, a.max
+        ));
         text.push_str(&format!("| lost updates | {} |\n", self.lost));
         text.push_str(&format!("| seed | {} |\n", plan.seed));
         if !plan.nemesis.is_empty() {

@@ -194,8 +194,10 @@ pub struct Network {
     special: AtomicBool,
     /// Bumped on every change, so that link tasks and the console notice.
     changes: watch::Sender<u64>,
-    /// How nodes pass new records on (herd-wide; a walkthrough may switch it).
+    /// How nodes pass new records on (herd-wide; a walkthrough may switch it), and a batching
+    /// strategy's interval in milliseconds.
     strategy: std::sync::atomic::AtomicU8,
+    batch_millis: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Network {
@@ -219,6 +221,7 @@ impl Network {
             special: AtomicBool::new(false),
             changes: watch::channel(0).0,
             strategy: std::sync::atomic::AtomicU8::new(0),
+            batch_millis: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -226,7 +229,16 @@ impl Network {
     pub fn strategy(&self) -> crate::strategy::Strategy {
         match self.strategy.load(Ordering::Relaxed) {
             1 => crate::strategy::Strategy::Tree,
+            2 => crate::strategy::Strategy::Batch(Duration::from_millis(self.batch_millis.load(Ordering::Relaxed))),
             _ => crate::strategy::Strategy::Flood,
+        }
+    }
+
+    /// How long a link gathers records before it sends them, under a batching strategy.
+    pub fn batch_interval(&self) -> Option<Duration> {
+        match self.strategy() {
+            crate::strategy::Strategy::Batch(every) => Some(every),
+            _ => None,
         }
     }
 
@@ -235,6 +247,10 @@ impl Network {
         let code = match strategy {
             crate::strategy::Strategy::Flood => 0,
             crate::strategy::Strategy::Tree => 1,
+            crate::strategy::Strategy::Batch(every) => {
+                self.batch_millis.store(every.as_millis() as u64, Ordering::Relaxed);
+                2
+            }
         };
         self.strategy.store(code, Ordering::Relaxed);
         self.changes.send_modify(|version| *version += 1);

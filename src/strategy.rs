@@ -14,24 +14,38 @@ pub enum Strategy {
     #[default]
     Flood,
     Tree,
+    /// The tree's routes, and each link gathers what comes within this long and sends it as
+    /// one transmission (push, batched): fewer messages an update, for a little delay.
+    Batch(std::time::Duration),
 }
 
 impl Strategy {
+    /// `flood`, `tree`, `batch:500ms`.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "flood" => Some(Self::Flood),
-            "tree" => Some(Self::Tree),
+        match text.split_once(':') {
+            None if text == "flood" => Some(Self::Flood),
+            None if text == "tree" => Some(Self::Tree),
+            Some(("batch", every)) => {
+                let every = humantime::parse_duration(every).ok().filter(|d| !d.is_zero() && d.as_secs() <= 60)?;
+                Some(Self::Batch(every))
+            }
             _ => None,
         }
+    }
+
+    /// Whether it routes records down a tree (rather than flooding them).
+    pub fn routes(self) -> bool {
+        self != Self::Flood
     }
 }
 
 impl std::fmt::Display for Strategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Flood => "flood",
-            Self::Tree => "tree",
-        })
+        match self {
+            Self::Flood => f.write_str("flood"),
+            Self::Tree => f.write_str("tree"),
+            Self::Batch(every) => write!(f, "batch:{}", humantime::format_duration(*every)),
+        }
     }
 }
 
@@ -67,7 +81,7 @@ impl Router {
         from: Option<&str>,
         up: impl Fn(&str) -> bool,
     ) -> Option<Vec<NodeName>> {
-        if strategy == Strategy::Flood {
+        if !strategy.routes() {
             return None;
         }
         let origin = self.topology.name(origin)?;
@@ -103,6 +117,16 @@ fn branch(topology: &Topology, origin: &str, me: &str) -> Branch {
 mod tests {
     use super::*;
     use crate::shape::Shape;
+
+    #[test]
+    fn strategies_read_back_as_they_are_written() {
+        for text in ["flood", "tree", "batch:500ms", "batch:1s"] {
+            assert_eq!(Strategy::parse(text).unwrap().to_string(), text);
+        }
+        for wrong in ["gossip", "batch", "batch:0s", "batch:2m", "tree:3"] {
+            assert_eq!(Strategy::parse(wrong), None, "{wrong}");
+        }
+    }
 
     #[test]
     fn a_tree_sends_each_node_one_copy_and_floods_around_a_failure() {

@@ -49,8 +49,17 @@ async fn a_tree_costs_one_message_a_node_and_flooding_about_twice_that() {
 }
 
 #[tokio::test]
+async fn batching_sends_many_records_in_one_transmission_and_loses_nothing() {
+    let batch = run(&plan(Strategy::Batch(Duration::from_millis(200)), "")).await.unwrap();
+    assert_eq!(batch.records_sent_per_update.p50, 8.0, "the tree's routes: {batch:?}");
+    assert!(batch.messages_per_update < 5.0, "records share transmissions: {batch:?}");
+    assert_eq!(batch.lost, 0);
+    assert!(batch.answer_ms.p50 >= 150.0, "a client waits for its batch to go: {batch:?}");
+}
+
+#[tokio::test]
 async fn with_kills_and_cuts_no_strategy_loses_an_acknowledged_update() {
-    for strategy in [Strategy::Flood, Strategy::Tree] {
+    for strategy in [Strategy::Flood, Strategy::Tree, Strategy::Batch(Duration::from_millis(150))] {
         let outcome = run(&plan(strategy, "kill,cut")).await.unwrap();
         assert!(outcome.updates > 40, "{strategy}: {outcome:?}");
         assert_eq!(outcome.lost, 0, "{strategy}: {outcome:?}");

@@ -202,7 +202,7 @@ impl Node {
             if catch_up || flooding { None } else { self.router.targets(strategy, record.server(), except, up) };
         // A routing strategy that floods (it fell back, or was asked to) says so, so that every
         // node downstream floods it too, around whatever broke the route.
-        let flooding = !catch_up && targets.is_none() && strategy != crate::strategy::Strategy::Flood;
+        let flooding = !catch_up && targets.is_none() && strategy.routes();
         let chosen = |link: &&Arc<Link>| match &targets {
             Some(targets) => targets.contains(&link.neighbour),
             None => Some(&*link.neighbour) != except,

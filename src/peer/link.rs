@@ -277,6 +277,13 @@ async fn exchange(
                     continue;
                 }
             };
+            // A batching strategy gathers what comes within its interval, and sends it as one.
+            if let Some(every) = node.network.batch_interval() {
+                let batch = gather(first, queue, link, every).await;
+                put_batch(node, neighbour, &mut out, batch, &waiting).await?;
+                out.flush().await?;
+                continue;
+            }
             let mut next = Some(first);
             let mut yielded = false;
             while let Some(outgoing) = next {
@@ -406,6 +413,68 @@ async fn put(
         node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record: record.clone(), hops, catch_up });
     }
     Ok(Some(out.seq))
+}
+
+/// The records queued within `every` of the first (at most a batch's bytes' worth).
+async fn gather(
+    first: Outgoing,
+    queue: &mut mpsc::UnboundedReceiver<Outgoing>,
+    link: &Link,
+    every: Duration,
+) -> Vec<Outgoing> {
+    let closes = first.queued + every;
+    let mut batch = vec![first];
+    let mut bytes = 0;
+    while bytes < BATCH_BYTES {
+        tokio::select! {
+            more = queue.recv() => match more {
+                Some(more) => {
+                    link.taken();
+                    bytes += more.record.line().len() + 24;
+                    batch.push(more);
+                }
+                None => break,
+            },
+            () = tokio::time::sleep_until(closes) => break,
+        }
+    }
+    batch
+}
+
+/// A batch's way onto the link: it goes through the gate as one transmission (held, delayed,
+/// lost or duplicated whole; its latency counted from when it closed), then every record of it
+/// is written together, each told as sent.
+async fn put_batch(
+    node: &Local,
+    neighbour: &NodeName,
+    out: &mut Outbox,
+    batch: Vec<Outgoing>,
+    waiting: &Mutex<VecDeque<(u64, oneshot::Sender<()>)>>,
+) -> Result<(), PeerError> {
+    let Some(head) = batch.first() else { return Ok(()) };
+    let mut fate = Fate::Deliver;
+    if node.network.is_special() {
+        out.flush().await?;
+        let closed = Instant::now();
+        fate = gate(node, neighbour, &head.record, (head.hops, head.catch_up), closed, &mut out.writer).await?;
+    }
+    for outgoing in batch {
+        let Outgoing { record, hops, ack, catch_up, flooding, .. } = outgoing;
+        if matches!(fate, Fate::Drop | Fate::Lost) {
+            let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
+            node.events.emit(EventKind::FloodDropped { to, record, hops, catch_up, by_operator });
+            continue;
+        }
+        for _ in 0..copies(fate) {
+            out.seq += 1;
+            Message::Record { seq: out.seq, hops, at_line: record.line(), catch_up, flooding }.write_to(&mut out.text);
+            node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record: record.clone(), hops, catch_up });
+        }
+        if let Some(ack) = ack {
+            waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((out.seq, ack));
+        }
+    }
+    Ok(())
 }
 
 /// How many times a transmission is written.
