@@ -336,8 +336,9 @@ pub struct LoadArgs {
 
 /// `flood`, `tree`.
 fn parse_strategy(text: &str) -> Result<herdctl::strategy::Strategy, String> {
-    herdctl::strategy::Strategy::parse(text)
-        .ok_or_else(|| format!("{text:?}: the strategies are flood, tree and batch:INTERVAL (e.g. batch:500ms)"))
+    herdctl::strategy::Strategy::parse(text).ok_or_else(|| {
+        format!("{text:?}: the strategies are flood, tree, batch:INTERVAL (batch:500ms) and gossip:FANOUT (gossip:3)")
+    })
 }
 
 /// `grid`, `tree:3`, `random:4`: a shape of herd.

@@ -302,7 +302,7 @@ impl Verb {
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
             Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
-            Self::Strategy => "strategy flood|tree (how nodes pass new records on)",
+            Self::Strategy => "strategy flood|tree|batch:INTERVAL|gossip:FANOUT (how nodes pass new records on)",
             Self::Shape => "shape SHAPE N (a script's first line: the herd it runs on, e.g. shape grid 16)",
             Self::Travel => {
                 "seek TIME|start|end | back [N] | forward [N] | back to fault|flood|caption | forward to fault|flood|caption"

@@ -197,7 +197,8 @@ pub struct Network {
     /// How nodes pass new records on (herd-wide; a walkthrough may switch it), and a batching
     /// strategy's interval in milliseconds.
     strategy: std::sync::atomic::AtomicU8,
-    batch_millis: std::sync::atomic::AtomicU64,
+    /// A batching strategy's interval in milliseconds, or gossip's fanout.
+    strategy_value: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Network {
@@ -221,7 +222,7 @@ impl Network {
             special: AtomicBool::new(false),
             changes: watch::channel(0).0,
             strategy: std::sync::atomic::AtomicU8::new(0),
-            batch_millis: std::sync::atomic::AtomicU64::new(0),
+            strategy_value: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -229,7 +230,8 @@ impl Network {
     pub fn strategy(&self) -> crate::strategy::Strategy {
         match self.strategy.load(Ordering::Relaxed) {
             1 => crate::strategy::Strategy::Tree,
-            2 => crate::strategy::Strategy::Batch(Duration::from_millis(self.batch_millis.load(Ordering::Relaxed))),
+            2 => crate::strategy::Strategy::Batch(Duration::from_millis(self.strategy_value.load(Ordering::Relaxed))),
+            3 => crate::strategy::Strategy::Gossip(self.strategy_value.load(Ordering::Relaxed) as u32),
             _ => crate::strategy::Strategy::Flood,
         }
     }
@@ -248,8 +250,12 @@ impl Network {
             crate::strategy::Strategy::Flood => 0,
             crate::strategy::Strategy::Tree => 1,
             crate::strategy::Strategy::Batch(every) => {
-                self.batch_millis.store(every.as_millis() as u64, Ordering::Relaxed);
+                self.strategy_value.store(every.as_millis() as u64, Ordering::Relaxed);
                 2
+            }
+            crate::strategy::Strategy::Gossip(fanout) => {
+                self.strategy_value.store(u64::from(fanout), Ordering::Relaxed);
+                3
             }
         };
         self.strategy.store(code, Ordering::Relaxed);

@@ -17,6 +17,10 @@ pub enum Strategy {
     /// The tree's routes, and each link gathers what comes within this long and sends it as
     /// one transmission (push, batched): fewer messages an update, for a little delay.
     Batch(std::time::Duration),
+    /// Each node passes a new record to this many neighbours chosen at random (seeded), and
+    /// once a second catches every neighbour up with everything it knows (anti-entropy), so
+    /// that nothing is lost for good.
+    Gossip(u32),
 }
 
 impl Strategy {
@@ -25,6 +29,7 @@ impl Strategy {
         match text.split_once(':') {
             None if text == "flood" => Some(Self::Flood),
             None if text == "tree" => Some(Self::Tree),
+            Some(("gossip", fanout)) => fanout.parse().ok().filter(|f| (1..=100).contains(f)).map(Self::Gossip),
             Some(("batch", every)) => {
                 let every = humantime::parse_duration(every).ok().filter(|d| !d.is_zero() && d.as_secs() <= 60)?;
                 Some(Self::Batch(every))
@@ -45,6 +50,7 @@ impl std::fmt::Display for Strategy {
             Self::Flood => f.write_str("flood"),
             Self::Tree => f.write_str("tree"),
             Self::Batch(every) => write!(f, "batch:{}", humantime::format_duration(*every)),
+            Self::Gossip(fanout) => write!(f, "gossip:{fanout}"),
         }
     }
 }
@@ -64,11 +70,14 @@ pub struct Router {
     me: NodeName,
     /// By origin server.
     branches: Mutex<HashMap<NodeName, Branch>>,
+    /// Gossip's choices.
+    dice: Mutex<crate::dice::Dice>,
 }
 
 impl Router {
-    pub fn new(topology: std::sync::Arc<Topology>, me: NodeName) -> Self {
-        Self { topology, me, branches: Mutex::default() }
+    /// `seed`: gossip's random choices (the herd's seed, told apart per node by the caller).
+    pub fn new(topology: std::sync::Arc<Topology>, me: NodeName, seed: u64) -> Self {
+        Self { topology, me, branches: Mutex::default(), dice: Mutex::new(crate::dice::Dice::seeded(seed)) }
     }
 
     /// The neighbours a record from `origin` that came from `from` (`None`: this node's own
@@ -83,6 +92,19 @@ impl Router {
     ) -> Option<Vec<NodeName>> {
         if !strategy.routes() {
             return None;
+        }
+        if let Strategy::Gossip(fanout) = strategy {
+            // `fanout` live neighbours but the sender, chosen at random.
+            let mut choices: Vec<NodeName> =
+                self.topology.neighbours(&self.me).into_iter().filter(|n| Some(&**n) != from && up(n)).collect();
+            let mut dice = self.dice.lock().unwrap_or_else(|p| p.into_inner());
+            let keep = (fanout as usize).min(choices.len());
+            for i in 0..keep {
+                let j = i + dice.below((choices.len() - i) as u64) as usize;
+                choices.swap(i, j);
+            }
+            choices.truncate(keep);
+            return Some(choices);
         }
         let origin = self.topology.name(origin)?;
         let mut branches = self.branches.lock().unwrap_or_else(|p| p.into_inner());
@@ -120,10 +142,10 @@ mod tests {
 
     #[test]
     fn strategies_read_back_as_they_are_written() {
-        for text in ["flood", "tree", "batch:500ms", "batch:1s"] {
+        for text in ["flood", "tree", "batch:500ms", "batch:1s", "gossip:3"] {
             assert_eq!(Strategy::parse(text).unwrap().to_string(), text);
         }
-        for wrong in ["gossip", "batch", "batch:0s", "batch:2m", "tree:3"] {
+        for wrong in ["gossip", "gossip:0", "batch", "batch:0s", "batch:2m", "tree:3"] {
             assert_eq!(Strategy::parse(wrong), None, "{wrong}");
         }
     }
@@ -132,7 +154,7 @@ mod tests {
     fn a_tree_sends_each_node_one_copy_and_floods_around_a_failure() {
         let grid = std::sync::Arc::new(Shape::Grid.topology(25, 1).unwrap());
         let routers: HashMap<NodeName, Router> =
-            grid.names().iter().map(|n| (n.clone(), Router::new(grid.clone(), n.clone()))).collect();
+            grid.names().iter().map(|n| (n.clone(), Router::new(grid.clone(), n.clone(), 1))).collect();
         // Every node reached from n01 exactly once, in 24 messages.
         let mut reached = vec![NodeName::from("n01")];
         let mut queue = VecDeque::from([(NodeName::from("n01"), None::<NodeName>)]);

@@ -58,8 +58,25 @@ async fn batching_sends_many_records_in_one_transmission_and_loses_nothing() {
 }
 
 #[tokio::test]
+async fn gossip_to_one_neighbour_leaves_gaps_that_anti_entropy_fills() {
+    // On a star a fanout of one takes an update to at most two nodes: the other leaves learn it
+    // from the catch-up a node gives a random neighbour every second.
+    let star = Plan {
+        topology: Arc::new(Shape::Star.topology(8, 1).unwrap().on_free_ports()),
+        topology_name: "star of 8".into(),
+        ..plan(Strategy::Gossip(1), "")
+    };
+    let outcome = run(&star).await.unwrap();
+    // Gossip alone takes each update to two nodes at most, yet all eight have every update.
+    assert!(outcome.records_sent_per_update.max <= 2.0, "{outcome:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    assert!(outcome.transmissions > 2 * outcome.updates as u64, "anti-entropy's own transmissions: {outcome:?}");
+}
+
+#[tokio::test]
 async fn with_kills_and_cuts_no_strategy_loses_an_acknowledged_update() {
-    for strategy in [Strategy::Flood, Strategy::Tree, Strategy::Batch(Duration::from_millis(150))] {
+    let batch = Strategy::Batch(Duration::from_millis(150));
+    for strategy in [Strategy::Flood, Strategy::Tree, batch, Strategy::Gossip(2)] {
         let outcome = run(&plan(strategy, "kill,cut")).await.unwrap();
         assert!(outcome.updates > 40, "{strategy}: {outcome:?}");
         assert_eq!(outcome.lost, 0, "{strategy}: {outcome:?}");

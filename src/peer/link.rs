@@ -61,6 +61,8 @@ pub struct Link {
     up: AtomicBool,
     /// Up, and its catch-up sent: what was known when it came up has gone out.
     caught_up: AtomicBool,
+    /// Asks the link to send its node's whole cache again (gossip's anti-entropy).
+    resync: tokio::sync::Notify,
     queue: mpsc::UnboundedSender<Outgoing>,
     /// Records in `queue`. Counted at the sender, so the bound holds even while the link's task
     /// is stuck in a write to a neighbour that stopped reading.
@@ -84,6 +86,7 @@ impl Link {
             neighbour,
             up: AtomicBool::new(false),
             caught_up: AtomicBool::new(false),
+            resync: tokio::sync::Notify::new(),
             queue,
             queued: AtomicUsize::new(0),
             most_queued,
@@ -101,6 +104,11 @@ impl Link {
     /// Whether the link is up and its catch-up has been sent.
     pub fn is_caught_up(&self) -> bool {
         self.caught_up.load(Ordering::Acquire)
+    }
+
+    /// Catches the neighbour up again with everything the node knows (anti-entropy).
+    pub fn resync(&self) {
+        self.resync.notify_one();
     }
 
     /// Queues a record for the neighbour. A full queue drops it (and with it the wait for its
@@ -244,25 +252,7 @@ async fn exchange(
     let send = async {
         let counters = node.events.counters().clone();
         let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0, counters };
-        // Catch-up: everything this node knows, a page at a time so that the cache's lock is
-        // never held for more than one page (a node may know a million clients). A record stored
-        // while this runs is also queued (the link is up), so none falls between pages.
-        let snapshot_taken = Instant::now();
-        let mut sent = 0usize;
-        let mut start = PageStart::First;
-        loop {
-            let page = node.records.page(&start, CATCH_UP_PAGE);
-            let Some(last) = page.last() else { break };
-            start = PageStart::After(last.record.client().to_string());
-            for entry in &page {
-                put(node, neighbour, &mut out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
-                if out.text.len() >= BATCH_BYTES {
-                    out.flush().await?;
-                }
-            }
-            sent += page.len();
-        }
-        out.flush().await?;
+        let sent = catch_up(node, neighbour, &mut out).await?;
         link.caught_up.store(true, Ordering::Release);
         node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
@@ -274,6 +264,11 @@ async fn exchange(
                 }
                 _ = tokio::time::sleep(PING_EVERY) => {
                     out.writer.write_all(b"PING\n").await?;
+                    continue;
+                }
+                () = link.resync.notified() => {
+                    let sent = catch_up(node, neighbour, &mut out).await?;
+                    node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
                     continue;
                 }
             };
@@ -413,6 +408,29 @@ async fn put(
         node.events.emit(EventKind::FloodSent { to: neighbour.clone(), record: record.clone(), hops, catch_up });
     }
     Ok(Some(out.seq))
+}
+
+/// Catch-up: everything this node knows, a page at a time so that the cache's lock is never held
+/// for more than one page (a node may know a million clients). A record stored while this runs
+/// is also queued (the link is up), so none falls between pages. Returns how many were sent.
+async fn catch_up(node: &Local, neighbour: &NodeName, out: &mut Outbox) -> Result<usize, PeerError> {
+    let snapshot_taken = Instant::now();
+    let mut sent = 0usize;
+    let mut start = PageStart::First;
+    loop {
+        let page = node.records.page(&start, CATCH_UP_PAGE);
+        let Some(last) = page.last() else { break };
+        start = PageStart::After(last.record.client().to_string());
+        for entry in &page {
+            put(node, neighbour, out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
+            if out.text.len() >= BATCH_BYTES {
+                out.flush().await?;
+            }
+        }
+        sent += page.len();
+    }
+    out.flush().await?;
+    Ok(sent)
 }
 
 /// The records queued within `every` of the first (at most a batch's bytes' worth).

@@ -277,7 +277,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
     ("deliver|drop|dup A B [CLIENT]", "in step mode, one held message from A to B: goes, is lost, or arrives twice"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
-    ("strategy flood|tree", "how nodes pass new records on from now: to every neighbour, or down a spanning tree"),
+    ("strategy flood|tree|…", "how nodes pass new records on from now: flood, tree, batch:500ms, gossip:3"),
     ("at 2.5s", "replay, or looking back: to that moment of the recording"),
 ];
 
