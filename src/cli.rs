@@ -226,6 +226,10 @@ pub struct ExperimentArgs {
     /// Distinct clients the updates are for.
     #[arg(long, default_value_t = 50)]
     pub clients: usize,
+    /// Reads (WHATSAT of a client already reported, at a random node) for each update; a read
+    /// answered with an older record than the client's newest answered one is stale.
+    #[arg(long, default_value_t = 1.0)]
+    pub reads: f64,
     /// How long the clients report.
     #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     pub duration: std::time::Duration,

@@ -31,6 +31,8 @@ pub struct Plan {
     pub loss_percent: u32,
     /// Updates a second, over all clients.
     pub rate: f64,
+    /// Reads (WHATSAT at a random node, of a client already reported) for each update.
+    pub reads_per_update: f64,
     pub clients: usize,
     pub duration: Duration,
     /// Faults the nemesis makes, one kind after another, every `nemesis_interval`.
@@ -84,6 +86,10 @@ pub struct Outcome {
     /// latency, in milliseconds (median over updates).
     pub floor_ms: f64,
     pub lost: usize,
+    /// Reads answered, and those answered with an older record than the newest one a client had
+    /// been answered for when the read was sent (or with `?`, for a client so answered).
+    pub reads: usize,
+    pub stale_reads: usize,
     pub unsure: Option<String>,
 }
 
@@ -137,7 +143,7 @@ pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
         schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
     }
     let transmissions_before = herd.transmissions();
-    let updates = drive(&herd, plan).await;
+    let (updates, (reads, stale_reads)) = drive(&herd, plan).await;
     schedule.calm().await;
     // Heal what is left (a lossy link keeps its loss: it is the experiment's weather, not a fault).
     for name in &names {
@@ -149,7 +155,9 @@ pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
     herd.shutdown().await;
     listener.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(measure(plan, &updates, &seen, transmissions, settled))
+    let mut outcome = measure(plan, &updates, &seen, transmissions, settled);
+    (outcome.reads, outcome.stale_reads) = (reads, stale_reads);
+    Ok(outcome)
 }
 
 /// Listens to the herd's events for what the measures need.
@@ -179,9 +187,17 @@ async fn listen(mut events: tokio::sync::broadcast::Receiver<Arc<crate::HerdEven
     }
 }
 
+/// The newest record each client was answered for, so far.
+type Acknowledged = Arc<Mutex<HashMap<String, Arc<Record>>>>;
+
 /// Sends `rate` IAMATs a second for the run's duration, each to a node chosen by the seed,
-/// for one of `clients` clients in turn; returns the updates answered.
-async fn drive(herd: &Arc<Herd>, plan: &Plan) -> Vec<Update> {
+/// for one of `clients` clients in turn, with `reads_per_update` WHATSATs between them; returns
+/// the updates answered, and how many reads were answered and how many of those were stale.
+async fn drive(herd: &Arc<Herd>, plan: &Plan) -> (Vec<Update>, (usize, usize)) {
+    let acknowledged: Acknowledged = Arc::default();
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stale = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut read_credit = 0.0;
     let mut dice = crate::dice::Dice::seeded(plan.seed);
     let names = plan.topology.names().to_vec();
     let every = Duration::from_secs_f64(1.0 / plan.rate.max(0.1));
@@ -199,12 +215,41 @@ async fn drive(herd: &Arc<Herd>, plan: &Plan) -> Vec<Update> {
             dice.unit() * 170.0,
             crate::protocol::Timestamp::now()
         );
+        let acked = acknowledged.clone();
         sends.spawn(async move {
             let sent = tokio::time::Instant::now();
             let reply = crate::operator::send(addr, &node, &line).await;
             let (answered, waited) = (SystemTime::now(), sent.elapsed());
-            Record::parse(reply.trim_end()).map(|record| Update { record: Arc::new(record), answered, waited })
+            let record = Arc::new(Record::parse(reply.trim_end())?);
+            let mut acked = acked.lock().unwrap_or_else(|p| p.into_inner());
+            if acked.get(record.client()).is_none_or(|known| record.supersedes(known)) {
+                acked.insert(record.client().to_string(), record.clone());
+            }
+            Some(Update { record, answered, waited })
         });
+        // Reads between updates: a client already answered for, at a node chosen by the seed.
+        read_credit += plan.reads_per_update;
+        while read_credit >= 1.0 {
+            read_credit -= 1.0;
+            let client = format!("c{}", dice.below(plan.clients.max(1) as u64));
+            let node = names[dice.below(names.len() as u64) as usize].clone();
+            let expected = acknowledged.lock().unwrap_or_else(|p| p.into_inner()).get(&client).cloned();
+            let (Some(expected), Ok(addr)) = (expected, herd.client_addr(&node)) else { continue };
+            let (reads, stale) = (reads.clone(), stale.clone());
+            sends.spawn(async move {
+                let reply = crate::operator::send(addr, &node, &format!("WHATSAT {client} 10 1")).await;
+                let first = reply.lines().next().unwrap_or_default();
+                // Answered with an AT line, or `?` when the node knows no such client yet.
+                let found = Record::parse(first);
+                if found.is_some() || first.starts_with("? ") {
+                    reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if found.is_none_or(|found| expected.supersedes(&found)) {
+                        stale.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                None
+            });
+        }
     }
     let mut updates = Vec::new();
     while let Some(done) = sends.join_next().await {
@@ -212,7 +257,8 @@ async fn drive(herd: &Arc<Herd>, plan: &Plan) -> Vec<Update> {
             updates.push(update);
         }
     }
-    updates
+    let count = |counter: &std::sync::atomic::AtomicUsize| counter.load(std::sync::atomic::Ordering::Relaxed);
+    (updates, (count(&reads), count(&stale)))
 }
 
 /// Waits (at most `SETTLE`) until every live node holds, for every client, at least the newest
@@ -278,6 +324,8 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         answer_ms: Summary::of(updates.iter().map(|u| u.waited.as_secs_f64() * 1000.0).collect()),
         floor_ms: Summary::of(floors).p50,
         lost,
+        reads: 0,
+        stale_reads: 0,
         unsure,
     }
 }
@@ -343,6 +391,10 @@ impl Outcome {
             a.p50, a.p99, a.max
         ));
         text.push_str(&format!("| lost updates | {} |\n", self.lost));
+        if self.reads > 0 {
+            let share = 100.0 * self.stale_reads as f64 / self.reads as f64;
+            text.push_str(&format!("| stale reads | {} of {} ({share:.1}%) |\n", self.stale_reads, self.reads));
+        }
         text.push_str(&format!("| seed | {} |\n", plan.seed));
         if !plan.nemesis.is_empty() {
             text.push_str(&format!(
@@ -367,6 +419,7 @@ impl Outcome {
             "latency": plan.latency.to_string(),
             "loss_percent": plan.loss_percent,
             "rate": plan.rate,
+            "reads_per_update": plan.reads_per_update,
             "clients": plan.clients,
             "duration_s": plan.duration.as_secs_f64(),
             "seed": plan.seed,

@@ -301,6 +301,7 @@ async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
         latency,
         loss_percent,
         rate: args.rate,
+        reads_per_update: args.reads.max(0.0),
         clients: args.clients,
         duration: args.duration,
         nemesis: faults,

@@ -22,6 +22,7 @@ fn plan(strategy: Strategy, faults: &str) -> Plan {
         latency: Delay::fixed(Duration::from_millis(10)),
         loss_percent: 0,
         rate: 40.0,
+        reads_per_update: 1.0,
         clients: 8,
         duration: Duration::from_secs(2),
         nemesis: if faults.is_empty() { Vec::new() } else { nemesis(faults).unwrap() },
@@ -40,6 +41,9 @@ async fn a_tree_costs_one_message_a_node_and_flooding_about_twice_that() {
     assert!((7.5..=8.0).contains(&tree.records_sent_per_update.mean), "{tree:?}");
     assert_eq!((tree.lost, tree.duplicates_per_update), (0, 0.0));
     assert!(tree.propagation_ms.max >= 10.0, "at least a link's latency: {tree:?}");
+    // One read an update, at a random node: most find the newest record, a few (just after an
+    // update, far from where it was made) an older one.
+    assert!(tree.reads >= 60 && tree.stale_reads < tree.reads / 2, "{tree:?}");
     let flood = run(&plan(Strategy::Flood, "")).await.unwrap();
     assert_eq!(flood.records_sent_per_update.p50, 16.0, "12 links once, 4 of them twice: {flood:?}");
     assert!(flood.duplicates_per_update > 7.0, "{flood:?}");
@@ -67,6 +71,7 @@ async fn gossip_to_one_neighbour_leaves_gaps_that_anti_entropy_fills() {
         ..plan(Strategy::Gossip(1), "")
     };
     let outcome = run(&star).await.unwrap();
+    assert!(outcome.stale_reads > 0, "before anti-entropy, reads elsewhere find older records: {outcome:?}");
     // Gossip alone takes each update to two nodes at most, yet all eight have every update.
     assert!(outcome.records_sent_per_update.max <= 2.0, "{outcome:?}");
     assert_eq!(outcome.lost, 0, "{outcome:?}");
