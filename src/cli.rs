@@ -245,6 +245,9 @@ pub struct ExperimentArgs {
     /// Write the results as JSON here (docs/EXPERIMENTS.md has the schema).
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
+    /// Watch it in the console while it runs (quitting before it ends leaves it unjudged).
+    #[arg(long)]
+    pub console: bool,
     /// Fail (exit 1) above this many messages per update.
     #[arg(long)]
     pub max_msgs_per_update: Option<f64>,

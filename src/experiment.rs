@@ -122,6 +122,14 @@ impl Summary {
 
 /// Runs `plan`: starts the herd, drives it, injects the faults, heals, settles, and measures.
 pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
+    let herd = start(plan).await?;
+    let outcome = exercise(&herd, plan).await;
+    herd.shutdown().await;
+    outcome
+}
+
+/// The herd of `plan`, started, linked, and its links given their latency and loss.
+pub async fn start(plan: &Plan) -> Result<Arc<Herd>, HerdError> {
     let names = plan.topology.names().to_vec();
     let herd = Arc::new(Herd::start(plan.topology.clone(), &names, plan.options.clone()).await?);
     herd.wait_linked(SETTLE).await;
@@ -133,6 +141,13 @@ pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
             herd.set_loss(&a, &b, plan.loss_percent)?;
         }
     }
+    Ok(herd)
+}
+
+/// Drives a started herd as `plan` says, heals it, lets it settle, and measures (the herd is
+/// left running: a console may still be showing it).
+pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdError> {
+    let names = plan.topology.names().to_vec();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let listener = tokio::spawn(listen(herd.subscribe(), seen.clone()));
     let mut schedule = Schedule::default();
@@ -143,16 +158,15 @@ pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
         schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
     }
     let transmissions_before = herd.transmissions();
-    let (updates, (reads, stale_reads)) = drive(&herd, plan).await;
+    let (updates, (reads, stale_reads)) = drive(herd, plan).await;
     schedule.calm().await;
     // Heal what is left (a lossy link keeps its loss: it is the experiment's weather, not a fault).
     for name in &names {
         let _ = herd.revive(name);
     }
     herd.wait_linked(SETTLE).await;
-    let settled = settle(&herd, &updates).await;
+    let settled = settle(herd, &updates).await;
     let transmissions = herd.transmissions() - transmissions_before;
-    herd.shutdown().await;
     listener.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     let mut outcome = measure(plan, &updates, &seen, transmissions, settled);

@@ -308,7 +308,17 @@ async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
         nemesis_interval: args.nemesis_interval,
         seed: args.seed,
     };
-    let outcome = run(&plan).await?;
+    let outcome = if args.console {
+        match watched(plan.clone()).await? {
+            Some(outcome) => outcome,
+            None => {
+                eprintln!("herdctl: the console was closed before the experiment ended: nothing to judge");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    } else {
+        run(&plan).await?
+    };
     print!("{}", outcome.markdown(&plan));
     if let Some(path) = &args.results {
         let text = serde_json::to_string_pretty(&outcome.json(&plan))?;
@@ -330,6 +340,66 @@ async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// An experiment in the console: the herd on screen while the experiment drives it; the outcome
+/// once it ended (`None` when the console was closed first).
+#[cfg(feature = "console")]
+async fn watched(mut plan: herdctl::experiment::Plan) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
+    use herdctl::experiment::{exercise, start};
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        anyhow::bail!("experiment --console needs a terminal; without it, leave --console out");
+    }
+    let log_dir = std::path::PathBuf::from("logs");
+    let _log_guard = log_to_file(&log_dir)?;
+    let trace = Arc::new(Trace::default());
+    plan.options.trace = Some(trace.clone());
+    let herd = start(&plan).await?;
+    let events = herd.subscribe();
+    let running = {
+        let (herd, plan) = (herd.clone(), plan.clone());
+        tokio::spawn(async move {
+            let outcome = exercise(&herd, &plan).await;
+            if let Ok(outcome) = &outcome {
+                let text = format!(
+                    "the experiment is over: {:.1} messages an update, propagation p50 {:.0} ms, {} lost; q prints the summary",
+                    outcome.messages_per_update, outcome.propagation_ms.p50, outcome.lost
+                );
+                herd.note_story(herdctl::EventKind::Caption { text: text.into() });
+            }
+            outcome
+        })
+    };
+    let greeting = format!(
+        "experiment: {} by {}, {} links, {} updates/s for {}; quitting stops it",
+        plan.topology_name,
+        plan.options.strategy,
+        plan.latency,
+        plan.rate,
+        humantime::format_duration(plan.duration)
+    );
+    let session = console::Session {
+        places_source: "none".into(),
+        trace,
+        trace_path: None,
+        log_dir,
+        scenario: None,
+        present: false,
+        classroom_url: None,
+        greeting: Some(greeting),
+        screen: screen(true, None),
+    };
+    console::run(herd, events, session).await?;
+    if !running.is_finished() {
+        running.abort();
+        return Ok(None);
+    }
+    Ok(Some(running.await??))
+}
+
+#[cfg(not(feature = "console"))]
+async fn watched(_plan: herdctl::experiment::Plan) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
+    anyhow::bail!("this herdctl was built without its console (cargo feature `console`): leave --console out")
 }
 
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users

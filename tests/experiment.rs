@@ -128,6 +128,14 @@ fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
         Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).args(["--max-msgs-per-update", "1"]).output().unwrap();
     assert_eq!(strict.status.code(), Some(1), "{strict:?}");
     assert!(String::from_utf8_lossy(&strict.stderr).contains("did not hold"));
+    let watched = Command::new(env!("CARGO_BIN_EXE_herdctl"))
+        .args(args)
+        .arg("--console")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(watched.status.code(), Some(2), "no terminal, no console: {watched:?}");
+    assert!(String::from_utf8_lossy(&watched.stderr).contains("needs a terminal"));
     let wrong = Command::new(env!("CARGO_BIN_EXE_herdctl"))
         .args(["experiment", "--shape", "ring", "--nodes", "5", "--nemesis", "fire"])
         .output()
