@@ -68,6 +68,16 @@ struct Seen {
     duplicates: HashMap<String, usize>,
     /// Events the listener missed (it fell behind): the figures are then unsure.
     missed: u64,
+    /// What happened to nodes and links, when: the fault schedule as it was carried out.
+    faults: Vec<(SystemTime, String)>,
+}
+
+/// One fault of the schedule, as carried out.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FaultDone {
+    /// Seconds from the clients' start.
+    pub at_s: f64,
+    pub what: String,
 }
 
 /// What came of a run.
@@ -90,6 +100,8 @@ pub struct Outcome {
     /// been answered for when the read was sent (or with `?`, for a client so answered).
     pub reads: usize,
     pub stale_reads: usize,
+    /// The faults made (and healed), in order.
+    pub faults: Vec<FaultDone>,
     pub unsure: Option<String>,
 }
 
@@ -158,6 +170,7 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdErro
         schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
     }
     let transmissions_before = herd.transmissions();
+    let began = SystemTime::now();
     let (updates, (reads, stale_reads)) = drive(herd, plan).await;
     schedule.calm().await;
     // Heal what is left (a lossy link keeps its loss: it is the experiment's weather, not a fault).
@@ -171,6 +184,15 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdErro
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     let mut outcome = measure(plan, &updates, &seen, transmissions, settled);
     (outcome.reads, outcome.stale_reads) = (reads, stale_reads);
+    outcome.faults = seen
+        .faults
+        .iter()
+        .filter(|(at, _)| *at >= began)
+        .map(|(at, what)| FaultDone {
+            at_s: at.duration_since(began).unwrap_or_default().as_secs_f64(),
+            what: what.clone(),
+        })
+        .collect();
     Ok(outcome)
 }
 
@@ -189,6 +211,13 @@ async fn listen(mut events: tokio::sync::broadcast::Receiver<Arc<crate::HerdEven
                     }
                     EventKind::FloodReceived { record, arrival: Arrival::Duplicate, catch_up: false, .. } => {
                         *seen.duplicates.entry(record.line().to_string()).or_default() += 1
+                    }
+                    EventKind::NodeUp { .. }
+                    | EventKind::NodeDown
+                    | EventKind::LinkCut { .. }
+                    | EventKind::LinkHealed { .. }
+                    | EventKind::LossSet { .. } => {
+                        seen.faults.push((event.at, format!("{} {}", event.node, event.kind)))
                     }
                     _ => {}
                 }
@@ -340,6 +369,7 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         lost,
         reads: 0,
         stale_reads: 0,
+        faults: Vec::new(),
         unsure,
     }
 }
@@ -412,9 +442,10 @@ impl Outcome {
         text.push_str(&format!("| seed | {} |\n", plan.seed));
         if !plan.nemesis.is_empty() {
             text.push_str(&format!(
-                "| nemesis | {} every {} |\n",
+                "| nemesis | {} every {}: {} faults and heals (the results list each, with its time) |\n",
                 plan.nemesis.iter().map(fault_word).collect::<Vec<_>>().join(", "),
-                humantime::format_duration(plan.nemesis_interval)
+                humantime::format_duration(plan.nemesis_interval),
+                self.faults.len()
             ));
         }
         if let Some(unsure) = &self.unsure {

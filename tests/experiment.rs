@@ -83,6 +83,11 @@ async fn with_kills_and_cuts_no_strategy_loses_an_acknowledged_update() {
     let batch = Strategy::Batch(Duration::from_millis(150));
     for strategy in [Strategy::Flood, Strategy::Tree, batch, Strategy::Gossip(2)] {
         let outcome = run(&plan(strategy, "kill,cut")).await.unwrap();
+        assert!(
+            outcome.faults.iter().any(|f| f.what.contains("node down")),
+            "the schedule as carried out: {outcome:?}"
+        );
+        assert!(outcome.faults.iter().any(|f| f.what.contains("cut by the operator")), "{outcome:?}");
         assert!(outcome.updates > 40, "{strategy}: {outcome:?}");
         assert_eq!(outcome.lost, 0, "{strategy}: {outcome:?}");
     }
