@@ -186,8 +186,16 @@ pub struct ReplayArgs {
     pub at: Option<std::time::Duration>,
 
     /// The herd's topology, for a trace that does not carry its own (older herdctl versions).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "shape")]
     pub topology: Option<PathBuf>,
+
+    /// Or a generated one (as `herdctl --shape`), with --nodes.
+    #[arg(long, value_name = "SHAPE", value_parser = parse_shape, requires = "nodes")]
+    pub shape: Option<herdctl::shape::Shape>,
+
+    /// How many nodes the --shape has.
+    #[arg(long, value_name = "N", requires = "shape")]
+    pub nodes: Option<usize>,
 
     /// Where a herd started from a moment (L, go live) writes its logs.
     #[arg(long, value_name = "DIR", default_value = "logs")]

@@ -116,7 +116,10 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
     let config = config::Config::load(args.screen.config.as_deref())?;
     use_keys(&config);
     args.screen.settle(&config);
-    let topology = args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?;
+    let topology = match (args.shape, args.nodes) {
+        (Some(shape), Some(nodes)) => Some(shape.topology(nodes, 1)?),
+        _ => args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?,
+    };
     let recording = Arc::new(herdctl::replay::Recording::load(&args.file, topology)?);
     let timeline = herdctl::replay::Timeline::new(recording.clone());
     if args.headless {
