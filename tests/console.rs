@@ -108,7 +108,7 @@ impl Console {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.success();
             }
-            assert!(started.elapsed() < DEADLINE, "the console did not exit");
+            assert!(started.elapsed() < DEADLINE, "the console did not exit:\n{}", self.contents());
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -64,6 +64,40 @@ pub struct Screen {
     pub theme: herdctl_ui::ThemeChoice,
 }
 
+/// The terminal's keys and clicks. crossterm reads them on a thread behind each `EventStream`,
+/// and a stream made after another was dropped may lose a key to the old one's thread (the `q`
+/// of a herd gone live from a replay, say): so the process keeps one, and each console borrows it.
+static KEY_STREAM: std::sync::Mutex<Option<EventStream>> = std::sync::Mutex::new(None);
+
+/// The process's key stream, borrowed until dropped.
+struct Keys(Option<EventStream>);
+
+impl Keys {
+    fn take() -> Self {
+        let kept = KEY_STREAM.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Self(Some(kept.unwrap_or_default()))
+    }
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        *KEY_STREAM.lock().unwrap_or_else(|p| p.into_inner()) = self.0.take();
+    }
+}
+
+impl std::ops::Deref for Keys {
+    type Target = EventStream;
+    fn deref(&self) -> &EventStream {
+        self.0.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Keys {
+    fn deref_mut(&mut self) -> &mut EventStream {
+        self.0.as_mut().expect("held until dropped")
+    }
+}
+
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
 pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
@@ -139,7 +173,7 @@ async fn drive(
         state.tell(Feedback::Error(warning));
     }
     let mut network = herd.network().watch();
-    let mut keys = EventStream::new();
+    let mut keys = Keys::take();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
     let mut terminate = herdctl::signal::Terminate::new()?;
     let (outcome_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
@@ -374,7 +408,7 @@ async fn drive_replay(
     )];
     said.extend(recording.notes.iter().cloned());
     state.tell(Feedback::Done(said.join("; ")));
-    let mut keys = EventStream::new();
+    let mut keys = Keys::take();
     let mut terminate = herdctl::signal::Terminate::new()?;
     let mut view = past.view(&state, Instant::now());
     state.script = script.as_ref().map(|script| short_name(&script.name));
