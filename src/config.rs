@@ -12,7 +12,7 @@ use crate::cli::PlacesChoice;
 
 /// The commented default, as `herdctl config --default` prints it: every setting, commented out.
 pub const DEFAULT: &str = r#"# herdctl's configuration. Every setting is optional; a flag on the command line wins over it.
-# herdctl reads this file from its config folder (herdctl config --path says where), or from
+# herdctl reads this file from its config folder (`herdctl config` says where), or from
 # --config FILE.
 
 [console]
