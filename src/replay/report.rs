@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::World;
+use crate::cache::PageStart;
 use crate::event::Via;
 use crate::moment::Moment;
 use crate::network::Mode;
@@ -33,14 +34,12 @@ pub fn describe(world: &World, at: Duration, length: Duration, (events, total): 
         }
         let clients = if node.clients == 1 { "1 client".to_string() } else { format!("{} clients", node.clients) };
         let _ = writeln!(out, "  {} up, {clients}", node.name);
-        for (_, _, entries) in world.caches().iter().filter(|(name, _, _)| *name == node.name) {
-            for entry in entries {
-                let via = match &entry.via {
-                    Via::Client => "from the client".to_string(),
-                    Via::Peer(peer) => format!("from {peer}, hop {}", entry.hops),
-                };
-                let _ = writeln!(out, "    {}  ({via})", entry.record.line());
-            }
+        for entry in world.cache_page(&node.name, &PageStart::First, usize::MAX) {
+            let via = match &entry.via {
+                Via::Client => "from the client".to_string(),
+                Via::Peer(peer) => format!("from {peer}, hop {}", entry.hops),
+            };
+            let _ = writeln!(out, "    {}  ({via})", entry.record.line());
         }
     }
     let _ = writeln!(out, "\nlinks:");

@@ -231,11 +231,6 @@ impl World {
             node.cache.insert(record.client().to_string(), Entry { record: record.clone(), hops, via });
         }
     }
-
-    /// Every running node's records, by client: what `replay --headless --at` prints.
-    pub fn caches(&self) -> Vec<(NodeName, bool, Vec<Entry>)> {
-        self.nodes.iter().map(|n| (n.name.clone(), n.up, n.cache.values().cloned().collect())).collect()
-    }
 }
 
 impl Moment for World {
