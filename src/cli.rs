@@ -265,6 +265,10 @@ pub struct ExperimentArgs {
     /// Fail above this largest propagation latency.
     #[arg(long, value_parser = humantime::parse_duration)]
     pub max_latency: Option<std::time::Duration>,
+
+    /// With --console: how it meets the terminal.
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 /// How the console meets the terminal, and where its settings come from (the herd's console and

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
     };
-    if let Some(cli::Tool::Experiment(args)) = &cli.command {
+    if let Some(cli::Tool::Experiment(args)) = &mut cli.command {
         return match runtime.block_on(experiment(args)) {
             Ok(code) => code,
             Err(error) => {
@@ -80,7 +80,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
 /// How the console meets the terminal, as the command line and the configuration say.
 #[cfg(feature = "console")]
 fn screen(mouse: bool, theme: Option<config::ThemeName>) -> Screen {
@@ -112,6 +111,7 @@ fn use_keys(config: &config::Config) {
     let _ = config;
 }
 
+/// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
 async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
     let config = config::Config::load(args.screen.config.as_deref())?;
     use_keys(&config);
@@ -234,17 +234,7 @@ async fn go_live_from(
             1,
         );
     }
-    let session = console::Session {
-        places_source,
-        trace,
-        trace_path: None,
-        log_dir,
-        scenario: None,
-        present: false,
-        classroom_url: None,
-        greeting: Some(greeting),
-        screen,
-    };
+    let session = console::Session::started_elsewhere(places_source, trace, log_dir, greeting, screen);
     console::run(Arc::new(herd), events, session).await
 }
 
@@ -261,7 +251,7 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
 
 /// `herdctl experiment`: runs it, prints its Markdown summary, writes its results; exit 0 when it
 /// held, 1 when it did not, 2 when it could not be judged.
-async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
+async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
     use herdctl::experiment::{Bars, Plan, nemesis, run};
     let (topology, topology_name) = match (args.shape, args.nodes) {
         (Some(shape), Some(nodes)) => (shape.topology(nodes, args.seed)?, format!("{shape} of {nodes}")),
@@ -312,7 +302,10 @@ async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
     };
     let outcome = if args.console {
-        match watched(plan.clone()).await? {
+        let config = config::Config::load(args.screen.config.as_deref())?;
+        use_keys(&config);
+        args.screen.settle(&config);
+        match watched(plan.clone(), screen(!args.screen.no_mouse, args.screen.theme)).await? {
             Some(outcome) => outcome,
             None => {
                 eprintln!("herdctl: the console was closed before the experiment ended: nothing to judge");
@@ -348,7 +341,10 @@ async fn experiment(args: &cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
 /// An experiment in the console: the herd on screen while the experiment drives it; the outcome
 /// once it ended (`None` when the console was closed first).
 #[cfg(feature = "console")]
-async fn watched(mut plan: herdctl::experiment::Plan) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
+async fn watched(
+    mut plan: herdctl::experiment::Plan,
+    screen: Screen,
+) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
     use herdctl::experiment::{exercise, start};
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         anyhow::bail!("experiment --console needs a terminal; without it, leave --console out");
@@ -381,17 +377,7 @@ async fn watched(mut plan: herdctl::experiment::Plan) -> anyhow::Result<Option<h
         plan.rate,
         humantime::format_duration(plan.duration)
     );
-    let session = console::Session {
-        places_source: "none".into(),
-        trace,
-        trace_path: None,
-        log_dir,
-        scenario: None,
-        present: false,
-        classroom_url: None,
-        greeting: Some(greeting),
-        screen: screen(true, None),
-    };
+    let session = console::Session::started_elsewhere("none".into(), trace, log_dir, greeting, screen);
     console::run(herd, events, session).await?;
     if !running.is_finished() {
         running.abort();
@@ -401,7 +387,10 @@ async fn watched(mut plan: herdctl::experiment::Plan) -> anyhow::Result<Option<h
 }
 
 #[cfg(not(feature = "console"))]
-async fn watched(_plan: herdctl::experiment::Plan) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
+async fn watched(
+    _plan: herdctl::experiment::Plan,
+    _screen: Screen,
+) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
     anyhow::bail!("this herdctl was built without its console (cargo feature `console`): leave --console out")
 }
 

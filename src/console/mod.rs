@@ -55,6 +55,30 @@ pub struct Session {
     pub screen: Screen,
 }
 
+impl Session {
+    /// A session on a herd that another command started (a replay gone live, an experiment):
+    /// no scenario, classroom or trace file of its own, and `greeting` said first.
+    pub fn started_elsewhere(
+        places_source: String,
+        trace: Arc<Trace>,
+        log_dir: PathBuf,
+        greeting: String,
+        screen: Screen,
+    ) -> Self {
+        Session {
+            places_source,
+            trace,
+            trace_path: None,
+            log_dir,
+            scenario: None,
+            present: false,
+            classroom_url: None,
+            greeting: Some(greeting),
+            screen,
+        }
+    }
+}
+
 /// How the console meets the terminal.
 #[derive(Clone, Copy, Debug)]
 pub struct Screen {
