@@ -275,3 +275,6 @@ pub fn look_back(trace: &herdctl::trace::Trace, herd: &herdctl::Herd, places_sou
     let count = timeline.len().saturating_sub(1);
     Past::new(timeline, count, places_source, true)
 }
+
+#[cfg(test)]
+mod tests;

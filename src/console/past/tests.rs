@@ -1,0 +1,96 @@
+//! Moving through a recording: each move lands on the moment it names, and a moment reached
+//! step by step is the moment rebuilt from the start.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herdctl::replay::{Landmark, Recording, Timeline, describe};
+use herdctl_ui::TimeMove;
+
+use super::{Moved, Past};
+
+fn timeline() -> Timeline {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthroughs/recordings/stale-node.jsonl");
+    Timeline::new(Arc::new(Recording::load(&path, None).expect("the recorded walkthrough loads")))
+}
+
+/// The moment `past` shows, in the words of `replay --headless`.
+fn shown(past: &Past) -> String {
+    describe(past.world(), Duration::ZERO, Duration::ZERO, (past.count(), past.timeline().len()))
+}
+
+/// The same moment built afresh from the recording's start.
+fn rebuilt(timeline: &Timeline, count: usize) -> String {
+    describe(&timeline.world_after(count), Duration::ZERO, Duration::ZERO, (count, timeline.len()))
+}
+
+fn told(moved: Moved) -> Option<String> {
+    match moved {
+        Moved::Stayed(told) => told,
+        Moved::ToNow => Some("to now".into()),
+        Moved::GoLive => Some("go live".into()),
+    }
+}
+
+#[test]
+fn steps_and_landmarks_land_on_the_moment_they_name() {
+    let reference = timeline();
+    let mut past = Past::new(timeline(), 0, "offline", false);
+    assert_eq!(told(past.go(TimeMove::Earlier)).as_deref(), Some("this is the recording's start"));
+    assert_eq!(past.count(), 0);
+
+    let fault = reference.landmark(Landmark::Fault, 0, true).expect("the walkthrough has a fault");
+    assert_eq!(told(past.go(TimeMove::NextFault)), None);
+    assert_eq!(past.count(), fault);
+    assert_eq!(shown(&past), rebuilt(&reference, fault));
+
+    assert_eq!(told(past.go(TimeMove::Later)), None);
+    assert_eq!(past.count(), fault + 1);
+    assert_eq!(told(past.go(TimeMove::Earlier)), None);
+    assert_eq!(told(past.go(TimeMove::Earlier)), None);
+    assert_eq!(past.count(), fault - 1);
+    assert_eq!(shown(&past), rebuilt(&reference, fault - 1));
+
+    // A step back after many forward rebuilds from a checkpoint: the same moment either way.
+    let last = reference.len();
+    past.seek(last);
+    past.seek(last - 1);
+    assert_eq!(shown(&past), rebuilt(&reference, last - 1));
+}
+
+#[test]
+fn a_click_on_the_timeline_goes_to_its_moment() {
+    let reference = timeline();
+    let mut past = Past::new(timeline(), 0, "offline", false);
+    let half = reference.recording().duration() / 2;
+    past.go(TimeMove::To(half.as_millis() as u64));
+    assert_eq!(past.count(), reference.count_at(Duration::from_millis(half.as_millis() as u64)));
+    assert!(past.count() > 0 && past.count() < reference.len(), "half way is neither end");
+}
+
+#[test]
+fn the_end_stops_a_replay_and_returns_a_look_back_to_now() {
+    let end = timeline().len();
+    let mut replay = Past::new(timeline(), end, "offline", false);
+    assert_eq!(told(replay.go(TimeMove::Later)).as_deref(), Some("this is the recording's end"));
+    assert_eq!(told(replay.go(TimeMove::GoLive)).as_deref(), Some("go live"));
+
+    let mut looking_back = Past::new(timeline(), end, "offline", true);
+    assert_eq!(told(looking_back.go(TimeMove::Later)).as_deref(), Some("to now"));
+    assert_eq!(told(looking_back.go(TimeMove::GoLive)).as_deref(), Some("to now"));
+}
+
+#[test]
+fn speeds_step_through_the_list_and_stop_at_its_ends() {
+    let mut past = Past::new(timeline(), 0, "offline", false);
+    assert_eq!(told(past.go(TimeMove::Faster)).as_deref(), Some("playing at ×2"));
+    for _ in 0..10 {
+        past.go(TimeMove::Faster);
+    }
+    assert_eq!(told(past.go(TimeMove::Faster)).as_deref(), Some("playing at ×10"));
+    for _ in 0..10 {
+        past.go(TimeMove::Slower);
+    }
+    assert_eq!(told(past.go(TimeMove::Slower)).as_deref(), Some("playing at ×0.1"));
+}
