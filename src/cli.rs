@@ -47,6 +47,12 @@ pub struct Cli {
     #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = parse_strategy)]
     pub strategy: herdctl::strategy::Strategy,
 
+    /// Peer links in readable text, as before they were encrypted: for watching a herd with
+    /// `tcpdump -A` in class. Every node of the herd must agree (a mismatch is refused with a
+    /// message saying so). Default: links are encrypted and authenticated with the herd key (Noise).
+    #[arg(long, env = "HERD_PLAIN_LINKS")]
+    pub plain_links: bool,
+
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,

@@ -43,6 +43,8 @@ pub struct HerdOptions {
     pub seed: Option<u64>,
     /// How nodes pass new records on (`--strategy`): flood by default.
     pub strategy: crate::strategy::Strategy,
+    /// Peer links sealed (encrypted, the default) or plain (`--plain-links`).
+    pub security: crate::secure::Security,
 }
 
 impl HerdOptions {
@@ -58,6 +60,7 @@ impl HerdOptions {
             data_dir: None,
             seed: None,
             strategy: crate::strategy::Strategy::Flood,
+            security: crate::secure::Security::default(),
         }
     }
 }
@@ -186,6 +189,7 @@ impl Herd {
                 topology: topology.clone(),
                 peer_addresses: peer_addresses.clone(),
                 key: options.key.clone(),
+                security: options.security,
                 places: options.places.clone(),
                 events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring())),
                 network: network.clone(),

@@ -28,6 +28,7 @@ pub mod protocol;
 pub mod replay;
 pub mod schedule;
 pub mod script;
+pub mod secure;
 pub mod shape;
 pub mod signal;
 pub mod store;

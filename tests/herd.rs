@@ -1,5 +1,6 @@
 //! The herd over real loopback sockets: flooding, read-your-writes next door, failures and
-//! catch-up, and the protection of the peer port.
+//! catch-up, and the protection of the peer port (its readable protocol: tests/sealed.rs covers
+//! the encrypted one, which runs the same handshake inside).
 
 mod common;
 
@@ -165,7 +166,7 @@ async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
 
 #[tokio::test]
 async fn a_neighbour_with_the_wrong_key_is_logged_once_not_at_every_redial() {
-    let herd = start_herd().await;
+    let herd = start_plain_herd().await;
     let mut events = herd.subscribe();
     for _ in 0..10 {
         assert_eq!(inject(&herd, &HerdKey::new("a guess"), "mallory").await, "DENIED wrong herd key\n");
@@ -191,7 +192,7 @@ async fn a_neighbour_with_the_wrong_key_is_logged_once_not_at_every_redial() {
 
 #[tokio::test]
 async fn a_neighbour_that_falls_silent_is_let_go() {
-    let herd = start_herd().await;
+    let herd = start_plain_herd().await;
     let mut events = herd.subscribe();
     let mut lines = BufReader::new(TcpStream::connect(peer_addr(&herd, "Campbell")).await.unwrap());
     let challenge = greeting(&mut lines).await;
@@ -218,7 +219,7 @@ async fn a_neighbour_that_falls_silent_is_let_go() {
 
 #[tokio::test]
 async fn only_a_peer_with_the_herd_key_can_add_records() {
-    let herd = start_herd().await;
+    let herd = start_plain_herd().await;
     let mut events = herd.subscribe();
 
     let refused = inject(&herd, &HerdKey::new("a guess"), "mallory").await;
@@ -256,7 +257,7 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
 
 #[tokio::test]
 async fn a_neighbour_that_is_not_in_the_topology_is_refused() {
-    let herd = start_herd().await;
+    let herd = start_plain_herd().await;
     // Campbell holds the key but is no neighbour of Riley's.
     let answer = handshake_as(&herd, "Riley", "Campbell", &HerdKey::new(KEY), "").await;
     assert_eq!(answer, "DENIED Campbell is not a neighbour here\n");
@@ -265,7 +266,7 @@ async fn a_neighbour_that_is_not_in_the_topology_is_refused() {
 
 #[tokio::test]
 async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
-    let herd = start_herd().await;
+    let herd = start_plain_herd().await;
     // Pretend to be Riley's neighbour Jaquez's replacement: kill Jaquez and accept Riley's link
     // ourselves, never acknowledging anything. Riley must answer within the bound anyway.
     let jaquez_peer = peer_addr(&herd, "Jaquez");

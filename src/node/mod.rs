@@ -21,6 +21,7 @@ use crate::peer::link::{self, Link, Outgoing};
 use crate::peer::{HerdKey, Local, Records, Refusals};
 use crate::places::Places;
 use crate::protocol::Record;
+use crate::secure::{Security, Terms};
 use crate::store::Store;
 use crate::topology::{NodeName, SharedTopology};
 
@@ -34,6 +35,8 @@ pub struct NodeConfig {
     pub topology: SharedTopology,
     pub peer_addresses: PeerAddresses,
     pub key: HerdKey,
+    /// Links sealed (encrypted) or plain.
+    pub security: Security,
     pub places: Arc<dyn Places>,
     pub events: EventSink,
     pub network: Arc<Network>,
@@ -158,7 +161,7 @@ impl Node {
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {
             name: config.name,
-            key: config.key,
+            terms: Terms { security: config.security, key: config.key, protocol: crate::peer::wire::VERSION },
             topology: config.topology,
             events: config.events,
             network: config.network,

@@ -4,16 +4,20 @@
 
 use crate::net::TcpStream;
 
-use super::key::{HerdKey, nonce};
+use super::key::nonce;
 use super::wire::{Message, PeerError, PeerStream, VERSION};
+use crate::secure::{self, Terms};
 use crate::topology::{NodeName, Topology};
 
 const DIALER: &str = "herdctl-peer/1 dialer";
 const ACCEPTOR: &str = "herdctl-peer/1 acceptor";
 
-/// Dials side: `me` opens a link to `neighbour` over `stream`.
-pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, key: &HerdKey) -> Result<PeerStream, PeerError> {
-    let mut peer = PeerStream::new(stream);
+/// Dials side: `me` opens a link to `neighbour` over `stream`, sealed or plain as `terms` say.
+pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, terms: &Terms) -> Result<PeerStream, PeerError> {
+    let _ = stream.set_nodelay(true);
+    let (reader, writer, first) = secure::dial(stream, terms).await?;
+    let mut peer = PeerStream::new(reader, writer, first);
+    let key = &terms.key;
     let greeting = peer.receive().await?;
     let (node, challenge) = match Message::parse(&greeting) {
         Some(Message::Herd { version: VERSION, node, nonce }) => (node, nonce),
@@ -40,14 +44,18 @@ pub async fn accept(
     stream: TcpStream,
     me: &str,
     topology: &Topology,
-    key: &HerdKey,
+    terms: &Terms,
 ) -> Result<(NodeName, PeerStream), PeerError> {
-    let mut peer = PeerStream::new(stream);
+    let _ = stream.set_nodelay(true);
+    let (reader, writer) = secure::accept(stream, terms).await?;
+    let mut peer = PeerStream::new(reader, writer, None);
+    let key = &terms.key;
     let challenge = nonce();
     peer.send(&Message::Herd { version: VERSION, node: me, nonce: &challenge }).await?;
     let hello = peer.receive().await?;
     let Some(Message::Hello { node, nonce: their_nonce, proof }) = Message::parse(&hello) else {
-        return Err(PeerError::Unexpected(hello));
+        // A sealing dialler that met this plain acceptor says so in a `DENIED` line.
+        return Err(secure::refusal(hello).into());
     };
     let refusal = if !key.verify(&[DIALER, &challenge, node, me], proof) {
         Some(PeerError::WrongKey)

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::net::TcpStream;
-use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
 use super::link::{HANDSHAKE_TIMEOUT, SILENCE_LIMIT};
@@ -16,7 +15,7 @@ use crate::protocol::Record;
 use crate::topology::NodeName;
 
 pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
-    let greeting = timeout(HANDSHAKE_TIMEOUT, handshake::accept(stream, &node.name, &node.topology, &node.key));
+    let greeting = timeout(HANDSHAKE_TIMEOUT, handshake::accept(stream, &node.name, &node.topology, &node.terms));
     let accepted = tokio::select! {
         _ = node.token.cancelled() => return,
         accepted = greeting => accepted.unwrap_or(Err(PeerError::Timeout)),

@@ -60,6 +60,12 @@ impl HerdKey {
         hex::encode(self.mac(parts).finalize().into_bytes())
     }
 
+    /// A 32-byte key for one use (`label`), derived from the herd key: the herd key itself is
+    /// never used directly as a cipher's key.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        self.mac(&[label]).finalize().into_bytes().into()
+    }
+
     /// Checks a proof in constant time.
     pub fn verify(&self, parts: &[&str], proof_hex: &str) -> bool {
         hex::decode(proof_hex).is_ok_and(|proof| self.mac(parts).verify_slice(&proof).is_ok())

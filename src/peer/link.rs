@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use tokio::io::AsyncWriteExt;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
@@ -20,9 +19,10 @@ use super::handshake;
 use super::wire::{Message, PeerError, PeerStream, next_line};
 use crate::cache::PageStart;
 use crate::event::EventKind;
-use crate::net::{OwnedWriteHalf, TcpStream};
+use crate::net::TcpStream;
 use crate::network::Fate;
 use crate::protocol::Record;
+use crate::secure::Writer;
 use crate::topology::NodeName;
 
 pub const RETRY_EVERY: Duration = Duration::from_millis(250);
@@ -233,7 +233,7 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
 
 async fn connect(node: &Local, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
     let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await.map_err(|_| PeerError::Timeout)??;
-    timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.key))
+    timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.terms))
         .await
         .map_err(|_| PeerError::Timeout)?
 }
@@ -341,7 +341,7 @@ async fn gate(
     record: &Arc<Record>,
     (hops, catch_up): (u32, bool),
     queued: Instant,
-    writer: &mut OwnedWriteHalf,
+    writer: &mut Writer,
 ) -> Result<Fate, PeerError> {
     let held = || {
         let (to, record) = (neighbour.clone(), record.clone());
@@ -359,7 +359,7 @@ async fn gate(
 
 /// What a link's sending half writes: records batched in `text` until flushed, numbered by `seq`.
 struct Outbox {
-    writer: OwnedWriteHalf,
+    writer: Writer,
     text: String,
     seq: u64,
     /// The node's totals: each write of records is one transmission.
@@ -532,6 +532,15 @@ mod tests {
         fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: bool, _: bool) {}
     }
 
+    /// Sealed links with a test key, as a herd has them by default.
+    fn terms() -> crate::secure::Terms {
+        crate::secure::Terms {
+            security: crate::secure::Security::Sealed,
+            key: HerdKey::new("k"),
+            protocol: super::super::wire::VERSION,
+        }
+    }
+
     /// Riley's side of a link to Jaquez, dialling `listener`; returns the link and Riley's events.
     fn riley(
         listener: &TcpListener,
@@ -542,7 +551,7 @@ mod tests {
         let token = CancellationToken::new();
         let local = Arc::new(Local {
             name: "Riley".into(),
-            key: HerdKey::new("k"),
+            terms: terms(),
             topology: Arc::new(Topology::built_in()),
             events: EventSink::new("Riley".into(), bus, None, None),
             network: Arc::new(Network::default()),
@@ -559,7 +568,7 @@ mod tests {
     async fn accept(listener: &TcpListener) -> super::super::wire::PeerStream {
         let (stream, _) = listener.accept().await.unwrap();
         let topology = Topology::built_in();
-        super::handshake::accept(stream, "Jaquez", &topology, &HerdKey::new("k")).await.unwrap().1
+        super::handshake::accept(stream, "Jaquez", &topology, &terms()).await.unwrap().1
     }
 
     /// The next event of `kind`'s shape, as text.

@@ -28,7 +28,8 @@ use crate::topology::{NodeName, SharedTopology};
 /// What a link (either end) needs of the node it belongs to, and nothing more.
 pub struct Local {
     pub name: NodeName,
-    pub key: HerdKey,
+    /// The herd key, and whether links are sealed (encrypted) or plain (`--plain-links`).
+    pub terms: crate::secure::Terms,
     pub topology: SharedTopology,
     pub events: EventSink,
     pub network: Arc<Network>,

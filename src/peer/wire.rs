@@ -3,11 +3,10 @@
 use std::fmt::Write as _;
 
 use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::protocol::{MAX_CLIENT_ID, MAX_COORDS};
+use crate::secure::{Reader, SealError, Writer};
 use crate::topology::MAX_NAME;
 
 /// The protocol's name and version, sent first by the accepting side.
@@ -134,6 +133,20 @@ pub enum PeerError {
     Version(String),
     #[error("more than {0} records waited for the neighbour: resynchronising")]
     Overflow(usize),
+    #[error(transparent)]
+    Seal(SealError),
+}
+
+impl From<SealError> for PeerError {
+    fn from(error: SealError) -> Self {
+        match error {
+            SealError::Io(error) => Self::Io(error),
+            SealError::WrongKey => Self::WrongKey,
+            SealError::Denied(reason) => Self::Denied(reason),
+            SealError::Unexpected(line) => Self::Unexpected(line),
+            mismatch => Self::Seal(mismatch),
+        }
+    }
 }
 
 impl PeerError {
@@ -142,25 +155,29 @@ impl PeerError {
     pub fn same_kind(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::Io(a), Self::Io(b)) => a.kind() == b.kind(),
+            (Self::Seal(a), Self::Seal(b)) => a.same_kind(b),
             (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
         }
     }
 }
 
-/// A peer connection: lines in, batched writes out.
+/// The lines a peer connection reads.
+pub type Lines = FramedRead<Reader, LinesCodec>;
+
+/// A peer connection (sealed or plain): lines in, batched writes out.
 pub struct PeerStream {
-    lines: FramedRead<OwnedReadHalf, LinesCodec>,
-    writer: OwnedWriteHalf,
+    lines: Lines,
+    writer: Writer,
+    /// A line read before the stream was made (a plain acceptor's greeting), given out first.
+    first: Option<String>,
 }
 
 impl PeerStream {
-    pub fn new(stream: TcpStream) -> Self {
-        let _ = stream.set_nodelay(true);
-        let (reader, writer) = stream.into_split();
-        Self { lines: FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_PEER_LINE)), writer }
+    pub fn new(reader: Reader, writer: Writer, first: Option<String>) -> Self {
+        Self { lines: FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_PEER_LINE)), writer, first }
     }
 
-    pub fn split(self) -> (FramedRead<OwnedReadHalf, LinesCodec>, OwnedWriteHalf) {
+    pub fn split(self) -> (Lines, Writer) {
         (self.lines, self.writer)
     }
 
@@ -172,12 +189,15 @@ impl PeerStream {
     }
 
     pub async fn receive(&mut self) -> Result<String, PeerError> {
-        next_line(&mut self.lines).await
+        match self.first.take() {
+            Some(line) => Ok(line),
+            None => next_line(&mut self.lines).await,
+        }
     }
 }
 
 /// The next line from a peer.
-pub async fn next_line(lines: &mut FramedRead<OwnedReadHalf, LinesCodec>) -> Result<String, PeerError> {
+pub async fn next_line(lines: &mut Lines) -> Result<String, PeerError> {
     match lines.next().await {
         Some(Ok(line)) => Ok(line),
         Some(Err(LinesCodecError::MaxLineLengthExceeded)) => Err(PeerError::TooLong),
@@ -187,7 +207,7 @@ pub async fn next_line(lines: &mut FramedRead<OwnedReadHalf, LinesCodec>) -> Res
 }
 
 /// Whether another complete line is already buffered (so a reply can wait for the batch).
-pub fn line_buffered(lines: &FramedRead<OwnedReadHalf, LinesCodec>) -> bool {
+pub fn line_buffered(lines: &Lines) -> bool {
     memchr::memchr(b'\n', lines.read_buffer()).is_some()
 }
 

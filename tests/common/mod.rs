@@ -42,6 +42,20 @@ pub async fn start_herd() -> Herd {
     start_herd_with(Arc::new(NoPlaces)).await
 }
 
+/// A herd whose peer links speak the readable protocol (`--plain-links`), for tests that play
+/// a neighbour by hand.
+pub async fn start_plain_herd() -> Herd {
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options = HerdOptions {
+        security: herdctl::secure::Security::Plain,
+        ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+    };
+    let herd = Herd::start(topology, &names, options).await.expect("herd starts");
+    all_links_up(&herd).await;
+    herd
+}
+
 /// Polls `condition` until it holds, failing the test at the deadline.
 pub async fn eventually<F, Fut>(what: &str, mut condition: F)
 where
