@@ -53,6 +53,12 @@ pub struct Cli {
     #[arg(long, env = "HERD_PLAIN_LINKS")]
     pub plain_links: bool,
 
+    /// Listen on this address (e.g. 0.0.0.0 or ::) instead of each node's `host`, which stays the
+    /// name its neighbours dial: for containers and machines behind NAT. A node's `bind` in the
+    /// topology does the same for that node alone.
+    #[arg(long, value_name = "HOST")]
+    pub bind: Option<String>,
+
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,

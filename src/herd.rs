@@ -45,6 +45,9 @@ pub struct HerdOptions {
     pub strategy: crate::strategy::Strategy,
     /// Peer links sealed (encrypted, the default) or plain (`--plain-links`).
     pub security: crate::secure::Security,
+    /// Where this process's nodes listen, whatever the topology says (`--bind 0.0.0.0`); their
+    /// neighbours still dial the topology's `host`.
+    pub bind: Option<String>,
 }
 
 impl HerdOptions {
@@ -61,6 +64,7 @@ impl HerdOptions {
             seed: None,
             strategy: crate::strategy::Strategy::Flood,
             security: crate::secure::Security::default(),
+            bind: None,
         }
     }
 }
@@ -142,17 +146,21 @@ impl Herd {
         let mut bound = Vec::new();
         for name in names {
             let spec = topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
-            let client = bind(name, &spec.host, spec.port, "client")?;
-            let peer = bind(name, &spec.host, spec.peer_port, "peer")?;
+            let host = options.bind.as_deref().unwrap_or(spec.listen_host());
+            let client = bind(name, host, spec.port, "client")?;
+            let peer = bind(name, host, spec.peer_port, "peer")?;
             bound.push((name.clone(), Listeners { client, peer }));
         }
+        // Neighbours dial the advertised host, resolved again at every dial (a restarted
+        // container may come back with a new address); a port 0 is the one this process took.
         let mut peer_addresses = HashMap::new();
         for spec in topology.nodes() {
             peer_addresses.insert(NodeName::from(spec.name.as_str()), format!("{}:{}", spec.host, spec.peer_port));
         }
         for (name, listeners) in &bound {
-            if let Ok(addr) = listeners.peer.local_addr() {
-                peer_addresses.insert(name.clone(), addr.to_string());
+            let spec = topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
+            if let (0, Ok(addr)) = (spec.peer_port, listeners.peer.local_addr()) {
+                peer_addresses.insert(name.clone(), format!("{}:{}", spec.host, addr.port()));
             }
         }
         let peer_addresses = Arc::new(peer_addresses);

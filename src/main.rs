@@ -470,6 +470,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         seed: cli.seed,
         strategy: cli.strategy,
         security: herdctl::secure::Security::from_plain_flag(cli.plain_links),
+        bind: cli.bind.clone(),
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.

@@ -23,6 +23,13 @@ pub struct NodeSpec {
     pub port: u16,
     /// The peer port, where neighbours connect.
     pub peer_port: u16,
+    /// Where the node listens when that is not `host` (the name its neighbours dial, resolved
+    /// again at every dial): `0.0.0.0` or `::` in a container. Default: `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    /// The control port, where a console attaches (`herdctl --attach`); default: a free port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_port: Option<u16>,
     /// Optional position on the console's graph, as fractions of its width and height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<f64>,
@@ -35,6 +42,13 @@ pub struct NodeSpec {
 struct TopologyFile {
     nodes: Vec<NodeSpec>,
     links: Vec<[String; 2]>,
+}
+
+impl NodeSpec {
+    /// The host the node listens on: `bind` if given, else `host`.
+    pub fn listen_host(&self) -> &str {
+        self.bind.as_deref().unwrap_or(&self.host)
+    }
 }
 
 /// Why a topology was refused. Every message names the file, the place and the problem.
@@ -125,10 +139,11 @@ impl Topology {
                     return Err(invalid(place, format!("{axis} must be between 0 and 1 (a fraction of the graph)")));
                 }
             }
-            if node.host.is_empty() {
+            if node.host.is_empty() || node.bind.as_deref() == Some("") {
                 return Err(invalid(place, "host is empty".into()));
             }
-            for (field, port) in [("port", node.port), ("peer_port", node.peer_port)] {
+            let control = ("control_port", node.control_port.unwrap_or(0));
+            for (field, port) in [("port", node.port), ("peer_port", node.peer_port), control] {
                 // Port 0 asks for any free port, which never clashes.
                 if port == 0 {
                     continue;
@@ -173,6 +188,7 @@ impl Topology {
         for node in &mut herd.nodes {
             node.port = 0;
             node.peer_port = 0;
+            node.control_port = node.control_port.map(|_| 0);
         }
         herd
     }
@@ -332,6 +348,25 @@ mod tests {
     fn missing_field_is_named() {
         let message = refused(r#"{"nodes": [{"name": "A", "host": "h", "port": 1}], "links": []}"#);
         assert!(message.contains("t.json: line 1") && message.contains("missing field `peer_port`"), "{message}");
+    }
+
+    #[test]
+    fn a_node_may_listen_apart_from_its_advertised_host_and_name_a_control_port() {
+        let text = r#"{"nodes": [{"name": "A", "host": "a.herd", "bind": "0.0.0.0", "port": 1, "peer_port": 2,
+            "control_port": 3}], "links": []}"#;
+        let topology = Topology::from_json(text, "t.json").unwrap();
+        let a = topology.node("A").unwrap();
+        assert_eq!((a.host.as_str(), a.listen_host(), a.control_port), ("a.herd", "0.0.0.0", Some(3)));
+        assert_eq!(Topology::built_in().node("Riley").unwrap().listen_host(), "127.0.0.1");
+        let clash = r#"{"nodes": [{"name": "A", "host": "h", "port": 1, "peer_port": 2, "control_port": 2}],
+            "links": []}"#;
+        assert!(
+            refused(clash).contains("control_port 2 on h is already used by nodes[0].peer_port"),
+            "{}",
+            refused(clash)
+        );
+        // Written back as read, so a trace's topology keeps them.
+        assert_eq!(Topology::from_json(&topology.to_json().to_string(), "again").unwrap().node("A"), Some(a));
     }
 
     #[test]
