@@ -105,6 +105,11 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub classroom_web: Option<std::net::SocketAddr>,
 
+    /// Serve Prometheus metrics of this process's nodes at http://ADDR/metrics, with /healthz
+    /// (every node serves) and /readyz (and every link is up and caught up), e.g. 0.0.0.0:9100.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+
     /// With --scenario: write one figure per section of the walkthrough into this folder when it
     /// ends (SVG, A4 width: the captions as headings, time spaced as it passed, a legend).
     #[arg(long, value_name = "DIR", requires = "scenario")]

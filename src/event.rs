@@ -593,6 +593,8 @@ pub struct EventSink {
     counters: Arc<Counters>,
     /// What this node may publish to the bus each second.
     published: Arc<Budget>,
+    /// The node's Prometheus counters (`--metrics`), bumped by every event that counts.
+    metrics: Option<Arc<crate::metrics::NodeMetrics>>,
 }
 
 impl EventSink {
@@ -609,7 +611,24 @@ impl EventSink {
             trace,
             counters: Arc::default(),
             published: Arc::new(Budget::new(PUBLISHED_PER_SECOND)),
+            metrics: None,
         }
+    }
+
+    /// The same sink, also counting into `metrics`.
+    pub fn with_metrics(mut self, metrics: Option<Arc<crate::metrics::NodeMetrics>>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The node's metrics, when `--metrics` serves them.
+    pub fn metrics(&self) -> Option<&crate::metrics::NodeMetrics> {
+        self.metrics.as_deref()
+    }
+
+    /// Bytes of the node's log not yet on disk (none without a log).
+    pub fn log_backlog(&self) -> usize {
+        self.journal.as_ref().map_or(0, Journal::backlog)
     }
 
     /// This node's totals (shared by every clone of the sink, and kept across kill and revive).
@@ -645,6 +664,9 @@ impl EventSink {
                 self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
             }
             _ => {}
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.observe(&kind);
         }
         let at = SystemTime::now();
         // A record stored from a neighbour is already in the log as the `flood <` line that

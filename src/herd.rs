@@ -48,6 +48,8 @@ pub struct HerdOptions {
     /// Where this process's nodes listen, whatever the topology says (`--bind 0.0.0.0`); their
     /// neighbours still dial the topology's `host`.
     pub bind: Option<String>,
+    /// Where the nodes count what they do for Prometheus (`--metrics`); `None`: not counted.
+    pub metrics: Option<Arc<crate::metrics::Registry>>,
 }
 
 impl HerdOptions {
@@ -65,6 +67,7 @@ impl HerdOptions {
             strategy: crate::strategy::Strategy::Flood,
             security: crate::secure::Security::default(),
             bind: None,
+            metrics: None,
         }
     }
 }
@@ -199,7 +202,8 @@ impl Herd {
                 key: options.key.clone(),
                 security: options.security,
                 places: options.places.clone(),
-                events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring())),
+                events: EventSink::new(name.clone(), bus.clone(), journal, options.trace.as_ref().map(|t| t.ring()))
+                    .with_metrics(options.metrics.as_ref().map(|m| m.node(&name, &topology.neighbours(&name)))),
                 network: network.clone(),
                 clients: options.clients,
                 store,
@@ -579,6 +583,25 @@ impl Herd {
             .iter()
             .map(|m| m.config.events.counters().unpublished.load(std::sync::atomic::Ordering::Relaxed))
             .sum()
+    }
+
+    /// Bytes of each member node's log not yet on disk.
+    pub fn log_backlog(&self) -> Vec<(String, usize)> {
+        self.members().iter().map(|m| (m.config.name.to_string(), m.config.events.log_backlog())).collect()
+    }
+
+    /// The links of running member nodes that are not up and caught up (and not cut by the
+    /// operator), as `Node→Neighbour`: empty when this process's nodes are ready.
+    pub fn links_not_ready(&self) -> Vec<String> {
+        let mut waiting = Vec::new();
+        for node in self.status().iter().filter(|n| n.up) {
+            for (neighbour, _) in &node.links {
+                if !node.caught_up.contains(neighbour) && !self.network.is_cut_from(&node.name, neighbour) {
+                    waiting.push(format!("{}→{neighbour}", node.name));
+                }
+            }
+        }
+        waiting
     }
 
     /// The address where a member node takes client connections.

@@ -91,6 +91,13 @@ pub struct Journal {
     shared: Arc<Shared>,
 }
 
+impl Journal {
+    /// Bytes appended but not yet on disk.
+    pub fn backlog(&self) -> usize {
+        self.shared.lock().held()
+    }
+}
+
 /// Stops the writer when dropped, after it has written every line appended before (or
 /// `Policy::shutdown_bound` has passed).
 pub struct JournalGuard {

@@ -17,6 +17,7 @@ pub mod herd;
 mod journal;
 pub mod limits;
 pub mod load;
+pub mod metrics;
 pub mod moment;
 pub mod net;
 pub mod network;

@@ -460,6 +460,16 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         Arc::new(cli.trace_client.as_ref().map_or_else(Trace::default, |client| Trace::for_client(client.as_str())))
     });
     let clients = ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout };
+    // Bound before the herd starts, so that a busy address stops herdctl with one clear line.
+    let metrics = match &cli.metrics {
+        Some(addr) => {
+            let (listener, bound) = herdctl::metrics::bind(addr)
+                .await
+                .with_context(|| format!("--metrics {addr}: cannot listen there (is it busy, or a typo?)"))?;
+            Some(((listener, bound), Arc::new(herdctl::metrics::Registry::default())))
+        }
+        None => None,
+    };
     let options = HerdOptions {
         key,
         places,
@@ -471,6 +481,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         strategy: cli.strategy,
         security: herdctl::secure::Security::from_plain_flag(cli.plain_links),
         bind: cli.bind.clone(),
+        metrics: metrics.as_ref().map(|(_, registry)| registry.clone()),
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Subscribed before any node starts: the console shows the herd's start-up too.
@@ -488,6 +499,12 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         None => None,
     };
     let _stop_classroom = classroom.drop_guard();
+    let metrics_stop = CancellationToken::new();
+    if let Some(((listener, bound), registry)) = metrics {
+        tokio::spawn(herdctl::metrics::serve(listener, herd.clone(), registry, metrics_stop.clone()));
+        tracing::warn!("metrics at http://{bound}/metrics (health: /healthz, /readyz)");
+    }
+    let _stop_metrics = metrics_stop.drop_guard();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
     #[cfg(feature = "console")]

@@ -16,6 +16,7 @@ use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 
 use super::Node;
 use crate::event::{EventKind, Via};
+use crate::metrics::Asked;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::places::{Query, to_google_text};
 use crate::protocol::{self, Command, MAX_LINE, Record, Timestamp, Whatsat};
@@ -124,6 +125,11 @@ impl Node {
             return;
         };
         let start = out.len();
+        let asked = match command {
+            Command::Iamat(_) => Asked::Iamat,
+            Command::Whatsat(_) => Asked::Whatsat,
+            Command::Invalid => Asked::Invalid,
+        };
         let heard = self.events.is_heard();
         if heard {
             self.events
@@ -141,6 +147,9 @@ impl Node {
                 None => protocol::write_invalid(line, out),
             },
             Command::Invalid => protocol::write_invalid(line, out),
+        }
+        if let Some(metrics) = self.events.metrics() {
+            metrics.client_line(asked, !out[start..].starts_with(b"? "));
         }
         if heard {
             let reply = String::from_utf8_lossy(&out[start..]);
@@ -176,7 +185,11 @@ impl Node {
                 let _ = durable.await;
             }
         };
+        let waiting = Instant::now();
         let _ = tokio::join!(neighbours, disk);
+        if let Some(metrics) = self.events.metrics() {
+            metrics.ack_waited(waiting.elapsed());
+        }
     }
 
     async fn nearby(&self, record: &Record, whatsat: &Whatsat<'_>, out: &mut Vec<u8>) {
