@@ -20,6 +20,18 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
+    /// Open the console on a herd whose nodes run elsewhere (other processes, other machines),
+    /// through each node's control port (`control_port` in the topology). With --node, the
+    /// console runs those nodes itself and attaches to the others.
+    #[arg(long, conflicts_with = "headless")]
+    pub attach: bool,
+
+    /// Run the node whose `host` is this machine's host name (its first label: `herd-0` for
+    /// `herd-0.herd`), as in a StatefulSet or a compose file where every container runs the same
+    /// command.
+    #[arg(long, conflicts_with = "nodes")]
+    pub node_from_host: bool,
+
     /// Run only this node (repeat for several). The others are expected to run elsewhere, from
     /// the same topology file and herd key.
     #[arg(long = "node", value_name = "NAME")]

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
+use crate::control::remote::RemoteNode;
 use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
@@ -92,6 +93,10 @@ pub enum HerdError {
     Log { node: String, dir: PathBuf, source: io::Error },
     #[error("cannot keep records on disk: {0}")]
     Store(#[source] StoreError),
+    #[error("{0} has no control_port in the topology: give every node one to attach a console to it")]
+    NoControlPort(String),
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// What the console (or a test) sees of one node.
@@ -107,6 +112,9 @@ pub struct NodeStatus {
     pub links: Vec<(NodeName, bool)>,
     /// The neighbours this node's link has caught up (up, and everything it knew sent).
     pub caught_up: Vec<NodeName>,
+    /// Whether this console knows the node's state: `false` for an attached node whose control
+    /// port cannot be reached (unreachable, which is not down).
+    pub reachable: bool,
 }
 
 struct Member {
@@ -128,6 +136,13 @@ pub struct Herd {
     events: EventSink,
     /// Dropped at shutdown, after every node has stopped: dropping a guard writes out its log.
     journals: Mutex<Vec<JournalGuard>>,
+    /// Nodes of other processes this herd follows and steers through their control ports
+    /// (`herdctl --attach`).
+    remotes: Mutex<Vec<Arc<RemoteNode>>>,
+    /// Told whenever an attached node reports a new status.
+    remote_news: Arc<tokio::sync::Notify>,
+    /// The session's recording, which attached nodes' events join.
+    trace: Option<Arc<Trace>>,
     /// What the operator should know from the start (a client limit lowered to fit the open-file
     /// limit): said on stderr and as events, and kept for a console that subscribes later.
     warnings: Vec<String>,
@@ -227,6 +242,9 @@ impl Herd {
             events.emit(EventKind::Warning { text: warning.as_str().into() });
         }
         Ok(Self {
+            remotes: Mutex::default(),
+            remote_news: Arc::default(),
+            trace: options.trace.clone(),
             warnings,
             topology,
             members: Mutex::new(members),
@@ -309,6 +327,9 @@ impl Herd {
     /// Stops a node as if its process died: its ports close, its connections and links drop,
     /// its cache is gone. Returns once all of its tasks have ended.
     pub async fn kill(&self, name: &str) -> Result<(), HerdError> {
+        if let Some(remote) = self.remote(name) {
+            return remote.request("KILL".into()).await.map(drop).map_err(HerdError::Remote);
+        }
         let node =
             self.with_member(name, |m| m.running.take().ok_or_else(|| HerdError::AlreadyDown(name.to_string())))?;
         stop(&node).await;
@@ -318,6 +339,14 @@ impl Herd {
     /// Starts a killed node again on the same ports, with an empty cache; its links reconnect
     /// and catch it up.
     pub fn revive(&self, name: &str) -> Result<(), HerdError> {
+        if let Some(remote) = self.remote(name) {
+            match remote.status() {
+                None => return Err(HerdError::Remote(format!("{name} is unreachable"))),
+                Some(status) if status.up => return Err(HerdError::AlreadyUp(name.to_string())),
+                Some(_) => self.steer(name, "REVIVE".into()),
+            }
+            return Ok(());
+        }
         let root = &self.root;
         self.with_member(name, |m| {
             if m.running.is_some() {
@@ -352,20 +381,36 @@ impl Herd {
 
     /// Waits (at most `within`) until `condition` holds, looking again after each event of the
     /// herd (every change of a cache or a link is one); returns whether it came to hold.
+    /// An attached node's status report is news too.
     pub async fn wait_until(&self, within: std::time::Duration, condition: impl Fn(&Self) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + within;
         let mut events = self.subscribe();
-        while !condition(self) {
+        loop {
+            // Registered before looking, so that a report in between is not missed.
+            let reported = self.remote_news.notified();
+            tokio::pin!(reported);
+            reported.as_mut().enable();
+            if condition(self) {
+                return true;
+            }
             // A lagged receiver has missed events, not the state: look again either way.
-            if tokio::time::timeout_at(deadline, events.recv()).await.is_err() {
+            let news = async {
+                tokio::select! {
+                    _ = events.recv() => {}
+                    () = &mut reported => {}
+                }
+            };
+            if tokio::time::timeout_at(deadline, news).await.is_err() {
                 return condition(self);
             }
         }
-        true
     }
 
     /// Whether a running node has a record of `client`.
     pub fn knows(&self, node: &str, client: &str) -> bool {
+        if let Some(remote) = self.remote(node) {
+            return remote.status().is_some_and(|s| s.up) && remote.cache().get(client).is_some();
+        }
         self.with_member(node, |m| Ok(m.running.as_ref().is_some_and(|n| n.cache.get(client).is_some())))
             .unwrap_or(false)
     }
@@ -394,6 +439,8 @@ impl Herd {
             return Err(HerdError::AlreadyCut(a.into(), b.into()));
         }
         self.network.cut(a, b);
+        self.steer(a, format!("CUT-FROM {b}"));
+        self.steer(b, format!("CUT-FROM {a}"));
         self.link_event(a, b, |neighbour| EventKind::LinkCut { neighbour });
         Ok(())
     }
@@ -403,6 +450,12 @@ impl Herd {
         self.link_exists(a, b)?;
         if !self.network.is_cut(a, b) {
             return Err(HerdError::NotCut(a.into(), b.into()));
+        }
+        // The ends that were cut (one way or both) heal.
+        for (from, to) in [(a, b), (b, a)] {
+            if self.network.is_cut_from(from, to) {
+                self.steer(from, format!("HEAL-FROM {to}"));
+            }
         }
         self.network.heal(a, b);
         self.link_event(a, b, |neighbour| EventKind::LinkHealed { neighbour });
@@ -416,6 +469,7 @@ impl Herd {
             return Err(HerdError::AlreadyCut(a.into(), b.into()));
         }
         self.network.cut_one_way(a, b);
+        self.steer(a, format!("CUT-FROM {b}"));
         self.link_event(a, b, |neighbour| EventKind::LinkCutOneWay { neighbour });
         Ok(())
     }
@@ -427,6 +481,7 @@ impl Herd {
             return Err(HerdError::NotCut(a.into(), b.into()));
         }
         self.network.heal_one_way(a, b);
+        self.steer(a, format!("HEAL-FROM {b}"));
         self.link_event(a, b, |neighbour| EventKind::LinkHealedOneWay { neighbour });
         Ok(())
     }
@@ -440,6 +495,8 @@ impl Herd {
     pub fn set_delay(&self, a: &str, b: &str, delay: Delay) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
         self.network.set_delay(a, b, delay);
+        self.steer(a, format!("DELAY {b} {delay}"));
+        self.steer(b, format!("DELAY {a} {delay}"));
         self.link_event(a, b, |neighbour| EventKind::LatencySet { neighbour, delay });
         Ok(())
     }
@@ -448,6 +505,8 @@ impl Herd {
     pub fn set_loss(&self, a: &str, b: &str, percent: u32) -> Result<(), HerdError> {
         self.link_exists(a, b)?;
         self.network.set_loss(a, b, f64::from(percent) / 100.0);
+        self.steer(a, format!("LOSS {b} {percent}"));
+        self.steer(b, format!("LOSS {a} {percent}"));
         self.link_event(a, b, |neighbour| EventKind::LossSet { neighbour, percent });
         Ok(())
     }
@@ -456,6 +515,13 @@ impl Herd {
     pub fn set_mode(&self, mode: crate::network::Mode) {
         let changed = self.network.mode() != mode;
         self.network.set_mode(mode);
+        // Step mode holds messages where they are sent: in an attached node's process, out of
+        // this console's reach. Attached nodes keep their links live (or slow) instead.
+        if mode != crate::network::Mode::Step {
+            for remote in self.remotes() {
+                self.steer(remote.name(), format!("MODE {}", crate::trace::mode_word(mode)));
+            }
+        }
         if changed {
             self.events.emit(EventKind::ModeChanged { mode });
         }
@@ -484,7 +550,8 @@ impl Herd {
                 let _ = self.set_loss(&a, &b, 0);
             }
         }
-        let names: Vec<NodeName> = self.members().iter().map(|m| m.config.name.clone()).collect();
+        let mut names: Vec<NodeName> = self.members().iter().map(|m| m.config.name.clone()).collect();
+        names.extend(self.remotes().iter().map(|r| r.name().clone()));
         for name in &names {
             // A node already down is simply revived below.
             let _ = self.kill(name).await;
@@ -507,8 +574,15 @@ impl Herd {
     /// Which of this herd's nodes are down and which links are cut: what a flood starting now
     /// could use (nodes in other processes count as up).
     pub fn live(&self) -> Live {
+        let remotes_down = self.remotes().into_iter().filter(|r| !r.status().is_some_and(|s| s.up));
         Live {
-            down: self.members().iter().filter(|m| m.running.is_none()).map(|m| m.config.name.clone()).collect(),
+            down: self
+                .members()
+                .iter()
+                .filter(|m| m.running.is_none())
+                .map(|m| m.config.name.clone())
+                .chain(remotes_down.map(|r| r.name().clone()))
+                .collect(),
             cut: self
                 .topology
                 .links()
@@ -519,8 +593,52 @@ impl Herd {
         }
     }
 
-    /// Every member node, in topology order.
+    /// Every member node (and attached node), in topology order.
     pub fn status(&self) -> Vec<NodeStatus> {
+        let mut all: Vec<NodeStatus> = self.local_status();
+        all.extend(self.remotes().iter().map(|remote| self.remote_status(remote)));
+        let order = |name: &str| self.topology.names().iter().position(|n| &**n == name);
+        all.sort_by_key(|status| order(&status.name));
+        all
+    }
+
+    /// What an attached node said of itself last (unreachable: nothing known).
+    fn remote_status(&self, remote: &RemoteNode) -> NodeStatus {
+        let name = remote.name().clone();
+        let (client_addr, peer_addr) = self.advertised(&name);
+        match remote.status() {
+            Some(status) => NodeStatus {
+                up: status.up,
+                client_addr,
+                peer_addr,
+                clients: status.clients,
+                links: status.links,
+                caught_up: status.caught_up,
+                reachable: true,
+                name,
+            },
+            None => NodeStatus {
+                up: false,
+                client_addr,
+                peer_addr,
+                clients: 0,
+                links: self.topology.neighbours(&name).into_iter().map(|n| (n, false)).collect(),
+                caught_up: Vec::new(),
+                reachable: false,
+                name,
+            },
+        }
+    }
+
+    /// Where a node of the topology is reached: its advertised host and ports, looked up now
+    /// (unspecified when the name does not resolve).
+    fn advertised(&self, name: &str) -> (SocketAddr, SocketAddr) {
+        let Some(spec) = self.topology.node(name) else { return (unspecified(0), unspecified(0)) };
+        let find = |port| resolve(&spec.host, port).ok().flatten().unwrap_or(unspecified(port));
+        (find(spec.port), find(spec.peer_port))
+    }
+
+    fn local_status(&self) -> Vec<NodeStatus> {
         self.members()
             .iter()
             .map(|m| NodeStatus {
@@ -536,6 +654,7 @@ impl Herd {
                 caught_up: m.running.as_ref().map_or_else(Vec::new, |node| {
                     node.links().iter().filter(|l| l.is_caught_up()).map(|l| l.neighbour.clone()).collect()
                 }),
+                reachable: true,
             })
             .collect()
     }
@@ -547,18 +666,29 @@ impl Herd {
     /// A page of a running node's cache, in client ID order: what a screen shows, never the
     /// whole cache (the node's lock is held only while the page is copied).
     pub fn cache_page(&self, name: &str, start: &PageStart, count: usize) -> Result<Vec<Entry>, HerdError> {
+        if let Some(remote) = self.remote(name) {
+            return Ok(remote.cache().page(start, count));
+        }
         Ok(self.running(name)?.cache.page(start, count))
     }
 
     /// What a running node knows of one client, with how it got there.
     pub fn cache_entry(&self, name: &str, client: &str) -> Result<Option<Entry>, HerdError> {
+        if let Some(remote) = self.remote(name) {
+            return Ok(remote.cache().entry(client));
+        }
         Ok(self.running(name)?.cache.entry(client))
     }
 
     /// Messages (client lines in and records sent) and duplicates dropped so far, over every
     /// member node: exact, however far behind an event reader is.
     pub fn totals(&self) -> (u64, u64) {
-        self.members().iter().fold((0, 0), |(messages, duplicates), m| {
+        let attached = self
+            .remotes()
+            .iter()
+            .filter_map(|r| r.status())
+            .fold((0, 0), |(messages, duplicates), s| (messages + s.messages, duplicates + s.duplicates));
+        self.members().iter().fold(attached, |(messages, duplicates), m| {
             let counters = m.config.events.counters();
             (
                 messages + counters.messages.load(std::sync::atomic::Ordering::Relaxed),
@@ -570,19 +700,28 @@ impl Herd {
     /// Writes of records to neighbours so far, over every member node (records sharing a write
     /// count once).
     pub fn transmissions(&self) -> u64 {
-        self.members()
-            .iter()
-            .map(|m| m.config.events.counters().transmissions.load(std::sync::atomic::Ordering::Relaxed))
-            .sum()
+        self.remotes().iter().filter_map(|r| r.status()).map(|s| s.transmissions).sum::<u64>()
+            + self
+                .members()
+                .iter()
+                .map(|m| m.config.events.counters().transmissions.load(std::sync::atomic::Ordering::Relaxed))
+                .sum::<u64>()
     }
 
     /// Traffic events the nodes held back from the bus (more than its budget a second came while
     /// someone listened): what a console could not have been shown.
     pub fn unpublished(&self) -> u64 {
-        self.members()
-            .iter()
-            .map(|m| m.config.events.counters().unpublished.load(std::sync::atomic::Ordering::Relaxed))
-            .sum()
+        self.remotes().iter().filter_map(|r| r.status()).map(|s| s.unpublished).sum::<u64>()
+            + self
+                .members()
+                .iter()
+                .map(|m| m.config.events.counters().unpublished.load(std::sync::atomic::Ordering::Relaxed))
+                .sum::<u64>()
+    }
+
+    /// A member node's running totals.
+    pub fn counters_of(&self, name: &str) -> Option<Arc<crate::event::Counters>> {
+        self.with_member(name, |m| Ok(m.config.events.counters().clone())).ok()
     }
 
     /// Bytes of each member node's log not yet on disk.
@@ -606,7 +745,59 @@ impl Herd {
 
     /// The address where a member node takes client connections.
     pub fn client_addr(&self, name: &str) -> Result<SocketAddr, HerdError> {
+        if self.remote(name).is_some() {
+            return Ok(self.advertised(name).0);
+        }
         self.with_member(name, |m| Ok(m.client_addr))
+    }
+
+    /// Follows and steers the nodes `names`, which run in other processes, through their
+    /// control ports (`control_port` in the topology): their events join this herd's, their
+    /// state and caches are mirrored here, and the operator's commands reach them.
+    pub fn attach(&self, names: &[NodeName], terms: crate::secure::Terms) -> Result<(), HerdError> {
+        let mut followed = Vec::new();
+        for name in names {
+            let spec = self.topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
+            let port = spec
+                .control_port
+                .filter(|port| *port != 0)
+                .ok_or_else(|| HerdError::NoControlPort(name.to_string()))?;
+            followed.push((name.clone(), format!("{}:{port}", spec.host)));
+        }
+        let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, address) in followed {
+            let sink = EventSink::new(name.clone(), self.bus.clone(), None, self.trace.as_ref().map(|t| t.ring()));
+            let topology = self.topology.clone();
+            let (news, token) = (self.remote_news.clone(), self.root.child_token());
+            remotes.push(RemoteNode::follow(name, address, terms.clone(), (topology, sink, news), token));
+        }
+        Ok(())
+    }
+
+    fn remotes(&self) -> Vec<Arc<RemoteNode>> {
+        self.remotes.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remote(&self, name: &str) -> Option<Arc<RemoteNode>> {
+        self.remotes.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|r| &**r.name() == name).cloned()
+    }
+
+    /// Whether some nodes are attached from other processes.
+    pub fn has_attached(&self) -> bool {
+        !self.remotes.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Sends an operator's request to `node` if it is attached (nothing for a node of this
+    /// process, whose network the caller already changed). A refusal is told as a warning.
+    fn steer(&self, node: &str, request: String) {
+        let Some(remote) = self.remote(node) else { return };
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            if let Err(error) = remote.request(request.clone()).await {
+                let text = format!("{} did not take {request:?}: {error}", remote.name());
+                events.emit(EventKind::Warning { text: text.into() });
+            }
+        });
     }
 
     /// Stops every node and writes out their logs. The herd cannot be revived after this.
@@ -629,6 +820,10 @@ async fn stop(node: &Node) {
     node.token.cancel();
     node.tracker.wait().await;
     node.events.emit(EventKind::NodeDown);
+}
+
+fn unspecified(port: u16) -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], port))
 }
 
 fn local_addr(listener: &TcpListener) -> SocketAddr {

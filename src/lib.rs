@@ -5,6 +5,7 @@ pub mod accounting;
 pub mod cache;
 pub mod classroom;
 pub mod command;
+pub mod control;
 pub mod dice;
 pub mod escaped;
 pub mod event;

@@ -433,7 +433,24 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         (Some((shape, nodes)), _) | (None, Some((shape, nodes))) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
         _ => Topology::load(cli.topology.as_deref())?,
     });
-    let members = topology.select(&cli.nodes)?;
+    if cli.node_from_host {
+        let host =
+            this_host().context("--node-from-host: this machine's host name is unknown (HOSTNAME is not set)")?;
+        let node = topology.node_on_host(&host).with_context(|| {
+            format!(
+                "--node-from-host: no node of {} has the host {host:?}: give --node NAME instead",
+                topology.source()
+            )
+        })?;
+        cli.nodes = vec![node.name.clone()];
+    }
+    // Attached with no --node: every node runs elsewhere.
+    let members = if cli.attach && cli.nodes.is_empty() { Vec::new() } else { topology.select(&cli.nodes)? };
+    let attached: Vec<_> = if cli.attach {
+        topology.names().iter().filter(|n| !members.contains(n)).cloned().collect()
+    } else {
+        Vec::new()
+    };
     let whole_herd = members.len() == topology.names().len();
     let (key, source) = HerdKey::from_env(whole_herd);
     if source == KeySource::Demo {
@@ -470,6 +487,8 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let security = herdctl::secure::Security::from_plain_flag(cli.plain_links);
+    let control_terms = herdctl::control::terms(security, &key);
     let options = HerdOptions {
         key,
         places,
@@ -479,11 +498,28 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         data_dir: cli.data_dir.clone(),
         seed: cli.seed,
         strategy: cli.strategy,
-        security: herdctl::secure::Security::from_plain_flag(cli.plain_links),
+        security,
         bind: cli.bind.clone(),
         metrics: metrics.as_ref().map(|(_, registry)| registry.clone()),
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
+    // Each node's control port, bound before anything starts (a busy one stops herdctl at once),
+    // served for the process's whole life: a node killed through it is revived through it.
+    let control = CancellationToken::new();
+    for name in &members {
+        let (listener, bound) = control_listener(&topology, name, cli.bind.as_deref())?;
+        tracing::info!("{name}: control port at {bound} (a console attaches with herdctl --attach)");
+        let serving = herdctl::control::server::serve(
+            herd.clone(),
+            name.clone(),
+            listener,
+            control_terms.clone(),
+            control.clone(),
+        );
+        tokio::spawn(serving);
+    }
+    let _stop_control = control.clone().drop_guard();
+    herd.attach(&attached, control_terms)?;
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
     herd.launch();
@@ -702,6 +738,35 @@ fn log_to_file_filtered(dir: &std::path::Path, filter: EnvFilter) -> anyhow::Res
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window
 /// closing).
+/// This machine's host name: `HOSTNAME` (set in containers and most shells), else
+/// `/etc/hostname`, else (Windows) `COMPUTERNAME`.
+fn this_host() -> Option<String> {
+    let named = |text: String| Some(text.trim().to_string()).filter(|name| !name.is_empty());
+    std::env::var("HOSTNAME")
+        .ok()
+        .and_then(named)
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().and_then(named))
+        .or_else(|| std::env::var("COMPUTERNAME").ok().and_then(named))
+}
+
+/// Binds `name`'s control port: `control_port` in the topology, or a free one, on the node's
+/// listening host (or `--bind`).
+fn control_listener(
+    topology: &Topology,
+    name: &str,
+    bind: Option<&str>,
+) -> anyhow::Result<(herdctl::net::TcpListener, std::net::SocketAddr)> {
+    use std::net::ToSocketAddrs;
+    let spec = topology.node(name).with_context(|| format!("{name} is not in the topology"))?;
+    let host = bind.unwrap_or(spec.listen_host());
+    let port = spec.control_port.unwrap_or(0);
+    let failed = || format!("{name} cannot listen on {host}:{port} (its control port); is another herd running?");
+    let addr = (host, port).to_socket_addrs().with_context(failed)?.next().with_context(failed)?;
+    let listener = herdctl::net::listen(addr).with_context(failed)?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
+}
+
 async fn shutdown_signal() -> std::io::Result<()> {
     let mut terminate = herdctl::signal::Terminate::new()?;
     tokio::select! {

@@ -75,6 +75,13 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
             herd.set_loss(a, b, *percent),
             format!("{a}–{b} loses {percent}% of messages (seed {}: --seed replays which)", herd.network().seed()),
         ),
+        // A held message waits in the process that sends it, out of reach of a console attached
+        // from elsewhere.
+        Command::Step(_) if herd.has_attached() => Outcome::Refused(
+            "step mode holds each message in the process that sends it, out of this console's reach: with \
+             attached nodes use slow mode (slow 1s), or run the whole herd in one console to step through a flood"
+                .into(),
+        ),
         Command::Step(None) => {
             herd.set_mode(Mode::Step);
             Outcome::Done("step mode: every transmission waits to be released".into())

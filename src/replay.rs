@@ -148,9 +148,15 @@ impl Recording {
         event.at.duration_since(self.started).unwrap_or_default()
     }
 
+    /// An empty recording of `topology` started at `started`: what decodes a stream of trace
+    /// lines (a control port's events) one at a time.
+    pub fn decoder(started: SystemTime, topology: SharedTopology) -> Self {
+        Self { started, seed: None, client: None, topology, notes: Vec::new(), events: Vec::new() }
+    }
+
     /// One trace entry as the event it records; `None` for kinds this version does not know
     /// (a newer herdctl may add some: they are skipped, as docs/TRACE.md promises).
-    fn event(&self, entry: &Value) -> Result<Option<HerdEvent>, String> {
+    pub fn event(&self, entry: &Value) -> Result<Option<HerdEvent>, String> {
         let field = |name: &str| entry.get(name).and_then(Value::as_str);
         let t = entry.get("t").and_then(Value::as_f64).ok_or("no time \"t\"")?;
         let at = self.started + Duration::try_from_secs_f64(t.max(0.0)).map_err(|error| error.to_string())?;

@@ -209,6 +209,17 @@ impl Topology {
         &self.nodes
     }
 
+    /// The node a machine called `hostname` runs: the one whose host, or its first label, is that
+    /// name (`herd-0` runs the node on `herd-0.herd`).
+    pub fn node_on_host(&self, hostname: &str) -> Option<&NodeSpec> {
+        let first_label = |host: &str| host.split('.').next().unwrap_or(host).to_string();
+        let wanted = hostname.to_ascii_lowercase();
+        self.nodes.iter().find(|node| {
+            let host = node.host.to_ascii_lowercase();
+            host == wanted || first_label(&host) == first_label(&wanted)
+        })
+    }
+
     /// Node names in file order.
     pub fn names(&self) -> &[NodeName] {
         &self.names
@@ -367,6 +378,18 @@ mod tests {
         );
         // Written back as read, so a trace's topology keeps them.
         assert_eq!(Topology::from_json(&topology.to_json().to_string(), "again").unwrap().node("A"), Some(a));
+    }
+
+    #[test]
+    fn a_machine_finds_its_node_by_its_host_name() {
+        let text = r#"{"nodes": [{"name": "A", "host": "herd-0.herd", "port": 1, "peer_port": 2},
+            {"name": "B", "host": "herd-1.herd", "port": 1, "peer_port": 2}], "links": []}"#;
+        let topology = Topology::from_json(text, "t.json").unwrap();
+        let on = |host: &str| topology.node_on_host(host).map(|node| node.name.clone());
+        assert_eq!(on("herd-1"), Some("B".into()));
+        assert_eq!(on("herd-0.herd.default.svc.cluster.local"), Some("A".into()));
+        assert_eq!(on("HERD-0"), Some("A".into()));
+        assert_eq!(on("herd-2"), None);
     }
 
     #[test]

@@ -374,6 +374,20 @@ impl Trace {
             let _ = writeln!(out, "{}", json!({"t": 0.0, "kind": "note", "text": text}));
         }
         for entry in entries {
+            let _ = writeln!(out, "{}", Self::entry_json(entry, self.seconds(entry.at)));
+        }
+        out
+    }
+
+    /// One event as a trace line's JSON, `t` counted from `started`; `None` for the kinds a
+    /// trace leaves out. The control port streams events this way (`herdctl --attach`).
+    pub fn event_json(event: &HerdEvent, started: SystemTime) -> Option<serde_json::Value> {
+        let entry = Self::entry(event)?;
+        Some(Self::entry_json(&entry, entry.at.duration_since(started).unwrap_or_default().as_secs_f64()))
+    }
+
+    fn entry_json(entry: &Entry, t: f64) -> serde_json::Value {
+        {
             let kind = match entry.kind {
                 Kind::ClientIn => "client_in",
                 Kind::ClientOut => "client_out",
@@ -391,8 +405,8 @@ impl Trace {
                 Arrival::Duplicate => "duplicate",
                 Arrival::Stale => "stale",
             });
-            let line = json!({
-                "t": self.seconds(entry.at),
+            json!({
+                "t": t,
                 "node": &*entry.node,
                 "kind": kind,
                 "peer": entry.peer.as_deref(),
@@ -405,10 +419,8 @@ impl Trace {
                 "arrival": arrival,
                 "fresh": entry.arrival.map(Arrival::is_new),
                 "catch_up": entry.catch_up,
-            });
-            let _ = writeln!(out, "{line}");
+            })
         }
-        out
     }
 
     /// Pairs each receive with its send: the oldest unmatched send of the same record over the

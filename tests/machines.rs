@@ -45,3 +45,186 @@ async fn start(topology: &Arc<Topology>, names: &[&str]) -> Herd {
     let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
     Herd::start(topology.clone(), &names, options).await.expect("starts")
 }
+
+/// Five headless processes on five loopback addresses (127.0.0.2 … 127.0.0.6), each on the same
+/// ports, as five machines would be, with encrypted links; and a herd attached from outside, as
+/// a console attaches.
+#[cfg(target_os = "linux")]
+mod five_machines {
+    use std::net::TcpStream as StdStream;
+    use std::process::{Child, Command, Stdio};
+
+    use herdctl::control::{self, ControlError};
+    use herdctl::peer::HerdKey;
+    use herdctl::places::NoPlaces;
+    use herdctl::secure::{SealError, Security};
+    use herdctl::{Herd, HerdOptions, Topology};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::common::*;
+
+    const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
+    const SECRET: &str = "five machines";
+
+    struct Machine(Child);
+
+    impl Drop for Machine {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Ports free on all five hosts, below the range the kernel hands out for outgoing
+    /// connections (and for port 0), so that the many dials of a starting herd cannot take them.
+    fn quiet_ports(count: usize) -> Vec<u16> {
+        let mut ports = Vec::new();
+        let mut candidate = 20_000 + (std::process::id() % 10_000) as u16;
+        while ports.len() < count {
+            candidate = if candidate >= 31_000 { 20_000 } else { candidate + 1 };
+            let free = (0..5).all(|i| std::net::TcpListener::bind((host(i), candidate)).is_ok());
+            if free {
+                ports.push(candidate);
+            }
+        }
+        ports
+    }
+
+    fn host(i: usize) -> String {
+        format!("127.0.0.{}", i + 2)
+    }
+
+    /// The default herd, node i on host 127.0.0.(i+2), every node on the same four ports.
+    fn topology(ports: &[u16]) -> String {
+        let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+        for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+            node["host"] = host(i).into();
+            node["port"] = ports[0].into();
+            node["peer_port"] = ports[1].into();
+            node["control_port"] = ports[2].into();
+        }
+        herd.to_string()
+    }
+
+    async fn metrics(i: usize, port: u16, path: &str) -> (u16, String) {
+        let response = reqwest::get(format!("http://{}:{port}{path}", host(i))).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    fn sample(text: &str, series: &str) -> Option<f64> {
+        text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    async fn ask_at(i: usize, port: u16, text: &str) -> String {
+        exchange(format!("{}:{port}", host(i)).parse().unwrap(), text.as_bytes()).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_herd_on_five_hosts_is_watched_and_steered_from_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let ports = quiet_ports(4);
+        let path = dir.path().join("topology.json");
+        std::fs::write(&path, topology(&ports)).unwrap();
+        let _machines: Vec<Machine> = NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let child = Command::new(env!("CARGO_BIN_EXE_herdctl"))
+                    .args(["--headless", "--node", name, "--topology"])
+                    .arg(&path)
+                    .arg("--log-dir")
+                    .arg(dir.path().join("logs"))
+                    .args(["--metrics", &format!("{}:{}", host(i), ports[3])])
+                    .env("HERD_KEY", SECRET)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                Machine(child)
+            })
+            .collect();
+        for i in 0..5 {
+            eventually("every machine serves", || async { StdStream::connect((host(i), ports[0])).is_ok() }).await;
+        }
+
+        // The console's side: no node of its own, all five attached.
+        let topology = std::sync::Arc::new(Topology::from_json(&topology(&ports), "five machines").unwrap());
+        let key = HerdKey::new(SECRET);
+        let herd =
+            Herd::bind(topology.clone(), &[], HerdOptions::new(key.clone(), std::sync::Arc::new(NoPlaces))).unwrap();
+        herd.attach(topology.names(), control::terms(Security::Sealed, &key)).unwrap();
+        assert!(
+            herd.wait_until(DEADLINE, |herd| herd.status().iter().all(|n| n.reachable && n.up)).await,
+            "every node is reachable and up: {:?}",
+            herd.status()
+        );
+        assert!(herd.wait_linked(DEADLINE).await, "every link is up: {:?}", herd.status());
+
+        // A flood crosses the machines' encrypted links, and the attached herd sees it arrive.
+        let reply = ask_at(0, ports[0], &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+        assert!(reply.starts_with("AT Riley"), "{reply}");
+        assert!(herd.wait_until(DEADLINE, |herd| NAMES.iter().all(|n| herd.knows(n, "kiwi"))).await);
+        let at_campbell = ask_at(3, ports[0], "WHATSAT kiwi 10 5\n").await;
+        assert!(at_campbell.starts_with(reply.trim_end()), "{at_campbell}");
+
+        // A remote kill stops Juzang's serving (the process stays), a revive brings it back, and
+        // its links catch it up.
+        herd.kill("Juzang").await.unwrap();
+        assert!(StdStream::connect((host(2), ports[0])).is_err(), "Juzang's client port is closed");
+        assert!(herd.wait_until(DEADLINE, |herd| !herd.status()[2].up && herd.status()[2].reachable).await);
+        assert_eq!(metrics(2, ports[3], "/healthz").await, (503, "down: Juzang\n".into()));
+        herd.revive("Juzang").unwrap();
+        assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Juzang", "kiwi")).await, "Juzang caught up");
+        assert!(ask_at(2, ports[0], "WHATSAT kiwi 10 5\n").await.starts_with(reply.trim_end()));
+        assert!(herd.wait_linked(DEADLINE).await, "Juzang linked again: {:?}", herd.status());
+
+        // A cut through the control ports holds: Campbell's record reaches Bernard the long way.
+        herd.cut("Bernard", "Campbell").unwrap();
+        let cut = herd
+            .wait_until(DEADLINE, |herd| {
+                let status = herd.status();
+                let down =
+                    |node: usize, neighbour: &str| status[node].links.iter().any(|(n, up)| &**n == neighbour && !up);
+                down(3, "Bernard") && down(4, "Campbell")
+            })
+            .await;
+        assert!(cut, "both ends dropped the link: {:?}", herd.status());
+        let fig = ask_at(3, ports[0], &format!("IAMAT fig +1+1 {}\n", now())).await;
+        assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Bernard", "fig")).await);
+        let entry = herd.cache_entry("Bernard", "fig").unwrap().unwrap();
+        assert_eq!(entry.record.line(), fig.trim_end());
+        let campbell = herdctl::event::Via::Peer("Campbell".into());
+        assert!(entry.via != campbell && entry.hops >= 2, "not over the cut link: {entry:?}");
+        let (_, bernard) = metrics(4, ports[3], "/metrics").await;
+        assert_eq!(sample(&bernard, r#"herdctl_link_up{node="Bernard",neighbour="Campbell"}"#), Some(0.0), "{bernard}");
+        herd.heal("Bernard", "Campbell").unwrap();
+        assert!(herd.wait_linked(DEADLINE).await, "healed: {:?}", herd.status());
+
+        // Each machine's metrics count what happened there.
+        let (status, riley) = metrics(0, ports[3], "/metrics").await;
+        assert_eq!(status, 200);
+        let iamats = r#"herdctl_client_lines_total{node="Riley",command="IAMAT",outcome="answered"}"#;
+        assert_eq!(sample(&riley, iamats), Some(1.0), "{riley}");
+        assert!(sample(&riley, r#"herdctl_records_sent_total{node="Riley",neighbour="Jaquez"}"#) >= Some(1.0));
+        assert_eq!(metrics(2, ports[3], "/readyz").await.0, 200);
+
+        // A console with the wrong key is refused, and can steer nothing.
+        let stranger = tokio::net::TcpStream::connect((host(0), ports[2])).await.unwrap();
+        let refused = control::dial(stranger, "Riley", &control::terms(Security::Sealed, &HerdKey::new("guess"))).await;
+        assert!(matches!(refused, Err(ControlError::Seal(SealError::WrongKey))), "{:?}", refused.err());
+        // One that skips the handshake and types a command in the clear is cut off.
+        let mut raw = BufReader::new(tokio::net::TcpStream::connect((host(0), ports[2])).await.unwrap());
+        let mut offer = String::new();
+        raw.read_line(&mut offer).await.unwrap();
+        assert!(offer.starts_with("SEALED ") && offer.ends_with(" herdctl-control/1\n"), "{offer}");
+        raw.get_mut().write_all(b"KILL\n").await.unwrap();
+        let mut rest = String::new();
+        let closed = tokio::time::timeout(DEADLINE, raw.read_line(&mut rest)).await.unwrap().unwrap_or(0);
+        assert!(closed == 0 || rest.starts_with("DENIED"), "{rest:?}");
+        assert!(StdStream::connect((host(0), ports[0])).is_ok(), "Riley still serves");
+        // The attached console leaving stops no node.
+        herd.shutdown().await;
+        assert!(StdStream::connect((host(0), ports[0])).is_ok(), "Riley serves on after the console left");
+    }
+}

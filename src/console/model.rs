@@ -339,7 +339,8 @@ impl Model {
                 NodeView {
                     name: spec.name.clone(),
                     up: member.is_some_and(|n| n.up),
-                    here: member.is_some(),
+                    here: member.is_some_and(|n| n.reachable),
+                    unreachable: member.is_some_and(|n| !n.reachable),
                     clients: member.map_or(0, |n| n.clients),
                     x,
                     y,
@@ -356,7 +357,8 @@ impl Model {
                 .is_some_and(|n| n.links.iter().any(|(name, up)| &**name == to && *up))
         };
         let held = herd.held();
-        let here = |name: &str| status.iter().any(|n| &*n.name == name);
+        // An unreachable attached node's side of a link is not known here either.
+        let here = |name: &str| status.iter().any(|n| &*n.name == name && n.reachable);
         let links = topology
             .links()
             .into_iter()
@@ -437,6 +439,7 @@ impl Model {
             nodes_up: status.iter().filter(|n| n.up).count(),
             nodes_total: status.len(),
             nodes_elsewhere: nodes.len() - status.len(),
+            nodes_unreachable: status.iter().filter(|n| !n.reachable).count(),
             clients: status.iter().map(|n| n.clients).max().unwrap_or(0),
             messages_per_second: self.messages_per_second,
             duplicates_dropped: self.duplicates,

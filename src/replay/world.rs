@@ -249,6 +249,7 @@ impl Moment for World {
                 clients: n.cache.len(),
                 links: n.links.iter().map(|(name, up)| (name.clone(), *up && n.up)).collect(),
                 caught_up: n.links.iter().filter(|(_, up)| **up).map(|(name, _)| name.clone()).collect(),
+                reachable: true,
             })
             .collect()
     }

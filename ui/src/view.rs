@@ -104,8 +104,11 @@ impl HerdView {
 pub struct NodeView {
     pub name: String,
     pub up: bool,
-    /// Runs in this process; `false`: in another process or machine, its state unknown here.
+    /// Runs in this process (or is attached); `false`: in another process or machine, its state
+    /// unknown here.
     pub here: bool,
+    /// Attached, but its control port cannot be reached: its state is unknown, which is not down.
+    pub unreachable: bool,
     /// How many clients it knows.
     pub clients: usize,
     /// Position on the graph, as fractions of its width and height (0,0 top left).
@@ -300,6 +303,8 @@ pub struct Stats {
     pub nodes_total: usize,
     /// Nodes of the topology that run in other processes.
     pub nodes_elsewhere: usize,
+    /// Attached nodes whose control port cannot be reached.
+    pub nodes_unreachable: usize,
     /// Distinct clients known anywhere in the herd.
     pub clients: usize,
     /// Client and peer messages in the last second.

@@ -64,6 +64,7 @@ fn draw_link(ctx: &mut Context, inner: Rect, link: &LinkView, from: (f64, f64), 
 fn label(index: usize, node: &NodeView, form: usize, present: bool) -> String {
     let number = index + 1;
     let state = match (node.here, node.up) {
+        (false, _) if node.unreachable => "◌ unreachable".to_string(),
         (false, _) => "◌ elsewhere".to_string(),
         (true, true) => format!("● {}", node.clients),
         (true, false) => "○ DOWN".to_string(),

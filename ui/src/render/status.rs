@@ -14,7 +14,9 @@ use crate::view::{FloodView, HerdView, ModeView, Stats};
 
 /// The figures of the first line, most needed first; shown in this order, left to right.
 fn figures(stats: &Stats) -> Vec<(u8, String)> {
-    let nodes = if stats.nodes_elsewhere > 0 {
+    let nodes = if stats.nodes_unreachable > 0 {
+        format!("{}/{} up, {} unreachable", stats.nodes_up, stats.nodes_total, stats.nodes_unreachable)
+    } else if stats.nodes_elsewhere > 0 {
         format!("{}/{} up here, {} elsewhere", stats.nodes_up, stats.nodes_total, stats.nodes_elsewhere)
     } else {
         format!("{}/{} up", stats.nodes_up, stats.nodes_total)

@@ -1,0 +1,142 @@
+//! The deployment files agree with herdctl and with each other: the Dockerfile, compose.yaml and
+//! deploy/kubernetes/ (rendered by `kubectl kustomize` where kubectl is installed).
+
+use std::path::Path;
+use std::process::Command;
+
+use herdctl::Topology;
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn yaml(path: &str) -> Vec<Yaml> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    YamlLoader::load_from_str(&text).unwrap_or_else(|error| panic!("{path} is not valid YAML: {error}"))
+}
+
+fn topology(path: &str) -> Topology {
+    Topology::load(Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join(path))).unwrap()
+}
+
+/// herdctl takes these arguments: every flag exists and every value parses (`--version` at the
+/// end answers only if all before it did).
+fn herdctl_takes(args: &[String]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).arg("--version").output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn words(command: &Yaml) -> Vec<String> {
+    match command {
+        Yaml::String(text) => text.split_whitespace().map(str::to_string).collect(),
+        Yaml::Array(items) => items.iter().filter_map(Yaml::as_str).map(str::to_string).collect(),
+        other => panic!("a command is a string or a list, not {other:?}"),
+    }
+}
+
+/// A field of a compose service, or of what it merges in (`<<: *node`, which compose reads and
+/// the YAML parser leaves as a key).
+fn field<'a>(service: &'a Yaml, name: &str) -> &'a Yaml {
+    match &service[name] {
+        Yaml::BadValue => &service["<<"][name],
+        value => value,
+    }
+}
+
+#[test]
+fn compose_runs_each_node_of_its_topology_and_a_console_that_attaches() {
+    let compose = &yaml("compose.yaml")[0];
+    let topology = topology("deploy/compose/topology.json");
+    let services = &compose["services"];
+    for node in topology.nodes() {
+        let service = &services[node.host.as_str()];
+        assert_eq!(service["hostname"].as_str(), Some(node.host.as_str()), "{}", node.name);
+        let command = words(field(service, "command"));
+        assert!(command.contains(&"--node-from-host".to_string()), "{command:?}");
+        assert!(command.contains(&"--bind".to_string()), "listens beyond the container: {command:?}");
+        let mounted = field(service, "volumes")[0].as_str().unwrap();
+        assert!(mounted.starts_with("./deploy/compose/topology.json:/etc/herd/topology.json"), "{mounted}");
+        // The same name is found again by herdctl.
+        assert_eq!(topology.node_on_host(&node.host).map(|n| &n.name), Some(&node.name));
+        herdctl_takes(&command);
+        assert!(node.control_port.is_some(), "{} can be attached to", node.name);
+    }
+    let console = words(&services["console"]["command"]);
+    assert!(console.contains(&"--attach".to_string()), "{console:?}");
+    assert_eq!(services["console"]["tty"].as_bool(), Some(true));
+}
+
+#[test]
+fn the_statefulset_runs_its_topology_with_probes_and_scrape_annotations() {
+    let topology = topology("deploy/kubernetes/topology.json");
+    let kustomization = &yaml("deploy/kubernetes/kustomization.yaml")[0];
+    let set = &yaml("deploy/kubernetes/statefulset.yaml")[0];
+    let service = &yaml("deploy/kubernetes/service.yaml")[0];
+    assert_eq!(set["kind"].as_str(), Some("StatefulSet"));
+    assert_eq!(set["spec"]["replicas"].as_i64(), Some(topology.nodes().len() as i64));
+    let (set_name, service_name) =
+        (set["metadata"]["name"].as_str().unwrap(), service["metadata"]["name"].as_str().unwrap());
+    assert_eq!(set["spec"]["serviceName"].as_str(), Some(service_name));
+    assert_eq!(service["spec"]["clusterIP"].as_str(), Some("None"), "headless");
+    // Pod i of the StatefulSet is the topology's node i, found by its stable name.
+    for (i, node) in topology.nodes().iter().enumerate() {
+        assert_eq!(node.host, format!("{set_name}-{i}.{service_name}"), "{}", node.name);
+        assert_eq!(topology.node_on_host(&format!("{set_name}-{i}")).map(|n| &n.name), Some(&node.name));
+    }
+    let container = &set["spec"]["template"]["spec"]["containers"][0];
+    let args = words(&container["args"]);
+    assert!(args.contains(&"--node-from-host".to_string()) && args.contains(&"--headless".to_string()), "{args:?}");
+    herdctl_takes(&args);
+    let metrics_port = args.iter().find_map(|a| a.strip_prefix("--metrics=0.0.0.0:")).expect("serves metrics");
+    let annotations = &set["spec"]["template"]["metadata"]["annotations"];
+    assert_eq!(annotations["prometheus.io/scrape"].as_str(), Some("true"));
+    assert_eq!(annotations["prometheus.io/port"].as_str(), Some(metrics_port));
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"].as_str(), Some("/healthz"));
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"].as_str(), Some("/readyz"));
+    // The container and the service open the topology's ports.
+    let node = &topology.nodes()[0];
+    let opened = |list: &Yaml, field: &str| -> Vec<i64> {
+        list.as_vec().unwrap().iter().filter_map(|port| port[field].as_i64()).collect()
+    };
+    for port in [node.port, node.peer_port, node.control_port.unwrap()] {
+        assert!(opened(&container["ports"], "containerPort").contains(&i64::from(port)), "{port}");
+        assert!(opened(&service["spec"]["ports"], "port").contains(&i64::from(port)), "{port}");
+    }
+    // The key comes from the secret the kustomization makes, the topology from its config map.
+    let secret = container["env"][0]["valueFrom"]["secretKeyRef"]["name"].as_str().unwrap();
+    assert_eq!(kustomization["secretGenerator"][0]["name"].as_str(), Some(secret));
+    let config = set["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"].as_str().unwrap();
+    assert_eq!(kustomization["configMapGenerator"][0]["name"].as_str(), Some(config));
+}
+
+#[test]
+fn kubectl_kustomize_renders_the_deployment() {
+    let rendered = Command::new("kubectl")
+        .args(["kustomize", "deploy/kubernetes"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    let Ok(output) = rendered else {
+        // Without kubectl the files are still checked, as YAML, by the tests above.
+        eprintln!("kubectl is not installed: the rendering is not checked here");
+        return;
+    };
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let documents = YamlLoader::load_from_str(&String::from_utf8(output.stdout).unwrap()).unwrap();
+    let kinds: Vec<&str> = documents.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["ConfigMap", "Secret", "Service", "StatefulSet"]);
+    // The generated names (with their content's hash) are the ones the StatefulSet refers to.
+    let set = &documents[3];
+    let secret =
+        set["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"].as_str();
+    assert_eq!(secret, documents[1]["metadata"]["name"].as_str());
+}
+
+#[test]
+fn the_image_runs_as_a_user_and_starts_a_herd_herdctl_accepts() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Dockerfile")).unwrap();
+    let stages = text.lines().filter(|line| line.starts_with("FROM ")).count();
+    assert_eq!(stages, 2, "a build stage and a small runtime stage");
+    let runtime = &text[text.rfind("FROM ").unwrap()..];
+    let user = runtime.lines().find_map(|line| line.strip_prefix("USER ")).expect("a USER in the runtime stage");
+    assert!(!user.starts_with("0") && !user.starts_with("root"), "{user}");
+    let cmd = runtime.lines().find_map(|line| line.strip_prefix("CMD ")).expect("a CMD");
+    let args: Vec<String> = serde_json::from_str(cmd).unwrap();
+    herdctl_takes(&args);
+}
