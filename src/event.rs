@@ -180,6 +180,15 @@ pub enum EventKind {
     Warning {
         text: Arc<str>,
     },
+    /// A node of another process answers on its control port: this console follows it.
+    Attached {
+        address: Arc<str>,
+    },
+    /// A followed node's control port cannot be reached: its state is unknown here.
+    Unreachable {
+        address: Arc<str>,
+        reason: Arc<str>,
+    },
     /// The operator cut the link to `neighbour` (both ends drop it and do not redial).
     LinkCut {
         neighbour: NodeName,
@@ -333,6 +342,10 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
+            Self::Attached { address } => write!(f, "attached through its control port at {address}"),
+            Self::Unreachable { address, reason } => {
+                write!(f, "unreachable: its control port at {address}: {reason}")
+            }
             Self::FloodDropped { to, record, hops, catch_up, by_operator } => {
                 let what = if *catch_up { "catch-up" } else { "flood" };
                 let how = if *by_operator { "dropped by the operator" } else { "lost by the lossy link" };
@@ -450,6 +463,8 @@ impl EventKind {
                 | Self::LinkFailed { .. }
                 | Self::PeerRejected { .. }
                 | Self::Warning { .. }
+                | Self::Attached { .. }
+                | Self::Unreachable { .. }
                 | Self::Restored { .. }
                 | Self::Seeded { .. }
                 | Self::FloodDropped { .. }

@@ -140,7 +140,7 @@ pub struct Herd {
     /// (`herdctl --attach`).
     remotes: Mutex<Vec<Arc<RemoteNode>>>,
     /// Told whenever an attached node reports a new status.
-    remote_news: Arc<tokio::sync::Notify>,
+    remote_news: Arc<tokio::sync::watch::Sender<u64>>,
     /// The session's recording, which attached nodes' events join.
     trace: Option<Arc<Trace>>,
     /// What the operator should know from the start (a client limit lowered to fit the open-file
@@ -243,7 +243,7 @@ impl Herd {
         }
         Ok(Self {
             remotes: Mutex::default(),
-            remote_news: Arc::default(),
+            remote_news: Arc::new(tokio::sync::watch::Sender::new(0)),
             trace: options.trace.clone(),
             warnings,
             topology,
@@ -385,11 +385,8 @@ impl Herd {
     pub async fn wait_until(&self, within: std::time::Duration, condition: impl Fn(&Self) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + within;
         let mut events = self.subscribe();
+        let mut reports = self.attached_news();
         loop {
-            // Registered before looking, so that a report in between is not missed.
-            let reported = self.remote_news.notified();
-            tokio::pin!(reported);
-            reported.as_mut().enable();
             if condition(self) {
                 return true;
             }
@@ -397,13 +394,19 @@ impl Herd {
             let news = async {
                 tokio::select! {
                     _ = events.recv() => {}
-                    () = &mut reported => {}
+                    _ = reports.changed() => {}
                 }
             };
             if tokio::time::timeout_at(deadline, news).await.is_err() {
                 return condition(self);
             }
         }
+    }
+
+    /// Changes whenever an attached node reports a new status: a console redraws then (a report
+    /// is not an event).
+    pub fn attached_news(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.remote_news.subscribe()
     }
 
     /// Whether a running node has a record of `client`.
@@ -686,7 +689,7 @@ impl Herd {
         let attached = self
             .remotes()
             .iter()
-            .filter_map(|r| r.status())
+            .map(|r| r.last_status())
             .fold((0, 0), |(messages, duplicates), s| (messages + s.messages, duplicates + s.duplicates));
         self.members().iter().fold(attached, |(messages, duplicates), m| {
             let counters = m.config.events.counters();
@@ -700,7 +703,7 @@ impl Herd {
     /// Writes of records to neighbours so far, over every member node (records sharing a write
     /// count once).
     pub fn transmissions(&self) -> u64 {
-        self.remotes().iter().filter_map(|r| r.status()).map(|s| s.transmissions).sum::<u64>()
+        self.remotes().iter().map(|r| r.last_status().transmissions).sum::<u64>()
             + self
                 .members()
                 .iter()
@@ -711,7 +714,7 @@ impl Herd {
     /// Traffic events the nodes held back from the bus (more than its budget a second came while
     /// someone listened): what a console could not have been shown.
     pub fn unpublished(&self) -> u64 {
-        self.remotes().iter().filter_map(|r| r.status()).map(|s| s.unpublished).sum::<u64>()
+        self.remotes().iter().map(|r| r.last_status().unpublished).sum::<u64>()
             + self
                 .members()
                 .iter()
@@ -768,8 +771,8 @@ impl Herd {
         for (name, address) in followed {
             let sink = EventSink::new(name.clone(), self.bus.clone(), None, self.trace.as_ref().map(|t| t.ring()));
             let topology = self.topology.clone();
-            let (news, token) = (self.remote_news.clone(), self.root.child_token());
-            remotes.push(RemoteNode::follow(name, address, terms.clone(), (topology, sink, news), token));
+            let (news, token, network) = (self.remote_news.clone(), self.root.child_token(), self.network.clone());
+            remotes.push(RemoteNode::follow(name, address, terms.clone(), (topology, sink, news, network), token));
         }
         Ok(())
     }

@@ -78,9 +78,7 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         // A held message waits in the process that sends it, out of reach of a console attached
         // from elsewhere.
         Command::Step(_) if herd.has_attached() => Outcome::Refused(
-            "step mode holds each message in the process that sends it, out of this console's reach: with \
-             attached nodes use slow mode (slow 1s), or run the whole herd in one console to step through a flood"
-                .into(),
+            "no step mode with attached nodes: a held message would wait in another process; try slow 1s".into(),
         ),
         Command::Step(None) => {
             herd.set_mode(Mode::Step);

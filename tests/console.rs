@@ -13,6 +13,7 @@ use common::{free_ports, write_topology};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const DEADLINE: Duration = Duration::from_secs(20);
+const HERD_KEY: &str = "console test key";
 const ROWS: u16 = 36;
 const COLS: u16 = 120;
 
@@ -44,6 +45,8 @@ impl Console {
         command.args(args);
         command.env("TERM", "xterm-256color");
         command.env_remove("NO_COLOR");
+        // The key of every herd these tests start, so that a console can attach to their nodes.
+        command.env("HERD_KEY", HERD_KEY);
         command.cwd(dir);
         let child = pty.slave.spawn_command(command).unwrap();
         drop(pty.slave);
@@ -292,4 +295,65 @@ fn a_configuration_rebinds_a_key_and_the_help_says_so() {
     console.wait_for("X  kill the selected node");
     console.press("q");
     assert!(console.exit());
+}
+
+/// Kills its headless nodes if a test fails first.
+struct Nodes(Vec<std::process::Child>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for node in &mut self.0 {
+            let _ = node.kill();
+            let _ = node.wait();
+        }
+    }
+}
+
+#[test]
+fn a_console_attaches_to_headless_nodes_and_steers_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(15);
+    let path = write_topology(dir.path(), &ports[..10]);
+    // Control ports too, so that a console can attach.
+    let mut herd: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        node["control_port"] = ports[10 + i].into();
+    }
+    std::fs::write(&path, herd.to_string()).unwrap();
+    let names = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
+    let _nodes = Nodes(
+        names
+            .iter()
+            .map(|name| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_herdctl"))
+                    .args(["--headless", "--node", name, "--topology"])
+                    .arg(&path)
+                    .arg("--log-dir")
+                    .arg(dir.path().join("logs"))
+                    .env("HERD_KEY", HERD_KEY)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect(),
+    );
+    let args = ["--attach", "--topology", &path.display().to_string(), "--log-dir", "console-logs"].map(String::from);
+    let mut console = Console::run(dir.path(), &args);
+    console.wait_for("5/5 up");
+    console.press(":kill Juzang\r");
+    console.wait_for("killed Juzang");
+    assert!(refused(ports[4]), "Juzang's client port is closed");
+    console.wait_for("4/5 up");
+    console.press("revive Juzang\r");
+    console.wait_for("5/5 up");
+    console.press("step\r");
+    console.wait_for("no step mode with attached nodes");
+    console.press("\x1b");
+    console.wait_for("press : to type");
+    console.press("q");
+    assert!(console.exit(), "the console quits cleanly");
+    // Leaving the console stops no node.
+    assert!(!refused(ports[0]) && !refused(ports[4]), "the nodes serve on");
 }

@@ -197,6 +197,7 @@ async fn drive(
         state.tell(Feedback::Error(warning));
     }
     let mut network = herd.network().watch();
+    let mut attached = herd.attached_news();
     let mut keys = Keys::take();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
     let mut terminate = herdctl::signal::Terminate::new()?;
@@ -313,6 +314,7 @@ async fn drive(
                 dirty = true;
             }
             Ok(()) = network.changed() => dirty = true,
+            Ok(()) = attached.changed() => dirty = true,
             () = terminate.recv() => break Ok(()),
             Some(outcome) = outcomes.recv() => {
                 show(outcome, &mut state, &mut model, &view);

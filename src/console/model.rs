@@ -108,9 +108,14 @@ fn kind_of(event: &EventKind) -> FlowKind {
         | EventKind::LinkDown { .. }
         | EventKind::PeerAccepted { .. }
         | EventKind::PeerClosed { .. } => FlowKind::Link,
-        EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::Restored { .. } => FlowKind::Node,
+        EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::Restored { .. } | EventKind::Attached { .. } => {
+            FlowKind::Node
+        }
         EventKind::PlacesAnswered { .. } => FlowKind::Places,
-        EventKind::LinkFailed { .. } | EventKind::PeerRejected { .. } | EventKind::Warning { .. } => FlowKind::Warning,
+        EventKind::LinkFailed { .. }
+        | EventKind::PeerRejected { .. }
+        | EventKind::Warning { .. }
+        | EventKind::Unreachable { .. } => FlowKind::Warning,
         EventKind::ClientOpened { .. } | EventKind::ClientClosed { .. } => FlowKind::Other,
     }
 }
@@ -428,9 +433,13 @@ impl Model {
                 addr: node.addr.clone(),
                 ..cache_view(herd, &node.name, node.up, node.clients, anchor, state)
             },
-            Some(node) => {
-                CacheView { node: node.name.clone(), addr: node.addr.clone(), elsewhere: true, ..CacheView::default() }
-            }
+            Some(node) => CacheView {
+                node: node.name.clone(),
+                addr: node.addr.clone(),
+                elsewhere: true,
+                unreachable: node.unreachable,
+                ..CacheView::default()
+            },
             None => CacheView::default(),
         };
         let cache = cache_of(state.selected, &state.cache_anchor);

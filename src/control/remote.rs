@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +16,7 @@ use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, dial};
 use crate::cache::Cache;
 use crate::event::{Arrival, EventKind, EventSink, Via};
 use crate::net::TcpStream;
+use crate::network::Network;
 use crate::protocol::Record;
 use crate::replay::Recording;
 use crate::secure::Terms;
@@ -43,6 +44,8 @@ pub struct RemoteStatus {
     pub duplicates: u64,
     pub transmissions: u64,
     pub unpublished: u64,
+    /// The neighbours this node's side of the link is cut to (by this console or another).
+    pub cut_from: Vec<NodeName>,
 }
 
 struct Request {
@@ -55,12 +58,16 @@ pub struct RemoteNode {
     topology: SharedTopology,
     /// `None` while unreachable.
     status: Mutex<Option<RemoteStatus>>,
+    /// The last status it reported, kept while it is unreachable: its totals still count.
+    last: Mutex<RemoteStatus>,
     cache: Mutex<Arc<Cache>>,
     requests: mpsc::UnboundedSender<Request>,
     /// Set when the mirror should be copied again.
     resync: AtomicBool,
     /// Told when the status changes (the herd's waits look again).
-    news: Arc<Notify>,
+    news: Arc<watch::Sender<u64>>,
+    /// The attached herd's network, which shows the cuts the node reports.
+    network: Arc<Network>,
 }
 
 impl RemoteNode {
@@ -70,7 +77,7 @@ impl RemoteNode {
         name: NodeName,
         address: String,
         terms: Terms,
-        (topology, sink, news): (SharedTopology, EventSink, Arc<Notify>),
+        (topology, sink, news, network): (SharedTopology, EventSink, Arc<watch::Sender<u64>>, Arc<Network>),
         token: CancellationToken,
     ) -> Arc<Self> {
         let (requests, queue) = mpsc::unbounded_channel();
@@ -79,9 +86,11 @@ impl RemoteNode {
             name,
             topology,
             status: Mutex::new(None),
+            last: Mutex::default(),
             requests,
             resync: AtomicBool::new(true),
             news,
+            network,
         });
         let link = Link { name: node.name.clone(), address, terms };
         tokio::spawn(answer_requests(link.clone(), queue, token.clone()));
@@ -98,6 +107,11 @@ impl RemoteNode {
         self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// What the node said of itself last, reachable or not (its totals so far).
+    pub fn last_status(&self) -> RemoteStatus {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The mirror of the node's cache.
     pub fn cache(&self) -> Arc<Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -111,6 +125,9 @@ impl RemoteNode {
     }
 
     fn set_status(&self, status: Option<RemoteStatus>) {
+        if let Some(status) = &status {
+            *self.last.lock().unwrap_or_else(|p| p.into_inner()) = status.clone();
+        }
         let changed = {
             let mut current = self.status.lock().unwrap_or_else(|p| p.into_inner());
             let changed = *current != status;
@@ -118,7 +135,20 @@ impl RemoteNode {
             changed
         };
         if changed {
-            self.news.notify_waiters();
+            self.news.send_modify(|reports| *reports += 1);
+        }
+    }
+
+    fn show_cuts(&self, cut_from: &[NodeName]) {
+        for neighbour in self.topology.neighbours(&self.name) {
+            let cut = cut_from.contains(&neighbour);
+            if cut != self.network.is_cut_from(&self.name, &neighbour) {
+                if cut {
+                    self.network.cut_one_way(&self.name, &neighbour);
+                } else {
+                    self.network.heal_one_way(&self.name, &neighbour);
+                }
+            }
         }
     }
 
@@ -202,6 +232,7 @@ async fn answer_requests(link: Link, mut queue: mpsc::UnboundedReceiver<Request>
 /// The node's events, republished here, and its status, until `token`; redials whenever the
 /// stream breaks, and meanwhile the node is unreachable.
 async fn follow_events(node: Arc<RemoteNode>, link: Link, sink: EventSink, token: CancellationToken) {
+    // Told once each time it changes, not at every redial.
     let mut told_unreachable = false;
     loop {
         let ended = tokio::select! {
@@ -209,7 +240,8 @@ async fn follow_events(node: Arc<RemoteNode>, link: Link, sink: EventSink, token
             ended = stream(&node, &link, &sink) => ended,
         };
         if node.status().is_some() || !told_unreachable {
-            tracing::warn!(node = %node.name, "the control port at {} cannot be reached: {ended}", link.address);
+            let (address, reason) = (link.address.as_str().into(), ended.to_string().into());
+            sink.emit(EventKind::Unreachable { address, reason });
             told_unreachable = true;
         }
         node.set_status(None);
@@ -252,6 +284,16 @@ async fn stream(node: &Arc<RemoteNode>, link: &Link, sink: &EventSink) -> Contro
             }
         } else if let Some(status) = value.get("status") {
             let status = parse_status(status);
+            let before = node.status();
+            if before.is_none() {
+                sink.emit(EventKind::Attached { address: link.address.as_str().into() });
+            }
+            // A cut this console did not make (another console's, from before it attached) is
+            // shown as the node reports it; only a change is taken over, so a report made before
+            // this console's own command arrived does not undo it.
+            if before.as_ref().is_none_or(|before| before.cut_from != status.cut_from) {
+                node.show_cuts(&status.cut_from);
+            }
             drifted = if status.clients == node.cache().len() { 0 } else { drifted + 1 };
             if drifted >= DRIFT_REPORTS {
                 drifted = 0;
@@ -368,5 +410,6 @@ fn parse_status(value: &Value) -> RemoteStatus {
         duplicates: count("duplicates"),
         transmissions: count("transmissions"),
         unpublished: count("unpublished"),
+        cut_from: names(value.get("cut_from")),
     }
 }

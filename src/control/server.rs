@@ -27,6 +27,7 @@ const MOST_PAGE: usize = 1024;
 
 /// Serves `node`'s control port on `listener` until `stop`.
 pub async fn serve(herd: Arc<Herd>, node: NodeName, listener: TcpListener, terms: Terms, stop: CancellationToken) {
+    let refusals = Arc::new(crate::peer::Refusals::default());
     loop {
         let (stream, addr) = tokio::select! {
             () = stop.cancelled() => return,
@@ -40,15 +41,19 @@ pub async fn serve(herd: Arc<Herd>, node: NodeName, listener: TcpListener, terms
             },
         };
         let (herd, node, terms, stop) = (herd.clone(), node.clone(), terms.clone(), stop.clone());
+        let refusals = refusals.clone();
         tokio::spawn(async move {
             let opened = match timeout(HANDSHAKE_TIMEOUT, accept(stream, &node, &terms)).await {
                 Ok(Ok(channel)) => channel,
-                Ok(Err(error)) => {
-                    tracing::warn!(node = %node, "control connection from {addr} refused: {error}");
-                    return;
-                }
-                Err(_) => {
-                    tracing::warn!(node = %node, "control connection from {addr} refused: no handshake in time");
+                refused => {
+                    let reason = refused.map_or_else(
+                        |_| "no handshake in time".to_string(),
+                        |r| r.err().map(|e| e.to_string()).unwrap_or_default(),
+                    );
+                    // A console with the wrong key retries twice a second: said once, then counted.
+                    if let Some(told) = refusals.refused(addr.ip(), &reason, std::time::Instant::now()) {
+                        tracing::warn!(node = %node, "control connection from {addr} refused: {told}");
+                    }
                     return;
                 }
             };
@@ -162,6 +167,7 @@ fn status(herd: &Herd, node: &str) -> Option<Value> {
         "transmissions": count(&counters.transmissions),
         "unpublished": count(&counters.unpublished),
         "mode": crate::trace::mode_word(herd.network().mode()),
+        "cut_from": herd.topology().neighbours(node).iter().filter(|n| herd.network().is_cut_from(node, n)).map(|n| &**n).collect::<Vec<_>>(),
     }))
 }
 

@@ -185,6 +185,8 @@ pub struct CacheView {
     pub at_end: bool,
     /// The node runs in another process: its cache cannot be read from here.
     pub elsewhere: bool,
+    /// Attached, but its control port does not answer: nothing of it is known here.
+    pub unreachable: bool,
     /// A recorded moment, not the node now: the operator cannot act on it.
     pub recorded: bool,
     /// The most recently updated clients first, instead of by name.

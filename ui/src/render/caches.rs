@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::state::{Focus, UiState};
 use crate::text::count;
@@ -27,7 +27,9 @@ const HEADER_HEIGHT: u16 = 2;
 pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Cache;
     // The title's parts, most needed first, each whole or left out.
-    let parts: Vec<String> = if cache.elsewhere {
+    let parts: Vec<String> = if cache.unreachable {
+        vec!["unreachable".into()]
+    } else if cache.elsewhere {
         vec!["in another process".into()]
     } else {
         let mut parts = vec![count(cache.total, "client", "clients")];
@@ -52,6 +54,15 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     let inner = block.inner(area);
     let page = usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / ROW_HEIGHT).max(1);
     state.extents.cache_page.set(page);
+    if cache.unreachable {
+        let text = format!(
+            "{} is attached, but its control port does not answer (the flow says why): its cache is not known \
+             here until it does.\nIts clients may still ask it directly, e.g. whatsat {} CLIENT 10 5.",
+            cache.node, cache.node
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).style(theme.dim()).block(block), area);
+        return;
+    }
     if cache.elsewhere {
         let text = format!(
             "{} runs in another process: this console cannot read its cache.\nAsk it directly, e.g. whatsat {} CLIENT 10 5.",

@@ -66,6 +66,7 @@ fn herd() -> HerdView {
             at_end: true,
             top: 0,
             elsewhere: false,
+            unreachable: false,
             recorded: false,
             by_recency: false,
             rows: vec![CacheRow {
@@ -312,6 +313,23 @@ fn nodes_elsewhere_are_drawn_and_said_to_be_elsewhere() {
     assert!(text.contains("Campbell runs in another process"), "{text}");
     assert!(text.contains("Cache of Campbell · in another process"), "no count it cannot know:\n{text}");
     assert!(text.contains("4/4 up here, 1 elsewhere"), "{text}");
+}
+
+#[test]
+fn an_attached_node_out_of_reach_is_unreachable_not_down() {
+    let mut view = herd();
+    view.nodes[3].here = false;
+    view.nodes[3].up = false;
+    view.nodes[3].unreachable = true;
+    view.cache = CacheView { node: "Campbell".into(), elsewhere: true, unreachable: true, ..CacheView::default() };
+    view.stats.nodes_up = 4;
+    view.stats.nodes_unreachable = 1;
+    let text = screen(&view, &UiState { selected: 3, ..UiState::default() }, 120, 36);
+    assert!(text.contains("[4] Campbell ◌ unreachable"), "{text}");
+    assert!(!text.contains("DOWN"), "{text}");
+    assert!(text.contains("Cache of Campbell · unreachable"), "{text}");
+    assert!(text.contains("its control port does not answer"), "{text}");
+    assert!(text.contains("4/5 up, 1 unreachable"), "{text}");
 }
 
 #[test]

@@ -256,6 +256,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             at_start,
             at_end,
             elsewhere: false,
+            unreachable: false,
             recorded: false,
             by_recency: false,
         },
