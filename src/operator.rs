@@ -56,7 +56,7 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         Command::Revive(node) => match herd.revive(node) {
             Ok(()) => Outcome::Done(format!("revived {node}: it relinks and catches up")),
             Err(HerdError::NotAMember(_)) if herd.topology().node(node).is_some() => Outcome::Refused(format!(
-                "{node} runs in another process: this console can revive only the nodes it runs"
+                "{node} runs in another process: this console can revive only the nodes it runs or attaches to (--attach)"
             )),
             Err(HerdError::NotAMember(_)) => unknown(herd, node),
             Err(error) => Outcome::Refused(error.to_string()),
