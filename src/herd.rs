@@ -18,7 +18,7 @@ use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
 use crate::net::{self, TcpListener};
-use crate::network::{Delay, Network};
+use crate::network::{Delay, Fate, Held, Network};
 use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
@@ -518,12 +518,9 @@ impl Herd {
     pub fn set_mode(&self, mode: crate::network::Mode) {
         let changed = self.network.mode() != mode;
         self.network.set_mode(mode);
-        // Step mode holds messages where they are sent: in an attached node's process, out of
-        // this console's reach. Attached nodes keep their links live (or slow) instead.
-        if mode != crate::network::Mode::Step {
-            for remote in self.remotes() {
-                self.steer(remote.name(), format!("MODE {}", crate::trace::mode_word(mode)));
-            }
+        // Attached nodes hold (or slow) their own transmissions; `held` and `decide` reach them.
+        for remote in self.remotes() {
+            self.steer(remote.name(), format!("MODE {}", crate::trace::mode_word(mode)));
         }
         if changed {
             self.events.emit(EventKind::ModeChanged { mode });
@@ -785,6 +782,49 @@ impl Herd {
         self.remotes.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|r| &**r.name() == name).cloned()
     }
 
+    /// Transmissions held in step mode, here and at attached nodes (whose ids are told apart
+    /// from this process's by `ATTACHED_IDS`), oldest first here, then each attached node's.
+    pub fn held(&self) -> Vec<Held> {
+        let mut held = self.network.held();
+        for (index, remote) in self.remotes().iter().enumerate() {
+            held.extend(remote.held().into_iter().map(|h| Held { id: attached_id(index, h.id), ..h }));
+        }
+        held
+    }
+
+    /// Releases the first held transmission in release order (`Held::order`), wherever it waits.
+    pub fn release_next(&self) -> Option<Held> {
+        let first = self.held().into_iter().min_by(|a, b| a.order().cmp(&b.order()))?;
+        self.decide(first.id, Fate::Deliver)
+    }
+
+    /// Lets the held transmission `id` go with `fate`, wherever it waits; `None` if it went.
+    pub fn decide(&self, id: u64, fate: Fate) -> Option<Held> {
+        if id < ATTACHED_IDS {
+            return self.network.decide(id, fate);
+        }
+        let remote = self.remotes().get((id / ATTACHED_IDS - 1) as usize)?.clone();
+        let own = id % ATTACHED_IDS;
+        let held = remote.held().into_iter().find(|h| h.id == own).map(|h| Held { id, ..h })?;
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            if let Err(error) = remote.decide(own, fate).await {
+                let text = format!("{} did not let its held message go: {error}", remote.name());
+                events.emit(EventKind::Warning { text: text.into() });
+            }
+        });
+        Some(held)
+    }
+
+    /// The first held transmission (in release order) from `from` to `to`, of `client`'s record
+    /// if one is named, wherever it waits.
+    pub fn find_held(&self, from: &str, to: &str, client: Option<&str>) -> Option<Held> {
+        self.held()
+            .into_iter()
+            .filter(|h| &*h.from == from && &*h.to == to && client.is_none_or(|client| &*h.client == client))
+            .min_by(|a, b| a.order().cmp(&b.order()))
+    }
+
     /// Whether some nodes are attached from other processes.
     pub fn has_attached(&self) -> bool {
         !self.remotes.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
@@ -823,6 +863,14 @@ async fn stop(node: &Node) {
     node.token.cancel();
     node.tracker.wait().await;
     node.events.emit(EventKind::NodeDown);
+}
+
+/// Held transmissions of attached node *i* are numbered from `(i + 1) × ATTACHED_IDS`, above any
+/// id this process gives out.
+const ATTACHED_IDS: u64 = 1 << 40;
+
+fn attached_id(index: usize, own: u64) -> u64 {
+    (index as u64 + 1) * ATTACHED_IDS + own
 }
 
 fn unspecified(port: u16) -> SocketAddr {

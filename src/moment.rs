@@ -83,6 +83,6 @@ impl Moment for Herd {
     }
 
     fn held(&self) -> Vec<Held> {
-        self.network().held()
+        Herd::held(self)
     }
 }

@@ -77,9 +77,6 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         ),
         // A held message waits in the process that sends it, out of reach of a console attached
         // from elsewhere.
-        Command::Step(_) if herd.has_attached() => Outcome::Refused(
-            "no step mode with attached nodes: a held message would wait in another process; try slow 1s".into(),
-        ),
         Command::Step(None) => {
             herd.set_mode(Mode::Step);
             Outcome::Done("step mode: every transmission waits to be released".into())
@@ -196,7 +193,7 @@ async fn kill(herd: &Herd, node: &str) -> Outcome {
     if herd.topology().node(node).is_none() {
         return unknown(herd, node);
     }
-    let lost = herd.network().held().iter().filter(|h| &*h.from == node || &*h.to == node).count();
+    let lost = herd.held().iter().filter(|h| &*h.from == node || &*h.to == node).count();
     match herd.kill(node).await {
         Ok(()) if lost > 0 => {
             let lost = if lost == 1 { "1 held message was".to_string() } else { format!("{lost} held messages were") };
@@ -219,11 +216,18 @@ const DELIVERY: Duration = Duration::from_secs(1);
 /// what arrives first, and so which copy is a duplicate, is the same on every run.
 async fn step(herd: &Herd, count: usize) -> Outcome {
     herd.set_mode(Mode::Step);
-    let network = herd.network();
-    let mut changes = network.watch();
+    let mut changes = herd.network().watch();
+    // Attached nodes tell what they hold in their reports.
+    let mut reports = herd.attached_news();
     let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
-    while network.held().len() < count {
-        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+    while herd.held().len() < count {
+        let news = async {
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = reports.changed() => {}
+            }
+        };
+        if tokio::time::timeout_at(deadline, news).await.is_err() {
             break;
         }
     }
@@ -234,13 +238,13 @@ async fn step(herd: &Herd, count: usize) -> Outcome {
 
 /// Releases up to `count` of what is held now, in release order, each delivered before the next.
 pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
-    let mut batch = herd.network().held();
+    let mut batch = herd.held();
     batch.sort_by(|a, b| a.order().cmp(&b.order()));
     batch.truncate(count);
     let mut released = Vec::new();
     for held in batch {
         let events = herd.subscribe();
-        if herd.network().release(held.id).is_none() {
+        if herd.decide(held.id, Fate::Deliver).is_none() {
             continue;
         }
         landed(events, &held, Fate::Deliver).await;
@@ -262,12 +266,12 @@ async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&s
     if herd.network().mode() != Mode::Step {
         return Outcome::Refused(format!("{verb} acts on a held message: switch to step mode first (step)"));
     }
-    let Some(held) = herd.network().find_held(from, to, client) else {
+    let Some(held) = herd.find_held(from, to, client) else {
         let what = client.map(|client| format!(" for {client}")).unwrap_or_default();
         return Outcome::Refused(format!("nothing is held from {from} to {to}{what}"));
     };
     let events = herd.subscribe();
-    if herd.network().decide(held.id, fate).is_none() {
+    if herd.decide(held.id, fate).is_none() {
         return Outcome::Refused(format!("{held} went before it could be {}", fate.done()));
     }
     landed(events, &held, fate).await;

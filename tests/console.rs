@@ -348,10 +348,15 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
     console.wait_for("4/5 up");
     console.press("revive Juzang\r");
     console.wait_for("5/5 up");
+    // Step mode reaches across processes: Riley's machine holds its two messages, shown here.
     console.press("step\r");
-    console.wait_for("no step mode with attached nodes");
+    console.wait_for("STEP · 0 held");
+    console.press("iamat Riley fig +1+1\r");
+    console.wait_for("STEP · 2 held");
     console.press("\x1b");
     console.wait_for("press : to type");
+    console.press(".");
+    console.wait_for("released Riley→Jaquez fig (hop 1)");
     console.press("q");
     assert!(console.exit(), "the console quits cleanly");
     // Leaving the console stops no node.

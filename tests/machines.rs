@@ -201,11 +201,30 @@ mod five_machines {
         herd.heal("Bernard", "Campbell").unwrap();
         assert!(herd.wait_linked(DEADLINE).await, "healed: {:?}", herd.status());
 
+        // Step mode across machines: each node holds its own transmissions, the attached herd
+        // sees them all and releases them one at a time, in release order, wherever they wait.
+        herd.set_mode(herdctl::network::Mode::Step);
+        let lime = format!("IAMAT lime +2+2 {}\n", now());
+        let client_port = ports[0];
+        let asking = tokio::spawn(async move { ask_at(0, client_port, &lime).await });
+        let held = |herd: &Herd| herd.held().iter().filter(|h| &*h.client == "lime").count();
+        assert!(herd.wait_until(DEADLINE, |herd| held(herd) == 2).await, "Riley holds two: {:?}", herd.held());
+        assert!(asking.await.unwrap().starts_with("AT Riley"), "the reply does not wait past its bound");
+        let first = herd.release_next().expect("something to release");
+        assert_eq!((&*first.from, &*first.to), ("Riley", "Jaquez"), "release order: hop, sender, receiver");
+        assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Jaquez", "lime")).await);
+        // Jaquez's onward copy is held at Jaquez's machine now; Juzang's is still held at Riley's.
+        let waiting = |herd: &Herd, from: &str, to: &str| herd.find_held(from, to, Some("lime")).is_some();
+        assert!(herd.wait_until(DEADLINE, |herd| waiting(herd, "Jaquez", "Bernard")).await, "{:?}", herd.held());
+        assert!(waiting(&herd, "Riley", "Juzang") && !herd.knows("Juzang", "lime"));
+        herd.set_mode(herdctl::network::Mode::Live);
+        assert!(herd.wait_until(DEADLINE, |herd| NAMES.iter().all(|n| herd.knows(n, "lime"))).await);
+
         // Each machine's metrics count what happened there.
         let (status, riley) = metrics(0, ports[3], "/metrics").await;
         assert_eq!(status, 200);
         let iamats = r#"herdctl_client_lines_total{node="Riley",command="IAMAT",outcome="answered"}"#;
-        assert_eq!(sample(&riley, iamats), Some(1.0), "{riley}");
+        assert_eq!(sample(&riley, iamats), Some(2.0), "kiwi and lime: {riley}");
         assert!(sample(&riley, r#"herdctl_records_sent_total{node="Riley",neighbour="Jaquez"}"#) >= Some(1.0));
         assert_eq!(metrics(2, ports[3], "/readyz").await.0, 200);
 
@@ -223,8 +242,15 @@ mod five_machines {
         let closed = tokio::time::timeout(DEADLINE, raw.read_line(&mut rest)).await.unwrap().unwrap_or(0);
         assert!(closed == 0 || rest.starts_with("DENIED"), "{rest:?}");
         assert!(StdStream::connect((host(0), ports[0])).is_ok(), "Riley still serves");
-        // The attached console leaving stops no node.
+        // The attached console leaving stops no node, and leaves none holding messages.
+        herd.set_mode(herdctl::network::Mode::Step);
+        ask_at(0, ports[0], &format!("IAMAT plum +3+3 {}\n", now())).await;
+        assert!(herd.wait_until(DEADLINE, |herd| !herd.held().is_empty()).await, "Riley holds plum's flood");
         herd.shutdown().await;
         assert!(StdStream::connect((host(0), ports[0])).is_ok(), "Riley serves on after the console left");
+        eventually("a flood crosses once the console that held it left", || async {
+            ask_at(3, ports[0], "WHATSAT plum 10 1\n").await.starts_with("AT Riley")
+        })
+        .await;
     }
 }

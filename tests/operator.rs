@@ -148,7 +148,10 @@ async fn a_herd_split_over_processes_is_one_herd_to_its_operator() {
     let text = refused(&run(&here, "kill Campbell").await).to_string();
     assert_eq!(text, "Campbell runs in another process: this console can kill only the nodes it runs");
     let text = refused(&run(&here, "revive Campbell").await).to_string();
-    assert_eq!(text, "Campbell runs in another process: this console can revive only the nodes it runs or attaches to (--attach)");
+    assert_eq!(
+        text,
+        "Campbell runs in another process: this console can revive only the nodes it runs or attaches to (--attach)"
+    );
     here.shutdown().await;
     elsewhere.shutdown().await;
 }

@@ -600,7 +600,7 @@ fn carry_out(
             }
         }
         Intent::ReleaseNext => {
-            let outcome = match network.release_next() {
+            let outcome = match herd.release_next() {
                 Some(held) => Outcome::Done(format!("released {held}")),
                 None if network.mode() != Mode::Step => Outcome::Refused(format!(
                     "nothing is held ({} switches to step mode)",
@@ -616,7 +616,7 @@ fn carry_out(
                 HeldChoice::Drop => Fate::Drop,
                 HeldChoice::Duplicate => Fate::Duplicate,
             };
-            let outcome = match network.decide(id, fate) {
+            let outcome = match herd.decide(id, fate) {
                 Some(held) => Outcome::Done(format!("{} {held}", fate.done())),
                 None => Outcome::Refused("that message went already".into()),
             };

@@ -16,7 +16,7 @@ use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, dial};
 use crate::cache::Cache;
 use crate::event::{Arrival, EventKind, EventSink, Via};
 use crate::net::TcpStream;
-use crate::network::Network;
+use crate::network::{Held, Network};
 use crate::protocol::Record;
 use crate::replay::Recording;
 use crate::secure::Terms;
@@ -46,6 +46,8 @@ pub struct RemoteStatus {
     pub unpublished: u64,
     /// The neighbours this node's side of the link is cut to (by this console or another).
     pub cut_from: Vec<NodeName>,
+    /// Its transmissions held in step mode (ids are the node's own).
+    pub held: Vec<Held>,
 }
 
 struct Request {
@@ -68,6 +70,8 @@ pub struct RemoteNode {
     news: Arc<watch::Sender<u64>>,
     /// The attached herd's network, which shows the cuts the node reports.
     network: Arc<Network>,
+    /// Held transmissions this console let go that the node's last report still lists.
+    let_go: Mutex<std::collections::HashSet<u64>>,
 }
 
 impl RemoteNode {
@@ -91,6 +95,7 @@ impl RemoteNode {
             resync: AtomicBool::new(true),
             news,
             network,
+            let_go: Mutex::default(),
         });
         let link = Link { name: node.name.clone(), address, terms };
         tokio::spawn(answer_requests(link.clone(), queue, token.clone()));
@@ -112,6 +117,28 @@ impl RemoteNode {
         self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Its transmissions held in step mode, less those this console has let go since it last
+    /// reported (a report is up to 250 ms old).
+    pub fn held(&self) -> Vec<Held> {
+        let gone = self.let_go.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.status().map(|s| s.held).unwrap_or_default().into_iter().filter(|h| !gone.contains(&h.id)).collect()
+    }
+
+    /// Asks the node to let its held transmission `id` go with `fate`.
+    pub fn decide(
+        &self,
+        id: u64,
+        fate: crate::network::Fate,
+    ) -> impl std::future::Future<Output = Result<Value, String>> + '_ {
+        self.let_go.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+        let word = match fate {
+            crate::network::Fate::Drop => "drop",
+            crate::network::Fate::Duplicate => "duplicate",
+            _ => "deliver",
+        };
+        self.request(format!("RELEASE {id} {word}"))
+    }
+
     /// The mirror of the node's cache.
     pub fn cache(&self) -> Arc<Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -127,6 +154,8 @@ impl RemoteNode {
     fn set_status(&self, status: Option<RemoteStatus>) {
         if let Some(status) = &status {
             *self.last.lock().unwrap_or_else(|p| p.into_inner()) = status.clone();
+            // What the node no longer holds need not be remembered as let go.
+            self.let_go.lock().unwrap_or_else(|p| p.into_inner()).retain(|id| status.held.iter().any(|h| h.id == *id));
         }
         let changed = {
             let mut current = self.status.lock().unwrap_or_else(|p| p.into_inner());
@@ -283,7 +312,7 @@ async fn stream(node: &Arc<RemoteNode>, link: &Link, sink: &EventSink) -> Contro
                 }
             }
         } else if let Some(status) = value.get("status") {
-            let status = parse_status(status);
+            let status = parse_status(status, &node.name);
             let before = node.status();
             if before.is_none() {
                 sink.emit(EventKind::Attached { address: link.address.as_str().into() });
@@ -387,7 +416,7 @@ async fn copy_cache(node: Arc<RemoteNode>) {
     node.replace_cache(fresh);
 }
 
-fn parse_status(value: &Value) -> RemoteStatus {
+fn parse_status(value: &Value, from: &NodeName) -> RemoteStatus {
     let count = |name: &str| value.get(name).and_then(Value::as_u64).unwrap_or_default();
     let addr = |name: &str| value.get(name).and_then(Value::as_str).and_then(|a| a.parse().ok());
     let names = |list: Option<&Value>| -> Vec<NodeName> {
@@ -411,5 +440,21 @@ fn parse_status(value: &Value) -> RemoteStatus {
         transmissions: count("transmissions"),
         unpublished: count("unpublished"),
         cut_from: names(value.get("cut_from")),
+        held: value
+            .get("held")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|held| {
+                Some(Held {
+                    id: held.get("id")?.as_u64()?,
+                    from: from.clone(),
+                    to: NodeName::from(held.get("to")?.as_str()?),
+                    client: held.get("client")?.as_str()?.into(),
+                    hops: held.get("hops")?.as_u64()? as u32,
+                    since: tokio::time::Instant::now(),
+                })
+            })
+            .collect(),
     }
 }

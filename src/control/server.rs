@@ -15,7 +15,7 @@ use crate::cache::PageStart;
 use crate::event::Via;
 use crate::herd::Herd;
 use crate::net::TcpListener;
-use crate::network::Delay;
+use crate::network::{Delay, Fate, Mode};
 use crate::secure::Terms;
 use crate::topology::NodeName;
 use crate::trace::Trace;
@@ -69,22 +69,33 @@ pub async fn serve(herd: Arc<Herd>, node: NodeName, listener: TcpListener, terms
 
 /// Answers requests until the console leaves (or switches the connection to events).
 async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel) -> ControlError {
-    loop {
+    // A console that put the node in step mode and left (or vanished) must not leave its
+    // messages held for ever: the node goes live again when that connection ends.
+    let mut stepped = false;
+    let ended = loop {
         let line = match channel.receive().await {
             Ok(line) => line,
-            Err(error) => return error,
+            Err(error) => break error,
         };
+        if line.starts_with("MODE ") {
+            stepped = line == "MODE step";
+        }
         if line == "EVENTS" {
-            return stream_events(herd, node, channel).await;
+            break stream_events(herd, node, channel).await;
         }
         let answer = match answer(herd, node, &line).await {
             Ok(value) => json!({ "ok": value }),
             Err(error) => json!({ "error": error }),
         };
         if let Err(error) = channel.send(&answer.to_string()).await {
-            return error;
+            break error;
         }
+    };
+    if stepped && herd.network().mode() == Mode::Step {
+        tracing::warn!(node = %node, "the console that asked for step mode left: live again, held messages go");
+        herd.set_mode(Mode::Live);
     }
+    ended
 }
 
 /// One request's answer, or why it was refused.
@@ -120,13 +131,18 @@ async fn answer(herd: &Herd, node: &NodeName, line: &str) -> Result<Value, Strin
         "MODE" => {
             let text = args.join(" ");
             let mode = crate::replay::parse_mode(&text).ok_or_else(|| format!("{text:?} is not a mode"))?;
-            if mode == crate::network::Mode::Step {
-                return Err("step mode is not taken over the control port: a held message would wait out of the \
-                            console's reach"
-                    .into());
-            }
             herd.set_mode(mode);
             Ok(Value::Null)
+        }
+        "RELEASE" => {
+            let id = args.first().and_then(|id| id.parse().ok()).ok_or("RELEASE needs a held message's id")?;
+            let fate = match args.get(1).copied().unwrap_or("deliver") {
+                "deliver" => Fate::Deliver,
+                "drop" => Fate::Drop,
+                "duplicate" => Fate::Duplicate,
+                other => return Err(format!("{other:?}: deliver, drop or duplicate")),
+            };
+            herd.network().decide(id, fate).map(|_| Value::Null).ok_or_else(|| "that message went already".into())
         }
         "PAGE" => {
             let start = match args.first().copied() {
@@ -167,6 +183,13 @@ fn status(herd: &Herd, node: &str) -> Option<Value> {
         "transmissions": count(&counters.transmissions),
         "unpublished": count(&counters.unpublished),
         "mode": crate::trace::mode_word(herd.network().mode()),
+        "held": herd
+            .network()
+            .held()
+            .iter()
+            .filter(|held| &*held.from == node)
+            .map(|held| json!({ "id": held.id, "to": &*held.to, "client": &*held.client, "hops": held.hops }))
+            .collect::<Vec<_>>(),
         "cut_from": herd.topology().neighbours(node).iter().filter(|n| herd.network().is_cut_from(node, n)).map(|n| &**n).collect::<Vec<_>>(),
     }))
 }
