@@ -139,6 +139,8 @@ pub struct Herd {
     /// Nodes of other processes this herd follows and steers through their control ports
     /// (`herdctl --attach`).
     remotes: Mutex<Vec<Arc<RemoteNode>>>,
+    /// Requests to attached nodes sent and not yet answered.
+    steering: Arc<tokio::sync::watch::Sender<usize>>,
     /// Told whenever an attached node reports a new status.
     remote_news: Arc<tokio::sync::watch::Sender<u64>>,
     /// The session's recording, which attached nodes' events join.
@@ -244,6 +246,7 @@ impl Herd {
         Ok(Self {
             remotes: Mutex::default(),
             remote_news: Arc::new(tokio::sync::watch::Sender::new(0)),
+            steering: Arc::new(tokio::sync::watch::Sender::new(0)),
             trace: options.trace.clone(),
             warnings,
             topology,
@@ -806,12 +809,14 @@ impl Herd {
         let remote = self.remotes().get((id / ATTACHED_IDS - 1) as usize)?.clone();
         let own = id % ATTACHED_IDS;
         let held = remote.held().into_iter().find(|h| h.id == own).map(|h| Held { id, ..h })?;
-        let events = self.events.clone();
+        let (events, steering) = (self.events.clone(), self.steering.clone());
+        steering.send_modify(|pending| *pending += 1);
         tokio::spawn(async move {
             if let Err(error) = remote.decide(own, fate).await {
                 let text = format!("{} did not let its held message go: {error}", remote.name());
                 events.emit(EventKind::Warning { text: text.into() });
             }
+            steering.send_modify(|pending| *pending -= 1);
         });
         Some(held)
     }
@@ -834,13 +839,22 @@ impl Herd {
     /// process, whose network the caller already changed). A refusal is told as a warning.
     fn steer(&self, node: &str, request: String) {
         let Some(remote) = self.remote(node) else { return };
-        let events = self.events.clone();
+        let (events, steering) = (self.events.clone(), self.steering.clone());
+        steering.send_modify(|pending| *pending += 1);
         tokio::spawn(async move {
             if let Err(error) = remote.request(request.clone()).await {
                 let text = format!("{} did not take {request:?}: {error}", remote.name());
                 events.emit(EventKind::Warning { text: text.into() });
             }
+            steering.send_modify(|pending| *pending -= 1);
         });
+    }
+
+    /// Waits until every request sent to attached nodes so far has been answered (each is
+    /// answered or fails within seconds): then a cut holds at both ends, a mode is everywhere.
+    pub async fn steered(&self) {
+        let mut pending = self.steering.subscribe();
+        let _ = pending.wait_for(|pending| *pending == 0).await;
     }
 
     /// Stops every node and writes out their logs. The herd cannot be revived after this.

@@ -47,6 +47,14 @@ pub enum Outcome {
 
 /// Carries out `command`; raw lines go to `default_node`.
 pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
+    let outcome = carry_out(herd, command, default_node).await;
+    // Done means done everywhere: an attached node has taken the change too (a cut is cut at
+    // both ends, step mode holds at every node) before the next command or check.
+    herd.steered().await;
+    outcome
+}
+
+async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
     let done = |result: Result<(), crate::herd::HerdError>, text: String| match result {
         Ok(()) => Outcome::Done(text),
         Err(error) => Outcome::Refused(error.to_string()),

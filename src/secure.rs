@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use snow::resolvers::{DefaultResolver, FallbackResolver, RingResolver};
 use snow::{Builder, HandshakeState, StatelessTransportState};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
@@ -218,7 +219,10 @@ pub fn refusal(line: String) -> SealError {
 /// (as the prologue), so a connection for another protocol or herd cannot complete.
 fn handshake(terms: &Terms, initiator: bool) -> Result<HandshakeState, SealError> {
     let psk = terms.key.derive("herdctl sealed connection");
-    let builder = Builder::new(PATTERN.parse().map_err(noise)?)
+    // ring's ChaCha20-Poly1305 (assembly) for every frame; the pure-Rust resolver for what ring
+    // does not offer (X25519 and BLAKE2s, used once per connection). See docs/BENCHMARKS.md.
+    let resolver = FallbackResolver::new(Box::new(RingResolver), Box::new(DefaultResolver));
+    let builder = Builder::with_resolver(PATTERN.parse().map_err(noise)?, Box::new(resolver))
         .psk(0, &psk)
         .map_err(noise)?
         .prologue(terms.protocol.as_bytes())
