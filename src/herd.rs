@@ -93,8 +93,8 @@ pub enum HerdError {
     Log { node: String, dir: PathBuf, source: io::Error },
     #[error("cannot keep records on disk: {0}")]
     Store(#[source] StoreError),
-    #[error("{0} has no control_port in the topology: give every node one to attach a console to it")]
-    NoControlPort(String),
+    #[error("{node} has no control_port in {source_name}: give every node one to attach a console to it")]
+    NoControlPort { node: String, source_name: String },
     #[error("{0}")]
     Remote(String),
 }
@@ -703,22 +703,28 @@ impl Herd {
     /// Writes of records to neighbours so far, over every member node (records sharing a write
     /// count once).
     pub fn transmissions(&self) -> u64 {
-        self.remotes().iter().map(|r| r.last_status().transmissions).sum::<u64>()
-            + self
-                .members()
-                .iter()
-                .map(|m| m.config.events.counters().transmissions.load(std::sync::atomic::Ordering::Relaxed))
-                .sum::<u64>()
+        self.total(|counters| &counters.transmissions, |status| status.transmissions)
     }
 
     /// Traffic events the nodes held back from the bus (more than its budget a second came while
     /// someone listened): what a console could not have been shown.
     pub fn unpublished(&self) -> u64 {
-        self.remotes().iter().map(|r| r.last_status().unpublished).sum::<u64>()
-            + self
-                .members()
+        self.total(|counters| &counters.unpublished, |status| status.unpublished)
+    }
+
+    /// One running total over this process's nodes (`here`) and attached ones (their last
+    /// report, kept while unreachable).
+    fn total(
+        &self,
+        here: impl Fn(&crate::event::Counters) -> &std::sync::atomic::AtomicU64,
+        attached: impl Fn(&crate::control::remote::RemoteStatus) -> u64,
+    ) -> u64 {
+        let there: u64 = self.remotes().iter().map(|r| attached(&r.last_status())).sum();
+        let members = self.members();
+        there
+            + members
                 .iter()
-                .map(|m| m.config.events.counters().unpublished.load(std::sync::atomic::Ordering::Relaxed))
+                .map(|m| here(m.config.events.counters()).load(std::sync::atomic::Ordering::Relaxed))
                 .sum::<u64>()
     }
 
@@ -761,10 +767,10 @@ impl Herd {
         let mut followed = Vec::new();
         for name in names {
             let spec = self.topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
-            let port = spec
-                .control_port
-                .filter(|port| *port != 0)
-                .ok_or_else(|| HerdError::NoControlPort(name.to_string()))?;
+            let port = spec.control_port.filter(|port| *port != 0).ok_or_else(|| HerdError::NoControlPort {
+                node: name.to_string(),
+                source_name: self.topology.source().to_string(),
+            })?;
             followed.push((name.clone(), format!("{}:{port}", spec.host)));
         }
         let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());

@@ -256,17 +256,7 @@ impl Recording {
 fn with_cache_updates(events: Vec<Arc<HerdEvent>>) -> Vec<Arc<HerdEvent>> {
     let mut all = Vec::with_capacity(events.len() * 5 / 4);
     for event in events {
-        let stored = match &event.kind {
-            EventKind::FloodReceived { from, record, hops, arrival: Arrival::New, catch_up } => {
-                Some(EventKind::CacheUpdated {
-                    record: record.clone(),
-                    via: Via::Peer(from.clone()),
-                    hops: *hops,
-                    catch_up: *catch_up,
-                })
-            }
-            _ => None,
-        };
+        let stored = stored_on_arrival(&event.kind);
         let (at, node) = (event.at, event.node.clone());
         all.push(event);
         if let Some(kind) = stored {
@@ -274,6 +264,22 @@ fn with_cache_updates(events: Vec<Arc<HerdEvent>>) -> Vec<Arc<HerdEvent>> {
         }
     }
     all
+}
+
+/// The storing a node says after a new record's arrival (`CacheUpdated`), for an arrival told
+/// without it (a trace's, a control port's stream).
+pub(crate) fn stored_on_arrival(kind: &EventKind) -> Option<EventKind> {
+    match kind {
+        EventKind::FloodReceived { from, record, hops, arrival: Arrival::New, catch_up } => {
+            Some(EventKind::CacheUpdated {
+                record: record.clone(),
+                via: Via::Peer(from.clone()),
+                hops: *hops,
+                catch_up: *catch_up,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn text_of(entry: &Value) -> &str {

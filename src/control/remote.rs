@@ -372,17 +372,7 @@ fn mirror(node: &RemoteNode, kind: &EventKind) {
 /// Publishes a node's event here, as its own node would (a new record stored after its
 /// arrival, as a node says it, so the console's accounting counts the nodes a flood reached).
 fn republish(sink: &EventSink, kind: EventKind) {
-    let stored = match &kind {
-        EventKind::FloodReceived { from, record, hops, arrival: Arrival::New, catch_up } => {
-            Some(EventKind::CacheUpdated {
-                record: record.clone(),
-                via: Via::Peer(from.clone()),
-                hops: *hops,
-                catch_up: *catch_up,
-            })
-        }
-        _ => None,
-    };
+    let stored = crate::replay::stored_on_arrival(&kind);
     sink.emit(kind);
     if let Some(stored) = stored {
         sink.emit(stored);
