@@ -151,8 +151,8 @@ mod five_machines {
         // The console's side: no node of its own, all five attached.
         let topology = std::sync::Arc::new(Topology::from_json(&topology(&ports), "five machines").unwrap());
         let key = HerdKey::new(SECRET);
-        let herd =
-            Herd::bind(topology.clone(), &[], HerdOptions::new(key.clone(), std::sync::Arc::new(NoPlaces))).unwrap();
+        let options = HerdOptions::new(key.clone(), std::sync::Arc::new(NoPlaces));
+        let herd = std::sync::Arc::new(Herd::bind(topology.clone(), &[], options).unwrap());
         herd.attach(topology.names(), control::terms(Security::Sealed, &key)).unwrap();
         assert!(
             herd.wait_until(DEADLINE, |herd| herd.status().iter().all(|n| n.reachable && n.up)).await,
@@ -160,6 +160,17 @@ mod five_machines {
             herd.status()
         );
         assert!(herd.wait_linked(DEADLINE).await, "every link is up: {:?}", herd.status());
+
+        // A walkthrough plays across the machines as in one process: step mode, releases hop by
+        // hop, the cost of each update, and every expectation.
+        let script = herdctl::script::Script::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthroughs/basic-flood.herd"),
+        )
+        .unwrap();
+        let mut told = Vec::new();
+        let report = herdctl::script::play_headless(&herd, &script, &mut told).await;
+        assert!(report.passed(), "{}", String::from_utf8_lossy(&told));
+        assert!(herd.wait_linked(DEADLINE).await, "settled after the walkthrough: {:?}", herd.status());
 
         // A flood crosses the machines' encrypted links, and the attached herd sees it arrive.
         let reply = ask_at(0, ports[0], &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
@@ -228,7 +239,7 @@ mod five_machines {
         let (status, riley) = metrics(0, ports[3], "/metrics").await;
         assert_eq!(status, 200);
         let iamats = r#"herdctl_client_lines_total{node="Riley",command="IAMAT",outcome="answered"}"#;
-        assert_eq!(sample(&riley, iamats), Some(2.0), "kiwi and lime: {riley}");
+        assert_eq!(sample(&riley, iamats), Some(3.0), "the walkthrough's, kiwi and lime: {riley}");
         assert!(sample(&riley, r#"herdctl_records_sent_total{node="Riley",neighbour="Jaquez"}"#) >= Some(1.0));
         assert_eq!(metrics(2, ports[3], "/readyz").await.0, 200);
 
