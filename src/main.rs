@@ -736,8 +736,6 @@ fn log_to_file_filtered(dir: &std::path::Path, filter: EnvFilter) -> anyhow::Res
     Ok(guard)
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window
-/// closing).
 /// This machine's host name: `HOSTNAME` (set in containers and most shells), else
 /// `/etc/hostname`, else (Windows) `COMPUTERNAME`.
 fn this_host() -> Option<String> {
@@ -767,6 +765,8 @@ fn control_listener(
     Ok((listener, bound))
 }
 
+/// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window
+/// closing).
 async fn shutdown_signal() -> std::io::Result<()> {
     let mut terminate = herdctl::signal::Terminate::new()?;
     tokio::select! {
