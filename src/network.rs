@@ -428,11 +428,6 @@ impl Network {
         Some(waiting.held)
     }
 
-    /// Releases the held transmission `id`, if it is still held.
-    pub fn release(&self, id: u64) -> Option<Held> {
-        self.decide(id, Fate::Deliver)
-    }
-
     /// Lets the held transmission `id` go with the given fate, if it is still held.
     pub fn decide(&self, id: u64, fate: Fate) -> Option<Held> {
         let mut state = self.lock();
@@ -442,20 +437,6 @@ impl Network {
         let decided = waiting.release.send(fate).is_ok().then_some(waiting.held);
         self.changed();
         decided
-    }
-
-    /// The first held transmission (in release order) from `from` to `to`, of `client`'s record
-    /// if one is named.
-    pub fn find_held(&self, from: &str, to: &str, client: Option<&str>) -> Option<Held> {
-        let state = self.lock();
-        state
-            .held
-            .iter()
-            .filter(|w| !w.release.is_closed() && &*w.held.from == from && &*w.held.to == to)
-            .filter(|w| client.is_none_or(|client| &*w.held.client == client))
-            .map(|w| &w.held)
-            .min_by(|a, b| a.order().cmp(&b.order()))
-            .cloned()
     }
 
     /// Waits until a transmission of `client`'s record from `from` to `to`, queued at `queued`,

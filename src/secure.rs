@@ -105,11 +105,6 @@ impl Writer {
         }
         self.half.write_all(&sealer.frames).await
     }
-
-    /// Ends the connection's writing side.
-    pub async fn shutdown(&mut self) -> io::Result<()> {
-        self.half.shutdown().await
-    }
 }
 
 /// What both ends agree on before they trust each other: how connections are secured, the key,

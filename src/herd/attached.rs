@@ -130,11 +130,6 @@ impl Herd {
             .min_by(|a, b| a.order().cmp(&b.order()))
     }
 
-    /// Whether some nodes are attached from other processes.
-    pub fn has_attached(&self) -> bool {
-        !self.remotes.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
-    }
-
     /// Sends an operator's request to `node` if it is attached (nothing for a node of this
     /// process, whose network the caller already changed). A refusal is told as a warning.
     pub(super) fn steer(&self, node: &str, request: String) {
