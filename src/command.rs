@@ -364,6 +364,16 @@ pub fn fate_verb(fate: Fate) -> &'static str {
     }
 }
 
+/// The fate an operator's verb (`deliver`, `drop`, `dup`) gives a held message.
+pub fn fate_of(verb: &str) -> Option<Fate> {
+    match verb {
+        "deliver" => Some(Fate::Deliver),
+        "drop" => Some(Fate::Drop),
+        "dup" => Some(Fate::Duplicate),
+        _ => None,
+    }
+}
+
 /// `now-5s`, `now+500ms`, `now`: nanoseconds from the current time.
 fn shift(text: &str) -> Option<i64> {
     let rest = text.strip_prefix("now")?;
@@ -540,12 +550,8 @@ impl Command {
                 2 => Self::Step(Some(words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?)),
                 _ => return Err(CommandError::Usage(Verb::Step)),
             },
-            verb @ ("deliver" | "drop" | "dup") => {
-                let fate = match verb {
-                    "deliver" => Fate::Deliver,
-                    "drop" => Fate::Drop,
-                    _ => Fate::Duplicate,
-                };
+            verb if fate_of(verb).is_some() => {
+                let fate = fate_of(verb).unwrap_or_default();
                 if !(3..=4).contains(&words.len()) {
                     return Err(CommandError::Usage(Verb::Decide(fate)));
                 }

@@ -3,7 +3,7 @@
 //! lost some), its events republished here, and a connection for the operator's requests. A
 //! node whose control port cannot be reached is *unreachable*, which is not *down*.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -58,14 +58,15 @@ struct Request {
 pub struct RemoteNode {
     name: NodeName,
     topology: SharedTopology,
-    /// `None` while unreachable.
-    status: Mutex<Option<RemoteStatus>>,
-    /// The last status it reported, kept while it is unreachable: its totals still count.
-    last: Mutex<RemoteStatus>,
+    /// Whether its control port answers now, and the last status it reported (kept while it
+    /// is unreachable: its totals still count).
+    report: Mutex<(bool, RemoteStatus)>,
     cache: Mutex<Arc<Cache>>,
     requests: mpsc::UnboundedSender<Request>,
     /// Set when the mirror should be copied again.
     resync: AtomicBool,
+    /// Events its stream dropped before they reached this console (the node's bus lagged).
+    lagged: AtomicU64,
     /// Told when the status changes (the herd's waits look again).
     news: Arc<watch::Sender<u64>>,
     /// The attached herd's network, which shows the cuts the node reports.
@@ -89,10 +90,10 @@ impl RemoteNode {
             cache: Mutex::new(Arc::new(Cache::new(topology.neighbours(&name)))),
             name,
             topology,
-            status: Mutex::new(None),
-            last: Mutex::default(),
+            report: Mutex::default(),
             requests,
             resync: AtomicBool::new(true),
+            lagged: AtomicU64::new(0),
             news,
             network,
             let_go: Mutex::default(),
@@ -109,12 +110,16 @@ impl RemoteNode {
 
     /// What the node said of itself last; `None` while its control port cannot be reached.
     pub fn status(&self) -> Option<RemoteStatus> {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let (reachable, last) = &*self.report.lock().unwrap_or_else(|p| p.into_inner());
+        reachable.then(|| last.clone())
     }
 
-    /// What the node said of itself last, reachable or not (its totals so far).
+    /// What the node said of itself last, reachable or not (its totals so far), with the events
+    /// its stream dropped on the way here counted as unpublished: what this console never saw.
     pub fn last_status(&self) -> RemoteStatus {
-        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let mut last = self.report.lock().unwrap_or_else(|p| p.into_inner()).1.clone();
+        last.unpublished += self.lagged.load(Ordering::Relaxed);
+        last
     }
 
     /// Its transmissions held in step mode, less those this console has let go since it last
@@ -131,12 +136,7 @@ impl RemoteNode {
         fate: crate::network::Fate,
     ) -> impl std::future::Future<Output = Result<Value, String>> + '_ {
         self.let_go.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
-        let word = match fate {
-            crate::network::Fate::Drop => "drop",
-            crate::network::Fate::Duplicate => "duplicate",
-            _ => "deliver",
-        };
-        self.request(format!("RELEASE {id} {word}"))
+        self.request(format!("RELEASE {id} {}", crate::command::fate_verb(fate)))
     }
 
     /// The mirror of the node's cache.
@@ -153,14 +153,17 @@ impl RemoteNode {
 
     fn set_status(&self, status: Option<RemoteStatus>) {
         if let Some(status) = &status {
-            *self.last.lock().unwrap_or_else(|p| p.into_inner()) = status.clone();
             // What the node no longer holds need not be remembered as let go.
             self.let_go.lock().unwrap_or_else(|p| p.into_inner()).retain(|id| status.held.iter().any(|h| h.id == *id));
         }
         let changed = {
-            let mut current = self.status.lock().unwrap_or_else(|p| p.into_inner());
-            let changed = *current != status;
-            *current = status;
+            let mut report = self.report.lock().unwrap_or_else(|p| p.into_inner());
+            let reachable = status.is_some();
+            let changed = report.0 != reachable || status.as_ref().is_some_and(|status| *status != report.1);
+            report.0 = reachable;
+            if let Some(status) = status {
+                report.1 = status;
+            }
             changed
         };
         if changed {
@@ -329,7 +332,9 @@ async fn stream(node: &Arc<RemoteNode>, link: &Link, sink: &EventSink) -> Contro
                 node.resync.store(true, Ordering::Release);
             }
             node.set_status(Some(status));
-        } else if value.get("lagged").is_some() {
+        } else if let Some(missed) = value.get("lagged") {
+            // Lost on the way here: said with what the node itself did not publish.
+            node.lagged.fetch_add(missed.as_u64().unwrap_or_default(), Ordering::Relaxed);
             node.resync.store(true, Ordering::Release);
         }
         if node.resync.swap(false, Ordering::AcqRel) {

@@ -12,10 +12,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, accept};
 use crate::cache::PageStart;
+use crate::command::fate_of;
 use crate::event::Via;
 use crate::herd::Herd;
 use crate::net::TcpListener;
-use crate::network::{Delay, Fate, Mode};
+use crate::network::{Delay, Mode};
 use crate::secure::Terms;
 use crate::topology::NodeName;
 use crate::trace::Trace;
@@ -136,12 +137,8 @@ async fn answer(herd: &Herd, node: &NodeName, line: &str) -> Result<Value, Strin
         }
         "RELEASE" => {
             let id = args.first().and_then(|id| id.parse().ok()).ok_or("RELEASE needs a held message's id")?;
-            let fate = match args.get(1).copied().unwrap_or("deliver") {
-                "deliver" => Fate::Deliver,
-                "drop" => Fate::Drop,
-                "duplicate" => Fate::Duplicate,
-                other => return Err(format!("{other:?}: deliver, drop or duplicate")),
-            };
+            let verb = args.get(1).copied().unwrap_or("deliver");
+            let fate = fate_of(verb).ok_or_else(|| format!("{verb:?}: deliver, drop or dup"))?;
             herd.network().decide(id, fate).map(|_| Value::Null).ok_or_else(|| "that message went already".into())
         }
         "PAGE" => {
