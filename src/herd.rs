@@ -595,9 +595,12 @@ impl Herd {
     /// Every member node (and attached node), in topology order.
     pub fn status(&self) -> Vec<NodeStatus> {
         let mut all: Vec<NodeStatus> = self.local_status();
-        all.extend(self.remotes().iter().map(|remote| self.remote_status(remote)));
-        let order = |name: &str| self.topology.names().iter().position(|n| &**n == name);
-        all.sort_by_key(|status| order(&status.name));
+        let remotes = self.remotes();
+        if !remotes.is_empty() {
+            all.extend(remotes.iter().map(|remote| self.remote_status(remote)));
+            let order = |name: &str| self.topology.names().iter().position(|n| &**n == name);
+            all.sort_by_key(|status| order(&status.name));
+        }
         all
     }
 

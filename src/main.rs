@@ -504,9 +504,11 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     };
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     // Each node's control port, bound before anything starts (a busy one stops herdctl at once),
-    // served for the process's whole life: a node killed through it is revived through it.
+    // served for the process's whole life: a node killed through it is revived through it. A
+    // herd whose key was made up here has none: nobody else could prove the key.
     let control = CancellationToken::new();
-    for name in &members {
+    let controlled = if source == KeySource::Random { &[][..] } else { &members[..] };
+    for name in controlled {
         let (listener, bound) = control_listener(&topology, name, cli.bind.as_deref())?;
         tracing::info!("{name}: control port at {bound} (a console attaches with herdctl --attach)");
         let serving = herdctl::control::server::serve(

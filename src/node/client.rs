@@ -125,11 +125,12 @@ impl Node {
             return;
         };
         let start = out.len();
-        let asked = match command {
+        // Only counted with `--metrics`: the hot path pays nothing otherwise.
+        let asked = self.events.metrics().map(|_| match command {
             Command::Iamat(_) => Asked::Iamat,
             Command::Whatsat(_) => Asked::Whatsat,
             Command::Invalid => Asked::Invalid,
-        };
+        });
         let heard = self.events.is_heard();
         if heard {
             self.events
@@ -148,7 +149,7 @@ impl Node {
             },
             Command::Invalid => protocol::write_invalid(line, out),
         }
-        if let Some(metrics) = self.events.metrics() {
+        if let (Some(metrics), Some(asked)) = (self.events.metrics(), asked) {
             metrics.client_line(asked, !out[start..].starts_with(b"? "));
         }
         if heard {
