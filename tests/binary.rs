@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 // SIGTERM and open-file limits are Unix's; on Windows those two tests are left out.
@@ -26,15 +26,8 @@ fn herdctl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_herdctl"))
 }
 
-/// Kills the process if a test fails before stopping it.
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// A node process, killed if a test fails before stopping it.
+use common::Spawned as Node;
 
 fn exchange(port: u16, text: &str) -> std::io::Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
@@ -185,6 +178,42 @@ fn a_users_mistake_is_one_line_without_a_backtrace_or_a_repeated_cause() {
 }
 
 #[test]
+fn node_from_host_runs_the_node_named_by_the_host_name_or_says_which_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(2);
+    // One node on `localhost`: a machine called localhost runs it.
+    let text = format!(
+        r#"{{"nodes": [{{"name": "Solo", "host": "localhost", "port": {}, "peer_port": {}}}], "links": []}}"#,
+        ports[0], ports[1]
+    );
+    let topology = dir.path().join("solo.json");
+    std::fs::write(&topology, text).unwrap();
+    let start = |hostname: &str| {
+        let mut command = herdctl();
+        command
+            .args(["--headless", "--node-from-host", "--topology"])
+            .arg(&topology)
+            .arg("--log-dir")
+            .arg(dir.path().join("logs"))
+            .env("HOSTNAME", hostname)
+            .env("RUST_BACKTRACE", "1")
+            .env("HERD_KEY", "k")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    };
+    let _solo = Node(start("localhost").spawn().unwrap());
+    let reply = eventually("Solo answers", || exchange(ports[0], "IAMAT kiwi +1+1 1\n").ok());
+    assert!(reply.starts_with("AT Solo "), "{reply}");
+    let output = start("elsewhere").output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no node of") && stderr.contains("has the host \"elsewhere\""), "{stderr}");
+    assert!(stderr.contains("give --node NAME instead") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
 fn help_explains_every_option() {
     let output = run(&["--help"]);
     assert!(output.status.success());
@@ -202,6 +231,11 @@ fn help_explains_every_option() {
         "HERD_KEY",
         "GOOGLE_MAPS_API_KEY",
         "RUST_LOG",
+        "--plain-links",
+        "--bind <HOST>",
+        "--attach",
+        "--node-from-host",
+        "--metrics <ADDR>",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }

@@ -297,18 +297,6 @@ fn a_configuration_rebinds_a_key_and_the_help_says_so() {
     assert!(console.exit());
 }
 
-/// Kills its headless nodes if a test fails first.
-struct Nodes(Vec<std::process::Child>);
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for node in &mut self.0 {
-            let _ = node.kill();
-            let _ = node.wait();
-        }
-    }
-}
-
 #[test]
 fn a_console_attaches_to_headless_nodes_and_steers_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -321,10 +309,10 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
     }
     std::fs::write(&path, herd.to_string()).unwrap();
     let names = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
-    let _nodes = Nodes(
-        names
-            .iter()
-            .map(|name| {
+    let _nodes: Vec<common::Spawned> = names
+        .iter()
+        .map(|name| {
+            common::Spawned(
                 std::process::Command::new(env!("CARGO_BIN_EXE_herdctl"))
                     .args(["--headless", "--node", name, "--topology"])
                     .arg(&path)
@@ -335,10 +323,10 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .spawn()
-                    .unwrap()
-            })
-            .collect(),
-    );
+                    .unwrap(),
+            )
+        })
+        .collect();
     let args = ["--attach", "--topology", &path.display().to_string(), "--log-dir", "console-logs"].map(String::from);
     let mut console = Console::run(dir.path(), &args);
     console.wait_for("5/5 up");

@@ -6,9 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::{Herd, HerdOptions, Topology};
+use herdctl::{HerdOptions, Topology};
 
 #[tokio::test]
 async fn a_node_bound_to_every_address_is_dialled_by_its_advertised_name() {
@@ -24,8 +22,8 @@ async fn a_node_bound_to_every_address_is_dialled_by_its_advertised_name() {
         }
     }
     let topology = Arc::new(Topology::from_json(&herd.to_string(), "test").unwrap());
-    let four = start(&topology, &["Riley", "Jaquez", "Juzang", "Bernard"]).await;
-    let campbell = start(&topology, &["Campbell"]).await;
+    let four = start_part(&topology, &["Riley", "Jaquez", "Juzang", "Bernard"], part_options()).await;
+    let campbell = start_part(&topology, &["Campbell"], part_options()).await;
     assert!(campbell.wait_linked(DEADLINE).await, "{:?}", campbell.status());
     let status = campbell.status();
     assert!(status[0].client_addr.ip().is_unspecified(), "listens on every address: {status:?}");
@@ -40,10 +38,18 @@ async fn a_node_bound_to_every_address_is_dialled_by_its_advertised_name() {
     four.shutdown().await;
 }
 
-async fn start(topology: &Arc<Topology>, names: &[&str]) -> Herd {
-    let names: Vec<_> = names.iter().map(|name| topology.name(name).unwrap()).collect();
-    let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
-    Herd::start(topology.clone(), &names, options).await.expect("starts")
+#[tokio::test]
+async fn bind_puts_every_node_of_the_process_on_every_address_while_links_dial_the_host() {
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names: Vec<&str> = topology.names().iter().map(|n| &**n).collect();
+    let options = HerdOptions { bind: Some("0.0.0.0".into()), ..part_options() };
+    let herd = start_part(&topology, &names, options).await;
+    all_links_up(&herd).await;
+    assert!(herd.status().iter().all(|n| n.client_addr.ip().is_unspecified()), "{:?}", herd.status());
+    // Clients reach it on loopback, and a flood crosses links dialled at the topology's host.
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await;
+    assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Campbell", "kiwi")).await, "{reply}");
+    herd.shutdown().await;
 }
 
 /// Five headless processes on five loopback addresses (127.0.0.2 … 127.0.0.6), each on the same
@@ -52,7 +58,7 @@ async fn start(topology: &Arc<Topology>, names: &[&str]) -> Herd {
 #[cfg(target_os = "linux")]
 mod five_machines {
     use std::net::TcpStream as StdStream;
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
 
     use herdctl::control::{self, ControlError};
     use herdctl::peer::HerdKey;
@@ -65,15 +71,6 @@ mod five_machines {
 
     const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
     const SECRET: &str = "five machines";
-
-    struct Machine(Child);
-
-    impl Drop for Machine {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 
     /// Ports free on all five hosts, below the range the kernel hands out for outgoing
     /// connections (and for port 0), so that the many dials of a starting herd cannot take them.
@@ -111,10 +108,6 @@ mod five_machines {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    fn sample(text: &str, series: &str) -> Option<f64> {
-        text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-    }
-
     async fn ask_at(i: usize, port: u16, text: &str) -> String {
         exchange(format!("{}:{port}", host(i)).parse().unwrap(), text.as_bytes()).await
     }
@@ -125,7 +118,7 @@ mod five_machines {
         let ports = quiet_ports(4);
         let path = dir.path().join("topology.json");
         std::fs::write(&path, topology(&ports)).unwrap();
-        let _machines: Vec<Machine> = NAMES
+        let _machines: Vec<Spawned> = NAMES
             .iter()
             .enumerate()
             .map(|(i, name)| {
@@ -141,7 +134,7 @@ mod five_machines {
                     .stderr(Stdio::null())
                     .spawn()
                     .unwrap();
-                Machine(child)
+                Spawned(child)
             })
             .collect();
         for i in 0..5 {

@@ -11,11 +11,6 @@ use herdctl::places::Offline;
 use herdctl::{Herd, HerdOptions};
 use tokio_util::sync::CancellationToken;
 
-/// The value of the sample `name{labels}` in Prometheus text (labels in the exporter's order).
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
 async fn get(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.expect("the metrics server answers");
     (response.status().as_u16(), response.text().await.unwrap())

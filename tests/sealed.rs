@@ -9,7 +9,6 @@ use std::sync::Arc;
 use common::*;
 use herdctl::peer::HerdKey;
 use herdctl::peer::wire::{Message, PeerStream, VERSION};
-use herdctl::places::NoPlaces;
 use herdctl::secure::{self, SealError, Security, Terms};
 use herdctl::{EventKind, Herd, HerdEvent, HerdOptions, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -84,9 +83,7 @@ fn herd_on(ports: &[u16]) -> Arc<Topology> {
 }
 
 async fn part(topology: &Arc<Topology>, names: &[&str], security: Security) -> Herd {
-    let names: Vec<_> = names.iter().map(|name| topology.name(name).unwrap()).collect();
-    let options = HerdOptions { security, ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
-    Herd::start(topology.clone(), &names, options).await.expect("starts")
+    start_part(topology, names, HerdOptions { security, ..part_options() }).await
 }
 
 #[tokio::test]

@@ -141,3 +141,30 @@ pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBu
     std::fs::write(&path, herd.to_string()).unwrap();
     path
 }
+
+/// Some of `topology`'s nodes, started in this process with `options` (the herd key is `KEY`):
+/// two such parts make one herd, as two processes would.
+pub async fn start_part(topology: &Arc<Topology>, names: &[&str], options: HerdOptions) -> Herd {
+    let names: Vec<_> = names.iter().map(|name| topology.name(name).expect("a node of the topology")).collect();
+    Herd::start(topology.clone(), &names, options).await.expect("starts")
+}
+
+/// Options for a part of a herd: the test key, no places.
+pub fn part_options() -> HerdOptions {
+    HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+}
+
+/// A child process (a headless node), killed if the test ends before it does.
+pub struct Spawned(pub std::process::Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The value of the sample `name{labels}` in Prometheus text (labels in the exporter's order).
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
