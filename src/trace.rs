@@ -71,6 +71,62 @@ pub struct Entry {
     pub value: Option<String>,
 }
 
+/// A trace line as written: borrowed from its entry, serialized straight into the output (no
+/// map of values built per line, which a stream of events would pay for on the node).
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    t: f64,
+    node: &'a str,
+    kind: &'static str,
+    peer: Option<&'a str>,
+    text: &'a str,
+    fault: Option<&'static str>,
+    value: Option<&'a str>,
+    addr: Option<&'a str>,
+    record: Option<&'a str>,
+    hops: Option<u32>,
+    arrival: Option<&'static str>,
+    fresh: Option<bool>,
+    catch_up: Option<bool>,
+}
+
+impl<'a> Line<'a> {
+    fn of(entry: &'a Entry, t: f64) -> Self {
+        let kind = match entry.kind {
+            Kind::ClientIn => "client_in",
+            Kind::ClientOut => "client_out",
+            Kind::PeerSend => "peer_send",
+            Kind::PeerReceive => "peer_receive",
+            Kind::Fault => "fault",
+            Kind::Caption => "caption",
+            Kind::Section => "section",
+            Kind::Held => "held",
+            Kind::Learned => "learned",
+            Kind::Expectation => "expect",
+        };
+        let arrival = entry.arrival.map(|a| match a {
+            Arrival::New => "new",
+            Arrival::Duplicate => "duplicate",
+            Arrival::Stale => "stale",
+        });
+        Self {
+            t,
+            node: &entry.node,
+            kind,
+            peer: entry.peer.as_deref(),
+            text: &entry.text,
+            fault: entry.fault,
+            value: entry.value.as_deref(),
+            addr: entry.addr.as_deref(),
+            record: entry.record.as_deref(),
+            hops: entry.hops,
+            arrival,
+            fresh: entry.arrival.map(Arrival::is_new),
+            catch_up: entry.catch_up,
+        }
+    }
+}
+
 impl Entry {
     /// Whether a diagram draws it: a held transmission shows as its later send, a client's
     /// record as its IAMAT, and links coming and going as the messages that cross them.
@@ -374,53 +430,22 @@ impl Trace {
             let _ = writeln!(out, "{}", json!({"t": 0.0, "kind": "note", "text": text}));
         }
         for entry in entries {
-            let _ = writeln!(out, "{}", Self::entry_json(entry, self.seconds(entry.at)));
+            if let Ok(line) = serde_json::to_string(&Line::of(entry, self.seconds(entry.at))) {
+                out.push_str(&line);
+                out.push('\n');
+            }
         }
         out
     }
 
-    /// One event as a trace line's JSON, `t` counted from `started`; `None` for the kinds a
-    /// trace leaves out. The control port streams events this way (`herdctl --attach`).
-    pub fn event_json(event: &HerdEvent, started: SystemTime) -> Option<serde_json::Value> {
-        let entry = Self::entry(event)?;
-        Some(Self::entry_json(&entry, entry.at.duration_since(started).unwrap_or_default().as_secs_f64()))
-    }
-
-    fn entry_json(entry: &Entry, t: f64) -> serde_json::Value {
-        {
-            let kind = match entry.kind {
-                Kind::ClientIn => "client_in",
-                Kind::ClientOut => "client_out",
-                Kind::PeerSend => "peer_send",
-                Kind::PeerReceive => "peer_receive",
-                Kind::Fault => "fault",
-                Kind::Caption => "caption",
-                Kind::Section => "section",
-                Kind::Held => "held",
-                Kind::Learned => "learned",
-                Kind::Expectation => "expect",
-            };
-            let arrival = entry.arrival.map(|a| match a {
-                Arrival::New => "new",
-                Arrival::Duplicate => "duplicate",
-                Arrival::Stale => "stale",
-            });
-            json!({
-                "t": t,
-                "node": &*entry.node,
-                "kind": kind,
-                "peer": entry.peer.as_deref(),
-                "text": entry.text,
-                "fault": entry.fault,
-                "value": entry.value,
-                "addr": entry.addr,
-                "record": entry.record,
-                "hops": entry.hops,
-                "arrival": arrival,
-                "fresh": entry.arrival.map(Arrival::is_new),
-                "catch_up": entry.catch_up,
-            })
-        }
+    /// Appends one event as a trace line (its JSON, without the newline), `t` counted from
+    /// `started`; `false` (nothing written) for the kinds a trace leaves out. The control port
+    /// streams events this way (`herdctl --attach`).
+    pub fn write_event(event: &HerdEvent, started: SystemTime, out: &mut Vec<u8>) -> bool {
+        let Some(entry) = Self::entry(event) else { return false };
+        let t = entry.at.duration_since(started).unwrap_or_default().as_secs_f64();
+        // Writing into a Vec cannot fail, and a line of strings and numbers always serializes.
+        serde_json::to_writer(out, &Line::of(&entry, t)).is_ok()
     }
 
     /// Pairs each receive with its send: the oldest unmatched send of the same record over the

@@ -73,8 +73,8 @@ impl Channel {
     }
 
     /// Writes text that already ends in a newline (many lines at once).
-    pub async fn send_lines(&mut self, text: &str) -> Result<(), ControlError> {
-        Ok(self.writer.write_all(text.as_bytes()).await?)
+    pub async fn send_lines(&mut self, text: &[u8]) -> Result<(), ControlError> {
+        Ok(self.writer.write_all(text).await?)
     }
 
     pub async fn receive(&mut self) -> Result<String, ControlError> {
@@ -108,7 +108,7 @@ pub async fn dial(stream: TcpStream, node: &str, terms: &Terms) -> Result<Channe
     let proof = terms.key.prove(&[CONSOLE_PROOF, &challenge, node]);
     let mut hello = String::new();
     Message::Hello { node: "console", nonce: &mine, proof: &proof }.write_to(&mut hello);
-    channel.send_lines(&hello).await?;
+    channel.send_lines(hello.as_bytes()).await?;
     let answer = channel.receive().await?;
     match Message::parse(&answer) {
         Some(Message::Welcome { proof }) if terms.key.verify(&[NODE_PROOF, &mine, node], proof) => Ok(channel),
@@ -125,7 +125,7 @@ pub async fn accept(stream: TcpStream, node: &str, terms: &Terms) -> Result<Chan
     let challenge = nonce();
     let mut greeting = String::new();
     Message::Herd { version: VERSION, node, nonce: &challenge }.write_to(&mut greeting);
-    channel.send_lines(&greeting).await?;
+    channel.send_lines(greeting.as_bytes()).await?;
     let hello = channel.receive().await?;
     let Some(Message::Hello { nonce: theirs, proof, .. }) = Message::parse(&hello) else {
         return Err(secure::refusal(hello).into());
@@ -136,6 +136,6 @@ pub async fn accept(stream: TcpStream, node: &str, terms: &Terms) -> Result<Chan
     }
     let mut welcome = String::new();
     Message::Welcome { proof: &terms.key.prove(&[NODE_PROOF, theirs, node]) }.write_to(&mut welcome);
-    channel.send_lines(&welcome).await?;
+    channel.send_lines(welcome.as_bytes()).await?;
     Ok(channel)
 }

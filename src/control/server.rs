@@ -201,13 +201,13 @@ async fn stream_events(herd: &Herd, node: &NodeName, mut channel: Channel) -> Co
         return error;
     }
     let mut ticker = tokio::time::interval(STATUS_EVERY);
-    let mut out = String::new();
+    let mut out: Vec<u8> = Vec::new();
     loop {
         tokio::select! {
             _ = ticker.tick() => {
                 if let Some(status) = status(herd, node) {
-                    out.push_str(&json!({ "status": status }).to_string());
-                    out.push('\n');
+                    out.extend_from_slice(json!({ "status": status }).to_string().as_bytes());
+                    out.push(b'\n');
                 }
             }
             received = events.recv() => {
@@ -215,16 +215,20 @@ async fn stream_events(herd: &Herd, node: &NodeName, mut channel: Channel) -> Co
                 while let Some(received) = next.take() {
                     match received {
                         Ok(event) if event.node == *node => {
-                            if let Some(line) = Trace::event_json(&event, started) {
-                                out.push_str(&json!({ "event": line }).to_string());
-                                out.push('\n');
+                            // Written straight into the batch: no map of values per event.
+                            let start = out.len();
+                            out.extend_from_slice(b"{\"event\":");
+                            if Trace::write_event(&event, started, &mut out) {
+                                out.extend_from_slice(b"}\n");
+                            } else {
+                                out.truncate(start);
                             }
                         }
                         Ok(_) => {}
                         // The console catches up from the next status (and the cache's count).
                         Err(RecvError::Lagged(missed)) => {
-                            out.push_str(&json!({ "lagged": missed }).to_string());
-                            out.push('\n');
+                            out.extend_from_slice(json!({ "lagged": missed }).to_string().as_bytes());
+                            out.push(b'\n');
                         }
                         Err(RecvError::Closed) => return ControlError::Closed,
                     }
