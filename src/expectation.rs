@@ -114,14 +114,42 @@ pub fn check_now(moment: &dyn Moment, expectation: &Expectation, waited: Option<
         }
         Expectation::Link { a, b, state } => {
             let cut = moment.is_cut(a, b);
-            let up = moment.status().iter().filter(|n| &*n.name == a || &*n.name == b).all(|n| {
-                let other = if &*n.name == a { b } else { a };
-                n.links.iter().any(|(to, up)| &**to == other && *up)
-            });
+            // Each end's own view: a node that is down sees none of its links.
+            let ends: Vec<bool> = moment
+                .status()
+                .iter()
+                .filter(|n| &*n.name == a || &*n.name == b)
+                .map(|n| {
+                    let other = if &*n.name == a { b } else { a };
+                    n.up && n.links.iter().any(|(to, up)| &**to == other && *up)
+                })
+                .collect();
+            // Up at both ends; down once every end has seen it go (a killed node's neighbour
+            // too, not only the node that died).
+            let up = ends.iter().all(|up| *up);
+            let down = !ends.iter().any(|up| *up);
             let (held, found) = match state {
                 LinkExpect::Cut => (cut, if cut { "cut" } else { "not cut" }),
-                LinkExpect::Up => (up, if up { "up" } else { "down" }),
-                LinkExpect::Down => (!up, if up { "up" } else { "down" }),
+                LinkExpect::Up => (
+                    up,
+                    if up {
+                        "up"
+                    } else if down {
+                        "down"
+                    } else {
+                        "up at one end only"
+                    },
+                ),
+                LinkExpect::Down => (
+                    down,
+                    if up {
+                        "up"
+                    } else if down {
+                        "down"
+                    } else {
+                        "up at one end only"
+                    },
+                ),
             };
             let wanted = match state {
                 LinkExpect::Up => "up",

@@ -369,19 +369,56 @@ impl Herd {
     /// returns whether they all did. Walkthroughs start (and resets end) on a settled herd, so
     /// that a record stored next is flooded, not carried by a catch-up still under way.
     pub async fn wait_linked(&self, within: std::time::Duration) -> bool {
+        let ends: Vec<(NodeName, NodeName)> =
+            self.topology.links().into_iter().flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)]).collect();
+        self.wait_settled(&ends, within).await
+    }
+
+    /// The ends of every link of `node`, both ways: what a kill or a revive of it changes.
+    pub fn ends_of(&self, node: &str) -> Vec<(NodeName, NodeName)> {
+        let Some(node) = self.topology.name(node) else { return Vec::new() };
+        self.topology
+            .neighbours(&node)
+            .into_iter()
+            .flat_map(|neighbour| [(node.clone(), neighbour.clone()), (neighbour, node.clone())])
+            .collect()
+    }
+
+    /// Waits (at most `within`) until each of `ends` (a node's own link to a neighbour) shows
+    /// what the herd's state now means for it; returns whether they all did. An operator's
+    /// command returns through this, so that what runs next (a check, a release, a flood) finds
+    /// its effect seen wherever it matters: after a kill every neighbour has seen its link go,
+    /// after a revive or a heal both ends are linked and caught up.
+    pub async fn wait_settled(&self, ends: &[(NodeName, NodeName)], within: std::time::Duration) -> bool {
         self.wait_until(within, |herd| {
             let status = herd.status();
-            let running = |name: &str| status.iter().any(|n| &*n.name == name && n.up);
-            // Links to dead nodes and cut links are not expected up.
-            status.iter().filter(|n| n.up).all(|node| {
-                node.links.iter().all(|(neighbour, _)| {
-                    node.caught_up.contains(neighbour)
-                        || !running(neighbour)
-                        || herd.network.is_cut_from(&node.name, neighbour)
-                })
-            })
+            ends.iter().all(|(node, neighbour)| herd.end_settled(&status, node, neighbour))
         })
         .await
+    }
+
+    /// The ends of `ends` that do not yet show the herd's state.
+    pub fn unsettled(&self, ends: &[(NodeName, NodeName)]) -> Vec<(NodeName, NodeName)> {
+        let status = self.status();
+        ends.iter().filter(|(node, neighbour)| !self.end_settled(&status, node, neighbour)).cloned().collect()
+    }
+
+    /// Whether `node`'s link to `neighbour` is as the herd's state says it should be: down when
+    /// either node is down or the operator cut that direction; otherwise up, and caught up
+    /// (unless step mode holds the catch-up, which the operator then releases by hand).
+    fn end_settled(&self, status: &[NodeStatus], node: &str, neighbour: &str) -> bool {
+        let find = |name: &str| status.iter().find(|n| &*n.name == name && n.reachable);
+        // Nodes this herd cannot see (in another process, not followed, or unreachable) are not
+        // waited for, and neither are their links.
+        let (Some(here), Some(there)) = (find(node), find(neighbour)) else { return true };
+        if !here.up {
+            return true;
+        }
+        let up = here.links.iter().any(|(to, up)| &**to == neighbour && *up);
+        if !there.up || self.network.is_cut_from(node, neighbour) {
+            return !up;
+        }
+        up && (self.network.mode() == crate::network::Mode::Step || here.caught_up.iter().any(|n| &**n == neighbour))
     }
 
     /// Waits (at most `within`) until `condition` holds, looking again after each event of the

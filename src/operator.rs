@@ -51,7 +51,33 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
     // Done means done everywhere: an attached node has taken the change too (a cut is cut at
     // both ends, step mode holds at every node) before the next command or check.
     herd.steered().await;
-    outcome
+    match outcome {
+        Outcome::Done(text) => Outcome::Done(seen(herd, command, text).await),
+        outcome => outcome,
+    }
+}
+
+/// How long a kill, revive, cut or heal may take to be seen at every link it changes.
+pub const SEEN_WITHIN: Duration = Duration::from_secs(5);
+
+/// Waits until the links a kill, revive, cut or heal changed show it at both of their ends
+/// (after a kill its neighbours have seen their links go; after a revive or a heal both ends are
+/// up and caught up), so that the next command, check or release finds the change made. Says
+/// which ends did not follow within `SEEN_WITHIN`, rather than pretending they did.
+async fn seen(herd: &Herd, command: &Command, text: String) -> String {
+    let ends = match command {
+        Command::Kill(node) | Command::Revive(node) => herd.ends_of(node),
+        Command::Cut(a, b) | Command::Heal(a, b) | Command::CutOneWay(a, b) | Command::HealOneWay(a, b) => {
+            let (Some(a), Some(b)) = (herd.topology().name(a), herd.topology().name(b)) else { return text };
+            vec![(a.clone(), b.clone()), (b, a)]
+        }
+        _ => return text,
+    };
+    if herd.wait_settled(&ends, SEEN_WITHIN).await {
+        return text;
+    }
+    let late: Vec<String> = herd.unsettled(&ends).iter().map(|(a, b)| format!("{a}→{b}")).collect();
+    format!("{text} (not yet seen within {} s at {})", SEEN_WITHIN.as_secs(), late.join(", "))
 }
 
 async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcome {

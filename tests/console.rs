@@ -335,6 +335,9 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
     assert!(refused(ports[4]), "Juzang's client port is closed");
     console.wait_for("4/5 up");
     console.press("revive Juzang\r");
+    // A revive is done once both ends of each of its links are up and caught up: nothing of it
+    // can still be on its way when step mode begins.
+    console.wait_for("revived Juzang: it relinks and catches up");
     console.wait_for("5/5 up");
     // Step mode reaches across processes: Riley's machine holds its two messages, shown here.
     console.press("step\r");
