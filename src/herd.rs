@@ -95,6 +95,10 @@ pub enum HerdError {
     Log { node: String, dir: PathBuf, source: io::Error },
     #[error("cannot keep records on disk: {0}")]
     Store(#[source] StoreError),
+    #[error(
+        "{node} cannot read the records it kept in {file} ({source}): it stays down; free the disk, then revive it"
+    )]
+    Unreadable { node: String, file: String, source: crate::store::DiskError },
     #[error("{node} has no control_port in {source_name}: give every node one to attach a console to it")]
     NoControlPort { node: String, source_name: String },
     #[error("{0}")]
@@ -271,7 +275,13 @@ impl Herd {
     pub fn launch_knowing(&self, known: impl Fn(&str) -> Vec<Entry>) {
         for member in self.members().iter_mut() {
             if let Some(listeners) = member.bound.take() {
-                let records = known(&member.config.name);
+                let mut records = known(&member.config.name);
+                // The store opened a moment ago; should it fail to read now, the node starts
+                // with what it was given, and says why.
+                match stored(&member.config) {
+                    Ok(kept) => records.extend(kept),
+                    Err(error) => member.config.events.emit(EventKind::Warning { text: error.to_string().into() }),
+                }
                 let token = self.root.child_token();
                 member.running = Some(Node::spawn_knowing(member.config.clone(), listeners, token, &records));
             }
@@ -357,10 +367,14 @@ impl Herd {
             if m.running.is_some() {
                 return Err(HerdError::AlreadyUp(name.to_string()));
             }
+            // A node comes back with what its disk kept; one whose disk cannot be read stays
+            // down rather than start forgetting what it acknowledged.
+            let records = stored(&m.config)?;
             let host = m.client_addr.ip().to_string();
             let client = bind(name, &host, m.client_addr.port(), "client")?;
             let peer = bind(name, &m.peer_addr.ip().to_string(), m.peer_addr.port(), "peer")?;
-            m.running = Some(Node::spawn(m.config.clone(), Listeners { client, peer }, root.child_token()));
+            let listeners = Listeners { client, peer };
+            m.running = Some(Node::spawn_knowing(m.config.clone(), listeners, root.child_token(), &records));
             Ok(())
         })
     }
@@ -738,6 +752,17 @@ impl Herd {
         self.members().iter().map(|m| (m.config.name.to_string(), m.config.events.log_backlog())).collect()
     }
 
+    /// Each member node's store (`--data-dir`): its file's name and how its disk is doing.
+    pub fn stores(&self) -> Vec<(NodeName, String, Arc<crate::store::Health>)> {
+        self.members()
+            .iter()
+            .filter_map(|m| {
+                let store = m.config.store.as_ref()?;
+                Some((m.config.name.clone(), store.name().to_string(), store.health().clone()))
+            })
+            .collect()
+    }
+
     /// The links of running member nodes that are not up and caught up (and not cut by the
     /// operator), as `Node→Neighbour`: empty when this process's nodes are ready.
     pub fn links_not_ready(&self) -> Vec<String> {
@@ -774,6 +799,16 @@ impl Herd {
         }
         self.journals.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
     }
+}
+
+/// What a node's store kept (nothing without `--data-dir`).
+fn stored(config: &NodeConfig) -> Result<Vec<Entry>, HerdError> {
+    let Some(store) = &config.store else { return Ok(Vec::new()) };
+    store.load().map_err(|source| HerdError::Unreadable {
+        node: config.name.to_string(),
+        file: store.name().to_string(),
+        source,
+    })
 }
 
 async fn stop(node: &Node) {

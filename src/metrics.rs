@@ -94,6 +94,12 @@ impl Registry {
                 self.gauge("herdctl_link_up", &[("node", name), ("neighbour", neighbour)], value);
             }
         }
+        for (node, _, health) in herd.stores() {
+            let pairs = [("node", &*node)];
+            self.gauge("herdctl_store_failing", &pairs, f64::from(u8::from(health.is_failing())));
+            self.gauge("herdctl_store_kept_back_records", &pairs, health.kept_back() as f64);
+            self.counter("herdctl_store_commit_failures_total", &pairs).absolute(health.failures());
+        }
         for (node, bytes) in herd.log_backlog() {
             self.gauge("herdctl_log_queue_bytes", &[("node", &node)], bytes as f64);
         }
@@ -192,6 +198,16 @@ pub async fn serve(
         }
     };
     let readyz = move || async move {
+        // A store that cannot write refuses IAMATs: not ready, whatever the links say.
+        let failing: Vec<String> = herd
+            .stores()
+            .iter()
+            .filter(|(_, _, health)| health.is_failing())
+            .map(|(_, file, health)| format!("{file} cannot be written ({})", health.reason().unwrap_or_default()))
+            .collect();
+        if !failing.is_empty() {
+            return (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", failing.join("; ")));
+        }
         let waiting = herd.links_not_ready();
         match waiting.is_empty() {
             true => (StatusCode::OK, "ready\n".to_string()),

@@ -139,9 +139,14 @@ impl Node {
         match command {
             Command::Iamat(iamat) => {
                 let record = Arc::new(Record::new(&self.name, received, &iamat));
-                self.store_and_flood(&record).await;
-                out.extend_from_slice(record.line().as_bytes());
-                out.push(b'\n');
+                if self.store_and_flood(&record).await {
+                    out.extend_from_slice(record.line().as_bytes());
+                    out.push(b'\n');
+                } else {
+                    // Not on the disk (--data-dir): no AT, the protocol's refusal, which a
+                    // client may retry.
+                    protocol::write_invalid(line, out);
+                }
             }
             Command::Whatsat(whatsat) => match self.cache.get(whatsat.client) {
                 Some(record) => self.nearby(&record, &whatsat, out).await,
@@ -160,10 +165,15 @@ impl Node {
 
     /// Keeps a client's new record and hands it to every live neighbour, waiting (at most
     /// `ACK_BOUND`) until they have it, so that a WHATSAT next door sees it. A record that is not
-    /// newer than the one known changes nothing.
-    async fn store_and_flood(&self, record: &Arc<Record>) {
+    /// newer than the one known changes nothing. Returns whether the record may be acknowledged:
+    /// with `--data-dir`, only once it is on this node's disk (while the disk fails, the record is
+    /// not taken at all).
+    async fn store_and_flood(&self, record: &Arc<Record>) -> bool {
+        if self.store.as_ref().is_some_and(|store| store.health().is_failing()) {
+            return false;
+        }
         if !self.cache.offer(record, 0, Via::Client).is_new() {
-            return;
+            return true;
         }
         self.events.emit(EventKind::CacheUpdated {
             record: record.clone(),
@@ -172,7 +182,8 @@ impl Node {
             catch_up: false,
         });
         // On this node's disk (with --data-dir) before the reply, written while the neighbours
-        // take it: a failed write ends the wait too (the operator is told), as a dead neighbour does.
+        // take it. A failed write ends the wait with a refusal (the operator is told); the record
+        // stays in memory and is written once the disk takes writes again.
         let durable = self.store.as_ref().map(|store| store.write(record, 0, &Via::Client));
         let acks = self.flood(record, 0, None, true, (false, false));
         let neighbours = tokio::time::timeout(ACK_BOUND, async {
@@ -182,15 +193,17 @@ impl Node {
             }
         });
         let disk = async {
-            if let Some(durable) = durable {
-                let _ = durable.await;
+            match durable {
+                Some(durable) => durable.await.is_ok(),
+                None => true,
             }
         };
         let waiting = Instant::now();
-        let _ = tokio::join!(neighbours, disk);
+        let (_, on_disk) = tokio::join!(neighbours, disk);
         if let Some(metrics) = self.events.metrics() {
             metrics.ack_waited(waiting.elapsed());
         }
+        on_disk
     }
 
     async fn nearby(&self, record: &Record, whatsat: &Whatsat<'_>, out: &mut Vec<u8>) {

@@ -112,14 +112,9 @@ impl Records for Node {
 }
 
 impl Node {
-    /// Starts a node on already bound listeners: accept loops and one task per neighbour link.
-    pub fn spawn(config: NodeConfig, listeners: Listeners, token: CancellationToken) -> Arc<Self> {
-        Self::spawn_knowing(config, listeners, token, &[])
-    }
-
-    /// Starts a node that knows `records` from the start (a herd forked from a replayed moment),
-    /// before any link connects: catch-up then carries them as it would carry records restored
-    /// from disk.
+    /// Starts a node on already bound listeners (accept loops and one task per neighbour link),
+    /// knowing `records` from the start (read back from its disk, or a herd forked from a
+    /// replayed moment) before any link connects: catch-up then carries them.
     pub fn spawn_knowing(
         config: NodeConfig,
         listeners: Listeners,
@@ -169,11 +164,11 @@ impl Node {
             records: node.clone(),
             refusals: Refusals::default(),
         });
-        node.restore();
         for entry in records {
             node.cache.offer(&entry.record, entry.hops, entry.via.clone());
         }
-        if !records.is_empty() {
+        // With --data-dir, what the node knows from the start is what its disk kept.
+        if node.store.is_some() {
             node.events.emit(EventKind::Restored { records: records.len() });
         }
         if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
@@ -188,24 +183,6 @@ impl Node {
         node.tracker.spawn(anti_entropy(node.clone()));
         node.tracker.close();
         node
-    }
-
-    /// Takes back what the node had on disk, before it serves anyone: what catch-up then brings
-    /// is only what it missed.
-    fn restore(&self) {
-        let Some(store) = &self.store else { return };
-        match store.load() {
-            Ok(kept) => {
-                for kept in &kept {
-                    self.cache.offer(&kept.record, kept.hops, kept.via.clone());
-                }
-                self.events.emit(EventKind::Restored { records: kept.len() });
-            }
-            Err(error) => {
-                let text = format!("cannot read the records kept on disk ({error}); starting empty");
-                self.events.emit(EventKind::Warning { text: text.into() });
-            }
-        }
     }
 
     /// The outbound links, one per neighbour, sorted by name.
