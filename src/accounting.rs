@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::event::{Arrival, EventKind, HerdEvent, Via};
+use crate::herd::Live;
 use crate::topology::{NodeName, SharedTopology};
 
 /// Updates remembered (the oldest are forgotten first).
@@ -72,21 +73,6 @@ impl Flood {
                 ))
             })
             .collect()
-    }
-}
-
-/// Which nodes are up and which links are cut: what a flood starting now could use.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Live {
-    pub down: HashSet<NodeName>,
-    /// Directions cut: (a, b) when a's messages to b are lost.
-    pub cut: HashSet<(NodeName, NodeName)>,
-}
-
-impl Live {
-    /// Whether a flood can go from `a` to `b` (`cut` holds directions: a one-way cut stops one).
-    fn usable(&self, a: &NodeName, b: &NodeName) -> bool {
-        !self.down.contains(b) && !self.cut.contains(&(a.clone(), b.clone()))
     }
 }
 

@@ -328,7 +328,7 @@ impl Verb {
             Self::Latency => format!("latency {a} {b} 500ms"),
             Self::Loss => format!("loss {a} {b} 20%"),
             Self::Step => "step 2".into(),
-            Self::Decide(fate) => format!("{} {a} {b} kiwi", fate_verb(fate)),
+            Self::Decide(fate) => format!("{} {a} {b} kiwi", fate.verb()),
             Self::Slow => "slow 1s".into(),
             Self::Live => "live".into(),
             Self::Wait => "wait 500ms".into(),
@@ -352,25 +352,6 @@ impl CommandError {
             Self::Usage(verb) => format!("{self} (e.g. {})", verb.example(a, b)),
             _ => self.to_string(),
         }
-    }
-}
-
-/// The verb that gives a held transmission this fate.
-pub fn fate_verb(fate: Fate) -> &'static str {
-    match fate {
-        Fate::Deliver => "deliver",
-        Fate::Drop | Fate::Lost => "drop",
-        Fate::Duplicate => "dup",
-    }
-}
-
-/// The fate an operator's verb (`deliver`, `drop`, `dup`) gives a held message.
-pub fn fate_of(verb: &str) -> Option<Fate> {
-    match verb {
-        "deliver" => Some(Fate::Deliver),
-        "drop" => Some(Fate::Drop),
-        "dup" => Some(Fate::Duplicate),
-        _ => None,
     }
 }
 
@@ -550,8 +531,8 @@ impl Command {
                 2 => Self::Step(Some(words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?)),
                 _ => return Err(CommandError::Usage(Verb::Step)),
             },
-            verb if fate_of(verb).is_some() => {
-                let fate = fate_of(verb).unwrap_or_default();
+            verb if Fate::from_verb(verb).is_some() => {
+                let fate = Fate::from_verb(verb).unwrap_or_default();
                 if !(3..=4).contains(&words.len()) {
                     return Err(CommandError::Usage(Verb::Decide(fate)));
                 }

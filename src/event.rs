@@ -246,9 +246,6 @@ pub enum EventKind {
     ShuttingDown,
 }
 
-/// The name herd-wide events are published under (topology validation keeps nodes from having it).
-pub const HERD: &str = "herd";
-
 /// What became of a record that arrived from a neighbour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arrival {

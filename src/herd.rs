@@ -2,7 +2,7 @@
 //! them, and publishes everything they do as `HerdEvent`s. The console drives the herd through
 //! this API and nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,10 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 mod attached;
 
-use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
 use crate::control::remote::RemoteNode;
-use crate::event::{BUS_CAPACITY, EventKind, EventSink, HERD, HerdEvent};
+use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
 use crate::net::{self, TcpListener};
@@ -25,6 +24,7 @@ use crate::node::{Listeners, Node, NodeConfig};
 use crate::peer::HerdKey;
 use crate::places::Places;
 use crate::store::{Store, StoreError};
+use crate::topology::HERD;
 use crate::topology::{NodeName, SharedTopology, Topology};
 use crate::trace::Trace;
 
@@ -103,6 +103,21 @@ pub enum HerdError {
     NoControlPort { node: String, source_name: String },
     #[error("{0}")]
     Remote(String),
+}
+
+/// Which nodes are up and which links are cut: what a flood starting now could use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Live {
+    pub down: HashSet<NodeName>,
+    /// Directions cut: (a, b) when a's messages to b are lost.
+    pub cut: HashSet<(NodeName, NodeName)>,
+}
+
+impl Live {
+    /// Whether a flood can go from `a` to `b` (`cut` holds directions: a one-way cut stops one).
+    pub fn usable(&self, a: &NodeName, b: &NodeName) -> bool {
+        !self.down.contains(b) && !self.cut.contains(&(a.clone(), b.clone()))
+    }
 }
 
 /// What the console (or a test) sees of one node.
@@ -570,7 +585,7 @@ impl Herd {
         self.network.set_mode(mode);
         // Attached nodes hold (or slow) their own transmissions; `held` and `decide` reach them.
         for remote in self.remotes() {
-            self.steer(remote.name(), format!("MODE {}", crate::trace::mode_word(mode)));
+            self.steer(remote.name(), format!("MODE {mode}"));
         }
         if changed {
             self.events.emit(EventKind::ModeChanged { mode });
@@ -584,8 +599,9 @@ impl Herd {
     }
 
     /// A clean herd: live mode, every cut healed and every latency removed, every node of this
-    /// herd restarted empty, counters at zero; returns once the links are up again.
-    pub async fn reset(&self) {
+    /// herd restarted empty, counters at zero; returns once the links are up again (or
+    /// `settle_within` has passed).
+    pub async fn reset(&self, settle_within: std::time::Duration) {
         // Said first, so that a trace can tell the restarts that follow from a crash.
         self.events.emit(EventKind::Reset);
         self.set_mode(crate::network::Mode::Live);
@@ -618,7 +634,7 @@ impl Herd {
         for name in &names {
             let _ = self.revive(name);
         }
-        self.wait_linked(crate::script::SETTLE).await;
+        self.wait_linked(settle_within).await;
     }
 
     /// Which of this herd's nodes are down and which links are cut: what a flood starting now

@@ -2,8 +2,8 @@
 //! the running herd now, or a recorded session at a moment of its past. One set of questions,
 //! so that the console shows a replay with the very code that shows a live herd.
 
-use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
+use crate::herd::Live;
 use crate::herd::{Herd, NodeStatus};
 use crate::network::{Delay, Held, Mode};
 use crate::topology::SharedTopology;

@@ -25,6 +25,38 @@ pub enum Mode {
     Slow(Duration),
 }
 
+/// A mode as the command line, traces and the control port write it: `live`, `step`,
+/// `slow 500ms`.
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Live => f.write_str("live"),
+            Self::Step => f.write_str("step"),
+            Self::Slow(delay) => write!(f, "slow {}", humantime::format_duration(*delay)),
+        }
+    }
+}
+
+/// A text that is not a mode.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a mode: live, step or slow DURATION (e.g. slow 500ms)")]
+pub struct NotAMode(String);
+
+impl std::str::FromStr for Mode {
+    type Err = NotAMode;
+
+    fn from_str(text: &str) -> Result<Self, NotAMode> {
+        match text.split_once(' ') {
+            None if text == "live" => Ok(Self::Live),
+            None if text == "step" => Ok(Self::Step),
+            Some(("slow", delay)) => {
+                humantime::parse_duration(delay).map(Self::Slow).map_err(|_| NotAMode(text.into()))
+            }
+            _ => Err(NotAMode(text.into())),
+        }
+    }
+}
+
 /// How a link's extra delay varies from one transmission to the next.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Spread {
@@ -132,6 +164,26 @@ pub enum Fate {
 }
 
 impl Fate {
+    /// The verb that gives a held transmission this fate (`deliver`, `drop`, `dup`), as the
+    /// command line and the control port write it.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Deliver => "deliver",
+            Self::Drop | Self::Lost => "drop",
+            Self::Duplicate => "dup",
+        }
+    }
+
+    /// The fate an operator's verb gives a held message.
+    pub fn from_verb(verb: &str) -> Option<Self> {
+        match verb {
+            "deliver" => Some(Self::Deliver),
+            "drop" => Some(Self::Drop),
+            "dup" => Some(Self::Duplicate),
+            _ => None,
+        }
+    }
+
     /// What the operator did, in the past tense.
     pub fn done(self) -> &'static str {
         match self {
@@ -661,6 +713,20 @@ mod tests {
         let started = Instant::now();
         network.transmit(&name("A"), &name("B"), "kiwi", 1, started).await;
         assert_eq!(started.elapsed(), Duration::ZERO, "live again: no delay");
+    }
+
+    #[test]
+    fn modes_and_fates_read_back_as_they_are_written() {
+        for mode in [Mode::Live, Mode::Step, Mode::Slow(Duration::from_millis(500))] {
+            assert_eq!(mode.to_string().parse::<Mode>().unwrap(), mode);
+        }
+        assert_eq!(Mode::Slow(Duration::from_millis(1500)).to_string(), "slow 1s 500ms");
+        assert!("fast".parse::<Mode>().unwrap_err().to_string().contains("live, step or slow"));
+        for fate in [Fate::Deliver, Fate::Drop, Fate::Duplicate] {
+            assert_eq!(Fate::from_verb(fate.verb()), Some(fate));
+        }
+        assert_eq!(Fate::Lost.verb(), "drop", "a lost message is one dropped by the link");
+        assert_eq!(Fate::from_verb("keep"), None);
     }
 
     #[test]

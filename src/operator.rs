@@ -176,7 +176,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         },
         Command::Decide { fate, from, to, client } => decide(herd, *fate, from, to, client.as_deref()).await,
         Command::Reset => {
-            herd.reset().await;
+            herd.reset(crate::script::SETTLE).await;
             Outcome::Done("reset: every node restarted empty, every link healed, live".into())
         }
         Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
@@ -296,7 +296,7 @@ async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&s
             return unknown(herd, node);
         }
     }
-    let verb = crate::command::fate_verb(fate);
+    let verb = fate.verb();
     if herd.network().mode() != Mode::Step {
         return Outcome::Refused(format!("{verb} acts on a held message: switch to step mode first (step)"));
     }

@@ -16,9 +16,10 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::event::{Arrival, EventKind, HERD, HerdEvent, Via};
-use crate::network::{Delay, Mode};
+use crate::event::{Arrival, EventKind, HerdEvent, Via};
+use crate::network::Delay;
 use crate::protocol::Record;
+use crate::topology::HERD;
 use crate::topology::{NodeName, SharedTopology, Topology, TopologyError};
 use crate::trace::{TRACE_FORMAT, Trace};
 
@@ -218,7 +219,7 @@ impl Recording {
                 "mode" => {
                     let value = value()?;
                     EventKind::ModeChanged {
-                        mode: parse_mode(value).ok_or_else(|| format!("{value:?} is not a mode"))?,
+                        mode: value.parse().map_err(|error: crate::network::NotAMode| error.to_string())?,
                     }
                 }
                 "seed" => EventKind::Seeded { seed: value()?.parse().map_err(|_| "the seed is not a number")? },
@@ -310,16 +311,6 @@ pub fn parse_moment(text: &str) -> Result<Duration, String> {
 /// An event in a line: its node, and what happened there.
 pub fn describe_event(event: &HerdEvent) -> String {
     format!("{} {}", event.node, event.kind)
-}
-
-/// `live`, `step`, `slow 500ms`, as the trace writes a mode.
-pub fn parse_mode(text: &str) -> Option<Mode> {
-    match text.split_once(' ') {
-        None if text == "live" => Some(Mode::Live),
-        None if text == "step" => Some(Mode::Step),
-        Some(("slow", delay)) => humantime::parse_duration(delay).ok().map(Mode::Slow),
-        _ => None,
-    }
 }
 
 /// Something worth jumping to in a recording.

@@ -302,9 +302,12 @@ impl Topology {
 /// is sized from it (`peer::wire::MAX_PEER_LINE`).
 pub const MAX_NAME: usize = 64;
 
-/// Names no node may have: herd-wide events are published as `herd` (`event::HERD`), and the
+/// The name herd-wide events are published under (no node may have it).
+pub const HERD: &str = "herd";
+
+/// Names no node may have: herd-wide events are published as `herd` (`HERD`), and the
 /// console writes its own lines as `console`.
-const RESERVED: [&str; 2] = [crate::event::HERD, "console"];
+const RESERVED: [&str; 2] = [HERD, "console"];
 
 /// Shared handle used by the engine.
 pub type SharedTopology = Arc<Topology>;

@@ -15,7 +15,6 @@ use std::time::SystemTime;
 use serde_json::json;
 
 use crate::event::{Arrival, EventKind, EventRing, HerdEvent, RECORDED_PER_SECOND, RingLosses, Via};
-use crate::network::Mode;
 use crate::topology::NodeName;
 
 /// Events each node's ring keeps; past this the oldest go first (and the export says so).
@@ -164,20 +163,11 @@ fn fault_value(kind: &EventKind) -> Option<String> {
     Some(match kind {
         EventKind::LatencySet { delay, .. } => delay.to_string(),
         EventKind::LossSet { percent, .. } => percent.to_string(),
-        EventKind::ModeChanged { mode } => mode_word(*mode),
+        EventKind::ModeChanged { mode } => mode.to_string(),
         EventKind::Seeded { seed } => seed.to_string(),
         EventKind::StrategySet { strategy } => strategy.to_string(),
         _ => return None,
     })
-}
-
-/// A mode as the trace writes it: `live`, `step`, `slow 500ms`.
-pub fn mode_word(mode: Mode) -> String {
-    match mode {
-        Mode::Live => "live".to_string(),
-        Mode::Step => "step".to_string(),
-        Mode::Slow(delay) => format!("slow {}", humantime::format_duration(delay)),
-    }
 }
 
 /// A recording of one session: a ring of events per node.

@@ -8,8 +8,9 @@ use std::time::Duration;
 use std::collections::HashSet;
 
 use common::*;
-use herdctl::accounting::{Accounting, Live};
+use herdctl::accounting::Accounting;
 use herdctl::event::{EventKind, Via};
+use herdctl::herd::Live;
 use herdctl::network::Mode;
 
 const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
@@ -332,7 +333,7 @@ async fn a_link_that_loses_every_message_is_routed_around_and_a_reset_removes_th
         }
     };
     assert_eq!(lost, ("Riley".into(), "Jaquez".into(), false));
-    herd.reset().await;
+    herd.reset(DEADLINE).await;
     assert_eq!(herd.network().loss("Riley", "Jaquez"), 0.0, "a reset heals every link");
     herd.shutdown().await;
 }

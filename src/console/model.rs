@@ -160,12 +160,12 @@ impl Model {
 
     /// Shows a line of the herd's own, said before the console subscribed (its start).
     pub fn herd_said(&mut self, text: String) {
-        self.push(SystemTime::now(), herdctl::event::HERD, FlowKind::Other, text);
+        self.push(SystemTime::now(), herdctl::topology::HERD, FlowKind::Other, text);
     }
 
     /// Shows a warning given before the console subscribed (the herd's start).
     pub fn warn(&mut self, text: &str) {
-        self.push(SystemTime::now(), herdctl::event::HERD, FlowKind::Warning, format!("warning: {text}"));
+        self.push(SystemTime::now(), herdctl::topology::HERD, FlowKind::Warning, format!("warning: {text}"));
         self.unseen_warning = Some(format!("warning: {text}"));
     }
 
@@ -222,7 +222,7 @@ impl Model {
 
     /// What is up and cut now, for the accounting of floods that start next (a frame does this
     /// for a live herd; a replay, event by event).
-    pub fn set_live(&mut self, live: herdctl::accounting::Live) {
+    pub fn set_live(&mut self, live: herdctl::herd::Live) {
         self.accounting.set_live(live);
     }
 

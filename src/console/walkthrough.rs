@@ -184,7 +184,7 @@ impl Story {
         let _ = self.told.send(Told::Replaying(text));
         // The nemeses stop first, so that none acts on the herd being reset.
         self.player.forget().await;
-        self.herd.reset().await;
+        self.herd.reset(herdctl::script::SETTLE).await;
         *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
         for at in 0..target {
             let step = self.script.steps[at].clone();

@@ -136,7 +136,7 @@ impl RemoteNode {
         fate: crate::network::Fate,
     ) -> impl std::future::Future<Output = Result<Value, String>> + '_ {
         self.let_go.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
-        self.request(format!("RELEASE {id} {}", crate::command::fate_verb(fate)))
+        self.request(format!("RELEASE {id} {}", fate.verb()))
     }
 
     /// The mirror of the node's cache.

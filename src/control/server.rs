@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, accept};
 use crate::cache::PageStart;
-use crate::command::fate_of;
 use crate::event::Via;
 use crate::herd::Herd;
 use crate::net::TcpListener;
@@ -131,14 +130,15 @@ async fn answer(herd: &Herd, node: &NodeName, line: &str) -> Result<Value, Strin
         }
         "MODE" => {
             let text = args.join(" ");
-            let mode = crate::replay::parse_mode(&text).ok_or_else(|| format!("{text:?} is not a mode"))?;
+            let mode: Mode = text.parse().map_err(|e: crate::network::NotAMode| e.to_string())?;
             herd.set_mode(mode);
             Ok(Value::Null)
         }
         "RELEASE" => {
             let id = args.first().and_then(|id| id.parse().ok()).ok_or("RELEASE needs a held message's id")?;
             let verb = args.get(1).copied().unwrap_or("deliver");
-            let fate = fate_of(verb).ok_or_else(|| format!("{verb:?}: deliver, drop or dup"))?;
+            let fate =
+                crate::network::Fate::from_verb(verb).ok_or_else(|| format!("{verb:?}: deliver, drop or dup"))?;
             herd.network().decide(id, fate).map(|_| Value::Null).ok_or_else(|| "that message went already".into())
         }
         "PAGE" => {
@@ -179,7 +179,7 @@ fn status(herd: &Herd, node: &str) -> Option<Value> {
         "duplicates": count(&counters.duplicates),
         "transmissions": count(&counters.transmissions),
         "unpublished": count(&counters.unpublished),
-        "mode": crate::trace::mode_word(herd.network().mode()),
+        "mode": herd.network().mode().to_string(),
         "held": herd
             .network()
             .held()

@@ -9,7 +9,6 @@ use crate::cache::PageStart;
 use crate::event::Via;
 use crate::moment::Moment;
 use crate::network::Mode;
-use crate::trace::mode_word;
 
 /// `world`, the moment `at` of a recording `length` long after `events` of its `total` events.
 pub fn describe(world: &World, at: Duration, length: Duration, (events, total): (usize, usize)) -> String {
@@ -17,7 +16,7 @@ pub fn describe(world: &World, at: Duration, length: Duration, (events, total): 
     let held = world.held();
     let mode = match world.mode() {
         Mode::Step => format!("step, {} held", held.len()),
-        mode => mode_word(mode),
+        mode => mode.to_string(),
     };
     let _ = writeln!(
         out,

@@ -3,6 +3,7 @@ use std::fmt::Write as _;
 use super::*;
 use crate::cache::PageStart;
 use crate::moment::Moment;
+use crate::network::Mode;
 
 const STARTED: &str = "2026-11-26T10:00:00Z";
 
@@ -119,12 +120,4 @@ fn what_is_not_a_readable_trace_is_refused_with_what_to_do() {
     let _ = write!(text, "\n{{\"t\":0.1,\"node\":\"Nobody\",\"kind\":\"fault\",\"fault\":\"node_down\"}}");
     let refusal = refused(&text);
     assert!(refusal.contains("line 2") && refusal.contains("\"Nobody\" is not a node"), "{refusal}");
-}
-
-#[test]
-fn modes_read_back_as_the_trace_writes_them() {
-    for mode in [Mode::Live, Mode::Step, Mode::Slow(Duration::from_millis(500))] {
-        assert_eq!(parse_mode(&crate::trace::mode_word(mode)), Some(mode));
-    }
-    assert_eq!(parse_mode("fast"), None);
 }

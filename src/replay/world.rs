@@ -7,9 +7,9 @@ use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::accounting::Live;
 use crate::cache::{Entry, PageStart};
 use crate::event::{Arrival, EventKind, HerdEvent, Via};
+use crate::herd::Live;
 use crate::herd::NodeStatus;
 use crate::moment::Moment;
 use crate::network::{Delay, Held, Mode};
