@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use herdctl::cache::{Cache, PageStart};
-use herdctl::event::Via;
-use herdctl::protocol::{self, Command, Record, Timestamp};
+use herdctl_core::cache::{Cache, PageStart};
+use herdctl_core::event::Via;
+use herdctl_core::protocol::{self, Command, Record, Timestamp};
 
 const CLIENTS: usize = 1_000_000;
 /// Rows the console reads on each side of its anchor.

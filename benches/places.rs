@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use herdctl::places::{Gazetteer, Query};
+use herdctl_core::places::{Gazetteer, Query};
 
 fn main() {
     let started = Instant::now();

@@ -5,17 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use herdctl::event::{Arrival, EventKind, HerdEvent};
-use herdctl::protocol::Record;
-use herdctl::topology::NodeName;
-use herdctl::trace::Trace;
+use herdctl_core::event::{Arrival, EventKind, HerdEvent};
+use herdctl_core::protocol::Record;
+use herdctl_core::topology::NodeName;
+use herdctl_teach::trace::Trace;
 
 const EVENTS: usize = 200_000;
 
 fn main() {
     let trace = Trace::default();
     let names: Vec<NodeName> = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"].map(NodeName::from).to_vec();
-    let rings: Vec<_> = names.iter().map(|_| trace.ring()).collect();
+    let rings: Vec<_> = names.iter().map(|_| trace.recorder().ring()).collect();
     let start = SystemTime::now();
     // Sends and receives over the ring of nodes, one a millisecond (within the recording budget);
     // one send in ten is never received (its link broke), the worst case of the old matching.

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use herdctl::limits::ClientLimits;
-use herdctl::places::SourceKind;
+use herdctl_core::limits::ClientLimits;
+use herdctl_core::places::SourceKind;
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
 /// each other, and answer WHATSAT with nearby places.
@@ -46,7 +46,7 @@ pub struct Cli {
     /// random:D (with --nodes; --seed chooses a random one's links). `herdctl topology` writes
     /// the same herd as a file.
     #[arg(long, value_name = "SHAPE", value_parser = parse_shape, requires = "nodes_count")]
-    pub shape: Option<herdctl::shape::Shape>,
+    pub shape: Option<herdctl_core::shape::Shape>,
 
     /// How many nodes the --shape has (1 to 100), named n01, n02, …
     #[arg(long = "nodes", value_name = "N", requires = "shape")]
@@ -57,7 +57,7 @@ pub struct Cli {
     /// message a node when nothing fails, flooding around a failure). Every node of a herd must
     /// use the same.
     #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = parse_strategy)]
-    pub strategy: herdctl::strategy::Strategy,
+    pub strategy: herdctl_core::strategy::Strategy,
 
     /// Peer links in readable text, as before they were encrypted: for watching a herd with
     /// `tcpdump -A` in class. Every node of the herd must agree (a mismatch is refused with a
@@ -176,7 +176,7 @@ pub enum Tool {
     Topology {
         /// line, ring, star, grid, tree:K (K children each), total, or random:D (average degree D).
         #[arg(long, value_parser = parse_shape)]
-        shape: herdctl::shape::Shape,
+        shape: herdctl_core::shape::Shape,
         /// How many nodes (1 to 100).
         #[arg(long)]
         nodes: usize,
@@ -220,7 +220,7 @@ pub struct ReplayArgs {
 
     /// Or a generated one (as `herdctl --shape`), with --nodes.
     #[arg(long, value_name = "SHAPE", value_parser = parse_shape, requires = "nodes")]
-    pub shape: Option<herdctl::shape::Shape>,
+    pub shape: Option<herdctl_core::shape::Shape>,
 
     /// How many nodes the --shape has.
     #[arg(long, value_name = "N", requires = "shape")]
@@ -238,7 +238,7 @@ pub struct ReplayArgs {
 pub struct ExperimentArgs {
     /// A generated herd: line, ring, star, grid, tree:K, total, random:D.
     #[arg(long, value_parser = parse_shape, requires = "nodes", conflicts_with = "topology")]
-    pub shape: Option<herdctl::shape::Shape>,
+    pub shape: Option<herdctl_core::shape::Shape>,
     /// How many nodes the shape has.
     #[arg(long, requires = "shape")]
     pub nodes: Option<usize>,
@@ -247,7 +247,7 @@ pub struct ExperimentArgs {
     pub topology: Option<PathBuf>,
     /// How nodes pass records on: flood or tree.
     #[arg(long, default_value = "flood", value_parser = parse_strategy)]
-    pub strategy: herdctl::strategy::Strategy,
+    pub strategy: herdctl_core::strategy::Strategy,
     /// Extra latency on every link (e.g. 100ms).
     #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
     pub latency: std::time::Duration,
@@ -328,7 +328,7 @@ impl ScreenArgs {
     }
 }
 
-pub use herdctl::replay::parse_moment;
+pub use herdctl_teach::replay::parse_moment;
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {
@@ -383,15 +383,15 @@ pub struct LoadArgs {
 }
 
 /// `flood`, `tree`.
-fn parse_strategy(text: &str) -> Result<herdctl::strategy::Strategy, String> {
-    herdctl::strategy::Strategy::parse(text).ok_or_else(|| {
+fn parse_strategy(text: &str) -> Result<herdctl_core::strategy::Strategy, String> {
+    herdctl_core::strategy::Strategy::parse(text).ok_or_else(|| {
         format!("{text:?}: the strategies are flood, tree, batch:INTERVAL (batch:500ms) and gossip:FANOUT (gossip:3)")
     })
 }
 
 /// `grid`, `tree:3`, `random:4`: a shape of herd.
-fn parse_shape(text: &str) -> Result<herdctl::shape::Shape, String> {
-    herdctl::shape::Shape::parse(text).map_err(|error| error.to_string())
+fn parse_shape(text: &str) -> Result<herdctl_core::shape::Shape, String> {
+    herdctl_core::shape::Shape::parse(text).map_err(|error| error.to_string())
 }
 
 /// `iamat=90,whatsat=10` -> the WHATSAT share in percent.

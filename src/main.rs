@@ -13,12 +13,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use herdctl::limits::ClientLimits;
-use herdctl::peer::{HerdKey, KeySource, key};
-use herdctl::places::PlacesSettings;
-use herdctl::script::Script;
-use herdctl::trace::Trace;
-use herdctl::{Herd, HerdOptions, Topology};
+use herdctl_core::limits::ClientLimits;
+use herdctl_core::peer::{HerdKey, KeySource, key};
+use herdctl_core::places::PlacesSettings;
+use herdctl_core::{Herd, HerdOptions, Topology};
+use herdctl_teach::script::Script;
+use herdctl_teach::trace::Trace;
 use tokio_util::sync::CancellationToken;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -120,8 +120,8 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         (Some(shape), Some(nodes)) => Some(shape.topology(nodes, 1)?),
         _ => args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?,
     };
-    let recording = Arc::new(herdctl::replay::Recording::load(&args.file, topology)?);
-    let timeline = herdctl::replay::Timeline::new(recording.clone());
+    let recording = Arc::new(herdctl_teach::replay::Recording::load(&args.file, topology)?);
+    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if args.headless {
         let length = recording.duration();
         let at = args.at.unwrap_or(length);
@@ -138,7 +138,7 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         for note in &recording.notes {
             println!("note: {note}");
         }
-        print!("{}", herdctl::replay::describe(&world, at, length, (count, timeline.len())));
+        print!("{}", herdctl_teach::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
     let screen = screen(!args.screen.no_mouse, args.screen.theme);
@@ -148,7 +148,7 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
 /// The replay console on `timeline` (of the recording `file`), walking through `script` if one
 /// is given; going live from a moment starts a herd logging into `log_dir`.
 async fn replay_console(
-    timeline: herdctl::replay::Timeline,
+    timeline: herdctl_teach::replay::Timeline,
     at: std::time::Duration,
     script: Option<Script>,
     file: &std::path::Path,
@@ -186,15 +186,15 @@ async fn replay_console(
 /// A walkthrough through a recorded session (its first line `replay FILE`): in the replay
 /// console, or headless, printing each step and failing if a check failed.
 async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
-    let recording = Arc::new(herdctl::replay::Recording::load(&file, None)?);
+    let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None)?);
     script.check(&recording.topology)?;
-    let timeline = herdctl::replay::Timeline::new(recording);
+    let timeline = herdctl_teach::replay::Timeline::new(recording);
     if !cli.headless {
         let screen = screen(!cli.screen.no_mouse, cli.screen.theme);
         return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), screen))
             .await;
     }
-    let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
+    let report = herdctl_teach::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
     if report.passed() {
         Ok(())
     } else {
@@ -205,7 +205,7 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
 /// The console on a herd started from a replayed moment (`L` in a replay).
 #[cfg(feature = "console")]
 async fn go_live_from(
-    moment: &herdctl::replay::World,
+    moment: &herdctl_teach::replay::World,
     from: &str,
     (log_dir, screen): (std::path::PathBuf, Screen),
 ) -> anyhow::Result<()> {
@@ -215,15 +215,18 @@ async fn go_live_from(
     let places = PlacesSettings::from_env(None, None).build()?;
     let places_source = places.name().to_string();
     let trace = Arc::new(Trace::default());
-    let options =
-        HerdOptions { log_dir: Some(log_dir.clone()), trace: Some(trace.clone()), ..HerdOptions::new(key, places) };
-    let (herd, events) = herdctl::replay::go_live(moment, options).await?;
-    let then = herdctl::moment::Moment::topology(moment);
+    let options = HerdOptions {
+        log_dir: Some(log_dir.clone()),
+        recorder: Some(trace.recorder().clone()),
+        ..HerdOptions::new(key, places)
+    };
+    let (herd, events) = herdctl_teach::replay::go_live(moment, options).await?;
+    let then = herdctl_teach::moment::Moment::topology(moment);
     let moved = herd.topology().nodes().iter().zip(then.nodes()).any(|(now, then)| now.port != then.port);
     let mut greeting = format!(
         "live from {from} (the flow says more); caches, cuts, delays and losses are as they were; \
          messages held then were not carried over (the links catch each other up{})",
-        if herd.network().mode() == herdctl::network::Mode::Step { ", held in step mode" } else { "" }
+        if herd.network().mode() == herdctl_core::network::Mode::Step { ", held in step mode" } else { "" }
     );
     if moved {
         let ports: Vec<String> =
@@ -252,7 +255,7 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
 /// `herdctl experiment`: runs it, prints its Markdown summary, writes its results; exit 0 when it
 /// held, 1 when it did not, 2 when it could not be judged.
 async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
-    use herdctl::experiment::{Bars, Plan, nemesis, run};
+    use herdctl_teach::experiment::{Bars, Plan, nemesis, run};
     let (topology, topology_name) = match (args.shape, args.nodes) {
         (Some(shape), Some(nodes)) => (shape.topology(nodes, args.seed)?, format!("{shape} of {nodes}")),
         _ => {
@@ -262,12 +265,15 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
         }
     };
     let latency = match args.latency_dist.as_str() {
-        "fixed" => herdctl::network::Delay::fixed(args.latency),
-        "exp" => herdctl::network::Delay { base: args.latency, spread: herdctl::network::Spread::Exponential },
+        "fixed" => herdctl_core::network::Delay::fixed(args.latency),
+        "exp" => {
+            herdctl_core::network::Delay { base: args.latency, spread: herdctl_core::network::Spread::Exponential }
+        }
         other => match other.strip_prefix("uniform:").and_then(|s| humantime::parse_duration(s).ok()) {
-            Some(spread) => {
-                herdctl::network::Delay { base: args.latency, spread: herdctl::network::Spread::Uniform(spread) }
-            }
+            Some(spread) => herdctl_core::network::Delay {
+                base: args.latency,
+                spread: herdctl_core::network::Spread::Uniform(spread),
+            },
             None => anyhow::bail!("--latency-dist {other:?}: write fixed, exp or uniform:40ms"),
         },
     };
@@ -285,7 +291,7 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
     let options = HerdOptions {
         seed: Some(args.seed),
         strategy: args.strategy,
-        ..HerdOptions::new(key, Arc::new(herdctl::places::NoPlaces))
+        ..HerdOptions::new(key, Arc::new(herdctl_core::places::NoPlaces))
     };
     let plan = Plan {
         topology: Arc::new(topology.on_free_ports()),
@@ -342,17 +348,17 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
 /// once it ended (`None` when the console was closed first).
 #[cfg(feature = "console")]
 async fn watched(
-    mut plan: herdctl::experiment::Plan,
+    mut plan: herdctl_teach::experiment::Plan,
     screen: Screen,
-) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
-    use herdctl::experiment::{exercise, start};
+) -> anyhow::Result<Option<herdctl_teach::experiment::Outcome>> {
+    use herdctl_teach::experiment::{exercise, start};
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         anyhow::bail!("experiment --console needs a terminal; without it, leave --console out");
     }
     let log_dir = std::path::PathBuf::from("logs");
     let _log_guard = log_to_file(&log_dir)?;
     let trace = Arc::new(Trace::default());
-    plan.options.trace = Some(trace.clone());
+    plan.options.recorder = Some(trace.recorder().clone());
     let herd = start(&plan).await?;
     let events = herd.subscribe();
     let running = {
@@ -364,7 +370,7 @@ async fn watched(
                     "the experiment is over: {:.1} messages an update, propagation p50 {:.0} ms, {} lost; q prints the summary",
                     outcome.messages_per_update, outcome.propagation_ms.p50, outcome.lost
                 );
-                herd.note_story(herdctl::EventKind::Caption { text: text.into() });
+                herd.note_story(herdctl_core::EventKind::Caption { text: text.into() });
             }
             outcome
         })
@@ -388,9 +394,9 @@ async fn watched(
 
 #[cfg(not(feature = "console"))]
 async fn watched(
-    _plan: herdctl::experiment::Plan,
+    _plan: herdctl_teach::experiment::Plan,
     _screen: Screen,
-) -> anyhow::Result<Option<herdctl::experiment::Outcome>> {
+) -> anyhow::Result<Option<herdctl_teach::experiment::Outcome>> {
     anyhow::bail!("this herdctl was built without its console (cargo feature `console`): leave --console out")
 }
 
@@ -465,7 +471,9 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
     // A walkthrough through a recording needs no herd: it replays one.
-    if let Some((script, file)) = scenario.as_ref().and_then(|s| Some((s, herdctl::replay::walk::recording_of(s)?))) {
+    if let Some((script, file)) =
+        scenario.as_ref().and_then(|s| Some((s, herdctl_teach::replay::walk::recording_of(s)?)))
+    {
         return replay_walkthrough(&cli, script.clone(), file).await;
     }
     // Every node and link a walkthrough names exists, before anything starts.
@@ -480,20 +488,20 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     // Bound before the herd starts, so that a busy address stops herdctl with one clear line.
     let metrics = match &cli.metrics {
         Some(addr) => {
-            let (listener, bound) = herdctl::metrics::bind(addr)
+            let (listener, bound) = herdctl::health::bind(addr)
                 .await
                 .with_context(|| format!("--metrics {addr}: cannot listen there (is it busy, or a typo?)"))?;
-            Some(((listener, bound), Arc::new(herdctl::metrics::Registry::default())))
+            Some(((listener, bound), Arc::new(herdctl_core::metrics::Registry::default())))
         }
         None => None,
     };
-    let security = herdctl::secure::Security::from_plain_flag(cli.plain_links);
-    let control_terms = herdctl::control::terms(security, &key);
+    let security = herdctl_core::secure::Security::from_plain_flag(cli.plain_links);
+    let control_terms = herdctl_control::terms(security, &key);
     let options = HerdOptions {
         key,
         places,
         log_dir: Some(cli.log_dir.clone()),
-        trace: trace.clone(),
+        recorder: trace.as_ref().map(|trace| trace.recorder().clone()),
         clients,
         data_dir: cli.data_dir.clone(),
         seed: cli.seed,
@@ -507,21 +515,23 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     // served for the process's whole life: a node killed through it is revived through it. A
     // herd whose key was made up here has none: nobody else could prove the key.
     let control = CancellationToken::new();
+    let control_tasks = tokio_util::task::TaskTracker::new();
     let controlled = if source == KeySource::Random { &[][..] } else { &members[..] };
     for name in controlled {
         let (listener, bound) = control_listener(&topology, name, cli.bind.as_deref())?;
         tracing::info!("{name}: control port at {bound} (a console attaches with herdctl --attach)");
-        let serving = herdctl::control::server::serve(
+        let serving = herdctl_control::server::serve(
             herd.clone(),
             name.clone(),
             listener,
             control_terms.clone(),
             control.clone(),
+            control_tasks.clone(),
         );
-        tokio::spawn(serving);
+        control_tasks.spawn(serving);
     }
     let _stop_control = control.clone().drop_guard();
-    herd.attach(&attached, control_terms)?;
+    herdctl_control::follow::attach(&herd, &attached, control_terms)?;
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
     herd.launch();
@@ -529,8 +539,8 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let classroom = CancellationToken::new();
     let classroom_url = match cli.classroom_web {
         Some(addr) => {
-            let page = herdctl::classroom::Classroom::new(herd.clone(), herdctl::classroom::MAX_STUDENTS);
-            let bound = herdctl::classroom::serve(page, addr, classroom.clone()).await?;
+            let page = herdctl_teach::classroom::Classroom::new(herd.clone(), herdctl_teach::classroom::MAX_STUDENTS);
+            let bound = herdctl_teach::classroom::serve(page, addr, classroom.clone()).await?;
             tracing::warn!("the classroom page is at http://{bound}/ (students on the room's network open it)");
             Some(format!("http://{bound}/"))
         }
@@ -539,7 +549,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let _stop_classroom = classroom.drop_guard();
     let metrics_stop = CancellationToken::new();
     if let Some(((listener, bound), registry)) = metrics {
-        tokio::spawn(herdctl::metrics::serve(listener, herd.clone(), registry, metrics_stop.clone()));
+        tokio::spawn(herdctl::health::serve(listener, herd.clone(), registry, metrics_stop.clone()));
         tracing::warn!("metrics at http://{bound}/metrics (health: /healthz, /readyz)");
     }
     let _stop_metrics = metrics_stop.drop_guard();
@@ -567,7 +577,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     drop((events, classroom_url));
     let outcome = match &scenario {
         Some(script) => {
-            let report = herdctl::script::play_headless(&herd, script, &mut std::io::stdout()).await;
+            let report = herdctl_teach::script::play_headless(&herd, script, &mut std::io::stdout()).await;
             if report.passed() {
                 Ok(())
             } else {
@@ -590,7 +600,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
 /// `herdctl load`: drives the targets (after a baseline, if asked) and prints what it measured.
 async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
     use herdctl::load::{Options, Progress, Summary, bare, run};
-    let limit = herdctl::limits::raise_open_files();
+    let limit = herdctl_core::limits::raise_open_files();
     if let Some(addr) = &args.serve_bare {
         let listener = tokio::net::TcpListener::bind(addr.as_str()).await.map_err(|error| {
             anyhow::anyhow!("cannot listen on {addr} ({error}): give a free HOST:PORT, e.g. 127.0.0.1:9000")
@@ -692,7 +702,7 @@ fn write_records(cli: &Cli, trace: &Trace, topology: &Topology) -> anyhow::Resul
         trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
     }
     if let Some(dir) = &cli.handout {
-        let written = herdctl::handout::write(trace, topology.names(), dir)
+        let written = herdctl_teach::handout::write(trace, topology.names(), dir)
             .with_context(|| format!("cannot write the handout in {}", dir.display()))?;
         eprintln!("handout: {} figures in {}", written.len(), dir.display());
     }
@@ -755,14 +765,14 @@ fn control_listener(
     topology: &Topology,
     name: &str,
     bind: Option<&str>,
-) -> anyhow::Result<(herdctl::net::TcpListener, std::net::SocketAddr)> {
+) -> anyhow::Result<(herdctl_core::net::TcpListener, std::net::SocketAddr)> {
     use std::net::ToSocketAddrs;
     let spec = topology.node(name).with_context(|| format!("{name} is not in the topology"))?;
     let host = bind.unwrap_or(spec.listen_host());
     let port = spec.control_port.unwrap_or(0);
     let failed = || format!("{name} cannot listen on {host}:{port} (its control port); is another herd running?");
     let addr = (host, port).to_socket_addrs().with_context(failed)?.next().with_context(failed)?;
-    let listener = herdctl::net::listen(addr).with_context(failed)?;
+    let listener = herdctl_core::net::listen(addr).with_context(failed)?;
     let bound = listener.local_addr()?;
     Ok((listener, bound))
 }

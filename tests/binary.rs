@@ -424,7 +424,7 @@ fn the_configuration_file_fills_in_what_the_command_line_leaves_unsaid_and_a_mis
 fn a_generated_topology_is_a_valid_file_and_runs_where_a_file_does() {
     let output = run(&["topology", "--shape", "grid", "--nodes", "25"]);
     assert!(output.status.success(), "{output:?}");
-    let topology = herdctl::Topology::from_json(&String::from_utf8_lossy(&output.stdout), "grid.json").unwrap();
+    let topology = herdctl_core::Topology::from_json(&String::from_utf8_lossy(&output.stdout), "grid.json").unwrap();
     assert_eq!((topology.names().len(), topology.links().len()), (25, 40));
     assert_eq!(&*topology.names()[24], "n25");
     // --shape works where --topology does, and not with it.

@@ -21,7 +21,7 @@ use nix::unistd::Pid;
 mod common;
 
 use common::{free_ports, write_topology};
-use herdctl::dice::Dice;
+use herdctl_core::dice::Dice;
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const CLIENTS: usize = 12;

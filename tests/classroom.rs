@@ -8,15 +8,15 @@ use std::time::Duration;
 use std::collections::HashSet;
 
 use common::*;
-use herdctl::accounting::Accounting;
-use herdctl::event::{EventKind, Via};
-use herdctl::herd::Live;
-use herdctl::network::Mode;
+use herdctl_core::event::{EventKind, Via};
+use herdctl_core::herd::Live;
+use herdctl_core::network::Mode;
+use herdctl_teach::accounting::Accounting;
 
 const NODES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 
 /// Waits until the network holds `count` transmissions.
-async fn held(herd: &herdctl::Herd, count: usize) -> Vec<herdctl::network::Held> {
+async fn held(herd: &herdctl_core::Herd, count: usize) -> Vec<herdctl_core::network::Held> {
     let mut changes = herd.network().watch();
     tokio::time::timeout(DEADLINE, async {
         loop {
@@ -60,7 +60,7 @@ async fn in_step_mode_nothing_crosses_a_link_until_released_in_order() {
             let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
             continue;
         }
-        herdctl::operator::release_in_order(&herd, usize::MAX).await;
+        herdctl_teach::operator::release_in_order(&herd, usize::MAX).await;
     }
     herd.network().set_mode(Mode::Live);
     for node in NODES {
@@ -163,8 +163,9 @@ async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
     let mut events = herd.subscribe();
     let mut accounting = Accounting::new(herd.topology().clone());
     herd.kill("Juzang").await.unwrap();
-    let links_to_juzang_down =
-        |herd: &herdctl::Herd| herd.status().iter().all(|n| n.links.iter().all(|(to, up)| &**to != "Juzang" || !up));
+    let links_to_juzang_down = |herd: &herdctl_core::Herd| {
+        herd.status().iter().all(|n| n.links.iter().all(|(to, up)| &**to != "Juzang" || !up))
+    };
     assert!(herd.wait_until(DEADLINE, links_to_juzang_down).await, "Juzang's neighbours see it gone");
     accounting.set_live(Live { down: HashSet::from(["Juzang".into()]), ..Live::default() });
     let at = ask(&herd, "Riley", &format!("IAMAT kiwi +1+1 {}\n", now())).await.trim_end().to_string();
@@ -180,7 +181,7 @@ async fn catch_up_is_not_a_floods_cost_and_a_dead_node_is_not_a_floods_goal() {
     assert_eq!(flood.reachable.len(), 3, "three live nodes to reach, not four: {flood:?}");
     assert_eq!(flood.minimum_hops(), 3, "Campbell is three hops away while Juzang is down");
     // Juzang comes back: the catch-up that brings it kiwi is not charged to kiwi's flood.
-    herd.revive("Juzang").unwrap();
+    herd.revive("Juzang").await.unwrap();
     let mut caught_up = false;
     tokio::time::timeout(DEADLINE, async {
         while !caught_up {
@@ -207,26 +208,29 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
     let herd = start_herd().await;
     let mut events = herd.subscribe();
     let run = |line: &str| {
-        let command = herdctl::command::Command::parse(line).unwrap();
+        let command = herdctl_teach::command::Command::parse(line).unwrap();
         let herd = &herd;
-        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+        async move { herdctl_teach::operator::execute(herd, &command, "Riley").await }
     };
     // Held, so nothing is decided yet: deliver, drop and dup want step mode.
     let refused = run("drop Riley Jaquez kiwi").await;
-    assert!(matches!(&refused, herdctl::operator::Outcome::Refused(why) if why.contains("step mode")), "{refused:?}");
+    assert!(
+        matches!(&refused, herdctl_teach::operator::Outcome::Refused(why) if why.contains("step mode")),
+        "{refused:?}"
+    );
     herd.network().set_mode(Mode::Step);
     ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
     held(&herd, 2).await;
 
     // Riley's message to Jaquez is lost; the one to Juzang arrives twice.
     let dropped = run("drop Riley Jaquez kiwi").await;
-    assert_eq!(dropped, herdctl::operator::Outcome::Done("dropped Riley→Jaquez kiwi (hop 1)".into()));
+    assert_eq!(dropped, herdctl_teach::operator::Outcome::Done("dropped Riley→Jaquez kiwi (hop 1)".into()));
     let duplicated = run("dup Riley Juzang").await;
-    assert_eq!(duplicated, herdctl::operator::Outcome::Done("duplicated Riley→Juzang kiwi (hop 1)".into()));
+    assert_eq!(duplicated, herdctl_teach::operator::Outcome::Done("duplicated Riley→Juzang kiwi (hop 1)".into()));
     assert_eq!(known_line(&herd, "Jaquez", "kiwi"), None, "the dropped message never arrived");
     let nothing = run("deliver Riley Jaquez").await;
     assert!(
-        matches!(&nothing, herdctl::operator::Outcome::Refused(why) if why == "nothing is held from Riley to Jaquez")
+        matches!(&nothing, herdctl_teach::operator::Outcome::Refused(why) if why == "nothing is held from Riley to Jaquez")
     );
 
     // The rest of the flood, released wave by wave: Jaquez still learns it, through Bernard.
@@ -238,7 +242,7 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
             let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
             continue;
         }
-        herdctl::operator::release_in_order(&herd, usize::MAX).await;
+        herdctl_teach::operator::release_in_order(&herd, usize::MAX).await;
     }
     let entry = herd.cache_entry("Jaquez", "kiwi").unwrap().unwrap();
     assert_eq!(entry.via, Via::Peer("Bernard".into()), "the long way round");
@@ -259,7 +263,7 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
         }
     }
     assert_eq!(drops, 1);
-    assert_eq!(copies_at_juzang, [herdctl::event::Arrival::New, herdctl::event::Arrival::Duplicate]);
+    assert_eq!(copies_at_juzang, [herdctl_core::event::Arrival::New, herdctl_core::event::Arrival::Duplicate]);
     // And the accounting says what the drop did.
     let flood = accounting.latest_of("kiwi").unwrap();
     assert_eq!(flood.lost, [("Riley".into(), "Jaquez".into())]);
@@ -277,12 +281,12 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
 async fn a_walkthrough_can_expect_convergence_and_how_far_a_record_reached() {
     let herd = start_herd().await;
     let expect = |line: &str| {
-        let command = herdctl::command::Command::parse(line).unwrap();
+        let command = herdctl_teach::command::Command::parse(line).unwrap();
         let herd = &herd;
-        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+        async move { herdctl_teach::operator::execute(herd, &command, "Riley").await }
     };
-    let held = |outcome: &herdctl::operator::Outcome| {
-        matches!(outcome, herdctl::operator::Outcome::Checked { held: true, .. })
+    let held = |outcome: &herdctl_teach::operator::Outcome| {
+        matches!(outcome, herdctl_teach::operator::Outcome::Checked { held: true, .. })
     };
     ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
     assert!(held(&expect("expect converged within 2s").await));
@@ -293,10 +297,10 @@ async fn a_walkthrough_can_expect_convergence_and_how_far_a_record_reached() {
     herd.cut("Riley", "Juzang").unwrap();
     ask(&herd, "Riley", &format!("IAMAT kiwi +10+10 {}\n", now())).await;
     let split = expect("expect converged within 300ms").await;
-    let herdctl::operator::Outcome::Checked { held: false, text } = &split else { panic!("{split:?}") };
+    let herdctl_teach::operator::Outcome::Checked { held: false, text } = &split else { panic!("{split:?}") };
     assert!(text.contains("but Riley holds") && text.contains("+10+10"), "{text}");
     let one = expect("expect kiwi reached 5 nodes").await;
-    let herdctl::operator::Outcome::Checked { held: false, text } = &one else { panic!("{one:?}") };
+    let herdctl_teach::operator::Outcome::Checked { held: false, text } = &one else { panic!("{one:?}") };
     assert!(text.contains("but 1 hold"), "{text}");
     assert!(held(&expect("expect kiwi reached 1 node").await));
 
@@ -311,12 +315,12 @@ async fn a_walkthrough_can_expect_convergence_and_how_far_a_record_reached() {
 async fn a_link_that_loses_every_message_is_routed_around_and_a_reset_removes_the_loss() {
     let herd = start_herd().await;
     let mut events = herd.subscribe();
-    let command = herdctl::command::Command::parse("loss Riley Jaquez 100%").unwrap();
-    let outcome = herdctl::operator::execute(&herd, &command, "Riley").await;
+    let command = herdctl_teach::command::Command::parse("loss Riley Jaquez 100%").unwrap();
+    let outcome = herdctl_teach::operator::execute(&herd, &command, "Riley").await;
     let seed = herd.seed();
     assert_eq!(
         outcome,
-        herdctl::operator::Outcome::Done(format!(
+        herdctl_teach::operator::Outcome::Done(format!(
             "Riley–Jaquez loses 100% of messages (seed {seed}: --seed replays which)"
         ))
     );
@@ -342,12 +346,15 @@ async fn a_link_that_loses_every_message_is_routed_around_and_a_reset_removes_th
 async fn a_one_way_cut_loses_one_direction_only() {
     let herd = start_herd().await;
     let run = |line: &str| {
-        let command = herdctl::command::Command::parse(line).unwrap();
+        let command = herdctl_teach::command::Command::parse(line).unwrap();
         let herd = &herd;
-        async move { herdctl::operator::execute(herd, &command, "Riley").await }
+        async move { herdctl_teach::operator::execute(herd, &command, "Riley").await }
     };
     let cut = run("cut Riley>Jaquez").await;
-    assert!(matches!(&cut, herdctl::operator::Outcome::Done(text) if text.starts_with("cut Riley>Jaquez")), "{cut:?}");
+    assert!(
+        matches!(&cut, herdctl_teach::operator::Outcome::Done(text) if text.starts_with("cut Riley>Jaquez")),
+        "{cut:?}"
+    );
     assert!(herd.network().is_cut_from("Riley", "Jaquez") && !herd.network().is_cut_from("Jaquez", "Riley"));
     // Jaquez's messages still reach Riley directly...
     ask(&herd, "Jaquez", &format!("IAMAT lemon +1+1 {}\n", now())).await;
@@ -361,15 +368,18 @@ async fn a_one_way_cut_loses_one_direction_only() {
         herd.cache_entry("Jaquez", "kiwi").ok().flatten().is_some_and(|entry| entry.via == Via::Peer("Bernard".into()))
     })
     .await;
-    assert!(matches!(run("heal Riley>Jaquez").await, herdctl::operator::Outcome::Done(_)));
+    assert!(matches!(run("heal Riley>Jaquez").await, herdctl_teach::operator::Outcome::Done(_)));
     assert!(!herd.network().is_cut("Riley", "Jaquez"));
     // A link cut one way can then be cut both ways; cut both ways, it is cut already.
-    assert!(matches!(run("cut Jaquez>Riley").await, herdctl::operator::Outcome::Done(_)));
-    assert!(matches!(run("cut Riley Jaquez").await, herdctl::operator::Outcome::Done(_)));
+    assert!(matches!(run("cut Jaquez>Riley").await, herdctl_teach::operator::Outcome::Done(_)));
+    assert!(matches!(run("cut Riley Jaquez").await, herdctl_teach::operator::Outcome::Done(_)));
     assert!(herd.network().is_cut_from("Riley", "Jaquez") && herd.network().is_cut_from("Jaquez", "Riley"));
     let again = run("cut Riley Jaquez").await;
-    assert!(matches!(&again, herdctl::operator::Outcome::Refused(why) if why.contains("already cut")), "{again:?}");
-    assert!(matches!(run("heal Riley Jaquez").await, herdctl::operator::Outcome::Done(_)));
+    assert!(
+        matches!(&again, herdctl_teach::operator::Outcome::Refused(why) if why.contains("already cut")),
+        "{again:?}"
+    );
+    assert!(matches!(run("heal Riley Jaquez").await, herdctl_teach::operator::Outcome::Done(_)));
     all_links_up(&herd).await;
     herd.shutdown().await;
 }

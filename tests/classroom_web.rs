@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::Herd;
-use herdctl::classroom::{Classroom, serve};
+use herdctl_core::Herd;
+use herdctl_teach::classroom::{Classroom, serve};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 

@@ -116,7 +116,7 @@ async fn hundreds_of_idle_connections_and_a_client_that_never_reads_do_not_stop_
 async fn with_an_idle_timeout_a_silent_client_is_let_go_and_a_talking_one_is_not() {
     let idle = std::time::Duration::from_millis(300);
     let limits = ClientLimits { idle: Some(idle), ..ClientLimits::default() };
-    let herd = start_herd_limited(std::sync::Arc::new(herdctl::places::NoPlaces), limits).await;
+    let herd = start_herd_limited(std::sync::Arc::new(herdctl_core::places::NoPlaces), limits).await;
     let mut events = herd.subscribe();
     let addr = herd.client_addr("Riley").unwrap();
     let mut silent = TcpStream::connect(addr).await.unwrap();
@@ -135,7 +135,7 @@ async fn with_an_idle_timeout_a_silent_client_is_let_go_and_a_talking_one_is_not
     assert_eq!((read.unwrap(), rest.len()), (0, 0), "closed without a word");
     let reason = loop {
         let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
-        if let herdctl::event::EventKind::ClientClosed { reason, .. } = &event.kind {
+        if let herdctl_core::event::EventKind::ClientClosed { reason, .. } = &event.kind {
             break reason.clone();
         }
     };

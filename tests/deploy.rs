@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use herdctl::Topology;
+use herdctl_core::Topology;
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn yaml(path: &str) -> Vec<Yaml> {

@@ -6,13 +6,13 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herdctl::HerdOptions;
-use herdctl::experiment::{Bars, Plan, nemesis, run};
-use herdctl::network::Delay;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::shape::Shape;
-use herdctl::strategy::Strategy;
+use herdctl_core::HerdOptions;
+use herdctl_core::network::Delay;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::shape::Shape;
+use herdctl_core::strategy::Strategy;
+use herdctl_teach::experiment::{Bars, Plan, nemesis, run};
 
 fn plan(strategy: Strategy, faults: &str) -> Plan {
     Plan {

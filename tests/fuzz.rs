@@ -1,4 +1,4 @@
-//! The fuzz targets' checks (`herdctl::fuzz_checks`), on stable: over the checked-in corpus
+//! The fuzz targets' checks (`herdctl_core::fuzz_checks`), on stable: over the checked-in corpus
 //! (`fuzz/corpus/`), over a bounded random run, and over a live node, whose every answer must be
 //! an AT line or a `? ` line, and which must still serve afterwards.
 
@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use herdctl::fuzz_checks;
+use herdctl_core::fuzz_checks;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
@@ -85,7 +85,7 @@ async fn a_live_node_answers_every_line_with_at_or_a_question_mark_and_keeps_ser
         input.push(b'\n');
         // Bytes, not text: an invalid line is echoed as received, UTF-8 or not.
         let reply = exchange_until_closed(riley, &input).await;
-        let blank = herdctl::protocol::trim(&input).is_empty();
+        let blank = herdctl_core::protocol::trim(&input).is_empty();
         assert!(
             (blank && reply.is_empty()) || reply.starts_with(b"AT ") || reply.starts_with(b"? "),
             "{:?} was answered {:?}",

@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use herdctl::EventKind;
-use herdctl::peer::HerdKey;
-use herdctl::peer::wire::Message;
+use herdctl_core::EventKind;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::peer::wire::Message;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -61,8 +61,8 @@ async fn with_juzang_and_bernard_down_campbell_is_cut_off_and_catches_up_on_revi
     assert_eq!(ask(&herd, "Campbell", "WHATSAT kiwi 10 5\n").await, "? WHATSAT kiwi 10 5\n");
     assert_eq!(known_line(&herd, "Campbell", "kiwi"), None);
 
-    herd.revive("Juzang").unwrap();
-    herd.revive("Bernard").unwrap();
+    herd.revive("Juzang").await.unwrap();
+    herd.revive("Bernard").await.unwrap();
     eventually("Campbell catches up without a new IAMAT", || async {
         known_line(&herd, "Campbell", "kiwi").as_deref() == Some(reply.trim_end())
     })
@@ -80,8 +80,8 @@ async fn a_killed_node_comes_back_on_the_same_ports_with_its_links() {
     herd.kill("Riley").await.unwrap();
     assert!(herd.kill("Riley").await.is_err(), "killing a dead node is an error");
     assert!(!herd.status()[0].up);
-    herd.revive("Riley").unwrap();
-    assert!(herd.revive("Riley").is_err(), "reviving a live node is an error");
+    herd.revive("Riley").await.unwrap();
+    assert!(herd.revive("Riley").await.is_err(), "reviving a live node is an error");
     assert_eq!(herd.status()[0].client_addr, before[0].client_addr);
     // The port is bound again at once.
     TcpStream::connect(herd.client_addr("Riley").unwrap()).await.expect("Riley accepts again");
@@ -140,7 +140,7 @@ async fn greeting(lines: &mut BufReader<TcpStream>) -> String {
 
 /// Opens `target`'s peer port claiming to be `claimed`, signs the challenge with `key`, sends
 /// `after` right behind the HELLO, and returns what comes back until an ACK or the end.
-async fn handshake_as(herd: &herdctl::Herd, target: &str, claimed: &str, key: &HerdKey, after: &str) -> String {
+async fn handshake_as(herd: &herdctl_core::Herd, target: &str, claimed: &str, key: &HerdKey, after: &str) -> String {
     let mut lines = BufReader::new(TcpStream::connect(peer_addr(herd, target)).await.unwrap());
     let challenge = greeting(&mut lines).await;
     let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target]);
@@ -159,7 +159,7 @@ async fn handshake_as(herd: &herdctl::Herd, target: &str, claimed: &str, key: &H
 }
 
 /// Claims to be Juzang at Campbell's peer port and sends a record for `client`.
-async fn inject(herd: &herdctl::Herd, key: &HerdKey, client: &str) -> String {
+async fn inject(herd: &herdctl_core::Herd, key: &HerdKey, client: &str) -> String {
     let record = format!("REC 1 1 AT Juzang +0.000000001 {client} +1+1 {}\n", now());
     handshake_as(herd, "Campbell", "Juzang", key, &record).await
 }
@@ -310,7 +310,7 @@ async fn a_retry_at_a_server_restarted_empty_still_leaves_one_record_everywhere(
     herd.cut("Riley", "Jaquez").unwrap();
     herd.cut("Riley", "Juzang").unwrap();
     herd.kill("Riley").await.unwrap();
-    herd.revive("Riley").unwrap();
+    herd.revive("Riley").await.unwrap();
     let retry = ask(&herd, "Riley", &iamat).await;
     assert_ne!(first, retry, "the same IAMAT, answered again with another time difference");
     herd.heal("Riley", "Jaquez").unwrap();
@@ -329,12 +329,12 @@ async fn with_a_data_dir_a_node_killed_comes_back_with_what_it_had() {
     let dir = tempfile::tempdir().unwrap();
     let topology = std::sync::Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let places = std::sync::Arc::new(herdctl::places::NoPlaces);
-    let options = herdctl::HerdOptions {
+    let places = std::sync::Arc::new(herdctl_core::places::NoPlaces);
+    let options = herdctl_core::HerdOptions {
         data_dir: Some(dir.path().to_path_buf()),
-        ..herdctl::HerdOptions::new(HerdKey::new(KEY), places)
+        ..herdctl_core::HerdOptions::new(HerdKey::new(KEY), places)
     };
-    let herd = herdctl::Herd::start(topology, &names, options).await.unwrap();
+    let herd = herdctl_core::Herd::start(topology, &names, options).await.unwrap();
     all_links_up(&herd).await;
     let at = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
     // Riley comes back cut off from everyone: only its disk can give the record back.
@@ -342,7 +342,7 @@ async fn with_a_data_dir_a_node_killed_comes_back_with_what_it_had() {
     herd.cut("Riley", "Juzang").unwrap();
     herd.kill("Riley").await.unwrap();
     let mut events = herd.subscribe();
-    herd.revive("Riley").unwrap();
+    herd.revive("Riley").await.unwrap();
     let restored = loop {
         let event = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap().unwrap();
         if let EventKind::Restored { records } = event.kind {

@@ -6,12 +6,12 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::{HerdOptions, Topology};
+use herdctl_core::{HerdOptions, Topology};
 
 #[tokio::test]
 async fn a_node_bound_to_every_address_is_dialled_by_its_advertised_name() {
     let ports = free_ports(10);
-    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl_core::topology::BUILT_IN).unwrap();
     for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
         node["port"] = ports[2 * i].into();
         node["peer_port"] = ports[2 * i + 1].into();
@@ -60,11 +60,12 @@ mod five_machines {
     use std::net::TcpStream as StdStream;
     use std::process::{Command, Stdio};
 
-    use herdctl::control::{self, ControlError};
-    use herdctl::peer::HerdKey;
-    use herdctl::places::NoPlaces;
-    use herdctl::secure::{SealError, Security};
-    use herdctl::{Herd, HerdOptions, Topology};
+    use herdctl_control as control;
+    use herdctl_control::ControlError;
+    use herdctl_core::peer::HerdKey;
+    use herdctl_core::places::NoPlaces;
+    use herdctl_core::secure::{SealError, Security};
+    use herdctl_core::{Herd, HerdOptions, Topology};
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     use super::common::*;
@@ -93,7 +94,7 @@ mod five_machines {
 
     /// The default herd, node i on host 127.0.0.(i+2), every node on the same four ports.
     fn topology(ports: &[u16]) -> String {
-        let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+        let mut herd: serde_json::Value = serde_json::from_str(herdctl_core::topology::BUILT_IN).unwrap();
         for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
             node["host"] = host(i).into();
             node["port"] = ports[0].into();
@@ -146,7 +147,7 @@ mod five_machines {
         let key = HerdKey::new(SECRET);
         let options = HerdOptions::new(key.clone(), std::sync::Arc::new(NoPlaces));
         let herd = std::sync::Arc::new(Herd::bind(topology.clone(), &[], options).unwrap());
-        herd.attach(topology.names(), control::terms(Security::Sealed, &key)).unwrap();
+        control::follow::attach(&herd, topology.names(), control::terms(Security::Sealed, &key)).unwrap();
         assert!(
             herd.wait_until(DEADLINE, |herd| herd.status().iter().all(|n| n.reachable && n.up)).await,
             "every node is reachable and up: {:?}",
@@ -156,12 +157,12 @@ mod five_machines {
 
         // A walkthrough plays across the machines as in one process: step mode, releases hop by
         // hop, the cost of each update, and every expectation.
-        let script = herdctl::script::Script::load(
+        let script = herdctl_teach::script::Script::load(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthroughs/basic-flood.herd"),
         )
         .unwrap();
         let mut told = Vec::new();
-        let report = herdctl::script::play_headless(&herd, &script, &mut told).await;
+        let report = herdctl_teach::script::play_headless(&herd, &script, &mut told).await;
         assert!(report.passed(), "{}", String::from_utf8_lossy(&told));
         assert!(herd.wait_linked(DEADLINE).await, "settled after the walkthrough: {:?}", herd.status());
 
@@ -178,7 +179,7 @@ mod five_machines {
         assert!(StdStream::connect((host(2), ports[0])).is_err(), "Juzang's client port is closed");
         assert!(herd.wait_until(DEADLINE, |herd| !herd.status()[2].up && herd.status()[2].reachable).await);
         assert_eq!(metrics(2, ports[3], "/healthz").await, (503, "down: Juzang\n".into()));
-        herd.revive("Juzang").unwrap();
+        herd.revive("Juzang").await.unwrap();
         assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Juzang", "kiwi")).await, "Juzang caught up");
         assert!(ask_at(2, ports[0], "WHATSAT kiwi 10 5\n").await.starts_with(reply.trim_end()));
         assert!(herd.wait_linked(DEADLINE).await, "Juzang linked again: {:?}", herd.status());
@@ -198,7 +199,7 @@ mod five_machines {
         assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Bernard", "fig")).await);
         let entry = herd.cache_entry("Bernard", "fig").unwrap().unwrap();
         assert_eq!(entry.record.line(), fig.trim_end());
-        let campbell = herdctl::event::Via::Peer("Campbell".into());
+        let campbell = herdctl_core::event::Via::Peer("Campbell".into());
         assert!(entry.via != campbell && entry.hops >= 2, "not over the cut link: {entry:?}");
         let (_, bernard) = metrics(4, ports[3], "/metrics").await;
         assert_eq!(sample(&bernard, r#"herdctl_link_up{node="Bernard",neighbour="Campbell"}"#), Some(0.0), "{bernard}");
@@ -207,7 +208,7 @@ mod five_machines {
 
         // Step mode across machines: each node holds its own transmissions, the attached herd
         // sees them all and releases them one at a time, in release order, wherever they wait.
-        herd.set_mode(herdctl::network::Mode::Step);
+        herd.set_mode(herdctl_core::network::Mode::Step);
         herd.steered().await;
         let lime = format!("IAMAT lime +2+2 {}\n", now());
         let client_port = ports[0];
@@ -219,13 +220,13 @@ mod five_machines {
         let limes: Vec<_> = herd.held().into_iter().filter(|h| &*h.client == "lime").collect();
         let first = limes.iter().min_by(|a, b| a.order().cmp(&b.order())).unwrap();
         assert_eq!((&*first.from, &*first.to), ("Riley", "Jaquez"), "release order: hop, sender, receiver");
-        assert!(herd.decide(first.id, herdctl::network::Fate::Deliver).is_some(), "released at Riley's machine");
+        assert!(herd.decide(first.id, herdctl_core::network::Fate::Deliver).is_some(), "released at Riley's machine");
         assert!(herd.wait_until(DEADLINE, |herd| herd.knows("Jaquez", "lime")).await);
         // Jaquez's onward copy is held at Jaquez's machine now; Juzang's is still held at Riley's.
         let waiting = |herd: &Herd, from: &str, to: &str| herd.find_held(from, to, Some("lime")).is_some();
         assert!(herd.wait_until(DEADLINE, |herd| waiting(herd, "Jaquez", "Bernard")).await, "{:?}", herd.held());
         assert!(waiting(&herd, "Riley", "Juzang") && !herd.knows("Juzang", "lime"));
-        herd.set_mode(herdctl::network::Mode::Live);
+        herd.set_mode(herdctl_core::network::Mode::Live);
         assert!(herd.wait_until(DEADLINE, |herd| NAMES.iter().all(|n| herd.knows(n, "lime"))).await);
 
         // Each machine's metrics count what happened there.
@@ -251,7 +252,7 @@ mod five_machines {
         assert!(closed == 0 || rest.starts_with("DENIED"), "{rest:?}");
         assert!(StdStream::connect((host(0), ports[0])).is_ok(), "Riley still serves");
         // The attached console leaving stops no node, and leaves none holding messages.
-        herd.set_mode(herdctl::network::Mode::Step);
+        herd.set_mode(herdctl_core::network::Mode::Step);
         herd.steered().await;
         ask_at(0, ports[0], &format!("IAMAT plum +3+3 {}\n", now())).await;
         assert!(herd.wait_until(DEADLINE, |herd| !herd.held().is_empty()).await, "Riley holds plum's flood");

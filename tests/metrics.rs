@@ -5,10 +5,11 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::metrics::{Registry, serve};
-use herdctl::peer::HerdKey;
-use herdctl::places::Offline;
-use herdctl::{Herd, HerdOptions};
+use herdctl::health::serve;
+use herdctl_core::metrics::Registry;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::Offline;
+use herdctl_core::{Herd, HerdOptions};
 use tokio_util::sync::CancellationToken;
 
 async fn get(url: &str) -> (u16, String) {

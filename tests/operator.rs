@@ -6,14 +6,14 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::command::Command;
-use herdctl::event::EventKind;
-use herdctl::network::Mode;
-use herdctl::operator::{Outcome, execute};
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::trace::{Kind, Trace};
-use herdctl::{Herd, HerdOptions, Topology};
+use herdctl_core::event::EventKind;
+use herdctl_core::network::Mode;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::{Herd, HerdOptions, Topology};
+use herdctl_teach::command::Command;
+use herdctl_teach::operator::{Outcome, execute};
+use herdctl_teach::trace::{Kind, Trace};
 
 async fn run(herd: &Herd, command: &str) -> Outcome {
     execute(herd, &Command::parse(command).unwrap(), "Riley").await
@@ -70,7 +70,10 @@ async fn a_trace_joins_every_receive_to_its_send_catch_up_and_faults_included() 
     let trace = Arc::new(Trace::default());
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { trace: Some(trace.clone()), ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
+    let options = HerdOptions {
+        recorder: Some(trace.recorder().clone()),
+        ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+    };
     let herd = Herd::start(topology, &names, options).await.unwrap();
     all_links_up(&herd).await;
     let mut events = herd.subscribe();
@@ -105,7 +108,7 @@ async fn a_trace_joins_every_receive_to_its_send_catch_up_and_faults_included() 
     assert!(catch_up(Kind::PeerReceive) > 0, "the catch-up is in the trace");
     // Every receive has its send: per link and record, never more receives than sends.
     for receive in entries.iter().filter(|e| e.kind == Kind::PeerReceive) {
-        let same = |e: &&herdctl::trace::Entry| e.record == receive.record;
+        let same = |e: &&herdctl_teach::trace::Entry| e.record == receive.record;
         let sends = entries
             .iter()
             .filter(|e| {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use herdctl::places::{FIELD_MASK, KEY_VARIABLE, Origin, Places, PlacesSettings, Query, SourceKind};
+use herdctl_core::places::{FIELD_MASK, KEY_VARIABLE, Origin, Places, PlacesSettings, Query, SourceKind};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, headers, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

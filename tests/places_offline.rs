@@ -5,8 +5,8 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::places::{Gazetteer, Offline, Places, Query};
-use herdctl::protocol::Radius;
+use herdctl_core::places::{Gazetteer, Offline, Places, Query};
+use herdctl_core::protocol::Radius;
 
 fn query(lat: f64, lon: f64, radius_km: &str, bound: usize) -> Query {
     let radius = Radius::parse(radius_km).unwrap();
@@ -31,7 +31,7 @@ async fn near_ucla_it_names_real_places_all_inside_the_radius() {
     for result in answer.document["results"].as_array().unwrap() {
         let location = &result["geometry"]["location"];
         let (plat, plon) = (location["lat"].as_f64().unwrap(), location["lng"].as_f64().unwrap());
-        let distance = herdctl::places::distance_m(lat, lon, plat, plon);
+        let distance = herdctl_core::places::distance_m(lat, lon, plat, plon);
         assert!(distance <= 10_000.0, "{} is {distance:.0} m away", result["name"]);
         assert_eq!(result["vicinity"], "California, United States");
     }

@@ -7,14 +7,14 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::cache::PageStart;
-use herdctl::moment::Moment;
-use herdctl::network::Mode;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::replay::{Recording, Timeline};
-use herdctl::trace::Trace;
-use herdctl::{Herd, HerdOptions};
+use herdctl_core::cache::PageStart;
+use herdctl_core::network::Mode;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::{Herd, HerdOptions};
+use herdctl_teach::moment::Moment;
+use herdctl_teach::replay::{Recording, Timeline};
+use herdctl_teach::trace::Trace;
 
 fn records(moment: &dyn Moment, node: &str) -> Vec<String> {
     moment.cache_page(node, &PageStart::First, 1_000).iter().map(|e| e.record.line().to_string()).collect()
@@ -44,7 +44,10 @@ async fn a_replay_rebuilds_the_herd_as_it_was_at_the_end_and_before() {
     let trace = Arc::new(Trace::default());
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { trace: Some(trace.clone()), ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
+    let options = HerdOptions {
+        recorder: Some(trace.recorder().clone()),
+        ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+    };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
     all_links_up(&herd).await;
 
@@ -101,7 +104,7 @@ async fn a_replay_rebuilds_the_herd_as_it_was_at_the_end_and_before() {
     // catch-up held, as everything is in step mode, so the caches stay as they were).
     let end = timeline.world_after(timeline.len());
     let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
-    let (forked, _events) = herdctl::replay::go_live(&end, options).await.expect("a herd starts from the moment");
+    let (forked, _events) = herdctl_teach::replay::go_live(&end, options).await.expect("a herd starts from the moment");
     assert_eq!(forked.network().mode(), Mode::Step);
     assert!(
         forked.network().is_cut_from("Bernard", "Campbell") && !forked.network().is_cut_from("Campbell", "Bernard")

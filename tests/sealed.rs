@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::peer::HerdKey;
-use herdctl::peer::wire::{Message, PeerStream, VERSION};
-use herdctl::secure::{self, SealError, Security, Terms};
-use herdctl::{EventKind, Herd, HerdEvent, HerdOptions, Topology};
+use herdctl_core::peer::HerdKey;
+use herdctl_core::peer::wire::{Message, PeerStream, VERSION};
+use herdctl_core::secure::{self, SealError, Security, Terms};
+use herdctl_core::{EventKind, Herd, HerdEvent, HerdOptions, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herdctl::dice::Dice;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::{Herd, HerdOptions, NodeName, Topology};
+use herdctl_core::dice::Dice;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::{Herd, HerdOptions, NodeName, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use turmoil::net::TcpStream;
 
@@ -28,7 +28,7 @@ const SETTLE: Duration = Duration::from_secs(20);
 
 /// The default herd with each node on a simulated machine of its own name.
 fn topology() -> Arc<Topology> {
-    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl_core::topology::BUILT_IN).unwrap();
     for node in herd["nodes"].as_array_mut().unwrap() {
         node["host"] = node["name"].clone();
     }

@@ -7,12 +7,12 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::event::EventKind;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::shape::Shape;
-use herdctl::strategy::Strategy;
-use herdctl::{Herd, HerdOptions};
+use herdctl_core::event::EventKind;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::shape::Shape;
+use herdctl_core::strategy::Strategy;
+use herdctl_core::{Herd, HerdOptions};
 
 async fn grid(strategy: Strategy) -> Herd {
     let topology = Arc::new(Shape::Grid.topology(25, 1).unwrap().on_free_ports());

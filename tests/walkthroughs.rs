@@ -7,28 +7,29 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::script::{Script, play_headless};
-use herdctl::trace::Trace;
-use herdctl::{Herd, HerdOptions};
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::{Herd, HerdOptions};
+use herdctl_teach::script::{Script, play_headless};
+use herdctl_teach::trace::Trace;
 
 async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options = HerdOptions { trace, ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
+    let recorder = trace.map(|trace| trace.recorder().clone());
+    let options = HerdOptions { recorder, ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
     Arc::new(Herd::start(topology, &names, options).await.expect("herd starts"))
 }
 
-async fn play(path: &Path) -> (herdctl::script::Report, String) {
+async fn play(path: &Path) -> (herdctl_teach::script::Report, String) {
     let script = Script::load(path).unwrap();
     // A walkthrough through a recording replays it: no herd runs.
-    if let Some(file) = herdctl::replay::walk::recording_of(&script) {
-        let recording = herdctl::replay::Recording::load(&file, None).unwrap();
+    if let Some(file) = herdctl_teach::replay::walk::recording_of(&script) {
+        let recording = herdctl_teach::replay::Recording::load(&file, None).unwrap();
         script.check(&recording.topology).unwrap();
-        let timeline = herdctl::replay::Timeline::new(Arc::new(recording));
+        let timeline = herdctl_teach::replay::Timeline::new(Arc::new(recording));
         let mut out = Vec::new();
-        let report = herdctl::replay::walk::play_headless(&timeline, &script, &mut out);
+        let report = herdctl_teach::replay::walk::play_headless(&timeline, &script, &mut out);
         return (report, String::from_utf8(out).unwrap());
     }
     // A walkthrough that names its herd (`shape grid 16`) runs on that one.
@@ -85,12 +86,12 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     let script = Script::parse("iamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n", "t").unwrap();
     let report = play_headless(&herd, &script, &mut Vec::new()).await;
     assert!(report.passed());
-    let received = || trace.entries().0.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
+    let received = || trace.entries().0.iter().filter(|e| e.kind == herdctl_teach::trace::Kind::PeerReceive).count();
     eventually("every flood message has arrived", || async { received() == 8 }).await;
     herd.shutdown().await;
 
     let (entries, _) = trace.entries();
-    let sends = entries.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerSend).count();
+    let sends = entries.iter().filter(|e| e.kind == herdctl_teach::trace::Kind::PeerSend).count();
     assert_eq!(sends, 8, "one IAMAT floods 8 messages on the default herd");
     let names = herd.topology().names().to_vec();
     let svg = trace.to_svg(&names);
@@ -138,15 +139,17 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     );
 
     let jsonl = trace.to_jsonl();
-    assert_eq!(jsonl.lines().count(), entries.len() + 1, "a header, then an entry a line");
+    let (recorded, _, _) = trace.events();
+    assert!(recorded.len() > entries.len(), "links coming up and catch-ups are recorded, not drawn");
+    assert_eq!(jsonl.lines().count(), recorded.len() + 1, "a header, then an event a line");
     // The walkthrough's check is in it, and reads back as one.
     assert!(jsonl.contains(r#""kind":"expect""#) && jsonl.contains(r#""value":"held""#), "{jsonl}");
-    let recording = herdctl::replay::Recording::parse(&jsonl, "t.jsonl", None).unwrap();
+    let recording = herdctl_teach::replay::Recording::parse(&jsonl, "t.jsonl", None).unwrap();
     assert!(recording.events.iter().any(
-        |e| matches!(&e.kind, herdctl::EventKind::Checked { held: true, text } if text.contains("Campbell knows kiwi"))
+        |e| matches!(&e.kind, herdctl_core::EventKind::Checked { held: true, text } if text.contains("Campbell knows kiwi"))
     ));
     let header: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
-    assert_eq!(header["format"], herdctl::trace::TRACE_FORMAT);
+    assert_eq!(header["format"], herdctl_teach::trace::TRACE_FORMAT);
     assert_eq!(header["seed"], herd.seed());
     let sends: Vec<serde_json::Value> = jsonl
         .lines()
@@ -172,7 +175,7 @@ async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_ax
     herd.shutdown().await;
     let dir = tempfile::tempdir().unwrap();
     let names = herd.topology().names().to_vec();
-    let written = herdctl::handout::write(&trace, &names, dir.path()).unwrap();
+    let written = herdctl_teach::handout::write(&trace, &names, dir.path()).unwrap();
     let files: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(files, ["01-one-flood.svg", "02-a-pause-then-a-crash.svg"]);
     let figures: Vec<String> = written.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
@@ -199,17 +202,17 @@ async fn a_trace_for_one_client_keeps_its_messages_and_the_story_only() {
         Script::parse("say two reports\niamat Riley kiwi +1+1\niamat Riley lemon +2+2\nexpect Campbell knows kiwi\nexpect Campbell knows lemon\n", "t")
             .unwrap();
     assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
-    let sent = || trace.entries().0.iter().filter(|e| e.kind == herdctl::trace::Kind::PeerReceive).count();
+    let sent = || trace.entries().0.iter().filter(|e| e.kind == herdctl_teach::trace::Kind::PeerReceive).count();
     eventually("kiwi's 8 messages have arrived", || async { sent() == 8 }).await;
     herd.shutdown().await;
     let (entries, _) = trace.entries();
-    let peer = |e: &&herdctl::trace::Entry| {
-        matches!(e.kind, herdctl::trace::Kind::PeerSend | herdctl::trace::Kind::PeerReceive)
+    let peer = |e: &&herdctl_teach::trace::Entry| {
+        matches!(e.kind, herdctl_teach::trace::Kind::PeerSend | herdctl_teach::trace::Kind::PeerReceive)
     };
     assert!(entries.iter().filter(peer).all(|e| e.text == "kiwi"), "only kiwi's messages");
     assert_eq!(entries.iter().filter(peer).count(), 16, "its 8 sends and 8 receives");
     assert!(!entries.iter().any(|e| e.text.contains("lemon")), "nothing of lemon");
-    assert!(entries.iter().any(|e| e.kind == herdctl::trace::Kind::Caption), "the story stays");
+    assert!(entries.iter().any(|e| e.kind == herdctl_teach::trace::Kind::Caption), "the story stays");
     assert!(trace.to_svg(herd.topology().names()).contains("only kiwi's messages"));
 }
 
@@ -248,8 +251,11 @@ fn cuts(trace: &Trace) -> Vec<String> {
 async fn seeded_herd(trace: Arc<Trace>, seed: u64) -> Arc<Herd> {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
-    let options =
-        HerdOptions { trace: Some(trace), seed: Some(seed), ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces)) };
+    let options = HerdOptions {
+        recorder: Some(trace.recorder().clone()),
+        seed: Some(seed),
+        ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+    };
     Arc::new(Herd::start(topology, &names, options).await.expect("herd starts"))
 }
 

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::f64::consts::TAU;
 
-use herdctl::Topology;
+use herdctl_core::Topology;
 
 /// Rounds of the force-directed pass.
 const ROUNDS: usize = 300;

@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
-use herdctl::command::Command;
-use herdctl::network::{Fate, Mode};
-use herdctl::operator::{Outcome, execute};
-use herdctl::script::Script;
-use herdctl::trace::Trace;
-use herdctl::{Herd, HerdEvent};
+use herdctl_core::network::{Fate, Mode};
+use herdctl_core::{Herd, HerdEvent};
+use herdctl_teach::command::Command;
+use herdctl_teach::operator::{Outcome, execute};
+use herdctl_teach::script::Script;
+use herdctl_teach::trace::Trace;
 use herdctl_ui::keys::{Action, label_of};
 use herdctl_ui::{Caption, Feedback, HeldChoice, HerdView, Intent, Theme, TimeMove, UiState};
 use tokio::sync::{broadcast, mpsc};
@@ -189,7 +189,7 @@ async fn drive(
     let mut state = UiState::default();
     let mut model = Model::new(herd.topology(), &session.places_source);
     model.set_strategy(herd.strategy().to_string());
-    model.herd_said(herdctl::EventKind::Seeded { seed: herd.seed() }.to_string());
+    model.herd_said(herdctl_core::EventKind::Seeded { seed: herd.seed() }.to_string());
     for warning in herd.warnings() {
         model.warn(warning);
     }
@@ -197,7 +197,7 @@ async fn drive(
         state.tell(Feedback::Error(warning));
     }
     let mut network = herd.network().watch();
-    let mut attached = herd.attached_news();
+    let mut attached = herd.member_news();
     let mut keys = Keys::take();
     // A SIGTERM (say, from a closing terminal emulator) ends the console like q, terminal restored.
     let mut terminate = herdctl::signal::Terminate::new()?;
@@ -402,11 +402,11 @@ fn jump(past: Option<&mut Past>, text: &str, state: &mut UiState) {
 /// Runs the console on a recording until the operator quits (`None`) or asks to go live from
 /// the moment shown (that moment's world); with a `script`, walks the class through it.
 pub async fn replay(
-    timeline: herdctl::replay::Timeline,
+    timeline: herdctl_teach::replay::Timeline,
     at: Duration,
     script: Option<Script>,
     screen: Screen,
-) -> anyhow::Result<Option<herdctl::replay::World>> {
+) -> anyhow::Result<Option<herdctl_teach::replay::World>> {
     let mut terminal = open_terminal(screen.mouse)?;
     restore_only_for_the_consoles_own_panics();
     let result = drive_replay(&mut terminal, timeline, at, script, screen.theme).await;
@@ -416,11 +416,11 @@ pub async fn replay(
 
 async fn drive_replay(
     terminal: &mut ratatui::DefaultTerminal,
-    timeline: herdctl::replay::Timeline,
+    timeline: herdctl_teach::replay::Timeline,
     at: Duration,
     script: Option<Script>,
     theme: herdctl_ui::ThemeChoice,
-) -> anyhow::Result<Option<herdctl::replay::World>> {
+) -> anyhow::Result<Option<herdctl_teach::replay::World>> {
     let theme = Theme::from_env(theme);
     let mut state = UiState::default();
     let recording = timeline.recording().clone();
@@ -529,7 +529,7 @@ fn show(outcome: Outcome, state: &mut UiState, model: &mut Model, view: &HerdVie
         Outcome::Reply { node, line, reply } => {
             model.note(format!("{node} answered {line}"));
             state.command_sent(&node, &line);
-            let summary = if state.open_replies { None } else { herdctl::places::summary(&reply) };
+            let summary = if state.open_replies { None } else { herdctl_core::places::summary(&reply) };
             state.reply_arrived(reply, summary);
         }
         // A caption typed in the command line (a walkthrough's come numbered, as `Told`).
@@ -647,7 +647,7 @@ fn carry_out(
         Intent::Submit { node, text } => match Command::parse(&text) {
             Ok(command) => {
                 let target = command.node().unwrap_or(&node).to_string();
-                if let Some(line) = command.client_line(herdctl::protocol::Timestamp::now()) {
+                if let Some(line) = command.client_line(herdctl_core::protocol::Timestamp::now()) {
                     state.command_sent(&target, &line);
                 }
                 selected = node;

@@ -5,14 +5,14 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use herdctl::accounting::Accounting;
-use herdctl::cache::{Entry, PageStart};
-use herdctl::escaped::Escaped;
-use herdctl::event::{Arrival, EventKind, HerdEvent, Via};
-use herdctl::moment::Moment;
-use herdctl::network::Mode;
-use herdctl::topology::SharedTopology;
-use herdctl::{NodeName, NodeStatus};
+use herdctl_core::cache::{Entry, PageStart};
+use herdctl_core::escaped::Escaped;
+use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
+use herdctl_core::network::Mode;
+use herdctl_core::topology::SharedTopology;
+use herdctl_core::{NodeName, NodeStatus};
+use herdctl_teach::accounting::Accounting;
+use herdctl_teach::moment::Moment;
 use herdctl_ui::{
     CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState, LinkView,
     ModeView, NodeView, Stats, UiState,
@@ -160,12 +160,12 @@ impl Model {
 
     /// Shows a line of the herd's own, said before the console subscribed (its start).
     pub fn herd_said(&mut self, text: String) {
-        self.push(SystemTime::now(), herdctl::topology::HERD, FlowKind::Other, text);
+        self.push(SystemTime::now(), herdctl_core::topology::HERD, FlowKind::Other, text);
     }
 
     /// Shows a warning given before the console subscribed (the herd's start).
     pub fn warn(&mut self, text: &str) {
-        self.push(SystemTime::now(), herdctl::topology::HERD, FlowKind::Warning, format!("warning: {text}"));
+        self.push(SystemTime::now(), herdctl_core::topology::HERD, FlowKind::Warning, format!("warning: {text}"));
         self.unseen_warning = Some(format!("warning: {text}"));
     }
 
@@ -222,7 +222,7 @@ impl Model {
 
     /// What is up and cut now, for the accounting of floods that start next (a frame does this
     /// for a live herd; a replay, event by event).
-    pub fn set_live(&mut self, live: herdctl::herd::Live) {
+    pub fn set_live(&mut self, live: herdctl_core::herd::Live) {
         self.accounting.set_live(live);
     }
 
@@ -276,7 +276,7 @@ impl Model {
         if now.duration_since(self.second_started) < Duration::from_secs(1) {
             return false;
         }
-        let (messages, duplicates) = herd.totals();
+        let herdctl_core::herd::Totals { messages, duplicates, .. } = herd.totals();
         let before = (self.messages_per_second, self.duplicates);
         self.messages_per_second = messages.saturating_sub(self.messages_at_second);
         self.messages_at_second = messages;
@@ -292,7 +292,7 @@ impl Model {
         self.crossed.values().any(|at| now.duration_since(*at) < LIT_FOR)
             || self.dropped_copies.values().any(|(at, _)| now.duration_since(*at) < DROPPED_FOR)
             || self.messages_per_second > 0
-            || herd.totals().0 != self.messages_at_second
+            || herd.totals().messages != self.messages_at_second
     }
 
     /// Which version of the story's client (the client of the last update) each running node
@@ -301,7 +301,7 @@ impl Model {
         let Some(client) = self.accounting.latest().map(|flood| flood.client.clone()) else {
             return HashMap::new();
         };
-        let held: Vec<(String, Option<herdctl::protocol::Timestamp>)> = status
+        let held: Vec<(String, Option<herdctl_core::protocol::Timestamp>)> = status
             .iter()
             .filter(|node| node.up)
             .map(|node| {
@@ -326,7 +326,7 @@ impl Model {
     /// The view of the herd now, with the selected node's cache where the operator scrolled it.
     pub fn view(&mut self, herd: &dyn Moment, state: &UiState, now: Instant) -> HerdView {
         self.format_flow();
-        self.duplicates = herd.totals().1;
+        self.duplicates = herd.totals().duplicates;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         self.dropped_copies.retain(|_, (at, _)| now.duration_since(*at) < DROPPED_FOR);
         let status = herd.status();
@@ -456,7 +456,7 @@ impl Model {
             strategy: self.strategy.clone(),
             upstream_requests: self.upstream_requests,
             // Lost by the console (it fell behind) or never published (over the nodes' budget).
-            events_dropped: self.events_dropped + herd.unpublished(),
+            events_dropped: self.events_dropped + herd.totals().unpublished,
             mode: match herd.mode() {
                 Mode::Live => ModeView::Live,
                 Mode::Step => ModeView::Step { held: held.len() },
@@ -497,7 +497,7 @@ impl Model {
             stats,
             held,
             timeline: None,
-            verbs: herdctl::command::verbs().collect(),
+            verbs: herdctl_teach::command::verbs().collect(),
         }
     }
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herdctl::event::{EventKind, Via};
-use herdctl::moment::Moment;
-use herdctl::replay::{Landmark, Timeline, World};
+use herdctl_core::event::{EventKind, Via};
+use herdctl_teach::moment::Moment;
+use herdctl_teach::replay::{Landmark, Timeline, World};
 use herdctl_ui::{HerdView, Mark, MarkKind, TimeMove, TimelineView, UiState};
 
 use super::model::{FORMATTED_PER_FRAME, Model};
@@ -262,15 +262,15 @@ impl Past {
             speed_tenths: self.speed_tenths,
             marks: self.marks.iter().map(|(_, mark)| *mark).collect(),
             looking_back: self.looking_back,
-            now: at.map(|event| herdctl::replay::describe_event(event)).unwrap_or_default(),
+            now: at.map(|event| herdctl_teach::replay::describe_event(event)).unwrap_or_default(),
         });
         view
     }
 }
 
 /// A live console's recording so far, for looking back: its timeline, shown one event before now.
-pub fn look_back(trace: &herdctl::trace::Trace, herd: &herdctl::Herd, places_source: &str) -> Past {
-    let recording = herdctl::replay::Recording::of_trace(trace, herd.topology().clone());
+pub fn look_back(trace: &herdctl_teach::trace::Trace, herd: &herdctl_core::Herd, places_source: &str) -> Past {
+    let recording = herdctl_teach::replay::Recording::of_trace(trace, herd.topology().clone());
     let timeline = Timeline::new(Arc::new(recording));
     let count = timeline.len().saturating_sub(1);
     Past::new(timeline, count, places_source, true)

@@ -3,10 +3,10 @@
 //! back (`b`) and the sections (`[`, `]`) replay the story from its start up to the caption
 //! asked for, as a live walkthrough does (here in no time: nothing runs).
 
-use herdctl::command::Command;
-use herdctl::operator::Outcome;
-use herdctl::replay::walk::play_step;
-use herdctl::script::{Report, Script};
+use herdctl_teach::command::Command;
+use herdctl_teach::operator::Outcome;
+use herdctl_teach::replay::walk::play_step;
+use herdctl_teach::script::{Report, Script};
 use herdctl_ui::{Caption, Feedback, HerdView, UiState};
 
 use super::past::Past;

@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use herdctl::Herd;
-use herdctl::command::Command;
-use herdctl::operator::Outcome;
-use herdctl::script::{Player, Report, Script};
+use herdctl_core::Herd;
+use herdctl_teach::command::Command;
+use herdctl_teach::operator::Outcome;
+use herdctl_teach::script::{Player, Report, Script};
 use herdctl_ui::Caption;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -98,7 +98,7 @@ struct Story {
 }
 
 impl Story {
-    fn count(&self, step: &herdctl::script::Step, outcome: &Outcome) {
+    fn count(&self, step: &herdctl_teach::script::Step, outcome: &Outcome) {
         self.report.lock().unwrap_or_else(|p| p.into_inner()).count(&self.script.name, step, outcome);
     }
 
@@ -147,11 +147,11 @@ impl Story {
     }
 
     /// Shows scheduled work's news; a missed `at` counts as a failure, as it does headless.
-    fn show_scheduled(&self, told: Vec<herdctl::schedule::Told>) -> Result<(), ()> {
+    fn show_scheduled(&self, told: Vec<herdctl_teach::schedule::Told>) -> Result<(), ()> {
         for told in told {
             let outcome = match told {
-                herdctl::schedule::Told::Did(text) => Outcome::Done(format!("⏱ {text}")),
-                herdctl::schedule::Told::Missed(text) => {
+                herdctl_teach::schedule::Told::Did(text) => Outcome::Done(format!("⏱ {text}")),
+                herdctl_teach::schedule::Told::Missed(text) => {
                     let text = format!("{text}: its time never came (the script ended first)");
                     self.report
                         .lock()
@@ -184,7 +184,7 @@ impl Story {
         let _ = self.told.send(Told::Replaying(text));
         // The nemeses stop first, so that none acts on the herd being reset.
         self.player.forget().await;
-        self.herd.reset(herdctl::script::SETTLE).await;
+        self.herd.reset(herdctl_teach::script::SETTLE).await;
         *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
         for at in 0..target {
             let step = self.script.steps[at].clone();
@@ -198,7 +198,7 @@ impl Story {
 
     /// Tells the whole story, moving as the operator asks, until the console goes.
     async fn tell(mut self, mut moved: mpsc::UnboundedReceiver<Move>) {
-        self.herd.wait_linked(herdctl::script::SETTLE).await;
+        self.herd.wait_linked(herdctl_teach::script::SETTLE).await;
         let (steps, captions) = (self.script.steps.len(), self.map.pauses.len());
         let greeting = format!("walkthrough {}: {steps} steps, {captions} captions", self.script.name);
         let _ = self.told.send(Told::Outcome(Outcome::Done(greeting)));
@@ -263,9 +263,9 @@ impl Drop for Walkthrough {
 mod tests {
     use std::time::Duration;
 
-    use herdctl::peer::HerdKey;
-    use herdctl::places::NoPlaces;
-    use herdctl::{HerdOptions, Topology};
+    use herdctl_core::peer::HerdKey;
+    use herdctl_core::places::NoPlaces;
+    use herdctl_core::{HerdOptions, Topology};
 
     use super::*;
 

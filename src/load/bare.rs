@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{self, Command, Record, Timestamp};
+use herdctl_core::protocol::{self, Command, Record, Timestamp};
 
 /// Serves on a free loopback port until `stop` is cancelled; returns the address.
 pub async fn serve(stop: CancellationToken) -> std::io::Result<SocketAddr> {

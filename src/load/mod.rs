@@ -21,8 +21,8 @@ use tokio::time::Instant;
 
 pub use summary::{Failure, Summary};
 
-use crate::dice::Dice;
-use crate::protocol::Timestamp;
+use herdctl_core::dice::Dice;
+use herdctl_core::protocol::Timestamp;
 
 /// How a run drives its targets.
 #[derive(Clone, Debug)]

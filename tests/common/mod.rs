@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use herdctl::limits::ClientLimits;
-use herdctl::peer::HerdKey;
-use herdctl::places::{NoPlaces, Places};
-use herdctl::{Herd, HerdOptions, Topology};
+pub use herdctl_core::limits::ClientLimits;
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::{NoPlaces, Places};
+use herdctl_core::{Herd, HerdOptions, Topology};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -48,7 +48,7 @@ pub async fn start_plain_herd() -> Herd {
     let topology = Arc::new(default_herd_on_free_ports());
     let names = topology.names().to_vec();
     let options = HerdOptions {
-        security: herdctl::secure::Security::Plain,
+        security: herdctl_core::secure::Security::Plain,
         ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
     };
     let herd = Herd::start(topology, &names, options).await.expect("herd starts");
@@ -132,7 +132,7 @@ pub fn free_ports(count: usize) -> Vec<u16> {
 }
 
 pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
-    let mut herd: serde_json::Value = serde_json::from_str(herdctl::topology::BUILT_IN).unwrap();
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl_core::topology::BUILT_IN).unwrap();
     for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
         node["port"] = ports[2 * i].into();
         node["peer_port"] = ports[2 * i + 1].into();

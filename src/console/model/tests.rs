@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use herdctl::event::{EventKind, HerdEvent};
-use herdctl::operator::send;
-use herdctl::peer::HerdKey;
-use herdctl::places::NoPlaces;
-use herdctl::protocol::Timestamp;
-use herdctl::{Herd, HerdOptions, Topology};
+use herdctl_core::event::{EventKind, HerdEvent};
+use herdctl_core::peer::HerdKey;
+use herdctl_core::places::NoPlaces;
+use herdctl_core::protocol::Timestamp;
+use herdctl_core::{Herd, HerdOptions, Topology};
+use herdctl_teach::operator::send;
 use herdctl_ui::{CacheAnchor, FlowKind, HerdView, Theme, UiState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -213,7 +213,7 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
     let mut events = herd.subscribe();
     let mut model = model(&herd);
     let _ = model.view(&herd, &UiState::default(), Instant::now());
-    herd.set_mode(herdctl::network::Mode::Step);
+    herd.set_mode(herdctl_core::network::Mode::Step);
     let asked = tokio::spawn({
         let addr = herd.client_addr("Riley").unwrap();
         async move { send(addr, "Riley", &format!("IAMAT kiwi +1+1 {}", Timestamp::now())).await }
@@ -222,7 +222,7 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
     let view = model.view(&herd, &UiState::default(), Instant::now());
     let cost = view.stats.last_flood.unwrap();
     assert_eq!((cost.messages, cost.reached, cost.reachable), (0, 0, 1), "nothing released yet, one node to reach");
-    herd.set_mode(herdctl::network::Mode::Live);
+    herd.set_mode(herdctl_core::network::Mode::Live);
     asked.await.unwrap();
     herd.shutdown().await;
 }

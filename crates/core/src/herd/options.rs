@@ -1,0 +1,91 @@
+//! How a herd is run, and why an operation on it was refused.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::limits::ClientLimits;
+use crate::peer::HerdKey;
+use crate::places::Places;
+use crate::recorder::Recorder;
+use crate::store::StoreError;
+
+/// How a herd is run.
+#[derive(Clone)]
+pub struct HerdOptions {
+    pub key: HerdKey,
+    pub places: Arc<dyn Places>,
+    /// Where each node writes `<Node>.log`; `None` writes no files (tests of the engine).
+    pub log_dir: Option<PathBuf>,
+    /// Records every client and peer message (and every fault) for a trace, when set.
+    pub recorder: Option<Arc<Recorder>>,
+    /// What each node may hold open for clients (lowered to fit the open-file limit).
+    pub clients: ClientLimits,
+    /// Where each node keeps its records on disk (`<Node>.redb`); `None`: in memory only.
+    pub data_dir: Option<PathBuf>,
+    /// The seed of the network's random choices (lossy links, spread delays); `None`: one of
+    /// the moment, which `Herd::seed` tells so that the session can be replayed.
+    pub seed: Option<u64>,
+    /// How nodes pass new records on (`--strategy`): flood by default.
+    pub strategy: crate::strategy::Strategy,
+    /// Peer links sealed (encrypted, the default) or plain (`--plain-links`).
+    pub security: crate::secure::Security,
+    /// Where this process's nodes listen, whatever the topology says (`--bind 0.0.0.0`); their
+    /// neighbours still dial the topology's `host`.
+    pub bind: Option<String>,
+    /// Where the nodes count what they do for Prometheus (`--metrics`); `None`: not counted.
+    pub metrics: Option<Arc<crate::metrics::Registry>>,
+}
+
+impl HerdOptions {
+    /// A herd with this key and places source, no log files, no trace, the default client limits
+    /// and records in memory only; set the other fields as needed.
+    pub fn new(key: HerdKey, places: Arc<dyn Places>) -> Self {
+        Self {
+            key,
+            places,
+            log_dir: None,
+            recorder: None,
+            clients: ClientLimits::default(),
+            data_dir: None,
+            seed: None,
+            strategy: crate::strategy::Strategy::Flood,
+            security: crate::secure::Security::default(),
+            bind: None,
+            metrics: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HerdError {
+    #[error("{0:?} is not a node of this herd")]
+    NotAMember(String),
+    #[error("{0} is already running")]
+    AlreadyUp(String),
+    #[error("{0} is not running")]
+    AlreadyDown(String),
+    #[error("there is no link between {0} and {1} in this topology")]
+    NoSuchLink(String, String),
+    #[error("the link {0}–{1} is not cut")]
+    NotCut(String, String),
+    #[error("the link {0}–{1} is already cut")]
+    AlreadyCut(String, String),
+    #[error("that message went already")]
+    Gone,
+    #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
+    Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
+    #[error("cannot open the log file of {node} in {dir}: {source}")]
+    Log { node: String, dir: PathBuf, source: io::Error },
+    #[error("cannot keep records on disk: {0}")]
+    Store(#[source] StoreError),
+    #[error(
+        "{node} cannot read the records it kept in {file} ({source}): it stays down; free the disk, then revive it"
+    )]
+    Unreadable { node: String, file: String, source: crate::store::DiskError },
+    #[error("{node} has no control_port in {source_name}: give every node one to attach a console to it")]
+    NoControlPort { node: String, source_name: String },
+    /// A node in another process could not be reached, or refused.
+    #[error("{node}: {reason}")]
+    Elsewhere { node: String, reason: String },
+}

@@ -1,0 +1,31 @@
+//! herdctl's engine: the client protocol, the topology and its shapes, the nodes with their
+//! caches, stores and peer links, the network's hand between them (cuts, delays, holds), the
+//! events they publish and their one codec, the supervisor of a herd, its metrics and places.
+//! It knows nothing of consoles, classrooms or control ports: they sit above it.
+
+pub mod cache;
+pub mod dice;
+pub mod escaped;
+pub mod event;
+#[doc(hidden)]
+pub mod fuzz_checks;
+pub mod herd;
+mod journal;
+pub mod limits;
+pub mod metrics;
+pub mod net;
+pub mod network;
+mod node;
+pub mod peer;
+pub mod places;
+pub mod protocol;
+pub mod recorder;
+pub mod secure;
+pub mod shape;
+pub mod store;
+pub mod strategy;
+pub mod topology;
+
+pub use event::{EventKind, HerdEvent};
+pub use herd::{Herd, HerdError, HerdOptions, NodeStatus};
+pub use topology::{NodeName, Topology};

@@ -1,0 +1,263 @@
+//! One node of the herd: its cache, its client and peer listeners, its links to its neighbours,
+//! and what it does with a record it learns.
+
+mod client;
+mod listen;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::cache::{Cache, Entry, PageStart};
+use crate::event::{EventKind, EventSink, Via};
+use crate::limits::{ClientLimits, ProcessClients, Sources};
+use crate::net::TcpListener;
+use crate::network::Network;
+use crate::peer::link::{self, Link, Outgoing};
+use crate::peer::{HerdKey, Local, Records, Refusals};
+use crate::places::Places;
+use crate::protocol::Record;
+use crate::secure::{Security, Terms};
+use crate::store::Store;
+use crate::topology::{NodeName, SharedTopology};
+
+/// Where each node's peer port can be reached (`host:port`), as the herd resolved it.
+pub type PeerAddresses = Arc<HashMap<NodeName, String>>;
+
+/// Everything a node needs from the herd it belongs to.
+#[derive(Clone)]
+pub struct NodeConfig {
+    pub name: NodeName,
+    pub topology: SharedTopology,
+    pub peer_addresses: PeerAddresses,
+    pub key: HerdKey,
+    /// Links sealed (encrypted) or plain.
+    pub security: Security,
+    pub places: Arc<dyn Places>,
+    pub events: EventSink,
+    pub network: Arc<Network>,
+    pub clients: ClientLimits,
+    /// The clients of every node of this process, against its open-file limit.
+    pub process_clients: Arc<ProcessClients>,
+    /// Where the node keeps its records on disk (`--data-dir`).
+    pub store: Option<Arc<Store>>,
+}
+
+/// How often a gossiping node catches a random neighbour up.
+const ANTI_ENTROPY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A number from a node's name, so that nodes sharing the herd's seed still choose apart.
+fn name_seed(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// Under gossip, once a second every live neighbour is caught up with everything this node
+/// knows (anti-entropy): what the random fanout missed arrives within a second or two. It costs
+/// a few transmissions a link (catch-up is written in large batches) but the whole cache in
+/// bytes: fine for experiments, not for a million clients. Idle under other strategies.
+async fn anti_entropy(node: Arc<Node>) {
+    loop {
+        tokio::select! {
+            () = node.token.cancelled() => return,
+            () = tokio::time::sleep(ANTI_ENTROPY_EVERY) => {}
+        }
+        if matches!(node.network.strategy(), crate::strategy::Strategy::Gossip(_)) {
+            node.links.iter().filter(|link| link.is_up()).for_each(|link| link.resync());
+        }
+    }
+}
+
+/// The listening sockets of a node, bound before the node starts so that binding errors are
+/// reported at once and port 0 can be resolved.
+pub struct Listeners {
+    pub client: TcpListener,
+    pub peer: TcpListener,
+}
+
+/// A running node. Dropping the last handle does not stop it: cancel `token` (the herd does,
+/// on kill and on shutdown) and wait on `tracker`.
+pub struct Node {
+    pub(crate) name: NodeName,
+    pub(crate) cache: Cache,
+    places: Arc<dyn Places>,
+    pub(crate) events: EventSink,
+    pub(crate) token: CancellationToken,
+    pub(crate) tracker: TaskTracker,
+    links: Vec<Arc<Link>>,
+    limits: ClientLimits,
+    /// Open client connections, in all and from each address that `limits` counts.
+    clients: AtomicUsize,
+    pub(crate) sources: Sources,
+    pub(crate) process_clients: Arc<ProcessClients>,
+    store: Option<Arc<Store>>,
+    /// Where records go on: every neighbour, or the tree's branches, as the network's strategy
+    /// says now.
+    router: crate::strategy::Router,
+    network: Arc<Network>,
+}
+
+/// What the node's links may do with its records: read pages of them, and learn new ones.
+impl Records for Node {
+    fn page(&self, start: &PageStart, count: usize) -> Vec<Entry> {
+        self.cache.page(start, count)
+    }
+
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool, flooding: bool) {
+        Node::learn(self, record, hops, from, (catch_up, flooding));
+    }
+}
+
+impl Node {
+    /// Starts a node on already bound listeners (accept loops and one task per neighbour link),
+    /// knowing `records` from the start (read back from its disk, or a herd forked from a
+    /// replayed moment) before any link connects: catch-up then carries them.
+    pub fn spawn(
+        config: NodeConfig,
+        listeners: Listeners,
+        token: CancellationToken,
+        records: &[crate::cache::Entry],
+    ) -> Arc<Self> {
+        let mut queues = Vec::new();
+        let links: Vec<Arc<Link>> = config
+            .topology
+            .neighbours(&config.name)
+            .into_iter()
+            .map(|neighbour| {
+                let (link, queue) = Link::new(neighbour);
+                queues.push(queue);
+                link
+            })
+            .collect();
+        let peers = links.iter().map(|link: &Arc<Link>| link.neighbour.clone()).collect();
+        let node = Arc::new(Self {
+            name: config.name.clone(),
+            cache: Cache::new(peers),
+            places: config.places,
+            events: config.events.clone(),
+            token: token.clone(),
+            tracker: TaskTracker::new(),
+            links,
+            limits: config.clients,
+            clients: AtomicUsize::new(0),
+            sources: Sources::new(config.clients.per_source),
+            process_clients: config.process_clients.clone(),
+            store: config.store.clone(),
+            router: crate::strategy::Router::new(
+                config.topology.clone(),
+                config.name.clone(),
+                config.network.seed() ^ name_seed(&config.name),
+            ),
+            network: config.network.clone(),
+        });
+        // What the links get: not the node, only what a link needs of it.
+        let local = Arc::new(Local {
+            name: config.name,
+            terms: Terms { security: config.security, key: config.key, protocol: crate::peer::wire::VERSION },
+            topology: config.topology,
+            events: config.events,
+            network: config.network,
+            token,
+            records: node.clone(),
+            refusals: Refusals::default(),
+        });
+        for entry in records {
+            node.cache.offer(&entry.record, entry.hops, entry.via.clone());
+        }
+        // With --data-dir, what the node knows from the start is what its disk kept.
+        if node.store.is_some() {
+            node.events.emit(EventKind::Restored { records: records.len() });
+        }
+        if let (Ok(client), Ok(peer)) = (listeners.client.local_addr(), listeners.peer.local_addr()) {
+            node.events.emit(EventKind::NodeUp { client, peer });
+        }
+        node.tracker.spawn(listen::accept_clients(node.clone(), listeners.client));
+        node.tracker.spawn(listen::accept_peers(node.clone(), local.clone(), listeners.peer));
+        for (link, queue) in node.links.iter().zip(queues) {
+            let address = config.peer_addresses.get(&link.neighbour).cloned().unwrap_or_default();
+            node.tracker.spawn(link::run(local.clone(), link.clone(), queue, address));
+        }
+        node.tracker.spawn(anti_entropy(node.clone()));
+        node.tracker.close();
+        node
+    }
+
+    /// The outbound links, one per neighbour, sorted by name.
+    pub fn links(&self) -> &[Arc<Link>] {
+        &self.links
+    }
+
+    /// Hands `record` on, to the neighbours the strategy routes it to (flooding: every live
+    /// neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
+    /// fires when that neighbour has stored the record (or when the link drops). `catch_up`: it
+    /// came by catch-up; `flooding`: an upstream node fell back to flooding it.
+    pub fn flood(
+        &self,
+        record: &Arc<Record>,
+        hops: u32,
+        except: Option<&str>,
+        want_acks: bool,
+        (catch_up, flooding): (bool, bool),
+    ) -> Vec<oneshot::Receiver<()>> {
+        let mut acks = Vec::new();
+        // Catch-up goes everywhere, whatever the strategy: it is how a node that missed
+        // something gets it.
+        let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
+        let strategy = self.network.strategy();
+        // Catch-up is flooded on, so that a node that missed something gets it; under gossip,
+        // whose anti-entropy catches every link up each second, it is gossiped on instead (else
+        // each second's catch-up would flood the herd).
+        let gossip = matches!(strategy, crate::strategy::Strategy::Gossip(_));
+        let targets = if flooding || (catch_up && !gossip) {
+            None
+        } else {
+            self.router.targets(strategy, record.server(), except, up)
+        };
+        // A routing strategy that floods (it fell back, or was asked to) says so, so that every
+        // node downstream floods it too, around whatever broke the route.
+        let flooding = !catch_up && targets.is_none() && strategy.routes();
+        let chosen = |link: &&Arc<Link>| match &targets {
+            Some(targets) => targets.contains(&link.neighbour),
+            None => Some(&*link.neighbour) != except,
+        };
+        for link in self.links.iter().filter(chosen).filter(|link| link.is_up()) {
+            let ack = want_acks.then(|| {
+                let (sender, receiver) = oneshot::channel();
+                acks.push(receiver);
+                sender
+            });
+            let queued = tokio::time::Instant::now();
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, catch_up, flooding });
+        }
+        acks
+    }
+
+    /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
+    /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, (catch_up, flooding): (bool, bool)) {
+        let arrival = self.cache.offer(&record, hops, Via::Peer(from.clone()));
+        let from = from.clone();
+        self.events.emit(EventKind::FloodReceived {
+            from: from.clone(),
+            record: record.clone(),
+            hops,
+            arrival,
+            catch_up,
+        });
+        if arrival.is_new() {
+            if let Some(store) = &self.store {
+                store.keep(&record, hops, &Via::Peer(from.clone()));
+            }
+            self.events.emit(EventKind::CacheUpdated {
+                record: record.clone(),
+                via: Via::Peer(from.clone()),
+                hops,
+                catch_up,
+            });
+            self.flood(&record, hops, Some(&from), false, (catch_up, flooding));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Flood accounting: what each update cost. Fed the herd's events, it counts for every record a
+//! client reported the peer messages that flooded it, the copies dropped on arrival, and the hop
+//! at which each node learned it, against what a spanning tree over the nodes that could be
+//! reached would need (one message a node) and their distance in the live graph.
+//!
+//! Catch-up (records exchanged because a link came back) is not part of any flood's cost.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
+use herdctl_core::herd::Live;
+use herdctl_core::topology::{NodeName, SharedTopology};
+
+/// Updates remembered (the oldest are forgotten first).
+const KEPT: usize = 256;
+
+/// The cost of one update: one client's new record, from the node that received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flood {
+    /// The record's AT line, which names it uniquely.
+    pub at_line: String,
+    pub client: String,
+    /// The node that received the IAMAT (the AT line names it).
+    pub origin: NodeName,
+    /// Peer messages that carried it.
+    pub messages: usize,
+    /// Of those, the ones that arrived where it was already known: duplicates, dropped.
+    pub duplicates: usize,
+    /// And the ones that arrived where a newer record of the client was known: stale, dropped.
+    pub stale: usize,
+    /// Messages the operator dropped on the way (step mode's `drop`), sender and receiver.
+    pub lost: Vec<(NodeName, NodeName)>,
+    /// Every node that learned it from a neighbour, and at which hop.
+    pub reached: BTreeMap<NodeName, u32>,
+    /// And from which neighbour.
+    pub learned_from: BTreeMap<NodeName, NodeName>,
+    /// The nodes the origin could reach when the update started (live, over links neither down
+    /// nor cut), with their distance in hops.
+    pub reachable: BTreeMap<NodeName, usize>,
+}
+
+impl Flood {
+    /// A spanning tree over the nodes it could reach needs one message each.
+    pub fn minimum_messages(&self) -> usize {
+        self.reachable.len()
+    }
+
+    /// Hops until the last node had it.
+    pub fn hops(&self) -> u32 {
+        self.reached.values().copied().max().unwrap_or(0)
+    }
+
+    /// The fewest hops that reach every node it could reach.
+    pub fn minimum_hops(&self) -> usize {
+        self.reachable.values().copied().max().unwrap_or(0)
+    }
+
+    /// Whether every node it could reach has it.
+    pub fn is_complete(&self) -> bool {
+        self.reachable.keys().all(|node| self.reached.contains_key(node))
+    }
+
+    /// What each lost message did, once the node it was for has the record another way: the
+    /// lesson of a drop. (Until then, nothing is said: more of the flood may still come.)
+    pub fn losses(&self) -> Vec<String> {
+        self.lost
+            .iter()
+            .filter_map(|(from, to)| {
+                let (via, hops) = (self.learned_from.get(to)?, self.reached.get(to)?);
+                Some(format!(
+                    "{from}→{to} was lost, and {to} still learned it, through {via} (hop {hops}): flooding \
+                     tolerates that lost message"
+                ))
+            })
+            .collect()
+    }
+}
+
+pub struct Accounting {
+    topology: SharedTopology,
+    live: Live,
+    floods: VecDeque<Flood>,
+}
+
+impl Accounting {
+    pub fn new(topology: SharedTopology) -> Self {
+        Self { topology, live: Live::default(), floods: VecDeque::new() }
+    }
+
+    /// What is up and cut now; floods that start from here on are measured against it.
+    pub fn set_live(&mut self, live: Live) {
+        self.live = live;
+    }
+
+    /// Distances from `origin` over the live graph, `origin` itself left out.
+    fn reachable(&self, origin: &NodeName) -> BTreeMap<NodeName, usize> {
+        let mut distance = BTreeMap::new();
+        let mut queue = VecDeque::from([(origin.clone(), 0)]);
+        let mut seen = HashSet::from([origin.clone()]);
+        while let Some((node, hops)) = queue.pop_front() {
+            for next in self.topology.neighbours(&node) {
+                if self.live.usable(&node, &next) && seen.insert(next.clone()) {
+                    distance.insert(next.clone(), hops + 1);
+                    queue.push_back((next, hops + 1));
+                }
+            }
+        }
+        distance
+    }
+
+    fn find(&mut self, at_line: &str) -> Option<&mut Flood> {
+        self.floods.iter_mut().rev().find(|flood| flood.at_line == at_line)
+    }
+
+    fn start(&mut self, event: &HerdEvent, record: &herdctl_core::protocol::Record) {
+        let origin = self.topology.name(record.server()).unwrap_or_else(|| event.node.clone());
+        if self.floods.len() == KEPT {
+            self.floods.pop_front();
+        }
+        let reachable = self.reachable(&origin);
+        self.floods.push_back(Flood {
+            at_line: record.line().to_string(),
+            client: record.client().to_string(),
+            origin,
+            messages: 0,
+            duplicates: 0,
+            stale: 0,
+            lost: Vec::new(),
+            reached: BTreeMap::new(),
+            learned_from: BTreeMap::new(),
+            reachable,
+        });
+    }
+
+    pub fn apply(&mut self, event: &HerdEvent) {
+        match &event.kind {
+            // A reset herd starts its story again: no update has cost anything yet.
+            EventKind::Reset => self.clear(),
+            // A flood starts where a node first stores the record: at the node the client spoke
+            // to, or (when that node runs in another process) at the first one seen to learn it.
+            EventKind::CacheUpdated { record, via, hops, catch_up: false } => {
+                if self.find(record.line()).is_none() {
+                    self.start(event, record);
+                }
+                if let (Via::Peer(from), Some(flood)) = (via, self.find(record.line())) {
+                    flood.reached.insert(event.node.clone(), *hops);
+                    flood.learned_from.insert(event.node.clone(), from.clone());
+                }
+            }
+            EventKind::FloodSent { record, catch_up: false, .. } => {
+                if let Some(flood) = self.find(record.line()) {
+                    flood.messages += 1;
+                }
+            }
+            EventKind::FloodDropped { to, record, catch_up: false, .. } => {
+                if let Some(flood) = self.find(record.line()) {
+                    flood.lost.push((event.node.clone(), to.clone()));
+                }
+            }
+            EventKind::FloodReceived { record, arrival, catch_up: false, .. } if !arrival.is_new() => {
+                if let Some(flood) = self.find(record.line()) {
+                    match arrival {
+                        Arrival::Stale => flood.stale += 1,
+                        _ => flood.duplicates += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Forgets every update (the herd was reset).
+    pub fn clear(&mut self) {
+        self.floods.clear();
+    }
+
+    /// The most recent update.
+    pub fn latest(&self) -> Option<&Flood> {
+        self.floods.back()
+    }
+
+    /// The most recent update of `client`.
+    pub fn latest_of(&self, client: &str) -> Option<&Flood> {
+        self.floods.iter().rev().find(|flood| flood.client == client)
+    }
+
+    /// The update whose record is `at_line`.
+    pub fn get(&self, at_line: &str) -> Option<&Flood> {
+        self.floods.iter().rev().find(|flood| flood.at_line == at_line)
+    }
+}

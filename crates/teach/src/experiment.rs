@@ -1,0 +1,497 @@
+//! `herdctl experiment`: a herd in this process, driven by its own clients at a steady rate,
+//! with latency (and loss) on every link and seeded faults, healed at the end; then what it
+//! cost and how fast it spread: messages per update, propagation latency against the floor the
+//! links' latency sets, and updates lost once everything healed. docs/EXPERIMENTS.md has the
+//! figures and the schema of `--results`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use crate::schedule::{Fault, Schedule};
+use herdctl_core::event::{Arrival, EventKind};
+use herdctl_core::herd::{Herd, HerdError, HerdOptions};
+use herdctl_core::network::Delay;
+use herdctl_core::protocol::Record;
+use herdctl_core::topology::SharedTopology;
+
+/// How long the herd may take to settle after the last update and the last fault.
+pub const SETTLE: Duration = Duration::from_secs(10);
+
+/// What to run.
+#[derive(Clone)]
+pub struct Plan {
+    pub topology: SharedTopology,
+    /// What the topology is, in words (`grid of 25`), for the report.
+    pub topology_name: String,
+    pub options: HerdOptions,
+    pub latency: Delay,
+    pub loss_percent: u32,
+    /// Updates a second, over all clients.
+    pub rate: f64,
+    /// Reads (WHATSAT at a random node, of a client already reported) for each update.
+    pub reads_per_update: f64,
+    pub clients: usize,
+    pub duration: Duration,
+    /// Faults the nemesis makes, one kind after another, every `nemesis_interval`.
+    pub nemesis: Vec<Fault>,
+    pub nemesis_interval: Duration,
+    pub seed: u64,
+}
+
+/// Thresholds the run is judged by.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bars {
+    pub max_msgs_per_update: Option<f64>,
+    pub max_p50: Option<Duration>,
+    pub max_latency: Option<Duration>,
+}
+
+/// One update the clients made and were answered for.
+#[derive(Clone, Debug)]
+struct Update {
+    record: Arc<Record>,
+    answered: SystemTime,
+    /// How long the client waited for its answer (the node waits for its neighbours first).
+    waited: Duration,
+}
+
+/// What the herd said while the experiment ran.
+#[derive(Default)]
+struct Seen {
+    /// By AT line: when each node stored it.
+    stored: HashMap<String, Vec<SystemTime>>,
+    /// By AT line: records sent for it (not catch-up), and copies dropped as duplicates.
+    sent: HashMap<String, usize>,
+    duplicates: HashMap<String, usize>,
+    /// Events the listener missed (it fell behind): the figures are then unsure.
+    missed: u64,
+    /// What happened to nodes and links, when: the fault schedule as it was carried out.
+    faults: Vec<(SystemTime, String)>,
+}
+
+/// One fault of the schedule, as carried out.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FaultDone {
+    /// Seconds from the clients' start.
+    pub at_s: f64,
+    pub what: String,
+}
+
+/// What came of a run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Outcome {
+    pub updates: usize,
+    pub transmissions: u64,
+    pub messages_per_update: f64,
+    pub records_sent_per_update: Summary,
+    pub duplicates_per_update: f64,
+    /// From the IAMAT's answer to the last live node storing it, in milliseconds.
+    pub propagation_ms: Summary,
+    /// How long clients waited for their answers, in milliseconds.
+    pub answer_ms: Summary,
+    /// The least a flood could take: the farthest node's hops from the origin times the link
+    /// latency, in milliseconds (median over updates).
+    pub floor_ms: f64,
+    pub lost: usize,
+    /// Reads answered, and those answered with an older record than the newest one a client had
+    /// been answered for when the read was sent (or with `?`, for a client so answered).
+    pub reads: usize,
+    pub stale_reads: usize,
+    /// The faults made (and healed), in order.
+    pub faults: Vec<FaultDone>,
+    pub unsure: Option<String>,
+}
+
+/// A distribution in a few numbers.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Summary {
+    fn of(mut values: Vec<f64>) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        values.sort_by(|a, b| a.total_cmp(b));
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        Self {
+            mean: values.iter().sum::<f64>() / values.len() as f64,
+            p50: at(0.5),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: values[values.len() - 1],
+        }
+    }
+}
+
+/// Runs `plan`: starts the herd, drives it, injects the faults, heals, settles, and measures.
+pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
+    let herd = start(plan).await?;
+    let outcome = exercise(&herd, plan).await;
+    herd.shutdown().await;
+    outcome
+}
+
+/// The herd of `plan`, started, linked, and its links given their latency and loss.
+pub async fn start(plan: &Plan) -> Result<Arc<Herd>, HerdError> {
+    let names = plan.topology.names().to_vec();
+    let herd = Arc::new(Herd::start(plan.topology.clone(), &names, plan.options.clone()).await?);
+    herd.wait_linked(SETTLE).await;
+    for (a, b) in plan.topology.links() {
+        if !plan.latency.base.is_zero() {
+            herd.set_delay(&a, &b, plan.latency)?;
+        }
+        if plan.loss_percent > 0 {
+            herd.set_loss(&a, &b, plan.loss_percent)?;
+        }
+    }
+    Ok(herd)
+}
+
+/// Drives a started herd as `plan` says, heals it, lets it settle, and measures (the herd is
+/// left running: a console may still be showing it).
+pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdError> {
+    let names = plan.topology.names().to_vec();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let listener = tokio::spawn(listen(herd.subscribe(), seen.clone()));
+    let mut schedule = Schedule::default();
+    for (i, fault) in plan.nemesis.iter().enumerate() {
+        let interval = plan.nemesis_interval * plan.nemesis.len() as u32;
+        let seed = plan.seed.wrapping_add(i as u64 + 1);
+        let text = format!("nemesis {}", i + 1);
+        schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
+    }
+    let transmissions_before = herd.totals().transmissions;
+    let began = SystemTime::now();
+    let (updates, (reads, stale_reads)) = drive(herd, plan).await;
+    schedule.calm().await;
+    // Heal what is left (a lossy link keeps its loss: it is the experiment's weather, not a fault).
+    for name in &names {
+        let _ = herd.revive(name).await;
+    }
+    herd.wait_linked(SETTLE).await;
+    let settled = settle(herd, &updates).await;
+    let transmissions = herd.totals().transmissions - transmissions_before;
+    listener.abort();
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut outcome = measure(plan, &updates, &seen, transmissions, settled);
+    (outcome.reads, outcome.stale_reads) = (reads, stale_reads);
+    outcome.faults = seen
+        .faults
+        .iter()
+        .filter(|(at, _)| *at >= began)
+        .map(|(at, what)| FaultDone {
+            at_s: at.duration_since(began).unwrap_or_default().as_secs_f64(),
+            what: what.clone(),
+        })
+        .collect();
+    Ok(outcome)
+}
+
+/// Listens to the herd's events for what the measures need.
+async fn listen(mut events: tokio::sync::broadcast::Receiver<Arc<herdctl_core::HerdEvent>>, seen: Arc<Mutex<Seen>>) {
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+                match &event.kind {
+                    EventKind::CacheUpdated { record, .. } => {
+                        seen.stored.entry(record.line().to_string()).or_default().push(event.at)
+                    }
+                    EventKind::FloodSent { record, catch_up: false, .. } => {
+                        *seen.sent.entry(record.line().to_string()).or_default() += 1
+                    }
+                    EventKind::FloodReceived { record, arrival: Arrival::Duplicate, catch_up: false, .. } => {
+                        *seen.duplicates.entry(record.line().to_string()).or_default() += 1
+                    }
+                    EventKind::NodeUp { .. }
+                    | EventKind::NodeDown
+                    | EventKind::LinkCut { .. }
+                    | EventKind::LinkHealed { .. }
+                    | EventKind::LossSet { .. } => {
+                        seen.faults.push((event.at, format!("{} {}", event.node, event.kind)))
+                    }
+                    _ => {}
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(count)) => {
+                seen.lock().unwrap_or_else(|p| p.into_inner()).missed += count;
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The newest record each client was answered for, so far.
+type Acknowledged = Arc<Mutex<HashMap<String, Arc<Record>>>>;
+
+/// Sends `rate` IAMATs a second for the run's duration, each to a node chosen by the seed,
+/// for one of `clients` clients in turn, with `reads_per_update` WHATSATs between them; returns
+/// the updates answered, and how many reads were answered and how many of those were stale.
+async fn drive(herd: &Arc<Herd>, plan: &Plan) -> (Vec<Update>, (usize, usize)) {
+    let acknowledged: Acknowledged = Arc::default();
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stale = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut read_credit = 0.0;
+    let mut dice = herdctl_core::dice::Dice::seeded(plan.seed);
+    let names = plan.topology.names().to_vec();
+    let every = Duration::from_secs_f64(1.0 / plan.rate.max(0.1));
+    let count = (plan.duration.as_secs_f64() * plan.rate) as usize;
+    let started = tokio::time::Instant::now();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..count {
+        tokio::time::sleep_until(started + every * i as u32).await;
+        let node = names[dice.below(names.len() as u64) as usize].clone();
+        let Ok(addr) = herd.client_addr(&node) else { continue };
+        let line = format!(
+            "IAMAT c{} +{:.6}+{:.6} {}",
+            i % plan.clients.max(1),
+            dice.unit() * 80.0,
+            dice.unit() * 170.0,
+            herdctl_core::protocol::Timestamp::now()
+        );
+        let acked = acknowledged.clone();
+        sends.spawn(async move {
+            let sent = tokio::time::Instant::now();
+            let reply = crate::operator::send(addr, &node, &line).await;
+            let (answered, waited) = (SystemTime::now(), sent.elapsed());
+            let record = Arc::new(Record::parse(reply.trim_end())?);
+            let mut acked = acked.lock().unwrap_or_else(|p| p.into_inner());
+            if acked.get(record.client()).is_none_or(|known| record.supersedes(known)) {
+                acked.insert(record.client().to_string(), record.clone());
+            }
+            Some(Update { record, answered, waited })
+        });
+        // Reads between updates: a client already answered for, at a node chosen by the seed.
+        read_credit += plan.reads_per_update;
+        while read_credit >= 1.0 {
+            read_credit -= 1.0;
+            let client = format!("c{}", dice.below(plan.clients.max(1) as u64));
+            let node = names[dice.below(names.len() as u64) as usize].clone();
+            let expected = acknowledged.lock().unwrap_or_else(|p| p.into_inner()).get(&client).cloned();
+            let (Some(expected), Ok(addr)) = (expected, herd.client_addr(&node)) else { continue };
+            let (reads, stale) = (reads.clone(), stale.clone());
+            sends.spawn(async move {
+                let reply = crate::operator::send(addr, &node, &format!("WHATSAT {client} 10 1")).await;
+                let first = reply.lines().next().unwrap_or_default();
+                // Answered with an AT line, or `?` when the node knows no such client yet.
+                let found = Record::parse(first);
+                if found.is_some() || first.starts_with("? ") {
+                    reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if found.is_none_or(|found| expected.supersedes(&found)) {
+                        stale.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                None
+            });
+        }
+    }
+    let mut updates = Vec::new();
+    while let Some(done) = sends.join_next().await {
+        if let Ok(Some(update)) = done {
+            updates.push(update);
+        }
+    }
+    let count = |counter: &std::sync::atomic::AtomicUsize| counter.load(std::sync::atomic::Ordering::Relaxed);
+    (updates, (count(&reads), count(&stale)))
+}
+
+/// Waits (at most `SETTLE`) until every live node holds, for every client, at least the newest
+/// record a client was answered for; returns how many of those updates some node still lacks.
+async fn settle(herd: &Herd, updates: &[Update]) -> usize {
+    let mut newest: BTreeMap<&str, &Record> = BTreeMap::new();
+    for update in updates {
+        let client = update.record.client();
+        if newest.get(client).is_none_or(|known| update.record.supersedes(known)) {
+            newest.insert(client, &update.record);
+        }
+    }
+    let missing = |herd: &Herd| {
+        newest
+            .values()
+            .filter(|record| {
+                herd.status().iter().filter(|n| n.up).any(|node| {
+                    herd.cache_entry(&node.name, record.client())
+                        .ok()
+                        .flatten()
+                        .is_none_or(|held| record.supersedes(&held.record))
+                })
+            })
+            .count()
+    };
+    herd.wait_until(SETTLE, |herd| missing(herd) == 0).await;
+    missing(herd)
+}
+
+fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, lost: usize) -> Outcome {
+    let latency_ms = plan.latency.base.as_secs_f64() * 1000.0;
+    let live = plan.topology.names().len();
+    let mut propagation = Vec::new();
+    let mut floors = Vec::new();
+    let mut sent = Vec::new();
+    let mut duplicates = 0;
+    for update in updates {
+        let line = update.record.line();
+        if let Some(stored) = seen.stored.get(line).filter(|stored| stored.len() >= live) {
+            let last = stored.iter().max().copied().unwrap_or(update.answered);
+            propagation.push(last.duration_since(update.answered).unwrap_or_default().as_secs_f64() * 1000.0);
+        }
+        let farthest = plan.topology.hops_from(update.record.server()).values().copied().max().unwrap_or(0);
+        floors.push(farthest as f64 * latency_ms);
+        sent.push(seen.sent.get(line).copied().unwrap_or(0) as f64);
+        duplicates += seen.duplicates.get(line).copied().unwrap_or(0);
+    }
+    let count = updates.len().max(1) as f64;
+    let unsure = if updates.is_empty() {
+        Some("no update was answered".to_string())
+    } else if seen.missed > 0 {
+        Some(format!("the listener missed {} events: per-update figures are low", seen.missed))
+    } else {
+        None
+    };
+    Outcome {
+        updates: updates.len(),
+        transmissions,
+        messages_per_update: transmissions as f64 / count,
+        records_sent_per_update: Summary::of(sent),
+        duplicates_per_update: duplicates as f64 / count,
+        propagation_ms: Summary::of(propagation),
+        answer_ms: Summary::of(updates.iter().map(|u| u.waited.as_secs_f64() * 1000.0).collect()),
+        floor_ms: Summary::of(floors).p50,
+        lost,
+        reads: 0,
+        stale_reads: 0,
+        faults: Vec::new(),
+        unsure,
+    }
+}
+
+impl Outcome {
+    /// Whether the run held every bar (and lost nothing): `None` when it cannot be judged.
+    pub fn judged(&self, bars: &Bars) -> Option<Vec<String>> {
+        if self.unsure.is_some() && self.updates == 0 {
+            return None;
+        }
+        let mut broken = Vec::new();
+        if self.lost > 0 {
+            broken.push(format!("{} acknowledged updates lost", self.lost));
+        }
+        if let Some(most) = bars.max_msgs_per_update.filter(|most| self.messages_per_update > *most) {
+            broken.push(format!("{:.1} messages per update, more than {most}", self.messages_per_update));
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        if let Some(most) = bars.max_p50.filter(|most| self.propagation_ms.p50 > ms(*most)) {
+            broken.push(format!(
+                "propagation p50 {:.0} ms, more than {}",
+                self.propagation_ms.p50,
+                humantime::format_duration(most)
+            ));
+        }
+        if let Some(most) = bars.max_latency.filter(|most| self.propagation_ms.max > ms(*most)) {
+            broken.push(format!(
+                "propagation max {:.0} ms, more than {}",
+                self.propagation_ms.max,
+                humantime::format_duration(most)
+            ));
+        }
+        Some(broken)
+    }
+
+    /// The summary as Markdown.
+    pub fn markdown(&self, plan: &Plan) -> String {
+        let p = &self.propagation_ms;
+        let mut text = format!(
+            "## {} · {} · {} links · {:.0} updates/s for {}\n\n",
+            plan.topology_name,
+            plan.options.strategy,
+            plan.latency,
+            plan.rate,
+            humantime::format_duration(plan.duration)
+        );
+        text.push_str("| figure | value |\n|---|---|\n");
+        text.push_str(&format!("| updates answered | {} |\n", self.updates));
+        text.push_str(&format!("| messages per update (writes to neighbours) | {:.1} |\n", self.messages_per_update));
+        text.push_str(&format!(
+            "| records sent per update: mean, p99 | {:.1}, {:.0} |\n",
+            self.records_sent_per_update.mean, self.records_sent_per_update.p99
+        ));
+        text.push_str(&format!("| duplicates per update | {:.1} |\n", self.duplicates_per_update));
+        text.push_str(&format!(
+            "| propagation ms: p50, p95, p99, max | {:.0}, {:.0}, {:.0}, {:.0} |\n",
+            p.p50, p.p95, p.p99, p.max
+        ));
+        text.push_str(&format!("| floor (farthest hops × link latency), median | {:.0} ms |\n", self.floor_ms));
+        let a = &self.answer_ms;
+        text.push_str(&format!(
+            "| clients' wait for the answer ms: p50, p99, max | {:.0}, {:.0}, {:.0} |\n",
+            a.p50, a.p99, a.max
+        ));
+        text.push_str(&format!("| lost updates | {} |\n", self.lost));
+        if self.reads > 0 {
+            let share = 100.0 * self.stale_reads as f64 / self.reads as f64;
+            text.push_str(&format!("| stale reads | {} of {} ({share:.1}%) |\n", self.stale_reads, self.reads));
+        }
+        text.push_str(&format!("| seed | {} |\n", plan.seed));
+        if !plan.nemesis.is_empty() {
+            text.push_str(&format!(
+                "| nemesis | {} every {}: {} faults and heals (the results list each, with its time) |\n",
+                plan.nemesis.iter().map(fault_word).collect::<Vec<_>>().join(", "),
+                humantime::format_duration(plan.nemesis_interval),
+                self.faults.len()
+            ));
+        }
+        if let Some(unsure) = &self.unsure {
+            text.push_str(&format!("\n**Unsure**: {unsure}\n"));
+        }
+        text
+    }
+
+    /// The results file (docs/EXPERIMENTS.md has its schema).
+    pub fn json(&self, plan: &Plan) -> serde_json::Value {
+        json!({
+            "schema": "herdctl-experiment/1",
+            "topology": plan.topology_name,
+            "nodes": plan.topology.names().len(),
+            "strategy": plan.options.strategy.to_string(),
+            "latency": plan.latency.to_string(),
+            "loss_percent": plan.loss_percent,
+            "rate": plan.rate,
+            "reads_per_update": plan.reads_per_update,
+            "clients": plan.clients,
+            "duration_s": plan.duration.as_secs_f64(),
+            "seed": plan.seed,
+            "nemesis": plan.nemesis.iter().map(fault_word).collect::<Vec<_>>(),
+            "nemesis_interval_s": plan.nemesis_interval.as_secs_f64(),
+            "outcome": self,
+        })
+    }
+}
+
+fn fault_word(fault: &Fault) -> &'static str {
+    match fault {
+        Fault::Kill(_) => "kill",
+        Fault::Cut(_) => "cut",
+        Fault::Loss(..) => "loss",
+        Fault::Latency(..) => "latency",
+    }
+}
+
+/// Reads `kill,cut,loss`: the nemesis's faults, each on a random node or link.
+pub fn nemesis(text: &str) -> Result<Vec<Fault>, String> {
+    text.split(',')
+        .map(|word| match word.trim() {
+            "kill" => Ok(Fault::Kill(None)),
+            "cut" => Ok(Fault::Cut(None)),
+            "loss" => Ok(Fault::Loss(None, 30)),
+            other => Err(format!("{other:?}: the nemesis's faults are kill, cut and loss")),
+        })
+        .collect()
+}

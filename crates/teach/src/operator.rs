@@ -1,0 +1,364 @@
+//! Carrying out the operator's commands on a herd: the one path that the console's command line
+//! and walkthrough scripts both take. Client commands go over real TCP, exactly as a client's.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::command::Command;
+use herdctl_core::event::EventKind;
+use herdctl_core::herd::{Herd, HerdError};
+use herdctl_core::network::{Fate, Held, Mode};
+use herdctl_core::protocol::Timestamp;
+
+/// Longer than the places timeout, so that a slow WHATSAT still gets its failure document.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `expect NODE knows CLIENT` waits for a flood to arrive, and `step N` for
+/// transmissions to be held.
+pub const EXPECT_WITHIN: Duration = Duration::from_secs(3);
+
+/// What came of a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; a sentence for the operator.
+    Done(String),
+    /// A client command's reply (or why there was none).
+    Reply { node: String, line: String, reply: String },
+    /// An expectation, and whether it held.
+    Checked { held: bool, text: String },
+    /// A caption for the class (the console waits for the operator).
+    Said(String),
+    /// A question for the class to predict (the console waits; the next steps answer it).
+    Asked(String),
+    /// A note shown while the next steps run.
+    Noted(String),
+    /// A new part of the story begins.
+    Section(String),
+    /// Select these nodes on screen (two: side by side).
+    Show(Vec<String>),
+    /// Mark this path on the graph (empty: clear it).
+    Highlight(Vec<String>),
+    /// Refused: a sentence saying why.
+    Refused(String),
+}
+
+/// Carries out `command`; raw lines go to `default_node`.
+pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
+    let outcome = carry_out(herd, command, default_node).await;
+    // Done means done everywhere: an attached node has taken the change too (a cut is cut at
+    // both ends, step mode holds at every node) before the next command or check.
+    herd.steered().await;
+    match outcome {
+        Outcome::Done(text) => Outcome::Done(seen(herd, command, text).await),
+        outcome => outcome,
+    }
+}
+
+/// How long a kill, revive, cut or heal may take to be seen at every link it changes.
+pub const SEEN_WITHIN: Duration = Duration::from_secs(5);
+
+/// Waits until the links a kill, revive, cut or heal changed show it at both of their ends
+/// (after a kill its neighbours have seen their links go; after a revive or a heal both ends are
+/// up and caught up), so that the next command, check or release finds the change made. Says
+/// which ends did not follow within `SEEN_WITHIN`, rather than pretending they did.
+async fn seen(herd: &Herd, command: &Command, text: String) -> String {
+    let ends = match command {
+        Command::Kill(node) | Command::Revive(node) => herd.ends_of(node),
+        Command::Cut(a, b) | Command::Heal(a, b) | Command::CutOneWay(a, b) | Command::HealOneWay(a, b) => {
+            let (Some(a), Some(b)) = (herd.topology().name(a), herd.topology().name(b)) else { return text };
+            vec![(a.clone(), b.clone()), (b, a)]
+        }
+        _ => return text,
+    };
+    if herd.wait_settled(&ends, SEEN_WITHIN).await {
+        return text;
+    }
+    let late: Vec<String> = herd.unsettled(&ends).iter().map(|(a, b)| format!("{a}→{b}")).collect();
+    format!("{text} (not yet seen within {} s at {})", SEEN_WITHIN.as_secs(), late.join(", "))
+}
+
+async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
+    let done = |result: Result<(), herdctl_core::herd::HerdError>, text: String| match result {
+        Ok(()) => Outcome::Done(text),
+        Err(error) => Outcome::Refused(error.to_string()),
+    };
+    match command {
+        Command::Kill(node) => kill(herd, node).await,
+        Command::Revive(node) => match herd.revive(node).await {
+            Ok(()) => Outcome::Done(format!("revived {node}: it relinks and catches up")),
+            Err(HerdError::NotAMember(_)) if herd.topology().node(node).is_some() => Outcome::Refused(format!(
+                "{node} runs in another process: this console can revive only the nodes it runs or attaches to (--attach)"
+            )),
+            Err(HerdError::NotAMember(_)) => unknown(herd, node),
+            Err(error) => Outcome::Refused(error.to_string()),
+        },
+        Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
+        Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
+        Command::CutOneWay(a, b) => done(
+            herd.cut_one_way(a, b),
+            format!("cut {a}>{b}: {a}'s messages to {b} are lost, {b}'s to {a} still arrive"),
+        ),
+        Command::HealOneWay(a, b) => {
+            done(herd.heal_one_way(a, b), format!("healed {a}>{b}: {a} redials {b} and catches it up"))
+        }
+        Command::Latency(a, b, delay) => done(herd.set_delay(a, b, *delay), format!("latency {a}–{b}: {delay}")),
+        Command::Loss(a, b, percent) => done(
+            herd.set_loss(a, b, *percent),
+            format!("{a}–{b} loses {percent}% of messages (seed {}: --seed replays which)", herd.network().seed()),
+        ),
+        // A held message waits in the process that sends it, out of reach of a console attached
+        // from elsewhere.
+        Command::Step(None) => {
+            herd.set_mode(Mode::Step);
+            Outcome::Done("step mode: every transmission waits to be released".into())
+        }
+        Command::Step(Some(count)) => step(herd, *count).await,
+        Command::Slow(delay) => {
+            herd.set_mode(Mode::Slow(*delay));
+            Outcome::Done(format!("slow motion: every hop takes {}", humantime::format_duration(*delay)))
+        }
+        Command::Live => {
+            herd.set_mode(Mode::Live);
+            Outcome::Done("every transmission flows again; what was held is released".into())
+        }
+        // Scheduled work lives as long as the script that started it: a `Player` runs it.
+        Command::At { .. } | Command::Every { .. } | Command::Calm => Outcome::Refused(
+            "at, every and calm schedule faults in a walkthrough (--scenario FILE); here, do it when the time comes"
+                .into(),
+        ),
+        Command::Strategy(strategy) => {
+            herd.set_strategy(*strategy);
+            Outcome::Done(format!("strategy {strategy}: new records go on by it from now"))
+        }
+        // The script's herd is chosen before it starts (main, the tests).
+        Command::Shape(shape, nodes) if herd.topology().names().len() == *nodes => {
+            Outcome::Done(format!("on a {shape} of {nodes} nodes"))
+        }
+        Command::Shape(..) => {
+            Outcome::Refused("shape SHAPE N is a script's first line: herdctl --scenario FILE starts that herd".into())
+        }
+        Command::Replay(_) | Command::Travel(_) => Outcome::Refused(
+            "replay, seek, back and forward move through a recorded session: herdctl replay FILE, or a walkthrough \
+             that starts with replay FILE"
+                .into(),
+        ),
+        Command::Wait(duration) => {
+            tokio::time::sleep(*duration).await;
+            Outcome::Done(format!("waited {}", humantime::format_duration(*duration)))
+        }
+        Command::Expect(expectation) => {
+            let outcome = crate::expectation::check(herd, expectation).await;
+            note_check(herd, &outcome);
+            outcome
+        }
+        Command::Say(text) => {
+            herd.note_story(herdctl_core::event::EventKind::Caption { text: text.as_str().into() });
+            Outcome::Said(text.clone())
+        }
+        Command::Ask(text) => {
+            herd.note_story(herdctl_core::event::EventKind::Caption { text: format!("Predict: {text}").into() });
+            Outcome::Asked(text.clone())
+        }
+        Command::Note(text) => Outcome::Noted(text.clone()),
+        Command::Section(title) => {
+            herd.note_story(herdctl_core::event::EventKind::Section { title: title.as_str().into() });
+            Outcome::Section(title.clone())
+        }
+        Command::Show(nodes) => Outcome::Show(nodes.clone()),
+        Command::Highlight(path) => Outcome::Highlight(path.clone()),
+        Command::Wave => match release_in_order(herd, usize::MAX).await.len() {
+            0 => Outcome::Done("nothing was held".into()),
+            1 => Outcome::Done("released the 1 held message".into()),
+            count => Outcome::Done(format!("released a wave of {count} messages, in order")),
+        },
+        Command::Decide { fate, from, to, client } => decide(herd, *fate, from, to, client.as_deref()).await,
+        Command::Reset => {
+            herd.reset(crate::script::SETTLE).await;
+            Outcome::Done("reset: every node restarted empty, every link healed, live".into())
+        }
+        Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
+            let node = command.node().unwrap_or(default_node).to_string();
+            let addr = match client_addr(herd, &node).await {
+                Ok(addr) => addr,
+                Err(refusal) => return refusal,
+            };
+            let line = command.client_line(Timestamp::now()).unwrap_or_default();
+            let reply = send(addr, &node, &line).await;
+            Outcome::Reply { node, line, reply }
+        }
+    }
+}
+
+/// Where `node` takes clients: its own port when it runs here, else the address the topology
+/// gives it (a herd split over several processes is still one herd to talk to).
+async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
+    if let Ok(addr) = herd.client_addr(node) {
+        return Ok(addr);
+    }
+    let Some(spec) = herd.topology().node(node) else {
+        return Err(unknown(herd, node));
+    };
+    let address = format!("{}:{}", spec.host, spec.port);
+    match tokio::net::lookup_host(&address).await.map(|mut addrs| addrs.next()) {
+        Ok(Some(addr)) => Ok(addr),
+        _ => Err(Outcome::Refused(format!("cannot resolve {node}'s address {address}"))),
+    }
+}
+
+/// A refusal naming the nodes there are.
+/// Tells the herd's readers (the flow, a trace) what an expectation found, beside the messages.
+pub fn note_check(herd: &Herd, outcome: &Outcome) {
+    if let Outcome::Checked { held, text } = outcome {
+        herd.note_story(herdctl_core::event::EventKind::Checked { held: *held, text: text.as_str().into() });
+    }
+}
+
+pub fn unknown(herd: &Herd, node: &str) -> Outcome {
+    let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
+    Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")))
+}
+
+/// Kills a node, saying what it took with it: step mode's held transmissions from or to it are
+/// lost with its links (catch-up will carry their records when it returns).
+async fn kill(herd: &Herd, node: &str) -> Outcome {
+    if herd.topology().node(node).is_none() {
+        return unknown(herd, node);
+    }
+    let lost = herd.held().iter().filter(|h| &*h.from == node || &*h.to == node).count();
+    match herd.kill(node).await {
+        Ok(()) if lost > 0 => {
+            let lost = if lost == 1 { "1 held message was".to_string() } else { format!("{lost} held messages were") };
+            Outcome::Done(format!("killed {node}: its ports refuse connections; {lost} lost with its links"))
+        }
+        Ok(()) => Outcome::Done(format!("killed {node}: its ports refuse connections")),
+        Err(HerdError::NotAMember(_)) => {
+            Outcome::Refused(format!("{node} runs in another process: this console can kill only the nodes it runs"))
+        }
+        Err(error) => Outcome::Refused(error.to_string()),
+    }
+}
+
+/// Releases `count` held transmissions, waiting for each to be held (entering step mode).
+/// How long a released transmission may take to reach its receiver before the next goes anyway.
+const DELIVERY: Duration = Duration::from_secs(1);
+
+/// Releases `count` held transmissions: waits (at most `EXPECT_WITHIN`) until that many are held,
+/// then releases them in release order, each once the one before has been delivered, so that
+/// what arrives first, and so which copy is a duplicate, is the same on every run.
+async fn step(herd: &Herd, count: usize) -> Outcome {
+    herd.set_mode(Mode::Step);
+    let mut changes = herd.network().watch();
+    // Attached nodes tell what they hold in their reports.
+    let mut reports = herd.member_news();
+    let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
+    while herd.held().len() < count {
+        let news = async {
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = reports.changed() => {}
+            }
+        };
+        if tokio::time::timeout_at(deadline, news).await.is_err() {
+            break;
+        }
+    }
+    let released = release_in_order(herd, count).await;
+    let list = if released.is_empty() { "nothing was waiting".to_string() } else { released.join(", ") };
+    Outcome::Done(format!("released {} of {count}: {list}", released.len()))
+}
+
+/// Releases up to `count` of what is held now, in release order, each delivered before the next.
+pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
+    let mut batch = herd.held();
+    batch.sort_by(|a, b| a.order().cmp(&b.order()));
+    batch.truncate(count);
+    let mut released = Vec::new();
+    for held in batch {
+        let events = herd.subscribe();
+        if herd.decide(held.id, Fate::Deliver).is_none() {
+            continue;
+        }
+        landed(events, &held, Fate::Deliver).await;
+        released.push(held.to_string());
+    }
+    released
+}
+
+/// Gives the first held transmission from `from` to `to` (of `client`'s record, if named) its
+/// fate, and waits (at most `DELIVERY`) until it has landed: arrived, arrived twice, or been
+/// dropped, so that what a walkthrough checks next is already so.
+async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&str>) -> Outcome {
+    for node in [from, to] {
+        if herd.topology().node(node).is_none() {
+            return unknown(herd, node);
+        }
+    }
+    let verb = fate.verb();
+    if herd.network().mode() != Mode::Step {
+        return Outcome::Refused(format!("{verb} acts on a held message: switch to step mode first (step)"));
+    }
+    let Some(held) = herd.find_held(from, to, client) else {
+        let what = client.map(|client| format!(" for {client}")).unwrap_or_default();
+        return Outcome::Refused(format!("nothing is held from {from} to {to}{what}"));
+    };
+    let events = herd.subscribe();
+    if herd.decide(held.id, fate).is_none() {
+        return Outcome::Refused(format!("{held} went before it could be {}", fate.done()));
+    }
+    landed(events, &held, fate).await;
+    Outcome::Done(format!("{} {held}", fate.done()))
+}
+
+/// Waits (at most `DELIVERY`) until the events say `held` landed as `fate` says.
+async fn landed(mut events: tokio::sync::broadcast::Receiver<Arc<herdctl_core::HerdEvent>>, held: &Held, fate: Fate) {
+    let mut arrivals_left = if fate == Fate::Duplicate { 2 } else { 1 };
+    let landed = async {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let ours = |from: &str, to: &str, client: &str| {
+                        from == &*held.from && to == &*held.to && client == &*held.client
+                    };
+                    let counts = match &event.kind {
+                        EventKind::FloodReceived { from, record, .. } => ours(from, &event.node, record.client()),
+                        EventKind::FloodDropped { to, record, .. } => ours(&event.node, to, record.client()),
+                        _ => false,
+                    };
+                    if counts {
+                        arrivals_left -= 1;
+                        if arrivals_left == 0 {
+                            return;
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DELIVERY, landed).await;
+}
+
+/// The reply to `line`, or a sentence saying why there is none.
+pub async fn send(addr: SocketAddr, node: &str, line: &str) -> String {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(format!("{line}\n").as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&reply).into_owned())
+    };
+    match tokio::time::timeout(REPLY_TIMEOUT, exchange).await {
+        Ok(Ok(reply)) if reply.is_empty() => format!("({node} closed the connection without a reply)"),
+        Ok(Ok(reply)) => reply,
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("({node} refused the connection: it is down)")
+        }
+        Ok(Err(error)) => format!("({node}: {error})"),
+        Err(_) => format!("({node} did not answer within {} s)", REPLY_TIMEOUT.as_secs()),
+    }
+}

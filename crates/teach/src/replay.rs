@@ -1,0 +1,347 @@
+//! A recorded session read back (`herdctl replay FILE`): the trace's events, in time order, and
+//! the herd as it was at any moment of it, rebuilt from them (docs/TRACE.md says what is kept).
+//!
+//! Moments are found fast in long recordings: the world is kept every `CHECKPOINT_EVERY` events,
+//! so a step back replays at most that many events from the nearest copy, not the whole session.
+
+mod fork;
+mod report;
+pub mod walk;
+mod world;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::trace::{TRACE_FORMAT, Trace};
+use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
+use herdctl_core::topology::HERD;
+use herdctl_core::topology::{SharedTopology, Topology, TopologyError};
+
+pub use fork::go_live;
+pub use report::describe;
+pub use world::World;
+
+/// A copy of the world is kept every so many events.
+const CHECKPOINT_EVERY: usize = 2_000;
+
+/// Why a recording could not be read. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("cannot read the recording {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{source_name} is not a herdctl trace (its first line should say \"format\":\"{TRACE_FORMAT}\"); record one with herdctl --trace FILE.jsonl, or t in the console"
+    )]
+    NotATrace { source_name: String },
+    #[error("{source_name} is a {found} trace; this herdctl reads {TRACE_FORMAT}")]
+    Version { source_name: String, found: String },
+    #[error(
+        "{source_name} does not carry its herd's topology (an older herdctl wrote it): give it with --topology FILE"
+    )]
+    NoTopology { source_name: String },
+    #[error("the topology in {source_name}: {source}")]
+    Topology { source_name: String, source: TopologyError },
+    #[error("{source_name}: line {line}: {problem}")]
+    Line { source_name: String, line: usize, problem: String },
+}
+
+/// A session as recorded.
+#[derive(Debug)]
+pub struct Recording {
+    pub started: SystemTime,
+    pub seed: Option<u64>,
+    /// The one client whose messages were kept (`--trace-client`), if only one's were.
+    pub client: Option<String>,
+    pub topology: SharedTopology,
+    /// What the recording could not keep, in words.
+    pub notes: Vec<String>,
+    /// Every event, in time order.
+    pub events: Vec<Arc<HerdEvent>>,
+}
+
+impl Recording {
+    /// Reads a `.jsonl` trace; `topology` stands in for one the trace does not carry.
+    pub fn load(path: &Path, topology: Option<Topology>) -> Result<Self, ReplayError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ReplayError::Read { path: path.to_path_buf(), source })?;
+        Self::parse(&text, &path.display().to_string(), topology)
+    }
+
+    /// Parses trace text; `source_name` names it in error messages.
+    pub fn parse(text: &str, source_name: &str, topology: Option<Topology>) -> Result<Self, ReplayError> {
+        let mut lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
+        let not_a_trace = || ReplayError::NotATrace { source_name: source_name.to_string() };
+        let header: Value =
+            lines.next().and_then(|(_, line)| serde_json::from_str(line).ok()).ok_or_else(not_a_trace)?;
+        match header.get("format").and_then(Value::as_str) {
+            Some(TRACE_FORMAT) => {}
+            Some(other) => {
+                return Err(ReplayError::Version { source_name: source_name.to_string(), found: other.to_string() });
+            }
+            None => return Err(not_a_trace()),
+        }
+        let started = header
+            .get("started")
+            .and_then(Value::as_str)
+            .and_then(|text| humantime::parse_rfc3339(text).ok())
+            .ok_or_else(|| ReplayError::Line {
+                source_name: source_name.to_string(),
+                line: 1,
+                problem: "\"started\" is not an RFC 3339 time".to_string(),
+            })?;
+        let topology = match (topology, header.get("topology").filter(|t| !t.is_null())) {
+            (Some(topology), _) => topology,
+            (None, Some(carried)) => Topology::from_json(&carried.to_string(), &format!("{source_name}'s topology"))
+                .map_err(|source| ReplayError::Topology { source_name: source_name.to_string(), source })?,
+            (None, None) => return Err(ReplayError::NoTopology { source_name: source_name.to_string() }),
+        };
+        let topology = Arc::new(topology);
+        let mut recording = Self {
+            started,
+            seed: header.get("seed").and_then(Value::as_u64),
+            client: header.get("client").and_then(Value::as_str).map(str::to_string),
+            topology,
+            notes: Vec::new(),
+            events: Vec::new(),
+        };
+        for (index, line) in lines {
+            let problem =
+                |problem: String| ReplayError::Line { source_name: source_name.to_string(), line: index + 1, problem };
+            let entry: Value = serde_json::from_str(line).map_err(|error| problem(error.to_string()))?;
+            if entry.get("kind").and_then(Value::as_str) == Some("note") {
+                recording.notes.push(entry.get("text").and_then(Value::as_str).unwrap_or_default().to_string());
+                continue;
+            }
+            let Some(event) =
+                herdctl_core::event::decode(line, recording.started).map_err(|e| problem(e.to_string()))?
+            else {
+                continue;
+            };
+            // The herd's shutdown ends the story: its nodes going down is not part of it.
+            if event.kind == EventKind::ShuttingDown {
+                break;
+            }
+            recording.check_names(&event).map_err(problem)?;
+            recording.events.push(Arc::new(event));
+        }
+        // Written in time order; kept so even if a hand edited it.
+        recording.events.sort_by_key(|event| event.at);
+        recording.events = with_cache_updates(std::mem::take(&mut recording.events));
+        Ok(recording)
+    }
+
+    /// A live session's recording so far (the console's look back): the trace's events as they
+    /// are now.
+    pub fn of_trace(trace: &Trace, topology: SharedTopology) -> Self {
+        let (events, started, notes) = trace.events();
+        Self { started, seed: trace.seed(), client: None, topology, notes, events: with_cache_updates(events) }
+    }
+
+    /// How long the recording lasts, from its start to its last event.
+    pub fn duration(&self) -> Duration {
+        self.events.last().map_or(Duration::ZERO, |event| self.offset(event))
+    }
+
+    /// When `event` happened, from the recording's start.
+    pub fn offset(&self, event: &HerdEvent) -> Duration {
+        event.at.duration_since(self.started).unwrap_or_default()
+    }
+
+    /// Refuses an event of a node (or naming a neighbour) the recording's topology does not have.
+    fn check_names(&self, event: &HerdEvent) -> Result<(), String> {
+        let known = |name: &str| name == HERD || self.topology.node(name).is_some();
+        let other = match &event.kind {
+            EventKind::FloodSent { to, .. } | EventKind::FloodHeld { to, .. } | EventKind::FloodDropped { to, .. } => {
+                Some(to)
+            }
+            EventKind::FloodReceived { from, .. } => Some(from),
+            EventKind::CacheUpdated { via: Via::Peer(from), .. } => Some(from),
+            EventKind::LinkUp { neighbour }
+            | EventKind::LinkDown { neighbour, .. }
+            | EventKind::LinkCut { neighbour }
+            | EventKind::LinkCutOneWay { neighbour }
+            | EventKind::LinkHealed { neighbour }
+            | EventKind::LinkHealedOneWay { neighbour }
+            | EventKind::LatencySet { neighbour, .. }
+            | EventKind::LossSet { neighbour, .. } => Some(neighbour),
+            _ => None,
+        };
+        for name in std::iter::once(&event.node).chain(other) {
+            if !known(name) {
+                return Err(format!("{name:?} is not a node of the recording's topology"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The events with each new record's storing said after its arrival, as a node says it (a trace
+/// keeps the arrival only, marked new, to stay small): the console's accounting of a flood counts
+/// the nodes it reached by these.
+fn with_cache_updates(events: Vec<Arc<HerdEvent>>) -> Vec<Arc<HerdEvent>> {
+    let mut all = Vec::with_capacity(events.len() * 5 / 4);
+    for event in events {
+        let stored = stored_on_arrival(&event.kind);
+        let (at, node) = (event.at, event.node.clone());
+        all.push(event);
+        if let Some(kind) = stored {
+            all.push(Arc::new(HerdEvent { at, node, kind }));
+        }
+    }
+    all
+}
+
+/// The storing a node says after a new record's arrival (`CacheUpdated`), for an arrival told
+/// without it (a trace's, a control port's stream).
+pub(crate) fn stored_on_arrival(kind: &EventKind) -> Option<EventKind> {
+    match kind {
+        EventKind::FloodReceived { from, record, hops, arrival: Arrival::New, catch_up } => {
+            Some(EventKind::CacheUpdated {
+                record: record.clone(),
+                via: Via::Peer(from.clone()),
+                hops: *hops,
+                catch_up: *catch_up,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `2.5s`, `2.5`, `1500ms`, `1m3s`: a moment of a recording, from its start.
+pub fn parse_moment(text: &str) -> Result<Duration, String> {
+    let seconds = text.strip_suffix('s').filter(|t| !t.ends_with('m')).unwrap_or(text);
+    if let Ok(seconds) = seconds.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?}: a moment is zero or more seconds"));
+    }
+    humantime::parse_duration(text).map_err(|_| format!("{text:?}: write a time such as 2.5s, 1500ms or 1m3s"))
+}
+
+/// An event in a line: its node, and what happened there.
+pub fn describe_event(event: &HerdEvent) -> String {
+    format!("{} {}", event.node, event.kind)
+}
+
+/// Something worth jumping to in a recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landmark {
+    /// A node up or down, a link cut or healed, a latency or loss set, a message dropped or
+    /// lost, a reset.
+    Fault,
+    /// A client's new record: the start of a flood.
+    Flood,
+    /// A walkthrough's caption or section.
+    Story,
+}
+
+impl Landmark {
+    /// What kind of landmark `event` is, if any.
+    pub fn of(event: &HerdEvent) -> Option<Self> {
+        Some(match &event.kind {
+            EventKind::NodeUp { .. }
+            | EventKind::NodeDown
+            | EventKind::LinkCut { .. }
+            | EventKind::LinkCutOneWay { .. }
+            | EventKind::LinkHealed { .. }
+            | EventKind::LinkHealedOneWay { .. }
+            | EventKind::LatencySet { .. }
+            | EventKind::LossSet { .. }
+            | EventKind::FloodDropped { .. }
+            | EventKind::Reset => Self::Fault,
+            EventKind::CacheUpdated { via: Via::Client, .. } => Self::Flood,
+            EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Checked { .. } => Self::Story,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Fault => "fault",
+            Self::Flood => "flood",
+            Self::Story => "caption",
+        }
+    }
+}
+
+/// A recording and the world at any moment of it.
+pub struct Timeline {
+    recording: Arc<Recording>,
+    /// `checkpoints[k]`: the world after the first `k * CHECKPOINT_EVERY` events.
+    checkpoints: Vec<World>,
+}
+
+impl Timeline {
+    /// Replays the recording once, keeping a copy of the world every `CHECKPOINT_EVERY` events.
+    pub fn new(recording: Arc<Recording>) -> Self {
+        let first = |node: &str, up: bool, down: bool| {
+            recording.events.iter().find_map(|event| match &event.kind {
+                EventKind::NodeUp { .. } if &*event.node == node => Some(up),
+                EventKind::NodeDown if &*event.node == node => Some(down),
+                _ => None,
+            })
+        };
+        // A node whose first word is that it started was down before; otherwise it was up.
+        let up_at_start = |node: &str| first(node, false, true).unwrap_or(true);
+        let linked_at_start = |node: &str, neighbour: &str| {
+            let said = recording.events.iter().find_map(|event| match &event.kind {
+                EventKind::LinkUp { neighbour: n } if &*event.node == node && &**n == neighbour => Some(false),
+                EventKind::LinkDown { neighbour: n, .. } if &*event.node == node && &**n == neighbour => Some(true),
+                EventKind::NodeUp { .. } if &*event.node == node => Some(false),
+                _ => None,
+            });
+            said.unwrap_or(up_at_start(node) && up_at_start(neighbour))
+        };
+        let mut world = World::new(recording.topology.clone(), recording.started, up_at_start, linked_at_start);
+        let mut checkpoints = vec![world.clone()];
+        for (i, event) in recording.events.iter().enumerate() {
+            world.apply(event);
+            if (i + 1) % CHECKPOINT_EVERY == 0 {
+                checkpoints.push(world.clone());
+            }
+        }
+        Self { recording, checkpoints }
+    }
+
+    pub fn recording(&self) -> &Arc<Recording> {
+        &self.recording
+    }
+
+    /// How many events the recording has.
+    pub fn len(&self) -> usize {
+        self.recording.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recording.events.is_empty()
+    }
+
+    /// The world after the first `count` events.
+    pub fn world_after(&self, count: usize) -> World {
+        let count = count.min(self.len());
+        let mut world = self.checkpoints[count / CHECKPOINT_EVERY].clone();
+        for event in &self.recording.events[count / CHECKPOINT_EVERY * CHECKPOINT_EVERY..count] {
+            world.apply(event);
+        }
+        world
+    }
+
+    /// The moment just after the nearest `landmark` after the moment after `count` events
+    /// (`forward`), or before it; `None` when there is none that way.
+    pub fn landmark(&self, landmark: Landmark, count: usize, forward: bool) -> Option<usize> {
+        let events = &self.recording.events;
+        let is = |i: &usize| Landmark::of(&events[*i]) == Some(landmark);
+        let found = if forward { (count..events.len()).find(is) } else { (0..count.saturating_sub(1)).rev().find(is) };
+        found.map(|i| i + 1)
+    }
+
+    /// How many events happened at or before `offset` from the start.
+    pub fn count_at(&self, offset: Duration) -> usize {
+        let at = self.recording.started + offset;
+        self.recording.events.partition_point(|event| event.at <= at)
+    }
+}
+
+#[cfg(test)]
+mod tests;

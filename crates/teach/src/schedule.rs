@@ -1,0 +1,240 @@
+//! A walkthrough's scheduled faults, run beside its steps: `at 2s kill Juzang` (once, that long
+//! after its line is reached) and `every 1s..3s cut random-link` (a nemesis: each time it undoes
+//! its last fault and makes a new one, its targets and pauses chosen by the herd's seed, so that
+//! `--seed` makes the same choices again). `calm`, and the script's end, stop them all and undo
+//! what the nemeses did.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::command::Command;
+use crate::operator::{Outcome, execute};
+use herdctl_core::dice::Dice;
+use herdctl_core::herd::Herd;
+use herdctl_core::network::Delay;
+
+/// What a nemesis does each time, to a named node or link or to one chosen at random.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// `kill NODE` or `kill random-node` (undone by a revive).
+    Kill(Option<String>),
+    /// `cut A B` or `cut random-link` (undone by a heal).
+    Cut(Option<(String, String)>),
+    /// `loss A B N%` or `loss random-link N%` (undone by `0%`).
+    Loss(Option<(String, String)>, u32),
+    /// `latency A B D` or `latency random-link D` (undone by `0s`).
+    Latency(Option<(String, String)>, Delay),
+}
+
+/// The word for a random target.
+pub const RANDOM_NODE: &str = "random-node";
+pub const RANDOM_LINK: &str = "random-link";
+
+impl Fault {
+    /// Reads the fault of `every`: its verb and targets.
+    pub fn parse(words: &[&str]) -> Option<Self> {
+        let link = |words: &[&str]| -> Option<(Option<(String, String)>, usize)> {
+            match words.first()? {
+                &RANDOM_LINK => Some((None, 1)),
+                a => Some((Some((a.to_string(), words.get(1)?.to_string())), 2)),
+            }
+        };
+        Some(match *words.first()? {
+            "kill" if words.len() == 2 => Self::Kill((words[1] != RANDOM_NODE).then(|| words[1].to_string())),
+            "cut" => match link(&words[1..])? {
+                (target, used) if words.len() == 1 + used => Self::Cut(target),
+                _ => return None,
+            },
+            "loss" => match link(&words[1..])? {
+                (target, used) if words.len() == 2 + used => {
+                    let percent = words[1 + used].strip_suffix('%')?.parse().ok().filter(|p| (1..=100).contains(p))?;
+                    Self::Loss(target, percent)
+                }
+                _ => return None,
+            },
+            "latency" => match link(&words[1..])? {
+                (target, used) if words.len() == 2 + used => {
+                    Self::Latency(target, Delay::parse(words[1 + used]).filter(|d| !d.base.is_zero())?)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The nodes it names.
+    pub fn nodes(&self) -> Vec<&str> {
+        match self {
+            Self::Kill(Some(node)) => vec![node],
+            Self::Cut(Some((a, b))) | Self::Loss(Some((a, b)), _) | Self::Latency(Some((a, b)), _) => vec![a, b],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The link it names.
+    pub fn link(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Cut(Some((a, b))) | Self::Loss(Some((a, b)), _) | Self::Latency(Some((a, b)), _) => Some((a, b)),
+            _ => None,
+        }
+    }
+
+    /// This time's fault and what undoes it, its targets chosen now; `None` when nothing is
+    /// left to choose (every node down, every link cut).
+    fn pick(&self, herd: &Herd, dice: &mut Dice) -> Option<(Command, Command)> {
+        let mut choose = |count: usize| (count > 0).then(|| dice.below(count as u64) as usize);
+        let link = |named: &Option<(String, String)>, choose: &mut dyn FnMut(usize) -> Option<usize>| match named {
+            Some(link) => Some(link.clone()),
+            None => {
+                let open: Vec<_> =
+                    herd.topology().links().into_iter().filter(|(a, b)| !herd.network().is_cut(a, b)).collect();
+                let (a, b) = open.get(choose(open.len())?)?.clone();
+                Some((a.to_string(), b.to_string()))
+            }
+        };
+        Some(match self {
+            Self::Kill(named) => {
+                let node = match named {
+                    Some(node) => node.clone(),
+                    None => {
+                        let up: Vec<_> =
+                            herd.status().into_iter().filter(|n| n.up).map(|n| n.name.to_string()).collect();
+                        up.get(choose(up.len())?)?.clone()
+                    }
+                };
+                (Command::Kill(node.clone()), Command::Revive(node))
+            }
+            Self::Cut(named) => {
+                let (a, b) = link(named, &mut choose)?;
+                (Command::Cut(a.clone(), b.clone()), Command::Heal(a, b))
+            }
+            Self::Loss(named, percent) => {
+                let (a, b) = link(named, &mut choose)?;
+                (Command::Loss(a.clone(), b.clone(), *percent), Command::Loss(a, b, 0))
+            }
+            Self::Latency(named, delay) => {
+                let (a, b) = link(named, &mut choose)?;
+                (Command::Latency(a.clone(), b.clone(), *delay), Command::Latency(a, b, Delay::default()))
+            }
+        })
+    }
+}
+
+/// What scheduled work did, for the script's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Told {
+    /// Something ran, and what came of it.
+    Did(String),
+    /// An `at` whose time never came: the script ended (or went back) first.
+    Missed(String),
+}
+
+/// The scheduled work of one playing script.
+pub struct Schedule {
+    tasks: JoinSet<()>,
+    stop: CancellationToken,
+    said: mpsc::UnboundedSender<Told>,
+    heard: mpsc::UnboundedReceiver<Told>,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        let (said, heard) = mpsc::unbounded_channel();
+        Self { tasks: JoinSet::new(), stop: CancellationToken::new(), said, heard }
+    }
+}
+
+fn outcome_text(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Done(text) | Outcome::Refused(text) => text.clone(),
+        Outcome::Reply { node, reply, .. } => format!("{node} replied {}", reply.lines().next().unwrap_or_default()),
+        _ => String::new(),
+    }
+}
+
+impl Schedule {
+    /// `at AFTER COMMAND` (written as `text`): COMMAND runs `after` from now.
+    pub fn at(&mut self, herd: Arc<Herd>, after: Duration, command: Command, text: String) {
+        let (stop, said) = (self.stop.clone(), self.said.clone());
+        let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
+        self.tasks.spawn(async move {
+            tokio::select! {
+                () = stop.cancelled() => {
+                    let _ = said.send(Told::Missed(text));
+                }
+                () = tokio::time::sleep(after) => {
+                    let outcome = execute(&herd, &command, &first).await;
+                    let _ = said.send(Told::Did(format!("{text}: {}", outcome_text(&outcome))));
+                }
+            }
+        });
+    }
+
+    /// `every MIN..MAX FAULT [for LASTING]` (written as `text`): a nemesis until `calm`, the
+    /// script's end, or `lasting` from now; `seed` chooses its pauses and targets.
+    pub fn every(
+        &mut self,
+        herd: Arc<Herd>,
+        (min, max): (Duration, Duration),
+        fault: Fault,
+        lasting: Option<Duration>,
+        seed: u64,
+        text: String,
+    ) {
+        let (stop, said) = (self.stop.clone(), self.said.clone());
+        self.tasks.spawn(async move {
+            let mut dice = Dice::seeded(seed);
+            let ends = lasting.map(|lasting| tokio::time::Instant::now() + lasting);
+            let mut undo: Option<Command> = None;
+            loop {
+                let pause = min + (max.saturating_sub(min)).mul_f64(dice.unit());
+                let woke = tokio::time::Instant::now() + pause;
+                let until = ends.map_or(woke, |ends| woke.min(ends));
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep_until(until) => {}
+                }
+                if ends.is_some_and(|ends| tokio::time::Instant::now() >= ends) {
+                    break;
+                }
+                if let Some(undo) = undo.take() {
+                    let outcome = execute(&herd, &undo, "").await;
+                    let _ = said.send(Told::Did(format!("{text}: {}", outcome_text(&outcome))));
+                }
+                let Some((fault, undoing)) = fault.pick(&herd, &mut dice) else { continue };
+                let outcome = execute(&herd, &fault, "").await;
+                if matches!(outcome, Outcome::Done(_)) {
+                    undo = Some(undoing);
+                }
+                let _ = said.send(Told::Did(format!("{text}: {}", outcome_text(&outcome))));
+            }
+            // A nemesis leaves the herd as it found it.
+            if let Some(undo) = undo {
+                let outcome = execute(&herd, &undo, "").await;
+                let _ = said.send(Told::Did(format!("{text} stopped: {}", outcome_text(&outcome))));
+            }
+        });
+    }
+
+    /// Stops every nemesis (each undoes its last fault) and every `at` not yet due; returns once
+    /// they have, with everything they told since last asked.
+    pub async fn calm(&mut self) -> Vec<Told> {
+        self.stop.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        self.stop = CancellationToken::new();
+        self.told()
+    }
+
+    /// What the scheduled work did since last asked.
+    pub fn told(&mut self) -> Vec<Told> {
+        let mut told = Vec::new();
+        while let Ok(one) = self.heard.try_recv() {
+            told.push(one);
+        }
+        told
+    }
+}
