@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use herdctl_core::cache::{Cache, PageStart};
 use herdctl_core::event::Via;
-use herdctl_core::protocol::{self, Command, Record, Timestamp};
+use herdctl_core::protocol::{self, ClientCommand, Record, Timestamp};
 
 const CLIENTS: usize = 1_000_000;
 /// Rows the console reads on each side of its anchor.
@@ -24,7 +24,7 @@ fn resident_bytes() -> usize {
 fn record(i: usize, fraction: usize) -> Arc<Record> {
     // A realistic client: a host name, a six-decimal position, a nanosecond timestamp.
     let line = format!("IAMAT client-{i:07}.cs.ucla.edu +34.068930-118.445127 1700000000.{fraction:09}");
-    let Some(Command::Iamat(iamat)) = protocol::parse(line.as_bytes()) else { unreachable!() };
+    let Some(ClientCommand::Iamat(iamat)) = protocol::parse(line.as_bytes()) else { unreachable!() };
     Arc::new(Record::new("Riley", Timestamp::now(), &iamat))
 }
 

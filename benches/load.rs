@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::{Herd, HerdOptions, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::config::PlacesChoice;
+
+use clap::{Args, Parser, Subcommand};
 use herdctl_core::limits::ClientLimits;
-use herdctl_core::places::SourceKind;
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
 /// each other, and answer WHATSAT with nearby places.
@@ -328,7 +329,7 @@ impl ScreenArgs {
     }
 }
 
-pub use herdctl_teach::replay::parse_moment;
+pub use herdctl_teach::command::parse_moment;
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {
@@ -413,26 +414,6 @@ fn parse_mix(text: &str) -> Result<u8, String> {
     Ok((shares.1 * 100 / total) as u8)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PlacesChoice {
-    /// The built-in world gazetteer (GeoNames): no key, no network.
-    Offline,
-    /// Places API (New): POST /v1/places:searchNearby.
-    Google,
-    /// The classic Nearby Search: GET /maps/api/place/nearbysearch/json.
-    GoogleLegacy,
-}
-
-impl From<PlacesChoice> for SourceKind {
-    fn from(choice: PlacesChoice) -> Self {
-        match choice {
-            PlacesChoice::Offline => Self::Offline,
-            PlacesChoice::Google => Self::Google,
-            PlacesChoice::GoogleLegacy => Self::GoogleLegacy,
-        }
-    }
-}
-
 const AFTER_HELP: &str = "\
 Environment:
   HERD_KEY   the secret that neighbours prove to each other before any record is accepted.
@@ -462,7 +443,7 @@ impl Cli {
             self.log_dir = dir.clone();
         }
         if self.places.is_none() {
-            self.places = config.herd.places.map(Into::into);
+            self.places = config.herd.places;
         }
         self.screen.settle(config);
     }

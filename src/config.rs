@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::PlacesChoice;
-
 /// The commented default, as `herdctl config --default` prints it: every setting, commented out.
 pub const DEFAULT: &str = r#"# herdctl's configuration. Every setting is optional; a flag on the command line wins over it.
 # herdctl reads this file from its config folder (`herdctl config` says where), or from
@@ -64,7 +62,7 @@ pub struct ConsoleConfig {
 pub struct HerdConfig {
     pub topology: Option<PathBuf>,
     pub log_dir: Option<PathBuf>,
-    pub places: Option<PlacesName>,
+    pub places: Option<PlacesChoice>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -75,20 +73,24 @@ pub enum ThemeName {
     Auto,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+/// Where WHATSAT finds places, as the configuration file and `--places` name it.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum PlacesName {
+pub enum PlacesChoice {
+    /// The built-in world gazetteer (GeoNames): no key, no network.
     Offline,
+    /// Places API (New): POST /v1/places:searchNearby.
     Google,
+    /// The classic Nearby Search: GET /maps/api/place/nearbysearch/json.
     GoogleLegacy,
 }
 
-impl From<PlacesName> for PlacesChoice {
-    fn from(name: PlacesName) -> Self {
-        match name {
-            PlacesName::Offline => Self::Offline,
-            PlacesName::Google => Self::Google,
-            PlacesName::GoogleLegacy => Self::GoogleLegacy,
+impl From<PlacesChoice> for herdctl_core::places::SourceKind {
+    fn from(choice: PlacesChoice) -> Self {
+        match choice {
+            PlacesChoice::Offline => Self::Offline,
+            PlacesChoice::Google => Self::Google,
+            PlacesChoice::GoogleLegacy => Self::GoogleLegacy,
         }
     }
 }
@@ -204,7 +206,7 @@ mod tests {
         let config = parse(&uncommented).unwrap();
         assert_eq!(config.console.theme, Some(ThemeName::Auto));
         assert_eq!(config.console.mouse, Some(true));
-        assert_eq!(config.herd.places, Some(PlacesName::Offline));
+        assert_eq!(config.herd.places, Some(PlacesChoice::Offline));
         assert_eq!(config.keys["kill"].list(), ["X"]);
     }
 

@@ -8,6 +8,29 @@ use herdctl_core::herd::Herd;
 use herdctl_core::metrics::Registry;
 use tokio_util::sync::CancellationToken;
 
+/// The Prometheus text, with the gauges read from `herd` now.
+pub fn scrape(registry: &Registry, herd: &Herd) -> String {
+    for node in herd.status() {
+        let name = &*node.name;
+        registry.gauge("herdctl_node_up", &[("node", name)], f64::from(u8::from(node.up)));
+        registry.gauge("herdctl_clients_known", &[("node", name)], node.clients as f64);
+        for (neighbour, up) in &node.links {
+            let value = f64::from(u8::from(*up));
+            registry.gauge("herdctl_link_up", &[("node", name), ("neighbour", neighbour)], value);
+        }
+    }
+    for (node, _, health) in herd.stores() {
+        let pairs = [("node", &*node)];
+        registry.gauge("herdctl_store_failing", &pairs, f64::from(u8::from(health.is_failing())));
+        registry.gauge("herdctl_store_kept_back_records", &pairs, health.kept_back() as f64);
+        registry.total("herdctl_store_commit_failures_total", &pairs, health.failures());
+    }
+    for (node, bytes) in herd.log_backlog() {
+        registry.gauge("herdctl_log_queue_bytes", &[("node", &node)], bytes as f64);
+    }
+    registry.render()
+}
+
 /// Serves `/metrics`, `/healthz` (every node of this process serves clients) and `/readyz`
 /// (and every one of their links is up and caught up, or cut by the operator) on `listener`
 /// until `stop`.
@@ -21,7 +44,7 @@ pub async fn serve(
     use axum::routing::get;
     let metrics = {
         let (herd, registry) = (herd.clone(), registry.clone());
-        move || async move { registry.render(&herd) }
+        move || async move { scrape(&registry, &herd) }
     };
     let healthz = {
         let herd = herd.clone();

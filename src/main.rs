@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use herdctl_core::key::{self, HerdKey, KeySource};
 use herdctl_core::limits::ClientLimits;
-use herdctl_core::peer::{HerdKey, KeySource, key};
 use herdctl_core::places::PlacesSettings;
 use herdctl_core::{Herd, HerdOptions, Topology};
 use herdctl_teach::script::Script;
@@ -194,7 +194,7 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
         return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), screen))
             .await;
     }
-    let report = herdctl_teach::replay::walk::play_headless(&timeline, &script, &mut std::io::stdout());
+    let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut std::io::stdout());
     if report.passed() {
         Ok(())
     } else {
@@ -350,7 +350,7 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
 async fn watched(
     mut plan: herdctl_teach::experiment::Plan,
     screen: Screen,
-) -> anyhow::Result<Option<herdctl_teach::experiment::Outcome>> {
+) -> anyhow::Result<Option<herdctl_teach::experiment::Verdict>> {
     use herdctl_teach::experiment::{exercise, start};
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         anyhow::bail!("experiment --console needs a terminal; without it, leave --console out");
@@ -396,7 +396,7 @@ async fn watched(
 async fn watched(
     _plan: herdctl_teach::experiment::Plan,
     _screen: Screen,
-) -> anyhow::Result<Option<herdctl_teach::experiment::Outcome>> {
+) -> anyhow::Result<Option<herdctl_teach::experiment::Verdict>> {
     anyhow::bail!("this herdctl was built without its console (cargo feature `console`): leave --console out")
 }
 
@@ -472,7 +472,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     tracing::info!("WHATSAT places come from the {places_source} source");
     // A walkthrough through a recording needs no herd: it replays one.
     if let Some((script, file)) =
-        scenario.as_ref().and_then(|s| Some((s, herdctl_teach::replay::walk::recording_of(s)?)))
+        scenario.as_ref().and_then(|s| Some((s, herdctl_teach::script::recorded::recording_of(s)?)))
     {
         return replay_walkthrough(&cli, script.clone(), file).await;
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herdctl_core::HerdOptions;
+use herdctl_core::key::HerdKey;
 use herdctl_core::network::Delay;
-use herdctl_core::peer::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::shape::Shape;
 use herdctl_core::strategy::Strategy;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use herdctl_core::EventKind;
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::peer::wire::Message;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;

@@ -62,7 +62,7 @@ mod five_machines {
 
     use herdctl_control as control;
     use herdctl_control::ControlError;
-    use herdctl_core::peer::HerdKey;
+    use herdctl_core::key::HerdKey;
     use herdctl_core::places::NoPlaces;
     use herdctl_core::secure::{SealError, Security};
     use herdctl_core::{Herd, HerdOptions, Topology};

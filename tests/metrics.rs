@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use common::*;
 use herdctl::health::serve;
+use herdctl_core::key::HerdKey;
 use herdctl_core::metrics::Registry;
-use herdctl_core::peer::HerdKey;
 use herdctl_core::places::Offline;
 use herdctl_core::{Herd, HerdOptions};
 use tokio_util::sync::CancellationToken;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use common::*;
 use herdctl_core::event::EventKind;
+use herdctl_core::key::HerdKey;
 use herdctl_core::network::Mode;
-use herdctl_core::peer::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::{Herd, HerdOptions, Topology};
 use herdctl_teach::command::Command;
@@ -108,7 +108,7 @@ async fn a_trace_joins_every_receive_to_its_send_catch_up_and_faults_included() 
     assert!(catch_up(Kind::PeerReceive) > 0, "the catch-up is in the trace");
     // Every receive has its send: per link and record, never more receives than sends.
     for receive in entries.iter().filter(|e| e.kind == Kind::PeerReceive) {
-        let same = |e: &&herdctl_teach::trace::Entry| e.record == receive.record;
+        let same = |e: &&herdctl_teach::trace::Row| e.record == receive.record;
         let sends = entries
             .iter()
             .filter(|e| {

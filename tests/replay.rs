@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use common::*;
 use herdctl_core::cache::PageStart;
+use herdctl_core::key::HerdKey;
 use herdctl_core::network::Mode;
-use herdctl_core::peer::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::{Herd, HerdOptions};
 use herdctl_teach::moment::Moment;

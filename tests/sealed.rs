@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::peer::wire::{Message, PeerStream, VERSION};
 use herdctl_core::secure::{self, SealError, Security, Terms};
 use herdctl_core::{EventKind, Herd, HerdEvent, HerdOptions, Topology};

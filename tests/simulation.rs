@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herdctl_core::dice::Dice;
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::{Herd, HerdOptions, NodeName, Topology};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::*;
 use herdctl_core::event::EventKind;
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::shape::Shape;
 use herdctl_core::strategy::Strategy;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::{Herd, HerdOptions};
 use herdctl_teach::script::{Script, play_headless};
@@ -24,12 +24,12 @@ async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
 async fn play(path: &Path) -> (herdctl_teach::script::Report, String) {
     let script = Script::load(path).unwrap();
     // A walkthrough through a recording replays it: no herd runs.
-    if let Some(file) = herdctl_teach::replay::walk::recording_of(&script) {
+    if let Some(file) = herdctl_teach::script::recorded::recording_of(&script) {
         let recording = herdctl_teach::replay::Recording::load(&file, None).unwrap();
         script.check(&recording.topology).unwrap();
         let timeline = herdctl_teach::replay::Timeline::new(Arc::new(recording));
         let mut out = Vec::new();
-        let report = herdctl_teach::replay::walk::play_headless(&timeline, &script, &mut out);
+        let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut out);
         return (report, String::from_utf8(out).unwrap());
     }
     // A walkthrough that names its herd (`shape grid 16`) runs on that one.
@@ -206,7 +206,7 @@ async fn a_trace_for_one_client_keeps_its_messages_and_the_story_only() {
     eventually("kiwi's 8 messages have arrived", || async { sent() == 8 }).await;
     herd.shutdown().await;
     let (entries, _) = trace.entries();
-    let peer = |e: &&herdctl_teach::trace::Entry| {
+    let peer = |e: &&herdctl_teach::trace::Row| {
         matches!(e.kind, herdctl_teach::trace::Kind::PeerSend | herdctl_teach::trace::Kind::PeerReceive)
     };
     assert!(entries.iter().filter(peer).all(|e| e.text == "kiwi"), "only kiwi's messages");

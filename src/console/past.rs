@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herdctl_core::event::{EventKind, Via};
+use herdctl_teach::command::Landmark;
 use herdctl_teach::moment::Moment;
-use herdctl_teach::replay::{Landmark, Timeline, World};
+use herdctl_teach::replay::{Timeline, World};
 use herdctl_ui::{HerdView, Mark, MarkKind, TimeMove, TimelineView, UiState};
 
 use super::model::{FORMATTED_PER_FRAME, Model};

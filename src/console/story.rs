@@ -5,7 +5,7 @@
 
 use herdctl_teach::command::Command;
 use herdctl_teach::operator::Outcome;
-use herdctl_teach::replay::walk::play_step;
+use herdctl_teach::script::recorded::play_step;
 use herdctl_teach::script::{Report, Script};
 use herdctl_ui::{Caption, Feedback, HerdView, UiState};
 

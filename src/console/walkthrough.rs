@@ -184,7 +184,7 @@ impl Story {
         let _ = self.told.send(Told::Replaying(text));
         // The nemeses stop first, so that none acts on the herd being reset.
         self.player.forget().await;
-        self.herd.reset(herdctl_teach::script::SETTLE).await;
+        self.herd.reset(herdctl_teach::operator::LINKED_WITHIN).await;
         *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Report::default();
         for at in 0..target {
             let step = self.script.steps[at].clone();
@@ -198,7 +198,7 @@ impl Story {
 
     /// Tells the whole story, moving as the operator asks, until the console goes.
     async fn tell(mut self, mut moved: mpsc::UnboundedReceiver<Move>) {
-        self.herd.wait_linked(herdctl_teach::script::SETTLE).await;
+        self.herd.wait_linked(herdctl_teach::operator::LINKED_WITHIN).await;
         let (steps, captions) = (self.script.steps.len(), self.map.pauses.len());
         let greeting = format!("walkthrough {}: {steps} steps, {captions} captions", self.script.name);
         let _ = self.told.send(Told::Outcome(Outcome::Done(greeting)));
@@ -263,7 +263,7 @@ impl Drop for Walkthrough {
 mod tests {
     use std::time::Duration;
 
-    use herdctl_core::peer::HerdKey;
+    use herdctl_core::key::HerdKey;
     use herdctl_core::places::NoPlaces;
     use herdctl_core::{HerdOptions, Topology};
 

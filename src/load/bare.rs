@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use herdctl_core::protocol::{self, Command, Record, Timestamp};
+use herdctl_core::protocol::{self, ClientCommand, Record, Timestamp};
 
 /// Serves on a free loopback port until `stop` is cancelled; returns the address.
 pub async fn serve(stop: CancellationToken) -> std::io::Result<SocketAddr> {
@@ -43,7 +43,7 @@ pub fn serve_on(listener: TcpListener, stop: CancellationToken) -> std::io::Resu
                         return;
                     }
                     let reply = match protocol::parse(line.as_bytes()) {
-                        Some(Command::Iamat(iamat)) => {
+                        Some(ClientCommand::Iamat(iamat)) => {
                             format!("{}\n", Record::new("Bare", Timestamp::now(), &iamat).line())
                         }
                         _ => format!("? {}\n", line.trim()),

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herdctl_core::key::HerdKey;
 pub use herdctl_core::limits::ClientLimits;
-use herdctl_core::peer::HerdKey;
 use herdctl_core::places::{NoPlaces, Places};
 use herdctl_core::{Herd, HerdOptions, Topology};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -16,11 +16,12 @@ use tokio::time::timeout;
 use tokio_util::task::TaskTracker;
 
 use herdctl_core::cache::{Cache, Entry, PageStart};
-use herdctl_core::event::{Arrival, EventKind, EventSink, Via};
+use herdctl_core::event::{Arrival, EventKind, Via};
 use herdctl_core::herd::{Following, Herd, HerdError, Member, NodeStatus, Steer, Totals};
 use herdctl_core::net::TcpStream;
 use herdctl_core::network::{Held, Network};
 use herdctl_core::secure::Terms;
+use herdctl_core::sink::EventSink;
 use herdctl_core::topology::{NodeName, SharedTopology};
 
 use super::protocol::{MOST_PAGE, NodeReport, Request, Response, Streamed};

@@ -13,9 +13,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
+use herdctl_core::key::HerdKey;
+use herdctl_core::key::nonce;
 use herdctl_core::net::TcpStream;
-use herdctl_core::peer::HerdKey;
-use herdctl_core::peer::key::nonce;
 use herdctl_core::peer::wire::Message;
 use herdctl_core::secure::{self, Reader, SealError, Security, Terms, Writer};
 

@@ -3,7 +3,7 @@
 //! the parsers never panic, and what they accept survives the trip through the wire.
 
 use crate::peer::wire::Message;
-use crate::protocol::{self, Command, Record, Timestamp};
+use crate::protocol::{self, ClientCommand, Record, Timestamp};
 
 /// A client line: parsing never panics; an accepted IAMAT makes an AT line that every neighbour
 /// accepts as it is (or flooding would break on it), with the client's fields byte for byte; an
@@ -11,17 +11,17 @@ use crate::protocol::{self, Command, Record, Timestamp};
 pub fn client_line(line: &[u8]) {
     match protocol::parse(line) {
         None => assert!(protocol::trim(line).is_empty(), "only a blank line goes unanswered"),
-        Some(Command::Iamat(iamat)) => {
+        Some(ClientCommand::Iamat(iamat)) => {
             let record = Record::new("Riley", Timestamp::now(), &iamat);
             let again = Record::parse(record.line()).expect("the AT line of an accepted IAMAT parses");
             assert_eq!(again.line(), record.line());
             assert_eq!((again.client(), again.coords(), again.time()), (iamat.client, iamat.coords, iamat.time));
         }
-        Some(Command::Whatsat(whatsat)) => {
+        Some(ClientCommand::Whatsat(whatsat)) => {
             assert!(!whatsat.client.is_empty());
             assert!((1..=20).contains(&whatsat.bound));
         }
-        Some(Command::Invalid) => {
+        Some(ClientCommand::Invalid) => {
             let mut reply = Vec::new();
             protocol::write_invalid(line, &mut reply);
             assert!(reply.starts_with(b"? ") && reply.ends_with(b"\n"));

@@ -3,6 +3,7 @@
 //! events they publish and their one codec, the supervisor of a herd, its metrics and places.
 //! It knows nothing of consoles, classrooms or control ports: they sit above it.
 
+pub mod budget;
 pub mod cache;
 pub mod dice;
 pub mod escaped;
@@ -11,6 +12,7 @@ pub mod event;
 pub mod fuzz_checks;
 pub mod herd;
 mod journal;
+pub mod key;
 pub mod limits;
 pub mod metrics;
 pub mod net;
@@ -22,6 +24,7 @@ pub mod protocol;
 pub mod recorder;
 pub mod secure;
 pub mod shape;
+pub mod sink;
 pub mod store;
 pub mod strategy;
 pub mod topology;

@@ -10,7 +10,6 @@ use metrics::{Counter, Histogram, Key, Label, Metadata, Recorder};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use crate::event::{Arrival, EventKind};
-use crate::herd::Herd;
 use crate::topology::NodeName;
 
 const ACK_WAIT: &str = "herdctl_ack_wait_seconds";
@@ -47,10 +46,6 @@ impl Registry {
         self.recorder.register_counter(&Key::from_parts(name, labels(pairs)), &METADATA)
     }
 
-    fn gauge(&self, name: &'static str, pairs: &[(&'static str, &str)], value: f64) {
-        self.recorder.register_gauge(&Key::from_parts(name, labels(pairs)), &METADATA).set(value);
-    }
-
     /// The handles of one node and its links.
     pub fn node(self: &Arc<Self>, node: &NodeName, neighbours: &[NodeName]) -> Arc<NodeMetrics> {
         let name = &**node;
@@ -81,26 +76,18 @@ impl Registry {
         Arc::new(NodeMetrics { registry: self.clone(), node: node.clone(), lines, links, ack_wait })
     }
 
-    /// The Prometheus text, with the gauges read from `herd` now.
-    pub fn render(&self, herd: &Herd) -> String {
-        for node in herd.status() {
-            let name = &*node.name;
-            self.gauge("herdctl_node_up", &[("node", name)], f64::from(u8::from(node.up)));
-            self.gauge("herdctl_clients_known", &[("node", name)], node.clients as f64);
-            for (neighbour, up) in &node.links {
-                let value = f64::from(u8::from(*up));
-                self.gauge("herdctl_link_up", &[("node", name), ("neighbour", neighbour)], value);
-            }
-        }
-        for (node, _, health) in herd.stores() {
-            let pairs = [("node", &*node)];
-            self.gauge("herdctl_store_failing", &pairs, f64::from(u8::from(health.is_failing())));
-            self.gauge("herdctl_store_kept_back_records", &pairs, health.kept_back() as f64);
-            self.counter("herdctl_store_commit_failures_total", &pairs).absolute(health.failures());
-        }
-        for (node, bytes) in herd.log_backlog() {
-            self.gauge("herdctl_log_queue_bytes", &[("node", &node)], bytes as f64);
-        }
+    /// Sets the gauge `name{labels}` to `value` (read from the herd when scraped).
+    pub fn gauge(&self, name: &'static str, pairs: &[(&'static str, &str)], value: f64) {
+        self.recorder.register_gauge(&Key::from_parts(name, labels(pairs)), &METADATA).set(value);
+    }
+
+    /// Sets the counter `name{labels}` to a total counted elsewhere (read when scraped).
+    pub fn total(&self, name: &'static str, pairs: &[(&'static str, &str)], value: u64) {
+        self.counter(name, pairs).absolute(value);
+    }
+
+    /// The Prometheus text of everything counted and set so far.
+    pub fn render(&self) -> String {
         self.handle.run_upkeep();
         self.handle.render()
     }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::event::{Budget, EventKind, HerdEvent};
+use crate::budget::Budget;
+use crate::event::{EventKind, HerdEvent};
 use crate::topology::Topology;
 
 /// Events each node's ring keeps; past this the oldest go first (and the export says so).

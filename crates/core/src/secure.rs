@@ -21,8 +21,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 use tokio_util::io::StreamReader;
 
+use crate::key::HerdKey;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
-use crate::peer::HerdKey;
 
 /// The Noise protocol every sealed connection uses. `NN`: neither side has a long-term key pair;
 /// `psk0`: both mix the herd's pre-shared key in from the first message, so only holders of the

@@ -7,11 +7,15 @@ use std::time::Duration;
 
 use crate::command::{Expectation, LinkExpect, RecordField};
 use crate::moment::Moment;
-use crate::operator::{EXPECT_WITHIN, Outcome};
+use crate::outcome::Outcome;
 use herdctl_core::cache::PageStart;
 use herdctl_core::herd::Herd;
 use herdctl_core::protocol::Record;
 use herdctl_core::topology::NodeName;
+
+/// How long `expect NODE knows CLIENT` waits for a flood to arrive, and `step N` for
+/// transmissions to be held.
+pub const EXPECT_WITHIN: Duration = Duration::from_secs(3);
 
 fn checked(held: bool, good: String, bad: impl FnOnce() -> String) -> Outcome {
     Outcome::Checked { held, text: if held { good } else { bad() } }
@@ -23,7 +27,7 @@ fn checked(held: bool, good: String, bad: impl FnOnce() -> String) -> Outcome {
 pub async fn check(herd: &Herd, expectation: &Expectation) -> Outcome {
     if let Some(node) = named_node(expectation) {
         if herd.client_addr(node).is_err() {
-            return crate::operator::unknown(herd, node);
+            return Outcome::unknown_node(herd.topology(), node);
         }
     }
     let waits = match expectation {

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use crate::schedule::{Fault, Schedule};
+use crate::command::Fault;
+use crate::schedule::Schedule;
 use herdctl_core::event::{Arrival, EventKind};
 use herdctl_core::herd::{Herd, HerdError, HerdOptions};
 use herdctl_core::network::Delay;
@@ -18,7 +19,7 @@ use herdctl_core::protocol::Record;
 use herdctl_core::topology::SharedTopology;
 
 /// How long the herd may take to settle after the last update and the last fault.
-pub const SETTLE: Duration = Duration::from_secs(10);
+pub const CONVERGED_WITHIN: Duration = Duration::from_secs(10);
 
 /// What to run.
 #[derive(Clone)]
@@ -82,7 +83,7 @@ pub struct FaultDone {
 
 /// What came of a run.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Outcome {
+pub struct Verdict {
     pub updates: usize,
     pub transmissions: u64,
     pub messages_per_update: f64,
@@ -133,7 +134,7 @@ impl Summary {
 }
 
 /// Runs `plan`: starts the herd, drives it, injects the faults, heals, settles, and measures.
-pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
+pub async fn run(plan: &Plan) -> Result<Verdict, HerdError> {
     let herd = start(plan).await?;
     let outcome = exercise(&herd, plan).await;
     herd.shutdown().await;
@@ -144,7 +145,7 @@ pub async fn run(plan: &Plan) -> Result<Outcome, HerdError> {
 pub async fn start(plan: &Plan) -> Result<Arc<Herd>, HerdError> {
     let names = plan.topology.names().to_vec();
     let herd = Arc::new(Herd::start(plan.topology.clone(), &names, plan.options.clone()).await?);
-    herd.wait_linked(SETTLE).await;
+    herd.wait_linked(CONVERGED_WITHIN).await;
     for (a, b) in plan.topology.links() {
         if !plan.latency.base.is_zero() {
             herd.set_delay(&a, &b, plan.latency)?;
@@ -158,7 +159,7 @@ pub async fn start(plan: &Plan) -> Result<Arc<Herd>, HerdError> {
 
 /// Drives a started herd as `plan` says, heals it, lets it settle, and measures (the herd is
 /// left running: a console may still be showing it).
-pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdError> {
+pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Verdict, HerdError> {
     let names = plan.topology.names().to_vec();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let listener = tokio::spawn(listen(herd.subscribe(), seen.clone()));
@@ -177,7 +178,7 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Outcome, HerdErro
     for name in &names {
         let _ = herd.revive(name).await;
     }
-    herd.wait_linked(SETTLE).await;
+    herd.wait_linked(CONVERGED_WITHIN).await;
     let settled = settle(herd, &updates).await;
     let transmissions = herd.totals().transmissions - transmissions_before;
     listener.abort();
@@ -304,7 +305,7 @@ async fn drive(herd: &Arc<Herd>, plan: &Plan) -> (Vec<Update>, (usize, usize)) {
     (updates, (count(&reads), count(&stale)))
 }
 
-/// Waits (at most `SETTLE`) until every live node holds, for every client, at least the newest
+/// Waits (at most `CONVERGED_WITHIN`) until every live node holds, for every client, at least the newest
 /// record a client was answered for; returns how many of those updates some node still lacks.
 async fn settle(herd: &Herd, updates: &[Update]) -> usize {
     let mut newest: BTreeMap<&str, &Record> = BTreeMap::new();
@@ -327,11 +328,11 @@ async fn settle(herd: &Herd, updates: &[Update]) -> usize {
             })
             .count()
     };
-    herd.wait_until(SETTLE, |herd| missing(herd) == 0).await;
+    herd.wait_until(CONVERGED_WITHIN, |herd| missing(herd) == 0).await;
     missing(herd)
 }
 
-fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, lost: usize) -> Outcome {
+fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, lost: usize) -> Verdict {
     let latency_ms = plan.latency.base.as_secs_f64() * 1000.0;
     let live = plan.topology.names().len();
     let mut propagation = Vec::new();
@@ -357,7 +358,7 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
     } else {
         None
     };
-    Outcome {
+    Verdict {
         updates: updates.len(),
         transmissions,
         messages_per_update: transmissions as f64 / count,
@@ -374,7 +375,7 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
     }
 }
 
-impl Outcome {
+impl Verdict {
     /// Whether the run held every bar (and lost nothing): `None` when it cannot be judged.
     pub fn judged(&self, bars: &Bars) -> Option<Vec<String>> {
         if self.unsure.is_some() && self.updates == 0 {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::trace::{Entry, Kind, Trace, escape, shorten};
+use crate::trace::{Kind, Row, Trace, escape, shorten};
 use herdctl_core::event::Arrival;
 use herdctl_core::topology::NodeName;
 
@@ -33,18 +33,18 @@ struct Part<'a> {
     title: String,
     /// When the section began: the time axis starts here.
     start: std::time::SystemTime,
-    entries: Vec<&'a Entry>,
+    entries: Vec<&'a Row>,
 }
 
 /// Whether an entry is a node starting or stopping.
-fn restart(entry: &Entry) -> bool {
+fn restart(entry: &Row) -> bool {
     entry.kind == Kind::Fault && (entry.text.starts_with("node up") || entry.text.starts_with("node down"))
 }
 
 /// Splits a trace into its sections (what comes before the first section is left out: the
 /// herd's start-up). A walkthrough without sections is one part. The nodes' restarts that a
 /// `reset` causes are left out too: the reset itself says it.
-fn parts(entries: &[Entry]) -> Vec<Part<'_>> {
+fn parts(entries: &[Row]) -> Vec<Part<'_>> {
     let mut parts: Vec<Part> = Vec::new();
     let sections = entries.iter().any(|e| e.kind == Kind::Section);
     let mut resetting = false;

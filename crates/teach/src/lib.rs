@@ -10,6 +10,7 @@ pub mod experiment;
 pub mod handout;
 pub mod moment;
 pub mod operator;
+pub mod outcome;
 pub mod replay;
 pub mod schedule;
 pub mod script;

@@ -9,6 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::command::Command;
+use crate::expectation::EXPECT_WITHIN;
+pub use crate::outcome::Outcome;
 use herdctl_core::event::EventKind;
 use herdctl_core::herd::{Herd, HerdError};
 use herdctl_core::network::{Fate, Held, Mode};
@@ -16,34 +18,6 @@ use herdctl_core::protocol::Timestamp;
 
 /// Longer than the places timeout, so that a slow WHATSAT still gets its failure document.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long `expect NODE knows CLIENT` waits for a flood to arrive, and `step N` for
-/// transmissions to be held.
-pub const EXPECT_WITHIN: Duration = Duration::from_secs(3);
-
-/// What came of a command.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Done; a sentence for the operator.
-    Done(String),
-    /// A client command's reply (or why there was none).
-    Reply { node: String, line: String, reply: String },
-    /// An expectation, and whether it held.
-    Checked { held: bool, text: String },
-    /// A caption for the class (the console waits for the operator).
-    Said(String),
-    /// A question for the class to predict (the console waits; the next steps answer it).
-    Asked(String),
-    /// A note shown while the next steps run.
-    Noted(String),
-    /// A new part of the story begins.
-    Section(String),
-    /// Select these nodes on screen (two: side by side).
-    Show(Vec<String>),
-    /// Mark this path on the graph (empty: clear it).
-    Highlight(Vec<String>),
-    /// Refused: a sentence saying why.
-    Refused(String),
-}
 
 /// Carries out `command`; raw lines go to `default_node`.
 pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
@@ -56,6 +30,9 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
         outcome => outcome,
     }
 }
+
+/// How long a reset (or a walkthrough's start) waits for every link of the herd to come up.
+pub const LINKED_WITHIN: Duration = Duration::from_secs(5);
 
 /// How long a kill, revive, cut or heal may take to be seen at every link it changes.
 pub const SEEN_WITHIN: Duration = Duration::from_secs(5);
@@ -92,7 +69,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
             Err(HerdError::NotAMember(_)) if herd.topology().node(node).is_some() => Outcome::Refused(format!(
                 "{node} runs in another process: this console can revive only the nodes it runs or attaches to (--attach)"
             )),
-            Err(HerdError::NotAMember(_)) => unknown(herd, node),
+            Err(HerdError::NotAMember(_)) => Outcome::unknown_node(herd.topology(), node),
             Err(error) => Outcome::Refused(error.to_string()),
         },
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
@@ -176,7 +153,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         },
         Command::Decide { fate, from, to, client } => decide(herd, *fate, from, to, client.as_deref()).await,
         Command::Reset => {
-            herd.reset(crate::script::SETTLE).await;
+            herd.reset(LINKED_WITHIN).await;
             Outcome::Done("reset: every node restarted empty, every link healed, live".into())
         }
         Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
@@ -199,7 +176,7 @@ async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
         return Ok(addr);
     }
     let Some(spec) = herd.topology().node(node) else {
-        return Err(unknown(herd, node));
+        return Err(Outcome::unknown_node(herd.topology(), node));
     };
     let address = format!("{}:{}", spec.host, spec.port);
     match tokio::net::lookup_host(&address).await.map(|mut addrs| addrs.next()) {
@@ -208,7 +185,6 @@ async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
     }
 }
 
-/// A refusal naming the nodes there are.
 /// Tells the herd's readers (the flow, a trace) what an expectation found, beside the messages.
 pub fn note_check(herd: &Herd, outcome: &Outcome) {
     if let Outcome::Checked { held, text } = outcome {
@@ -216,16 +192,11 @@ pub fn note_check(herd: &Herd, outcome: &Outcome) {
     }
 }
 
-pub fn unknown(herd: &Herd, node: &str) -> Outcome {
-    let names: Vec<String> = herd.topology().names().iter().map(|n| n.to_string()).collect();
-    Outcome::Refused(format!("unknown node {node:?}; the nodes are {}", names.join(", ")))
-}
-
 /// Kills a node, saying what it took with it: step mode's held transmissions from or to it are
 /// lost with its links (catch-up will carry their records when it returns).
 async fn kill(herd: &Herd, node: &str) -> Outcome {
     if herd.topology().node(node).is_none() {
-        return unknown(herd, node);
+        return Outcome::unknown_node(herd.topology(), node);
     }
     let lost = herd.held().iter().filter(|h| &*h.from == node || &*h.to == node).count();
     match herd.kill(node).await {
@@ -293,7 +264,7 @@ pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
 async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&str>) -> Outcome {
     for node in [from, to] {
         if herd.topology().node(node).is_none() {
-            return unknown(herd, node);
+            return Outcome::unknown_node(herd.topology(), node);
         }
     }
     let verb = fate.verb();

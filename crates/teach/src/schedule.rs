@@ -11,117 +11,49 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::command::Command;
+use crate::command::{Command, Fault};
 use crate::operator::{Outcome, execute};
 use herdctl_core::dice::Dice;
 use herdctl_core::herd::Herd;
 use herdctl_core::network::Delay;
 
-/// What a nemesis does each time, to a named node or link or to one chosen at random.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fault {
-    /// `kill NODE` or `kill random-node` (undone by a revive).
-    Kill(Option<String>),
-    /// `cut A B` or `cut random-link` (undone by a heal).
-    Cut(Option<(String, String)>),
-    /// `loss A B N%` or `loss random-link N%` (undone by `0%`).
-    Loss(Option<(String, String)>, u32),
-    /// `latency A B D` or `latency random-link D` (undone by `0s`).
-    Latency(Option<(String, String)>, Delay),
-}
-
-/// The word for a random target.
-pub const RANDOM_NODE: &str = "random-node";
-pub const RANDOM_LINK: &str = "random-link";
-
-impl Fault {
-    /// Reads the fault of `every`: its verb and targets.
-    pub fn parse(words: &[&str]) -> Option<Self> {
-        let link = |words: &[&str]| -> Option<(Option<(String, String)>, usize)> {
-            match words.first()? {
-                &RANDOM_LINK => Some((None, 1)),
-                a => Some((Some((a.to_string(), words.get(1)?.to_string())), 2)),
-            }
-        };
-        Some(match *words.first()? {
-            "kill" if words.len() == 2 => Self::Kill((words[1] != RANDOM_NODE).then(|| words[1].to_string())),
-            "cut" => match link(&words[1..])? {
-                (target, used) if words.len() == 1 + used => Self::Cut(target),
-                _ => return None,
-            },
-            "loss" => match link(&words[1..])? {
-                (target, used) if words.len() == 2 + used => {
-                    let percent = words[1 + used].strip_suffix('%')?.parse().ok().filter(|p| (1..=100).contains(p))?;
-                    Self::Loss(target, percent)
-                }
-                _ => return None,
-            },
-            "latency" => match link(&words[1..])? {
-                (target, used) if words.len() == 2 + used => {
-                    Self::Latency(target, Delay::parse(words[1 + used]).filter(|d| !d.base.is_zero())?)
-                }
-                _ => return None,
-            },
-            _ => return None,
-        })
-    }
-
-    /// The nodes it names.
-    pub fn nodes(&self) -> Vec<&str> {
-        match self {
-            Self::Kill(Some(node)) => vec![node],
-            Self::Cut(Some((a, b))) | Self::Loss(Some((a, b)), _) | Self::Latency(Some((a, b)), _) => vec![a, b],
-            _ => Vec::new(),
+/// This time's fault and what undoes it, its targets chosen now; `None` when nothing is
+/// left to choose (every node down, every link cut).
+fn pick(fault: &Fault, herd: &Herd, dice: &mut Dice) -> Option<(Command, Command)> {
+    let mut choose = |count: usize| (count > 0).then(|| dice.below(count as u64) as usize);
+    let link = |named: &Option<(String, String)>, choose: &mut dyn FnMut(usize) -> Option<usize>| match named {
+        Some(link) => Some(link.clone()),
+        None => {
+            let open: Vec<_> =
+                herd.topology().links().into_iter().filter(|(a, b)| !herd.network().is_cut(a, b)).collect();
+            let (a, b) = open.get(choose(open.len())?)?.clone();
+            Some((a.to_string(), b.to_string()))
         }
-    }
-
-    /// The link it names.
-    pub fn link(&self) -> Option<(&str, &str)> {
-        match self {
-            Self::Cut(Some((a, b))) | Self::Loss(Some((a, b)), _) | Self::Latency(Some((a, b)), _) => Some((a, b)),
-            _ => None,
+    };
+    Some(match fault {
+        Fault::Kill(named) => {
+            let node = match named {
+                Some(node) => node.clone(),
+                None => {
+                    let up: Vec<_> = herd.status().into_iter().filter(|n| n.up).map(|n| n.name.to_string()).collect();
+                    up.get(choose(up.len())?)?.clone()
+                }
+            };
+            (Command::Kill(node.clone()), Command::Revive(node))
         }
-    }
-
-    /// This time's fault and what undoes it, its targets chosen now; `None` when nothing is
-    /// left to choose (every node down, every link cut).
-    fn pick(&self, herd: &Herd, dice: &mut Dice) -> Option<(Command, Command)> {
-        let mut choose = |count: usize| (count > 0).then(|| dice.below(count as u64) as usize);
-        let link = |named: &Option<(String, String)>, choose: &mut dyn FnMut(usize) -> Option<usize>| match named {
-            Some(link) => Some(link.clone()),
-            None => {
-                let open: Vec<_> =
-                    herd.topology().links().into_iter().filter(|(a, b)| !herd.network().is_cut(a, b)).collect();
-                let (a, b) = open.get(choose(open.len())?)?.clone();
-                Some((a.to_string(), b.to_string()))
-            }
-        };
-        Some(match self {
-            Self::Kill(named) => {
-                let node = match named {
-                    Some(node) => node.clone(),
-                    None => {
-                        let up: Vec<_> =
-                            herd.status().into_iter().filter(|n| n.up).map(|n| n.name.to_string()).collect();
-                        up.get(choose(up.len())?)?.clone()
-                    }
-                };
-                (Command::Kill(node.clone()), Command::Revive(node))
-            }
-            Self::Cut(named) => {
-                let (a, b) = link(named, &mut choose)?;
-                (Command::Cut(a.clone(), b.clone()), Command::Heal(a, b))
-            }
-            Self::Loss(named, percent) => {
-                let (a, b) = link(named, &mut choose)?;
-                (Command::Loss(a.clone(), b.clone(), *percent), Command::Loss(a, b, 0))
-            }
-            Self::Latency(named, delay) => {
-                let (a, b) = link(named, &mut choose)?;
-                (Command::Latency(a.clone(), b.clone(), *delay), Command::Latency(a, b, Delay::default()))
-            }
-        })
-    }
+        Fault::Cut(named) => {
+            let (a, b) = link(named, &mut choose)?;
+            (Command::Cut(a.clone(), b.clone()), Command::Heal(a, b))
+        }
+        Fault::Loss(named, percent) => {
+            let (a, b) = link(named, &mut choose)?;
+            (Command::Loss(a.clone(), b.clone(), *percent), Command::Loss(a, b, 0))
+        }
+        Fault::Latency(named, delay) => {
+            let (a, b) = link(named, &mut choose)?;
+            (Command::Latency(a.clone(), b.clone(), *delay), Command::Latency(a, b, Delay::default()))
+        }
+    })
 }
 
 /// What scheduled work did, for the script's output.
@@ -205,7 +137,7 @@ impl Schedule {
                     let outcome = execute(&herd, &undo, "").await;
                     let _ = said.send(Told::Did(format!("{text}: {}", outcome_text(&outcome))));
                 }
-                let Some((fault, undoing)) = fault.pick(&herd, &mut dice) else { continue };
+                let Some((fault, undoing)) = pick(&fault, &herd, &mut dice) else { continue };
                 let outcome = execute(&herd, &fault, "").await;
                 if matches!(outcome, Outcome::Done(_)) {
                     undo = Some(undoing);

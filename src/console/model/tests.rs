@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use herdctl_core::event::{EventKind, HerdEvent};
-use herdctl_core::peer::HerdKey;
+use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::protocol::Timestamp;
 use herdctl_core::{Herd, HerdOptions, Topology};

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herdctl_teach::replay::{Landmark, Recording, Timeline, describe};
+use herdctl_teach::command::Landmark;
+use herdctl_teach::replay::{Recording, Timeline, describe};
 use herdctl_ui::TimeMove;
 
 use super::{Moved, Past};

@@ -2,7 +2,6 @@
 //! metrics all read the same events; publishing one never waits for any reader.
 
 mod codec;
-mod sink;
 mod text;
 
 use std::net::SocketAddr;
@@ -15,7 +14,6 @@ use crate::protocol::Record;
 use crate::topology::NodeName;
 
 pub use codec::{CodecError, decode, encode, fault_word};
-pub use sink::{Budget, Counters, EventSink, PUBLISHED_PER_SECOND};
 
 /// How many events a slow subscriber may fall behind before it starts losing them (and is told
 /// how many it lost, by `broadcast::error::RecvError::Lagged`).

@@ -13,10 +13,11 @@ use tokio_util::sync::CancellationToken;
 use super::HerdError;
 use super::member::{Member, NodeStatus, Steer, Totals};
 use crate::cache::{Entry, PageStart};
-use crate::event::{Counters, EventKind};
+use crate::event::EventKind;
 use crate::net::{self, TcpListener};
 use crate::network::Held;
 use crate::node::{Listeners, Node, NodeConfig};
+use crate::sink::Counters;
 use crate::topology::NodeName;
 
 #[derive(Default)]

@@ -9,8 +9,8 @@ use futures_util::future::BoxFuture;
 
 use super::HerdError;
 use crate::cache::{Entry, PageStart};
-use crate::event::EventSink;
 use crate::network::{Delay, Fate, Held, Mode, Network};
+use crate::sink::EventSink;
 use crate::topology::{NodeName, SharedTopology};
 
 /// What the console (or a test) sees of one node.

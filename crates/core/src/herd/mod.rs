@@ -23,12 +23,13 @@ pub use options::{HerdError, HerdOptions};
 pub use settle::Live;
 
 use crate::cache::{Entry, PageStart};
-use crate::event::{BUS_CAPACITY, EventKind, EventSink, HerdEvent};
+use crate::event::{BUS_CAPACITY, EventKind, HerdEvent};
 use crate::journal::{self, JournalGuard};
 use crate::limits::{self, ClientLimits, ProcessClients};
 use crate::network::{Delay, Fate, Held, Mode, Network};
 use crate::node::{Listeners, NodeConfig};
 use crate::recorder::Recorder;
+use crate::sink::EventSink;
 use crate::store::Store;
 use crate::topology::{HERD, NodeName, SharedTopology, Topology};
 use local::LocalMember;

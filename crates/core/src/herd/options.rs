@@ -4,8 +4,8 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::key::HerdKey;
 use crate::limits::ClientLimits;
-use crate::peer::HerdKey;
 use crate::places::Places;
 use crate::recorder::Recorder;
 use crate::store::StoreError;

@@ -19,7 +19,7 @@ use crate::event::{EventKind, Via};
 use crate::metrics::Asked;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::places::{Query, to_google_text};
-use crate::protocol::{self, Command, MAX_LINE, Record, Timestamp, Whatsat};
+use crate::protocol::{self, ClientCommand, MAX_LINE, Record, Timestamp, Whatsat};
 
 /// The longest a client's IAMAT reply waits for live neighbours to acknowledge the record.
 pub const ACK_BOUND: Duration = Duration::from_millis(200);
@@ -127,9 +127,9 @@ impl Node {
         let start = out.len();
         // Only counted with `--metrics`: the hot path pays nothing otherwise.
         let asked = self.events.metrics().map(|_| match command {
-            Command::Iamat(_) => Asked::Iamat,
-            Command::Whatsat(_) => Asked::Whatsat,
-            Command::Invalid => Asked::Invalid,
+            ClientCommand::Iamat(_) => Asked::Iamat,
+            ClientCommand::Whatsat(_) => Asked::Whatsat,
+            ClientCommand::Invalid => Asked::Invalid,
         });
         let heard = self.events.is_heard();
         if heard {
@@ -137,7 +137,7 @@ impl Node {
                 .emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
         }
         match command {
-            Command::Iamat(iamat) => {
+            ClientCommand::Iamat(iamat) => {
                 let record = Arc::new(Record::new(&self.name, received, &iamat));
                 if self.store_and_flood(&record).await {
                     out.extend_from_slice(record.line().as_bytes());
@@ -148,11 +148,11 @@ impl Node {
                     protocol::write_invalid(line, out);
                 }
             }
-            Command::Whatsat(whatsat) => match self.cache.get(whatsat.client) {
+            ClientCommand::Whatsat(whatsat) => match self.cache.get(whatsat.client) {
                 Some(record) => self.nearby(&record, &whatsat, out).await,
                 None => protocol::write_invalid(line, out),
             },
-            Command::Invalid => protocol::write_invalid(line, out),
+            ClientCommand::Invalid => protocol::write_invalid(line, out),
         }
         if let (Some(metrics), Some(asked)) = (self.events.metrics(), asked) {
             metrics.client_line(asked, !out[start..].starts_with(b"? "));

@@ -13,15 +13,17 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cache::{Cache, Entry, PageStart};
-use crate::event::{EventKind, EventSink, Via};
+use crate::event::{EventKind, Via};
+use crate::key::HerdKey;
 use crate::limits::{ClientLimits, ProcessClients, Sources};
 use crate::net::TcpListener;
 use crate::network::Network;
 use crate::peer::link::{self, Link, Outgoing};
-use crate::peer::{HerdKey, Local, Records, Refusals};
+use crate::peer::{Local, Records, Refusals};
 use crate::places::Places;
 use crate::protocol::Record;
 use crate::secure::{Security, Terms};
+use crate::sink::EventSink;
 use crate::store::Store;
 use crate::topology::{NodeName, SharedTopology};
 

@@ -4,8 +4,8 @@
 
 use crate::net::TcpStream;
 
-use super::key::nonce;
 use super::wire::{Message, PeerError, PeerStream, VERSION};
+use crate::key::nonce;
 use crate::secure::{self, Terms};
 use crate::topology::{NodeName, Topology};
 

@@ -363,7 +363,7 @@ struct Outbox {
     text: String,
     seq: u64,
     /// The node's totals: each write of records is one transmission.
-    counters: Arc<crate::event::Counters>,
+    counters: Arc<crate::sink::Counters>,
 }
 
 impl Outbox {
@@ -514,9 +514,11 @@ mod tests {
 
     use super::*;
     use crate::cache::Entry;
-    use crate::event::{EventSink, HerdEvent};
+    use crate::event::HerdEvent;
+    use crate::key::HerdKey;
     use crate::network::Network;
-    use crate::peer::{HerdKey, Records, Refusals};
+    use crate::peer::{Records, Refusals};
+    use crate::sink::EventSink;
     use crate::topology::Topology;
 
     /// A node that knows nothing; its first catch-up panics when `panic_once` is set.

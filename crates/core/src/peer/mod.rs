@@ -7,7 +7,6 @@
 
 mod handshake;
 pub(crate) mod inbound;
-pub mod key;
 pub(crate) mod link;
 mod refusals;
 pub mod wire;
@@ -16,13 +15,12 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-pub use key::{HerdKey, KeySource};
 pub use refusals::Refusals;
 
 use crate::cache::{Entry, PageStart};
-use crate::event::EventSink;
 use crate::network::Network;
 use crate::protocol::Record;
+use crate::sink::EventSink;
 use crate::topology::{NodeName, SharedTopology};
 
 /// What a link (either end) needs of the node it belongs to, and nothing more.

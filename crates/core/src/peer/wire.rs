@@ -214,7 +214,7 @@ pub fn line_buffered(lines: &Lines) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{MAX_PEER_LINE, Message};
-    use crate::protocol::{Command, MAX_CLIENT_ID, MAX_COORDS, Record, Timestamp, parse};
+    use crate::protocol::{ClientCommand, MAX_CLIENT_ID, MAX_COORDS, Record, Timestamp, parse};
     use crate::topology::MAX_NAME;
 
     #[test]
@@ -223,7 +223,7 @@ mod tests {
         // (so the difference has twenty digits too), with the largest counters.
         let coords = format!("+90.{}-180", "0".repeat(MAX_COORDS - 8));
         let line = format!("IAMAT {} {coords} {}.999999999", "k".repeat(MAX_CLIENT_ID), u64::MAX);
-        let Some(Command::Iamat(iamat)) = parse(line.as_bytes()) else { panic!("{line} is legal") };
+        let Some(ClientCommand::Iamat(iamat)) = parse(line.as_bytes()) else { panic!("{line} is legal") };
         let record = Record::new(&"N".repeat(MAX_NAME), Timestamp::default(), &iamat);
         let mut text = String::new();
         let longest =

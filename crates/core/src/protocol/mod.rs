@@ -38,7 +38,7 @@ pub struct Iamat<'a> {
 
 /// What a client line asks for.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Command<'a> {
+pub enum ClientCommand<'a> {
     Iamat(Iamat<'a>),
     Whatsat(Whatsat<'a>),
     /// Anything else: answered with `? ` and the trimmed line.
@@ -47,30 +47,30 @@ pub enum Command<'a> {
 
 /// Parses one line (without its `\n`). Returns `None` for a line that is empty after trimming,
 /// which gets no reply at all.
-pub fn parse(line: &[u8]) -> Option<Command<'_>> {
+pub fn parse(line: &[u8]) -> Option<ClientCommand<'_>> {
     let line = trim(line);
     if line.is_empty() {
         return None;
     }
     // Bytes that are not UTF-8 can never form a valid command: the whole line is invalid.
     let Ok(text) = std::str::from_utf8(line) else {
-        return Some(Command::Invalid);
+        return Some(ClientCommand::Invalid);
     };
     let mut words = fields::split(text);
     let command = match words.next() {
         Some("IAMAT") => parse_iamat(&mut words),
-        Some("WHATSAT") => Whatsat::parse(&mut words).map(Command::Whatsat),
+        Some("WHATSAT") => Whatsat::parse(&mut words).map(ClientCommand::Whatsat),
         _ => None,
     };
-    Some(command.unwrap_or(Command::Invalid))
+    Some(command.unwrap_or(ClientCommand::Invalid))
 }
 
-fn parse_iamat<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<Command<'a>> {
+fn parse_iamat<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<ClientCommand<'a>> {
     let (client, coords, time) = (words.next()?, words.next()?, words.next()?);
     if words.next().is_some() || client.len() > MAX_CLIENT_ID || coords.len() > MAX_COORDS {
         return None;
     }
-    Some(Command::Iamat(Iamat {
+    Some(ClientCommand::Iamat(Iamat {
         client,
         coords,
         time,

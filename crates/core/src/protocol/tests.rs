@@ -6,20 +6,20 @@ use super::*;
 
 fn iamat(line: &str) -> Iamat<'_> {
     match parse(line.as_bytes()) {
-        Some(Command::Iamat(iamat)) => iamat,
+        Some(ClientCommand::Iamat(iamat)) => iamat,
         other => panic!("{line:?} parsed as {other:?}"),
     }
 }
 
 fn whatsat(line: &str) -> Whatsat<'_> {
     match parse(line.as_bytes()) {
-        Some(Command::Whatsat(whatsat)) => whatsat,
+        Some(ClientCommand::Whatsat(whatsat)) => whatsat,
         other => panic!("{line:?} parsed as {other:?}"),
     }
 }
 
 fn is_invalid(line: &[u8]) -> bool {
-    parse(line) == Some(Command::Invalid)
+    parse(line) == Some(ClientCommand::Invalid)
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn client_ids_and_coordinates_have_a_length_cap() {
     assert_eq!(iamat(&format!("IAMAT {id} +1-1 5")).client, id);
     assert!(is_invalid(format!("IAMAT {id}k +1-1 5").as_bytes()));
     let digits = "0".repeat(MAX_COORDS - 5); // `+1.` and `-1` make it exactly the cap
-    assert!(matches!(parse(format!("IAMAT kiwi +1.{digits}-1 5").as_bytes()), Some(Command::Iamat(_))));
+    assert!(matches!(parse(format!("IAMAT kiwi +1.{digits}-1 5").as_bytes()), Some(ClientCommand::Iamat(_))));
     assert!(is_invalid(format!("IAMAT kiwi +1.{digits}0-1 5").as_bytes()));
     // A peer's record is held to the same caps.
     assert!(Record::parse(&format!("AT Riley +0.000000000 {id} +1-1 5")).is_some());

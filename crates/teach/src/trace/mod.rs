@@ -6,7 +6,7 @@
 //! per event); everything here (merging, matching sends to receives, formatting) happens when a
 //! trace is written, in time linear in its length, and off the console's task.
 
-mod entry;
+mod row;
 mod svg;
 
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-pub use entry::{Entry, Kind, pairs};
+pub use row::{Kind, Row, pairs};
 pub use svg::{SVG_ROWS, caption_text, escape, shorten};
 
 use herdctl_core::event::HerdEvent;
@@ -62,13 +62,13 @@ impl Trace {
 
     /// Everything recorded that this trace writes, as a diagram draws it, in time order, and
     /// what the rings did not keep.
-    pub fn entries(&self) -> (Vec<Entry>, RingLosses) {
+    pub fn entries(&self) -> (Vec<Row>, RingLosses) {
         let (events, losses) = self.recorder.events();
         (self.entries_of(&events), losses)
     }
 
-    fn entries_of(&self, events: &[Arc<HerdEvent>]) -> Vec<Entry> {
-        events.iter().filter_map(|event| Entry::of(event)).filter(|entry| self.wanted(entry)).collect()
+    fn entries_of(&self, events: &[Arc<HerdEvent>]) -> Vec<Row> {
+        events.iter().filter_map(|event| Row::of(event)).filter(|entry| self.wanted(entry)).collect()
     }
 
     /// Every event kept, in time order, with when the trace started and what it left out (in
@@ -121,14 +121,14 @@ impl Trace {
     /// Whether `event` belongs in what is written: with one client chosen, its messages and
     /// every event that is not traffic.
     fn wanted_event(&self, event: &HerdEvent) -> bool {
-        match Entry::of(event) {
+        match Row::of(event) {
             Some(entry) => self.wanted(&entry),
             None => self.client.is_none() || event.kind.class() != herdctl_core::event::Class::Traffic,
         }
     }
 
     /// Whether `entry` belongs in what is written.
-    fn wanted(&self, entry: &Entry) -> bool {
+    fn wanted(&self, entry: &Row) -> bool {
         let Some(client) = &self.client else { return true };
         match entry.kind {
             Kind::PeerSend | Kind::PeerReceive | Kind::Held | Kind::Learned => entry.text == *client,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::entry::{Entry, Kind, pairs};
+use super::row::{Kind, Row, pairs};
 use super::{Trace, losses_note};
 use herdctl_core::event::Arrival;
 use herdctl_core::recorder::RingLosses;
@@ -38,7 +38,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A caption or a section title as the diagram writes it.
-pub fn caption_text(entry: &Entry) -> String {
+pub fn caption_text(entry: &Row) -> String {
     match entry.kind {
         Kind::Section => format!("── {} ──", entry.text),
         Kind::Expectation if entry.value.as_deref() == Some("held") => format!("✓ {}", entry.text),
@@ -63,8 +63,8 @@ impl Trace {
         self.svg_of(&entries, losses, nodes)
     }
 
-    pub(super) fn svg_of(&self, all: &[Entry], losses: RingLosses, nodes: &[NodeName]) -> String {
-        let all: Vec<Entry> = all.iter().filter(|entry| entry.is_drawn()).cloned().collect();
+    pub(super) fn svg_of(&self, all: &[Row], losses: RingLosses, nodes: &[NodeName]) -> String {
+        let all: Vec<Row> = all.iter().filter(|entry| entry.is_drawn()).cloned().collect();
         const LANE: f64 = 170.0;
         const ROW: f64 = 22.0;
         const TOP: f64 = 70.0;

@@ -8,7 +8,8 @@ use std::time::SystemTime;
 
 use tokio::sync::broadcast;
 
-use super::{Arrival, EventKind, HerdEvent, Via};
+use crate::budget::Budget;
+use crate::event::{Arrival, EventKind, HerdEvent, Via};
 use crate::journal::Journal;
 use crate::topology::NodeName;
 
@@ -38,29 +39,6 @@ impl Counters {
 /// Traffic events a node publishes a second to the bus (the console reads about 120,000 a second
 /// in all); more are counted as unpublished. Faults, links and captions always go.
 pub const PUBLISHED_PER_SECOND: u64 = 20_000;
-
-/// So many a second, counted per wall-clock second, shared by every clone of its owner.
-#[derive(Debug)]
-pub struct Budget {
-    per_second: u64,
-    second: AtomicU64,
-    used: AtomicU64,
-}
-
-impl Budget {
-    pub fn new(per_second: u64) -> Self {
-        Self { per_second, second: AtomicU64::new(0), used: AtomicU64::new(0) }
-    }
-
-    /// Whether one more at `at` fits in its second's budget (and counts it).
-    pub fn admit(&self, at: SystemTime) -> bool {
-        let second = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if self.second.swap(second, Ordering::Relaxed) != second {
-            self.used.store(0, Ordering::Relaxed);
-        }
-        self.used.fetch_add(1, Ordering::Relaxed) < self.per_second
-    }
-}
 
 /// Where one node publishes its events: its own log file (every line, in order, written by a
 /// background thread so the node never waits on the disk), the process's `tracing` output, and

@@ -30,7 +30,7 @@ pub enum Kind {
 }
 
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub struct Row {
     pub at: SystemTime,
     pub node: NodeName,
     pub kind: Kind,
@@ -54,7 +54,7 @@ pub struct Entry {
     pub value: Option<String>,
 }
 
-impl Entry {
+impl Row {
     /// Whether a diagram draws it: a held transmission shows as its later send, a client's
     /// record as its IAMAT, and links coming and going as the messages that cross them.
     pub fn is_drawn(&self) -> bool {
@@ -62,8 +62,8 @@ impl Entry {
     }
 
     /// The entry a diagram draws for `event`; `None` for what it does not draw.
-    pub fn of(event: &HerdEvent) -> Option<Entry> {
-        let fault = |peer: Option<NodeName>| Entry {
+    pub fn of(event: &HerdEvent) -> Option<Row> {
+        let fault = |peer: Option<NodeName>| Row {
             at: event.at,
             node: event.node.clone(),
             kind: Kind::Fault,
@@ -77,7 +77,7 @@ impl Entry {
             arrival: None,
             catch_up: None,
         };
-        let message = |kind, peer, text: String| Entry {
+        let message = |kind, peer, text: String| Row {
             at: event.at,
             node: event.node.clone(),
             kind,
@@ -93,19 +93,19 @@ impl Entry {
         };
         Some(match &event.kind {
             EventKind::ClientLine { line, addr } => {
-                Entry { addr: Some(addr.to_string()), ..message(Kind::ClientIn, None, line.to_string()) }
+                Row { addr: Some(addr.to_string()), ..message(Kind::ClientIn, None, line.to_string()) }
             }
-            EventKind::ClientReply { reply, addr } => Entry {
+            EventKind::ClientReply { reply, addr } => Row {
                 addr: Some(addr.to_string()),
                 ..message(Kind::ClientOut, None, reply.lines().next().unwrap_or_default().to_string())
             },
-            EventKind::FloodSent { to, record, hops, catch_up } => Entry {
+            EventKind::FloodSent { to, record, hops, catch_up } => Row {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),
                 ..message(Kind::PeerSend, Some(to.clone()), record.client().to_string())
             },
-            EventKind::FloodReceived { from, record, hops, arrival, catch_up } => Entry {
+            EventKind::FloodReceived { from, record, hops, arrival, catch_up } => Row {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 arrival: Some(*arrival),
@@ -118,10 +118,10 @@ impl Entry {
             | EventKind::Reset
             | EventKind::ShuttingDown
             | EventKind::StrategySet { .. } => fault(None),
-            EventKind::Caption { text } => Entry { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
+            EventKind::Caption { text } => Row { kind: Kind::Caption, text: text.to_string(), ..fault(None) },
             EventKind::Seeded { .. } => fault(None),
-            EventKind::Section { title } => Entry { kind: Kind::Section, text: title.to_string(), ..fault(None) },
-            EventKind::Checked { held, text } => Entry {
+            EventKind::Section { title } => Row { kind: Kind::Section, text: title.to_string(), ..fault(None) },
+            EventKind::Checked { held, text } => Row {
                 kind: Kind::Expectation,
                 text: text.to_string(),
                 value: Some(if *held { "held" } else { "failed" }.to_string()),
@@ -134,20 +134,20 @@ impl Entry {
             EventKind::LatencySet { neighbour, .. } | EventKind::LossSet { neighbour, .. } => {
                 fault(Some(neighbour.clone()))
             }
-            EventKind::FloodDropped { to, record, hops, catch_up, .. } => Entry {
+            EventKind::FloodDropped { to, record, hops, catch_up, .. } => Row {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),
                 ..fault(Some(to.clone()))
             },
             EventKind::LinkUp { neighbour } | EventKind::LinkDown { neighbour, .. } => fault(Some(neighbour.clone())),
-            EventKind::FloodHeld { to, record, hops, catch_up } => Entry {
+            EventKind::FloodHeld { to, record, hops, catch_up } => Row {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),
                 ..message(Kind::Held, Some(to.clone()), record.client().to_string())
             },
-            EventKind::CacheUpdated { record, via: Via::Client, hops, catch_up } => Entry {
+            EventKind::CacheUpdated { record, via: Via::Client, hops, catch_up } => Row {
                 record: Some(record.line().to_string()),
                 hops: Some(*hops),
                 catch_up: Some(*catch_up),
@@ -172,7 +172,7 @@ fn fault_value(kind: &EventKind) -> Option<String> {
 
 /// Pairs each receive with its send: the oldest unmatched send of the same record over the same
 /// link (TCP keeps a link's order). One pass with a map: linear in the trace's length.
-pub fn pairs<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> HashMap<usize, usize> {
+pub fn pairs<'a>(entries: impl IntoIterator<Item = &'a Row>) -> HashMap<usize, usize> {
     let mut unmatched: HashMap<(&str, &str, &str), VecDeque<usize>> = HashMap::new();
     let mut arrivals = HashMap::new();
     for (i, entry) in entries.into_iter().enumerate() {

@@ -6,11 +6,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Timeline, describe_event};
+use super::{Report, Script, Step};
 use crate::command::{Command, Travel};
 use crate::expectation::check_now;
-use crate::operator::Outcome;
-use crate::script::{Report, Script, Step};
+use crate::outcome::Outcome;
+use crate::replay::{Timeline, describe_event};
 
 /// The recording a replay walkthrough names, beside the script; `None` for a walkthrough of a
 /// live herd.
@@ -64,8 +64,35 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         Command::Note(text) => Outcome::Noted(text.clone()),
         Command::Show(nodes) => Outcome::Show(nodes.clone()),
         Command::Highlight(path) => Outcome::Highlight(path.clone()),
-        _ => {
+        // What would change the herd, or send it anything: what happened cannot change.
+        Command::Iamat { .. }
+        | Command::Whatsat { .. }
+        | Command::Send { .. }
+        | Command::Raw(_)
+        | Command::Kill(_)
+        | Command::Revive(_)
+        | Command::Cut(..)
+        | Command::Heal(..)
+        | Command::CutOneWay(..)
+        | Command::HealOneWay(..)
+        | Command::Latency(..)
+        | Command::Loss(..)
+        | Command::Strategy(_)
+        | Command::Reset => {
             Outcome::Refused("a replay shows what happened and cannot change it (go live from a moment to act)".into())
+        }
+        Command::Step(_) | Command::Slow(_) | Command::Live | Command::Wave | Command::Decide { .. } => {
+            Outcome::Refused(
+                "a replay moves through time with seek, back and forward; step, wave and live hold a running herd's \
+             messages"
+                    .into(),
+            )
+        }
+        Command::Wait(_) | Command::At { .. } | Command::Every { .. } | Command::Calm => Outcome::Refused(
+            "nothing runs in a replay: move to a moment with seek, back or forward instead of waiting for it".into(),
+        ),
+        Command::Shape(..) => {
+            Outcome::Refused("a replay's herd is the recording's: shape starts a running herd".into())
         }
     }
 }
@@ -92,7 +119,7 @@ pub fn play_headless(timeline: &Timeline, script: &Script, out: &mut impl Write)
     for (i, step) in script.steps.iter().enumerate() {
         let outcome = play_step(timeline, &mut count, step, i == 0);
         report.count(&script.name, step, &outcome);
-        crate::script::print_outcome(out, step, &outcome, |nodes| listing(timeline, count, nodes));
+        super::headless::print_outcome(out, step, &outcome, |nodes| listing(timeline, count, nodes));
     }
     let _ = writeln!(out, "{}", report.summary());
     for failure in &report.failures {
@@ -104,5 +131,5 @@ pub fn play_headless(timeline: &Timeline, script: &Script, out: &mut impl Write)
 /// What `show` prints: each node's clients at the moment.
 fn listing(timeline: &Timeline, count: usize, nodes: &[String]) -> String {
     let world = timeline.world_after(count);
-    crate::script::listing(&world, nodes)
+    super::headless::listing(&world, nodes)
 }
