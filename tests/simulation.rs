@@ -72,6 +72,8 @@ type Heal = Box<dyn FnOnce(&mut turmoil::Sim)>;
 
 /// Runs one schedule; returns what went wrong, if anything.
 fn run(seed: u64) -> Result<(), String> {
+    // This process's herds run on the simulated network (only this test binary's).
+    herdctl_core::net::simulate();
     let topology = topology();
     let ports: HashMap<&str, u16> = topology
         .nodes()

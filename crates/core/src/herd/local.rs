@@ -213,13 +213,11 @@ pub(crate) fn bind(node: &str, host: &str, port: u16, role: &'static str) -> Res
     net::listen(addr).map_err(fail)
 }
 
-#[cfg(not(feature = "simulation"))]
+/// The address `host` names. In a simulation a node's host is its simulated machine: it
+/// listens on all its addresses.
 pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Option<SocketAddr>> {
+    if net::simulated() {
+        return Ok(Some(SocketAddr::from(([0, 0, 0, 0], port))));
+    }
     Ok(std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?.next())
-}
-
-/// In the simulation a node's host is its simulated machine: it listens on all its addresses.
-#[cfg(feature = "simulation")]
-pub(crate) fn resolve(_host: &str, port: u16) -> io::Result<Option<SocketAddr>> {
-    Ok(Some(SocketAddr::from(([0, 0, 0, 0], port))))
 }
