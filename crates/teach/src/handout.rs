@@ -100,15 +100,26 @@ fn human(gap: Duration) -> String {
     }
 }
 
-/// One section as an SVG figure.
+/// Where a node's lane is across the page.
+fn lane_of(nodes: &[NodeName], name: &str) -> Option<f64> {
+    let i = nodes.iter().position(|n| &**n == name)?;
+    let step = if nodes.len() > 1 { (LAST_LANE - FIRST_LANE) / (nodes.len() - 1) as f64 } else { 0.0 };
+    Some(FIRST_LANE + step * i as f64)
+}
+
+/// One section as an SVG figure: its rows placed down the page, its messages drawn between the
+/// lanes, in a frame of lanes, title and legend.
 fn figure(part: &Part, nodes: &[NodeName]) -> String {
-    let lane = |name: &str| {
-        let i = nodes.iter().position(|n| &**n == name)?;
-        let step = if nodes.len() > 1 { (LAST_LANE - FIRST_LANE) / (nodes.len() - 1) as f64 } else { 0.0 };
-        Some(FIRST_LANE + step * i as f64)
-    };
-    // Where each entry goes down the page: spaced by real time, long gaps compressed.
     let mut body = String::new();
+    let (ys, y) = place(part, &mut body);
+    draw(part, nodes, &ys, &mut body);
+    frame(part, nodes, y, &body)
+}
+
+/// Where each row goes down the page: spaced by real time, long gaps compressed (and marked in
+/// `body`), captions written across. Returns each row's height and the page's last.
+fn place(part: &Part, body: &mut String) -> (Vec<f64>, f64) {
+    // Where each entry goes down the page: spaced by real time, long gaps compressed.
     let mut y = 90.0;
     let mut ys = Vec::with_capacity(part.entries.len());
     // The first event's distance from the section's start counts too (a `wait`, say).
@@ -146,7 +157,12 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
         }
         ys.push(y);
     }
-    // Messages, drawn now that every row has its place.
+    (ys, y)
+}
+
+/// The messages, faults and client lines of `part`, now that every row has its place.
+fn draw(part: &Part, nodes: &[NodeName], ys: &[f64], body: &mut String) {
+    let lane = |name: &str| lane_of(nodes, name);
     let arrivals = crate::trace::pairs(part.entries.iter().copied());
     for (i, entry) in part.entries.iter().enumerate() {
         let y = ys[i];
@@ -213,6 +229,11 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
             Kind::PeerReceive | Kind::Caption | Kind::Section | Kind::Held | Kind::Learned | Kind::Expectation => {}
         }
     }
+}
+
+/// The page around `body`: the title, a lane per server (and the clients'), the legend.
+fn frame(part: &Part, nodes: &[NodeName], y: f64, body: &str) -> String {
+    let lane = |name: &str| lane_of(nodes, name);
     let bottom = y + 30.0;
     let legend_y = bottom + 10.0;
     let height = legend_y + 30.0;
@@ -243,7 +264,7 @@ fn figure(part: &Part, nodes: &[NodeName]) -> String {
             escape(node)
         );
     }
-    svg.push_str(&body);
+    svg.push_str(body);
     let legend = [
         ("#0a7", "", "client line in"),
         ("#05a", "", "reply"),

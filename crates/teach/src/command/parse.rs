@@ -1,4 +1,6 @@
 //! Reading one command from its line: the verb, in any case, then its words as its form says.
+//! Each family of verbs (client commands, faults, modes, the story, scheduled work, moving through
+//! a recording) reads its own.
 
 use std::time::Duration;
 
@@ -7,6 +9,60 @@ use herdctl_core::network::{Delay, Fate, Spread};
 use super::expect::expectation;
 use super::forms::{CommandError, MAX_DELAY, MAX_WAIT, PROTOCOL_WORDS, Verb, at_most, duration, nearest};
 use super::{Command, Fault, Landmark, Travel};
+
+/// A line being read: its text and its words.
+struct Line<'a> {
+    text: &'a str,
+    words: Vec<&'a str>,
+}
+
+type Read = Result<Command, CommandError>;
+
+impl<'a> Line<'a> {
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The `i`th word, owned.
+    fn word(&self, i: usize) -> String {
+        self.words[i].to_string()
+    }
+
+    /// Exactly `count` words, or the form of `verb`.
+    fn with(&self, count: usize, verb: Verb) -> Result<(), CommandError> {
+        if self.len() == count { Ok(()) } else { Err(CommandError::Usage(verb)) }
+    }
+
+    /// The text after the first `skip` words, as written.
+    fn rest(&self, skip: usize) -> String {
+        let mut rest = self.text;
+        for word in &self.words[..skip] {
+            rest = rest.trim_start()[word.len()..].trim_start();
+        }
+        rest.to_string()
+    }
+}
+
+impl Command {
+    /// Reads one command. Errors say what the form is.
+    pub fn parse(text: &str) -> Result<Self, CommandError> {
+        let text = text.trim();
+        let line = Line { text, words: text.split_whitespace().collect() };
+        let typed = line.words.first().copied().unwrap_or_default();
+        // A protocol line goes as it is; everything else is a verb, in any case.
+        if PROTOCOL_WORDS.contains(&typed) {
+            return Ok(Self::Raw(text.into()));
+        }
+        let verb = typed.to_lowercase();
+        let families = [client, fault, mode, story, scheduled, herd, travel];
+        for family in families {
+            if let Some(read) = family(&verb, &line) {
+                return read;
+            }
+        }
+        Err(CommandError::Unknown { word: typed.to_string(), nearest: nearest(typed) })
+    }
+}
 
 /// `now-5s`, `now+500ms`, `now`: nanoseconds from the current time.
 fn shift(text: &str) -> Option<i64> {
@@ -23,224 +79,243 @@ fn shift(text: &str) -> Option<i64> {
     Some(sign * nanos)
 }
 
-impl Command {
-    /// Reads one command. Errors say what the form is.
-    pub fn parse(text: &str) -> Result<Self, CommandError> {
-        let text = text.trim();
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let typed = words.first().copied().unwrap_or_default();
-        // A protocol line goes as it is; everything else is a verb, in any case.
-        if PROTOCOL_WORDS.contains(&typed) {
-            return Ok(Self::Raw(text.into()));
-        }
-        let lowered = typed.to_lowercase();
-        let verb = lowered.as_str();
-        let with = |count: usize, verb: Verb| {
-            if words.len() == count { Ok(()) } else { Err(CommandError::Usage(verb)) }
-        };
-        // The text after the first `skip` words, as written.
-        let rest = |skip: usize| {
-            let mut rest = text;
-            for word in &words[..skip] {
-                rest = rest.trim_start()[word.len()..].trim_start();
-            }
-            rest.to_string()
-        };
+/// `iamat`, `whatsat`, `send`: what a client would send.
+fn client(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
         Ok(match verb {
             "iamat" => {
-                let shift_ns = match words.len() {
+                let shift_ns = match line.len() {
                     4 => 0,
-                    6 if words[4] == "at" => shift(words[5]).ok_or(CommandError::Usage(Verb::Iamat))?,
+                    6 if line.words[4] == "at" => shift(line.words[5]).ok_or(CommandError::Usage(Verb::Iamat))?,
                     _ => return Err(CommandError::Usage(Verb::Iamat)),
                 };
-                Self::Iamat { node: words[1].into(), client: words[2].into(), coords: words[3].into(), shift_ns }
+                Command::Iamat { node: line.word(1), client: line.word(2), coords: line.word(3), shift_ns }
             }
             "whatsat" => {
-                with(5, Verb::Whatsat)?;
-                Self::Whatsat {
-                    node: words[1].into(),
-                    client: words[2].into(),
-                    radius: words[3].into(),
-                    bound: words[4].into(),
-                }
+                line.with(5, Verb::Whatsat)?;
+                Command::Whatsat { node: line.word(1), client: line.word(2), radius: line.word(3), bound: line.word(4) }
             }
-            "send" => {
-                if words.len() < 3 {
+            _ => {
+                if line.len() < 3 {
                     return Err(CommandError::Usage(Verb::Send));
                 }
-                Self::Send { node: words[1].into(), line: rest(2) }
+                Command::Send { node: line.word(1), line: line.rest(2) }
             }
+        })
+    };
+    matches!(verb, "iamat" | "whatsat" | "send").then(read)
+}
+
+/// `kill`, `revive`, `cut`, `heal`, `latency`, `loss`: what happens to nodes and links.
+fn fault(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
+        Ok(match verb {
             "kill" => {
-                with(2, Verb::Kill)?;
-                Self::Kill(words[1].into())
+                line.with(2, Verb::Kill)?;
+                Command::Kill(line.word(1))
             }
             "revive" => {
-                with(2, Verb::Revive)?;
-                Self::Revive(words[1].into())
+                line.with(2, Verb::Revive)?;
+                Command::Revive(line.word(1))
             }
-            "cut" | "heal" if words.len() == 2 && words[1].contains('>') => {
-                let verb = if lowered == "cut" { Verb::Cut } else { Verb::Heal };
-                let (a, b) = words[1]
+            "cut" | "heal" if line.len() == 2 && line.words[1].contains('>') => {
+                let cut = verb == "cut";
+                let (a, b) = line.words[1]
                     .split_once('>')
                     .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-                    .ok_or(CommandError::Usage(verb))?;
-                if lowered == "cut" {
-                    Self::CutOneWay(a.into(), b.into())
-                } else {
-                    Self::HealOneWay(a.into(), b.into())
-                }
+                    .ok_or(CommandError::Usage(if cut { Verb::Cut } else { Verb::Heal }))?;
+                if cut { Command::CutOneWay(a.into(), b.into()) } else { Command::HealOneWay(a.into(), b.into()) }
             }
             "cut" => {
-                with(3, Verb::Cut)?;
-                Self::Cut(words[1].into(), words[2].into())
+                line.with(3, Verb::Cut)?;
+                Command::Cut(line.word(1), line.word(2))
             }
             "heal" => {
-                with(3, Verb::Heal)?;
-                Self::Heal(words[1].into(), words[2].into())
+                line.with(3, Verb::Heal)?;
+                Command::Heal(line.word(1), line.word(2))
             }
             "latency" => {
-                with(4, Verb::Latency)?;
-                let delay = Delay::parse(words[3]).ok_or_else(|| CommandError::NotADuration(words[3].into()))?;
+                line.with(4, Verb::Latency)?;
+                let delay = Delay::parse(line.words[3]).ok_or_else(|| CommandError::NotADuration(line.word(3)))?;
                 at_most("a latency", delay.base, MAX_DELAY)?;
                 if let Spread::Uniform(spread) = delay.spread {
                     at_most("a latency's spread", spread, MAX_DELAY)?;
                 }
-                Self::Latency(words[1].into(), words[2].into(), delay)
+                Command::Latency(line.word(1), line.word(2), delay)
             }
-            "loss" => {
-                with(4, Verb::Loss)?;
-                let percent = words[3].strip_suffix('%').and_then(|n| n.parse().ok()).filter(|n: &u32| *n <= 100);
-                Self::Loss(words[1].into(), words[2].into(), percent.ok_or(CommandError::Usage(Verb::Loss))?)
+            _ => {
+                line.with(4, Verb::Loss)?;
+                let percent = line.words[3].strip_suffix('%').and_then(|n| n.parse().ok()).filter(|n: &u32| *n <= 100);
+                Command::Loss(line.word(1), line.word(2), percent.ok_or(CommandError::Usage(Verb::Loss))?)
             }
-            "step" => match words.len() {
-                1 => Self::Step(None),
-                2 => Self::Step(Some(words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?)),
+        })
+    };
+    matches!(verb, "kill" | "revive" | "cut" | "heal" | "latency" | "loss").then(read)
+}
+
+/// `step`, `deliver`/`drop`/`dup`, `slow`, `live`, `wave`, `reset`: how transmissions flow.
+fn mode(verb: &str, line: &Line) -> Option<Read> {
+    if let Some(fate) = Fate::from_verb(verb) {
+        if !(3..=4).contains(&line.len()) {
+            return Some(Err(CommandError::Usage(Verb::Decide(fate))));
+        }
+        let client = line.words.get(3).map(|client| client.to_string());
+        return Some(Ok(Command::Decide { fate, from: line.word(1), to: line.word(2), client }));
+    }
+    let read = || -> Read {
+        Ok(match verb {
+            "step" => match line.len() {
+                1 => Command::Step(None),
+                2 => Command::Step(Some(
+                    line.words[1].parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Step))?,
+                )),
                 _ => return Err(CommandError::Usage(Verb::Step)),
             },
-            verb if Fate::from_verb(verb).is_some() => {
-                let fate = Fate::from_verb(verb).unwrap_or_default();
-                if !(3..=4).contains(&words.len()) {
-                    return Err(CommandError::Usage(Verb::Decide(fate)));
-                }
-                let client = words.get(3).map(|client| client.to_string());
-                Self::Decide { fate, from: words[1].into(), to: words[2].into(), client }
-            }
             "slow" => {
-                with(2, Verb::Slow)?;
-                Self::Slow(at_most("slow motion", duration(words[1])?, MAX_DELAY)?)
+                line.with(2, Verb::Slow)?;
+                Command::Slow(at_most("slow motion", duration(line.words[1])?, MAX_DELAY)?)
             }
-            "live" => {
-                with(1, Verb::Live)?;
-                Self::Live
+            // The bare verbs: `live`, `wave`, `reset`.
+            _ => {
+                line.with(1, Verb::Live)?;
+                match verb {
+                    "live" => Command::Live,
+                    "wave" => Command::Wave,
+                    _ => Command::Reset,
+                }
             }
-            "wave" => {
-                with(1, Verb::Live)?;
-                Self::Wave
-            }
-            "reset" => {
-                with(1, Verb::Live)?;
-                Self::Reset
-            }
-            "section" => Self::Section(rest(1)),
-            "note" => Self::Note(rest(1)),
-            "ask" => Self::Ask(rest(1)),
-            "show" => match words.len() {
-                2 | 3 => Self::Show(words[1..].iter().map(|w| w.to_string()).collect()),
+        })
+    };
+    matches!(verb, "step" | "slow" | "live" | "wave" | "reset").then(read)
+}
+
+/// `section`, `say`, `note`, `ask`, `show`, `highlight`, `wait`, `expect`: the story and its checks.
+fn story(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
+        Ok(match verb {
+            "section" => Command::Section(line.rest(1)),
+            "say" => Command::Say(line.rest(1)),
+            "note" => Command::Note(line.rest(1)),
+            "ask" => Command::Ask(line.rest(1)),
+            "show" => match line.len() {
+                2 | 3 => Command::Show(line.words[1..].iter().map(|w| w.to_string()).collect()),
                 _ => return Err(CommandError::Usage(Verb::Show)),
             },
-            "highlight" => match words.len() {
-                1 => Self::Highlight(Vec::new()),
-                2 => Self::Highlight(words[1].split('-').map(str::to_string).collect()),
+            "highlight" => match line.len() {
+                1 => Command::Highlight(Vec::new()),
+                2 => Command::Highlight(line.words[1].split('-').map(str::to_string).collect()),
                 _ => return Err(CommandError::Usage(Verb::Highlight)),
             },
             "wait" => {
-                with(2, Verb::Wait)?;
-                Self::Wait(at_most("a wait", duration(words[1])?, MAX_WAIT)?)
+                line.with(2, Verb::Wait)?;
+                Command::Wait(at_most("a wait", duration(line.words[1])?, MAX_WAIT)?)
             }
-            "expect" => Self::Expect(expectation(&words, &rest)?),
+            _ => Command::Expect(expectation(&line.words, &|skip| line.rest(skip))?),
+        })
+    };
+    matches!(verb, "section" | "say" | "note" | "ask" | "show" | "highlight" | "wait" | "expect").then(read)
+}
+
+/// `at`, `every`, `calm`: work scheduled beside a walkthrough's steps.
+fn scheduled(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
+        Ok(match verb {
             "at" => {
-                if words.len() < 3 {
+                if line.len() < 3 {
                     return Err(CommandError::Usage(Verb::At));
                 }
-                let after = at_most("an at's wait", duration(words[1])?, MAX_WAIT)?;
-                let command = Self::parse(&rest(2))?;
+                let after = at_most("an at's wait", duration(line.words[1])?, MAX_WAIT)?;
+                let command = Command::parse(&line.rest(2))?;
                 if !command.can_wait() {
                     return Err(CommandError::Usage(Verb::At));
                 }
-                Self::At { after, command: Box::new(command) }
+                Command::At { after, command: Box::new(command) }
             }
             "every" => {
-                if words.len() < 3 {
+                if line.len() < 3 {
                     return Err(CommandError::Usage(Verb::Every));
                 }
-                let (min, max) = match words[1].split_once("..") {
+                let (min, max) = match line.words[1].split_once("..") {
                     Some((min, max)) => (duration(min)?, duration(max)?),
-                    None => (duration(words[1])?, duration(words[1])?),
+                    None => (duration(line.words[1])?, duration(line.words[1])?),
                 };
                 if min.is_zero() || min > max {
                     return Err(CommandError::Usage(Verb::Every));
                 }
                 at_most("an every's pause", max, MAX_WAIT)?;
+                let words = &line.words;
                 let (fault, lasting) = match words.len() {
                     n if n >= 5 && words[n - 2] == "for" => (&words[2..n - 2], Some(duration(words[n - 1])?)),
                     _ => (&words[2..], None),
                 };
                 let fault = Fault::parse(fault).ok_or(CommandError::Usage(Verb::Every))?;
-                Self::Every { min, max, fault, lasting }
+                Command::Every { min, max, fault, lasting }
             }
-            "calm" => {
-                with(1, Verb::Live)?;
-                Self::Calm
+            _ => {
+                line.with(1, Verb::Live)?;
+                Command::Calm
             }
+        })
+    };
+    matches!(verb, "at" | "every" | "calm").then(read)
+}
+
+/// `shape`, `strategy`, `replay`: which herd, and how it passes records on.
+fn herd(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
+        Ok(match verb {
             "shape" => {
-                with(3, Verb::Shape)?;
+                line.with(3, Verb::Shape)?;
                 let shape =
-                    herdctl_core::shape::Shape::parse(words[1]).map_err(|_| CommandError::Usage(Verb::Shape))?;
-                let nodes = words[2].parse().ok().filter(|n| (1..=herdctl_core::shape::MOST_NODES).contains(n));
-                Self::Shape(shape, nodes.ok_or(CommandError::Usage(Verb::Shape))?)
+                    herdctl_core::shape::Shape::parse(line.words[1]).map_err(|_| CommandError::Usage(Verb::Shape))?;
+                let nodes = line.words[2].parse().ok().filter(|n| (1..=herdctl_core::shape::MOST_NODES).contains(n));
+                Command::Shape(shape, nodes.ok_or(CommandError::Usage(Verb::Shape))?)
             }
             "strategy" => {
-                with(2, Verb::Strategy)?;
-                Self::Strategy(
-                    herdctl_core::strategy::Strategy::parse(words[1]).ok_or(CommandError::Usage(Verb::Strategy))?,
-                )
+                line.with(2, Verb::Strategy)?;
+                let strategy = herdctl_core::strategy::Strategy::parse(line.words[1]);
+                Command::Strategy(strategy.ok_or(CommandError::Usage(Verb::Strategy))?)
             }
-            "replay" => {
-                with(2, Verb::Replay)?;
-                Self::Replay(words[1].into())
+            _ => {
+                line.with(2, Verb::Replay)?;
+                Command::Replay(line.word(1))
             }
-            "seek" => {
-                with(2, Verb::Travel)?;
-                Self::Travel(Travel::Seek(match words[1] {
-                    "start" => Some(Duration::ZERO),
-                    "end" => None,
-                    moment => Some(super::parse_moment(moment).map_err(|_| CommandError::Usage(Verb::Travel))?),
-                }))
-            }
-            way @ ("back" | "forward") => {
-                let back = way == "back";
-                let landmark = |word: &str| match word {
-                    "fault" => Some(Landmark::Fault),
-                    "flood" => Some(Landmark::Flood),
-                    "caption" => Some(Landmark::Story),
-                    _ => None,
-                };
-                Self::Travel(match words[1..] {
-                    [] if back => Travel::Back(1),
-                    [] => Travel::Forward(1),
-                    [count] => {
-                        let count = count.parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Travel))?;
-                        if back { Travel::Back(count) } else { Travel::Forward(count) }
-                    }
-                    ["to", word] => {
-                        let landmark = landmark(word).ok_or(CommandError::Usage(Verb::Travel))?;
-                        if back { Travel::BackTo(landmark) } else { Travel::ForwardTo(landmark) }
-                    }
-                    _ => return Err(CommandError::Usage(Verb::Travel)),
-                })
-            }
-            "say" => Self::Say(rest(1)),
-            _ => return Err(CommandError::Unknown { word: typed.to_string(), nearest: nearest(typed) }),
         })
-    }
+    };
+    matches!(verb, "shape" | "strategy" | "replay").then(read)
+}
+
+/// `seek`, `back`, `forward`: moving through a recording.
+fn travel(verb: &str, line: &Line) -> Option<Read> {
+    let read = || -> Read {
+        if verb == "seek" {
+            line.with(2, Verb::Travel)?;
+            return Ok(Command::Travel(Travel::Seek(match line.words[1] {
+                "start" => Some(Duration::ZERO),
+                "end" => None,
+                moment => Some(super::parse_moment(moment).map_err(|_| CommandError::Usage(Verb::Travel))?),
+            })));
+        }
+        let back = verb == "back";
+        let landmark = |word: &str| match word {
+            "fault" => Some(Landmark::Fault),
+            "flood" => Some(Landmark::Flood),
+            "caption" => Some(Landmark::Story),
+            _ => None,
+        };
+        Ok(Command::Travel(match line.words[1..] {
+            [] if back => Travel::Back(1),
+            [] => Travel::Forward(1),
+            [count] => {
+                let count = count.parse().ok().filter(|n| *n > 0).ok_or(CommandError::Usage(Verb::Travel))?;
+                if back { Travel::Back(count) } else { Travel::Forward(count) }
+            }
+            ["to", word] => {
+                let landmark = landmark(word).ok_or(CommandError::Usage(Verb::Travel))?;
+                if back { Travel::BackTo(landmark) } else { Travel::ForwardTo(landmark) }
+            }
+            _ => return Err(CommandError::Usage(Verb::Travel)),
+        }))
+    };
+    matches!(verb, "seek" | "back" | "forward").then(read)
 }
