@@ -355,3 +355,24 @@ async fn with_a_data_dir_a_node_killed_comes_back_with_what_it_had() {
     assert!(whatsat.starts_with(&at), "{whatsat}");
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn totals_are_exact_whether_anyone_listens_or_not_and_a_reset_zeroes_them() {
+    // No log files, no trace and no subscriber: nobody takes the nodes' traffic events.
+    let herd = start_herd().await;
+    for i in 0..3 {
+        ask(&herd, "Riley", &format!("IAMAT quiet-{i} +1+1 {}\n", now())).await;
+    }
+    for i in 0..3 {
+        let client = format!("quiet-{i}");
+        eventually("every node knows it", || async { NODES.iter().all(|n| herd.knows(n, &client)) }).await;
+    }
+    // Each update: one client line and the default herd's 8 records; 4 of those are duplicates.
+    // (Every node knowing it is not every copy having arrived: wait for the duplicates too.)
+    eventually("every copy arrived", || async { herd.totals().duplicates == 12 }).await;
+    let totals = herd.totals();
+    assert_eq!((totals.messages, totals.duplicates), (3 * 9, 3 * 4), "{totals:?}");
+    herd.reset(DEADLINE).await;
+    assert_eq!(herd.totals(), herdctl_core::herd::Totals::default(), "a reset starts every count again");
+    herd.shutdown().await;
+}

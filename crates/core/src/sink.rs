@@ -13,7 +13,8 @@ use crate::event::{Arrival, EventKind, HerdEvent, Via};
 use crate::journal::Journal;
 use crate::topology::NodeName;
 
-/// A node's running totals, counted as events happen (exact even when a reader falls behind).
+/// A node's running totals, counted where things happen: exact whoever listens, however far
+/// behind a reader falls.
 #[derive(Debug, Default)]
 pub struct Counters {
     /// Client lines in and records sent to neighbours.
@@ -29,10 +30,11 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Back to zero (a walkthrough's `reset`).
+    /// Back to zero, every one of them (a walkthrough's `reset`).
     pub fn reset(&self) {
-        self.messages.store(0, Ordering::Relaxed);
-        self.duplicates.store(0, Ordering::Relaxed);
+        for counter in [&self.messages, &self.duplicates, &self.unpublished, &self.transmissions] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 

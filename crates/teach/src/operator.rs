@@ -86,8 +86,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
             herd.set_loss(a, b, *percent),
             format!("{a}–{b} loses {percent}% of messages (seed {}: --seed replays which)", herd.network().seed()),
         ),
-        // A held message waits in the process that sends it, out of reach of a console attached
-        // from elsewhere.
+        // Every member holds its own transmissions: a followed node too, steered by set_mode.
         Command::Step(None) => {
             herd.set_mode(Mode::Step);
             Outcome::Done("step mode: every transmission waits to be released".into())
@@ -205,14 +204,13 @@ async fn kill(herd: &Herd, node: &str) -> Outcome {
             Outcome::Done(format!("killed {node}: its ports refuse connections; {lost} lost with its links"))
         }
         Ok(()) => Outcome::Done(format!("killed {node}: its ports refuse connections")),
-        Err(HerdError::NotAMember(_)) => {
-            Outcome::Refused(format!("{node} runs in another process: this console can kill only the nodes it runs"))
-        }
+        Err(HerdError::NotAMember(_)) => Outcome::Refused(format!(
+            "{node} runs in another process: this console can kill only the nodes it runs or attaches to (--attach)"
+        )),
         Err(error) => Outcome::Refused(error.to_string()),
     }
 }
 
-/// Releases `count` held transmissions, waiting for each to be held (entering step mode).
 /// How long a released transmission may take to reach its receiver before the next goes anyway.
 const DELIVERY: Duration = Duration::from_secs(1);
 

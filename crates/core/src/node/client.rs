@@ -135,6 +135,10 @@ impl Node {
         if heard {
             self.events
                 .emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
+        } else {
+            // Nobody takes the event, but the line is counted all the same: totals do not depend
+            // on who listens.
+            self.events.counters().messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         match command {
             ClientCommand::Iamat(iamat) => {

@@ -47,11 +47,12 @@ pub enum Command {
     Revive(String),
     Cut(String, String),
     Heal(String, String),
-    /// `latency A B DURATION`: extra delay on a link (`0s` removes it).
     /// `cut A>B`: A's messages to B are lost; B's to A still arrive.
     CutOneWay(String, String),
     /// `heal A>B`: A's messages to B go again.
     HealOneWay(String, String),
+    /// `latency A B DURATION`: extra delay on a link, maybe spread (`100ms±40ms`, `exp:100ms`;
+    /// `0s` removes it).
     Latency(String, String, Delay),
     /// `loss A B 20%`: the link loses that share of its messages, chosen by the herd's seed
     /// (`0%` removes it).
@@ -106,7 +107,7 @@ pub enum Command {
     },
     /// `calm`: stops every nemesis (undoing its faults) and every `at` not yet due.
     Calm,
-    /// `strategy flood|tree`: how nodes pass new records on from now.
+    /// `strategy flood|tree|batch:INTERVAL|gossip:FANOUT`: how nodes pass new records on from now.
     Strategy(herdctl_core::strategy::Strategy),
     /// `shape grid 16`: as a script's first line, the herd it runs on (a generated one).
     Shape(herdctl_core::shape::Shape, usize),
