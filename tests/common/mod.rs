@@ -168,3 +168,11 @@ impl Drop for Spawned {
 pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
+
+/// A tool a test needs is missing: under CI (`CI` set, as `.ci/run` sets it) that fails the run,
+/// so that CI is never green without the test having run; elsewhere the test says so and passes.
+pub fn missing_tool(what: &str) {
+    let ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0");
+    assert!(!ci, "{what} is missing, and CI must run this test (.ci/run installs it)");
+    eprintln!("{what} is missing: this test did not run (.ci/run installs it)");
+}
