@@ -385,7 +385,7 @@ pub struct LoadArgs {
 
 /// `flood`, `tree`.
 fn parse_strategy(text: &str) -> Result<herdctl_core::strategy::Strategy, String> {
-    herdctl_core::strategy::Strategy::parse(text).ok_or_else(|| {
+    herdctl_core::strategy::Strategy::parse(text).map_err(|_| {
         format!("{text:?}: the strategies are flood, tree, batch:INTERVAL (batch:500ms) and gossip:FANOUT (gossip:3)")
     })
 }

@@ -202,7 +202,8 @@ impl Command {
             "strategy" => {
                 with(2, Verb::Strategy)?;
                 Self::Strategy(
-                    herdctl_core::strategy::Strategy::parse(words[1]).ok_or(CommandError::Usage(Verb::Strategy))?,
+                    herdctl_core::strategy::Strategy::parse(words[1])
+                        .map_err(|_| CommandError::Usage(Verb::Strategy))?,
                 )
             }
             "replay" => {
