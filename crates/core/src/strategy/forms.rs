@@ -45,7 +45,7 @@ pub const FORMS: &[Form] = &[
     Form {
         form: "batch:INTERVAL",
         example: "batch:500ms",
-        does: "the tree's routes, each link sending what it gathered within INTERVAL (up to a minute) as one \
+        does: "the tree's routes, each link sending what it gathered within INTERVAL, up to a minute, as one \
                transmission",
         read: |argument| {
             let every = humantime::parse_duration(argument?).ok()?;
@@ -55,7 +55,7 @@ pub const FORMS: &[Form] = &[
     Form {
         form: "gossip:FANOUT",
         example: "gossip:3",
-        does: "to FANOUT (1 to 100) live neighbours chosen at random, and once a second each neighbour caught up \
+        does: "to FANOUT live neighbours chosen at random, 1 to 100, and once a second each neighbour caught up \
                with all a node knows",
         read: |argument| argument?.parse().ok().filter(|fanout| (1..=100).contains(fanout)).map(Strategy::Gossip),
     },
