@@ -1,7 +1,8 @@
 //! The operator's hand on the network between nodes: links cut and healed, extra latency, and
 //! time itself: in *step* mode every peer transmission is held at its sender until released,
 //! in *slow* mode every hop is delayed. Link tasks ask the network before each transmission;
-//! nothing here touches a socket.
+//! nothing here touches a socket. It also keeps the herd's strategy in force, for every node to
+//! read (what a strategy decides is strategy/'s).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};

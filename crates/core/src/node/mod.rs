@@ -204,9 +204,9 @@ impl Node {
     ) -> Vec<oneshot::Receiver<()>> {
         let mut acks = Vec::new();
         let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
-        // One read of the strategy for the whole record, so that a switch meanwhile cannot send it
-        // half one way and half the other.
         let arrival = Arrival { catch_up, flooding };
+        // The strategy is read once for the whole record, so that a switch meanwhile cannot send
+        // it half one way and half the other; the read takes no lock (`SharedStrategy` says why).
         let route = self.router.route(self.network.strategy(), record.server(), except, arrival, up);
         let flooding = route.marked();
         for link in self.links.iter().filter(|link| route.includes(&link.neighbour, except) && link.is_up()) {
