@@ -3,8 +3,9 @@
 //! it writes them ([`Strategy::batch_interval`]), whether nodes catch their neighbours up on their
 //! own ([`Strategy::anti_entropy`]), how strategies are written ([`FORMS`]), and where a herd keeps
 //! the one it uses now ([`SharedStrategy`]). node/ and peer/ ask these questions and never match on
-//! a strategy: a new one is a variant below, its answers here, its routes in route.rs, its row in
-//! forms.rs and its word in shared.rs (each a match the compiler makes exhaustive).
+//! a strategy: a new one is a variant below, its answers here, its routes in route.rs, its word in
+//! shared.rs and how it is written back in forms.rs (matches the compiler makes exhaustive), and
+//! its row of FORMS (a test fails without it, once the variant is in `one_of_each`'s match).
 //!
 //! - `flood`: to every live neighbour but the one it came from (the course's way, and every
 //!   guarantee of PROTOCOL.md).
