@@ -1,11 +1,14 @@
 //! The command line (PROTOCOL.md section 6).
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use crate::config::PlacesChoice;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use herdctl_core::limits::ClientLimits;
+use herdctl_core::strategy::{self, Strategy};
 
 /// herdctl runs a proxy herd: TCP servers that take client locations (IAMAT), flood them to
 /// each other, and answer WHATSAT with nearby places.
@@ -53,12 +56,10 @@ pub struct Cli {
     #[arg(long = "nodes", value_name = "N", requires = "shape")]
     pub nodes_count: Option<usize>,
 
-    /// How a node passes a new record on: flood (to every neighbour but the sender: the course's
-    /// way, and every guarantee) or tree (along the spanning tree from the record's origin, one
-    /// message a node when nothing fails, flooding around a failure). Every node of a herd must
-    /// use the same.
-    #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = parse_strategy)]
-    pub strategy: herdctl_core::strategy::Strategy,
+    // Its help lists every strategy from their one table, so that it cannot leave one out.
+    #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = StrategyParser,
+          hide_possible_values = true, help = strategy_help())]
+    pub strategy: Strategy,
 
     /// Peer links in readable text, as before they were encrypted: for watching a herd with
     /// `tcpdump -A` in class. Every node of the herd must agree (a mismatch is refused with a
@@ -246,9 +247,10 @@ pub struct ExperimentArgs {
     /// A topology file instead (its ports are replaced by free ones).
     #[arg(long, value_name = "FILE")]
     pub topology: Option<PathBuf>,
-    /// How nodes pass records on: flood or tree.
-    #[arg(long, default_value = "flood", value_parser = parse_strategy)]
-    pub strategy: herdctl_core::strategy::Strategy,
+    // Every strategy, from their one table.
+    #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = StrategyParser,
+          hide_possible_values = true, help = format!("How nodes pass records on: {}", strategy::choices()))]
+    pub strategy: Strategy,
     /// Extra latency on every link (e.g. 100ms).
     #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
     pub latency: std::time::Duration,
@@ -383,11 +385,31 @@ pub struct LoadArgs {
     pub serve_bare: Option<String>,
 }
 
-/// `flood`, `tree`.
-fn parse_strategy(text: &str) -> Result<herdctl_core::strategy::Strategy, String> {
-    herdctl_core::strategy::Strategy::parse(text).ok_or_else(|| {
-        format!("{text:?}: the strategies are flood, tree, batch:INTERVAL (batch:500ms) and gossip:FANOUT (gossip:3)")
-    })
+/// `--strategy`'s help: what each strategy does.
+fn strategy_help() -> String {
+    format!("How a node passes a new record on: {}. Every node of a herd must use the same", strategy::described())
+}
+
+/// Reads `--strategy` (`flood`, `tree`, `batch:500ms`, `gossip:3`), and offers each strategy's
+/// example to shell completion (help lists the forms already, so it does not list these again).
+#[derive(Clone)]
+struct StrategyParser;
+
+impl TypedValueParser for StrategyParser {
+    type Value = Strategy;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Strategy, clap::Error> {
+        Strategy::parse.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(strategy::FORMS.iter().map(|form| PossibleValue::new(form.example).help(form.does))))
+    }
 }
 
 /// `grid`, `tree:3`, `random:4`: a shape of herd.

@@ -241,6 +241,28 @@ fn help_explains_every_option() {
     }
 }
 
+/// The help, the refusal and completion are all made from the strategies' one table (FORMS):
+/// this fails if any of them leaves a strategy out.
+#[test]
+fn every_strategy_is_in_the_help_the_refusal_and_completion() {
+    let text = |output: Output| {
+        assert!(output.status.code().is_some_and(|code| code <= 2), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    };
+    let help = text(run(&["--help"]));
+    let experiment = text(run(&["experiment", "--help"]));
+    let refused = text(run(&["--headless", "--strategy", "tree:3"]));
+    let completion = text(run(&["completions", "bash"]));
+    assert!(refused.contains("\"tree:3\" is not a strategy"), "{refused}");
+    for form in herdctl_core::strategy::FORMS {
+        for (what, text) in [("--help", &help), ("experiment --help", &experiment), ("the refusal", &refused)] {
+            assert!(text.contains(form.form), "{what} lacks {}:\n{text}", form.form);
+        }
+        assert!(help.contains(form.does), "--help does not say what {} does:\n{help}", form.form);
+        assert!(completion.contains(form.example), "completion lacks {}", form.example);
+    }
+}
+
 #[test]
 fn a_google_source_without_a_key_is_refused_at_start() {
     let output = herdctl()

@@ -313,8 +313,10 @@ async fn held_upstream() -> (String, tokio::sync::oneshot::Sender<()>) {
         let _ = stream.read(&mut request).await;
         let _ = released.await;
         let body = r#"{"places": []}"#;
-        let answer =
-            format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
         let _ = stream.write_all(answer.as_bytes()).await;
     });
     (uri, release)

@@ -277,7 +277,8 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("step [N] / slow 1s / live", "hold messages (release N) / slow motion / live"),
     ("deliver|drop|dup A B [CLIENT]", "in step mode, one held message from A to B: goes, is lost, or arrives twice"),
     ("IAMAT ... / WHATSAT ...", "a raw protocol line, sent to the selected node"),
-    ("strategy flood|tree|…", "how nodes pass new records on from now: flood, tree, batch:500ms, gossip:3"),
+    // The strategies are the engine's to list (ui never imports it): `strategy` alone lists them.
+    ("strategy NAME", "how nodes pass new records on from now, e.g. tree; `strategy` alone lists all"),
     ("at 2.5s", "replay, or looking back: to that moment of the recording"),
 ];
 

@@ -1,7 +1,8 @@
 //! The operator's hand on the network between nodes: links cut and healed, extra latency, and
 //! time itself: in *step* mode every peer transmission is held at its sender until released,
 //! in *slow* mode every hop is delayed. Link tasks ask the network before each transmission;
-//! nothing here touches a socket.
+//! nothing here touches a socket. It also keeps the herd's strategy in force, for every node to
+//! read (what a strategy decides is strategy/'s).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
 use crate::dice::Dice;
+use crate::strategy::{SharedStrategy, Strategy};
 use crate::topology::NodeName;
 
 /// How transmissions flow.
@@ -246,11 +248,8 @@ pub struct Network {
     special: AtomicBool,
     /// Bumped on every change, so that link tasks and the console notice.
     changes: watch::Sender<u64>,
-    /// How nodes pass new records on (herd-wide; a walkthrough may switch it), and a batching
-    /// strategy's interval in milliseconds.
-    strategy: std::sync::atomic::AtomicU8,
-    /// A batching strategy's interval in milliseconds, or gossip's fanout.
-    strategy_value: std::sync::atomic::AtomicU64,
+    /// How nodes pass new records on (herd-wide; a walkthrough may switch it).
+    strategy: SharedStrategy,
 }
 
 impl Default for Network {
@@ -273,44 +272,18 @@ impl Network {
             state: Mutex::new(State::new(seed)),
             special: AtomicBool::new(false),
             changes: watch::channel(0).0,
-            strategy: std::sync::atomic::AtomicU8::new(0),
-            strategy_value: std::sync::atomic::AtomicU64::new(0),
+            strategy: SharedStrategy::default(),
         }
     }
 
     /// How nodes pass new records on now.
-    pub fn strategy(&self) -> crate::strategy::Strategy {
-        match self.strategy.load(Ordering::Relaxed) {
-            1 => crate::strategy::Strategy::Tree,
-            2 => crate::strategy::Strategy::Batch(Duration::from_millis(self.strategy_value.load(Ordering::Relaxed))),
-            3 => crate::strategy::Strategy::Gossip(self.strategy_value.load(Ordering::Relaxed) as u32),
-            _ => crate::strategy::Strategy::Flood,
-        }
-    }
-
-    /// How long a link gathers records before it sends them, under a batching strategy.
-    pub fn batch_interval(&self) -> Option<Duration> {
-        match self.strategy() {
-            crate::strategy::Strategy::Batch(every) => Some(every),
-            _ => None,
-        }
+    pub fn strategy(&self) -> Strategy {
+        self.strategy.load()
     }
 
     /// Switches how nodes pass new records on (records already on their way go as they went).
-    pub fn set_strategy(&self, strategy: crate::strategy::Strategy) {
-        let code = match strategy {
-            crate::strategy::Strategy::Flood => 0,
-            crate::strategy::Strategy::Tree => 1,
-            crate::strategy::Strategy::Batch(every) => {
-                self.strategy_value.store(every.as_millis() as u64, Ordering::Relaxed);
-                2
-            }
-            crate::strategy::Strategy::Gossip(fanout) => {
-                self.strategy_value.store(u64::from(fanout), Ordering::Relaxed);
-                3
-            }
-        };
-        self.strategy.store(code, Ordering::Relaxed);
+    pub fn set_strategy(&self, strategy: Strategy) {
+        self.strategy.store(strategy);
         self.changes.send_modify(|version| *version += 1);
     }
 

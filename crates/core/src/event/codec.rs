@@ -405,7 +405,7 @@ fn kind_of(line: &Line) -> Result<Option<EventKind>, CodecError> {
             "strategy" => {
                 let value = value()?;
                 EventKind::StrategySet {
-                    strategy: Strategy::parse(value).ok_or_else(|| invalid("value", value, "a strategy"))?,
+                    strategy: Strategy::parse(value).map_err(|_| invalid("value", value, "a strategy"))?,
                 }
             }
             which @ ("dropped" | "lost") => EventKind::FloodDropped {

@@ -25,6 +25,7 @@ use crate::protocol::Record;
 use crate::secure::{Security, Terms};
 use crate::sink::EventSink;
 use crate::store::Store;
+use crate::strategy::{Arrival, Router};
 use crate::topology::{NodeName, SharedTopology};
 
 /// Where each node's peer port can be reached (`host:port`), as the herd resolved it.
@@ -49,25 +50,23 @@ pub struct NodeConfig {
     pub store: Option<Arc<Store>>,
 }
 
-/// How often a gossiping node catches a random neighbour up.
-const ANTI_ENTROPY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// A number from a node's name, so that nodes sharing the herd's seed still choose apart.
 fn name_seed(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
 }
 
-/// Under gossip, once a second every live neighbour is caught up with everything this node
-/// knows (anti-entropy): what the random fanout missed arrives within a second or two. It costs
-/// a few transmissions a link (catch-up is written in large batches) but the whole cache in
-/// bytes: fine for experiments, not for a million clients. Idle under other strategies.
+/// Under a strategy with anti-entropy (gossip), every live neighbour is caught up with
+/// everything this node knows once a second: what the random fanout missed arrives within a
+/// second or two. It costs a few transmissions a link (catch-up is written in large batches) but
+/// the whole cache in bytes: fine for experiments, not for a million clients. Under the others it
+/// only looks, each second, whether the strategy has switched to one with anti-entropy.
 async fn anti_entropy(node: Arc<Node>) {
     loop {
         tokio::select! {
             () = node.token.cancelled() => return,
-            () = tokio::time::sleep(ANTI_ENTROPY_EVERY) => {}
+            () = tokio::time::sleep(crate::strategy::ANTI_ENTROPY_EVERY) => {}
         }
-        if matches!(node.network.strategy(), crate::strategy::Strategy::Gossip(_)) {
+        if node.network.strategy().anti_entropy() {
             node.links.iter().filter(|link| link.is_up()).for_each(|link| link.resync());
         }
     }
@@ -96,9 +95,8 @@ pub struct Node {
     pub(crate) sources: Sources,
     pub(crate) process_clients: Arc<ProcessClients>,
     store: Option<Arc<Store>>,
-    /// Where records go on: every neighbour, or the tree's branches, as the network's strategy
-    /// says now.
-    router: crate::strategy::Router,
+    /// Where records go on, by the network's strategy in force when each goes.
+    router: Router,
     network: Arc<Network>,
 }
 
@@ -148,7 +146,7 @@ impl Node {
             sources: Sources::new(config.clients.per_source),
             process_clients: config.process_clients.clone(),
             store: config.store.clone(),
-            router: crate::strategy::Router::new(
+            router: Router::new(
                 config.topology.clone(),
                 config.name.clone(),
                 config.network.seed() ^ name_seed(&config.name),
@@ -192,8 +190,8 @@ impl Node {
         &self.links
     }
 
-    /// Hands `record` on, to the neighbours the strategy routes it to (flooding: every live
-    /// neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
+    /// Hands `record` on, to the neighbours the strategy in force routes it to (flooding: every
+    /// live neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
     /// fires when that neighbour has stored the record (or when the link drops). `catch_up`: it
     /// came by catch-up; `flooding`: an upstream node fell back to flooding it.
     pub fn flood(
@@ -205,27 +203,13 @@ impl Node {
         (catch_up, flooding): (bool, bool),
     ) -> Vec<oneshot::Receiver<()>> {
         let mut acks = Vec::new();
-        // Catch-up goes everywhere, whatever the strategy: it is how a node that missed
-        // something gets it.
         let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
-        let strategy = self.network.strategy();
-        // Catch-up is flooded on, so that a node that missed something gets it; under gossip,
-        // whose anti-entropy catches every link up each second, it is gossiped on instead (else
-        // each second's catch-up would flood the herd).
-        let gossip = matches!(strategy, crate::strategy::Strategy::Gossip(_));
-        let targets = if flooding || (catch_up && !gossip) {
-            None
-        } else {
-            self.router.targets(strategy, record.server(), except, up)
-        };
-        // A routing strategy that floods (it fell back, or was asked to) says so, so that every
-        // node downstream floods it too, around whatever broke the route.
-        let flooding = !catch_up && targets.is_none() && strategy.routes();
-        let chosen = |link: &&Arc<Link>| match &targets {
-            Some(targets) => targets.contains(&link.neighbour),
-            None => Some(&*link.neighbour) != except,
-        };
-        for link in self.links.iter().filter(chosen).filter(|link| link.is_up()) {
+        let arrival = Arrival { catch_up, flooding };
+        // The strategy is read once for the whole record, so that a switch meanwhile cannot send
+        // it half one way and half the other; the read takes no lock (`SharedStrategy` says why).
+        let route = self.router.route(self.network.strategy(), record.server(), except, arrival, up);
+        let flooding = route.marked();
+        for link in self.links.iter().filter(|link| route.includes(&link.neighbour, except) && link.is_up()) {
             let ack = want_acks.then(|| {
                 let (sender, receiver) = oneshot::channel();
                 acks.push(receiver);

@@ -273,7 +273,7 @@ async fn exchange(
                 }
             };
             // A batching strategy gathers what comes within its interval, and sends it as one.
-            if let Some(every) = node.network.batch_interval() {
+            if let Some(every) = node.network.strategy().batch_interval() {
                 let batch = gather(first, queue, link, every).await;
                 put_batch(node, neighbour, &mut out, batch, &waiting).await?;
                 out.flush().await?;

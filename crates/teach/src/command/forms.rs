@@ -1,6 +1,7 @@
 //! The forms of the commands: the verbs, the usage each error names, an example with the herd's
 //! own names, the nearest verb to a typo, and the bounds of what a script may ask.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use herdctl_core::network::Fate;
@@ -105,7 +106,13 @@ impl Verb {
             Self::Show => "show NODE [NODE]",
             Self::Highlight => "highlight NODE-NODE-...",
             Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
-            Self::Strategy => "strategy flood|tree|batch:INTERVAL|gossip:FANOUT (how nodes pass new records on)",
+            Self::Strategy => {
+                // Written from the strategies' own forms, so that it lists every one.
+                static FORM: LazyLock<String> = LazyLock::new(|| {
+                    format!("strategy {} (how nodes pass new records on)", herdctl_core::strategy::usage())
+                });
+                &FORM
+            }
             Self::Shape => "shape SHAPE N (a script's first line: the herd it runs on, e.g. shape grid 16)",
             Self::Travel => {
                 "seek TIME|start|end | back [N] | forward [N] | back to fault|flood|caption | forward to fault|flood|caption"

@@ -107,7 +107,7 @@ pub enum Command {
     },
     /// `calm`: stops every nemesis (undoing its faults) and every `at` not yet due.
     Calm,
-    /// `strategy flood|tree|batch:INTERVAL|gossip:FANOUT`: how nodes pass new records on from now.
+    /// `strategy tree`, `strategy batch:500ms`, ...: how nodes pass new records on from now.
     Strategy(herdctl_core::strategy::Strategy),
     /// `shape grid 16`: as a script's first line, the herd it runs on (a generated one).
     Shape(herdctl_core::shape::Shape, usize),
@@ -265,6 +265,13 @@ mod tests {
         assert_eq!(Command::parse("strategy tree").unwrap(), Command::Strategy(herdctl_core::strategy::Strategy::Tree));
         assert_eq!(Command::parse("shape grid 16").unwrap(), Command::Shape(herdctl_core::shape::Shape::Grid, 16));
         assert!(Command::parse("strategy gossip").is_err() && Command::parse("shape grid 0").is_err());
+        // Every strategy reads as a command, and the usage a wrong one gets names every form.
+        let usage = Command::parse("strategy").unwrap_err().to_string();
+        for form in herdctl_core::strategy::FORMS {
+            let strategy = herdctl_core::strategy::Strategy::parse(form.example).unwrap();
+            assert_eq!(Command::parse(&format!("strategy {}", form.example)).unwrap(), Command::Strategy(strategy));
+            assert!(usage.contains(form.form), "{usage} lacks {}", form.form);
+        }
         for wrong in [
             "at 2s say hi",
             "at 2s",

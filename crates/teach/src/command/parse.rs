@@ -274,7 +274,7 @@ fn herd(verb: &str, line: &Line) -> Option<Read> {
             "strategy" => {
                 line.with(2, Verb::Strategy)?;
                 let strategy = herdctl_core::strategy::Strategy::parse(line.words[1]);
-                Command::Strategy(strategy.ok_or(CommandError::Usage(Verb::Strategy))?)
+                Command::Strategy(strategy.map_err(|_| CommandError::Usage(Verb::Strategy))?)
             }
             _ => {
                 line.with(2, Verb::Replay)?;
