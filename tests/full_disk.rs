@@ -48,7 +48,7 @@ impl Namespace {
 
 impl Drop for Namespace {
     fn drop(&mut self) {
-        let _ = writeln!(self.commands, "kill");
+        // Killing unshare kills the namespace's first process, and with it every other one.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -57,7 +57,7 @@ impl Drop for Namespace {
 /// Whether this machine lets an unprivileged process mount a tmpfs in namespaces of its own.
 fn namespaces_allowed() -> bool {
     Command::new("unshare")
-        .args(["-rm", "sh", "-c", "mount -t tmpfs none /mnt"])
+        .args(["-rm", "--fork", "--pid", "--kill-child", "sh", "-c", "mount -t tmpfs none /mnt"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -134,8 +134,10 @@ fn a_full_disk_loses_no_acknowledged_record_and_writing_resumes_when_space_retur
     );
     std::fs::write(&topology, solo).unwrap();
     let metrics = SocketAddr::from(([127, 0, 0, 1], ports[2]));
+    // A PID namespace too, whose processes all die with it: a node the test started never
+    // outlives the test, however it ends.
     let mut child = Command::new("unshare")
-        .args(["-rm", "sh", "-c", DRIVER])
+        .args(["-rm", "--fork", "--pid", "--kill-child", "sh", "-c", DRIVER])
         .env("DATA", &data)
         .env("LOGS", &logs)
         .env("TOPOLOGY", &topology)
