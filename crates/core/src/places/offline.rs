@@ -276,3 +276,4 @@ mod tests {
         assert!(Gazetteer::from_tsv("1\tA\t91\t2\t3\tV\n").is_err());
     }
 }
+
