@@ -8,14 +8,13 @@ mod layout;
 mod model;
 mod past;
 mod story;
+mod terminal;
 mod walkthrough;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use herdctl_core::network::{Fate, Mode};
 use herdctl_core::{Herd, HerdEvent};
@@ -29,6 +28,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use model::Model;
 use past::{Moved, Past};
+use terminal::{Input, Keys};
 use walkthrough::{Move, Told, Walkthrough};
 
 /// At most ~30 frames a second.
@@ -88,95 +88,15 @@ pub struct Screen {
     pub theme: herdctl_ui::ThemeChoice,
 }
 
-/// The terminal's keys and clicks. crossterm reads them on a thread behind each `EventStream`,
-/// and a stream made after another was dropped may lose a key to the old one's thread (the `q`
-/// of a herd gone live from a replay, say): so the process keeps one, and each console borrows it.
-static KEY_STREAM: std::sync::Mutex<Option<EventStream>> = std::sync::Mutex::new(None);
-
-/// The process's key stream, borrowed until dropped.
-struct Keys(Option<EventStream>);
-
-impl Keys {
-    fn take() -> Self {
-        let kept = KEY_STREAM.lock().unwrap_or_else(|p| p.into_inner()).take();
-        Self(Some(kept.unwrap_or_default()))
-    }
-}
-
-impl Drop for Keys {
-    fn drop(&mut self) {
-        *KEY_STREAM.lock().unwrap_or_else(|p| p.into_inner()) = self.0.take();
-    }
-}
-
-impl std::ops::Deref for Keys {
-    type Target = EventStream;
-    fn deref(&self) -> &EventStream {
-        self.0.as_ref().expect("held until dropped")
-    }
-}
-
-impl std::ops::DerefMut for Keys {
-    fn deref_mut(&mut self) -> &mut EventStream {
-        self.0.as_mut().expect("held until dropped")
-    }
-}
-
 /// Runs the console until the operator quits. The terminal is restored on every way out,
 /// panics included (ratatui's `init` installs the hook).
 pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, session: Session) -> anyhow::Result<()> {
-    let mut terminal = open_terminal(session.screen.mouse)?;
-    restore_only_for_the_consoles_own_panics();
+    let mut terminal = terminal::open(session.screen.mouse)?;
+    terminal::restore_only_for_the_consoles_own_panics();
     let result = drive(&mut terminal, &herd, events, &session).await;
-    close_terminal();
+    terminal::close();
     herd.shutdown().await;
     result
-}
-
-/// Clicks and the wheel, reported in SGR form: presses and releases only (mode 1000), not every
-/// movement of the mouse (1003, which crossterm's `EnableMouseCapture` also asks for), so that a
-/// resting hand costs no frames.
-const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1006h";
-const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1000l";
-
-/// The terminal in the console's mode (ratatui's: raw, the alternate screen), with the mouse if
-/// asked for.
-fn open_terminal(mouse: bool) -> anyhow::Result<ratatui::DefaultTerminal> {
-    let terminal = ratatui::try_init().context("cannot set up the terminal for the console")?;
-    if mouse {
-        use std::io::Write;
-        let mut out = std::io::stdout();
-        // A terminal that cannot take it just goes without the mouse.
-        let _ = out.write_all(MOUSE_ON.as_bytes()).and_then(|()| out.flush());
-    }
-    Ok(terminal)
-}
-
-/// The terminal as it was: the mouse given back (harmless when it was never taken), then
-/// ratatui's restore.
-fn close_terminal() {
-    use std::io::Write;
-    let mut out = std::io::stdout();
-    let _ = out.write_all(MOUSE_OFF.as_bytes()).and_then(|()| out.flush());
-    ratatui::restore();
-}
-
-/// ratatui's hook restores the terminal on any panic. A panic in a node's task is caught (by
-/// tokio, or by a link, which redials) and the console goes on, so there it must not leave the
-/// terminal: it is written to `herdctl.log` instead. A panic of the console's own thread (the one
-/// that set this up) restores the terminal and is printed, as before.
-fn restore_only_for_the_consoles_own_panics() {
-    let console = std::thread::current().id();
-    let restore_and_print = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().id() == console {
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(MOUSE_OFF.as_bytes());
-            restore_and_print(info);
-        } else {
-            tracing::error!("a task panicked and was stopped: {info}");
-        }
-    }));
 }
 
 async fn drive(
@@ -247,14 +167,19 @@ async fn drive(
         }
         let animating = model.animating(now, herd.as_ref()) || past.as_ref().is_some_and(Past::playing);
         tokio::select! {
-            key = keys.next() => match key {
-                Some(Ok(event @ (Event::Key(_) | Event::Mouse(_)))) => {
-                    // `RUST_LOG=herdctl::input=debug` writes each key and click to herdctl.log.
-                    tracing::debug!(target: "herdctl::input", ?event, "input");
-                    let intent = match event {
-                        Event::Key(key) => state.handle_key(key, &view),
-                        Event::Mouse(mouse) => state.handle_mouse(mouse, &view),
-                        _ => None,
+            key = keys.next() => match key.map(|read| read.map(terminal::input)) {
+                Some(Ok(Some(input @ (Input::Key(_) | Input::Mouse(_))))) => {
+                    let intent = match input {
+                        // `RUST_LOG=herdctl::input=debug` writes each key and click to herdctl.log.
+                        Input::Key(key) => {
+                            tracing::debug!(target: "herdctl::input", ?key, "input");
+                            state.handle_key(key, &view)
+                        }
+                        Input::Mouse(mouse) => {
+                            tracing::debug!(target: "herdctl::input", ?mouse, "input");
+                            state.handle_mouse(mouse, &view)
+                        }
+                        Input::Resized => None,
                     };
                     dirty = true;
                     match intent {
@@ -286,7 +211,7 @@ async fn drive(
                         None => {}
                     }
                 }
-                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(Some(Input::Resized))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(error)) => break Err(error.into()),
                 None => break Ok(()),
@@ -407,10 +332,10 @@ pub async fn replay(
     script: Option<Script>,
     screen: Screen,
 ) -> anyhow::Result<Option<herdctl_teach::replay::World>> {
-    let mut terminal = open_terminal(screen.mouse)?;
-    restore_only_for_the_consoles_own_panics();
+    let mut terminal = terminal::open(screen.mouse)?;
+    terminal::restore_only_for_the_consoles_own_panics();
     let result = drive_replay(&mut terminal, timeline, at, script, screen.theme).await;
-    close_terminal();
+    terminal::close();
     result
 }
 
@@ -455,13 +380,13 @@ async fn drive_replay(
             dirty = false;
         }
         tokio::select! {
-            key = keys.next() => match key {
-                Some(Ok(event @ (Event::Key(_) | Event::Mouse(_)))) => {
+            key = keys.next() => match key.map(|read| read.map(terminal::input)) {
+                Some(Ok(Some(input @ (Input::Key(_) | Input::Mouse(_))))) => {
                     dirty = true;
-                    let intent = match event {
-                        Event::Key(key) => state.handle_key(key, &view),
-                        Event::Mouse(mouse) => state.handle_mouse(mouse, &view),
-                        _ => None,
+                    let intent = match input {
+                        Input::Key(key) => state.handle_key(key, &view),
+                        Input::Mouse(mouse) => state.handle_mouse(mouse, &view),
+                        Input::Resized => None,
                     };
                     match intent {
                         Some(Intent::Quit) => break None,
@@ -493,7 +418,7 @@ async fn drive_replay(
                         None => {}
                     }
                 }
-                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(Some(Input::Resized))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error.into()),
                 None => break None,

@@ -1,7 +1,9 @@
 //! herdctl-ui: the console's presentation: the view model it is given, the state of the
-//! screen, the key map, and the widgets that draw them. It never imports the engine: the
-//! console's glue (`src/console/` in herdctl) fills in the view and carries out the intents.
+//! screen, the keys and clicks it takes (its own types), the key map, and the widgets that draw
+//! them. It never imports the engine, nor a terminal library: the console's glue
+//! (`src/console/` in herdctl) reads the terminal, fills in the view and carries out the intents.
 
+pub mod input;
 pub mod intent;
 pub mod keys;
 pub mod render;

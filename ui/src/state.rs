@@ -5,12 +5,10 @@
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
 use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
+use crate::input::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use crate::intent::{Intent, TimeMove};
 use crate::keys::{self, Action};
 use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, KindFilter, ModeView};
@@ -272,9 +270,6 @@ impl UiState {
 
     /// Handles one key; returns what the operator asked the herd for, if anything.
     pub fn handle_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
-        if key.kind != KeyEventKind::Press {
-            return None;
-        }
         if keys::is_interrupt(&key) {
             return Some(Intent::Quit);
         }

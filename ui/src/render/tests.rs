@@ -438,23 +438,14 @@ fn looking_back_says_so_and_how_to_return() {
     assert!(!text.contains("go live"), "a live console looking back goes back to now, not live again");
 }
 
-/// A left click (or wheel notch) at a cell, as crossterm reports it.
-fn mouse(
-    kind: ratatui::crossterm::event::MouseEventKind,
-    column: u16,
-    row: u16,
-) -> ratatui::crossterm::event::MouseEvent {
-    ratatui::crossterm::event::MouseEvent {
-        kind,
-        column,
-        row,
-        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
-    }
+/// A left click (or wheel notch) at a cell, as the console hands it to the state.
+fn mouse(kind: crate::input::MouseEventKind, column: u16, row: u16) -> crate::input::MouseEvent {
+    crate::input::MouseEvent { kind, column, row, modifiers: crate::input::KeyModifiers::NONE }
 }
 
 #[test]
 fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
-    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    use crate::input::{MouseButton, MouseEventKind};
     let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
     let view = replayed(false);
     let mut state = UiState::default();
@@ -486,7 +477,7 @@ fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
 
 #[test]
 fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it() {
-    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    use crate::input::{MouseButton, MouseEventKind};
     let mut view = herd();
     view.held = (1..=3)
         .map(|id| HeldView {
@@ -569,7 +560,7 @@ fn many_lines(view: &mut HerdView, seqs: std::ops::RangeInclusive<u64>) {
 
 #[test]
 fn a_scrolled_flow_stays_on_its_line_as_events_arrive_and_searches_and_filters_by_kind() {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crate::input::{KeyCode, KeyEvent, KeyModifiers};
     let key =
         |state: &mut UiState, view: &HerdView, code| state.handle_key(KeyEvent::new(code, KeyModifiers::NONE), view);
     let mut view = herd();
@@ -618,7 +609,7 @@ fn a_scrolled_flow_stays_on_its_line_as_events_arrive_and_searches_and_filters_b
 
 #[test]
 fn a_search_on_the_graph_selects_a_node_by_its_name_and_on_the_cache_finds_a_client() {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crate::input::{KeyCode, KeyEvent, KeyModifiers};
     let view = herd();
     let mut state = UiState::default();
     let type_in = |state: &mut UiState, text: &str| {

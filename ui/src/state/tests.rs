@@ -1,6 +1,6 @@
 //! Keys against the state, with plain view values.
 
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+use crate::input::{KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::view::{CacheRow, CacheView, FlowKind, FlowLine, NodeView};
