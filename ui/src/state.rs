@@ -9,9 +9,9 @@ use ratatui::layout::{Position, Rect};
 use tui_input::{Input, InputRequest};
 
 use crate::input::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use crate::intent::{Intent, TimeMove};
-use crate::keys::{self, Action};
-use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, KindFilter, ModeView};
+use crate::intent::{HerdAct, Intent, ScreenAct, StoryMove, TimeMove};
+use crate::keys;
+use crate::view::{CacheAnchor, FlowLine, HeldChoice, HeldView, HerdView, KindFilter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -52,6 +52,15 @@ pub enum Feedback {
     Done(String),
     /// Refused or failed: why.
     Error(String),
+}
+
+/// A command being carried out, and how many wait behind it (commands run one at a time, in the
+/// order given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Running {
+    /// As the operator typed it (`revive Juzang`).
+    pub command: String,
+    pub waiting: usize,
 }
 
 /// A walkthrough's caption: what to say, where the story is, and whether it asks the class.
@@ -165,6 +174,8 @@ pub struct UiState {
     pub held_selected: usize,
     /// What the last command came to.
     pub feedback: Option<Feedback>,
+    /// A command being carried out: the command line takes the next meanwhile, which waits for it.
+    pub running: Option<Running>,
     /// A walkthrough's caption, shown until the operator continues.
     pub caption: Option<Caption>,
     /// A walkthrough's note, shown while its next steps run.
@@ -185,7 +196,7 @@ pub struct UiState {
     pub script: Option<String>,
     /// A key that changes what a walkthrough drives, pressed once, and when: pressed again soon
     /// after, it does it.
-    pub(crate) confirming: Option<(Action, Instant)>,
+    pub(crate) confirming: Option<(Intent, Instant)>,
     pub extents: Extents,
 }
 
@@ -211,6 +222,7 @@ impl Default for UiState {
             reply: None,
             overlay_scroll: 0,
             feedback: None,
+            running: None,
             caption: None,
             note: None,
             compare: None,
@@ -223,6 +235,16 @@ impl Default for UiState {
             extents: Extents::default(),
         }
     }
+}
+
+/// What an intent about "the selected one" applies to, read from the view the intent was made on
+/// (the driver carries the intent out after that view is gone).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The selected node, by name.
+    pub node: Option<String>,
+    /// The selected held transmission, by id.
+    pub held: Option<u64>,
 }
 
 /// A search, and which pane it was for.
@@ -263,12 +285,26 @@ impl UiState {
         view.nodes.get(self.selected).map(|n| n.name.as_str())
     }
 
+    /// The held transmission selected in the held list.
+    pub fn selected_held<'a>(&self, view: &'a HerdView) -> Option<&'a HeldView> {
+        view.held.get(self.held_selected)
+    }
+
+    /// What "the selected one" is on `view`, for the intent just made on it.
+    pub fn selection(&self, view: &HerdView) -> Selection {
+        Selection {
+            node: self.selected_name(view).map(str::to_string),
+            held: self.selected_held(view).map(|held| held.id),
+        }
+    }
+
     /// The flow lines on screen: the frozen copy while frozen, else the live ones.
     pub fn flow<'a>(&'a self, view: &'a HerdView) -> &'a [FlowLine] {
         self.frozen.as_deref().unwrap_or(&view.flow)
     }
 
-    /// Handles one key; returns what the operator asked the herd for, if anything.
+    /// Handles one key: does what concerns the screen alone, and returns any other intent, for
+    /// the driver to carry out.
     pub fn handle_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
         if keys::is_interrupt(&key) {
             return Some(Intent::Quit);
@@ -280,14 +316,14 @@ impl UiState {
         if self.focus == Focus::Command && self.overlay == Overlay::None {
             return self.command_key(key, view);
         }
-        let action = keys::action_for(&key)?;
+        let intent = keys::intent_for(&key)?;
         if self.overlay == Overlay::Held {
-            return self.held_action(action, view);
+            return self.in_held_list(intent, view);
         }
         if self.overlay != Overlay::None {
-            return self.overlay_action(action);
+            return self.in_overlay(intent);
         }
-        self.action(action, view)
+        self.act(intent, view)
     }
 
     /// Handles one mouse event: a click selects a node, shows a link (its cut or heal ready in
@@ -330,7 +366,15 @@ impl UiState {
             if let Some((_, id)) =
                 areas.held.iter().find(|(row, _)| *row == at.y).filter(|_| self.overlay == Overlay::Held)
             {
-                return Some(Intent::Decide { id: *id, choice: HeldChoice::Deliver });
+                // The clicked message is selected and delivered, if it is still held.
+                match view.held.iter().position(|held| held.id == *id) {
+                    Some(index) => {
+                        self.held_selected = index;
+                        return Some(Intent::Herd(HerdAct::Held(HeldChoice::Deliver)));
+                    }
+                    None => self.feedback = Some(Feedback::Error("that message went already".into())),
+                }
+                return None;
             }
             // A click beside an overlay closes it.
             if !areas.overlay.is_some_and(|overlay| overlay.contains(at)) {
@@ -398,80 +442,6 @@ impl UiState {
         self.focus = Focus::Command;
     }
 
-    fn motion(&self, action: Action, page: usize) -> Option<Motion> {
-        let page = page.max(1);
-        Some(match action {
-            Action::ScrollUp => Motion::Up(1),
-            Action::ScrollDown => Motion::Down(1),
-            Action::PageUp => Motion::Up(page),
-            Action::PageDown => Motion::Down(page),
-            Action::Top => Motion::Top,
-            Action::Follow => Motion::Bottom,
-            _ => return None,
-        })
-    }
-
-    fn overlay_action(&mut self, action: Action) -> Option<Intent> {
-        if let Some(motion) = self.motion(action, self.extents.overlay_page.get()) {
-            let max = self.extents.overlay_max_scroll();
-            self.overlay_scroll = match motion {
-                Motion::Up(n) => self.overlay_scroll.saturating_sub(n),
-                Motion::Down(n) => (self.overlay_scroll + n).min(max),
-                Motion::Top => 0,
-                Motion::Bottom => max,
-            };
-            return None;
-        }
-        match (self.overlay, action) {
-            (_, Action::Quit) => return Some(Intent::Quit),
-            (Overlay::Help, Action::Help | Action::Close) | (Overlay::Reply, Action::Close) => {
-                self.overlay = Overlay::None
-            }
-            (Overlay::Reply, Action::Help) => self.open(Overlay::Help),
-            // The classroom's keys work over a reply, so a walkthrough never gets stuck behind one.
-            (Overlay::Reply, Action::Continue) => {
-                self.overlay = Overlay::None;
-                return self.continue_walkthrough();
-            }
-            (Overlay::Reply, Action::Back) => return Some(Intent::Back),
-            (Overlay::Reply, Action::ToggleStep) => return Some(Intent::ToggleStep),
-            (Overlay::Reply, Action::ReleaseNext) => return Some(Intent::ReleaseNext),
-            (Overlay::Reply, Action::ReleaseWave) => return Some(Intent::ReleaseWave),
-            (Overlay::Reply, Action::WriteTrace) => return Some(Intent::WriteTrace),
-            _ => {}
-        }
-        None
-    }
-
-    /// Keys over the held list: move the selection, decide the selected message's fate.
-    fn held_action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
-        let last = view.held.len().saturating_sub(1);
-        self.held_selected = self.held_selected.min(last);
-        let choice = match action {
-            Action::Quit => return Some(Intent::Quit),
-            Action::Close | Action::ShowHeld => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            Action::ScrollUp => {
-                self.held_selected = self.held_selected.saturating_sub(1);
-                return None;
-            }
-            Action::ScrollDown => {
-                self.held_selected = (self.held_selected + 1).min(last);
-                return None;
-            }
-            Action::Deliver => HeldChoice::Deliver,
-            Action::DropHeld => HeldChoice::Drop,
-            Action::Duplicate => HeldChoice::Duplicate,
-            Action::ToggleStep => return Some(Intent::ToggleStep),
-            Action::ReleaseWave => return Some(Intent::ReleaseWave),
-            _ => return None,
-        };
-        let held = view.held.get(self.held_selected)?;
-        Some(Intent::Decide { id: held.id, choice })
-    }
-
     fn open(&mut self, overlay: Overlay) {
         self.overlay = overlay;
         self.overlay_scroll = 0;
@@ -492,180 +462,6 @@ impl UiState {
             self.select(first);
         }
         self.compare = names.get(1).and_then(index);
-    }
-
-    /// `c`: go on, unless it is a bounce of the last `c` (three quick presses must not skip
-    /// three captions for good).
-    fn continue_walkthrough(&mut self) -> Option<Intent> {
-        let now = Instant::now();
-        if self.continued_at.is_some_and(|at| now.duration_since(at) < CONTINUE_DEBOUNCE) {
-            return None;
-        }
-        self.caption.take()?;
-        self.continued_at = Some(now);
-        Some(Intent::Continue)
-    }
-
-    /// While a walkthrough plays, a key that changes what it drives (kill, revive, the step
-    /// keys) is refused once with the reason; pressed again within `CONFIRM_WITHIN`, it goes.
-    fn confirmed(&mut self, action: Action) -> bool {
-        let Some(script) = &self.script else { return true };
-        let drives = matches!(
-            action,
-            Action::Kill | Action::Revive | Action::ToggleStep | Action::ReleaseNext | Action::ReleaseWave
-        );
-        let now = Instant::now();
-        if !drives
-            || self.confirming.is_some_and(|(pressed, at)| pressed == action && now.duration_since(at) < CONFIRM_WITHIN)
-        {
-            self.confirming = None;
-            return true;
-        }
-        self.confirming = Some((action, now));
-        self.feedback = Some(Feedback::Error(format!(
-            "{script} is driving the herd: press {} again to do it anyway, or {} to go on with the story",
-            keys::label_of(action),
-            keys::label_of(Action::Continue)
-        )));
-        false
-    }
-
-    fn action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
-        if !self.confirmed(action) {
-            return None;
-        }
-        let count = view.nodes.len().max(1);
-        if self.focus == Focus::Cache {
-            if let Some(motion) = self.motion(action, self.extents.cache_page.get()) {
-                self.scroll_cache(motion, view);
-                return None;
-            }
-        } else if let Some(motion) = self.motion(action, self.extents.flow_page.get()) {
-            self.scroll_flow(motion);
-            return None;
-        }
-        match action {
-            Action::Quit => return Some(Intent::Quit),
-            Action::Help => self.open(Overlay::Help),
-            Action::ShowHeld => {
-                self.open(Overlay::Held);
-                self.held_selected = 0;
-            }
-            Action::Close if view.timeline.as_ref().is_some_and(|t| t.looking_back) => {
-                return Some(Intent::Time(TimeMove::Now));
-            }
-            Action::Close => self.focus = Focus::Graph,
-            Action::NextNode => self.select((self.selected + 1) % count),
-            Action::PrevNode => self.select((self.selected + count - 1) % count),
-            // Time moves in a replay, and in step mode (where the moment just passed matters);
-            // elsewhere the arrows select nodes, as h and l do.
-            Action::Earlier if view.timeline.is_some() || matches!(view.stats.mode, ModeView::Step { .. }) => {
-                return Some(Intent::Time(TimeMove::Earlier));
-            }
-            Action::Earlier => self.select((self.selected + count - 1) % count),
-            Action::Later if view.timeline.is_some() => return Some(Intent::Time(TimeMove::Later)),
-            Action::Later => self.select((self.selected + 1) % count),
-            Action::Freeze if view.timeline.as_ref().is_some_and(|t| !t.looking_back) => {
-                return Some(Intent::Time(TimeMove::PlayPause));
-            }
-            Action::PreviousFault
-            | Action::NextFault
-            | Action::PreviousFlood
-            | Action::NextFlood
-            | Action::Slower
-            | Action::Faster
-            | Action::GoLive => {
-                if view.timeline.is_none() {
-                    self.feedback = Some(Feedback::Error(format!(
-                        "that key moves through a recording: herdctl replay FILE, or {} in step mode to look back",
-                        keys::label_of(Action::Earlier)
-                    )));
-                    return None;
-                }
-                return Some(Intent::Time(match action {
-                    Action::PreviousFault => TimeMove::PreviousFault,
-                    Action::NextFault => TimeMove::NextFault,
-                    Action::PreviousFlood => TimeMove::PreviousFlood,
-                    Action::NextFlood => TimeMove::NextFlood,
-                    Action::Slower => TimeMove::Slower,
-                    Action::Faster => TimeMove::Faster,
-                    _ => TimeMove::GoLive,
-                }));
-            }
-            Action::SelectNode(index) if index < view.nodes.len() => self.select(index),
-            Action::SelectNode(_) => {}
-            Action::Kill => {
-                return self.selected_name(view).map(|n| Intent::Kill(n.to_string()));
-            }
-            Action::Revive => {
-                return self.selected_name(view).map(|n| Intent::Revive(n.to_string()));
-            }
-            Action::Command => self.focus = Focus::Command,
-            Action::FocusNext => self.focus_next(),
-            Action::Filter => {
-                self.filter_selected = !self.filter_selected;
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::Kinds => {
-                self.flow_kinds = self.flow_kinds.next();
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::Search => {
-                self.searching = Some(self.focus);
-                self.focus = Focus::Command;
-                self.input = Input::new("/".into());
-            }
-            Action::NextMatch => match self.search.clone() {
-                Some(search) => self.search_for(search.text, search.focus, view, true),
-                None => {
-                    self.feedback = Some(Feedback::Error(format!("{} searches first", keys::label_of(Action::Search))))
-                }
-            },
-            Action::Order => {
-                self.cache_by_recency = !self.cache_by_recency;
-                self.cache_anchor = CacheAnchor::First;
-            }
-            Action::Freeze => {
-                self.frozen = match self.frozen {
-                    Some(_) => None,
-                    None => Some(view.flow.clone()),
-                };
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::ToggleStep => return Some(Intent::ToggleStep),
-            Action::ReleaseNext => return Some(Intent::ReleaseNext),
-            Action::ReleaseWave => return Some(Intent::ReleaseWave),
-            Action::WriteTrace => return Some(Intent::WriteTrace),
-            // Outside the held list, a held message is chosen by name: deliver A B in the command line.
-            Action::Deliver | Action::DropHeld | Action::Duplicate => {
-                self.feedback = Some(Feedback::Error(format!(
-                    "{} opens the list of held messages first",
-                    keys::label_of(Action::ShowHeld)
-                )));
-            }
-            Action::Continue => return self.continue_walkthrough(),
-            Action::Back => return Some(Intent::Back),
-            Action::PreviousSection => return Some(Intent::PreviousSection),
-            Action::NextSection => return Some(Intent::NextSection),
-            // With the flow focused: its bottom line, whole (a long line is cut on screen).
-            Action::OpenReply if self.focus == Focus::Flow => {
-                let line = self.extents.flow_bottom.borrow().clone()?;
-                self.reply = Some(Reply {
-                    node: line.node.clone(),
-                    command: format!("at {}", line.time),
-                    text: Some(line.text.clone()),
-                });
-                self.open(Overlay::Reply);
-            }
-            Action::OpenReply => {
-                if self.reply.as_ref().is_some_and(|r| r.text.is_some()) {
-                    self.open(Overlay::Reply);
-                }
-            }
-            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top => {}
-            Action::Follow => {}
-        }
-        None
     }
 
     fn scroll_flow(&mut self, motion: Motion) {
@@ -901,10 +697,11 @@ impl UiState {
         // A walkthrough goes on from the command line too.
         if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
             self.focus = Focus::Graph;
-            return self.continue_walkthrough().or(Some(Intent::Continue));
+            return self.continue_walkthrough().or(Some(Intent::Story(StoryMove::Continue)));
         }
-        let node = self.selected_name(view)?.to_string();
-        Some(Intent::Submit { node, text })
+        // Raw protocol lines go to the selected node: none, nothing to send them to.
+        self.selected_name(view)?;
+        Some(Intent::Herd(HerdAct::Submit(text)))
     }
 
     /// Up (`back`) and Down walk the history of sent commands.
@@ -935,7 +732,9 @@ impl UiState {
         let first = text.lines().next().unwrap_or_default().to_string();
         let more = text.trim_end().lines().count().saturating_sub(1);
         let shown = match (summary, more) {
-            (Some(summary), _) => format!("{first} · {summary} ({}: whole reply)", keys::label_of(Action::OpenReply)),
+            (Some(summary), _) => {
+                format!("{first} · {summary} ({}: whole reply)", keys::label_of(ScreenAct::OpenReply))
+            }
             (None, 0) => first,
             (None, more) => format!("{first}  (+{more} lines)"),
         };
@@ -954,5 +753,6 @@ impl UiState {
     }
 }
 
+mod acts;
 #[cfg(test)]
 mod tests;

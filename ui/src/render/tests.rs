@@ -5,13 +5,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::render;
-use crate::intent::{Intent, TimeMove};
+use crate::intent::{HerdAct, Intent, TimeMove};
 use crate::state::{Caption, Focus, Overlay, UiState};
 use crate::theme::Theme;
 use crate::view::*;
 
 /// The course's herd, laid out as the default topology.json lays it out.
-fn herd() -> HerdView {
+fn herd() -> HerdView<'static> {
     let node = |name: &str, x: f64, y: f64, port: u16| NodeView {
         name: name.into(),
         up: true,
@@ -85,7 +85,7 @@ fn herd() -> HerdView {
             FlowLine { seq: 3, time: "20:01:02.121".into(), node: "Jaquez".into(), kind: FlowKind::FloodReceived, text: "flood < Riley hop 1 (new): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
             FlowLine { seq: 4, time: "20:01:02.122".into(), node: "Riley".into(), kind: FlowKind::ClientOut, text: "client 127.0.0.1:50000 < AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
             FlowLine { seq: 5, time: "20:01:02.123".into(), node: "Bernard".into(), kind: FlowKind::Duplicate, text: "flood < Juzang hop 2 (duplicate dropped): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
-        ],
+        ].into(),
         stats: Stats {
             nodes_up: 5,
             nodes_total: 5,
@@ -397,7 +397,7 @@ fn a_caption_is_whole_even_at_80_by_24_in_the_lecture_layout() {
     assert!(text.contains("reports."), "{text}");
 }
 
-fn replayed(looking_back: bool) -> HerdView {
+fn replayed(looking_back: bool) -> HerdView<'static> {
     let marks = [(0, MarkKind::Fault), (1_200, MarkKind::Flood), (2_500, MarkKind::Fault), (4_000, MarkKind::Story)];
     HerdView {
         timeline: Some(TimelineView {
@@ -504,8 +504,9 @@ fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it(
     let overlay = state.extents.areas.borrow().overlay.unwrap();
     assert_eq!(
         state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), overlay.x + 4, row), &view),
-        Some(Intent::Decide { id, choice: HeldChoice::Deliver })
+        Some(Intent::Herd(HerdAct::Held(HeldChoice::Deliver)))
     );
+    assert_eq!(state.selection(&view).held, Some(id), "the clicked message is the one delivered");
     state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 0, 0), &view);
     assert_eq!(state.overlay, Overlay::None, "a click beside an overlay closes it");
 
