@@ -1,9 +1,9 @@
 //! The console's one loop, for a live herd and a recording alike: wake on whatever comes first
 //! (a key or a click, the herd's events, what a command came to, the walkthrough, a tick of an
-//! animation), take it in, and draw once something changed, at most `FRAME` apart, so that all
-//! that came between two frames is taken in before one frame is drawn. Idle, nothing wakes it:
-//! no timer runs unless something on screen moves. What is shown, and what the operator's
-//! intents do, belong to a `Stage`.
+//! animation), take it in, and draw when something changed, never two frames less than `FRAME`
+//! apart: all that comes between two frames is taken in, then one frame is drawn. Idle, nothing
+//! wakes it: no timer runs unless something on screen moves. What is shown, and what the
+//! operator's intents do, belong to a `Stage`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

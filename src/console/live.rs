@@ -202,29 +202,34 @@ impl Live {
         }
     }
 
-    /// Carries out an act on the herd. Commands go through the errands' queue (a WHATSAT may
-    /// wait on upstream, a kill on its node's tasks), so the screen never freezes.
+    /// Carries out an act on the herd. What takes time (a WHATSAT may wait on upstream, a kill on
+    /// its node's tasks) is a command for the errands' queue, so that the screen never freezes;
+    /// what is done at once (one held message released or decided) is done here.
     fn act(&mut self, act: HerdAct, selection: Selection, state: &mut UiState) {
-        let mode = self.herd.network().mode();
         let selected = selection.node.unwrap_or_default();
-        let (command, text) = match act {
+        let step_mode = self.herd.network().mode() == Mode::Step;
+        let typed = |text: &str| Given { text: text.to_string(), killed_with_key: None };
+        match act {
             HerdAct::Kill => {
                 let given = Given { text: format!("kill {selected}"), killed_with_key: Some(selected.clone()) };
-                return self.give(Command::Kill(selected.clone()), selected, given, state);
+                self.give(Command::Kill(selected.clone()), selected, given, state);
             }
-            HerdAct::Revive => (Command::Revive(selected.clone()), format!("revive {selected}")),
-            HerdAct::ToggleStep if mode == Mode::Step => (Command::Live, "live".to_string()),
-            HerdAct::ToggleStep => (Command::Step(None), "step".to_string()),
+            HerdAct::Revive => {
+                let given = typed(&format!("revive {selected}"));
+                self.give(Command::Revive(selected.clone()), selected, given, state);
+            }
+            HerdAct::ToggleStep if step_mode => self.give(Command::Live, selected, typed("live"), state),
+            HerdAct::ToggleStep => self.give(Command::Step(None), selected, typed("step"), state),
+            // In release order, each delivered before the next: a command, reporting back.
+            HerdAct::ReleaseWave if step_mode => self.give(Command::Wave, selected, typed("wave"), state),
+            HerdAct::ReleaseWave => self.show(nothing_held(), state),
             HerdAct::ReleaseNext => {
                 let outcome = match self.herd.release_next() {
                     Some(held) => Outcome::Done(format!("released {held}")),
-                    None if mode != Mode::Step => Outcome::Refused(format!(
-                        "nothing is held ({} switches to step mode)",
-                        label_of(HerdAct::ToggleStep)
-                    )),
+                    None if !step_mode => nothing_held(),
                     None => Outcome::Done("nothing is held yet: send an IAMAT, then release it hop by hop".into()),
                 };
-                return self.show(outcome, state);
+                self.show(outcome, state);
             }
             HerdAct::Held(choice) => {
                 let fate = match choice {
@@ -236,43 +241,38 @@ impl Live {
                     Some(held) => Outcome::Done(format!("{} {held}", fate.done())),
                     None => Outcome::Refused("that message went already".into()),
                 };
-                return self.show(outcome, state);
-            }
-            // In release order, each delivered before the next: a command, reporting back.
-            HerdAct::ReleaseWave if mode == Mode::Step => (Command::Wave, "wave".to_string()),
-            HerdAct::ReleaseWave => {
-                let refusal = Outcome::Refused(format!(
-                    "nothing is held ({} switches to step mode)",
-                    label_of(HerdAct::ToggleStep)
-                ));
-                return self.show(refusal, state);
+                self.show(outcome, state);
             }
             HerdAct::WriteTrace => {
                 self.show(Outcome::Done("writing the trace…".into()), state);
                 let (herd, trace) = (self.herd.clone(), self.trace.clone());
                 let (path, log_dir) = (self.trace_path.clone(), self.log_dir.clone());
                 // Off the console's task: a long session's trace takes a moment to write.
-                return self.errands.aside(move || write_trace(&herd, &trace, path, &log_dir));
+                self.errands.aside(move || write_trace(&herd, &trace, path, &log_dir));
             }
-            HerdAct::Submit(text) => match Command::parse(&text) {
-                Ok(command) => {
-                    let target = command.node().unwrap_or(&selected).to_string();
-                    if let Some(line) = command.client_line(herdctl_core::protocol::Timestamp::now()) {
-                        state.command_sent(&target, &line);
-                    }
-                    return self.give(command, selected, Given { text, killed_with_key: None }, state);
+            HerdAct::Submit(text) => self.submit(text, selected, state),
+        }
+    }
+
+    /// A command typed in the command line; raw protocol lines go to the `selected` node.
+    fn submit(&mut self, text: String, selected: String, state: &mut UiState) {
+        match Command::parse(&text) {
+            Ok(command) => {
+                let target = command.node().unwrap_or(&selected).to_string();
+                if let Some(line) = command.client_line(herdctl_core::protocol::Timestamp::now()) {
+                    state.command_sent(&target, &line);
                 }
-                Err(error) => {
-                    let explained = {
-                        let view = self.view(state);
-                        let (a, b) = view.example_names();
-                        error.explain(a, b)
-                    };
-                    return self.show(Outcome::Refused(explained), state);
-                }
-            },
-        };
-        self.give(command, selected, Given { text, killed_with_key: None }, state);
+                self.give(command, selected, Given { text, killed_with_key: None }, state);
+            }
+            Err(error) => {
+                let explained = {
+                    let view = self.view(state);
+                    let (a, b) = view.example_names();
+                    error.explain(a, b)
+                };
+                self.show(Outcome::Refused(explained), state);
+            }
+        }
     }
 
     /// Queues a command behind those given before it.
@@ -387,6 +387,11 @@ impl Stage for Live {
         let played = self.past.as_mut().is_some_and(|past| past.tick(now));
         rolled || played || self.model.animating(now, self.herd.as_ref())
     }
+}
+
+/// Why a release found nothing: outside step mode nothing is ever held.
+fn nothing_held() -> Outcome {
+    Outcome::Refused(format!("nothing is held ({} switches to step mode)", label_of(HerdAct::ToggleStep)))
 }
 
 fn write_trace(herd: &Herd, trace: &Trace, path: Option<PathBuf>, log_dir: &Path) -> Outcome {
