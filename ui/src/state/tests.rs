@@ -1,6 +1,6 @@
 //! Keys against the state, with plain view values.
 
-use crate::input::{KeyEvent, KeyModifiers};
+use crate::input::{KeyCode, KeyEvent, KeyModifiers};
 use crate::intent::{HerdAct, StoryMove};
 
 use super::*;
