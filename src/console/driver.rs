@@ -144,7 +144,7 @@ pub async fn drive<S: Stage>(
 }
 
 /// Handles a key or a click against the screen as it is (the flow as last prepared, the herd as
-/// it is now), then carries out what it asks for with what it was asked of.
+/// it is now), then carries out what it asks for, on what was selected on that screen.
 fn take_input<S: Stage>(
     stage: &mut S,
     state: &mut UiState,
