@@ -3,10 +3,10 @@
 
 mod cli;
 mod config;
+// The terminal console, in a build with it; main meets it through `frontend` either way.
 #[cfg(feature = "console")]
 mod console;
-#[cfg(feature = "console")]
-use console::Screen;
+mod frontend;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -80,41 +80,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// How the console meets the terminal, as the command line and the configuration say.
-#[cfg(feature = "console")]
-fn screen(mouse: bool, theme: Option<config::ThemeName>) -> Screen {
-    let theme = match theme {
-        Some(config::ThemeName::Dark) => herdctl_ui::ThemeChoice::Dark,
-        Some(config::ThemeName::Light) => herdctl_ui::ThemeChoice::Light,
-        Some(config::ThemeName::Auto) | None => herdctl_ui::ThemeChoice::Auto,
-    };
-    Screen { mouse, theme }
-}
-
-/// Without a console there is no screen to meet.
-#[cfg(not(feature = "console"))]
-#[derive(Clone, Copy, Debug)]
-struct Screen;
-
-#[cfg(not(feature = "console"))]
-fn screen(_mouse: bool, _theme: Option<config::ThemeName>) -> Screen {
-    Screen
-}
-
-/// The console's keys, as the configuration rebinds them (it was checked when read).
-fn use_keys(config: &config::Config) {
-    #[cfg(feature = "console")]
-    if let Ok(table) = config.key_table() {
-        herdctl_ui::keys::use_table(table);
-    }
-    #[cfg(not(feature = "console"))]
-    let _ = config;
-}
-
 /// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
 async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
     let config = config::Config::load(args.screen.config.as_deref())?;
-    use_keys(&config);
+    frontend::use_keys(&config);
     args.screen.settle(&config);
     let topology = match (args.shape, args.nodes) {
         (Some(shape), Some(nodes)) => Some(shape.topology(nodes, 1)?),
@@ -141,46 +110,8 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         print!("{}", herdctl_teach::replay::describe(&world, at, length, (count, timeline.len())));
         return Ok(());
     }
-    let screen = screen(!args.screen.no_mouse, args.screen.theme);
-    replay_console(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, screen)).await
-}
-
-/// The replay console on `timeline` (of the recording `file`), walking through `script` if one
-/// is given; going live from a moment starts a herd logging into `log_dir`.
-async fn replay_console(
-    timeline: herdctl_teach::replay::Timeline,
-    at: std::time::Duration,
-    script: Option<Script>,
-    file: &std::path::Path,
-    (log_dir, screen): (std::path::PathBuf, Screen),
-) -> anyhow::Result<()> {
-    #[cfg(feature = "console")]
-    {
-        let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-        if !terminal {
-            anyhow::bail!(
-                "the replay console needs a terminal; to print a moment of the recording instead, run: herdctl replay {} --headless --at 2.5s",
-                file.display()
-            );
-        }
-        let started = timeline.recording().started;
-        match console::replay(timeline, at, script, screen).await? {
-            Some(moment) => {
-                let at = moment.now().duration_since(started).unwrap_or_default();
-                let from = format!("{:.3}s of {}", at.as_secs_f64(), file.display());
-                go_live_from(&moment, &from, (log_dir, screen)).await
-            }
-            None => Ok(()),
-        }
-    }
-    #[cfg(not(feature = "console"))]
-    {
-        let _ = (timeline, at, script, log_dir, screen);
-        anyhow::bail!(
-            "this herdctl was built without its console (cargo feature `console`): use herdctl replay {} --headless",
-            file.display()
-        )
-    }
+    let screen = frontend::Screen::of(&args.screen);
+    frontend::replay(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, screen)).await
 }
 
 /// A walkthrough through a recorded session (its first line `replay FILE`): in the replay
@@ -190,9 +121,15 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
     script.check(&recording.topology)?;
     let timeline = herdctl_teach::replay::Timeline::new(recording);
     if !cli.headless {
-        let screen = screen(!cli.screen.no_mouse, cli.screen.theme);
-        return replay_console(timeline, std::time::Duration::ZERO, Some(script), &file, (cli.log_dir.clone(), screen))
-            .await;
+        let screen = frontend::Screen::of(&cli.screen);
+        return frontend::replay(
+            timeline,
+            std::time::Duration::ZERO,
+            Some(script),
+            &file,
+            (cli.log_dir.clone(), screen),
+        )
+        .await;
     }
     let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut std::io::stdout());
     if report.passed() {
@@ -200,45 +137,6 @@ async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf)
     } else {
         Err(anyhow::anyhow!("{} of the walkthrough's checks failed", report.failures.len()))
     }
-}
-
-/// The console on a herd started from a replayed moment (`L` in a replay).
-#[cfg(feature = "console")]
-async fn go_live_from(
-    moment: &herdctl_teach::replay::World,
-    from: &str,
-    (log_dir, screen): (std::path::PathBuf, Screen),
-) -> anyhow::Result<()> {
-    let _log_guard = log_to_file(&log_dir)?;
-    // The whole herd runs here: a key of its own, as a console's herd has.
-    let (key, _) = HerdKey::from_env(true);
-    let places = PlacesSettings::from_env(None, None).build()?;
-    let places_source = places.name().to_string();
-    let trace = Arc::new(Trace::default());
-    let options = HerdOptions {
-        log_dir: Some(log_dir.clone()),
-        recorder: Some(trace.recorder().clone()),
-        ..HerdOptions::new(key, places)
-    };
-    let (herd, events) = herdctl_teach::replay::go_live(moment, options).await?;
-    let then = herdctl_teach::moment::Moment::topology(moment);
-    let moved = herd.topology().nodes().iter().zip(then.nodes()).any(|(now, then)| now.port != then.port);
-    let mut greeting = format!(
-        "live from {from} (the flow says more); caches, cuts, delays and losses are as they were; \
-         messages held then were not carried over (the links catch each other up{})",
-        if herd.network().mode() == herdctl_core::network::Mode::Step { ", held in step mode" } else { "" }
-    );
-    if moved {
-        let ports: Vec<String> =
-            herd.status().iter().map(|node| format!("{} {}", node.name, node.client_addr.port())).collect();
-        greeting = greeting.replacen(
-            " (the flow says more)",
-            &format!(" (the recorded ports were busy: clients reach {})", ports.join(", ")),
-            1,
-        );
-    }
-    let session = console::Session::started_elsewhere(places_source, trace, log_dir, greeting, screen);
-    console::run(Arc::new(herd), events, session).await
 }
 
 /// Writes `text` to standard output; a reader that stopped early (`| head`) is not an error.
@@ -309,9 +207,9 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
     };
     let outcome = if args.console {
         let config = config::Config::load(args.screen.config.as_deref())?;
-        use_keys(&config);
+        frontend::use_keys(&config);
         args.screen.settle(&config);
-        match watched(plan.clone(), screen(!args.screen.no_mouse, args.screen.theme)).await? {
+        match frontend::watch_experiment(plan.clone(), frontend::Screen::of(&args.screen)).await? {
             Some(outcome) => outcome,
             None => {
                 eprintln!("herdctl: the console was closed before the experiment ended: nothing to judge");
@@ -344,62 +242,6 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
     })
 }
 
-/// An experiment in the console: the herd on screen while the experiment drives it; the outcome
-/// once it ended (`None` when the console was closed first).
-#[cfg(feature = "console")]
-async fn watched(
-    mut plan: herdctl_teach::experiment::Plan,
-    screen: Screen,
-) -> anyhow::Result<Option<herdctl_teach::experiment::Verdict>> {
-    use herdctl_teach::experiment::{exercise, start};
-    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        anyhow::bail!("experiment --console needs a terminal; without it, leave --console out");
-    }
-    let log_dir = std::path::PathBuf::from("logs");
-    let _log_guard = log_to_file(&log_dir)?;
-    let trace = Arc::new(Trace::default());
-    plan.options.recorder = Some(trace.recorder().clone());
-    let herd = start(&plan).await?;
-    let events = herd.subscribe();
-    let running = {
-        let (herd, plan) = (herd.clone(), plan.clone());
-        tokio::spawn(async move {
-            let outcome = exercise(&herd, &plan).await;
-            if let Ok(outcome) = &outcome {
-                let text = format!(
-                    "the experiment is over: {:.1} messages an update, propagation p50 {:.0} ms, {} lost; q prints the summary",
-                    outcome.messages_per_update, outcome.propagation_ms.p50, outcome.lost
-                );
-                herd.note_story(herdctl_core::EventKind::Caption { text: text.into() });
-            }
-            outcome
-        })
-    };
-    let greeting = format!(
-        "experiment: {} by {}, {} links, {} updates/s for {}; quitting stops it",
-        plan.topology_name,
-        plan.options.strategy,
-        plan.latency,
-        plan.rate,
-        humantime::format_duration(plan.duration)
-    );
-    let session = console::Session::started_elsewhere("none".into(), trace, log_dir, greeting, screen);
-    console::run(herd, events, session).await?;
-    if !running.is_finished() {
-        running.abort();
-        return Ok(None);
-    }
-    Ok(Some(running.await??))
-}
-
-#[cfg(not(feature = "console"))]
-async fn watched(
-    _plan: herdctl_teach::experiment::Plan,
-    _screen: Screen,
-) -> anyhow::Result<Option<herdctl_teach::experiment::Verdict>> {
-    anyhow::bail!("this herdctl was built without its console (cargo feature `console`): leave --console out")
-}
-
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users
 /// often run with `RUST_BACKTRACE=1`), each cause said once.
 fn fail(error: &anyhow::Error) -> ExitCode {
@@ -418,8 +260,8 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let config = config::Config::load(cli.screen.config.as_deref())?;
     cli.settle(&config);
-    use_keys(&config);
-    if !cli.headless && !cfg!(feature = "console") {
+    frontend::use_keys(&config);
+    if !cli.headless && !frontend::BUILT_WITH_CONSOLE {
         anyhow::bail!("this herdctl was built without its console (cargo feature `console`): run it with --headless");
     }
     // Checked before anything is started or written: the console cannot draw without a terminal.
@@ -555,10 +397,9 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let _stop_metrics = metrics_stop.drop_guard();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
     tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
-    #[cfg(feature = "console")]
     if !cli.headless {
         let trace = trace.unwrap_or_default();
-        let session = console::Session {
+        let session = frontend::Session {
             places_source,
             trace: trace.clone(),
             trace_path: cli.trace.clone(),
@@ -567,9 +408,9 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             present: cli.present,
             classroom_url,
             greeting: None,
-            screen: screen(!cli.screen.no_mouse, cli.screen.theme),
+            screen: frontend::Screen::of(&cli.screen),
         };
-        let outcome = console::run(herd, events, session).await;
+        let outcome = frontend::run(herd, events, session).await;
         write_records(&cli, &trace, &topology)?;
         return outcome;
     }
@@ -727,13 +568,6 @@ fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
         return Ok(None);
     }
     log_to_file_filtered(&cli.log_dir, filter).map(Some)
-}
-
-/// herdctl's own log in `dir`/herdctl.log (the console owns the terminal).
-#[cfg(feature = "console")]
-fn log_to_file(dir: &std::path::Path) -> anyhow::Result<WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    log_to_file_filtered(dir, filter)
 }
 
 fn log_to_file_filtered(dir: &std::path::Path, filter: EnvFilter) -> anyhow::Result<WorkerGuard> {

@@ -1,6 +1,9 @@
 //! What the console knows between frames: recent events as flow lines, the herd's figures, and
-//! which links carried a record a moment ago. Turns the engine's snapshots into `ui`'s view.
+//! which links carried a record a moment ago. Turns the engine's snapshots into `ui`'s view:
+//! `prepare` does the work a frame needs done first (formatting what came, forgetting what
+//! faded), and `view` only reads, lending the flow's lines rather than copying them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -50,7 +53,7 @@ pub struct Model {
     unseen_warning: Option<String>,
     /// What lost messages did, as already told under the command line.
     told_losses: std::collections::HashSet<String>,
-    flow: VecDeque<FlowLine>,
+    flow: FlowKept,
     next_seq: u64,
     /// When each link (by its two names, sorted) last carried a record.
     crossed: HashMap<(NodeName, NodeName), Instant>,
@@ -127,7 +130,7 @@ impl Model {
             skipped: 0,
             unseen_warning: None,
             told_losses: Default::default(),
-            flow: VecDeque::with_capacity(FLOW_KEPT),
+            flow: FlowKept::default(),
             next_seq: 1,
             crossed: HashMap::new(),
             dropped_copies: HashMap::new(),
@@ -186,12 +189,9 @@ impl Model {
     }
 
     fn push(&mut self, at: SystemTime, node: &str, kind: FlowKind, text: String) {
-        if self.flow.len() == FLOW_KEPT {
-            self.flow.pop_front();
-        }
         let time = humantime::format_rfc3339_millis(at).to_string();
         let time = time.get(11..23).unwrap_or_default().to_string();
-        self.flow.push_back(FlowLine { seq: self.next_seq, time, node: node.to_string(), kind, text });
+        self.flow.push(FlowLine { seq: self.next_seq, time, node: node.to_string(), kind, text });
         self.next_seq += 1;
     }
 
@@ -285,7 +285,6 @@ impl Model {
         before != (self.messages_per_second, self.duplicates)
     }
 
-    /// Whether some link is still lit (the screen needs redrawing as it fades).
     /// Whether the screen must be redrawn as time passes: a link is still lit, or messages moved
     /// in the current second (its rate must be rolled over and shown).
     pub fn animating(&self, now: Instant, herd: &dyn Moment) -> bool {
@@ -323,12 +322,20 @@ impl Model {
             .collect()
     }
 
-    /// The view of the herd now, with the selected node's cache where the operator scrolled it.
-    pub fn view(&mut self, herd: &dyn Moment, state: &UiState, now: Instant) -> HerdView {
+    /// Gets ready for a frame at `now`: what came since the last one formatted into flow lines,
+    /// the herd's totals read, lit links and dropped copies that faded forgotten, and what is up
+    /// and cut noted for the accounting of floods that start next.
+    pub fn prepare(&mut self, herd: &dyn Moment, now: Instant) {
         self.format_flow();
         self.duplicates = herd.totals().duplicates;
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         self.dropped_copies.retain(|_, (at, _)| now.duration_since(*at) < DROPPED_FOR);
+        self.accounting.set_live(herd.live());
+    }
+
+    /// The view of the herd now, with the selected node's cache where the operator scrolled it
+    /// (as of the last `prepare`: the flow, the lit links).
+    pub fn view(&self, herd: &dyn Moment, state: &UiState) -> HerdView<'_> {
         let status = herd.status();
         // Only the lecture layout shows which version of the story's client each node holds.
         let story = if state.present { self.story_versions(herd, &status) } else { HashMap::new() };
@@ -354,7 +361,6 @@ impl Model {
                 }
             })
             .collect();
-        self.accounting.set_live(herd.live());
         let is_up = |from: &str, to: &str| {
             status
                 .iter()
@@ -493,12 +499,34 @@ impl Model {
             links,
             cache,
             compare,
-            flow: self.flow.iter().cloned().collect(),
+            flow: Cow::Borrowed(self.flow.lines()),
             stats,
             held,
             timeline: None,
             verbs: herdctl_teach::command::verbs().collect(),
         }
+    }
+}
+
+/// The newest `FLOW_KEPT` flow lines, in one slice that a view can borrow: lines are appended to
+/// a buffer of twice that, and the oldest half dropped when it is full (a copy every `FLOW_KEPT`
+/// lines, instead of a ring that would need rearranging before each frame).
+#[derive(Default)]
+struct FlowKept {
+    lines: Vec<FlowLine>,
+}
+
+impl FlowKept {
+    fn push(&mut self, line: FlowLine) {
+        if self.lines.len() == 2 * FLOW_KEPT {
+            self.lines.drain(..FLOW_KEPT);
+        }
+        self.lines.push(line);
+    }
+
+    /// The newest `FLOW_KEPT` lines, oldest first.
+    fn lines(&self) -> &[FlowLine] {
+        &self.lines[self.lines.len().saturating_sub(FLOW_KEPT)..]
     }
 }
 

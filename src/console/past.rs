@@ -9,7 +9,8 @@ use herdctl_core::event::{EventKind, Via};
 use herdctl_teach::command::Landmark;
 use herdctl_teach::moment::Moment;
 use herdctl_teach::replay::{Timeline, World};
-use herdctl_ui::{HerdView, Mark, MarkKind, TimeMove, TimelineView, UiState};
+use herdctl_ui::intent::TimeMove;
+use herdctl_ui::{Feedback, HerdView, Mark, MarkKind, TimelineView, UiState};
 
 use super::model::{FORMATTED_PER_FRAME, Model};
 
@@ -245,9 +246,14 @@ impl Past {
         moved
     }
 
+    /// Gets ready for a frame at `now` (see `Model::prepare`).
+    pub fn prepare(&mut self, now: Instant) {
+        self.model.prepare(&self.world, now);
+    }
+
     /// The view of the moment shown, with its timeline.
-    pub fn view(&mut self, state: &UiState, now: Instant) -> HerdView {
-        let mut view = self.model.view(&self.world, state, now);
+    pub fn view(&self, state: &UiState) -> HerdView<'_> {
+        let mut view = self.model.view(&self.world, state);
         view.cache.recorded = true;
         if let Some(compare) = &mut view.compare {
             compare.recorded = true;
@@ -266,6 +272,18 @@ impl Past {
             now: at.map(|event| herdctl_teach::replay::describe_event(event)).unwrap_or_default(),
         });
         view
+    }
+}
+
+/// `at 2.5s` typed while a recorded moment is shown: to that moment.
+pub fn jump(past: &mut Past, text: &str, state: &mut UiState) {
+    let moment = text.trim().trim_start_matches("at").trim();
+    match crate::cli::parse_moment(moment) {
+        Ok(offset) => {
+            past.jump(offset);
+            state.tell(Feedback::Done(format!("at {moment}")));
+        }
+        Err(error) => state.tell(Feedback::Error(error)),
     }
 }
 

@@ -7,10 +7,11 @@ use herdctl_teach::command::Command;
 use herdctl_teach::operator::Outcome;
 use herdctl_teach::script::recorded::play_step;
 use herdctl_teach::script::{Report, Script};
-use herdctl_ui::{Caption, Feedback, HerdView, UiState};
+use herdctl_ui::intent::StoryMove;
+use herdctl_ui::{Caption, Feedback, UiState};
 
 use super::past::Past;
-use super::walkthrough::{Map, Move};
+use super::walkthrough::Map;
 
 pub struct Story {
     script: Script,
@@ -28,10 +29,10 @@ impl Story {
     }
 
     /// Where the operator wants the story to go.
-    pub fn go(&mut self, to: Move, past: &mut Past, state: &mut UiState, view: &HerdView) {
-        if to == Move::Continue {
+    pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) {
+        if to == StoryMove::Continue {
             if self.next < self.script.steps.len() {
-                self.run_to_caption(past, state, view);
+                self.run_to_caption(past, state);
             }
             return;
         }
@@ -42,13 +43,13 @@ impl Story {
         (state.caption, state.note, state.compare) = (None, None, None);
         state.highlight.clear();
         while self.next < target {
-            self.step(past, state, view);
+            self.step(past, state);
         }
-        self.run_to_caption(past, state, view);
+        self.run_to_caption(past, state);
     }
 
     /// Runs one step; returns the caption it says, if it is one.
-    fn step(&mut self, past: &mut Past, state: &mut UiState, view: &HerdView) -> Option<Caption> {
+    fn step(&mut self, past: &mut Past, state: &mut UiState) -> Option<Caption> {
         let at = self.next;
         self.next += 1;
         let step = &self.script.steps[at];
@@ -67,7 +68,7 @@ impl Story {
                 });
             }
             Outcome::Noted(text) => state.note = Some(text),
-            Outcome::Show(nodes) => state.show(view, &nodes),
+            Outcome::Show(nodes) => state.show(&past.view(state), &nodes),
             Outcome::Highlight(path) => state.highlight = path,
             Outcome::Done(text) | Outcome::Checked { held: true, text } => state.tell(Feedback::Done(text)),
             Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
@@ -79,10 +80,10 @@ impl Story {
     }
 
     /// Runs steps until the next caption (shown) or the end (its summary shown as a caption).
-    pub fn run_to_caption(&mut self, past: &mut Past, state: &mut UiState, view: &HerdView) {
+    pub fn run_to_caption(&mut self, past: &mut Past, state: &mut UiState) {
         while self.next < self.script.steps.len() {
             let at = self.next;
-            if let Some(caption) = self.step(past, state, view) {
+            if let Some(caption) = self.step(past, state) {
                 self.at = at;
                 state.caption = Some(caption);
                 return;
@@ -93,7 +94,7 @@ impl Story {
             None => format!(
                 "The walkthrough is over: {}. Step on through the recording, or {} quits.",
                 self.report.summary(),
-                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Quit)
+                herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
             ),
             Some(first) => format!("The walkthrough is over: {}. First failure: {first}", self.report.summary()),
         };

@@ -4,6 +4,7 @@
 //! reset herd up to that point, so what the class sees is what the script does, every time.
 //! At the end a summary; the report decides the console's exit status, as it does headless.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use herdctl_core::Herd;
@@ -11,8 +12,13 @@ use herdctl_teach::command::Command;
 use herdctl_teach::operator::Outcome;
 use herdctl_teach::script::{Player, Report, Script};
 use herdctl_ui::Caption;
+use herdctl_ui::intent::StoryMove;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+
+/// What the story may have told and the console not yet taken in: past this, the story waits.
+const TOLD_WAITING: usize = 64;
+/// Moves asked for and not yet taken up (the story is busy replaying): past this, refused.
+const MOVES_WAITING: usize = 8;
 
 /// What the walkthrough tells the console.
 pub enum Told {
@@ -24,18 +30,9 @@ pub enum Told {
     Replaying(String),
 }
 
-/// Where the operator wants the story to go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Move {
-    Continue,
-    Back,
-    PreviousSection,
-    NextSection,
-}
-
 pub struct Walkthrough {
-    moves: mpsc::UnboundedSender<Move>,
-    task: JoinHandle<()>,
+    moves: mpsc::Sender<StoryMove>,
+    told: mpsc::Receiver<Told>,
     report: Arc<Mutex<Report>>,
     name: String,
 }
@@ -68,12 +65,12 @@ impl Map {
     }
 
     /// Where a move from the caption at step `at` goes (a step index to replay up to).
-    pub(super) fn target(&self, at: usize, to: Move) -> Option<usize> {
+    pub(super) fn target(&self, at: usize, to: StoryMove) -> Option<usize> {
         match to {
-            Move::Continue => None,
-            Move::Back => self.pauses.iter().rev().find(|&&p| p < at).copied(),
-            Move::NextSection => self.sections.iter().find(|(start, _)| *start > at).map(|(start, _)| *start),
-            Move::PreviousSection => {
+            StoryMove::Continue => None,
+            StoryMove::Back => self.pauses.iter().rev().find(|&&p| p < at).copied(),
+            StoryMove::NextSection => self.sections.iter().find(|(start, _)| *start > at).map(|(start, _)| *start),
+            StoryMove::PreviousSection => {
                 let here = self.section(at).map_or(0, |(start, _)| *start);
                 // At the section's first caption already: the section before.
                 let first_caption = self.pauses.iter().find(|&&p| p > here).copied();
@@ -94,7 +91,7 @@ struct Story {
     map: Map,
     player: Player,
     report: Arc<Mutex<Report>>,
-    told: mpsc::UnboundedSender<Told>,
+    told: mpsc::Sender<Told>,
 }
 
 impl Story {
@@ -112,42 +109,42 @@ impl Story {
             let step = self.script.steps[at].clone();
             let outcome = self.player.play(&self.herd, &step).await;
             self.count(&step, &outcome);
-            self.tell_scheduled()?;
+            self.tell_scheduled().await?;
             let message = match outcome {
                 Outcome::Said(text) | Outcome::Asked(text) => Told::Caption(self.caption(at, text)),
                 outcome => Told::Outcome(outcome),
             };
             let caption = matches!(message, Told::Caption(_));
-            self.told.send(message).map_err(|_| ())?;
+            self.told.send(message).await.map_err(|_| ())?;
             if caption {
                 return Ok(Some(at));
             }
         }
         let finished = self.player.finish().await;
-        self.show_scheduled(finished)?;
+        self.show_scheduled(finished).await?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let summary = match report.failures.first() {
             None => format!(
                 "The walkthrough is over: {}. {} quits.",
                 report.summary(),
-                herdctl_ui::keys::label_of(herdctl_ui::keys::Action::Quit)
+                herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
             ),
             Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
         };
         let pauses = self.map.pauses.len();
         let end = Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() };
-        self.told.send(Told::Caption(end)).map_err(|_| ())?;
+        self.told.send(Told::Caption(end)).await.map_err(|_| ())?;
         Ok(None)
     }
 
     /// Shows what the script's scheduled faults did since the last step.
-    fn tell_scheduled(&mut self) -> Result<(), ()> {
+    async fn tell_scheduled(&mut self) -> Result<(), ()> {
         let told = self.player.told();
-        self.show_scheduled(told)
+        self.show_scheduled(told).await
     }
 
     /// Shows scheduled work's news; a missed `at` counts as a failure, as it does headless.
-    fn show_scheduled(&self, told: Vec<herdctl_teach::schedule::Told>) -> Result<(), ()> {
+    async fn show_scheduled(&self, told: Vec<herdctl_teach::schedule::Told>) -> Result<(), ()> {
         for told in told {
             let outcome = match told {
                 herdctl_teach::schedule::Told::Did(text) => Outcome::Done(format!("⏱ {text}")),
@@ -161,7 +158,7 @@ impl Story {
                     Outcome::Refused(text)
                 }
             };
-            self.told.send(Told::Outcome(outcome)).map_err(|_| ())?;
+            self.told.send(Told::Outcome(outcome)).await.map_err(|_| ())?;
         }
         Ok(())
     }
@@ -181,7 +178,7 @@ impl Story {
     /// pauses; what shapes the screen is applied, captions passed over are not shown.
     async fn replay_to(&mut self, target: usize) {
         let text = format!("replaying {} up to line {}…", self.script.name, self.script.steps[target].line);
-        let _ = self.told.send(Told::Replaying(text));
+        let _ = self.told.send(Told::Replaying(text)).await;
         // The nemeses stop first, so that none acts on the herd being reset.
         self.player.forget().await;
         self.herd.reset(herdctl_teach::operator::LINKED_WITHIN).await;
@@ -191,17 +188,17 @@ impl Story {
             let outcome = self.player.play(&self.herd, &step).await;
             self.count(&step, &outcome);
             if matches!(outcome, Outcome::Show(_) | Outcome::Highlight(_) | Outcome::Section(_)) {
-                let _ = self.told.send(Told::Outcome(outcome));
+                let _ = self.told.send(Told::Outcome(outcome)).await;
             }
         }
     }
 
     /// Tells the whole story, moving as the operator asks, until the console goes.
-    async fn tell(mut self, mut moved: mpsc::UnboundedReceiver<Move>) {
+    async fn tell(mut self, mut moved: mpsc::Receiver<StoryMove>) {
         self.herd.wait_linked(herdctl_teach::operator::LINKED_WITHIN).await;
         let (steps, captions) = (self.script.steps.len(), self.map.pauses.len());
         let greeting = format!("walkthrough {}: {steps} steps, {captions} captions", self.script.name);
-        let _ = self.told.send(Told::Outcome(Outcome::Done(greeting)));
+        let _ = self.told.send(Told::Outcome(Outcome::Done(greeting))).await;
         let mut next = 0;
         loop {
             let Ok(paused_at) = self.run_to_caption(&mut next).await else { return };
@@ -210,8 +207,8 @@ impl Story {
             let target = loop {
                 match moved.recv().await {
                     None => return,
-                    Some(Move::Continue) if next < steps => break None,
-                    Some(Move::Continue) => {}
+                    Some(StoryMove::Continue) if next < steps => break None,
+                    Some(StoryMove::Continue) => {}
                     Some(to) => {
                         if let Some(target) = self.map.target(at, to) {
                             break Some(target);
@@ -228,19 +225,26 @@ impl Story {
 }
 
 impl Walkthrough {
-    pub fn start(herd: Arc<Herd>, script: Script, told: mpsc::UnboundedSender<Told>) -> Self {
-        let (moves, moved) = mpsc::unbounded_channel();
+    /// The walkthrough of `script` on `herd`, and the telling of it: a task for the caller to
+    /// run (and stop, when the console ends).
+    pub fn start(herd: Arc<Herd>, script: Script) -> (Self, impl Future<Output = ()> + Send + 'static) {
+        let (moves, moved) = mpsc::channel(MOVES_WAITING);
+        let (teller, told) = mpsc::channel(TOLD_WAITING);
         let report = Arc::new(Mutex::new(Report::default()));
         let name = script.name.clone();
         let player = Player::new(&herd);
-        let story = Story { herd, map: Map::of(&script), script, player, report: report.clone(), told };
-        let task = tokio::spawn(story.tell(moved));
-        Self { moves, task, report, name }
+        let story = Story { herd, map: Map::of(&script), script, player, report: report.clone(), told: teller };
+        (Self { moves, told, report, name }, story.tell(moved))
     }
 
-    /// The operator wants the story to move.
-    pub fn go(&self, to: Move) {
-        let _ = self.moves.send(to);
+    /// The operator wants the story to move; `false` when too many moves wait already.
+    pub fn go(&self, to: StoryMove) -> bool {
+        self.moves.try_send(to).is_ok()
+    }
+
+    /// What the story tells next (`None` once it ended).
+    pub async fn told(&mut self) -> Option<Told> {
+        self.told.recv().await
     }
 
     /// How the walkthrough went so far (all of it, once it is over).
@@ -250,12 +254,6 @@ impl Walkthrough {
 
     pub fn name(&self) -> &str {
         &self.name
-    }
-}
-
-impl Drop for Walkthrough {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -274,10 +272,10 @@ mod tests {
     }
 
     /// The next caption the walkthrough shows, skipping other messages.
-    async fn caption(told: &mut mpsc::UnboundedReceiver<Told>) -> Caption {
+    async fn caption(walkthrough: &mut Walkthrough) -> Caption {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
-                if let Some(Told::Caption(caption)) = told.recv().await {
+                if let Some(Told::Caption(caption)) = walkthrough.told().await {
                     return caption;
                 }
             }
@@ -293,34 +291,35 @@ mod tests {
         let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
         let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
         let text = "section Before\nsay One.\nsection Kiwi\niamat Riley kiwi +1+1\nsay Two.\nkill Juzang\nask Three?\n";
-        let (sender, mut told) = mpsc::unbounded_channel();
-        let walkthrough = Walkthrough::start(herd.clone(), script(text), sender);
-        let one = caption(&mut told).await;
+        let (mut walkthrough, telling) = Walkthrough::start(herd.clone(), script(text));
+        let telling = tokio::spawn(telling);
+        let one = caption(&mut walkthrough).await;
         assert_eq!((one.text.as_str(), one.step, one.steps, one.section.as_deref()), ("One.", 1, 3, Some("Before")));
-        walkthrough.go(Move::Continue);
-        let two = caption(&mut told).await;
+        assert!(walkthrough.go(StoryMove::Continue));
+        let two = caption(&mut walkthrough).await;
         assert_eq!((two.step, two.section.as_deref()), (2, Some("Kiwi")));
-        walkthrough.go(Move::Continue);
-        let three = caption(&mut told).await;
+        assert!(walkthrough.go(StoryMove::Continue));
+        let three = caption(&mut walkthrough).await;
         assert!(three.question && three.step == 3);
         assert!(herd.status().iter().any(|n| &*n.name == "Juzang" && !n.up));
 
         // Back to caption two: the herd is reset and replayed up to it (Juzang alive again,
         // kiwi known again).
-        walkthrough.go(Move::Back);
-        let again = caption(&mut told).await;
+        assert!(walkthrough.go(StoryMove::Back));
+        let again = caption(&mut walkthrough).await;
         assert_eq!((again.text.as_str(), again.step), ("Two.", 2));
         assert!(herd.status().iter().all(|n| n.up), "the kill after caption two is not replayed");
         assert!(herd.knows("Riley", "kiwi"), "what came before caption two is");
 
         // To the start of the walkthrough's first section, and forward by a section.
-        walkthrough.go(Move::PreviousSection);
-        assert_eq!(caption(&mut told).await.step, 1);
+        assert!(walkthrough.go(StoryMove::PreviousSection));
+        assert_eq!(caption(&mut walkthrough).await.step, 1);
         assert!(!herd.knows("Riley", "kiwi"), "a clean herd");
-        walkthrough.go(Move::NextSection);
-        assert_eq!(caption(&mut told).await.step, 2);
+        assert!(walkthrough.go(StoryMove::NextSection));
+        assert_eq!(caption(&mut walkthrough).await.step, 2);
         assert!(walkthrough.report().passed());
-        drop(walkthrough);
+        telling.abort();
+        let _ = telling.await;
         herd.shutdown().await;
     }
 
@@ -329,12 +328,12 @@ mod tests {
         // 0 section A, 1 say a1, 2 kill, 3 say a2, 4 section B, 5 say b1, 6 say b2
         let map = Map::of(&script("section A\nsay a1\nkill Juzang\nsay a2\nsection B\nsay b1\nask b2\n"));
         assert_eq!(map.pauses, [1, 3, 5, 6]);
-        assert_eq!(map.target(3, Move::Back), Some(1), "back to the caption before");
-        assert_eq!(map.target(1, Move::Back), None, "nothing before the first");
-        assert_eq!(map.target(6, Move::PreviousSection), Some(4), "to the start of this section");
-        assert_eq!(map.target(5, Move::PreviousSection), Some(0), "at its first caption: the section before");
-        assert_eq!(map.target(1, Move::NextSection), Some(4));
-        assert_eq!(map.target(6, Move::NextSection), None, "no section after the last");
+        assert_eq!(map.target(3, StoryMove::Back), Some(1), "back to the caption before");
+        assert_eq!(map.target(1, StoryMove::Back), None, "nothing before the first");
+        assert_eq!(map.target(6, StoryMove::PreviousSection), Some(4), "to the start of this section");
+        assert_eq!(map.target(5, StoryMove::PreviousSection), Some(0), "at its first caption: the section before");
+        assert_eq!(map.target(1, StoryMove::NextSection), Some(4));
+        assert_eq!(map.target(6, StoryMove::NextSection), None, "no section after the last");
         assert_eq!(map.section(3).map(|(_, t)| t.as_str()), Some("A"));
     }
 }

@@ -1,69 +1,14 @@
-//! The key map: one table that both handles keys and writes the help overlay and every hint, so
-//! they can never disagree. `BINDINGS` is the default; a configuration file may rebind actions
-//! (`use_table`), once, before the console starts.
+//! The key map: one table from the keys outside the command line to the intents they ask for.
+//! The same table handles those keys and writes the help overlay and their hints, so that these
+//! can never disagree. (The command line's editing keys, Enter, Tab, the arrows and the readline
+//! chords, are the line editor's own, in `state`.) `BINDINGS` is the default; a configuration
+//! file may rebind intents by name (`use_table`), once, before the console starts.
 
 use std::sync::OnceLock;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    Help,
-    Close,
-    NextNode,
-    PrevNode,
-    /// Select node 1..9 by its number on the graph.
-    SelectNode(usize),
-    Kill,
-    Revive,
-    Command,
-    FocusNext,
-    Filter,
-    Freeze,
-    ScrollUp,
-    ScrollDown,
-    PageUp,
-    PageDown,
-    /// To the oldest line (flow, overlays) or the first client (cache).
-    Top,
-    /// To the newest line, following live again (flow), or the last client (cache).
-    Follow,
-    ToggleStep,
-    ReleaseNext,
-    ReleaseWave,
-    Continue,
-    Back,
-    PreviousSection,
-    NextSection,
-    /// Open the last reply whole.
-    OpenReply,
-    WriteTrace,
-    /// The held messages as a list (step mode).
-    ShowHeld,
-    Deliver,
-    DropHeld,
-    Duplicate,
-    /// Back in time (elsewhere: the previous node).
-    Earlier,
-    /// Forward in time (elsewhere: the next node).
-    Later,
-    PreviousFault,
-    NextFault,
-    PreviousFlood,
-    NextFlood,
-    Slower,
-    Faster,
-    GoLive,
-    /// Search: the flow's lines, the cache's clients, or (on the graph) a node by its name.
-    Search,
-    /// The next older match of the last search.
-    NextMatch,
-    /// The flow: which kinds of line it shows.
-    Kinds,
-    /// The cache pane: by client name, or the most recently updated first.
-    Order,
-}
+use crate::input::{KeyCode, KeyEvent, KeyModifiers};
+use crate::intent::{HerdAct, Intent, ScreenAct, StoryMove, TimeMove};
+use crate::view::HeldChoice;
 
 /// A key (modifiers other than Shift must match; Shift is part of the character typed).
 pub type Key = (KeyCode, KeyModifiers);
@@ -80,186 +25,269 @@ pub struct Binding {
     pub keys: &'static [Key],
     /// How the help shows the keys.
     pub label: &'static str,
-    pub action: Action,
+    pub intent: Intent,
     pub help: &'static str,
 }
 
 /// Every key of the console outside the command line.
 pub const BINDINGS: &[Binding] = &[
-    Binding { keys: &[key('?')], label: "?", action: Action::Help, help: "show or hide this help" },
+    Binding { keys: &[key('?')], label: "?", intent: Intent::Screen(ScreenAct::Help), help: "show or hide this help" },
     Binding {
         keys: &[key('q'), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
         label: "q, Ctrl-C",
-        action: Action::Quit,
+        intent: Intent::Quit,
         help: "quit (stops every node, frees every port)",
     },
     Binding {
         keys: &[plain(KeyCode::Esc)],
         label: "Esc",
-        action: Action::Close,
+        intent: Intent::Screen(ScreenAct::Close),
         help: "close an overlay, leave the command line",
     },
-    Binding { keys: &[key('l')], label: "l", action: Action::NextNode, help: "select the next node" },
-    Binding { keys: &[key('h')], label: "h", action: Action::PrevNode, help: "select the previous node" },
+    Binding {
+        keys: &[key('l')],
+        label: "l",
+        intent: Intent::Screen(ScreenAct::NextNode),
+        help: "select the next node",
+    },
+    Binding {
+        keys: &[key('h')],
+        label: "h",
+        intent: Intent::Screen(ScreenAct::PreviousNode),
+        help: "select the previous node",
+    },
     Binding {
         keys: &[plain(KeyCode::Left)],
         label: "←",
-        action: Action::Earlier,
+        intent: Intent::Time(TimeMove::Earlier),
         help: "one event back in time: in a replay, or in step mode to look back at what just passed (else: previous node)",
     },
     Binding {
         keys: &[plain(KeyCode::Right)],
         label: "→",
-        action: Action::Later,
+        intent: Intent::Time(TimeMove::Later),
         help: "one event forward in time, in a replay or looking back (else: next node)",
     },
     Binding {
         keys: &[key('1'), key('2'), key('3'), key('4'), key('5'), key('6'), key('7'), key('8'), key('9')],
         label: "1-9",
-        action: Action::SelectNode(0),
+        intent: Intent::Screen(ScreenAct::SelectNode(0)),
         help: "select a node by its number",
     },
     Binding {
         keys: &[key('K')],
         label: "K",
-        action: Action::Kill,
+        intent: Intent::Herd(HerdAct::Kill),
         help: "kill the selected node: its ports close, its links drop (a capital, so no hand does it by mistake)",
     },
     Binding {
         keys: &[key('R')],
         label: "R",
-        action: Action::Revive,
+        intent: Intent::Herd(HerdAct::Revive),
         help: "revive the selected node: it relinks and catches up",
     },
     Binding {
         keys: &[key(':'), key('i'), plain(KeyCode::Enter)],
         label: ":, i, Enter",
-        action: Action::Command,
+        intent: Intent::Screen(ScreenAct::Command),
         help: "type a command (forms below)",
     },
     Binding {
         keys: &[plain(KeyCode::Tab)],
         label: "Tab",
-        action: Action::FocusNext,
+        intent: Intent::Screen(ScreenAct::FocusNext),
         help: "move the focus: graph, cache, flow, command line",
     },
-    Binding { keys: &[key('f')], label: "f", action: Action::Filter, help: "flow: only the selected node, or all" },
+    Binding {
+        keys: &[key('f')],
+        label: "f",
+        intent: Intent::Screen(ScreenAct::Filter),
+        help: "flow: only the selected node, or all",
+    },
     Binding {
         keys: &[key('v')],
         label: "v",
-        action: Action::Kinds,
+        intent: Intent::Screen(ScreenAct::Kinds),
         help: "flow: show only client lines, floods, duplicates, faults or errors (again: the next; then all)",
     },
     Binding {
         keys: &[key('/')],
         label: "/",
-        action: Action::Search,
+        intent: Intent::Screen(ScreenAct::Search),
         help: "search: the flow (its lines), the cache (a client), the graph (a node by the start of its name)",
     },
-    Binding { keys: &[key('n')], label: "n", action: Action::NextMatch, help: "the next older match of the search" },
+    Binding {
+        keys: &[key('n')],
+        label: "n",
+        intent: Intent::Screen(ScreenAct::NextMatch),
+        help: "the next older match of the search",
+    },
     Binding {
         keys: &[key('O')],
         label: "O",
-        action: Action::Order,
+        intent: Intent::Screen(ScreenAct::Order),
         help: "cache: by client name, or the most recently updated first",
     },
     Binding {
         keys: &[key(' ')],
         label: "Space",
-        action: Action::Freeze,
+        intent: Intent::Screen(ScreenAct::Freeze),
         help: "flow: freeze, or follow live again; replay: play or pause",
     },
     Binding {
         keys: &[plain(KeyCode::Up), key('k')],
         label: "↑, k",
-        action: Action::ScrollUp,
+        intent: Intent::Screen(ScreenAct::ScrollUp),
         help: "scroll up: the flow, or the focused cache, or an overlay",
     },
     Binding {
-        keys: &[plain(KeyCode::Down), key('j')], label: "↓, j", action: Action::ScrollDown, help: "scroll down"
+        keys: &[plain(KeyCode::Down), key('j')],
+        label: "↓, j",
+        intent: Intent::Screen(ScreenAct::ScrollDown),
+        help: "scroll down",
     },
-    Binding { keys: &[plain(KeyCode::PageUp)], label: "PgUp", action: Action::PageUp, help: "scroll a page up" },
-    Binding { keys: &[plain(KeyCode::PageDown)], label: "PgDn", action: Action::PageDown, help: "scroll a page down" },
+    Binding {
+        keys: &[plain(KeyCode::PageUp)],
+        label: "PgUp",
+        intent: Intent::Screen(ScreenAct::PageUp),
+        help: "scroll a page up",
+    },
+    Binding {
+        keys: &[plain(KeyCode::PageDown)],
+        label: "PgDn",
+        intent: Intent::Screen(ScreenAct::PageDown),
+        help: "scroll a page down",
+    },
     Binding {
         keys: &[plain(KeyCode::Home)],
         label: "Home",
-        action: Action::Top,
+        intent: Intent::Screen(ScreenAct::Top),
         help: "to the oldest events (flow) or the first client (cache)",
     },
     Binding {
         keys: &[plain(KeyCode::End)],
         label: "End",
-        action: Action::Follow,
+        intent: Intent::Screen(ScreenAct::Follow),
         help: "back to the newest events, live (flow), or the last client (cache)",
     },
     Binding {
         keys: &[key('s')],
         label: "s",
-        action: Action::ToggleStep,
+        intent: Intent::Herd(HerdAct::ToggleStep),
         help: "step mode (hold every message between servers) / live",
     },
-    Binding { keys: &[key('.')], label: ".", action: Action::ReleaseNext, help: "step: release the next held message" },
+    Binding {
+        keys: &[key('.')],
+        label: ".",
+        intent: Intent::Herd(HerdAct::ReleaseNext),
+        help: "step: release the next held message",
+    },
     Binding {
         keys: &[key('w')],
         label: "w",
-        action: Action::ReleaseWave,
+        intent: Intent::Herd(HerdAct::ReleaseWave),
         help: "step: release the whole wave (all held now)",
     },
     Binding {
         keys: &[key('m')],
         label: "m",
-        action: Action::ShowHeld,
+        intent: Intent::Screen(ScreenAct::ShowHeld),
         help: "step: the held messages as a list; in it d delivers, x drops, u duplicates the selected one",
     },
-    Binding { keys: &[key('d')], label: "d", action: Action::Deliver, help: "held list: deliver the selected message" },
-    Binding { keys: &[key('x')], label: "x", action: Action::DropHeld, help: "held list: drop it (lost on the way)" },
-    Binding { keys: &[key('u')], label: "u", action: Action::Duplicate, help: "held list: deliver it twice" },
-    Binding { keys: &[key('c')], label: "c", action: Action::Continue, help: "walkthrough: continue after a caption" },
+    Binding {
+        keys: &[key('d')],
+        label: "d",
+        intent: Intent::Herd(HerdAct::Held(HeldChoice::Deliver)),
+        help: "held list: deliver the selected message",
+    },
+    Binding {
+        keys: &[key('x')],
+        label: "x",
+        intent: Intent::Herd(HerdAct::Held(HeldChoice::Drop)),
+        help: "held list: drop it (lost on the way)",
+    },
+    Binding {
+        keys: &[key('u')],
+        label: "u",
+        intent: Intent::Herd(HerdAct::Held(HeldChoice::Duplicate)),
+        help: "held list: deliver it twice",
+    },
+    Binding {
+        keys: &[key('c')],
+        label: "c",
+        intent: Intent::Story(StoryMove::Continue),
+        help: "walkthrough: continue after a caption",
+    },
     Binding {
         keys: &[key('b')],
         label: "b",
-        action: Action::Back,
+        intent: Intent::Story(StoryMove::Back),
         help: "walkthrough: back to the previous caption (the story replays up to it)",
     },
     Binding {
         keys: &[key('[')],
         label: "[",
-        action: Action::PreviousSection,
+        intent: Intent::Story(StoryMove::PreviousSection),
         help: "walkthrough: to the start of this section (again: the one before)",
     },
-    Binding { keys: &[key(']')], label: "]", action: Action::NextSection, help: "walkthrough: to the next section" },
+    Binding {
+        keys: &[key(']')],
+        label: "]",
+        intent: Intent::Story(StoryMove::NextSection),
+        help: "walkthrough: to the next section",
+    },
     Binding {
         keys: &[key('o')],
         label: "o",
-        action: Action::OpenReply,
+        intent: Intent::Screen(ScreenAct::OpenReply),
         help: "open the last reply whole (a WHATSAT's JSON); with the flow focused, its bottom line whole",
     },
     Binding {
         keys: &[key('t')],
         label: "t",
-        action: Action::WriteTrace,
+        intent: Intent::Herd(HerdAct::WriteTrace),
         help: "write this session's trace (SVG and JSON lines)",
     },
-    Binding { keys: &[key('{')], label: "{", action: Action::PreviousFault, help: "replay: to the previous fault" },
-    Binding { keys: &[key('}')], label: "}", action: Action::NextFault, help: "replay: to the next fault" },
+    Binding {
+        keys: &[key('{')],
+        label: "{",
+        intent: Intent::Time(TimeMove::PreviousFault),
+        help: "replay: to the previous fault",
+    },
+    Binding {
+        keys: &[key('}')],
+        label: "}",
+        intent: Intent::Time(TimeMove::NextFault),
+        help: "replay: to the next fault",
+    },
     Binding {
         keys: &[key('<')],
         label: "<",
-        action: Action::PreviousFlood,
+        intent: Intent::Time(TimeMove::PreviousFlood),
         help: "replay: to the previous flood (a client's new record)",
     },
-    Binding { keys: &[key('>')], label: ">", action: Action::NextFlood, help: "replay: to the next flood" },
-    Binding { keys: &[key('-')], label: "-", action: Action::Slower, help: "replay: play slower (down to ×0.1)" },
+    Binding {
+        keys: &[key('>')],
+        label: ">",
+        intent: Intent::Time(TimeMove::NextFlood),
+        help: "replay: to the next flood",
+    },
+    Binding {
+        keys: &[key('-')],
+        label: "-",
+        intent: Intent::Time(TimeMove::Slower),
+        help: "replay: play slower (down to ×0.1)",
+    },
     Binding {
         keys: &[key('+'), key('=')],
         label: "+",
-        action: Action::Faster,
+        intent: Intent::Time(TimeMove::Faster),
         help: "replay: play faster (up to ×10)",
     },
     Binding {
         keys: &[key('L')],
         label: "L",
-        action: Action::GoLive,
+        intent: Intent::Time(TimeMove::GoLive),
         help: "replay: go live from here (a running herd with this moment's caches and faults); looking back: to now",
     },
 ];
@@ -287,13 +315,13 @@ pub fn with_names(help: &str, a: &str, b: &str) -> String {
     help.replace("{A}", a).replace("{B}", b)
 }
 
-/// One action's keys as the console uses them (the defaults, or as a configuration rebound them).
+/// One intent's keys as the console uses them (the defaults, or as a configuration rebound them).
 #[derive(Clone, Debug)]
 pub struct Bound {
     pub keys: Vec<Key>,
     /// How the help shows the keys.
     pub label: String,
-    pub action: Action,
+    pub intent: Intent,
     pub help: &'static str,
 }
 
@@ -322,7 +350,7 @@ impl std::fmt::Display for KeyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::UnknownAction(name) => {
-                let names: Vec<&str> = BINDINGS.iter().filter_map(|b| name_of(b.action)).collect();
+                let names: Vec<&str> = BINDINGS.iter().filter_map(|b| name_of(&b.intent)).collect();
                 write!(f, "no action is called {name:?}; the actions are {}", names.join(", "))
             }
             Self::UnknownKey(key) => write!(
@@ -334,54 +362,64 @@ impl std::fmt::Display for KeyError {
     }
 }
 
-/// The name of an action in a configuration file (`kill`, `release_next`); `None` for the
-/// number keys, which are not rebound.
-pub fn name_of(action: Action) -> Option<&'static str> {
-    Some(match action {
-        Action::Quit => "quit",
-        Action::Help => "help",
-        Action::Close => "close",
-        Action::NextNode => "next_node",
-        Action::PrevNode => "previous_node",
-        Action::SelectNode(_) => return None,
-        Action::Kill => "kill",
-        Action::Revive => "revive",
-        Action::Command => "command",
-        Action::FocusNext => "focus_next",
-        Action::Filter => "filter",
-        Action::Freeze => "freeze",
-        Action::ScrollUp => "scroll_up",
-        Action::ScrollDown => "scroll_down",
-        Action::PageUp => "page_up",
-        Action::PageDown => "page_down",
-        Action::Top => "top",
-        Action::Follow => "follow",
-        Action::ToggleStep => "step",
-        Action::ReleaseNext => "release_next",
-        Action::ReleaseWave => "release_wave",
-        Action::Continue => "continue",
-        Action::Back => "back",
-        Action::PreviousSection => "previous_section",
-        Action::NextSection => "next_section",
-        Action::OpenReply => "open_reply",
-        Action::WriteTrace => "write_trace",
-        Action::ShowHeld => "show_held",
-        Action::Deliver => "deliver",
-        Action::DropHeld => "drop",
-        Action::Duplicate => "duplicate",
-        Action::Earlier => "earlier",
-        Action::Later => "later",
-        Action::PreviousFault => "previous_fault",
-        Action::NextFault => "next_fault",
-        Action::PreviousFlood => "previous_flood",
-        Action::NextFlood => "next_flood",
-        Action::Slower => "slower",
-        Action::Faster => "faster",
-        Action::GoLive => "go_live",
-        Action::Search => "search",
-        Action::NextMatch => "next_match",
-        Action::Kinds => "kinds",
-        Action::Order => "order",
+/// The name of an intent in a configuration file (`kill`, `release_next`); `None` for the
+/// number keys, which are not rebound, and for what no key asks for.
+pub fn name_of(intent: &Intent) -> Option<&'static str> {
+    Some(match intent {
+        Intent::Quit => "quit",
+        Intent::Screen(act) => match act {
+            ScreenAct::Help => "help",
+            ScreenAct::Close => "close",
+            ScreenAct::NextNode => "next_node",
+            ScreenAct::PreviousNode => "previous_node",
+            ScreenAct::SelectNode(_) => return None,
+            ScreenAct::Command => "command",
+            ScreenAct::FocusNext => "focus_next",
+            ScreenAct::Filter => "filter",
+            ScreenAct::Kinds => "kinds",
+            ScreenAct::Freeze => "freeze",
+            ScreenAct::ScrollUp => "scroll_up",
+            ScreenAct::ScrollDown => "scroll_down",
+            ScreenAct::PageUp => "page_up",
+            ScreenAct::PageDown => "page_down",
+            ScreenAct::Top => "top",
+            ScreenAct::Follow => "follow",
+            ScreenAct::Search => "search",
+            ScreenAct::NextMatch => "next_match",
+            ScreenAct::Order => "order",
+            ScreenAct::OpenReply => "open_reply",
+            ScreenAct::ShowHeld => "show_held",
+        },
+        Intent::Herd(act) => match act {
+            HerdAct::Kill => "kill",
+            HerdAct::Revive => "revive",
+            HerdAct::Submit(_) => return None,
+            HerdAct::ToggleStep => "step",
+            HerdAct::ReleaseNext => "release_next",
+            HerdAct::ReleaseWave => "release_wave",
+            HerdAct::Held(HeldChoice::Deliver) => "deliver",
+            HerdAct::Held(HeldChoice::Drop) => "drop",
+            HerdAct::Held(HeldChoice::Duplicate) => "duplicate",
+            HerdAct::WriteTrace => "write_trace",
+        },
+        Intent::Story(to) => match to {
+            StoryMove::Continue => "continue",
+            StoryMove::Back => "back",
+            StoryMove::PreviousSection => "previous_section",
+            StoryMove::NextSection => "next_section",
+        },
+        Intent::Time(to) => match to {
+            TimeMove::Earlier => "earlier",
+            TimeMove::Later => "later",
+            TimeMove::PreviousFault => "previous_fault",
+            TimeMove::NextFault => "next_fault",
+            TimeMove::PreviousFlood => "previous_flood",
+            TimeMove::NextFlood => "next_flood",
+            TimeMove::Slower => "slower",
+            TimeMove::Faster => "faster",
+            TimeMove::GoLive => "go_live",
+            TimeMove::PlayPause | TimeMove::Now | TimeMove::To(_) => return None,
+        },
     })
 }
 
@@ -452,7 +490,9 @@ fn show_key((code, modifiers): Key) -> String {
         KeyCode::Home => "Home".into(),
         KeyCode::End => "End".into(),
         KeyCode::F(n) => format!("F{n}"),
-        other => format!("{other:?}"),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Delete => "Delete".into(),
+        KeyCode::Insert => "Insert".into(),
     });
     text
 }
@@ -462,19 +502,24 @@ impl KeyTable {
     pub fn defaults() -> Self {
         let bindings = BINDINGS
             .iter()
-            .map(|b| Bound { keys: b.keys.to_vec(), label: b.label.to_string(), action: b.action, help: b.help })
+            .map(|b| Bound {
+                keys: b.keys.to_vec(),
+                label: b.label.to_string(),
+                intent: b.intent.clone(),
+                help: b.help,
+            })
             .collect();
         Self { bindings }
     }
 
-    /// The defaults with each named action given these keys instead (`("kill", ["X"])`).
+    /// The defaults with each named intent given these keys instead (`("kill", ["X"])`).
     pub fn rebound(changes: &[(String, Vec<String>)]) -> Result<Self, KeyError> {
         let mut table = Self::defaults();
         for (name, keys) in changes {
             let bound = table
                 .bindings
                 .iter_mut()
-                .find(|b| name_of(b.action) == Some(name.as_str()))
+                .find(|b| name_of(&b.intent) == Some(name.as_str()))
                 .ok_or_else(|| KeyError::UnknownAction(name.clone()))?;
             bound.keys = keys
                 .iter()
@@ -483,18 +528,18 @@ impl KeyTable {
             bound.label = bound.keys.iter().map(|k| show_key(*k)).collect::<Vec<_>>().join(", ");
         }
         // The fixed keys: Ctrl-C quits everywhere, the digits select nodes.
-        let mut seen: Vec<(Key, Action)> = vec![((KeyCode::Char('c'), KeyModifiers::CONTROL), Action::Quit)];
+        let mut seen: Vec<(Key, &Intent)> = vec![((KeyCode::Char('c'), KeyModifiers::CONTROL), &Intent::Quit)];
         for bound in &table.bindings {
             for key in &bound.keys {
-                match seen.iter().find(|(k, a)| k == key && *a != bound.action) {
+                match seen.iter().find(|(k, intent)| k == key && **intent != bound.intent) {
                     Some((_, other)) => {
                         return Err(KeyError::Twice {
                             key: show_key(*key),
-                            first: name_of(*other).unwrap_or("select a node"),
-                            second: name_of(bound.action).unwrap_or("select a node"),
+                            first: name_of(other).unwrap_or("select a node"),
+                            second: name_of(&bound.intent).unwrap_or("select a node"),
                         });
                     }
-                    None => seen.push((*key, bound.action)),
+                    None => seen.push((*key, &bound.intent)),
                 }
             }
         }
@@ -512,28 +557,29 @@ pub fn table() -> &'static KeyTable {
     TABLE.get_or_init(KeyTable::defaults)
 }
 
-/// The first key bound to `action`, as the screen shows it: every key hint comes from the table.
-pub fn label_of(action: Action) -> &'static str {
-    table().bindings.iter().find(|b| b.action == action).map_or("", |b| b.label.split(", ").next().unwrap_or(&b.label))
+/// The first key bound to `intent`, as the screen shows it: every key hint comes from the table.
+pub fn label_of(intent: impl Into<Intent>) -> &'static str {
+    let intent = intent.into();
+    table().bindings.iter().find(|b| b.intent == intent).map_or("", |b| b.label.split(", ").next().unwrap_or(&b.label))
 }
 
-/// The first keys of several actions, run together as a hint shows them (`↑↓`, `PgUp PgDn`).
-pub fn labels_of(actions: &[Action], separator: &str) -> String {
-    actions.iter().map(|a| label_of(*a)).collect::<Vec<_>>().join(separator)
+/// The first keys of several intents, run together as a hint shows them (`↑↓`, `PgUp PgDn`).
+pub fn labels_of<I: Into<Intent> + Copy>(intents: &[I], separator: &str) -> String {
+    intents.iter().map(|i| label_of(*i)).collect::<Vec<_>>().join(separator)
 }
 
 fn matches(key: &Key, event: &KeyEvent) -> bool {
     key.0 == event.code && event.modifiers.difference(KeyModifiers::SHIFT) == key.1
 }
 
-/// The action of a key outside the command line.
-pub fn action_for(event: &KeyEvent) -> Option<Action> {
+/// What a key outside the command line asks for.
+pub fn intent_for(event: &KeyEvent) -> Option<Intent> {
     let binding = table().bindings.iter().find(|b| b.keys.iter().any(|k| matches(k, event)))?;
-    Some(match (binding.action, event.code) {
-        (Action::SelectNode(_), KeyCode::Char(digit)) => {
-            Action::SelectNode(digit.to_digit(10).unwrap_or(1) as usize - 1)
+    Some(match (&binding.intent, event.code) {
+        (Intent::Screen(ScreenAct::SelectNode(_)), KeyCode::Char(digit)) => {
+            Intent::Screen(ScreenAct::SelectNode(digit.to_digit(10).unwrap_or(1) as usize - 1))
         }
-        (action, _) => action,
+        (intent, _) => intent.clone(),
     })
 }
 
@@ -551,22 +597,27 @@ mod tests {
     }
 
     #[test]
-    fn keys_map_to_actions() {
-        assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), Some(Action::Continue));
-        assert_eq!(action_for(&press(KeyCode::Char('z'), KeyModifiers::NONE)), None);
-        assert_eq!(action_for(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::DropHeld));
+    fn keys_map_to_intents() {
+        let intent = |code, modifiers| intent_for(&press(code, modifiers));
+        assert_eq!(intent(KeyCode::Char('q'), KeyModifiers::NONE), Some(Intent::Quit));
+        assert_eq!(intent(KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Intent::Quit));
+        assert_eq!(intent(KeyCode::Char('c'), KeyModifiers::NONE), Some(Intent::Story(StoryMove::Continue)));
+        assert_eq!(intent(KeyCode::Char('z'), KeyModifiers::NONE), None);
+        assert_eq!(intent(KeyCode::Char('x'), KeyModifiers::NONE), Some(Intent::Herd(HerdAct::Held(HeldChoice::Drop))));
         // Shift is how '?' is typed on most keyboards.
-        assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
-        assert_eq!(action_for(&press(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::SelectNode(2)));
-        assert_eq!(action_for(&press(KeyCode::Right, KeyModifiers::NONE)), Some(Action::Later));
-        assert_eq!(action_for(&press(KeyCode::Char('L'), KeyModifiers::SHIFT)), Some(Action::GoLive));
-        assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::ALT)), None);
-        assert_eq!(action_for(&press(KeyCode::Char('k'), KeyModifiers::NONE)), Some(Action::ScrollUp), "vim's up");
-        assert_eq!(action_for(&press(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::ScrollDown));
-        assert_eq!(action_for(&press(KeyCode::Char('K'), KeyModifiers::SHIFT)), Some(Action::Kill));
-        assert_eq!(action_for(&press(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(Action::Revive));
+        assert_eq!(intent(KeyCode::Char('?'), KeyModifiers::SHIFT), Some(Intent::Screen(ScreenAct::Help)));
+        assert_eq!(intent(KeyCode::Char('3'), KeyModifiers::NONE), Some(Intent::Screen(ScreenAct::SelectNode(2))));
+        assert_eq!(intent(KeyCode::Right, KeyModifiers::NONE), Some(Intent::Time(TimeMove::Later)));
+        assert_eq!(intent(KeyCode::Char('L'), KeyModifiers::SHIFT), Some(Intent::Time(TimeMove::GoLive)));
+        assert_eq!(intent(KeyCode::Char('k'), KeyModifiers::ALT), None);
+        assert_eq!(
+            intent(KeyCode::Char('k'), KeyModifiers::NONE),
+            Some(Intent::Screen(ScreenAct::ScrollUp)),
+            "vim's up"
+        );
+        assert_eq!(intent(KeyCode::Char('j'), KeyModifiers::NONE), Some(Intent::Screen(ScreenAct::ScrollDown)));
+        assert_eq!(intent(KeyCode::Char('K'), KeyModifiers::SHIFT), Some(Intent::Herd(HerdAct::Kill)));
+        assert_eq!(intent(KeyCode::Char('R'), KeyModifiers::SHIFT), Some(Intent::Herd(HerdAct::Revive)));
     }
 
     #[test]
@@ -575,7 +626,7 @@ mod tests {
             KeyTable::rebound(&[(name.to_string(), keys.iter().map(|k| k.to_string()).collect())])
         };
         let table = rebind("kill", &["X", "ctrl-k"]).unwrap();
-        let kill = table.bindings.iter().find(|b| b.action == Action::Kill).unwrap();
+        let kill = table.bindings.iter().find(|b| b.intent == Intent::Herd(HerdAct::Kill)).unwrap();
         assert_eq!(kill.label, "X, Ctrl-k", "the help shows the new keys");
         assert_eq!(
             kill.keys,
@@ -595,7 +646,10 @@ mod tests {
         assert_eq!(parse_key("f13"), None);
         assert_eq!(parse_key("space"), Some((KeyCode::Char(' '), KeyModifiers::NONE)));
         for binding in BINDINGS {
-            assert!(matches!(binding.action, Action::SelectNode(_)) || name_of(binding.action).is_some());
+            assert!(
+                matches!(binding.intent, Intent::Screen(ScreenAct::SelectNode(_)))
+                    || name_of(&binding.intent).is_some()
+            );
         }
     }
 

@@ -1,19 +1,18 @@
 //! The state of the screen and how keys change it: selection, focus, overlays, the flow's
 //! filter, freeze and scroll, the cache pane's place, the command line and its history, and what
-//! the last command came to. No rendering, no I/O.
+//! the last command came to. No rendering, no I/O. What a key's intent does is in `acts`, the
+//! command line's editing in `command_line`, clicks and the wheel in `mouse`.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
-use tui_input::{Input, InputRequest};
+use ratatui::layout::Rect;
+use tui_input::Input;
 
-use crate::intent::{Intent, TimeMove};
-use crate::keys::{self, Action};
-use crate::view::{CacheAnchor, FlowLine, HeldChoice, HerdView, KindFilter, ModeView};
+use crate::input::KeyEvent;
+use crate::intent::Intent;
+use crate::keys;
+use crate::view::{CacheAnchor, FlowLine, HeldView, HerdView, KindFilter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -54,6 +53,15 @@ pub enum Feedback {
     Done(String),
     /// Refused or failed: why.
     Error(String),
+}
+
+/// A command being carried out, and how many wait behind it (commands run one at a time, in the
+/// order given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Running {
+    /// As the operator typed it (`revive Juzang`).
+    pub command: String,
+    pub waiting: usize,
 }
 
 /// A walkthrough's caption: what to say, where the story is, and whether it asks the class.
@@ -167,6 +175,8 @@ pub struct UiState {
     pub held_selected: usize,
     /// What the last command came to.
     pub feedback: Option<Feedback>,
+    /// A command being carried out: the command line takes the next meanwhile, which waits for it.
+    pub running: Option<Running>,
     /// A walkthrough's caption, shown until the operator continues.
     pub caption: Option<Caption>,
     /// A walkthrough's note, shown while its next steps run.
@@ -187,7 +197,7 @@ pub struct UiState {
     pub script: Option<String>,
     /// A key that changes what a walkthrough drives, pressed once, and when: pressed again soon
     /// after, it does it.
-    pub(crate) confirming: Option<(Action, Instant)>,
+    pub(crate) confirming: Option<(Intent, Instant)>,
     pub extents: Extents,
 }
 
@@ -213,6 +223,7 @@ impl Default for UiState {
             reply: None,
             overlay_scroll: 0,
             feedback: None,
+            running: None,
             caption: None,
             note: None,
             compare: None,
@@ -227,28 +238,21 @@ impl Default for UiState {
     }
 }
 
+/// What an intent about "the selected one" applies to, read from the view the intent was made on
+/// (the driver carries the intent out after that view is gone).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The selected node, by name.
+    pub node: Option<String>,
+    /// The selected held transmission, by id.
+    pub held: Option<u64>,
+}
+
 /// A search, and which pane it was for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Search {
     pub text: String,
     pub focus: Focus,
-}
-
-/// Lines one notch of the mouse wheel scrolls.
-const WHEEL: usize = 3;
-
-/// Words of the commands' forms that Tab completes beside names.
-const COMPLETED_WORDS: &[&str] = &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now"];
-
-/// The longest start the words share (in the first word's spelling).
-fn common_prefix(words: &[&String]) -> String {
-    let first: Vec<char> = words[0].chars().collect();
-    let mut length = first.len();
-    for word in &words[1..] {
-        let same = first.iter().zip(word.chars()).take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase())).count();
-        length = length.min(same);
-    }
-    first[..length].iter().collect()
 }
 
 /// How far a scroll key moves.
@@ -265,16 +269,27 @@ impl UiState {
         view.nodes.get(self.selected).map(|n| n.name.as_str())
     }
 
+    /// The held transmission selected in the held list.
+    pub fn selected_held<'a>(&self, view: &'a HerdView) -> Option<&'a HeldView> {
+        view.held.get(self.held_selected)
+    }
+
+    /// What "the selected one" is on `view`, for the intent just made on it.
+    pub fn selection(&self, view: &HerdView) -> Selection {
+        Selection {
+            node: self.selected_name(view).map(str::to_string),
+            held: self.selected_held(view).map(|held| held.id),
+        }
+    }
+
     /// The flow lines on screen: the frozen copy while frozen, else the live ones.
     pub fn flow<'a>(&'a self, view: &'a HerdView) -> &'a [FlowLine] {
         self.frozen.as_deref().unwrap_or(&view.flow)
     }
 
-    /// Handles one key; returns what the operator asked the herd for, if anything.
+    /// Handles one key: does what concerns the screen alone, and returns any other intent, for
+    /// the driver to carry out.
     pub fn handle_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
-        if key.kind != KeyEventKind::Press {
-            return None;
-        }
         if keys::is_interrupt(&key) {
             return Some(Intent::Quit);
         }
@@ -285,196 +300,14 @@ impl UiState {
         if self.focus == Focus::Command && self.overlay == Overlay::None {
             return self.command_key(key, view);
         }
-        let action = keys::action_for(&key)?;
+        let intent = keys::intent_for(&key)?;
         if self.overlay == Overlay::Held {
-            return self.held_action(action, view);
+            return self.in_held_list(intent, view);
         }
         if self.overlay != Overlay::None {
-            return self.overlay_action(action);
+            return self.in_overlay(intent);
         }
-        self.action(action, view)
-    }
-
-    /// Handles one mouse event: a click selects a node, shows a link (its cut or heal ready in
-    /// the command line), releases a held message, jumps on the timeline or focuses a pane; the
-    /// wheel scrolls what is under it.
-    pub fn handle_mouse(&mut self, mouse: MouseEvent, view: &HerdView) -> Option<Intent> {
-        let areas = self.extents.areas.borrow().clone();
-        let at = Position::new(mouse.column, mouse.row);
-        let wheel = match mouse.kind {
-            MouseEventKind::ScrollUp => Some(Motion::Up(WHEEL)),
-            MouseEventKind::ScrollDown => Some(Motion::Down(WHEEL)),
-            _ => None,
-        };
-        if let Some(motion) = wheel {
-            match self.overlay {
-                Overlay::Held => {
-                    let last = view.held.len().saturating_sub(1);
-                    self.held_selected = match motion {
-                        Motion::Up(_) => self.held_selected.saturating_sub(1),
-                        _ => (self.held_selected + 1).min(last),
-                    };
-                }
-                Overlay::None if areas.cache.contains(at) => self.scroll_cache(motion, view),
-                Overlay::None if areas.flow.contains(at) => self.scroll_flow(motion),
-                Overlay::None => {}
-                _ => {
-                    let max = self.extents.overlay_max_scroll();
-                    self.overlay_scroll = match motion {
-                        Motion::Up(n) => self.overlay_scroll.saturating_sub(n),
-                        _ => (self.overlay_scroll + WHEEL).min(max),
-                    };
-                }
-            }
-            return None;
-        }
-        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
-            return None;
-        }
-        if self.overlay != Overlay::None {
-            if let Some((_, id)) =
-                areas.held.iter().find(|(row, _)| *row == at.y).filter(|_| self.overlay == Overlay::Held)
-            {
-                return Some(Intent::Decide { id: *id, choice: HeldChoice::Deliver });
-            }
-            // A click beside an overlay closes it.
-            if !areas.overlay.is_some_and(|overlay| overlay.contains(at)) {
-                self.overlay = Overlay::None;
-            }
-            return None;
-        }
-        if areas.timeline.contains(at) {
-            let timeline = view.timeline.as_ref()?;
-            let along = f64::from(at.x - areas.timeline.x) / f64::from(areas.timeline.width.saturating_sub(1).max(1));
-            return Some(Intent::Time(TimeMove::To((along * timeline.length_ms as f64).round() as u64)));
-        }
-        if let Some((_, index)) = areas.nodes.iter().find(|(rect, _)| rect.contains(at)) {
-            self.select(*index);
-            self.focus = Focus::Graph;
-            return None;
-        }
-        let near = areas
-            .links
-            .iter()
-            .filter(|(x, y, _)| *y == at.y && x.abs_diff(at.x) <= 2)
-            .min_by_key(|(x, ..)| x.abs_diff(at.x));
-        if let Some(link) = near.and_then(|(_, _, index)| view.links.get(*index)) {
-            self.show_link(link);
-            return None;
-        }
-        self.focus = if areas.cache.contains(at) {
-            Focus::Cache
-        } else if areas.flow.contains(at) {
-            Focus::Flow
-        } else if areas.command.contains(at) {
-            Focus::Command
-        } else {
-            Focus::Graph
-        };
-        None
-    }
-
-    /// A clicked link: its state under the command line, and what would change it ready in it.
-    fn show_link(&mut self, link: &crate::view::LinkView) {
-        let state = match link.state {
-            crate::view::LinkState::Up => "up",
-            crate::view::LinkState::Half => "half up (one side connected)",
-            crate::view::LinkState::Down => "down",
-            crate::view::LinkState::Elsewhere => "in other processes",
-        };
-        let mut said = vec![format!("{}–{}: {state}", link.a, link.b)];
-        if let Some(direction) = &link.cut_one_way {
-            said.push(format!("cut one way ({direction})"));
-        } else if link.cut {
-            said.push("cut".into());
-        }
-        if !link.latency.is_empty() {
-            said.push(format!("+{} latency", link.latency));
-        }
-        if link.loss_percent > 0 {
-            said.push(format!("loses {}%", link.loss_percent));
-        }
-        let command = if link.cut || link.cut_one_way.is_some() { "heal" } else { "cut" };
-        said.push(format!("Enter {command}s it"));
-        self.feedback = Some(Feedback::Done(said.join(" · ")));
-        let typed = format!("{command} {} {}", link.a, link.b);
-        let cursor = typed.chars().count();
-        self.input = Input::new(typed).with_cursor(cursor);
-        self.focus = Focus::Command;
-    }
-
-    fn motion(&self, action: Action, page: usize) -> Option<Motion> {
-        let page = page.max(1);
-        Some(match action {
-            Action::ScrollUp => Motion::Up(1),
-            Action::ScrollDown => Motion::Down(1),
-            Action::PageUp => Motion::Up(page),
-            Action::PageDown => Motion::Down(page),
-            Action::Top => Motion::Top,
-            Action::Follow => Motion::Bottom,
-            _ => return None,
-        })
-    }
-
-    fn overlay_action(&mut self, action: Action) -> Option<Intent> {
-        if let Some(motion) = self.motion(action, self.extents.overlay_page.get()) {
-            let max = self.extents.overlay_max_scroll();
-            self.overlay_scroll = match motion {
-                Motion::Up(n) => self.overlay_scroll.saturating_sub(n),
-                Motion::Down(n) => (self.overlay_scroll + n).min(max),
-                Motion::Top => 0,
-                Motion::Bottom => max,
-            };
-            return None;
-        }
-        match (self.overlay, action) {
-            (_, Action::Quit) => return Some(Intent::Quit),
-            (Overlay::Help, Action::Help | Action::Close) | (Overlay::Reply, Action::Close) => {
-                self.overlay = Overlay::None
-            }
-            (Overlay::Reply, Action::Help) => self.open(Overlay::Help),
-            // The classroom's keys work over a reply, so a walkthrough never gets stuck behind one.
-            (Overlay::Reply, Action::Continue) => {
-                self.overlay = Overlay::None;
-                return self.continue_walkthrough();
-            }
-            (Overlay::Reply, Action::Back) => return Some(Intent::Back),
-            (Overlay::Reply, Action::ToggleStep) => return Some(Intent::ToggleStep),
-            (Overlay::Reply, Action::ReleaseNext) => return Some(Intent::ReleaseNext),
-            (Overlay::Reply, Action::ReleaseWave) => return Some(Intent::ReleaseWave),
-            (Overlay::Reply, Action::WriteTrace) => return Some(Intent::WriteTrace),
-            _ => {}
-        }
-        None
-    }
-
-    /// Keys over the held list: move the selection, decide the selected message's fate.
-    fn held_action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
-        let last = view.held.len().saturating_sub(1);
-        self.held_selected = self.held_selected.min(last);
-        let choice = match action {
-            Action::Quit => return Some(Intent::Quit),
-            Action::Close | Action::ShowHeld => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            Action::ScrollUp => {
-                self.held_selected = self.held_selected.saturating_sub(1);
-                return None;
-            }
-            Action::ScrollDown => {
-                self.held_selected = (self.held_selected + 1).min(last);
-                return None;
-            }
-            Action::Deliver => HeldChoice::Deliver,
-            Action::DropHeld => HeldChoice::Drop,
-            Action::Duplicate => HeldChoice::Duplicate,
-            Action::ToggleStep => return Some(Intent::ToggleStep),
-            Action::ReleaseWave => return Some(Intent::ReleaseWave),
-            _ => return None,
-        };
-        let held = view.held.get(self.held_selected)?;
-        Some(Intent::Decide { id: held.id, choice })
+        self.act(intent, view)
     }
 
     fn open(&mut self, overlay: Overlay) {
@@ -497,180 +330,6 @@ impl UiState {
             self.select(first);
         }
         self.compare = names.get(1).and_then(index);
-    }
-
-    /// `c`: go on, unless it is a bounce of the last `c` (three quick presses must not skip
-    /// three captions for good).
-    fn continue_walkthrough(&mut self) -> Option<Intent> {
-        let now = Instant::now();
-        if self.continued_at.is_some_and(|at| now.duration_since(at) < CONTINUE_DEBOUNCE) {
-            return None;
-        }
-        self.caption.take()?;
-        self.continued_at = Some(now);
-        Some(Intent::Continue)
-    }
-
-    /// While a walkthrough plays, a key that changes what it drives (kill, revive, the step
-    /// keys) is refused once with the reason; pressed again within `CONFIRM_WITHIN`, it goes.
-    fn confirmed(&mut self, action: Action) -> bool {
-        let Some(script) = &self.script else { return true };
-        let drives = matches!(
-            action,
-            Action::Kill | Action::Revive | Action::ToggleStep | Action::ReleaseNext | Action::ReleaseWave
-        );
-        let now = Instant::now();
-        if !drives
-            || self.confirming.is_some_and(|(pressed, at)| pressed == action && now.duration_since(at) < CONFIRM_WITHIN)
-        {
-            self.confirming = None;
-            return true;
-        }
-        self.confirming = Some((action, now));
-        self.feedback = Some(Feedback::Error(format!(
-            "{script} is driving the herd: press {} again to do it anyway, or {} to go on with the story",
-            keys::label_of(action),
-            keys::label_of(Action::Continue)
-        )));
-        false
-    }
-
-    fn action(&mut self, action: Action, view: &HerdView) -> Option<Intent> {
-        if !self.confirmed(action) {
-            return None;
-        }
-        let count = view.nodes.len().max(1);
-        if self.focus == Focus::Cache {
-            if let Some(motion) = self.motion(action, self.extents.cache_page.get()) {
-                self.scroll_cache(motion, view);
-                return None;
-            }
-        } else if let Some(motion) = self.motion(action, self.extents.flow_page.get()) {
-            self.scroll_flow(motion);
-            return None;
-        }
-        match action {
-            Action::Quit => return Some(Intent::Quit),
-            Action::Help => self.open(Overlay::Help),
-            Action::ShowHeld => {
-                self.open(Overlay::Held);
-                self.held_selected = 0;
-            }
-            Action::Close if view.timeline.as_ref().is_some_and(|t| t.looking_back) => {
-                return Some(Intent::Time(TimeMove::Now));
-            }
-            Action::Close => self.focus = Focus::Graph,
-            Action::NextNode => self.select((self.selected + 1) % count),
-            Action::PrevNode => self.select((self.selected + count - 1) % count),
-            // Time moves in a replay, and in step mode (where the moment just passed matters);
-            // elsewhere the arrows select nodes, as h and l do.
-            Action::Earlier if view.timeline.is_some() || matches!(view.stats.mode, ModeView::Step { .. }) => {
-                return Some(Intent::Time(TimeMove::Earlier));
-            }
-            Action::Earlier => self.select((self.selected + count - 1) % count),
-            Action::Later if view.timeline.is_some() => return Some(Intent::Time(TimeMove::Later)),
-            Action::Later => self.select((self.selected + 1) % count),
-            Action::Freeze if view.timeline.as_ref().is_some_and(|t| !t.looking_back) => {
-                return Some(Intent::Time(TimeMove::PlayPause));
-            }
-            Action::PreviousFault
-            | Action::NextFault
-            | Action::PreviousFlood
-            | Action::NextFlood
-            | Action::Slower
-            | Action::Faster
-            | Action::GoLive => {
-                if view.timeline.is_none() {
-                    self.feedback = Some(Feedback::Error(format!(
-                        "that key moves through a recording: herdctl replay FILE, or {} in step mode to look back",
-                        keys::label_of(Action::Earlier)
-                    )));
-                    return None;
-                }
-                return Some(Intent::Time(match action {
-                    Action::PreviousFault => TimeMove::PreviousFault,
-                    Action::NextFault => TimeMove::NextFault,
-                    Action::PreviousFlood => TimeMove::PreviousFlood,
-                    Action::NextFlood => TimeMove::NextFlood,
-                    Action::Slower => TimeMove::Slower,
-                    Action::Faster => TimeMove::Faster,
-                    _ => TimeMove::GoLive,
-                }));
-            }
-            Action::SelectNode(index) if index < view.nodes.len() => self.select(index),
-            Action::SelectNode(_) => {}
-            Action::Kill => {
-                return self.selected_name(view).map(|n| Intent::Kill(n.to_string()));
-            }
-            Action::Revive => {
-                return self.selected_name(view).map(|n| Intent::Revive(n.to_string()));
-            }
-            Action::Command => self.focus = Focus::Command,
-            Action::FocusNext => self.focus_next(),
-            Action::Filter => {
-                self.filter_selected = !self.filter_selected;
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::Kinds => {
-                self.flow_kinds = self.flow_kinds.next();
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::Search => {
-                self.searching = Some(self.focus);
-                self.focus = Focus::Command;
-                self.input = Input::new("/".into());
-            }
-            Action::NextMatch => match self.search.clone() {
-                Some(search) => self.search_for(search.text, search.focus, view, true),
-                None => {
-                    self.feedback = Some(Feedback::Error(format!("{} searches first", keys::label_of(Action::Search))))
-                }
-            },
-            Action::Order => {
-                self.cache_by_recency = !self.cache_by_recency;
-                self.cache_anchor = CacheAnchor::First;
-            }
-            Action::Freeze => {
-                self.frozen = match self.frozen {
-                    Some(_) => None,
-                    None => Some(view.flow.clone()),
-                };
-                (self.flow_scroll, self.flow_anchor) = (0, None);
-            }
-            Action::ToggleStep => return Some(Intent::ToggleStep),
-            Action::ReleaseNext => return Some(Intent::ReleaseNext),
-            Action::ReleaseWave => return Some(Intent::ReleaseWave),
-            Action::WriteTrace => return Some(Intent::WriteTrace),
-            // Outside the held list, a held message is chosen by name: deliver A B in the command line.
-            Action::Deliver | Action::DropHeld | Action::Duplicate => {
-                self.feedback = Some(Feedback::Error(format!(
-                    "{} opens the list of held messages first",
-                    keys::label_of(Action::ShowHeld)
-                )));
-            }
-            Action::Continue => return self.continue_walkthrough(),
-            Action::Back => return Some(Intent::Back),
-            Action::PreviousSection => return Some(Intent::PreviousSection),
-            Action::NextSection => return Some(Intent::NextSection),
-            // With the flow focused: its bottom line, whole (a long line is cut on screen).
-            Action::OpenReply if self.focus == Focus::Flow => {
-                let line = self.extents.flow_bottom.borrow().clone()?;
-                self.reply = Some(Reply {
-                    node: line.node.clone(),
-                    command: format!("at {}", line.time),
-                    text: Some(line.text.clone()),
-                });
-                self.open(Overlay::Reply);
-            }
-            Action::OpenReply => {
-                if self.reply.as_ref().is_some_and(|r| r.text.is_some()) {
-                    self.open(Overlay::Reply);
-                }
-            }
-            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top => {}
-            Action::Follow => {}
-        }
-        None
     }
 
     fn scroll_flow(&mut self, motion: Motion) {
@@ -791,173 +450,14 @@ impl UiState {
         };
     }
 
-    /// The line editor's keys, readline style (Ctrl-A/E/W/U/K/Y, Alt-B/F, Ctrl-←/→).
-    fn editing(key: &KeyEvent) -> Option<InputRequest> {
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
-        Some(match (key.code, control, alt) {
-            (KeyCode::Char('a'), true, false) | (KeyCode::Home, _, _) => InputRequest::GoToStart,
-            (KeyCode::Char('e'), true, false) | (KeyCode::End, _, _) => InputRequest::GoToEnd,
-            (KeyCode::Char('w'), true, false) | (KeyCode::Backspace, _, true) => InputRequest::DeletePrevWord,
-            (KeyCode::Char('u'), true, false) => InputRequest::DeleteFromStart,
-            (KeyCode::Char('k'), true, false) => InputRequest::DeleteTillEnd,
-            (KeyCode::Char('y'), true, false) => InputRequest::Yank,
-            (KeyCode::Char('b'), true, false) | (KeyCode::Left, false, false) => InputRequest::GoToPrevChar,
-            (KeyCode::Char('f'), true, false) | (KeyCode::Right, false, false) => InputRequest::GoToNextChar,
-            (KeyCode::Char('b'), false, true) | (KeyCode::Left, true, _) | (KeyCode::Left, _, true) => {
-                InputRequest::GoToPrevWord
-            }
-            (KeyCode::Char('f'), false, true) | (KeyCode::Right, true, _) | (KeyCode::Right, _, true) => {
-                InputRequest::GoToNextWord
-            }
-            (KeyCode::Char('d'), false, true) => InputRequest::DeleteNextWord,
-            (KeyCode::Char('d'), true, false) | (KeyCode::Delete, _, _) => InputRequest::DeleteNextChar,
-            (KeyCode::Char('h'), true, false) | (KeyCode::Backspace, _, _) => InputRequest::DeletePrevChar,
-            // Other control and alt chords are not text.
-            (KeyCode::Char(_), true, _) | (KeyCode::Char(_), _, true) => return None,
-            (KeyCode::Char(c), _, _) => InputRequest::InsertChar(c),
-            _ => return None,
-        })
-    }
-
-    fn command_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
-        match key.code {
-            KeyCode::Esc => self.focus = self.searching.take().unwrap_or(Focus::Graph),
-            // Tab completes what is typed; on an empty line it moves the focus, as elsewhere.
-            KeyCode::Tab if self.input.value().trim().is_empty() => self.focus_next(),
-            KeyCode::Tab => self.complete(view),
-            KeyCode::Enter => return self.submit(view),
-            KeyCode::Up => return self.recall(true),
-            KeyCode::Down => return self.recall(false),
-            _ => {
-                if let Some(request) = Self::editing(&key) {
-                    self.input.handle(request);
-                }
-            }
-        }
-        None
-    }
-
-    /// Completes the word before the cursor: a verb first, then node names, the clients the
-    /// view knows and the verbs' own words. One match is taken whole; several, as far as they
-    /// agree, and listed under the line.
-    fn complete(&mut self, view: &HerdView) {
-        let cursor = self.input.cursor();
-        let value: Vec<char> = self.input.value().chars().collect();
-        let before: String = value[..cursor].iter().collect();
-        let after: String = value[cursor..].iter().collect();
-        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-        let (head, word) = before.split_at(start);
-        let candidates: Vec<String> = if head.trim().is_empty() {
-            view.verbs.iter().map(|v| v.to_string()).collect()
-        } else {
-            let mut words: Vec<String> = view.nodes.iter().map(|n| n.name.clone()).collect();
-            let clients = view.cache.rows.iter().chain(view.compare.iter().flat_map(|c| c.rows.iter()));
-            words.extend(clients.map(|row| row.client.clone()));
-            words.extend(COMPLETED_WORDS.iter().map(|w| w.to_string()));
-            words.sort();
-            words.dedup();
-            words
-        };
-        let lowered = word.to_lowercase();
-        let matching: Vec<&String> = candidates.iter().filter(|c| c.to_lowercase().starts_with(&lowered)).collect();
-        let completed = match matching.as_slice() {
-            [] => {
-                self.feedback = Some(Feedback::Error(format!(
-                    "nothing to complete: no command, node or client starts with {word:?}"
-                )));
-                return;
-            }
-            [one] => format!("{one} "),
-            several => {
-                let shown: Vec<&str> = several.iter().take(12).map(|s| s.as_str()).collect();
-                let more = if several.len() > 12 { format!(" and {} more", several.len() - 12) } else { String::new() };
-                self.feedback = Some(Feedback::Done(format!("{}{more}", shown.join(", "))));
-                common_prefix(several)
-            }
-        };
-        let completed = if completed.chars().count() >= word.chars().count() { completed } else { word.to_string() };
-        let text = format!("{head}{completed}{after}");
-        let cursor = head.chars().count() + completed.chars().count();
-        self.input = Input::new(text).with_cursor(cursor);
-    }
-
-    fn submit(&mut self, view: &HerdView) -> Option<Intent> {
-        let text = self.input.value().trim().to_string();
-        if text.is_empty() {
-            return None;
-        }
-        if self.history.last() != Some(&text) {
-            self.history.push(text.clone());
-        }
-        self.history_position = None;
-        self.input.reset();
-        // The last command's outcome does not stand beside the new one.
-        self.feedback = None;
-        // A search typed after `/` is the console's own business: nothing is sent.
-        if let Some(query) = text.strip_prefix('/') {
-            let focus = self.searching.take().unwrap_or(Focus::Flow);
-            self.focus = focus;
-            if !query.trim().is_empty() {
-                self.search_for(query.trim().to_string(), focus, view, false);
-            }
-            return None;
-        }
-        // A walkthrough goes on from the command line too.
-        if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
-            self.focus = Focus::Graph;
-            return self.continue_walkthrough().or(Some(Intent::Continue));
-        }
-        let node = self.selected_name(view)?.to_string();
-        Some(Intent::Submit { node, text })
-    }
-
-    /// Up (`back`) and Down walk the history of sent commands.
-    fn recall(&mut self, back: bool) -> Option<Intent> {
-        let last = self.history.len().checked_sub(1)?;
-        self.history_position = match (self.history_position, back) {
-            (None, true) => Some(last),
-            (None, false) => None,
-            (Some(i), true) => Some(i.saturating_sub(1)),
-            (Some(i), false) if i < last => Some(i + 1),
-            (Some(_), false) => None,
-        };
-        let text = self.history_position.map_or(String::new(), |i| self.history[i].clone());
-        self.input = Input::new(text);
-        None
-    }
-
-    /// A client command was sent to `node`; its reply will follow.
-    pub fn command_sent(&mut self, node: &str, command: &str) {
-        self.reply = Some(Reply { node: node.to_string(), command: command.to_string(), text: None });
-        self.feedback = Some(Feedback::Waiting { node: node.to_string() });
-    }
-
-    /// A reply came; replies of more than one line (WHATSAT) open in an overlay, or (in a
-    /// walkthrough) show `summary` beside the AT line until `o` opens them.
-    pub fn reply_arrived(&mut self, text: String, summary: Option<String>) {
-        let long = text.trim_end().contains('\n');
-        let first = text.lines().next().unwrap_or_default().to_string();
-        let more = text.trim_end().lines().count().saturating_sub(1);
-        let shown = match (summary, more) {
-            (Some(summary), _) => format!("{first} · {summary} ({}: whole reply)", keys::label_of(Action::OpenReply)),
-            (None, 0) => first,
-            (None, more) => format!("{first}  (+{more} lines)"),
-        };
-        if let Some(reply) = &mut self.reply {
-            self.feedback = Some(Feedback::Reply { node: reply.node.clone(), text: shown });
-            reply.text = Some(text);
-        }
-        if long && self.open_replies {
-            self.open(Overlay::Reply);
-        }
-    }
-
     /// What a command did, or why it was refused, for the row under the command line.
     pub fn tell(&mut self, feedback: Feedback) {
         self.feedback = Some(feedback);
     }
 }
 
+mod acts;
+mod command_line;
+mod mouse;
 #[cfg(test)]
 mod tests;

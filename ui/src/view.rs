@@ -1,8 +1,11 @@
 //! The view model: plain values that describe the herd at one moment, as the console shows it.
 
-/// Everything the screen shows that comes from the herd.
+use std::borrow::Cow;
+
+/// Everything the screen shows that comes from the herd. The flow is borrowed from whoever keeps
+/// it (thousands of lines, of which a frame shows a few dozen), so that a frame copies none.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct HerdView {
+pub struct HerdView<'a> {
     pub nodes: Vec<NodeView>,
     pub links: Vec<LinkView>,
     /// The cache of the selected node.
@@ -10,7 +13,7 @@ pub struct HerdView {
     /// A second node's cache, shown beside it (a walkthrough's `show A B`).
     pub compare: Option<CacheView>,
     /// Recent events, oldest first, numbered.
-    pub flow: Vec<FlowLine>,
+    pub flow: Cow<'a, [FlowLine]>,
     pub stats: Stats,
     /// The transmissions held now (step mode), in release order.
     pub held: Vec<HeldView>,
@@ -78,7 +81,7 @@ pub enum HeldChoice {
     Duplicate,
 }
 
-impl HerdView {
+impl HerdView<'_> {
     /// Two node names for examples: the first node and a neighbour of it (or any other node).
     pub fn example_names(&self) -> (&str, &str) {
         let first = self.nodes.first().map_or("NODE", |n| n.name.as_str());
@@ -307,7 +310,8 @@ pub struct Stats {
     pub nodes_elsewhere: usize,
     /// Attached nodes whose control port cannot be reached.
     pub nodes_unreachable: usize,
-    /// Distinct clients known anywhere in the herd.
+    /// Clients known by the best-informed node (the most any one node knows; clients known only
+    /// by different nodes are not added up).
     pub clients: usize,
     /// Client and peer messages in the last second.
     pub messages_per_second: u64,

@@ -65,6 +65,12 @@ async fn drain(
     .expect("the herd told the whole story");
 }
 
+/// A frame's view, as the console makes it: prepared, then read.
+fn frame<'m>(model: &'m mut Model, herd: &Herd, state: &UiState, now: Instant) -> HerdView<'m> {
+    model.prepare(herd, now);
+    model.view(herd, state)
+}
+
 fn screen(view: &HerdView, state: &UiState) -> String {
     let mut terminal = Terminal::new(TestBackend::new(110, 30)).unwrap();
     terminal.draw(|frame| herdctl_ui::render(frame, view, state, &Theme::plain())).unwrap();
@@ -80,7 +86,7 @@ async fn a_real_flood_as_the_console_shows_it() {
     drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::ClientClosed { .. })).await;
     let state = UiState::default();
     // A second on, so that no link is still lit: the picture does not depend on timing.
-    let view = model.view(&herd, &state, Instant::now() + Duration::from_secs(1));
+    let view = frame(&mut model, &herd, &state, Instant::now() + Duration::from_secs(1));
     // The flood, as the engine published it, in the order it happened.
     let kinds: Vec<FlowKind> = view.flow.iter().map(|line| line.kind).collect();
     assert_eq!(
@@ -132,7 +138,7 @@ async fn the_console_sees_the_herd_start() {
         links_up == 2
     })
     .await;
-    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
     for node in ["Riley", "Jaquez"] {
         let up = view.flow.iter().find(|line| line.node == node && line.text.starts_with("node up"));
         assert!(up.is_some(), "{node}'s start is in the flow: {:#?}", view.flow);
@@ -153,20 +159,20 @@ async fn the_cache_pane_reads_a_window_and_the_true_count() {
     let mut model = model(&herd);
     let mut state = UiState::default();
     state.extents.cache_page.set(10);
-    let view = model.view(&herd, &state, Instant::now());
+    let view = frame(&mut model, &herd, &state, Instant::now());
     assert_eq!(view.cache.total, 1_000, "the count is the node's, not the rows read");
     assert_eq!(view.cache.rows.len(), super::CACHE_WINDOW, "a window is read, never the whole cache");
     assert_eq!(view.cache.rows[0].client, "client-0000");
     assert!(view.cache.at_start && !view.cache.at_end);
 
     state.cache_anchor = CacheAnchor::At("client-0500".into());
-    let view = model.view(&herd, &state, Instant::now());
+    let view = frame(&mut model, &herd, &state, Instant::now());
     assert_eq!(view.cache.rows.len(), 2 * super::CACHE_WINDOW);
     assert_eq!(view.cache.rows[view.cache.top].client, "client-0500");
     assert!(!view.cache.at_start && !view.cache.at_end);
 
     state.cache_anchor = CacheAnchor::Last;
-    let view = model.view(&herd, &state, Instant::now());
+    let view = frame(&mut model, &herd, &state, Instant::now());
     assert!(view.cache.at_end);
     assert_eq!(view.cache.rows[view.cache.top].client, "client-0990", "the last screenful");
     assert_eq!(view.cache.rows.last().unwrap().client, "client-0999");
@@ -189,7 +195,7 @@ async fn each_frame_shows_its_events_in_time_order_and_counts_what_it_cannot_sho
     for millis in [3, 1, 2] {
         model.apply(event(millis));
     }
-    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
     let times: Vec<&str> = view.flow.iter().map(|line| line.time.as_str()).collect();
     let mut sorted = times.clone();
     sorted.sort();
@@ -200,7 +206,7 @@ async fn each_frame_shows_its_events_in_time_order_and_counts_what_it_cannot_sho
         model.apply(event(millis));
     }
     model.dropped(7);
-    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
     assert_eq!(view.stats.events_dropped, 10_000 - super::FORMATTED_PER_FRAME as u64 + 7);
     let note = view.flow.iter().find(|line| line.kind == FlowKind::Warning).unwrap();
     assert!(note.text.starts_with(&format!("… {} events not shown", view.stats.events_dropped)), "{}", note.text);
@@ -212,14 +218,14 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();
     let mut model = model(&herd);
-    let _ = model.view(&herd, &UiState::default(), Instant::now());
+    let _ = frame(&mut model, &herd, &UiState::default(), Instant::now());
     herd.set_mode(herdctl_core::network::Mode::Step);
     let asked = tokio::spawn({
         let addr = herd.client_addr("Riley").unwrap();
         async move { send(addr, "Riley", &format!("IAMAT kiwi +1+1 {}", Timestamp::now())).await }
     });
     drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::CacheUpdated { .. })).await;
-    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
     let cost = view.stats.last_flood.unwrap();
     assert_eq!((cost.messages, cost.reached, cost.reachable), (0, 0, 1), "nothing released yet, one node to reach");
     herd.set_mode(herdctl_core::network::Mode::Live);
@@ -247,10 +253,10 @@ async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_hold
     .await;
     let mut present = UiState::default();
     present.present = true;
-    let view = model.view(&herd, &present, Instant::now());
+    let view = frame(&mut model, &herd, &present, Instant::now());
     let story: Vec<Option<&str>> = view.nodes.iter().map(|n| n.story.as_deref()).collect();
     assert_eq!(story, [Some("fig v1"), Some("fig v2")], "the two sides differ");
-    let plain = model.view(&herd, &UiState::default(), Instant::now());
+    let plain = frame(&mut model, &herd, &UiState::default(), Instant::now());
     assert!(plain.nodes.iter().all(|n| n.story.is_none()), "only the lecture layout shows versions");
     herd.shutdown().await;
 }
@@ -261,7 +267,7 @@ async fn a_topologys_port_0_shows_as_the_port_the_node_took() {
     let mut model = model(&herd);
     let port = herd.client_addr("Riley").unwrap().port();
     assert_ne!(port, 0);
-    let view = model.view(&herd, &UiState::default(), Instant::now());
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
     assert_eq!(view.cache.addr, format!("127.0.0.1:{port}"));
     assert!(screen(&view, &UiState::default()).contains(&format!("Cache of Riley · 0 clients · 127.0.0.1:{port}")));
     herd.shutdown().await;
@@ -289,12 +295,30 @@ async fn the_cache_pane_shows_the_most_recently_updated_clients_first_on_asking(
     let mut state = UiState::default();
     state.cache_by_recency = true;
     state.extents.cache_page.set(10);
-    let view = model.view(&herd, &state, Instant::now());
+    let view = frame(&mut model, &herd, &state, Instant::now());
     let clients: Vec<&str> = view.cache.rows.iter().map(|row| row.client.as_str()).collect();
     assert_eq!(clients, ["banana", "cherry", "apple"], "newest first, banana updated again last");
     assert!(view.cache.by_recency && view.cache.total == 3);
-    let by_name = model.view(&herd, &UiState::default(), Instant::now());
+    let by_name = frame(&mut model, &herd, &UiState::default(), Instant::now());
     let clients: Vec<&str> = by_name.cache.rows.iter().map(|row| row.client.as_str()).collect();
     assert_eq!(clients, ["apple", "banana", "cherry"]);
     herd.shutdown().await;
+}
+
+#[test]
+fn the_flow_keeps_the_newest_lines_in_order() {
+    let mut kept = super::FlowKept::default();
+    let total = 2 * super::FLOW_KEPT as u64 + 5;
+    for seq in 1..=total {
+        kept.push(herdctl_ui::FlowLine {
+            seq,
+            time: String::new(),
+            node: "Riley".into(),
+            kind: FlowKind::Other,
+            text: String::new(),
+        });
+    }
+    let seqs: Vec<u64> = kept.lines().iter().map(|line| line.seq).collect();
+    let newest: Vec<u64> = (total - super::FLOW_KEPT as u64 + 1..=total).collect();
+    assert_eq!(seqs, newest);
 }

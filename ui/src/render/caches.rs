@@ -78,7 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
             format!(
                 "{} is down: a dead node remembers nothing.\nRevive it ({}) and watch it catch up.",
                 cache.node,
-                crate::keys::label_of(crate::keys::Action::Revive)
+                crate::keys::label_of(crate::intent::HerdAct::Revive)
             )
         };
         frame.render_widget(Paragraph::new(text).style(theme.node(false)).block(block), area);
@@ -90,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
         } else {
             format!(
                 "No clients yet. Type  iamat NODE CLIENT +LAT-LON  in the command line ({}).",
-                crate::keys::label_of(crate::keys::Action::Command)
+                crate::keys::label_of(crate::intent::ScreenAct::Command)
             )
         };
         let paragraph = Paragraph::new(text).style(theme.dim()).wrap(ratatui::widgets::Wrap { trim: true });

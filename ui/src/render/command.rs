@@ -5,26 +5,32 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::keys::{Action, label_of};
-use crate::state::{Feedback, Focus, UiState};
+use crate::intent::ScreenAct;
+use crate::keys::label_of;
+use crate::state::{Feedback, Focus, Running, UiState};
 use crate::theme::Theme;
 use crate::view::{FlowKind, HerdView};
 
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Command;
     let selected = state.selected_name(view).unwrap_or_default();
+    // What runs is said first: the line takes keys meanwhile, and what is sent waits its turn.
+    let running = state.running.as_ref().map(|Running { command, waiting }| match waiting {
+        0 => format!("running {command}…"),
+        waiting => format!("running {command}… ({waiting} more waiting)"),
+    });
     let title = if focused {
         // Enter and the arrows are the line editor's own keys, not the table's. As many of the
         // hints as fit, most needed first, each whole.
         let hints = [
             "Enter sends".to_string(),
-            format!("{} leaves", label_of(Action::Close)),
+            format!("{} leaves", label_of(ScreenAct::Close)),
             "Tab completes".to_string(),
             "↑↓ history".to_string(),
             format!("raw lines go to {selected}"),
         ];
         let mut title = " Command".to_string();
-        for hint in hints {
+        for hint in running.into_iter().chain(hints) {
             if title.chars().count() + hint.chars().count() + 6 <= usize::from(area.width) {
                 title.push_str(" · ");
                 title.push_str(&hint);
@@ -33,7 +39,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         title.push(' ');
         title
     } else {
-        format!(" Command · press {} to type ({} lists the forms) ", label_of(Action::Command), label_of(Action::Help))
+        let running = running.map(|running| format!(" · {running}")).unwrap_or_default();
+        format!(
+            " Command{running} · press {} to type ({} lists the forms) ",
+            label_of(ScreenAct::Command),
+            label_of(ScreenAct::Help)
+        )
     };
     let block = Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);

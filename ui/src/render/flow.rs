@@ -7,7 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::keys::{Action, label_of};
+use crate::intent::ScreenAct;
+use crate::keys::label_of;
 use crate::state::{Focus, UiState};
 use crate::theme::Theme;
 use crate::view::{HerdView, KindFilter};
@@ -73,14 +74,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     }
     let mode = match (&state.frozen, scroll) {
         _ if shown.is_empty() && !state.flow(view).is_empty() => {
-            format!("none of this kind yet ({} shows the next kind)", label_of(Action::Kinds))
+            format!("none of this kind yet ({} shows the next kind)", label_of(ScreenAct::Kinds))
         }
         // A recorded moment: the flow ends at it.
         _ if view.timeline.is_some() && scroll == 0 => "up to the moment shown".into(),
-        (Some(_), 0) => format!("FROZEN ({} follows)", label_of(Action::Freeze)),
-        (Some(_), back) => format!("FROZEN, {back} lines back ({} follows)", label_of(Action::Freeze)),
+        (Some(_), 0) => format!("FROZEN ({} follows)", label_of(ScreenAct::Freeze)),
+        (Some(_), back) => format!("FROZEN, {back} lines back ({} follows)", label_of(ScreenAct::Freeze)),
         (None, 0) => "live".to_string(),
-        (None, back) => format!("{back} lines back ({} follows)", label_of(Action::Follow)),
+        (None, back) => format!("{back} lines back ({} follows)", label_of(ScreenAct::Follow)),
     };
     let title = format!(" Flow · {scope} · {mode} ");
     let block = Block::bordered()

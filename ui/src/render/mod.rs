@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
             "herdctl needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge it, or press {} to quit.",
             area.width,
             area.height,
-            crate::keys::label_of(crate::keys::Action::Quit)
+            crate::keys::label_of(crate::Intent::Quit)
         );
         frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;

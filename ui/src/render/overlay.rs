@@ -6,10 +6,11 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::keys::{Action, COMMAND_HELP, label_of, labels_of, table, with_names};
+use crate::intent::{HerdAct, ScreenAct, StoryMove};
+use crate::keys::{COMMAND_HELP, label_of, labels_of, table, with_names};
 use crate::state::UiState;
 use crate::theme::Theme;
-use crate::view::HerdView;
+use crate::view::{HeldChoice, HerdView};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [area] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(area);
@@ -80,9 +81,9 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     let paragraph = Paragraph::new(lines);
     let title = format!(
         " Keys · {} scroll · {} or {} closes ",
-        labels_of(&[Action::ScrollUp, Action::ScrollDown, Action::PageUp, Action::PageDown], " "),
-        label_of(Action::Close),
-        label_of(Action::Help)
+        labels_of(&[ScreenAct::ScrollUp, ScreenAct::ScrollDown, ScreenAct::PageUp, ScreenAct::PageDown], " "),
+        label_of(ScreenAct::Close),
+        label_of(ScreenAct::Help)
     );
     scrolled(frame, area, state, title, paragraph, theme);
 }
@@ -90,19 +91,20 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
 /// The held transmissions, in release order, the selected one marked (`▶`, visible without
 /// colour too).
 pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
-    let keys = [Action::Deliver, Action::DropHeld, Action::Duplicate].map(label_of);
+    let keys =
+        [HeldChoice::Deliver, HeldChoice::Drop, HeldChoice::Duplicate].map(|choice| label_of(HerdAct::Held(choice)));
     let title = format!(
         " Held · {} select · {} delivers · {} drops · {} duplicates · {} closes ",
-        labels_of(&[Action::ScrollUp, Action::ScrollDown], ""),
+        labels_of(&[ScreenAct::ScrollUp, ScreenAct::ScrollDown], ""),
         keys[0],
         keys[1],
         keys[2],
-        label_of(Action::Close)
+        label_of(ScreenAct::Close)
     );
     let lines: Vec<Line> = if view.held.is_empty() {
         vec![Line::raw(format!(
             "Nothing is held. In step mode ({}) every message between servers waits here.",
-            label_of(Action::ToggleStep)
+            label_of(HerdAct::ToggleStep)
         ))]
     } else {
         let selected = state.held_selected.min(view.held.len() - 1);
@@ -146,10 +148,17 @@ pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
         reply.node,
         reply.command,
         labels_of(
-            &[Action::ScrollUp, Action::ScrollDown, Action::PageUp, Action::PageDown, Action::Top, Action::Follow],
+            &[
+                ScreenAct::ScrollUp,
+                ScreenAct::ScrollDown,
+                ScreenAct::PageUp,
+                ScreenAct::PageDown,
+                ScreenAct::Top,
+                ScreenAct::Follow
+            ],
             " "
         ),
-        label_of(Action::Close)
+        label_of(ScreenAct::Close)
     );
     let text = reply.text.as_deref().unwrap_or("waiting…");
     scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
@@ -175,10 +184,10 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
             let what = if caption.question { "Predict" } else { "Walkthrough" };
             let keys = format!(
                 "{} continues · {} back · {} {} sections",
-                label_of(Action::Continue),
-                label_of(Action::Back),
-                label_of(Action::PreviousSection),
-                label_of(Action::NextSection)
+                label_of(StoryMove::Continue),
+                label_of(StoryMove::Back),
+                label_of(StoryMove::PreviousSection),
+                label_of(StoryMove::NextSection)
             );
             let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
             let name = state.script.as_deref().map(|name| format!(" of {name}")).unwrap_or_default();

@@ -7,7 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::keys::{Action, label_of};
+use crate::intent::{HerdAct, Intent, ScreenAct};
+use crate::keys::label_of;
 use crate::text::{count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
@@ -46,10 +47,10 @@ fn mode(mode: ModeView, long: bool) -> String {
         (ModeView::Live, _) => "live".into(),
         (ModeView::Step { held }, true) => format!(
             "STEP · {held} held ({} next, {} wave, {} list, {} live)",
-            label_of(Action::ReleaseNext),
-            label_of(Action::ReleaseWave),
-            label_of(Action::ShowHeld),
-            label_of(Action::ToggleStep)
+            label_of(HerdAct::ReleaseNext),
+            label_of(HerdAct::ReleaseWave),
+            label_of(ScreenAct::ShowHeld),
+            label_of(HerdAct::ToggleStep)
         ),
         (ModeView::Step { held }, false) => format!("STEP {held} held"),
         (ModeView::Slow { millis }, _) => format!("slow {millis} ms a hop"),
@@ -89,7 +90,7 @@ fn flood(flood: &FloodView, form: usize) -> String {
 pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
     let stats = &view.stats;
     let width = usize::from(area.width);
-    let keys = format!("{} help  {} quit ", label_of(Action::Help), label_of(Action::Quit));
+    let keys = format!("{} help  {} quit ", label_of(ScreenAct::Help), label_of(Intent::Quit));
     let title = " herdctl";
     // Keep the most needed figures that fit beside the title and the keys.
     let all = figures(stats);

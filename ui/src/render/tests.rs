@@ -5,13 +5,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::render;
-use crate::intent::{Intent, TimeMove};
+use crate::intent::{HerdAct, Intent, TimeMove};
 use crate::state::{Caption, Focus, Overlay, UiState};
 use crate::theme::Theme;
 use crate::view::*;
 
 /// The course's herd, laid out as the default topology.json lays it out.
-fn herd() -> HerdView {
+fn herd() -> HerdView<'static> {
     let node = |name: &str, x: f64, y: f64, port: u16| NodeView {
         name: name.into(),
         up: true,
@@ -85,7 +85,7 @@ fn herd() -> HerdView {
             FlowLine { seq: 3, time: "20:01:02.121".into(), node: "Jaquez".into(), kind: FlowKind::FloodReceived, text: "flood < Riley hop 1 (new): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
             FlowLine { seq: 4, time: "20:01:02.122".into(), node: "Riley".into(), kind: FlowKind::ClientOut, text: "client 127.0.0.1:50000 < AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
             FlowLine { seq: 5, time: "20:01:02.123".into(), node: "Bernard".into(), kind: FlowKind::Duplicate, text: "flood < Juzang hop 2 (duplicate dropped): AT Riley +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997".into() },
-        ],
+        ].into(),
         stats: Stats {
             nodes_up: 5,
             nodes_total: 5,
@@ -397,7 +397,7 @@ fn a_caption_is_whole_even_at_80_by_24_in_the_lecture_layout() {
     assert!(text.contains("reports."), "{text}");
 }
 
-fn replayed(looking_back: bool) -> HerdView {
+fn replayed(looking_back: bool) -> HerdView<'static> {
     let marks = [(0, MarkKind::Fault), (1_200, MarkKind::Flood), (2_500, MarkKind::Fault), (4_000, MarkKind::Story)];
     HerdView {
         timeline: Some(TimelineView {
@@ -438,23 +438,14 @@ fn looking_back_says_so_and_how_to_return() {
     assert!(!text.contains("go live"), "a live console looking back goes back to now, not live again");
 }
 
-/// A left click (or wheel notch) at a cell, as crossterm reports it.
-fn mouse(
-    kind: ratatui::crossterm::event::MouseEventKind,
-    column: u16,
-    row: u16,
-) -> ratatui::crossterm::event::MouseEvent {
-    ratatui::crossterm::event::MouseEvent {
-        kind,
-        column,
-        row,
-        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
-    }
+/// A left click (or wheel notch) at a cell, as the console hands it to the state.
+fn mouse(kind: crate::input::MouseEventKind, column: u16, row: u16) -> crate::input::MouseEvent {
+    crate::input::MouseEvent { kind, column, row, modifiers: crate::input::KeyModifiers::NONE }
 }
 
 #[test]
 fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
-    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    use crate::input::{MouseButton, MouseEventKind};
     let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
     let view = replayed(false);
     let mut state = UiState::default();
@@ -486,7 +477,7 @@ fn clicks_select_nodes_show_links_focus_panes_and_jump_on_the_timeline() {
 
 #[test]
 fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it() {
-    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    use crate::input::{MouseButton, MouseEventKind};
     let mut view = herd();
     view.held = (1..=3)
         .map(|id| HeldView {
@@ -513,8 +504,9 @@ fn a_click_on_a_held_message_delivers_it_and_the_wheel_scrolls_what_is_under_it(
     let overlay = state.extents.areas.borrow().overlay.unwrap();
     assert_eq!(
         state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), overlay.x + 4, row), &view),
-        Some(Intent::Decide { id, choice: HeldChoice::Deliver })
+        Some(Intent::Herd(HerdAct::Held(HeldChoice::Deliver)))
     );
+    assert_eq!(state.selection(&view).held, Some(id), "the clicked message is the one delivered");
     state.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 0, 0), &view);
     assert_eq!(state.overlay, Overlay::None, "a click beside an overlay closes it");
 
@@ -569,7 +561,7 @@ fn many_lines(view: &mut HerdView, seqs: std::ops::RangeInclusive<u64>) {
 
 #[test]
 fn a_scrolled_flow_stays_on_its_line_as_events_arrive_and_searches_and_filters_by_kind() {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crate::input::{KeyCode, KeyEvent, KeyModifiers};
     let key =
         |state: &mut UiState, view: &HerdView, code| state.handle_key(KeyEvent::new(code, KeyModifiers::NONE), view);
     let mut view = herd();
@@ -618,7 +610,7 @@ fn a_scrolled_flow_stays_on_its_line_as_events_arrive_and_searches_and_filters_b
 
 #[test]
 fn a_search_on_the_graph_selects_a_node_by_its_name_and_on_the_cache_finds_a_client() {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crate::input::{KeyCode, KeyEvent, KeyModifiers};
     let view = herd();
     let mut state = UiState::default();
     let type_in = |state: &mut UiState, text: &str| {

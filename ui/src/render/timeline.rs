@@ -8,7 +8,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::keys::{Action, label_of};
+use crate::intent::{ScreenAct, TimeMove};
+use crate::keys::label_of;
 use crate::theme::Theme;
 use crate::view::{MarkKind, TimelineView};
 
@@ -79,17 +80,17 @@ fn caption(timeline: &TimelineView, width: usize) -> String {
     };
     let keys = if timeline.looking_back {
         vec![
-            format!("{}{} step", label_of(Action::Earlier), label_of(Action::Later)),
-            format!("{} now", label_of(Action::Close)),
+            format!("{}{} step", label_of(TimeMove::Earlier), label_of(TimeMove::Later)),
+            format!("{} now", label_of(ScreenAct::Close)),
         ]
     } else {
         vec![
-            format!("{} play", label_of(Action::Freeze)),
-            format!("{}{} step", label_of(Action::Earlier), label_of(Action::Later)),
-            format!("{}{} faults", label_of(Action::PreviousFault), label_of(Action::NextFault)),
-            format!("{}{} floods", label_of(Action::PreviousFlood), label_of(Action::NextFlood)),
-            format!("{}{} speed", label_of(Action::Slower), label_of(Action::Faster)),
-            format!("{} go live", label_of(Action::GoLive)),
+            format!("{} play", label_of(ScreenAct::Freeze)),
+            format!("{}{} step", label_of(TimeMove::Earlier), label_of(TimeMove::Later)),
+            format!("{}{} faults", label_of(TimeMove::PreviousFault), label_of(TimeMove::NextFault)),
+            format!("{}{} floods", label_of(TimeMove::PreviousFlood), label_of(TimeMove::NextFlood)),
+            format!("{}{} speed", label_of(TimeMove::Slower), label_of(TimeMove::Faster)),
+            format!("{} go live", label_of(TimeMove::GoLive)),
         ]
     };
     // The moment first, cut at a character boundary if it must be; then whole key hints only.

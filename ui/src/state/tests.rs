@@ -1,17 +1,22 @@
 //! Keys against the state, with plain view values.
 
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+use crate::input::{KeyCode, KeyEvent, KeyModifiers};
+use crate::intent::{HerdAct, StoryMove};
 
 use super::*;
-use crate::view::{CacheRow, CacheView, FlowKind, FlowLine, NodeView};
+use crate::view::{CacheRow, CacheView, FlowKind, FlowLine, HeldChoice, NodeView};
 
 fn line(seq: u64) -> FlowLine {
     FlowLine { seq, time: String::new(), node: "A".into(), kind: FlowKind::Other, text: format!("event {seq}") }
 }
 
-fn view() -> HerdView {
+fn view() -> HerdView<'static> {
     let node = |name: &str| NodeView { name: name.into(), up: true, ..NodeView::default() };
-    HerdView { nodes: vec![node("A"), node("B"), node("C")], flow: vec![line(1), line(2)], ..HerdView::default() }
+    HerdView {
+        nodes: vec![node("A"), node("B"), node("C")],
+        flow: vec![line(1), line(2)].into(),
+        ..HerdView::default()
+    }
 }
 
 fn press_in(state: &mut UiState, code: KeyCode, view: &HerdView) -> Option<Intent> {
@@ -40,8 +45,9 @@ fn selection_wraps_and_kill_targets_the_selected_node() {
     press(&mut state, KeyCode::Right);
     assert_eq!(state.selected, 0);
     press(&mut state, KeyCode::Char('2'));
-    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Kill("B".into())));
-    assert_eq!(press(&mut state, KeyCode::Char('R')), Some(Intent::Revive("B".into())));
+    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Herd(HerdAct::Kill)));
+    assert_eq!(state.selection(&view()).node.as_deref(), Some("B"), "K kills the selected node");
+    assert_eq!(press(&mut state, KeyCode::Char('R')), Some(Intent::Herd(HerdAct::Revive)));
     assert_eq!(press(&mut state, KeyCode::Char('k')), None, "k scrolls: it never kills");
     press(&mut state, KeyCode::Char('9'));
     assert_eq!(state.selected, 1, "no ninth node");
@@ -55,7 +61,7 @@ fn typing_in_the_command_line_does_not_trigger_keys() {
     type_text(&mut state, "iamat A kiwi +1-1 q");
     assert_eq!(state.input.value(), "iamat A kiwi +1-1 q");
     let intent = press(&mut state, KeyCode::Enter);
-    assert_eq!(intent, Some(Intent::Submit { node: "A".into(), text: "iamat A kiwi +1-1 q".into() }));
+    assert_eq!(intent, Some(Intent::Herd(HerdAct::Submit("iamat A kiwi +1-1 q".into()))));
     assert_eq!(state.input.value(), "");
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.focus, Focus::Graph);
@@ -159,29 +165,33 @@ fn overlays_open_close_and_scroll_within_their_text() {
 #[test]
 fn classroom_keys_become_intents_and_continue_needs_a_caption() {
     let mut state = UiState::default();
-    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
-    assert_eq!(press(&mut state, KeyCode::Char('.')), Some(Intent::ReleaseNext));
-    assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::ReleaseWave));
-    assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::WriteTrace));
+    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::Herd(HerdAct::ToggleStep)));
+    assert_eq!(press(&mut state, KeyCode::Char('.')), Some(Intent::Herd(HerdAct::ReleaseNext)));
+    assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::Herd(HerdAct::ReleaseWave)));
+    assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::Herd(HerdAct::WriteTrace)));
     assert_eq!(press(&mut state, KeyCode::Char('c')), None, "nothing to continue");
     state.caption = Some("Watch Riley.".into());
-    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
+    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Story(StoryMove::Continue)));
     assert_eq!(state.caption, None);
-    assert_eq!(press(&mut state, KeyCode::Char('b')), Some(Intent::Back));
-    assert_eq!(press(&mut state, KeyCode::Char('[')), Some(Intent::PreviousSection));
-    assert_eq!(press(&mut state, KeyCode::Char(']')), Some(Intent::NextSection));
+    assert_eq!(press(&mut state, KeyCode::Char('b')), Some(Intent::Story(StoryMove::Back)));
+    assert_eq!(press(&mut state, KeyCode::Char('[')), Some(Intent::Story(StoryMove::PreviousSection)));
+    assert_eq!(press(&mut state, KeyCode::Char(']')), Some(Intent::Story(StoryMove::NextSection)));
 }
 
 #[test]
 fn a_quick_second_c_is_a_bounce_not_a_second_caption_skipped() {
     let mut state = UiState { caption: Some("One.".into()), ..UiState::default() };
-    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue));
+    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Story(StoryMove::Continue)));
     // The next caption arrives at once, and the finger bounces.
     state.caption = Some("Two.".into());
     assert_eq!(press(&mut state, KeyCode::Char('c')), None, "within the debounce");
     assert_eq!(state.caption, Some("Two.".into()), "the second caption is still there to read");
     state.continued_at = Some(std::time::Instant::now() - CONTINUE_DEBOUNCE);
-    assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Continue), "a deliberate second press");
+    assert_eq!(
+        press(&mut state, KeyCode::Char('c')),
+        Some(Intent::Story(StoryMove::Continue)),
+        "a deliberate second press"
+    );
 }
 
 #[test]
@@ -243,7 +253,7 @@ fn the_flow_scrolls_by_pages_and_stops_at_its_ends() {
     assert_eq!(state.flow_scroll, 0);
 }
 
-fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> HerdView {
+fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> HerdView<'static> {
     let row = |client: &&str| CacheRow { client: client.to_string(), ..CacheRow::default() };
     HerdView {
         cache: CacheView {
@@ -315,19 +325,15 @@ fn the_held_list_selects_a_message_and_decides_its_fate() {
     press_in(&mut state, KeyCode::Down, &view);
     press_in(&mut state, KeyCode::Down, &view);
     assert_eq!(state.held_selected, 1, "the selection stops at the last");
-    assert_eq!(
-        press_in(&mut state, KeyCode::Char('x'), &view),
-        Some(Intent::Decide { id: 9, choice: crate::view::HeldChoice::Drop })
-    );
+    let decided = |intent: Option<Intent>, state: &UiState| intent.zip(state.selection(&view).held);
+    let held = |choice| Intent::Herd(HerdAct::Held(choice));
+    let intent = press_in(&mut state, KeyCode::Char('x'), &view);
+    assert_eq!(decided(intent, &state), Some((held(HeldChoice::Drop), 9)));
     press_in(&mut state, KeyCode::Up, &view);
-    assert_eq!(
-        press_in(&mut state, KeyCode::Char('u'), &view),
-        Some(Intent::Decide { id: 7, choice: crate::view::HeldChoice::Duplicate })
-    );
-    assert_eq!(
-        press_in(&mut state, KeyCode::Char('d'), &view),
-        Some(Intent::Decide { id: 7, choice: crate::view::HeldChoice::Deliver })
-    );
+    let intent = press_in(&mut state, KeyCode::Char('u'), &view);
+    assert_eq!(decided(intent, &state), Some((held(HeldChoice::Duplicate), 7)));
+    let intent = press_in(&mut state, KeyCode::Char('d'), &view);
+    assert_eq!(decided(intent, &state), Some((held(HeldChoice::Deliver), 7)));
     // A message gone from the list meanwhile: nothing to decide.
     let empty = HerdView { held: Vec::new(), ..view.clone() };
     assert_eq!(press_in(&mut state, KeyCode::Char('d'), &empty), None);
@@ -411,12 +417,12 @@ fn while_a_walkthrough_plays_a_key_that_changes_its_herd_must_be_pressed_twice()
     assert!(
         matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("lecture is driving the herd: press K again"))
     );
-    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Kill("A".into())), "pressed again: done");
+    assert_eq!(press(&mut state, KeyCode::Char('K')), Some(Intent::Herd(HerdAct::Kill)), "pressed again: done");
     assert_eq!(press(&mut state, KeyCode::Char('w')), None);
     assert_eq!(press(&mut state, KeyCode::Char('s')), None, "another key starts over");
-    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::ToggleStep));
+    assert_eq!(press(&mut state, KeyCode::Char('s')), Some(Intent::Herd(HerdAct::ToggleStep)));
     let mut free = UiState::default();
-    assert_eq!(press(&mut free, KeyCode::Char('K')), Some(Intent::Kill("A".into())), "no walkthrough, no question");
+    assert_eq!(press(&mut free, KeyCode::Char('K')), Some(Intent::Herd(HerdAct::Kill)), "no walkthrough, no question");
 }
 
 #[test]
@@ -428,7 +434,7 @@ fn c_typed_in_the_command_line_continues_a_walkthrough() {
         ..UiState::default()
     };
     type_text(&mut state, "c");
-    assert_eq!(press(&mut state, KeyCode::Enter), Some(Intent::Continue));
+    assert_eq!(press(&mut state, KeyCode::Enter), Some(Intent::Story(StoryMove::Continue)));
     assert_eq!(state.caption, None);
     assert_eq!(state.focus, Focus::Graph, "back to the keys");
 }
