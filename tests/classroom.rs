@@ -50,18 +50,14 @@ async fn in_step_mode_nothing_crosses_a_link_until_released_in_order() {
     let other = &wave[1].to;
     assert_eq!(known_line(&herd, other, "kiwi"), None, "{other} got it without a release");
 
-    // The rest of the flood, one wave at a time, until nothing is left to send.
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while herd.status().iter().any(|n| n.clients == 0) {
-        assert!(tokio::time::Instant::now() < deadline, "the flood never finished");
-        let mut changes = herd.network().watch();
-        if herd.network().held().is_empty() {
-            // Wait for the next transmission to be held (or a node to learn it).
-            let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
-            continue;
-        }
-        herdctl_teach::operator::release_in_order(&herd, usize::MAX).await;
+    // The rest of the flood, one wave at a time (each waits for the last to land), until
+    // nothing is left to send.
+    let mut waves = 0;
+    while !herdctl_teach::operator::release_wave(&herd).await.is_empty() {
+        waves += 1;
+        assert!(waves < 10, "the flood never finished: {:?}", herd.network().held());
     }
+    assert!(herd.status().iter().all(|n| n.clients == 1), "every node learned it: {:?}", herd.status());
     herd.network().set_mode(Mode::Live);
     for node in NODES {
         eventually(&format!("{node} knows"), || async {
@@ -234,16 +230,8 @@ async fn a_dropped_message_is_lost_and_flooding_still_gets_the_record_there_anot
     );
 
     // The rest of the flood, released wave by wave: Jaquez still learns it, through Bernard.
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while known_line(&herd, "Jaquez", "kiwi").is_none() {
-        assert!(tokio::time::Instant::now() < deadline, "Jaquez never learned it: {:?}", herd.network().held());
-        let mut changes = herd.network().watch();
-        if herd.network().held().is_empty() {
-            let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
-            continue;
-        }
-        herdctl_teach::operator::release_in_order(&herd, usize::MAX).await;
-    }
+    while !herdctl_teach::operator::release_wave(&herd).await.is_empty() {}
+    assert!(known_line(&herd, "Jaquez", "kiwi").is_some(), "Jaquez learned it: {:?}", herd.status());
     let entry = herd.cache_entry("Jaquez", "kiwi").unwrap().unwrap();
     assert_eq!(entry.via, Via::Peer("Bernard".into()), "the long way round");
     herd.network().set_mode(Mode::Live);

@@ -149,7 +149,10 @@ async fn a_herd_split_over_processes_is_one_herd_to_its_operator() {
     eventually("lemon reaches Riley", || async { known_line(&here, "Riley", "lemon").is_some() }).await;
     // But only the process that runs a node can kill it.
     let text = refused(&run(&here, "kill Campbell").await).to_string();
-    assert_eq!(text, "Campbell runs in another process: this console can kill only the nodes it runs");
+    assert_eq!(
+        text,
+        "Campbell runs in another process: this console can kill only the nodes it runs or attaches to (--attach)"
+    );
     let text = refused(&run(&here, "revive Campbell").await).to_string();
     assert_eq!(
         text,

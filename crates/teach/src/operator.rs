@@ -21,6 +21,9 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Carries out `command`; raw lines go to `default_node`.
 pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outcome {
+    // Conducted (a walkthrough plays), each command starts from a quiet herd: what the last one
+    // set off has landed, so that what this one finds is the same on every run.
+    settle(herd).await;
     let outcome = carry_out(herd, command, default_node).await;
     // Done means done everywhere: an attached node has taken the change too (a cut is cut at
     // both ends, step mode holds at every node) before the next command or check.
@@ -28,6 +31,22 @@ pub async fn execute(herd: &Herd, command: &Command, default_node: &str) -> Outc
     match outcome {
         Outcome::Done(text) => Outcome::Done(seen(herd, command, text).await),
         outcome => outcome,
+    }
+}
+
+/// How long a command waits for the herd to be quiet (what moves, landed) before it goes ahead.
+pub const QUIET_WITHIN: Duration = Duration::from_secs(10);
+
+/// Waits for the herd to be quiet, if it is conducted; a herd that does not come to rest in
+/// `QUIET_WITHIN` (traffic from outside, say) is told and not waited for longer.
+pub async fn settle(herd: &Herd) {
+    if herd.is_conducted() && !herd.quiet(QUIET_WITHIN).await {
+        let text = format!(
+            "the herd did not come to rest within {} s ({} records still on their way): going on",
+            QUIET_WITHIN.as_secs(),
+            herd.in_motion()
+        );
+        herd.note_story(herdctl_core::event::EventKind::Warning { text: text.into() });
     }
 }
 
@@ -98,6 +117,8 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         }
         Command::Live => {
             herd.set_mode(Mode::Live);
+            // Conducted, what was held goes in the conductor's order: done when it has landed.
+            settle(herd).await;
             Outcome::Done("every transmission flows again; what was held is released".into())
         }
         // Scheduled work lives as long as the script that started it: a `Player` runs it.
@@ -145,7 +166,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         }
         Command::Show(nodes) => Outcome::Show(nodes.clone()),
         Command::Highlight(path) => Outcome::Highlight(path.clone()),
-        Command::Wave => match release_in_order(herd, usize::MAX).await.len() {
+        Command::Wave => match release_wave(herd).await.len() {
             0 => Outcome::Done("nothing was held".into()),
             1 => Outcome::Done("released the 1 held message".into()),
             count => Outcome::Done(format!("released a wave of {count} messages, in order")),
@@ -214,13 +235,21 @@ async fn kill(herd: &Herd, node: &str) -> Outcome {
 /// How long a released transmission may take to reach its receiver before the next goes anyway.
 const DELIVERY: Duration = Duration::from_secs(1);
 
+/// Waits until what moves between the nodes has come to rest, held transmissions aside: then
+/// the held ones are all there is to release, and the order they go in is the same on every run.
+/// Nodes followed elsewhere are not seen moving; their holds are waited for by count (`step`).
+async fn at_rest(herd: &Herd) {
+    let _ = herd.quiet(QUIET_WITHIN).await;
+}
+
 /// Releases `count` held transmissions: waits (at most `EXPECT_WITHIN`) until that many are held,
-/// then releases them in release order, each once the one before has been delivered, so that
-/// what arrives first, and so which copy is a duplicate, is the same on every run.
+/// then releases them in release order, each once the one before has landed, so that what
+/// arrives first, and so which copy is a duplicate, is the same on every run.
 async fn step(herd: &Herd, count: usize) -> Outcome {
     herd.set_mode(Mode::Step);
+    at_rest(herd).await;
     let mut changes = herd.network().watch();
-    // Attached nodes tell what they hold in their reports.
+    // Followed nodes tell what they hold in their reports.
     let mut reports = herd.member_news();
     let deadline = tokio::time::Instant::now() + EXPECT_WITHIN;
     while herd.held().len() < count {
@@ -234,26 +263,44 @@ async fn step(herd: &Herd, count: usize) -> Outcome {
             break;
         }
     }
-    let released = release_in_order(herd, count).await;
+    let mut released = Vec::new();
+    while released.len() < count {
+        // The next in release order among what is held now: a release can hold more, earlier
+        // in that order (a shorter path), and those go first.
+        let Some(next) = herd.held().into_iter().min_by(|a, b| a.order().cmp(&b.order())) else { break };
+        if let Some(gone) = let_go(herd, &next, Fate::Deliver).await {
+            released.push(gone.to_string());
+        }
+    }
     let list = if released.is_empty() { "nothing was waiting".to_string() } else { released.join(", ") };
     Outcome::Done(format!("released {} of {count}: {list}", released.len()))
 }
 
-/// Releases up to `count` of what is held now, in release order, each delivered before the next.
-pub async fn release_in_order(herd: &Herd, count: usize) -> Vec<String> {
-    let mut batch = herd.held();
-    batch.sort_by(|a, b| a.order().cmp(&b.order()));
-    batch.truncate(count);
+/// Releases the wave: every transmission held now at the lowest hop held, in release order, each
+/// once the one before has landed. What they set off is held for the next wave.
+pub async fn release_wave(herd: &Herd) -> Vec<String> {
+    at_rest(herd).await;
+    let mut wave = herd.held();
+    let Some(hop) = wave.iter().map(|held| held.hops).min() else { return Vec::new() };
+    wave.retain(|held| held.hops == hop);
+    wave.sort_by(|a, b| a.order().cmp(&b.order()));
     let mut released = Vec::new();
-    for held in batch {
-        let events = herd.subscribe();
-        if herd.decide(held.id, Fate::Deliver).is_none() {
-            continue;
+    for held in wave {
+        if let Some(gone) = let_go(herd, &held, Fate::Deliver).await {
+            released.push(gone.to_string());
         }
-        landed(events, &held, Fate::Deliver).await;
-        released.push(held.to_string());
     }
     released
+}
+
+/// Gives `held` its fate, and waits until it has landed (arrived, twice, or been dropped) and
+/// what it set off has come to rest; `None` when it went before.
+async fn let_go(herd: &Herd, held: &Held, fate: Fate) -> Option<Held> {
+    let events = herd.subscribe();
+    let gone = herd.decide(held.id, fate)?;
+    landed(events, held, fate).await;
+    at_rest(herd).await;
+    Some(gone)
 }
 
 /// Gives the first held transmission from `from` to `to` (of `client`'s record, if named) its
@@ -269,19 +316,19 @@ async fn decide(herd: &Herd, fate: Fate, from: &str, to: &str, client: Option<&s
     if herd.network().mode() != Mode::Step {
         return Outcome::Refused(format!("{verb} acts on a held message: switch to step mode first (step)"));
     }
+    at_rest(herd).await;
     let Some(held) = herd.find_held(from, to, client) else {
         let what = client.map(|client| format!(" for {client}")).unwrap_or_default();
         return Outcome::Refused(format!("nothing is held from {from} to {to}{what}"));
     };
-    let events = herd.subscribe();
-    if herd.decide(held.id, fate).is_none() {
-        return Outcome::Refused(format!("{held} went before it could be {}", fate.done()));
+    match let_go(herd, &held, fate).await {
+        Some(_) => Outcome::Done(format!("{} {held}", fate.done())),
+        None => Outcome::Refused(format!("{held} went before it could be {}", fate.done())),
     }
-    landed(events, &held, fate).await;
-    Outcome::Done(format!("{} {held}", fate.done()))
 }
 
-/// Waits (at most `DELIVERY`) until the events say `held` landed as `fate` says.
+/// Waits (at most `DELIVERY`) until the events say `held` landed as `fate` says (a node followed
+/// elsewhere is seen by its events alone).
 async fn landed(mut events: tokio::sync::broadcast::Receiver<Arc<herdctl_core::HerdEvent>>, held: &Held, fate: Fate) {
     let mut arrivals_left = if fate == Fate::Duplicate { 2 } else { 1 };
     let landed = async {

@@ -3,6 +3,7 @@
 //! everything they do as `HerdEvent`s. Consoles, walkthroughs, control ports and tests steer the
 //! herd through this API and nothing else.
 
+mod conduct;
 mod local;
 mod member;
 mod options;
@@ -50,8 +51,10 @@ pub struct Herd {
     journals: Mutex<Vec<JournalGuard>>,
     /// Changes sent to followed nodes and not yet answered.
     steering: Arc<watch::Sender<usize>>,
-    /// The tasks that carry them, waited for at shutdown.
+    /// The tasks that carry them (and the conductor), waited for at shutdown.
     tasks: TaskTracker,
+    /// Stops the conductor, while the network is conducted.
+    conductor: Mutex<Option<CancellationToken>>,
     /// Told whenever a followed node reports a new status.
     news: Arc<watch::Sender<u64>>,
     /// The session's recording, which followed nodes' events join.
@@ -169,6 +172,7 @@ impl Herd {
             journals: Mutex::new(journals),
             steering: Arc::new(watch::Sender::new(0)),
             tasks: TaskTracker::new(),
+            conductor: Mutex::default(),
             news: Arc::new(watch::Sender::new(0)),
             recorder: options.recorder.clone(),
             warnings,

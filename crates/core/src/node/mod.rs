@@ -190,6 +190,11 @@ impl Node {
         &self.links
     }
 
+    /// Records on their way through this node's links (see `Link::in_motion`).
+    pub fn in_motion(&self) -> usize {
+        self.links.iter().map(|link| link.in_motion()).sum()
+    }
+
     /// Hands `record` on, to the neighbours the strategy in force routes it to (flooding: every
     /// live neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
     /// fires when that neighbour has stored the record (or when the link drops). `catch_up`: it

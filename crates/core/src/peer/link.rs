@@ -20,7 +20,7 @@ use super::wire::{Message, PeerError, PeerStream, next_line};
 use crate::cache::PageStart;
 use crate::event::EventKind;
 use crate::net::TcpStream;
-use crate::network::Fate;
+use crate::network::{Fate, Motion, Passage, Transmission};
 use crate::protocol::Record;
 use crate::secure::Writer;
 use crate::topology::NodeName;
@@ -67,6 +67,10 @@ pub struct Link {
     /// Records in `queue`. Counted at the sender, so the bound holds even while the link's task
     /// is stuck in a write to a neighbour that stopped reading.
     queued: AtomicUsize,
+    /// Records the link's task has taken and that have not come to rest: on their way through
+    /// the gate, written and not yet acknowledged, and the catch-up under way. Only the task
+    /// changes it; with `queued`, it is what this link has in motion (the herd's quiet).
+    working: AtomicUsize,
     /// The most records `queue` may hold; past it the link resets.
     most_queued: usize,
     /// Set when a record found the queue full; the link's task then resets the link.
@@ -89,6 +93,7 @@ impl Link {
             resync: tokio::sync::Notify::new(),
             queue,
             queued: AtomicUsize::new(0),
+            working: AtomicUsize::new(0),
             most_queued,
             overflowed: AtomicBool::new(false),
             overflow: Notify::new(),
@@ -129,9 +134,42 @@ impl Link {
         }
     }
 
-    /// Takes the next queued record off the count (the task has received it).
+    /// The next queued record is the task's now: off the queue's count, onto the work's.
     fn taken(&self) {
+        self.working.fetch_add(1, Ordering::AcqRel);
         self.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// A queued record thrown away (the link is down: catch-up will carry it).
+    fn discarded(&self, motion: &Motion) {
+        if self.queued.fetch_sub(1, Ordering::AcqRel) == 1 && self.working.load(Ordering::Acquire) == 0 {
+            motion.settled();
+        }
+    }
+
+    /// Records (or a catch-up) set in motion by the task itself.
+    fn work(&self, records: usize) {
+        self.working.fetch_add(records, Ordering::AcqRel);
+    }
+
+    /// Records come to rest: held, acknowledged, dropped, or a catch-up done.
+    fn rest(&self, records: usize, motion: &Motion) {
+        if records > 0 && self.working.fetch_sub(records, Ordering::AcqRel) == records {
+            motion.settled();
+        }
+    }
+
+    /// Everything the task had in motion is gone with the connection.
+    fn rest_all(&self, motion: &Motion) {
+        if self.working.swap(0, Ordering::AcqRel) > 0 {
+            motion.settled();
+        }
+    }
+
+    /// Records this link has in motion: queued, or taken and not yet at rest. Zero at every link
+    /// of the herd (and nothing released but not yet taken up) is the herd's quiet.
+    pub fn in_motion(&self) -> usize {
+        self.queued.load(Ordering::Acquire) + self.working.load(Ordering::Acquire)
     }
 
     /// Waits until a record found the queue full.
@@ -156,6 +194,18 @@ impl Link {
     }
 }
 
+/// Leaves nothing of a link counted as in motion when its task ends.
+struct RestGuard<'a> {
+    link: &'a Link,
+    motion: &'a Motion,
+}
+
+impl Drop for RestGuard<'_> {
+    fn drop(&mut self) {
+        self.link.rest_all(self.motion);
+    }
+}
+
 struct UpGuard<'a>(&'a Link);
 
 impl Drop for UpGuard<'_> {
@@ -168,7 +218,14 @@ impl Drop for UpGuard<'_> {
 /// The link's task: connect, exchange, reconnect, until the node stops.
 pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedReceiver<Outgoing>, address: String) {
     let mut last_failure = None;
+    let motion = node.network.motion().clone();
+    // However the task ends, nothing of this link stays counted as in motion.
+    let _rest = RestGuard { link: &link, motion: &motion };
     loop {
+        // What was queued while the link was down reaches the neighbour by catch-up.
+        while queue.try_recv().is_ok() {
+            link.discarded(&motion);
+        }
         // A cut link is not dialled until the operator heals it.
         tokio::select! {
             _ = node.token.cancelled() => return,
@@ -181,11 +238,13 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
         match attempt {
             Ok(peer) => {
                 last_failure = None;
-                // What was queued while the link was down reaches the neighbour by catch-up.
                 while queue.try_recv().is_ok() {
-                    link.taken();
+                    link.discarded(&motion);
                 }
                 link.overflowed.store(false, Ordering::Release);
+                // The catch-up to come is in motion from now, before the link is seen up, so that
+                // nobody takes the moment between for quiet.
+                link.work(1);
                 // Up before the cache snapshot: a record stored after the snapshot is then queued,
                 // and one stored before it is in the snapshot. None falls between.
                 let up = link.up_while();
@@ -209,6 +268,10 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
                     format!("the link's task failed ({what}); redialling")
                 });
                 drop(up);
+                while queue.try_recv().is_ok() {
+                    link.discarded(&motion);
+                }
+                link.rest_all(&motion);
                 node.events.emit(EventKind::LinkDown { neighbour: link.neighbour.clone(), reason: reason.into() });
             }
             Err(error) => {
@@ -246,13 +309,14 @@ async fn exchange(
     queue: &mut mpsc::UnboundedReceiver<Outgoing>,
 ) -> PeerError {
     let neighbour = &link.neighbour;
+    let motion = &**node.network.motion();
     let (mut lines, writer) = peer.split();
     let waiting: Mutex<VecDeque<(u64, oneshot::Sender<()>)>> = Mutex::default();
 
     let send = async {
         let counters = node.events.counters().clone();
         let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0, counters };
-        let sent = catch_up(node, neighbour, &mut out).await?;
+        let sent = catch_up(node, link, &mut out).await?;
         link.caught_up.store(true, Ordering::Release);
         node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
@@ -267,7 +331,8 @@ async fn exchange(
                     continue;
                 }
                 () = link.resync.notified() => {
-                    let sent = catch_up(node, neighbour, &mut out).await?;
+                    link.work(1);
+                    let sent = catch_up(node, link, &mut out).await?;
                     node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
                     continue;
                 }
@@ -275,7 +340,7 @@ async fn exchange(
             // A batching strategy gathers what comes within its interval, and sends it as one.
             if let Some(every) = node.network.strategy().batch_interval() {
                 let batch = gather(first, queue, link, every).await;
-                put_batch(node, neighbour, &mut out, batch, &waiting).await?;
+                put_batch(node, link, &mut out, batch, &waiting).await?;
                 out.flush().await?;
                 continue;
             }
@@ -284,7 +349,7 @@ async fn exchange(
             while let Some(outgoing) = next {
                 let Outgoing { record, hops, ack, queued, catch_up, flooding } = outgoing;
                 let special = node.network.is_special();
-                let sent = put(node, neighbour, &mut out, &record, hops, queued, (catch_up, flooding)).await?;
+                let sent = put(node, link, &mut out, &record, hops, queued, (catch_up, flooding)).await?;
                 // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
                 if let (Some(ack), Some(last)) = (ack, sent) {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((last, ack));
@@ -309,10 +374,16 @@ async fn exchange(
     };
 
     let receive = async {
+        // Copies are numbered from 1 on each connection; each one acknowledged comes to rest.
+        let mut acknowledged = 0;
         loop {
             let line = timeout(SILENCE_LIMIT, next_line(&mut lines)).await.map_err(|_| PeerError::Timeout)??;
             match Message::parse(&line) {
                 Some(Message::Ack { seq: acked }) => {
+                    if acked > acknowledged {
+                        link.rest((acked - acknowledged) as usize, motion);
+                        acknowledged = acked;
+                    }
                     let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
                     while waiting.front().is_some_and(|(seq, _)| *seq <= acked) {
                         if let Some((_, ack)) = waiting.pop_front() {
@@ -333,28 +404,42 @@ async fn exchange(
     result.err().unwrap_or(PeerError::Closed)
 }
 
-/// Waits until the network lets a transmission go, pinging meanwhile so that a long hold in step
-/// mode is not mistaken for a dead neighbour; returns what the operator made of it.
+/// Waits until the network lets a transmission of `records` records go, pinging meanwhile so that
+/// a long hold in step mode is not mistaken for a dead neighbour; returns what became of it. While
+/// it is held its records are at rest; once let go they are the link's again.
 async fn gate(
     node: &Local,
-    neighbour: &NodeName,
+    link: &Link,
     record: &Arc<Record>,
-    (hops, catch_up): (u32, bool),
+    (hops, catch_up, records): (u32, bool, usize),
     queued: Instant,
     writer: &mut Writer,
 ) -> Result<Fate, PeerError> {
-    let held = || {
-        let (to, record) = (neighbour.clone(), record.clone());
-        node.events.emit(EventKind::FloodHeld { to, record, hops, catch_up });
+    let neighbour = &link.neighbour;
+    let motion = &**node.network.motion();
+    let held = |for_operator: bool| {
+        // What waits for the conductor is not news: only the operator's holds are told.
+        if for_operator {
+            let (to, record) = (neighbour.clone(), record.clone());
+            node.events.emit(EventKind::FloodHeld { to, record, hops, catch_up });
+        }
+        link.rest(records, motion);
     };
-    let transmit = node.network.transmit_telling(&node.name, neighbour, record.client(), hops, queued, held);
-    tokio::pin!(transmit);
-    loop {
+    let transmission = Transmission { from: &node.name, to: neighbour, client: record.client(), hops, queued };
+    let pass = node.network.pass(&transmission, held);
+    tokio::pin!(pass);
+    let passage: Passage = loop {
         tokio::select! {
-            fate = &mut transmit => return Ok(fate),
+            passage = &mut pass => break passage,
             _ = tokio::time::sleep(PING_EVERY) => writer.write_all(b"PING\n").await?,
         }
+    };
+    if passage.held {
+        link.work(records);
     }
+    // Counted as the link's again: the network's count of it as released can go.
+    drop(passage.resuming);
+    Ok(passage.fate)
 }
 
 /// What a link's sending half writes: records batched in `text` until flushed, numbered by `seq`.
@@ -385,23 +470,28 @@ impl Outbox {
 /// sequence number, so later acknowledgements stay exact.
 async fn put(
     node: &Local,
-    neighbour: &NodeName,
+    link: &Link,
     out: &mut Outbox,
     record: &Arc<Record>,
     hops: u32,
     queued: Instant,
     (catch_up, flooding): (bool, bool),
 ) -> Result<Option<u64>, PeerError> {
+    let neighbour = &link.neighbour;
+    let motion = &**node.network.motion();
     let mut fate = Fate::Deliver;
     if node.network.is_special() {
         out.flush().await?;
-        fate = gate(node, neighbour, record, (hops, catch_up), queued, &mut out.writer).await?;
+        fate = gate(node, link, record, (hops, catch_up, 1), queued, &mut out.writer).await?;
     }
     if matches!(fate, Fate::Drop | Fate::Lost) {
         let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
         node.events.emit(EventKind::FloodDropped { to, record: record.clone(), hops, catch_up, by_operator });
+        link.rest(1, motion);
         return Ok(None);
     }
+    // Each copy written is in motion until acknowledged.
+    link.work(copies(fate) - 1);
     for _ in 0..copies(fate) {
         out.seq += 1;
         Message::Record { seq: out.seq, hops, at_line: record.line(), catch_up, flooding }.write_to(&mut out.text);
@@ -413,21 +503,34 @@ async fn put(
 /// Catch-up: everything this node knows, a page at a time so that the cache's lock is never held
 /// for more than one page (a node may know a million clients). A record stored while this runs
 /// is also queued (the link is up), so none falls between pages. Returns how many were sent.
-async fn catch_up(node: &Local, neighbour: &NodeName, out: &mut Outbox) -> Result<usize, PeerError> {
+///
+/// The caller counts the catch-up as in motion before it starts; that count passes to its first
+/// record (or comes to rest at once when there is none), so that the herd never looks quiet
+/// while a catch-up is under way, nor stays busy while its records wait at the gate.
+async fn catch_up(node: &Local, link: &Link, out: &mut Outbox) -> Result<usize, PeerError> {
+    let motion = &**node.network.motion();
     let snapshot_taken = Instant::now();
     let mut sent = 0usize;
     let mut start = PageStart::First;
+    let mut handed_over = false;
     loop {
         let page = node.records.page(&start, CATCH_UP_PAGE);
         let Some(last) = page.last() else { break };
         start = PageStart::After(last.record.client().to_string());
         for entry in &page {
-            put(node, neighbour, out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
+            link.work(1);
+            if !std::mem::replace(&mut handed_over, true) {
+                link.rest(1, motion);
+            }
+            put(node, link, out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
             if out.text.len() >= BATCH_BYTES {
                 out.flush().await?;
             }
         }
         sent += page.len();
+    }
+    if !handed_over {
+        link.rest(1, motion);
     }
     out.flush().await?;
     Ok(sent)
@@ -464,17 +567,25 @@ async fn gather(
 /// is written together, each told as sent.
 async fn put_batch(
     node: &Local,
-    neighbour: &NodeName,
+    link: &Link,
     out: &mut Outbox,
     batch: Vec<Outgoing>,
     waiting: &Mutex<VecDeque<(u64, oneshot::Sender<()>)>>,
 ) -> Result<(), PeerError> {
     let Some(head) = batch.first() else { return Ok(()) };
+    let neighbour = &link.neighbour;
+    let motion = &**node.network.motion();
+    let records = batch.len();
     let mut fate = Fate::Deliver;
     if node.network.is_special() {
         out.flush().await?;
         let closed = Instant::now();
-        fate = gate(node, neighbour, &head.record, (head.hops, head.catch_up), closed, &mut out.writer).await?;
+        fate = gate(node, link, &head.record, (head.hops, head.catch_up, records), closed, &mut out.writer).await?;
+    }
+    // Each copy written is in motion until acknowledged; a dropped batch is at rest at once.
+    match fate {
+        Fate::Drop | Fate::Lost => link.rest(records, motion),
+        fate => link.work(records * (copies(fate) - 1)),
     }
     for outgoing in batch {
         let Outgoing { record, hops, ack, catch_up, flooding, .. } = outgoing;

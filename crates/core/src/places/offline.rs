@@ -276,4 +276,3 @@ mod tests {
         assert!(Gazetteer::from_tsv("1\tA\t91\t2\t3\tV\n").is_err());
     }
 }
-

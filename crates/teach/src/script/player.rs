@@ -12,8 +12,11 @@ use crate::schedule::{Schedule, Told};
 use herdctl_core::herd::Herd;
 
 /// Carries out a script's steps, remembering what each node last replied (for `expect reply`)
-/// and what each update cost (for `expect cost`, from the herd's events).
+/// and what each update cost (for `expect cost`, from the herd's events). While it plays, the
+/// herd is conducted: every transmission goes in one canonical order, and each step starts from
+/// a quiet herd, so that the script gives the same answer on every run.
 pub struct Player {
+    herd: Arc<Herd>,
     /// Where raw lines go: the topology's first node.
     first: String,
     replies: HashMap<String, String>,
@@ -26,9 +29,11 @@ pub struct Player {
 }
 
 impl Player {
-    pub fn new(herd: &Herd) -> Self {
+    pub fn new(herd: &Arc<Herd>) -> Self {
         let first = herd.topology().names().first().map(|n| n.to_string()).unwrap_or_default();
+        herd.set_conducted(true);
         Self {
+            herd: herd.clone(),
             first,
             replies: HashMap::new(),
             events: herd.subscribe(),
@@ -50,10 +55,13 @@ impl Player {
         self.schedule.told()
     }
 
-    /// The script is over: its nemeses stop (undoing their faults) and its `at`s not yet due are
-    /// told as missed.
+    /// The script is over: its nemeses stop (undoing their faults), its `at`s not yet due are
+    /// told as missed, and the herd's transmissions flow freely again.
     pub async fn finish(&mut self) -> Vec<Told> {
-        self.schedule.calm().await
+        let told = self.schedule.calm().await;
+        crate::operator::settle(&self.herd).await;
+        self.herd.set_conducted(false);
+        told
     }
 
     /// Brings the accounting up to date with what the herd did, the live graph included.
@@ -118,6 +126,8 @@ impl Player {
     /// Carries out one step. A short-form client command answered with `?` fails (a typo in a
     /// script must not pass unnoticed); `send` may send anything.
     pub async fn play(&mut self, herd: &Arc<Herd>, step: &Step) -> Outcome {
+        // Each step starts once what the last one set off has landed.
+        crate::operator::settle(herd).await;
         match &step.command {
             Command::At { after, command } => {
                 let what = step.text.clone();
