@@ -20,6 +20,7 @@ use crate::metrics::Asked;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::places::{Query, to_google_text};
 use crate::protocol::{self, ClientCommand, MAX_LINE, Record, Timestamp, Whatsat};
+use crate::strategy::Carried;
 
 /// The longest a client's IAMAT reply waits for live neighbours to acknowledge the record.
 pub const ACK_BOUND: Duration = Duration::from_millis(200);
@@ -189,7 +190,7 @@ impl Node {
         // take it. A failed write ends the wait with a refusal (the operator is told); the record
         // stays in memory and is written once the disk takes writes again.
         let durable = self.store.as_ref().map(|store| store.write(record, 0, &Via::Client));
-        let acks = self.flood(record, 0, None, true, (false, false));
+        let acks = self.flood(record, 0, None, super::Acks::Wanted, Carried::default());
         let neighbours = tokio::time::timeout(ACK_BOUND, async {
             // A dropped sender (the link went down) counts as done: a dead neighbour never waits.
             for ack in acks {

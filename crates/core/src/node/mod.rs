@@ -25,8 +25,16 @@ use crate::protocol::Record;
 use crate::secure::{Security, Terms};
 use crate::sink::EventSink;
 use crate::store::Store;
-use crate::strategy::{Arrival, Router};
+use crate::strategy::{Carried, Router};
 use crate::topology::{NodeName, SharedTopology};
+
+/// Whether whoever hands a record on waits for the neighbours' acknowledgements (a client's
+/// IAMAT does; a record passed on does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acks {
+    Wanted,
+    Unwanted,
+}
 
 /// Where each node's peer port can be reached (`host:port`), as the herd resolved it.
 pub type PeerAddresses = Arc<HashMap<NodeName, String>>;
@@ -106,8 +114,8 @@ impl Records for Node {
         self.cache.page(start, count)
     }
 
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool, flooding: bool) {
-        Node::learn(self, record, hops, from, (catch_up, flooding));
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, carried: Carried) {
+        Node::learn(self, record, hops, from, carried);
     }
 }
 
@@ -196,39 +204,39 @@ impl Node {
     }
 
     /// Hands `record` on, to the neighbours the strategy in force routes it to (flooding: every
-    /// live neighbour except `except`). With `want_acks`, returns one receiver per neighbour that
-    /// fires when that neighbour has stored the record (or when the link drops). `catch_up`: it
-    /// came by catch-up; `flooding`: an upstream node fell back to flooding it.
+    /// live neighbour except `except`), as `carried` says it came. With `Acks::Wanted`, returns
+    /// one receiver per neighbour that fires when that neighbour has stored the record (or when
+    /// the link drops).
     pub fn flood(
         &self,
         record: &Arc<Record>,
         hops: u32,
         except: Option<&str>,
-        want_acks: bool,
-        (catch_up, flooding): (bool, bool),
+        acks: Acks,
+        carried: Carried,
     ) -> Vec<oneshot::Receiver<()>> {
-        let mut acks = Vec::new();
+        let mut waits = Vec::new();
         let up = |name: &str| self.links.iter().any(|link| &*link.neighbour == name && link.is_up());
-        let arrival = Arrival { catch_up, flooding };
         // The strategy is read once for the whole record, so that a switch meanwhile cannot send
         // it half one way and half the other; the read takes no lock (`SharedStrategy` says why).
-        let route = self.router.route(self.network.strategy(), record.server(), except, arrival, up);
-        let flooding = route.marked();
+        let route = self.router.route(self.network.strategy(), record.server(), except, carried, up);
+        let carried = Carried { flooding: route.marked(), ..carried };
         for link in self.links.iter().filter(|link| route.includes(&link.neighbour, except) && link.is_up()) {
-            let ack = want_acks.then(|| {
+            let ack = (acks == Acks::Wanted).then(|| {
                 let (sender, receiver) = oneshot::channel();
-                acks.push(receiver);
+                waits.push(receiver);
                 sender
             });
             let queued = tokio::time::Instant::now();
-            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, catch_up, flooding });
+            link.send(Outgoing { record: record.clone(), hops: hops + 1, ack, queued, carried });
         }
-        acks
+        waits
     }
 
     /// A record arrived from neighbour `from`: keep it if it is newer and pass it on; drop it if not.
     /// `catch_up`: it came in a catch-up exchange (and is passed on as such).
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, (catch_up, flooding): (bool, bool)) {
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, carried: Carried) {
+        let catch_up = carried.catch_up;
         let arrival = self.cache.offer(&record, hops, Via::Peer(from.clone()));
         let from = from.clone();
         self.events.emit(EventKind::FloodReceived {
@@ -248,7 +256,7 @@ impl Node {
                 hops,
                 catch_up,
             });
-            self.flood(&record, hops, Some(&from), false, (catch_up, flooding));
+            self.flood(&record, hops, Some(&from), Acks::Unwanted, carried);
         }
     }
 }

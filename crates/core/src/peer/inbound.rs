@@ -12,6 +12,7 @@ use super::wire::{Message, PeerError, PeerStream, line_buffered, next_line};
 use super::{Local, handshake};
 use crate::event::EventKind;
 use crate::protocol::Record;
+use crate::strategy::Carried;
 use crate::topology::NodeName;
 
 pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
@@ -56,7 +57,7 @@ async fn receive(node: &Local, neighbour: &NodeName, peer: PeerStream) -> PeerEr
                 let Some(record) = Record::parse(at_line) else {
                     return PeerError::Unexpected(line);
                 };
-                node.records.learn(Arc::new(record), hops, neighbour, catch_up, flooding);
+                node.records.learn(Arc::new(record), hops, neighbour, Carried { catch_up, flooding });
                 unacked = Some(seq);
             }
             Some(Message::Ping) => Message::Pong.write_to(&mut replies),

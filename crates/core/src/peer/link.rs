@@ -23,6 +23,7 @@ use crate::net::TcpStream;
 use crate::network::{Fate, Motion, Passage, Transmission};
 use crate::protocol::Record;
 use crate::secure::Writer;
+use crate::strategy::Carried;
 use crate::topology::NodeName;
 
 pub const RETRY_EVERY: Duration = Duration::from_millis(250);
@@ -49,10 +50,9 @@ pub struct Outgoing {
     pub ack: Option<oneshot::Sender<()>>,
     /// When it was queued: latency and slow motion count from here.
     pub queued: Instant,
-    /// Passed on after arriving by catch-up, not by a flood.
-    pub catch_up: bool,
-    /// To be flooded on by the receiver (a routing strategy fell back to flooding it).
-    pub flooding: bool,
+    /// How it is passed on: after arriving by catch-up, and whether the receiver is to flood it
+    /// on (a routing strategy fell back to flooding it).
+    pub carried: Carried,
 }
 
 /// The node's side of one link.
@@ -347,9 +347,9 @@ async fn exchange(
             let mut next = Some(first);
             let mut yielded = false;
             while let Some(outgoing) = next {
-                let Outgoing { record, hops, ack, queued, catch_up, flooding } = outgoing;
+                let Outgoing { record, hops, ack, queued, carried } = outgoing;
                 let special = node.network.is_special();
-                let sent = put(node, link, &mut out, &record, hops, queued, (catch_up, flooding)).await?;
+                let sent = put(node, link, &mut out, &record, hops, queued, carried).await?;
                 // The wait ends with the (last) copy's acknowledgement; a dropped one's at once.
                 if let (Some(ack), Some(last)) = (ack, sent) {
                     waiting.lock().unwrap_or_else(|p| p.into_inner()).push_back((last, ack));
@@ -475,8 +475,9 @@ async fn put(
     record: &Arc<Record>,
     hops: u32,
     queued: Instant,
-    (catch_up, flooding): (bool, bool),
+    carried: Carried,
 ) -> Result<Option<u64>, PeerError> {
+    let Carried { catch_up, flooding } = carried;
     let neighbour = &link.neighbour;
     let motion = &**node.network.motion();
     let mut fate = Fate::Deliver;
@@ -522,7 +523,8 @@ async fn catch_up(node: &Local, link: &Link, out: &mut Outbox) -> Result<usize, 
             if !std::mem::replace(&mut handed_over, true) {
                 link.rest(1, motion);
             }
-            put(node, link, out, &entry.record, entry.hops + 1, snapshot_taken, (true, false)).await?;
+            let carried = Carried { catch_up: true, flooding: false };
+            put(node, link, out, &entry.record, entry.hops + 1, snapshot_taken, carried).await?;
             if out.text.len() >= BATCH_BYTES {
                 out.flush().await?;
             }
@@ -580,7 +582,8 @@ async fn put_batch(
     if node.network.is_special() {
         out.flush().await?;
         let closed = Instant::now();
-        fate = gate(node, link, &head.record, (head.hops, head.catch_up, records), closed, &mut out.writer).await?;
+        let how = (head.hops, head.carried.catch_up, records);
+        fate = gate(node, link, &head.record, how, closed, &mut out.writer).await?;
     }
     // Each copy written is in motion until acknowledged; a dropped batch is at rest at once.
     match fate {
@@ -588,7 +591,7 @@ async fn put_batch(
         fate => link.work(records * (copies(fate) - 1)),
     }
     for outgoing in batch {
-        let Outgoing { record, hops, ack, catch_up, flooding, .. } = outgoing;
+        let Outgoing { record, hops, ack, carried: Carried { catch_up, flooding }, .. } = outgoing;
         if matches!(fate, Fate::Drop | Fate::Lost) {
             let (to, by_operator) = (neighbour.clone(), fate == Fate::Drop);
             node.events.emit(EventKind::FloodDropped { to, record, hops, catch_up, by_operator });
@@ -642,7 +645,7 @@ mod tests {
             assert!(!self.panic_once.swap(false, Ordering::AcqRel), "a bug in reading the cache");
             Vec::new()
         }
-        fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: bool, _: bool) {}
+        fn learn(&self, _: Arc<Record>, _: u32, _: &NodeName, _: Carried) {}
     }
 
     /// Sealed links with a test key, as a herd has them by default.
@@ -707,7 +710,7 @@ mod tests {
             assert!(sent < 1_000_000, "a million records and the queue never filled");
             for _ in 0..50 {
                 let (record, queued) = (record.clone(), Instant::now());
-                link.send(Outgoing { record, hops: 1, ack: None, queued, catch_up: false, flooding: false });
+                link.send(Outgoing { record, hops: 1, ack: None, queued, carried: Carried::default() });
                 assert!(link.queued.load(Ordering::Acquire) <= 100, "the bound holds while writes are stuck");
             }
             sent += 50;

@@ -21,6 +21,7 @@ use crate::cache::{Entry, PageStart};
 use crate::network::Network;
 use crate::protocol::Record;
 use crate::sink::EventSink;
+use crate::strategy::Carried;
 use crate::topology::{NodeName, SharedTopology};
 
 /// What a link (either end) needs of the node it belongs to, and nothing more.
@@ -43,7 +44,7 @@ pub trait Records: Send + Sync {
     /// A page of what the node knows, in client order (catch-up streams the cache this way).
     fn page(&self, start: &PageStart, count: usize) -> Vec<Entry>;
     /// A record arrived from `from`: keep it if it is newer and pass it on; drop it if not.
-    /// `catch_up`: it came in a catch-up exchange (and is passed on as such); `flooding`: it is
-    /// to be flooded on, whatever the strategy's routes (one upstream fell back to flooding).
-    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, catch_up: bool, flooding: bool);
+    /// `carried` says how it came: in a catch-up exchange (and so passed on as such), or marked
+    /// to be flooded on whatever the strategy's routes (one upstream fell back to flooding).
+    fn learn(&self, record: Arc<Record>, hops: u32, from: &NodeName, carried: Carried);
 }

@@ -27,7 +27,7 @@ mod shared;
 use std::time::Duration;
 
 pub use forms::{FORMS, Form, NotAStrategy, choices, described, usage};
-pub use route::{Arrival, Route, Router};
+pub use route::{Carried, Route, Router};
 pub use shared::SharedStrategy;
 
 /// How often a strategy with anti-entropy catches every live link up.

@@ -9,7 +9,7 @@ use crate::topology::{NodeName, Topology};
 
 /// How a record came to a node, as far as where it goes next depends on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Arrival {
+pub struct Carried {
     /// In a catch-up exchange (and passed on as such).
     pub catch_up: bool,
     /// Marked as flooded (`FLOOD`): a node upstream fell back to flooding it.
@@ -76,11 +76,11 @@ impl Router {
         strategy: Strategy,
         origin: &str,
         from: Option<&str>,
-        arrival: Arrival,
+        carried: Carried,
         up: impl Fn(&str) -> bool,
     ) -> Route {
         // Flooded upstream, or caught up under a strategy that floods catch-up on: flood it.
-        let chosen = if arrival.flooding || (arrival.catch_up && !strategy.routes_catch_up()) {
+        let chosen = if carried.flooding || (carried.catch_up && !strategy.routes_catch_up()) {
             None
         } else {
             match strategy {
@@ -92,7 +92,7 @@ impl Router {
         match chosen {
             Some(chosen) => Route::To(chosen),
             // A catch-up is not marked: it is flooded on by whoever catches up, whatever happened.
-            None => Route::Flood { marked: !arrival.catch_up && strategy.routes() },
+            None => Route::Flood { marked: !carried.catch_up && strategy.routes() },
         }
     }
 
@@ -146,9 +146,9 @@ mod tests {
     use super::*;
     use crate::shape::Shape;
 
-    const NEW: Arrival = Arrival { catch_up: false, flooding: false };
-    const CAUGHT_UP: Arrival = Arrival { catch_up: true, flooding: false };
-    const FLOODED: Arrival = Arrival { catch_up: false, flooding: true };
+    const NEW: Carried = Carried { catch_up: false, flooding: false };
+    const CAUGHT_UP: Carried = Carried { catch_up: true, flooding: false };
+    const FLOODED: Carried = Carried { catch_up: false, flooding: true };
 
     fn grid() -> HashMap<NodeName, Router> {
         let grid = Arc::new(Shape::Grid.topology(25, 1).unwrap());
