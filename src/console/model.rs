@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use herdctl_core::cache::{Entry, PageStart};
 use herdctl_core::escaped::Escaped;
-use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
+use herdctl_core::event::{Arrival, Class, EventKind, HerdEvent, Via};
 use herdctl_core::network::Mode;
 use herdctl_core::topology::SharedTopology;
 use herdctl_core::{NodeName, NodeStatus};
@@ -81,45 +81,43 @@ fn link_key(a: &NodeName, b: &NodeName) -> (NodeName, NodeName) {
     if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
 }
 
+/// How the flow shows an event: by its class, with the few finer cuts a class has on screen (a
+/// `?` reply reads as an error; a duplicate apart from a record that was new).
 fn kind_of(event: &EventKind) -> FlowKind {
-    match event {
-        EventKind::ClientLine { .. } => FlowKind::ClientIn,
-        // A `?` reply is an error, and reads as one.
-        EventKind::ClientReply { reply, .. } if reply.starts_with("? ") => FlowKind::Warning,
-        EventKind::ClientReply { .. } => FlowKind::ClientOut,
-        EventKind::FloodSent { .. } | EventKind::CatchUpSent { .. } | EventKind::FloodHeld { .. } => {
-            FlowKind::FloodSent
-        }
-        EventKind::FloodReceived { arrival: Arrival::New, .. } | EventKind::CacheUpdated { .. } => {
-            FlowKind::FloodReceived
-        }
-        EventKind::FloodReceived { .. } | EventKind::FloodDropped { .. } => FlowKind::Duplicate,
-        EventKind::LinkCut { .. }
-        | EventKind::LinkCutOneWay { .. }
-        | EventKind::LinkHealed { .. }
-        | EventKind::LinkHealedOneWay { .. }
-        | EventKind::LatencySet { .. }
-        | EventKind::LossSet { .. }
-        | EventKind::ModeChanged { .. }
-        | EventKind::Reset
-        | EventKind::ShuttingDown
-        | EventKind::StrategySet { .. } => FlowKind::Node,
-        EventKind::Caption { .. } | EventKind::Section { .. } | EventKind::Seeded { .. } => FlowKind::Other,
-        EventKind::Checked { held: true, .. } => FlowKind::Other,
-        EventKind::Checked { held: false, .. } => FlowKind::Warning,
-        EventKind::LinkUp { .. }
-        | EventKind::LinkDown { .. }
-        | EventKind::PeerAccepted { .. }
-        | EventKind::PeerClosed { .. } => FlowKind::Link,
-        EventKind::NodeUp { .. } | EventKind::NodeDown | EventKind::Restored { .. } | EventKind::Attached { .. } => {
-            FlowKind::Node
-        }
-        EventKind::PlacesAnswered { .. } => FlowKind::Places,
-        EventKind::LinkFailed { .. }
-        | EventKind::PeerRejected { .. }
-        | EventKind::Warning { .. }
-        | EventKind::Unreachable { .. } => FlowKind::Warning,
-        EventKind::ClientOpened { .. } | EventKind::ClientClosed { .. } => FlowKind::Other,
+    match event.class() {
+        Class::Traffic => match event {
+            EventKind::ClientLine { .. } => FlowKind::ClientIn,
+            EventKind::ClientReply { reply, .. } if reply.starts_with("? ") => FlowKind::Warning,
+            EventKind::ClientReply { .. } => FlowKind::ClientOut,
+            EventKind::FloodSent { .. } | EventKind::LineSent { .. } => FlowKind::FloodSent,
+            EventKind::FloodReceived { arrival: Arrival::New, .. } | EventKind::CacheUpdated { .. } => {
+                FlowKind::FloodReceived
+            }
+            EventKind::FloodReceived { .. } => FlowKind::Duplicate,
+            EventKind::PlacesAnswered { .. } => FlowKind::Places,
+            EventKind::ServerSaid { stderr: true, .. } => FlowKind::Warning,
+            _ => FlowKind::Other,
+        },
+        Class::Link => match event {
+            EventKind::LinkFailed { .. } => FlowKind::Warning,
+            EventKind::CatchUpSent { .. } => FlowKind::FloodSent,
+            _ => FlowKind::Link,
+        },
+        Class::Node => match event {
+            EventKind::Unreachable { .. } | EventKind::ServerExited { .. } => FlowKind::Warning,
+            _ => FlowKind::Node,
+        },
+        Class::Fault => match event {
+            EventKind::FloodHeld { .. } => FlowKind::FloodSent,
+            EventKind::FloodDropped { .. } => FlowKind::Duplicate,
+            EventKind::Seeded { .. } => FlowKind::Other,
+            _ => FlowKind::Node,
+        },
+        Class::Story => match event {
+            EventKind::Checked { held: false, .. } => FlowKind::Warning,
+            _ => FlowKind::Other,
+        },
+        Class::Warning => FlowKind::Warning,
     }
 }
 

@@ -242,6 +242,24 @@ pub fn encode(event: &HerdEvent, started: SystemTime, out: &mut Vec<u8>) {
             line.kind = word("warning");
             line.text = Cow::Borrowed(text);
         }
+        EventKind::ServerSaid { line: said, stderr } => {
+            line.kind = word(if *stderr { "server_stderr" } else { "server_said" });
+            line.text = Cow::Borrowed(said);
+        }
+        EventKind::ServerExited { status, last } => {
+            line.kind = word("server_exited");
+            line.status = Some(Cow::Borrowed(status));
+            line.text = Cow::Borrowed(last);
+        }
+        EventKind::Stray { to } => {
+            line.kind = word("stray");
+            line.peer = name(to);
+        }
+        EventKind::LineSent { to, line: sent } => {
+            line.kind = word("line_sent");
+            line.peer = name(to);
+            line.text = Cow::Borrowed(sent);
+        }
         EventKind::Attached { address } => {
             line.kind = word("attached");
             line.addr = Some(Cow::Borrowed(address));
@@ -359,6 +377,13 @@ fn kind_of(line: &Line) -> Result<Option<EventKind>, CodecError> {
         },
         "restored" => EventKind::Restored { records: count() },
         "warning" => EventKind::Warning { text: text() },
+        "server_said" => EventKind::ServerSaid { line: text(), stderr: false },
+        "server_stderr" => EventKind::ServerSaid { line: text(), stderr: true },
+        "server_exited" => {
+            EventKind::ServerExited { status: line.status.as_deref().unwrap_or_default().into(), last: text() }
+        }
+        "stray" => EventKind::Stray { to: peer()? },
+        "line_sent" => EventKind::LineSent { to: peer()?, line: text() },
         "attached" => EventKind::Attached { address: line.addr.as_deref().unwrap_or_default().into() },
         "unreachable" => {
             EventKind::Unreachable { address: line.addr.as_deref().unwrap_or_default().into(), reason: reason("") }
@@ -501,6 +526,11 @@ mod tests {
             EventKind::FloodHeld { to: jaquez.clone(), record, hops: 1, catch_up: false },
             EventKind::Restored { records: 7 },
             EventKind::Warning { text: "the disk is full".into() },
+            EventKind::ServerSaid { line: "listening on 12665".into(), stderr: false },
+            EventKind::ServerSaid { line: "Traceback (most recent call last):".into(), stderr: true },
+            EventKind::ServerExited { status: "exit status 1".into(), last: "line 1\nKeyError: 'x'".into() },
+            EventKind::Stray { to: "Campbell".into() },
+            EventKind::LineSent { to: "Jaquez".into(), line: "FLOOD kiwi 1 2".into() },
             EventKind::Attached { address: "herd-0.herd:12865".into() },
             EventKind::Unreachable { address: "herd-0.herd:12865".into(), reason: "connection refused".into() },
             EventKind::LinkCut { neighbour: jaquez.clone() },
@@ -575,13 +605,17 @@ mod tests {
             EventKind::Reset => 34,
             EventKind::StrategySet { .. } => 35,
             EventKind::ShuttingDown => 36,
+            EventKind::ServerSaid { .. } => 37,
+            EventKind::ServerExited { .. } => 38,
+            EventKind::Stray { .. } => 39,
+            EventKind::LineSent { .. } => 40,
         }
     }
 
     #[test]
     fn every_kind_is_here() {
         let covered: std::collections::BTreeSet<usize> = every_kind().iter().map(variant).collect();
-        assert_eq!(covered, (0..=36).collect(), "every_kind lacks a kind of event");
+        assert_eq!(covered, (0..=40).collect(), "every_kind lacks a kind of event");
     }
 
     #[test]

@@ -154,6 +154,27 @@ pub enum EventKind {
     Warning {
         text: Arc<str>,
     },
+    /// A foreign server (a student's, `--exec`) wrote a line of output (`stderr`: on its error
+    /// stream).
+    ServerSaid {
+        line: Arc<str>,
+        stderr: bool,
+    },
+    /// A foreign server's process ended: how (`exit status 1`, `killed by signal 9`), and the last
+    /// lines it wrote.
+    ServerExited {
+        status: Arc<str>,
+        last: Arc<str>,
+    },
+    /// A foreign server connected to `to`, which is not its neighbour in the topology.
+    Stray {
+        to: NodeName,
+    },
+    /// A foreign server sent `to` a line that is not an AT line (its own protocol's words).
+    LineSent {
+        to: NodeName,
+        line: Arc<str>,
+    },
     /// A node of another process answers on its control port: this console follows it.
     Attached {
         address: Arc<str>,
@@ -269,7 +290,9 @@ impl EventKind {
             | Self::FloodSent { .. }
             | Self::FloodReceived { .. }
             | Self::CacheUpdated { .. }
-            | Self::PlacesAnswered { .. } => Class::Traffic,
+            | Self::PlacesAnswered { .. }
+            | Self::ServerSaid { .. }
+            | Self::LineSent { .. } => Class::Traffic,
             Self::LinkUp { .. }
             | Self::LinkDown { .. }
             | Self::LinkFailed { .. }
@@ -280,7 +303,8 @@ impl EventKind {
             | Self::NodeDown
             | Self::Restored { .. }
             | Self::Attached { .. }
-            | Self::Unreachable { .. } => Class::Node,
+            | Self::Unreachable { .. }
+            | Self::ServerExited { .. } => Class::Node,
             Self::LinkCut { .. }
             | Self::LinkCutOneWay { .. }
             | Self::LinkHealed { .. }
@@ -295,7 +319,7 @@ impl EventKind {
             | Self::FloodDropped { .. }
             | Self::FloodHeld { .. } => Class::Fault,
             Self::Caption { .. } | Self::Section { .. } | Self::Checked { .. } => Class::Story,
-            Self::Warning { .. } | Self::PeerRejected { .. } => Class::Warning,
+            Self::Warning { .. } | Self::PeerRejected { .. } | Self::Stray { .. } => Class::Warning,
         }
     }
 
@@ -309,6 +333,7 @@ impl EventKind {
                 | Self::ClientReply { .. }
                 | Self::FloodSent { .. }
                 | Self::FloodReceived { .. }
+                | Self::LineSent { .. }
                 | Self::CacheUpdated { via: Via::Client, .. }
         )
     }

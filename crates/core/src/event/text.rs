@@ -83,6 +83,14 @@ impl fmt::Display for EventKind {
                 }
             }
             Self::Warning { text } => write!(f, "warning: {text}"),
+            Self::ServerSaid { line, stderr: false } => write!(f, "says: {}", Escaped(line)),
+            Self::ServerSaid { line, stderr: true } => write!(f, "says (stderr): {}", Escaped(line)),
+            Self::ServerExited { status, last } if last.is_empty() => write!(f, "process ended: {status}"),
+            Self::ServerExited { status, last } => {
+                write!(f, "process ended: {status}; its last lines: {}", Escaped(&last.replace('\n', " ⏎ ")))
+            }
+            Self::Stray { to } => write!(f, "connected to {to}, which is not its neighbour in the topology"),
+            Self::LineSent { to, line } => write!(f, "line > {to}: {}", Escaped(line)),
             Self::Attached { address } => write!(f, "attached through its control port at {address}"),
             Self::Unreachable { address, reason } => {
                 write!(f, "unreachable: its control port at {address}: {reason}")
