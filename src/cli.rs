@@ -108,6 +108,18 @@ pub struct Cli {
     #[arg(long, value_name = "SOURCE")]
     pub places: Option<PlacesChoice>,
 
+    /// Run your own servers as the herd, in any language: the command that starts one (`{name}`,
+    /// `{port}` and `{topology}` are filled in), e.g. --exec 'python3 server.py {name}'. The
+    /// topology names them, their ports and their links; a node's own "exec" there wins. On
+    /// Linux each runs in a network namespace of its own, so every message between them crosses
+    /// herdctl (shown, held in step mode, cut).
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["attach", "nodes", "node_from_host", "shape"])]
+    pub exec: Option<String>,
+
+    /// Where --exec's command runs (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub exec_dir: Option<std::path::PathBuf>,
+
     /// Play a walkthrough script: in the console (pausing at each `say` until you press c), or
     /// with --headless, printing each step and exiting 0 only if every expectation held.
     #[arg(long, value_name = "FILE")]

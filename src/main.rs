@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod exec;
 // The terminal console, in a build with it; main meets it through `frontend` either way.
 #[cfg(feature = "console")]
 mod console;
@@ -29,6 +30,10 @@ fn main() -> ExitCode {
     let matches = <Cli as clap::CommandFactory>::command().get_matches();
     let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     cli.log_dir_given = matches.value_source("log_dir") == Some(clap::parser::ValueSource::CommandLine);
+    // Before any thread starts (the kernel asks it): a student's servers each get a loopback of
+    // their own, where herdctl sees and steers what they send each other.
+    let foreign =
+        (cli.command.is_none() && exec::wanted(cli.exec.as_deref(), cli.topology.as_deref())).then(exec::isolate);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
@@ -72,7 +77,7 @@ fn main() -> ExitCode {
                 .context("cannot write the manual page")
                 .and_then(|()| print_all(&text))
         }
-        None => runtime.block_on(run(cli)),
+        None => runtime.block_on(run(cli, foreign)),
     };
     match ran {
         Ok(()) => ExitCode::SUCCESS,
@@ -257,7 +262,7 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn run(mut cli: Cli) -> anyhow::Result<()> {
+async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<()> {
     let config = config::Config::load(cli.screen.config.as_deref())?;
     cli.settle(&config);
     frontend::use_keys(&config);
@@ -292,14 +297,18 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         })?;
         cli.nodes = vec![node.name.clone()];
     }
-    // Attached with no --node: every node runs elsewhere.
-    let members = if cli.attach && cli.nodes.is_empty() { Vec::new() } else { topology.select(&cli.nodes)? };
+    // Attached with no --node, or a student's herd: no node of herdctl's own runs here.
+    let members = if (cli.attach && cli.nodes.is_empty()) || foreign.is_some() {
+        Vec::new()
+    } else {
+        topology.select(&cli.nodes)?
+    };
     let attached: Vec<_> = if cli.attach {
         topology.names().iter().filter(|n| !members.contains(n)).cloned().collect()
     } else {
         Vec::new()
     };
-    let whole_herd = members.len() == topology.names().len();
+    let whole_herd = members.len() == topology.names().len() || foreign.is_some();
     let (key, source) = HerdKey::from_env(whole_herd);
     if source == KeySource::Demo {
         tracing::warn!(
@@ -377,6 +386,13 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
     herd.launch();
+    let foreign = match &foreign {
+        Some(isolation) => Some(
+            exec::start(&herd, cli.exec.as_deref(), cli.exec_dir.as_deref(), cli.topology.as_deref(), isolation)
+                .await?,
+        ),
+        None => None,
+    };
     // The students' phones: a page that reports to this herd, until herdctl stops.
     let classroom = CancellationToken::new();
     let classroom_url = match cli.classroom_web {
@@ -411,6 +427,9 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             screen: frontend::Screen::of(&cli.screen),
         };
         let outcome = frontend::run(herd, events, session).await;
+        if let Some(foreign) = &foreign {
+            foreign.shutdown().await;
+        }
         write_records(&cli, &trace, &topology)?;
         return outcome;
     }
@@ -431,6 +450,9 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     };
+    if let Some(foreign) = &foreign {
+        foreign.shutdown().await;
+    }
     herd.shutdown().await;
     if let Some(trace) = &trace {
         write_records(&cli, trace, &topology)?;

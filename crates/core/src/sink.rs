@@ -118,7 +118,7 @@ impl EventSink {
     /// operator's fault is about).
     pub fn emit_at(&self, node: NodeName, kind: EventKind) {
         match &kind {
-            EventKind::ClientLine { .. } | EventKind::FloodSent { .. } => {
+            EventKind::ClientLine { .. } | EventKind::FloodSent { .. } | EventKind::LineSent { .. } => {
                 self.counters.messages.fetch_add(1, Ordering::Relaxed);
             }
             EventKind::FloodReceived { arrival: Arrival::Duplicate, catch_up: false, .. } => {

@@ -21,8 +21,16 @@ pub struct NodeSpec {
     pub host: String,
     /// The client port (0: any free port, for herds in one process, such as tests).
     pub port: u16,
-    /// The peer port, where neighbours connect.
+    /// The peer port, where neighbours connect (herdctl's own nodes; 0 or absent: any free
+    /// port, which only nodes run in one process can agree on). A foreign herd's servers talk to
+    /// each other on their client ports and need none.
+    #[serde(default)]
     pub peer_port: u16,
+    /// The command that runs this node as a foreign server (`python3 server.py {name}`), where
+    /// its herd is not herdctl's own: `herdctl --exec` gives one for every node, this one for
+    /// this node alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<String>,
     /// Where the node listens when that is not `host` (the name its neighbours dial, resolved
     /// again at every dial): `0.0.0.0` or `::` in a container. Default: `host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,8 +368,8 @@ mod tests {
 
     #[test]
     fn missing_field_is_named() {
-        let message = refused(r#"{"nodes": [{"name": "A", "host": "h", "port": 1}], "links": []}"#);
-        assert!(message.contains("t.json: line 1") && message.contains("missing field `peer_port`"), "{message}");
+        let message = refused(r#"{"nodes": [{"name": "A", "host": "h"}], "links": []}"#);
+        assert!(message.contains("t.json: line 1") && message.contains("missing field `port`"), "{message}");
     }
 
     #[test]

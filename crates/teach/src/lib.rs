@@ -7,6 +7,7 @@ pub mod classroom;
 pub mod command;
 pub mod expectation;
 pub mod experiment;
+pub mod foreign;
 pub mod handout;
 pub mod moment;
 pub mod operator;

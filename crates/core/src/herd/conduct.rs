@@ -15,8 +15,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::Herd;
-use super::local::LocalMember;
+use super::{Herd, Members};
 use crate::network::{Due, Network};
 
 impl Herd {
@@ -31,8 +30,8 @@ impl Herd {
         let mut conductor = self.conductor.lock().unwrap_or_else(|p| p.into_inner());
         if conducted && conductor.is_none() {
             let token = self.root.child_token();
-            let (locals, network) = (self.locals.clone(), self.network.clone());
-            self.tasks.spawn(conduct(locals, network, token.clone()));
+            let (members, network) = (self.members_shared(), self.network.clone());
+            self.tasks.spawn(conduct(members, network, token.clone()));
             *conductor = Some(token);
         }
         if !conducted {
@@ -46,7 +45,7 @@ impl Herd {
     /// Records on their way between this process's nodes (queued, being sent, written and not
     /// yet acknowledged, or released and not yet taken up).
     pub fn in_motion(&self) -> usize {
-        motion(&self.locals, &self.network)
+        motion(&self.members_shared(), &self.network)
     }
 
     /// Waits (at most `within`) until the herd is quiet: nothing on its way between this
@@ -74,13 +73,14 @@ impl Herd {
     }
 }
 
-fn motion(locals: &[Arc<LocalMember>], network: &Network) -> usize {
-    locals.iter().map(|local| local.in_motion()).sum::<usize>() + network.motion().resuming()
+fn motion(members: &Members, network: &Network) -> usize {
+    let members = members.read().unwrap_or_else(|p| p.into_inner());
+    members.iter().map(|member| member.in_motion()).sum::<usize>() + network.motion().resuming()
 }
 
 /// The conductor: whenever nothing is on its way, lets the first transmission whose time has
 /// come go; waits for its time when none has; until `token`.
-async fn conduct(locals: Vec<Arc<LocalMember>>, network: Arc<Network>, token: CancellationToken) {
+async fn conduct(members: Members, network: Arc<Network>, token: CancellationToken) {
     let mut changes = network.watch();
     loop {
         let listening = network.motion().listen();
@@ -89,7 +89,7 @@ async fn conduct(locals: Vec<Arc<LocalMember>>, network: Arc<Network>, token: Ca
         rung.as_mut().enable();
         changes.borrow_and_update();
         let mut wake = None;
-        if motion(&locals, &network) == 0 {
+        if motion(&members, &network) == 0 {
             match network.next_due(Instant::now()) {
                 Due::Now(id) => {
                     // Counted as on its way from this moment, so the loop waits for it to land.

@@ -73,11 +73,6 @@ impl LocalMember {
         self.life().running.clone().ok_or_else(|| HerdError::AlreadyDown(self.config.name.to_string()))
     }
 
-    /// Records on their way through the node's links (none while it is down).
-    pub(crate) fn in_motion(&self) -> usize {
-        self.life().running.as_ref().map_or(0, |node| node.in_motion())
-    }
-
     /// Stops the node for good (the herd is shutting down); returns once its tasks have ended.
     pub(crate) async fn stop(&self) {
         let running = self.life().running.take();
@@ -171,6 +166,11 @@ impl Member for LocalMember {
             Ok(())
         })();
         futures_util::future::ready(revived).boxed()
+    }
+
+    /// Records on their way through the node's links (none while it is down).
+    fn in_motion(&self) -> usize {
+        self.life().running.as_ref().map_or(0, |node| node.in_motion())
     }
 
     fn steer(&self, change: Steer) -> BoxFuture<'static, Result<(), HerdError>> {

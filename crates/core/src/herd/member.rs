@@ -149,6 +149,11 @@ pub trait Member: Send + Sync {
     fn revive(&self) -> BoxFuture<'static, Result<(), HerdError>>;
     /// Makes a change to its side of the network.
     fn steer(&self, change: Steer) -> BoxFuture<'static, Result<(), HerdError>>;
+    /// What it has on its way between nodes of this process, for the herd's quiet (a node
+    /// followed elsewhere has nothing here: its links are in its own process).
+    fn in_motion(&self) -> usize {
+        0
+    }
 }
 
 /// What the herd gives a node it follows in another process: where its events go, where its

@@ -39,7 +39,7 @@ pub struct Herd {
     topology: SharedTopology,
     /// Every node this herd steers, in the order they joined (a held transmission's id names
     /// its member by this order): this process's first, then those it follows elsewhere.
-    members: RwLock<Vec<Arc<dyn Member>>>,
+    members: Members,
     /// This process's own nodes, for what only they have: logs, stores, counters.
     locals: Vec<Arc<LocalMember>>,
     bus: broadcast::Sender<Arc<HerdEvent>>,
@@ -62,7 +62,12 @@ pub struct Herd {
     /// What the operator should know from the start (a client limit lowered to fit the open-file
     /// limit): said on stderr and as events, and kept for a console that subscribes later.
     warnings: Vec<String>,
+    /// Where members log (`<Node>.log`), for members that join later (`log_of`).
+    log_dir: Option<std::path::PathBuf>,
 }
+
+/// The members, shared with the conductor.
+type Members = Arc<RwLock<Vec<Arc<dyn Member>>>>;
 
 /// Held transmissions of member *i* are numbered from `(i + 1) × MEMBER_IDS`: each member counts
 /// its own, and the herd's number says whose it is.
@@ -163,7 +168,7 @@ impl Herd {
         let members = locals.iter().map(|local| local.clone() as Arc<dyn Member>).collect();
         Ok(Self {
             topology,
-            members: RwLock::new(members),
+            members: Arc::new(RwLock::new(members)),
             locals,
             bus,
             root,
@@ -176,6 +181,7 @@ impl Herd {
             news: Arc::new(watch::Sender::new(0)),
             recorder: options.recorder.clone(),
             warnings,
+            log_dir: options.log_dir.clone(),
         })
     }
 
@@ -203,6 +209,24 @@ impl Herd {
             network: self.network.clone(),
             token: self.root.child_token(),
         }
+    }
+
+    /// What a member that joins later and runs under this process's eye (a foreign server,
+    /// `--exec`) needs, as `following`, with its events also written to `<log-dir>/<Node>.log`.
+    pub fn supervising(&self, name: &NodeName) -> Result<Following, HerdError> {
+        let mut following = self.following(name);
+        if let Some(dir) = &self.log_dir {
+            let report = report_to_operator(self.bus.clone(), name.clone());
+            let (writer, guard) = journal::open(dir, name, report).map_err(|source| HerdError::Log {
+                node: name.to_string(),
+                dir: dir.clone(),
+                source,
+            })?;
+            self.journals.lock().unwrap_or_else(|p| p.into_inner()).push(guard);
+            let ring = self.recorder.as_ref().map(|recorder| recorder.ring());
+            following.events = EventSink::new(name.clone(), self.bus.clone(), Some(writer), ring);
+        }
+        Ok(following)
     }
 
     /// Makes `member` (a node of another process) one of this herd's.
@@ -252,6 +276,10 @@ impl Herd {
     /// The network between the nodes: step and slow modes, held transmissions.
     pub fn network(&self) -> &Arc<Network> {
         &self.network
+    }
+
+    fn members_shared(&self) -> Members {
+        self.members.clone()
     }
 
     fn members(&self) -> Vec<Arc<dyn Member>> {

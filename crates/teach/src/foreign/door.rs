@@ -1,0 +1,125 @@
+//! Doors: the listeners a foreign herd's servers and clients reach herdctl through, each open
+//! only while what is behind it can be reached. A server's door in another server's namespace
+//! (on the first's port) is open while the first is up and the link from the second is not cut;
+//! a server's front door on this machine is open while it is up. A closed door refuses
+//! connections, as a dead server or a cut link does, and closing it drops what went through it.
+
+use std::sync::Arc;
+
+use super::{ForeignError, ForeignHerd, Server};
+use tokio::net::TcpListener;
+
+/// What a door lets through, once a connection comes.
+#[derive(Clone)]
+enum Behind {
+    /// From server `from`'s namespace to server `to`.
+    Peer { from: Arc<Server>, to: Arc<Server> },
+    /// From a client on this machine to `to`.
+    Front { to: Arc<Server> },
+}
+
+impl Behind {
+    /// Whether the door is open now.
+    fn open(&self, foreign: &ForeignHerd) -> bool {
+        match self {
+            Self::Peer { from, to } => foreign.is_up(&to.name) && !foreign.network.is_cut_from(&from.name, &to.name),
+            Self::Front { to } => foreign.is_up(&to.name),
+        }
+    }
+
+    /// A listener where the door is.
+    fn listen(&self) -> std::io::Result<TcpListener> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Self::Peer { from, to } => match &from.namespace {
+                Some(namespace) => TcpListener::from_std(namespace.listen(to.port)?),
+                None => Err(std::io::Error::other("no namespace")),
+            },
+            #[cfg(not(target_os = "linux"))]
+            Self::Peer { .. } => Err(std::io::Error::other("no namespace")),
+            Self::Front { to } => {
+                let socket =
+                    if to.front.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
+                socket.set_reuseaddr(true)?;
+                socket.bind(to.front)?;
+                socket.listen(1024)
+            }
+        }
+    }
+}
+
+/// Opens every door of an isolated foreign herd: each server's front door (checked now, so that
+/// a busy port stops herdctl at once) and its doors in the other servers' namespaces.
+pub fn open_all(foreign: &Arc<ForeignHerd>) -> Result<(), ForeignError> {
+    for to in &foreign.servers {
+        // The port is tried now, while nothing is up: a clash is said at start.
+        let front = Behind::Front { to: to.clone() };
+        drop(front.listen().map_err(|source| ForeignError::Front {
+            node: to.name.to_string(),
+            addr: to.front,
+            source,
+        })?);
+        foreign.tasks.spawn(keep(foreign.clone(), front));
+        for from in foreign.servers.iter().filter(|from| from.index != to.index) {
+            foreign.tasks.spawn(keep(foreign.clone(), Behind::Peer { from: from.clone(), to: to.clone() }));
+        }
+    }
+    Ok(())
+}
+
+/// Keeps one door: open while it should be, closed (with what went through it) while not.
+async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
+    let mut lives = foreign.lives.subscribe();
+    let mut changes = foreign.network.watch();
+    loop {
+        // Closed: wait until it should open.
+        while !behind.open(&foreign) {
+            tokio::select! {
+                () = foreign.token.cancelled() => return,
+                _ = lives.changed() => {}
+                _ = changes.changed() => {}
+            }
+        }
+        let listener = match behind.listen() {
+            Ok(listener) => listener,
+            Err(error) => {
+                let at = match &behind {
+                    Behind::Peer { from, to } => format!("{}'s door in {}'s namespace", to.name, from.name),
+                    Behind::Front { to } => format!("{}'s front door ({})", to.name, to.front),
+                };
+                tracing::warn!("{at} cannot open: {error}; trying again");
+                tokio::select! {
+                    () = foreign.token.cancelled() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(200)) => continue,
+                }
+            }
+        };
+        let through = foreign.token.child_token();
+        loop {
+            tokio::select! {
+                () = foreign.token.cancelled() => return,
+                _ = lives.changed() => {}
+                _ = changes.changed() => {}
+                accepted = listener.accept() => {
+                    if let Ok((stream, addr)) = accepted {
+                        let (foreign, behind, through) = (foreign.clone(), behind.clone(), through.clone());
+                        foreign.tasks.clone().spawn(async move {
+                            match behind {
+                                Behind::Peer { from, to } => {
+                                    super::relay::carry(&foreign, &from, &to, stream, through).await;
+                                }
+                                Behind::Front { to } => super::front::serve(&foreign, &to, stream, addr, through).await,
+                            }
+                        });
+                    }
+                }
+            }
+            if !behind.open(&foreign) {
+                break;
+            }
+        }
+        // Closed: the listener goes, and so does everything that came through it.
+        drop(listener);
+        through.cancel();
+    }
+}

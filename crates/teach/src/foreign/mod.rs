@@ -1,0 +1,293 @@
+//! A foreign herd: a student's servers, in any language (`herdctl --exec 'python3 server.py
+//! {name}'`), supervised as members of a herdctl herd. Each server is its own process, started in
+//! the folder the user names, its output told as events and written to `<Node>.log`; a kill is
+//! SIGKILL to its process group, a revive starts it again.
+//!
+//! On Linux, where unprivileged user namespaces are allowed, each server also runs in a network
+//! namespace of its own, where the ports of the other servers are herdctl's: every connection one
+//! server opens to another crosses herdctl (`relay`), which shows each line and passes it through
+//! the network's hand (step mode, cuts, latency, loss, the conductor) to the other server's real
+//! port in that server's namespace. Clients reach each server through herdctl on the topology's
+//! ports (`front`). Elsewhere the servers run on the machine's own network: herdctl then sees
+//! only what its own client commands send and get back.
+//!
+//! What a server knows cannot be read from inside it; its member shows what it has answered and
+//! been told (`member`).
+
+mod door;
+mod front;
+mod lines;
+mod member;
+#[cfg(target_os = "linux")]
+pub mod namespace;
+mod process;
+mod relay;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use herdctl_core::cache::Cache;
+use herdctl_core::event::EventKind;
+use herdctl_core::herd::{Herd, HerdError};
+use herdctl_core::network::Network;
+use herdctl_core::sink::EventSink;
+use herdctl_core::topology::{NodeName, SharedTopology};
+
+pub use member::Foreign;
+pub use process::Launch;
+
+/// A line between servers is taken to have landed once nothing has crossed herdctl for this
+/// long: foreign servers do not acknowledge, so their quiet is a pause.
+pub const QUIET_GAP: Duration = Duration::from_millis(100);
+/// How long a server may take to listen on its port after it starts.
+pub const READY_WITHIN: Duration = Duration::from_secs(10);
+
+/// How to run a foreign herd.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The command for every node (`python3 server.py {name}`), unless its topology entry has
+    /// its own `exec`. `{name}`, `{port}` and `{topology}` are replaced.
+    pub command: Option<String>,
+    /// The topology file, for `{topology}`.
+    pub topology_path: PathBuf,
+    /// Where the servers run.
+    pub dir: PathBuf,
+    /// Whether each server gets a network namespace of its own (herdctl must have entered a user
+    /// namespace as it started: `namespace::enter_user_namespace`).
+    pub isolated: bool,
+    /// Set in every server's environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// Why a foreign herd could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ForeignError {
+    #[error(
+        "{node} has no command: give --exec 'COMMAND' (e.g. --exec 'python3 server.py {{name}}'), or an \"exec\" for it in the topology"
+    )]
+    NoCommand { node: String },
+    #[error("cannot make {node} a network namespace: {reason}")]
+    Namespace { node: String, reason: String },
+    #[error("cannot listen on {addr} for {node}'s clients: {source}; is something else on that port?")]
+    Front { node: String, addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Herd(#[from] HerdError),
+}
+
+/// One server of a foreign herd, as herdctl keeps it.
+pub(crate) struct Server {
+    pub name: NodeName,
+    pub index: usize,
+    /// Its client port (where it listens, and where the others reach it).
+    pub port: u16,
+    /// Where clients reach it on this machine.
+    pub front: SocketAddr,
+    pub launch: Launch,
+    /// Its current (or last) life.
+    pub life: Mutex<Option<Arc<member::Life>>>,
+    /// Whether it listens on its port (it is up).
+    pub ready: std::sync::atomic::AtomicBool,
+    /// What it has answered and been told.
+    pub cache: Mutex<Arc<Cache>>,
+    pub events: EventSink,
+    /// Rung whenever it comes up or goes down: the herd's waits look again.
+    pub news: Arc<watch::Sender<u64>>,
+    #[cfg(target_os = "linux")]
+    pub namespace: Option<namespace::NetNamespace>,
+}
+
+/// A foreign herd's servers and what crosses between them.
+pub struct ForeignHerd {
+    pub(crate) servers: Vec<Arc<Server>>,
+    pub(crate) topology: SharedTopology,
+    pub(crate) network: Arc<Network>,
+    /// Bumped whenever a server comes up or goes down (doors open and close on it).
+    pub(crate) lives: watch::Sender<u64>,
+    /// Lines read from one server and not yet passed on or dropped.
+    pub(crate) moving: AtomicUsize,
+    /// When a line last crossed herdctl (`QUIET_GAP` counts from here).
+    pub(crate) last_crossing: Mutex<Instant>,
+    /// Told when a line crosses, so that the bell rings a gap later.
+    pub(crate) crossed: tokio::sync::Notify,
+    pub(crate) tasks: TaskTracker,
+    pub(crate) token: CancellationToken,
+    /// Whether its servers run in namespaces of their own (and herdctl sees their messages).
+    pub isolated: bool,
+}
+
+impl Server {
+    /// What it has answered and been told, as herdctl has seen it.
+    pub fn cache(&self) -> Arc<Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl ForeignHerd {
+    pub(crate) fn server(&self, name: &str) -> Option<&Arc<Server>> {
+        self.servers.iter().find(|server| &*server.name == name)
+    }
+
+    /// Whether `name` runs and listens.
+    pub(crate) fn is_up(&self, name: &str) -> bool {
+        self.server(name).is_some_and(|server| server.ready.load(Ordering::Acquire))
+    }
+
+    /// A line crossed herdctl: the herd is not quiet for `QUIET_GAP` from now.
+    pub(crate) fn crossing(&self) {
+        *self.last_crossing.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        self.crossed.notify_one();
+    }
+
+    /// What moves between the servers: lines on their way, and the pause after the last.
+    pub(crate) fn in_motion(&self) -> usize {
+        let recent = self.last_crossing.lock().unwrap_or_else(|p| p.into_inner()).elapsed() < QUIET_GAP;
+        self.moving.load(Ordering::Acquire) + usize::from(recent)
+    }
+
+    /// Whether its servers' messages to each other cross herdctl.
+    pub fn sees_messages(&self) -> bool {
+        self.isolated
+    }
+}
+
+/// Starts the foreign herd `plan` describes on `herd` (which runs no node of its own): every
+/// server of the topology, with its doors, as members of `herd`.
+pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, ForeignError> {
+    let topology = herd.topology().clone();
+    let mut servers = Vec::new();
+    // Stopped with the herd (or by `shutdown`).
+    let mut token = None;
+    for (index, spec) in topology.nodes().iter().enumerate() {
+        let name = NodeName::from(spec.name.as_str());
+        let template = spec
+            .exec
+            .clone()
+            .or_else(|| plan.command.clone())
+            .ok_or_else(|| ForeignError::NoCommand { node: spec.name.clone() })?;
+        let command = template
+            .replace("{name}", &spec.name)
+            .replace("{port}", &spec.port.to_string())
+            .replace("{topology}", &plan.topology_path.display().to_string());
+        #[cfg(target_os = "linux")]
+        let namespace = match plan.isolated {
+            true => Some(
+                namespace::NetNamespace::new(&spec.name)
+                    .map_err(|error| ForeignError::Namespace { node: spec.name.clone(), reason: error.to_string() })?,
+            ),
+            false => None,
+        };
+        let mut env = plan.env.clone();
+        env.push(("HERD_NODE".into(), spec.name.clone()));
+        env.push(("HERD_PORT".into(), spec.port.to_string()));
+        let launch = Launch {
+            command,
+            dir: plan.dir.clone(),
+            env,
+            #[cfg(target_os = "linux")]
+            namespace: namespace.as_ref().map(|namespace| namespace.raw()),
+            #[cfg(not(target_os = "linux"))]
+            namespace: None,
+        };
+        let front = resolve(&spec.host, spec.port);
+        let following = herd.supervising(&name)?;
+        token.get_or_insert(following.token);
+        servers.push(Arc::new(Server {
+            cache: Mutex::new(Arc::new(Cache::new(topology.neighbours(&name)))),
+            name,
+            index,
+            port: spec.port,
+            front,
+            launch,
+            life: Mutex::default(),
+            ready: Default::default(),
+            events: following.events,
+            news: following.news,
+            #[cfg(target_os = "linux")]
+            namespace,
+        }));
+    }
+    let foreign = Arc::new(ForeignHerd {
+        servers,
+        topology,
+        network: herd.network().clone(),
+        lives: watch::Sender::new(0),
+        moving: AtomicUsize::new(0),
+        last_crossing: Mutex::new(Instant::now() - QUIET_GAP),
+        crossed: tokio::sync::Notify::new(),
+        tasks: TaskTracker::new(),
+        token: token.unwrap_or_default(),
+        isolated: plan.isolated,
+    });
+    // The bell that says a pause has come: the herd's waits look again then.
+    foreign.tasks.spawn(ring_after_gaps(foreign.clone()));
+    if foreign.isolated {
+        door::open_all(&foreign)?;
+    }
+    let mut starting = Vec::new();
+    for server in &foreign.servers {
+        let member = Arc::new(Foreign::new(foreign.clone(), server.clone()));
+        herd.follow(member.clone());
+        let server = server.clone();
+        starting.push(async move {
+            // One that does not come up is shown down, with why; the rest run.
+            if let Err(error) = member.start().await {
+                server.events.emit(EventKind::Warning { text: error.to_string().into() });
+            }
+        });
+    }
+    futures_util::future::join_all(starting).await;
+    Ok(foreign)
+}
+
+impl ForeignHerd {
+    /// Stops every server and every door.
+    pub async fn shutdown(&self) {
+        self.token.cancel();
+        for server in &self.servers {
+            let life = server.life.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(life) = life {
+                life.end().await;
+            }
+        }
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}
+
+/// Rings the network's motion bell `QUIET_GAP` after each crossing, so that whoever waits for
+/// quiet sees the pause end.
+async fn ring_after_gaps(foreign: Arc<ForeignHerd>) {
+    loop {
+        tokio::select! {
+            () = foreign.token.cancelled() => return,
+            () = foreign.crossed.notified() => {}
+        }
+        loop {
+            let last = *foreign.last_crossing.lock().unwrap_or_else(|p| p.into_inner());
+            tokio::select! {
+                () = foreign.token.cancelled() => return,
+                () = tokio::time::sleep_until(last + QUIET_GAP) => {}
+            }
+            if foreign.last_crossing.lock().unwrap_or_else(|p| p.into_inner()).elapsed() >= QUIET_GAP {
+                foreign.network.motion().settled();
+                break;
+            }
+        }
+    }
+}
+
+/// Where `host:port` is reached (unspecified when the name does not resolve).
+fn resolve(host: &str, port: u16) -> SocketAddr {
+    std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], port)))
+}
