@@ -1,18 +1,19 @@
 //! `herdctl experiment` on small herds: a tree costs N−1 messages an update and flooding more,
-//! a nemesis of kills and cuts loses no acknowledged update once healed, and the exit status
-//! says whether the bars held.
+//! a nemesis of kills and cuts loses no acknowledged update once healed, the exit status says
+//! whether the bars held, and a run whose runtime was held up says it was too busy to judge.
 
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herdctl_core::EventKind;
 use herdctl_core::HerdOptions;
 use herdctl_core::key::HerdKey;
 use herdctl_core::network::Delay;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::shape::Shape;
 use herdctl_core::strategy::Strategy;
-use herdctl_teach::experiment::{Bars, Plan, nemesis, run};
+use herdctl_teach::experiment::{Bars, Plan, exercise, nemesis, run, start};
 
 fn plan(strategy: Strategy, faults: &str) -> Plan {
     Plan {
@@ -128,6 +129,9 @@ fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(json["schema"], "herdctl-experiment/1");
     assert_eq!(json["outcome"]["lost"], 0);
+    assert!(json["outcome"]["lateness"]["machine_ms"]["max"].is_number(), "{json}");
+    assert!(json["outcome"]["lateness"]["runtime_ms"]["max"].is_number(), "{json}");
+    assert!(json["outcome"].get("past_bound").is_some(), "said, even when null: {json}");
     assert!(json["outcome"]["messages_per_update"].as_f64().unwrap() > 0.0);
     let strict =
         Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).args(["--max-msgs-per-update", "1"]).output().unwrap();
@@ -147,4 +151,38 @@ fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("kill, cut and loss"));
+}
+
+#[tokio::test]
+async fn a_run_whose_runtime_was_held_up_says_it_was_too_busy_to_judge_its_times() {
+    let plan = Plan { duration: Duration::from_secs(1), ..plan(Strategy::Tree, "") };
+    let herd = start(&plan).await.unwrap();
+    let mut events = herd.subscribe();
+    let stall = tokio::spawn(async move {
+        // The first record a client gave: the run is under way, and its probes with it.
+        while let Ok(event) = events.recv().await {
+            if matches!(event.kind, EventKind::CacheUpdated { hops: 0, .. }) {
+                // Holds this test's one runtime thread (herd, clients and all) as a machine too
+                // busy would: the fault this test makes, not a wait for something to happen.
+                std::thread::sleep(Duration::from_millis(300));
+                return true;
+            }
+        }
+        false
+    });
+    let outcome = exercise(&herd, &plan).await.unwrap();
+    herd.shutdown().await;
+    assert!(stall.await.unwrap(), "the run stored a client's record");
+    assert!(outcome.lateness.runtime_ms.max >= 250.0, "{:?}", outcome.lateness);
+    let unsure = outcome.unsure.as_deref().unwrap_or_default();
+    assert!(unsure.contains("too busy to judge the times"), "{outcome:?}");
+    // Its times cannot be blamed on the herd: a bar they broke leaves the run unjudged, and so
+    // does a client's wait past the bound (one waited through the stall, or none did).
+    let strict = Bars { max_p50: Some(Duration::from_micros(1)), ..Bars::default() };
+    assert_eq!(outcome.judged(&strict), None, "{outcome:?}");
+    match outcome.past_bound() {
+        Some(_) => assert_eq!(outcome.judged(&Bars::default()), None, "{outcome:?}"),
+        None => assert_eq!(outcome.judged(&Bars::default()), Some(vec![]), "{outcome:?}"),
+    }
+    assert_eq!(outcome.lost, 0);
 }

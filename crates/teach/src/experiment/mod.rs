@@ -2,15 +2,18 @@
 //! with latency (and loss) on every link and seeded faults, healed at the end; then what it
 //! cost and how fast it spread: messages per update, propagation latency against the floor the
 //! links' latency sets, and updates lost once everything healed. docs/EXPERIMENTS.md has the
-//! figures and the schema of `--results`.
+//! figures and the schema of `--results`. While it runs, probes note how late the machine and
+//! the runtime woke (lateness.rs): a run too busy to be timed says so instead of blaming the herd.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+mod lateness;
 mod verdict;
 
-pub use verdict::{Bars, FaultDone, Summary, Verdict};
+pub use lateness::{BUSY, Lateness, TICK};
+pub use verdict::{Bars, FaultDone, Summary, Verdict, WAIT_MARGIN};
 
 use crate::command::Fault;
 use crate::schedule::Schedule;
@@ -105,6 +108,8 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Verdict, HerdErro
         schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
     }
     let transmissions_before = herd.totals().transmissions;
+    // From the first update to the herd settled: every time the figures measure is in there.
+    let probes = lateness::Probes::start();
     let began = SystemTime::now();
     let (updates, (reads, stale_reads)) = drive(herd, plan).await;
     schedule.calm().await;
@@ -114,10 +119,11 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Verdict, HerdErro
     }
     herd.wait_linked(CONVERGED_WITHIN).await;
     let settled = settle(herd, &updates).await;
+    let lateness = probes.stop().await;
     let transmissions = herd.totals().transmissions - transmissions_before;
     listener.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
-    let mut outcome = measure(plan, &updates, &seen, transmissions, settled);
+    let mut outcome = measure(plan, &updates, &seen, transmissions, settled, lateness);
     (outcome.reads, outcome.stale_reads) = (reads, stale_reads);
     outcome.faults = seen
         .faults
@@ -266,7 +272,14 @@ async fn settle(herd: &Herd, updates: &[Update]) -> usize {
     missing(herd)
 }
 
-fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, lost: usize) -> Verdict {
+fn measure(
+    plan: &Plan,
+    updates: &[Update],
+    seen: &Seen,
+    transmissions: u64,
+    lost: usize,
+    lateness: Lateness,
+) -> Verdict {
     let latency_ms = plan.latency.base.as_secs_f64() * 1000.0;
     let live = plan.topology.names().len();
     let mut propagation = Vec::new();
@@ -285,13 +298,14 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         duplicates += seen.duplicates.get(line).copied().unwrap_or(0);
     }
     let count = updates.len().max(1) as f64;
-    let unsure = if updates.is_empty() {
-        Some("no update was answered".to_string())
-    } else if seen.missed > 0 {
-        Some(format!("the listener missed {} events: per-update figures are low", seen.missed))
-    } else {
-        None
-    };
+    let mut unsure = Vec::new();
+    if updates.is_empty() {
+        unsure.push("no update was answered".to_string());
+    }
+    if seen.missed > 0 {
+        unsure.push(format!("the listener missed {} events: per-update figures are low", seen.missed));
+    }
+    unsure.extend(lateness.busy());
     Verdict {
         updates: updates.len(),
         transmissions,
@@ -305,7 +319,29 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         reads: 0,
         stale_reads: 0,
         faults: Vec::new(),
-        unsure,
+        lateness,
+        unsure: (!unsure.is_empty()).then(|| unsure.join("; ")),
+    }
+}
+
+/// A plan on a ring of 3, for tests: seed 7, 10 ms links, 10 updates/s for a second.
+#[cfg(test)]
+fn example_plan() -> Plan {
+    let topology = herdctl_core::shape::Shape::Ring.topology(3, 1).unwrap();
+    let key = herdctl_core::key::HerdKey::new("k");
+    Plan {
+        topology: Arc::new(topology),
+        topology_name: "ring of 3".into(),
+        options: HerdOptions::new(key, Arc::new(herdctl_core::places::NoPlaces)),
+        latency: Delay::fixed(Duration::from_millis(10)),
+        loss_percent: 0,
+        rate: 10.0,
+        reads_per_update: 0.0,
+        clients: 2,
+        duration: Duration::from_secs(1),
+        nemesis: Vec::new(),
+        nemesis_interval: Duration::from_secs(2),
+        seed: 7,
     }
 }
 
