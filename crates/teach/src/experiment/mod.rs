@@ -4,15 +4,20 @@
 //! links' latency sets, and updates lost once everything healed. docs/EXPERIMENTS.md has the
 //! figures and the schema of `--results`. While it runs, probes note how late the machine and
 //! the runtime woke (lateness.rs): a run too busy to be timed says so instead of blaming the herd.
+//! A series of runs (several strategies, repeats) makes one table (series.rs, table.rs).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 mod lateness;
+mod series;
+mod table;
 mod verdict;
 
 pub use lateness::{BUSY, Lateness, TICK};
+pub use series::{MOST_RUNS, Run, Series};
+pub use table::{Spread, json as series_json, markdown as series_markdown};
 pub use verdict::{Bars, FaultDone, Summary, Verdict, WAIT_MARGIN};
 
 use crate::command::Fault;
@@ -25,6 +30,14 @@ use herdctl_core::topology::SharedTopology;
 
 /// How long the herd may take to settle after the last update and the last fault.
 pub const CONVERGED_WITHIN: Duration = Duration::from_secs(10);
+
+/// The most updates a second the clients send. Each update is a client connection of its own, made
+/// in this process beside the herd: past this the clients, not the herd, are what a run measures
+/// (`herdctl load` measures a herd's throughput).
+pub const MOST_RATE: f64 = 10_000.0;
+
+/// The most updates a run makes (rate × duration): each is kept until the run ends, to be measured.
+pub const MOST_UPDATES: f64 = 1_000_000.0;
 
 /// What to run.
 #[derive(Clone)]
@@ -45,6 +58,36 @@ pub struct Plan {
     pub nemesis: Vec<Fault>,
     pub nemesis_interval: Duration,
     pub seed: u64,
+}
+
+impl Plan {
+    /// Why the plan cannot be run, when it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        rate(self.rate)?;
+        let updates = self.rate * self.duration.as_secs_f64();
+        if updates > MOST_UPDATES {
+            return Err(format!(
+                "{} updates a second for {} is {updates:.0} updates: at most {MOST_UPDATES:.0} a run, as each is kept \
+                 until the run ends to be measured",
+                self.rate,
+                humantime::format_duration(self.duration)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a rate of updates a second: more than 0, at most [`MOST_RATE`].
+pub fn rate(rate: f64) -> Result<f64, String> {
+    if rate > 0.0 && rate <= MOST_RATE {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{rate} updates a second: write more than 0 and at most {MOST_RATE:.0}; each update is a client \
+             connection of its own in this process, and past that the clients, not the herd, are what is \
+             measured (herdctl load measures a herd's throughput)"
+        ))
+    }
 }
 
 /// One update the clients made and were answered for.
