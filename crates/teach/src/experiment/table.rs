@@ -95,7 +95,10 @@ const FLAGS: [&str; 2] = ["past the bound", "unsure"];
 /// What is said of a run in the table: that its clients waited past the bound, that it is unsure
 /// (the machine too busy to judge, events missed); each with its sentence.
 fn flags(run: &Run) -> Vec<(&'static str, String)> {
-    let past = run.verdict.past_bound().map(|text| (FLAGS[0], text));
+    // A wait past the bound on a machine too busy to judge is said, and said not to be the herd's.
+    let excused =
+        if run.verdict.lateness.busy().is_some() { "; too busy to judge (below): not blamed on the herd" } else { "" };
+    let past = run.verdict.past_bound().map(|text| (FLAGS[0], format!("{text}{excused}")));
     let unsure = run.verdict.unsure.clone().map(|text| (FLAGS[1], text));
     past.into_iter().chain(unsure).collect()
 }
@@ -312,7 +315,9 @@ mod tests {
         assert!(notes[3].starts_with("- flood, run 2 (seed 8), past the bound: clients waited up to 1178 ms"));
         assert!(notes[4].starts_with("- tree, run 2 (seed 8), unsure: the machine was too busy to judge the times"));
         assert!(notes[4].contains("woke up to 312 ms late"), "{table}");
+        assert!(notes[3].ends_with("for the client's own exchange)"), "not busy: the herd's: {table}");
         assert!(notes[5].starts_with("- tree, run 3 (seed 9), past the bound: "), "{table}");
+        assert!(notes[5].ends_with("; too busy to judge (below): not blamed on the herd"), "{table}");
         assert!(notes[6].starts_with("- tree, run 3 (seed 9), unsure: the machine was too busy"), "{table}");
     }
 
