@@ -103,6 +103,31 @@ fn flags(run: &Run) -> Vec<(&'static str, String)> {
     past.into_iter().chain(unsure).collect()
 }
 
+/// A row's flags: `**unsure**: runs 1, 3` (without run numbers when each strategy runs once).
+fn flag_cell(runs: &[&Run], repeats: u32) -> String {
+    let mut cell = Vec::new();
+    for flag in FLAGS {
+        let which: Vec<String> = runs
+            .iter()
+            .filter(|run| flags(run).iter().any(|(said, _)| said == &flag))
+            .map(|run| run.repeat.to_string())
+            .collect();
+        match which.len() {
+            0 => {}
+            _ if repeats == 1 => cell.push(format!("**{flag}**")),
+            1 => cell.push(format!("**{flag}**: run {}", which[0])),
+            _ => cell.push(format!("**{flag}**: runs {}", which.join(", "))),
+        }
+    }
+    cell.join("; ")
+}
+
+/// A flagged run's lines under the table: `- tree, run 2 (seed 8), unsure: the machine was …`.
+fn said_in_full(strategy: &str, run: &Run, repeats: u32) -> Vec<String> {
+    let which = if repeats > 1 { format!(", run {} (seed {})", run.repeat, run.seed) } else { String::new() };
+    flags(run).into_iter().map(|(flag, sentence)| format!("- {strategy}{which}, {flag}: {sentence}")).collect()
+}
+
 /// The table, with the flagged runs said in full below it.
 pub fn markdown(series: &Series, runs: &[Run]) -> String {
     let plan = &series.plan;
@@ -153,28 +178,8 @@ pub fn markdown(series: &Series, runs: &[Run]) -> String {
             let cell = spread(figure, runs).map_or("–".to_string(), |spread| spread.cell(figure.decimals));
             text.push_str(&format!(" {cell} |"));
         }
-        let mut flagged = Vec::new();
-        for flag in FLAGS {
-            let which: Vec<String> = runs
-                .iter()
-                .filter(|run| flags(run).iter().any(|(said, _)| said == &flag))
-                .map(|run| run.repeat.to_string())
-                .collect();
-            match which.len() {
-                0 => {}
-                _ if series.repeats == 1 => flagged.push(format!("**{flag}**")),
-                1 => flagged.push(format!("**{flag}**: run {}", which[0])),
-                _ => flagged.push(format!("**{flag}**: runs {}", which.join(", "))),
-            }
-        }
-        for run in runs {
-            let which =
-                if series.repeats > 1 { format!(", run {} (seed {})", run.repeat, run.seed) } else { String::new() };
-            for (flag, sentence) in flags(run) {
-                notes.push(format!("- {strategy}{which}, {flag}: {sentence}"));
-            }
-        }
-        text.push_str(&format!(" {} |\n", flagged.join("; ")));
+        text.push_str(&format!(" {} |\n", flag_cell(runs, series.repeats)));
+        notes.extend(runs.iter().flat_map(|run| said_in_full(strategy, run, series.repeats)));
     }
     if !notes.is_empty() {
         text.push_str("\nFlagged runs:\n\n");
