@@ -260,9 +260,13 @@ pub struct ExperimentArgs {
     #[arg(long, value_name = "FILE")]
     pub topology: Option<PathBuf>,
     // Every strategy, from their one table.
-    #[arg(long, value_name = "STRATEGY", default_value = "flood", value_parser = StrategyParser,
-          hide_possible_values = true, help = format!("How nodes pass records on: {}", strategy::choices()))]
-    pub strategy: Strategy,
+    #[arg(long = "strategy", value_name = "STRATEGY", default_value = "flood", value_parser = StrategyParser,
+          value_delimiter = ',', hide_possible_values = true, help = experiment_strategy_help())]
+    pub strategies: Vec<Strategy>,
+    /// Run each strategy this many times (1 to 100), with the seeds --seed, --seed + 1, …: the
+    /// table gives each figure's median over the runs, and the least and the most of them.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
     /// Extra latency on every link (e.g. 100ms).
     #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
     pub latency: std::time::Duration,
@@ -272,8 +276,8 @@ pub struct ExperimentArgs {
     /// The share of messages every link loses (e.g. 5%).
     #[arg(long, default_value = "0%")]
     pub loss: String,
-    /// Updates a second, over all clients.
-    #[arg(long, default_value_t = 100.0)]
+    /// Updates a second, over all clients (at most 10000: each is a client connection of its own).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_rate)]
     pub rate: f64,
     /// Distinct clients the updates are for.
     #[arg(long, default_value_t = 50)]
@@ -400,6 +404,21 @@ pub struct LoadArgs {
 /// `--strategy`'s help: what each strategy does.
 fn strategy_help() -> String {
     format!("How a node passes a new record on: {}. Every node of a herd must use the same", strategy::described())
+}
+
+/// The experiment's `--strategy` help: every strategy, and that several make one table.
+fn experiment_strategy_help() -> String {
+    format!(
+        "How nodes pass records on: {}. Several, comma-separated (flood,tree,gossip:3,batch:200ms), make one \
+         table with a row for each",
+        strategy::choices()
+    )
+}
+
+/// `--rate`: updates a second, bounded (`herdctl_teach::experiment::MOST_RATE` says why).
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number of updates a second"))?;
+    herdctl_teach::experiment::rate(rate)
 }
 
 /// Reads `--strategy` (`flood`, `tree`, `batch:500ms`, `gossip:3`), and offers each strategy's

@@ -155,10 +155,11 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-/// `herdctl experiment`: runs it, prints its Markdown summary, writes its results; exit 0 when it
-/// held, 1 when it did not, 2 when it could not be judged.
+/// `herdctl experiment`: runs it (or, with several strategies or --repeat, each run of the series),
+/// prints its Markdown summary (the series's one table), writes its results; exit 0 when every run
+/// held, 1 when one did not, 2 when one could not be judged.
 async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
-    use herdctl_teach::experiment::{Bars, Plan, nemesis, run};
+    use herdctl_teach::experiment::{Bars, Plan, Series, nemesis, run};
     let (topology, topology_name) = match (args.shape, args.nodes) {
         (Some(shape), Some(nodes)) => (shape.topology(nodes, args.seed)?, format!("{shape} of {nodes}")),
         _ => {
@@ -190,10 +191,17 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
         Some(text) => nemesis(text).map_err(|error| anyhow::anyhow!("--nemesis {error}"))?,
         None => Vec::new(),
     };
+    // A strategy named twice is run once: a row each.
+    let mut strategies = Vec::new();
+    for strategy in &args.strategies {
+        if !strategies.contains(strategy) {
+            strategies.push(*strategy);
+        }
+    }
     let (key, _) = HerdKey::from_env(true);
     let options = HerdOptions {
         seed: Some(args.seed),
-        strategy: args.strategy,
+        strategy: strategies.first().copied().unwrap_or_default(),
         ..HerdOptions::new(key, Arc::new(herdctl_core::places::NoPlaces))
     };
     let plan = Plan {
@@ -210,6 +218,14 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
         nemesis_interval: args.nemesis_interval,
         seed: args.seed,
     };
+    let series = Series { plan, strategies, repeats: args.repeat };
+    series.check().map_err(anyhow::Error::msg)?;
+    let bars =
+        Bars { max_msgs_per_update: args.max_msgs_per_update, max_p50: args.max_p50, max_latency: args.max_latency };
+    if series.strategies.len() > 1 || series.repeats > 1 {
+        return experiment_series(args, &series, &bars).await;
+    }
+    let plan = series.plan;
     let outcome = if args.console {
         let config = config::Config::load(args.screen.config.as_deref())?;
         frontend::use_keys(&config);
@@ -229,8 +245,6 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
         let text = serde_json::to_string_pretty(&outcome.json(&plan))?;
         std::fs::write(path, text).with_context(|| format!("cannot write the results to {}", path.display()))?;
     }
-    let bars =
-        Bars { max_msgs_per_update: args.max_msgs_per_update, max_p50: args.max_p50, max_latency: args.max_latency };
     Ok(match outcome.judged(&bars) {
         None => {
             eprintln!(
@@ -244,6 +258,64 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
             eprintln!("herdctl: the experiment did not hold: {}", broken.join("; "));
             ExitCode::FAILURE
         }
+    })
+}
+
+/// `herdctl experiment` with several strategies or --repeat: every run, then one table; each run
+/// judged as a single one is, and the exit status the worst of them (did not hold, then could not
+/// be judged).
+async fn experiment_series(
+    args: &cli::ExperimentArgs,
+    series: &herdctl_teach::experiment::Series,
+    bars: &herdctl_teach::experiment::Bars,
+) -> anyhow::Result<ExitCode> {
+    use herdctl_teach::experiment::{CONVERGED_WITHIN, series_json, series_markdown};
+    if args.console {
+        anyhow::bail!(
+            "--console watches one run, and this is a series of {} (strategies × --repeat): give one strategy \
+             and leave --repeat out to watch it",
+            series.strategies.len() * series.repeats as usize
+        );
+    }
+    let runs = series
+        .run(|number, count, plan| {
+            eprintln!(
+                "herdctl: run {number} of {count}: {}, seed {} ({}, then at most {} to settle)",
+                plan.options.strategy,
+                plan.seed,
+                humantime::format_duration(plan.duration),
+                humantime::format_duration(CONVERGED_WITHIN)
+            )
+        })
+        .await?;
+    print!("{}", series_markdown(series, &runs));
+    if let Some(path) = &args.results {
+        let text = serde_json::to_string_pretty(&series_json(series, &runs))?;
+        std::fs::write(path, text).with_context(|| format!("cannot write the results to {}", path.display()))?;
+    }
+    let (mut broken, mut unjudged) = (Vec::new(), Vec::new());
+    for run in &runs {
+        let which = format!("{} run {} (seed {})", run.strategy, run.repeat, run.seed);
+        match run.verdict.judged(bars) {
+            None => unjudged.push(format!("{which}: {}", run.verdict.unsure.as_deref().unwrap_or("no figures"))),
+            Some(said) if said.is_empty() => {}
+            Some(said) => broken.push(format!("{which}: {}", said.join("; "))),
+        }
+    }
+    for line in &unjudged {
+        eprintln!("herdctl: could not be judged: {line}");
+    }
+    for line in &broken {
+        eprintln!("herdctl: did not hold: {line}");
+    }
+    Ok(if !broken.is_empty() {
+        eprintln!("herdctl: the experiment did not hold ({} of {} runs)", broken.len(), runs.len());
+        ExitCode::FAILURE
+    } else if !unjudged.is_empty() {
+        eprintln!("herdctl: the experiment could not be judged ({} of {} runs)", unjudged.len(), runs.len());
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -1,18 +1,20 @@
 //! `herdctl experiment` on small herds: a tree costs N−1 messages an update and flooding more,
-//! a nemesis of kills and cuts loses no acknowledged update once healed, and the exit status
-//! says whether the bars held.
+//! a nemesis of kills and cuts loses no acknowledged update once healed, the exit status says
+//! whether the bars held, a run whose runtime was held up says it was too busy to judge, and
+//! several strategies and repeats make one table.
 
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herdctl_core::EventKind;
 use herdctl_core::HerdOptions;
 use herdctl_core::key::HerdKey;
 use herdctl_core::network::Delay;
 use herdctl_core::places::NoPlaces;
 use herdctl_core::shape::Shape;
-use herdctl_core::strategy::Strategy;
-use herdctl_teach::experiment::{Bars, Plan, nemesis, run};
+use herdctl_core::strategy::{FORMS, Strategy};
+use herdctl_teach::experiment::{Bars, Plan, exercise, nemesis, run, start};
 
 fn plan(strategy: Strategy, faults: &str) -> Plan {
     Plan {
@@ -128,6 +130,9 @@ fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(json["schema"], "herdctl-experiment/1");
     assert_eq!(json["outcome"]["lost"], 0);
+    assert!(json["outcome"]["lateness"]["machine_ms"]["max"].is_number(), "{json}");
+    assert!(json["outcome"]["lateness"]["runtime_ms"]["max"].is_number(), "{json}");
+    assert!(json["outcome"].get("past_bound").is_some(), "said, even when null: {json}");
     assert!(json["outcome"]["messages_per_update"].as_f64().unwrap() > 0.0);
     let strict =
         Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).args(["--max-msgs-per-update", "1"]).output().unwrap();
@@ -147,4 +152,107 @@ fn the_binary_prints_a_summary_writes_results_and_exits_by_the_bars() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("kill, cut and loss"));
+}
+
+#[tokio::test]
+async fn a_run_whose_runtime_was_held_up_says_it_was_too_busy_to_judge_its_times() {
+    let plan = Plan { duration: Duration::from_secs(1), ..plan(Strategy::Tree, "") };
+    let herd = start(&plan).await.unwrap();
+    let mut events = herd.subscribe();
+    let stall = tokio::spawn(async move {
+        // The first record a client gave: the run is under way, and its probes with it.
+        while let Ok(event) = events.recv().await {
+            if matches!(event.kind, EventKind::CacheUpdated { hops: 0, .. }) {
+                // Holds this test's one runtime thread (herd, clients and all) as a machine too
+                // busy would: the fault this test makes, not a wait for something to happen.
+                std::thread::sleep(Duration::from_millis(300));
+                return true;
+            }
+        }
+        false
+    });
+    let outcome = exercise(&herd, &plan).await.unwrap();
+    herd.shutdown().await;
+    assert!(stall.await.unwrap(), "the run stored a client's record");
+    assert!(outcome.lateness.runtime_ms.max >= 250.0, "{:?}", outcome.lateness);
+    let unsure = outcome.unsure.as_deref().unwrap_or_default();
+    assert!(unsure.contains("too busy to judge the times"), "{outcome:?}");
+    // Its times cannot be blamed on the herd: a bar they broke leaves the run unjudged, and so
+    // does a client's wait past the bound (one waited through the stall, or none did).
+    let strict = Bars { max_p50: Some(Duration::from_micros(1)), ..Bars::default() };
+    assert_eq!(outcome.judged(&strict), None, "{outcome:?}");
+    match outcome.past_bound() {
+        Some(_) => assert_eq!(outcome.judged(&Bars::default()), None, "{outcome:?}"),
+        None => assert_eq!(outcome.judged(&Bars::default()), Some(vec![]), "{outcome:?}"),
+    }
+    assert_eq!(outcome.lost, 0);
+}
+
+#[test]
+fn the_help_and_errors_of_experiment_name_every_strategy_and_refuse_what_cannot_be_run() {
+    let herdctl = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_herdctl")).args(args).output().unwrap();
+    let help = String::from_utf8_lossy(&herdctl(&["experiment", "--help"]).stdout).into_owned();
+    assert!(help.contains("--repeat <N>") && help.contains("comma-separated"), "{help}");
+    let wrong = herdctl(&["experiment", "--strategy", "flood,bogus"]);
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    let error = String::from_utf8_lossy(&wrong.stderr);
+    assert!(error.contains("\"bogus\" is not a strategy"), "{error}");
+    for form in FORMS {
+        assert!(help.contains(form.form), "the help lacks {}: {help}", form.form);
+        assert!(error.contains(form.form), "the error lacks {}: {error}", form.form);
+    }
+    for (args, reason) in [
+        (&["--rate", "1000000000"][..], "1000000000 updates a second: write more than 0 and at most 10000"),
+        (&["--rate", "0"], "0 updates a second: write more than 0"),
+        (&["--rate", "5000", "--duration", "1h"], "is 18000000 updates: at most 1000000 a run"),
+        (&["--strategy", "tree,flood", "--repeat", "51"], "2 strategies × 51 repeats is 102 runs: at most 100"),
+        (&["--repeat", "101"], "101 is not in 1..=100"),
+        (&["--strategy", "flood,tree", "--console"], "--console watches one run"),
+    ] {
+        let refused = herdctl(&[&["experiment"][..], args].concat());
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {refused:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains(reason), "{args:?}: {refused:?}");
+    }
+}
+
+#[test]
+fn several_strategies_repeated_make_one_table_and_results_with_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("series.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_herdctl"))
+        .args(["experiment", "--shape", "ring", "--nodes", "5", "--strategy", "flood,tree", "--repeat", "2"])
+        .args(["--latency", "5ms", "--rate", "20", "--duration", "1s", "--seed", "3"])
+        .args(["--results", results.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (table, said) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    // A run on a machine too busy to judge is said so (exit 2); anything else must hold.
+    assert!(output.status.success() || said.contains("could not be judged ("), "{output:?}");
+    assert!(said.contains("run 4 of 4: tree, seed 4"), "{said}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "## ring of 5 · 5ms links · 20 updates/s for 1s · 2 runs a strategy (seeds 3–4)", "{table}");
+    assert_eq!(lines.iter().filter(|line| line.starts_with("| strategy |")).count(), 1, "one table: {table}");
+    assert_eq!(lines.iter().filter(|line| line.starts_with("| flood | ") || line.starts_with("| tree | ")).count(), 2);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["schema"], "herdctl-experiment-series/1");
+    let runs: Vec<(String, u64, u64)> = json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| {
+            (
+                run["strategy"].as_str().unwrap().to_string(),
+                run["repeat"].as_u64().unwrap(),
+                run["seed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [("flood", 1, 3), ("tree", 1, 3), ("flood", 2, 4), ("tree", 2, 4)];
+    assert_eq!(runs, expected.map(|(s, r, d)| (s.to_string(), r, d)));
+    let sent = |row: usize| json["rows"][row]["figures"]["records_sent_per_update"]["median"].as_f64().unwrap();
+    assert_eq!(json["rows"][1]["strategy"], "tree");
+    assert!(sent(1) <= 4.0 && sent(0) > sent(1), "a tree sends N−1, flooding more: {json}");
+    for run in json["runs"].as_array().unwrap() {
+        assert_eq!(run["outcome"]["lost"], 0, "{run}");
+    }
 }

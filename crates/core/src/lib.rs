@@ -31,4 +31,6 @@ pub mod topology;
 
 pub use event::{EventKind, HerdEvent};
 pub use herd::{Herd, HerdError, HerdOptions, NodeStatus};
+// The bound on a client's wait for its answer: what experiments judge clients' waits by.
+pub use node::ACK_BOUND;
 pub use topology::{NodeName, Topology};

@@ -4,6 +4,8 @@
 mod client;
 mod listen;
 
+pub use client::ACK_BOUND;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;

@@ -2,13 +2,23 @@
 //! with latency (and loss) on every link and seeded faults, healed at the end; then what it
 //! cost and how fast it spread: messages per update, propagation latency against the floor the
 //! links' latency sets, and updates lost once everything healed. docs/EXPERIMENTS.md has the
-//! figures and the schema of `--results`.
+//! figures and the schema of `--results`. While it runs, probes note how late the machine and
+//! the runtime woke (lateness.rs): a run too busy to be timed says so instead of blaming the herd.
+//! A series of runs (several strategies, repeats) makes one table (series.rs, table.rs).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use serde_json::json;
+mod lateness;
+mod series;
+mod table;
+mod verdict;
+
+pub use lateness::{BUSY, Lateness, TICK};
+pub use series::{MOST_RUNS, Run, Series};
+pub use table::{Spread, json as series_json, markdown as series_markdown};
+pub use verdict::{Bars, FaultDone, Summary, Verdict, WAIT_MARGIN};
 
 use crate::command::Fault;
 use crate::schedule::Schedule;
@@ -20,6 +30,14 @@ use herdctl_core::topology::SharedTopology;
 
 /// How long the herd may take to settle after the last update and the last fault.
 pub const CONVERGED_WITHIN: Duration = Duration::from_secs(10);
+
+/// The most updates a second the clients send. Each update is a client connection of its own, made
+/// in this process beside the herd: past this the clients, not the herd, are what a run measures
+/// (`herdctl load` measures a herd's throughput).
+pub const MOST_RATE: f64 = 10_000.0;
+
+/// The most updates a run makes (rate × duration): each is kept until the run ends, to be measured.
+pub const MOST_UPDATES: f64 = 1_000_000.0;
 
 /// What to run.
 #[derive(Clone)]
@@ -42,12 +60,34 @@ pub struct Plan {
     pub seed: u64,
 }
 
-/// Thresholds the run is judged by.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Bars {
-    pub max_msgs_per_update: Option<f64>,
-    pub max_p50: Option<Duration>,
-    pub max_latency: Option<Duration>,
+impl Plan {
+    /// Why the plan cannot be run, when it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        rate(self.rate)?;
+        let updates = self.rate * self.duration.as_secs_f64();
+        if updates > MOST_UPDATES {
+            return Err(format!(
+                "{} updates a second for {} is {updates:.0} updates: at most {MOST_UPDATES:.0} a run, as each is kept \
+                 until the run ends to be measured",
+                self.rate,
+                humantime::format_duration(self.duration)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a rate of updates a second: more than 0, at most [`MOST_RATE`].
+pub fn rate(rate: f64) -> Result<f64, String> {
+    if rate > 0.0 && rate <= MOST_RATE {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{rate} updates a second: write more than 0 and at most {MOST_RATE:.0}; each update is a client \
+             connection of its own in this process, and past that the clients, not the herd, are what is \
+             measured (herdctl load measures a herd's throughput)"
+        ))
+    }
 }
 
 /// One update the clients made and were answered for.
@@ -71,66 +111,6 @@ struct Seen {
     missed: u64,
     /// What happened to nodes and links, when: the fault schedule as it was carried out.
     faults: Vec<(SystemTime, String)>,
-}
-
-/// One fault of the schedule, as carried out.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct FaultDone {
-    /// Seconds from the clients' start.
-    pub at_s: f64,
-    pub what: String,
-}
-
-/// What came of a run.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Verdict {
-    pub updates: usize,
-    pub transmissions: u64,
-    pub messages_per_update: f64,
-    pub records_sent_per_update: Summary,
-    pub duplicates_per_update: f64,
-    /// From the IAMAT's answer to the last live node storing it, in milliseconds.
-    pub propagation_ms: Summary,
-    /// How long clients waited for their answers, in milliseconds.
-    pub answer_ms: Summary,
-    /// The least a flood could take: the farthest node's hops from the origin times the link
-    /// latency, in milliseconds (median over updates).
-    pub floor_ms: f64,
-    pub lost: usize,
-    /// Reads answered, and those answered with an older record than the newest one a client had
-    /// been answered for when the read was sent (or with `?`, for a client so answered).
-    pub reads: usize,
-    pub stale_reads: usize,
-    /// The faults made (and healed), in order.
-    pub faults: Vec<FaultDone>,
-    pub unsure: Option<String>,
-}
-
-/// A distribution in a few numbers.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Summary {
-    pub mean: f64,
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-}
-
-impl Summary {
-    fn of(mut values: Vec<f64>) -> Self {
-        if values.is_empty() {
-            return Self::default();
-        }
-        values.sort_by(|a, b| a.total_cmp(b));
-        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-        Self {
-            mean: values.iter().sum::<f64>() / values.len() as f64,
-            p50: at(0.5),
-            p95: at(0.95),
-            p99: at(0.99),
-            max: values[values.len() - 1],
-        }
-    }
 }
 
 /// Runs `plan`: starts the herd, drives it, injects the faults, heals, settles, and measures.
@@ -171,6 +151,8 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Verdict, HerdErro
         schedule.every(herd.clone(), (interval / 2, interval * 3 / 2), fault.clone(), Some(plan.duration), seed, text);
     }
     let transmissions_before = herd.totals().transmissions;
+    // From the first update to the herd settled: every time the figures measure is in there.
+    let probes = lateness::Probes::start();
     let began = SystemTime::now();
     let (updates, (reads, stale_reads)) = drive(herd, plan).await;
     schedule.calm().await;
@@ -180,10 +162,11 @@ pub async fn exercise(herd: &Arc<Herd>, plan: &Plan) -> Result<Verdict, HerdErro
     }
     herd.wait_linked(CONVERGED_WITHIN).await;
     let settled = settle(herd, &updates).await;
+    let lateness = probes.stop().await;
     let transmissions = herd.totals().transmissions - transmissions_before;
     listener.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
-    let mut outcome = measure(plan, &updates, &seen, transmissions, settled);
+    let mut outcome = measure(plan, &updates, &seen, transmissions, settled, lateness);
     (outcome.reads, outcome.stale_reads) = (reads, stale_reads);
     outcome.faults = seen
         .faults
@@ -332,7 +315,14 @@ async fn settle(herd: &Herd, updates: &[Update]) -> usize {
     missing(herd)
 }
 
-fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, lost: usize) -> Verdict {
+fn measure(
+    plan: &Plan,
+    updates: &[Update],
+    seen: &Seen,
+    transmissions: u64,
+    lost: usize,
+    lateness: Lateness,
+) -> Verdict {
     let latency_ms = plan.latency.base.as_secs_f64() * 1000.0;
     let live = plan.topology.names().len();
     let mut propagation = Vec::new();
@@ -351,13 +341,14 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         duplicates += seen.duplicates.get(line).copied().unwrap_or(0);
     }
     let count = updates.len().max(1) as f64;
-    let unsure = if updates.is_empty() {
-        Some("no update was answered".to_string())
-    } else if seen.missed > 0 {
-        Some(format!("the listener missed {} events: per-update figures are low", seen.missed))
-    } else {
-        None
-    };
+    let mut unsure = Vec::new();
+    if updates.is_empty() {
+        unsure.push("no update was answered".to_string());
+    }
+    if seen.missed > 0 {
+        unsure.push(format!("the listener missed {} events: per-update figures are low", seen.missed));
+    }
+    unsure.extend(lateness.busy());
     Verdict {
         updates: updates.len(),
         transmissions,
@@ -371,117 +362,29 @@ fn measure(plan: &Plan, updates: &[Update], seen: &Seen, transmissions: u64, los
         reads: 0,
         stale_reads: 0,
         faults: Vec::new(),
-        unsure,
+        lateness,
+        unsure: (!unsure.is_empty()).then(|| unsure.join("; ")),
     }
 }
 
-impl Verdict {
-    /// Whether the run held every bar (and lost nothing): `None` when it cannot be judged.
-    pub fn judged(&self, bars: &Bars) -> Option<Vec<String>> {
-        if self.unsure.is_some() && self.updates == 0 {
-            return None;
-        }
-        let mut broken = Vec::new();
-        if self.lost > 0 {
-            broken.push(format!("{} acknowledged updates lost", self.lost));
-        }
-        if let Some(most) = bars.max_msgs_per_update.filter(|most| self.messages_per_update > *most) {
-            broken.push(format!("{:.1} messages per update, more than {most}", self.messages_per_update));
-        }
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        if let Some(most) = bars.max_p50.filter(|most| self.propagation_ms.p50 > ms(*most)) {
-            broken.push(format!(
-                "propagation p50 {:.0} ms, more than {}",
-                self.propagation_ms.p50,
-                humantime::format_duration(most)
-            ));
-        }
-        if let Some(most) = bars.max_latency.filter(|most| self.propagation_ms.max > ms(*most)) {
-            broken.push(format!(
-                "propagation max {:.0} ms, more than {}",
-                self.propagation_ms.max,
-                humantime::format_duration(most)
-            ));
-        }
-        Some(broken)
-    }
-
-    /// The summary as Markdown.
-    pub fn markdown(&self, plan: &Plan) -> String {
-        let p = &self.propagation_ms;
-        let mut text = format!(
-            "## {} · {} · {} links · {:.0} updates/s for {}\n\n",
-            plan.topology_name,
-            plan.options.strategy,
-            plan.latency,
-            plan.rate,
-            humantime::format_duration(plan.duration)
-        );
-        text.push_str("| figure | value |\n|---|---|\n");
-        text.push_str(&format!("| updates answered | {} |\n", self.updates));
-        text.push_str(&format!("| messages per update (writes to neighbours) | {:.1} |\n", self.messages_per_update));
-        text.push_str(&format!(
-            "| records sent per update: mean, p99 | {:.1}, {:.0} |\n",
-            self.records_sent_per_update.mean, self.records_sent_per_update.p99
-        ));
-        text.push_str(&format!("| duplicates per update | {:.1} |\n", self.duplicates_per_update));
-        text.push_str(&format!(
-            "| propagation ms: p50, p95, p99, max | {:.0}, {:.0}, {:.0}, {:.0} |\n",
-            p.p50, p.p95, p.p99, p.max
-        ));
-        text.push_str(&format!("| floor (farthest hops × link latency), median | {:.0} ms |\n", self.floor_ms));
-        let a = &self.answer_ms;
-        text.push_str(&format!(
-            "| clients' wait for the answer ms: p50, p99, max | {:.0}, {:.0}, {:.0} |\n",
-            a.p50, a.p99, a.max
-        ));
-        text.push_str(&format!("| lost updates | {} |\n", self.lost));
-        if self.reads > 0 {
-            let share = 100.0 * self.stale_reads as f64 / self.reads as f64;
-            text.push_str(&format!("| stale reads | {} of {} ({share:.1}%) |\n", self.stale_reads, self.reads));
-        }
-        text.push_str(&format!("| seed | {} |\n", plan.seed));
-        if !plan.nemesis.is_empty() {
-            text.push_str(&format!(
-                "| nemesis | {} every {}: {} faults and heals (the results list each, with its time) |\n",
-                plan.nemesis.iter().map(fault_word).collect::<Vec<_>>().join(", "),
-                humantime::format_duration(plan.nemesis_interval),
-                self.faults.len()
-            ));
-        }
-        if let Some(unsure) = &self.unsure {
-            text.push_str(&format!("\n**Unsure**: {unsure}\n"));
-        }
-        text
-    }
-
-    /// The results file (docs/EXPERIMENTS.md has its schema).
-    pub fn json(&self, plan: &Plan) -> serde_json::Value {
-        json!({
-            "schema": "herdctl-experiment/1",
-            "topology": plan.topology_name,
-            "nodes": plan.topology.names().len(),
-            "strategy": plan.options.strategy.to_string(),
-            "latency": plan.latency.to_string(),
-            "loss_percent": plan.loss_percent,
-            "rate": plan.rate,
-            "reads_per_update": plan.reads_per_update,
-            "clients": plan.clients,
-            "duration_s": plan.duration.as_secs_f64(),
-            "seed": plan.seed,
-            "nemesis": plan.nemesis.iter().map(fault_word).collect::<Vec<_>>(),
-            "nemesis_interval_s": plan.nemesis_interval.as_secs_f64(),
-            "outcome": self,
-        })
-    }
-}
-
-fn fault_word(fault: &Fault) -> &'static str {
-    match fault {
-        Fault::Kill(_) => "kill",
-        Fault::Cut(_) => "cut",
-        Fault::Loss(..) => "loss",
-        Fault::Latency(..) => "latency",
+/// A plan on a ring of 3, for tests: seed 7, 10 ms links, 10 updates/s for a second.
+#[cfg(test)]
+fn example_plan() -> Plan {
+    let topology = herdctl_core::shape::Shape::Ring.topology(3, 1).unwrap();
+    let key = herdctl_core::key::HerdKey::new("k");
+    Plan {
+        topology: Arc::new(topology),
+        topology_name: "ring of 3".into(),
+        options: HerdOptions::new(key, Arc::new(herdctl_core::places::NoPlaces)),
+        latency: Delay::fixed(Duration::from_millis(10)),
+        loss_percent: 0,
+        rate: 10.0,
+        reads_per_update: 0.0,
+        clients: 2,
+        duration: Duration::from_secs(1),
+        nemesis: Vec::new(),
+        nemesis_interval: Duration::from_secs(2),
+        seed: 7,
     }
 }
 
