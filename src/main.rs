@@ -7,6 +7,7 @@ mod config;
 #[cfg(feature = "console")]
 mod console;
 mod frontend;
+mod records;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -275,6 +276,16 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     }
     let _log_guard = start_logging(&cli)?;
     let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // Where the records go is checked before anything runs: a typo fails now, not at the end.
+    records::check(&cli)?;
+    let replayed = scenario.as_ref().and_then(herdctl_teach::script::recorded::recording_of);
+    if let (Some(path), Some(recording)) = (&cli.trace, &replayed) {
+        anyhow::bail!(
+            "--trace {}: a walkthrough through a recording records nothing new ({} is its trace); leave --trace out",
+            path.display(),
+            recording.display()
+        );
+    }
     // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
     let asked = scenario.as_ref().and_then(Script::shape).filter(|_| cli.topology.is_none());
     let topology = Arc::new(match (cli.shape.zip(cli.nodes_count), asked) {
@@ -411,7 +422,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             screen: frontend::Screen::of(&cli.screen),
         };
         let outcome = frontend::run(herd, events, session).await;
-        write_records(&cli, &trace, &topology)?;
+        records::write(&cli, &trace, &topology)?;
         return outcome;
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
@@ -433,7 +444,7 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     };
     herd.shutdown().await;
     if let Some(trace) = &trace {
-        write_records(&cli, trace, &topology)?;
+        records::write(&cli, trace, &topology)?;
     }
     outcome
 }
@@ -533,19 +544,6 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
             print!("{}", baseline.text("bare tokio line server (baseline, IAMAT only)", None));
         }
         print!("{}", summary.text(&label, baseline.as_ref()));
-    }
-    Ok(())
-}
-
-/// Writes what the session recorded, as asked: the trace (`--trace`) and the handout (`--handout`).
-fn write_records(cli: &Cli, trace: &Trace, topology: &Topology) -> anyhow::Result<()> {
-    if let Some(path) = &cli.trace {
-        trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
-    }
-    if let Some(dir) = &cli.handout {
-        let written = herdctl_teach::handout::write(trace, topology.names(), dir)
-            .with_context(|| format!("cannot write the handout in {}", dir.display()))?;
-        eprintln!("handout: {} figures in {}", written.len(), dir.display());
     }
     Ok(())
 }

@@ -207,8 +207,7 @@ async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_ax
     assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
     herd.shutdown().await;
     let dir = tempfile::tempdir().unwrap();
-    let names = herd.topology().names().to_vec();
-    let written = herdctl_teach::handout::write(&trace, &names, dir.path()).unwrap();
+    let written = herdctl_teach::handout::write(&trace, herd.topology(), dir.path()).unwrap();
     let files: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(files, ["01-one-flood.svg", "02-a-pause-then-a-crash.svg"]);
     let figures: Vec<String> = written.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();

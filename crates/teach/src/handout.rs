@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::trace::{Kind, Row, Trace, escape, shorten};
 use herdctl_core::event::Arrival;
-use herdctl_core::topology::NodeName;
+use herdctl_core::topology::{NodeName, Topology};
 
 /// A4 at 96 dpi is 794 px wide: the figure fits with margins.
 const WIDTH: f64 = 760.0;
@@ -297,7 +297,7 @@ fn frame(part: &Part, nodes: &[NodeName], y: f64, body: &str) -> String {
 
 /// Writes one figure per section of the walkthrough recorded in `trace` into `dir` (created if
 /// missing); returns the files written, in order.
-pub fn write(trace: &Trace, nodes: &[NodeName], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub fn write(trace: &Trace, topology: &Topology, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let (mut entries, _) = trace.entries();
     // A handout shows the story and the messages; the checks are the script's business.
@@ -305,7 +305,7 @@ pub fn write(trace: &Trace, nodes: &[NodeName], dir: &Path) -> std::io::Result<V
     let mut written = Vec::new();
     for (i, part) in parts(&entries).iter().enumerate() {
         let path = dir.join(file_name(i + 1, &part.title));
-        std::fs::write(&path, figure(part, nodes))?;
+        std::fs::write(&path, figure(part, topology.names()))?;
         written.push(path);
     }
     Ok(written)
