@@ -1,0 +1,90 @@
+//! A walkthrough's handout: one figure per section, to print at A4 width or put on a slide. A
+//! section is drawn as a sequence diagram of its stretch of the session (`sequence`), or, on a
+//! herd too big for lanes side by side or when it changes how records are passed on, as the graph
+//! with the links each update used (`graph`). The herd stopping at the end is not part of any.
+
+mod sequence;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::trace::{Kind, Row, Trace};
+use herdctl_core::topology::Topology;
+
+/// A section of the story and its events.
+pub struct Part {
+    pub title: String,
+    /// When the section began: the time axis starts here.
+    pub start: SystemTime,
+    /// Its events and captions, in time order (the checks are the script's business, not the
+    /// handout's).
+    pub rows: Vec<Row>,
+}
+
+/// Whether an entry is a node starting or stopping.
+fn restart(entry: &Row) -> bool {
+    entry.kind == Kind::Fault && matches!(entry.fault, Some("node_up" | "node_down"))
+}
+
+/// Splits a trace into its sections (what comes before the first section is left out: the
+/// herd's start-up; what comes from the herd's shutdown on too). A walkthrough without sections
+/// is one part. The nodes' restarts that a `reset` causes are left out: the reset itself says it.
+fn parts(entries: &[Row]) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    let sections = entries.iter().any(|e| e.kind == Kind::Section);
+    let mut resetting = false;
+    for entry in entries.iter().take_while(|entry| !entry.is_shutdown()) {
+        if entry.fault == Some("reset") {
+            resetting = true;
+        } else if resetting && restart(entry) {
+            continue;
+        } else if !matches!(entry.kind, Kind::Fault) {
+            resetting = false;
+        }
+        match (entry.kind == Kind::Section, parts.last_mut()) {
+            (true, _) => parts.push(Part { title: entry.text.clone(), start: entry.at, rows: Vec::new() }),
+            (false, Some(part)) => part.rows.push(entry.clone()),
+            (false, None) if !sections && entry.kind == Kind::Caption => {
+                parts.push(Part { title: "The walkthrough".into(), start: entry.at, rows: vec![entry.clone()] })
+            }
+            (false, None) => {}
+        }
+    }
+    parts
+}
+
+/// A file name for a section: its number and its title in lower case, words joined by dashes.
+fn file_name(number: usize, title: &str) -> String {
+    let words: Vec<String> =
+        title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    format!("{number:02}-{}.svg", words.join("-"))
+}
+
+/// Writes one figure per section of the walkthrough recorded in `trace` into `dir` (created if
+/// missing); returns the files written, in order.
+pub fn write(trace: &Trace, topology: &Topology, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let (mut entries, _) = trace.entries();
+    entries.retain(|entry| entry.kind != Kind::Expectation);
+    write_parts(&parts(&entries), topology, dir)
+}
+
+fn write_parts(parts: &[Part], topology: &Topology, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let path = dir.join(file_name(i + 1, &part.title));
+        std::fs::write(&path, sequence::figure(part, topology.names()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_read_well() {
+        assert_eq!(file_name(3, "3. What flooding costs!"), "03-3-what-flooding-costs.svg");
+    }
+}
