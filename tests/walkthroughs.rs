@@ -503,3 +503,52 @@ fn a_trace_draws_replies_to_the_clients_lane_on_an_honest_time_axis() {
     let overlaps = figure.overlapping_texts();
     assert!(overlaps.is_empty(), "{overlaps:#?}");
 }
+
+#[test]
+fn a_section_on_a_grid_is_the_graph_with_each_updates_links_and_cost() {
+    let drawn = drawn("walkthroughs/flood-or-tree.herd");
+    let names: Vec<&str> = drawn.handout.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["01-flooding.svg", "02-a-spanning-tree.svg", "03-when-a-tree-link-fails.svg"]);
+    let figures: Vec<figure::Figure> = drawn.handout.iter().map(|(_, svg)| figure::read(svg)).collect();
+    for (figure, name) in figures.iter().zip(&names) {
+        assert!(figure.width <= A4.0 && figure.height <= A4.1, "{name} is {}x{}", figure.width, figure.height);
+        assert!(!figure.texts.iter().any(|t| t.joined() == "clients"), "{name}: no lanes, the graph");
+        assert_eq!(figure.circles.iter().filter(|c| c.class == "node").count(), 16, "{name}: every server");
+        let overlaps = figure.overlapping_texts();
+        assert!(overlaps.is_empty(), "{name}: {overlaps:#?}");
+    }
+    let cost = |figure: &figure::Figure| figure.texts_of("count").map(|t| t.joined()).collect::<Vec<_>>().join(" ");
+    let arrows = |figure: &figure::Figure| figure.lines_of("message").filter(|l| l.arrow).count();
+    // Flooding: every link carries kiwi, nine of them both ways.
+    assert!(cost(&figures[0]).starts_with("33 messages, 18 dropped as duplicates"), "{}", cost(&figures[0]));
+    assert_eq!(arrows(&figures[0]), 33);
+    assert_eq!(figures[0].lines_of("message").filter(|l| l.dashed).count(), 18, "the duplicates, dashed");
+    // The tree: one message a server, none dropped.
+    assert!(cost(&figures[1]).starts_with("15 messages, none dropped"), "{}", cost(&figures[1]));
+    assert_eq!(arrows(&figures[1]), 15);
+    let heading: Vec<String> = figures[1].texts_of("update").map(|t| t.joined()).collect();
+    assert_eq!(heading, ["lime, reported at n01, by tree"]);
+    // The tree's link cut: marked, and the update around it.
+    assert!(figures[2].texts_of("cut").count() == 1 && figures[2].lines.iter().any(|l| l.stroke == "#a00"));
+    assert!(arrows(&figures[2]) >= 15);
+}
+
+#[tokio::test]
+async fn a_section_that_changes_the_strategy_is_drawn_as_the_graph() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let text = "section Flooding\niamat Riley kiwi +1+1\nexpect cost kiwi messages == 8\n\
+                section By a tree\nstrategy tree\niamat Riley lime +1+1\nexpect cost lime messages == 4\n";
+    let script = Script::parse(text, "strategy.herd").unwrap();
+    assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
+    herd.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+    let written = herdctl_teach::handout::write(&trace, herd.topology(), dir.path()).unwrap();
+    let figures: Vec<figure::Figure> =
+        written.iter().map(|p| figure::read(&std::fs::read_to_string(p).unwrap())).collect();
+    assert!(figures[0].texts.iter().any(|t| t.joined() == "clients"), "five servers fit as lanes");
+    assert!(!figures[1].texts.iter().any(|t| t.joined() == "clients"), "the strategy's section is the graph");
+    let heading: Vec<String> = figures[1].texts_of("update").map(|t| t.joined()).collect();
+    assert_eq!(heading, ["lime, reported at Riley, by tree"]);
+    assert_eq!(figures[1].lines_of("message").count(), 4);
+}

@@ -3,6 +3,7 @@
 //! herd too big for lanes side by side or when it changes how records are passed on, as the graph
 //! with the links each update used (`graph`). The herd stopping at the end is not part of any.
 
+mod graph;
 mod sequence;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,16 @@ pub struct Part {
     /// Its events and captions, in time order (the checks are the script's business, not the
     /// handout's).
     pub rows: Vec<Row>,
+    /// The faults before it that left the herd as it found it: cuts, servers down, the strategy.
+    pub before: Vec<Row>,
+}
+
+/// Whether a fault changes what a graph of the herd shows.
+fn shapes_the_herd(row: &Row) -> bool {
+    matches!(
+        row.fault,
+        Some("cut" | "cut_one_way" | "heal" | "heal_one_way" | "node_up" | "node_down" | "reset" | "strategy")
+    )
 }
 
 /// Whether an entry is a node starting or stopping.
@@ -33,6 +44,8 @@ fn parts(entries: &[Row]) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
     let sections = entries.iter().any(|e| e.kind == Kind::Section);
     let mut resetting = false;
+    // The faults so far that shape the herd, for each part's graph.
+    let mut before: Vec<Row> = Vec::new();
     for entry in entries.iter().take_while(|entry| !entry.is_shutdown()) {
         if entry.fault == Some("reset") {
             resetting = true;
@@ -41,13 +54,17 @@ fn parts(entries: &[Row]) -> Vec<Part> {
         } else if !matches!(entry.kind, Kind::Fault) {
             resetting = false;
         }
+        let part = |title: String, rows: Vec<Row>| Part { title, start: entry.at, rows, before: before.clone() };
         match (entry.kind == Kind::Section, parts.last_mut()) {
-            (true, _) => parts.push(Part { title: entry.text.clone(), start: entry.at, rows: Vec::new() }),
+            (true, _) => parts.push(part(entry.text.clone(), Vec::new())),
             (false, Some(part)) => part.rows.push(entry.clone()),
             (false, None) if !sections && entry.kind == Kind::Caption => {
-                parts.push(Part { title: "The walkthrough".into(), start: entry.at, rows: vec![entry.clone()] })
+                parts.push(part("The walkthrough".into(), vec![entry.clone()]))
             }
             (false, None) => {}
+        }
+        if shapes_the_herd(entry) {
+            before.push(entry.clone());
         }
     }
     parts
@@ -73,7 +90,12 @@ fn write_parts(parts: &[Part], topology: &Topology, dir: &Path) -> std::io::Resu
     let mut written = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let path = dir.join(file_name(i + 1, &part.title));
-        std::fs::write(&path, sequence::figure(part, topology.names()))?;
+        let figure = if graph::wanted(part, topology) {
+            graph::figure(part, topology)
+        } else {
+            sequence::figure(part, topology.names())
+        };
+        std::fs::write(&path, figure)?;
         written.push(path);
     }
     Ok(written)
