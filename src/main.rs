@@ -120,19 +120,24 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
 async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
     let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None)?);
     script.check(&recording.topology)?;
-    let timeline = herdctl_teach::replay::Timeline::new(recording);
+    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if !cli.headless {
         let screen = frontend::Screen::of(&cli.screen);
-        return frontend::replay(
+        let played = frontend::replay(
             timeline,
             std::time::Duration::ZERO,
-            Some(script),
+            Some(script.clone()),
             &file,
             (cli.log_dir.clone(), screen),
         )
         .await;
+        // The console took the timeline; the handout reads the same recording again.
+        let timeline = herdctl_teach::replay::Timeline::new(recording);
+        records::write_replay_handout(cli, &timeline, &script)?;
+        return played;
     }
     let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut std::io::stdout());
+    records::write_replay_handout(cli, &timeline, &script)?;
     if report.passed() {
         Ok(())
     } else {

@@ -78,3 +78,18 @@ pub fn write(cli: &Cli, trace: &Trace, topology: &Topology) -> anyhow::Result<()
     }
     Ok(())
 }
+
+/// Writes the handout (`--handout`) of a walkthrough through a recording: its sections' stretches
+/// of `timeline`.
+pub fn write_replay_handout(
+    cli: &Cli,
+    timeline: &herdctl_teach::replay::Timeline,
+    script: &herdctl_teach::script::Script,
+) -> anyhow::Result<()> {
+    if let Some(dir) = &cli.handout {
+        let written = herdctl_teach::handout::write_replay(timeline, script, dir)
+            .with_context(|| format!("cannot write the handout in {}", dir.display()))?;
+        eprintln!("handout: {} figures in {}", written.len(), dir.display());
+    }
+    Ok(())
+}

@@ -362,6 +362,27 @@ fn where_a_trace_or_a_handout_goes_is_checked_before_the_walkthrough_plays() {
 }
 
 #[test]
+fn a_walkthrough_through_a_recording_writes_its_handout() {
+    let dir = tempfile::tempdir().unwrap();
+    let handout = dir.path().join("handout");
+    let output = herdctl()
+        .args(["--headless", "--scenario", "walkthroughs/stale-node.herd", "--handout"])
+        .arg(&handout)
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("handout: 3 figures in"), "{stderr}");
+    let mut figures: Vec<String> =
+        std::fs::read_dir(&handout).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    figures.sort();
+    assert_eq!(figures, ["01-a-complaint.svg", "02-stepping-back.svg", "03-catching-up.svg"]);
+}
+
+#[test]
 fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("wrong.herd");

@@ -552,3 +552,51 @@ async fn a_section_that_changes_the_strategy_is_drawn_as_the_graph() {
     assert_eq!(heading, ["lime, reported at Riley, by tree"]);
     assert_eq!(figures[1].lines_of("message").count(), 4);
 }
+
+#[test]
+fn a_walkthrough_through_a_recording_has_a_handout_of_each_sections_stretch() {
+    let script = Script::load(Path::new("walkthroughs/stale-node.herd")).unwrap();
+    let file = herdctl_teach::script::recorded::recording_of(&script).unwrap();
+    let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None).unwrap());
+    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let written = herdctl_teach::handout::write_replay(&timeline, &script, dir.path()).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["01-a-complaint.svg", "02-stepping-back.svg", "03-catching-up.svg"]);
+    let figures: Vec<figure::Figure> =
+        written.iter().map(|p| figure::read(&std::fs::read_to_string(p).unwrap())).collect();
+    for (figure, name) in figures.iter().zip(&names) {
+        assert!(figure.width <= A4.0 && figure.height <= A4.1, "{name} is {}x{}", figure.width, figure.height);
+        let overlaps = figure.overlapping_texts();
+        assert!(overlaps.is_empty(), "{name}: {overlaps:#?}");
+        let crossed = figure.arrows_over_marks_and_labels();
+        assert!(crossed.is_empty(), "{name}: {crossed:#?}");
+        let marks: Vec<String> = figure.texts_of("fault").map(|t| t.joined()).collect();
+        assert!(!marks.iter().any(|m| m.contains("node up") || m.contains("shutting down")), "{name}: {marks:?}");
+    }
+    let texts = |figure: &figure::Figure, class: &str| figure.texts_of(class).map(|t| t.joined()).collect::<Vec<_>>();
+    // Stepping back: from the cut to the heal, the stale read at Campbell in it, whole.
+    let marks = texts(&figures[1], "fault");
+    assert_eq!(marks.first().map(String::as_str), Some("link to Bernard cut"), "{marks:?}");
+    assert_eq!(marks.last().map(String::as_str), Some("link to Campbell healed"), "{marks:?}");
+    let stale = recording
+        .events
+        .iter()
+        .filter_map(|e| herdctl_teach::trace::Row::of(e))
+        .find(|row| row.kind == herdctl_teach::trace::Kind::ClientOut && &*row.node == "Campbell")
+        .expect("Campbell's answer to the WHATSAT");
+    let bare = |text: &str| text.split_whitespace().collect::<String>();
+    assert!(
+        figures[1].texts_of("client").any(|t| bare(&t.lines.concat()) == bare(&stale.text)),
+        "the stale read, whole: {:?}",
+        texts(&figures[1], "client")
+    );
+    // The walkthrough's own captions, where they were said.
+    let story = texts(&figures[1], "story");
+    assert_eq!(story.len(), 3, "{story:?}");
+    assert!(story[0].starts_with("» One more step back"), "at the cut, the earliest moment: {story:?}");
+    assert!(story[2].starts_with("» Forward to the next fault: the heal."), "{story:?}");
+    // Catching up: the catch-up after the heal, and nothing of the flood before it.
+    assert!(figures[2].lines_of("message").any(|l| l.stroke == "#36c"), "catch-up, in blue");
+    assert!(!texts(&figures[2], "client").iter().any(|t| t.starts_with("IAMAT")));
+}

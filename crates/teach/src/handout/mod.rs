@@ -1,14 +1,18 @@
 //! A walkthrough's handout: one figure per section, to print at A4 width or put on a slide. A
 //! section is drawn as a sequence diagram of its stretch of the session (`sequence`), or, on a
 //! herd too big for lanes side by side or when it changes how records are passed on, as the graph
-//! with the links each update used (`graph`). The herd stopping at the end is not part of any.
+//! with the links each update used (`graph`). The herd stopping at the end is not part of any. A
+//! walkthrough through a recording has its sections' stretches of the recording (`replayed`).
 
 mod graph;
+mod replayed;
 mod sequence;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::replay::Timeline;
+use crate::script::Script;
 use crate::trace::{Kind, Row, Trace};
 use herdctl_core::topology::Topology;
 
@@ -83,6 +87,13 @@ pub fn write(trace: &Trace, topology: &Topology, dir: &Path) -> std::io::Result<
     let (mut entries, _) = trace.entries();
     entries.retain(|entry| entry.kind != Kind::Expectation);
     write_parts(&parts(&entries), topology, dir)
+}
+
+/// Writes one figure per section of `script`, a walkthrough through the recording `timeline`
+/// holds (`replay FILE` as its first line): each section's stretch of the recording, with the
+/// walkthrough's captions where they were said.
+pub fn write_replay(timeline: &Timeline, script: &Script, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    write_parts(&replayed::parts(timeline, script), &timeline.recording().topology, dir)
 }
 
 fn write_parts(parts: &[Part], topology: &Topology, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
