@@ -199,6 +199,28 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_of_messages_in_flight_stays_compact() {
+        // A thousand messages 10 µs apart, each in flight for a millisecond (a hundred at once,
+        // across every lane), and faults among them: no room would clear every arrow, and the
+        // diagram must not grow trying.
+        let mut rows = Vec::new();
+        for k in 0..1_000u64 {
+            let (from, to) = (NODES[(k % 5) as usize], NODES[((k * 3 + 2) % 5) as usize]);
+            let record = Some(format!("AT Riley +0.000100000 c{k} +1+1 1700000000.{k:09}"));
+            rows.push(Row { record: record.clone(), ..message(k * 10, from, to, Kind::PeerSend, 1) });
+            rows.push(Row { record, ..message(k * 10 + 1_000, from, to, Kind::PeerReceive, 1) });
+            if k % 50 == 0 {
+                rows.push(fault(k * 10 + 5, NODES[(k % 3) as usize], "cut", Some("Bernard")));
+            }
+        }
+        rows.sort_by_key(|row| row.at);
+        let rows: Vec<&Row> = rows.iter().collect();
+        let clock = Clock { start: SystemTime::UNIX_EPOCH, origin: SystemTime::UNIX_EPOCH };
+        let drawn = draw(&rows, &sheet(), &clock);
+        assert!(drawn.bottom < 10.0 * rows.len() as f64, "{} rows, {} px", rows.len(), drawn.bottom);
+    }
+
+    #[test]
     fn rows_are_spaced_by_the_time_between_them_and_a_long_gap_is_drawn_short() {
         let sheet = sheet();
         let rows = [

@@ -16,9 +16,15 @@ const MOST: f64 = 45.0;
 pub const COMPRESS_AFTER: Duration = Duration::from_millis(150);
 /// Space kept between boxes.
 const PAD: f64 = 2.0;
-/// Rounds of moving rows apart for arrows that cross a mark or a label: what is still crossed
-/// after them (only in a dense stretch of a herd not conducted) is drawn under the text's halo.
+/// Rounds of moving rows apart for arrows that cross a mark or a label, and the most room added
+/// before a row for them: what is still crossed after them is drawn under the text's halo.
 const ROUNDS: usize = 60;
+const MOST_ADDED: f64 = 100.0;
+/// More arrows across a mark or a label than this, or more messages in flight over it than
+/// `BURST` (a burst in a herd that is not conducted), and no room would clear them all: it is
+/// left to its halo.
+const CROWD: usize = 3;
+const BURST: usize = 8;
 
 pub struct Placed {
     /// Each row's line.
@@ -40,8 +46,14 @@ pub fn place(items: &[Item], times: &[SystemTime], start: SystemTime, sheet: &Sh
         if pushes.is_empty() {
             break;
         }
+        let mut moved = false;
         for (row, by) in pushes {
-            extra[row] += by;
+            let more = (extra[row] + by).min(MOST_ADDED);
+            moved |= more > extra[row];
+            extra[row] = more;
+        }
+        if !moved {
+            break;
         }
         placed = stack(items, &boxes, times, start, sheet, &extra);
     }
@@ -141,12 +153,23 @@ fn stack(
 /// its upper part, before the receipt's (the arrow's end moves down, under the obstacle) when it
 /// crosses its lower part.
 fn clashes(items: &[Item], ys: &[f64]) -> Vec<(usize, f64)> {
-    let mut pushes: Vec<(usize, f64)> = Vec::new();
+    // How many messages are in flight over each row's obstacle, wherever they are drawn.
+    let mut flying = vec![0usize; items.len()];
+    for (i, item) in items.iter().enumerate() {
+        let Shape::Message { receipt, from, to, .. } = item.shape else { continue };
+        for (k, other) in items.iter().enumerate().take(receipt).skip(i + 1) {
+            if other.obstacle().is_some_and(|r| r.x0 < from.max(to) && from.min(to) < r.x1) {
+                flying[k] += 1;
+            }
+        }
+    }
+    // Each crossing: the obstacle's row, and the push that would take it out.
+    let mut found: Vec<(usize, (usize, f64))> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Shape::Message { receipt, from, to, .. } = item.shape else { continue };
         let (y1, y2) = (ys[i], ys[receipt]);
         for (k, other) in items.iter().enumerate().take(receipt).skip(i + 1) {
-            let Some(obstacle) = other.obstacle() else { continue };
+            let Some(obstacle) = other.obstacle().filter(|_| flying[k] <= BURST) else { continue };
             let r = obstacle.down(ys[k]);
             let (x0, x1) = (r.x0.max(from.min(to)), r.x1.min(from.max(to)));
             if x0 >= x1 {
@@ -165,11 +188,18 @@ fn clashes(items: &[Item], ys: &[f64]) -> Vec<(usize, f64)> {
             } else {
                 (receipt, (bottom - y(high) + 1.0) / t(high).max(0.1))
             };
-            let by = push.1.clamp(1.0, 40.0);
-            match pushes.iter_mut().find(|(row, _)| *row == push.0) {
-                Some((_, most)) => *most = most.max(by),
-                None => pushes.push((push.0, by)),
-            }
+            found.push((k, (push.0, push.1.clamp(1.0, 40.0))));
+        }
+    }
+    let mut crossed = vec![0usize; items.len()];
+    for (k, _) in &found {
+        crossed[*k] += 1;
+    }
+    let mut pushes: Vec<(usize, f64)> = Vec::new();
+    for (_, (row, by)) in found.into_iter().filter(|(k, _)| crossed[*k] <= CROWD) {
+        match pushes.iter_mut().find(|(pushed, _)| *pushed == row) {
+            Some((_, most)) => *most = most.max(by),
+            None => pushes.push((row, by)),
         }
     }
     pushes
