@@ -8,6 +8,7 @@ mod exec;
 #[cfg(feature = "console")]
 mod console;
 mod frontend;
+mod records;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -124,19 +125,24 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
 async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
     let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None)?);
     script.check(&recording.topology)?;
-    let timeline = herdctl_teach::replay::Timeline::new(recording);
+    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if !cli.headless {
         let screen = frontend::Screen::of(&cli.screen);
-        return frontend::replay(
+        let played = frontend::replay(
             timeline,
             std::time::Duration::ZERO,
-            Some(script),
+            Some(script.clone()),
             &file,
             (cli.log_dir.clone(), screen),
         )
         .await;
+        // The console took the timeline; the handout reads the same recording again.
+        let timeline = herdctl_teach::replay::Timeline::new(recording);
+        records::write_replay_handout(cli, &timeline, &script)?;
+        return played;
     }
     let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut std::io::stdout());
+    records::write_replay_handout(cli, &timeline, &script)?;
     if report.passed() {
         Ok(())
     } else {
@@ -352,6 +358,16 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     let _log_guard = start_logging(&cli)?;
     let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // Where the records go is checked before anything runs: a typo fails now, not at the end.
+    records::check(&cli)?;
+    let replayed = scenario.as_ref().and_then(herdctl_teach::script::recorded::recording_of);
+    if let (Some(path), Some(recording)) = (&cli.trace, &replayed) {
+        anyhow::bail!(
+            "--trace {}: a walkthrough through a recording records nothing new ({} is its trace); leave --trace out",
+            path.display(),
+            recording.display()
+        );
+    }
     // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
     let asked = scenario.as_ref().and_then(Script::shape).filter(|_| cli.topology.is_none());
     let topology = Arc::new(match (cli.shape.zip(cli.nodes_count), asked) {
@@ -502,7 +518,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         if let Some(foreign) = &foreign {
             foreign.shutdown().await;
         }
-        write_records(&cli, &trace, &topology)?;
+        records::write(&cli, &trace, &topology)?;
         return outcome;
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
@@ -527,7 +543,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     herd.shutdown().await;
     if let Some(trace) = &trace {
-        write_records(&cli, trace, &topology)?;
+        records::write(&cli, trace, &topology)?;
     }
     outcome
 }
@@ -627,19 +643,6 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
             print!("{}", baseline.text("bare tokio line server (baseline, IAMAT only)", None));
         }
         print!("{}", summary.text(&label, baseline.as_ref()));
-    }
-    Ok(())
-}
-
-/// Writes what the session recorded, as asked: the trace (`--trace`) and the handout (`--handout`).
-fn write_records(cli: &Cli, trace: &Trace, topology: &Topology) -> anyhow::Result<()> {
-    if let Some(path) = &cli.trace {
-        trace.write(path, topology.names()).with_context(|| format!("cannot write the trace to {}", path.display()))?;
-    }
-    if let Some(dir) = &cli.handout {
-        let written = herdctl_teach::handout::write(trace, topology.names(), dir)
-            .with_context(|| format!("cannot write the handout in {}", dir.display()))?;
-        eprintln!("handout: {} figures in {}", written.len(), dir.display());
     }
     Ok(())
 }

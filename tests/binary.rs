@@ -306,6 +306,83 @@ fn a_headless_walkthrough_exits_0_when_every_expectation_holds_and_writes_its_tr
 }
 
 #[test]
+fn where_a_trace_or_a_handout_goes_is_checked_before_the_walkthrough_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let topology = write_topology(dir.path(), &[0; 10]);
+    // A walkthrough that would take a minute: a check made at its end would be a minute late.
+    let script = dir.path().join("long.herd");
+    std::fs::write(&script, "say A long wait.\nwait 60s\n").unwrap();
+    let file = dir.path().join("a-file.txt");
+    std::fs::write(&file, "").unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let cases: [(&str, std::path::PathBuf, &str); 4] = [
+        ("--trace", missing.join("trace.svg"), "the folder"),
+        ("--trace", dir.path().to_path_buf(), "that is a folder"),
+        ("--handout", missing.join("handout"), "the folder"),
+        ("--handout", file.clone(), "that is a file, not a folder"),
+    ];
+    for (option, path, said) in cases {
+        let started = Instant::now();
+        let output = herdctl()
+            .args(["--headless", "--scenario"])
+            .arg(&script)
+            .arg("--topology")
+            .arg(&topology)
+            .arg("--log-dir")
+            .arg(dir.path().join("logs"))
+            .arg(option)
+            .arg(&path)
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{option} {}: {stderr}", path.display());
+        assert_eq!(stderr.lines().count(), 1, "one line, no backtrace: {stderr}");
+        assert!(stderr.starts_with(&format!("herdctl: {option} {}: {said}", path.display())), "{stderr}");
+        assert!(output.stdout.is_empty(), "nothing was played: {}", String::from_utf8_lossy(&output.stdout));
+        assert!(started.elapsed() < Duration::from_secs(30), "refused at start, not after the walkthrough");
+    }
+    assert!(!missing.exists(), "no folder is made in a folder that is not there");
+    assert!(std::fs::read_dir(dir.path().join("logs")).map_or(true, |mut logs| logs.next().is_none()), "no node ran");
+
+    // A walkthrough through a recording records nothing new: --trace is refused there too.
+    let output = herdctl()
+        .args(["--headless", "--scenario", "walkthroughs/stale-node.herd", "--trace"])
+        .arg(dir.path().join("t.svg"))
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("a walkthrough through a recording records nothing new"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_walkthrough_through_a_recording_writes_its_handout() {
+    let dir = tempfile::tempdir().unwrap();
+    let handout = dir.path().join("handout");
+    let output = herdctl()
+        .args(["--headless", "--scenario", "walkthroughs/stale-node.herd", "--handout"])
+        .arg(&handout)
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("handout: 3 figures in"), "{stderr}");
+    let mut figures: Vec<String> =
+        std::fs::read_dir(&handout).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    figures.sort();
+    assert_eq!(figures, ["01-a-complaint.svg", "02-stepping-back.svg", "03-catching-up.svg"]);
+}
+
+#[test]
 fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("wrong.herd");

@@ -162,8 +162,10 @@ async fn the_trace_of_a_walkthrough_draws_every_node_and_message() {
     for name in &names {
         assert!(texts.iter().any(|t| t == &**name), "no lane for {name}");
     }
-    // A lifeline per node, an arrow per peer message, one for the IAMAT in and one for its reply.
-    assert_eq!(lines, names.len() + sends + 2, "{svg}");
+    // A lifeline per node and the clients', an arrow per peer message, one for the IAMAT in and
+    // one for its reply (and a dotted line for each gap drawn short).
+    let gaps = svg.matches(r#"<line class="gap""#).count();
+    assert_eq!(lines, names.len() + 1 + sends + 2 + gaps, "{svg}");
     assert_eq!(texts.iter().filter(|t| t.starts_with("kiwi h")).count(), sends);
     assert_eq!(
         texts.iter().filter(|t| t.starts_with("kiwi h") && t.ends_with(" dup")).count(),
@@ -207,8 +209,7 @@ async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_ax
     assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
     herd.shutdown().await;
     let dir = tempfile::tempdir().unwrap();
-    let names = herd.topology().names().to_vec();
-    let written = herdctl_teach::handout::write(&trace, &names, dir.path()).unwrap();
+    let written = herdctl_teach::handout::write(&trace, herd.topology(), dir.path()).unwrap();
     let files: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(files, ["01-one-flood.svg", "02-a-pause-then-a-crash.svg"]);
     let figures: Vec<String> = written.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
@@ -222,7 +223,7 @@ async fn a_handout_has_a_figure_per_section_with_its_story_and_an_honest_time_ax
     assert!(figures[0].contains(">One flood</text>") && figures[0].contains("» Riley hears of kiwi."));
     assert!(figures[0].contains("IAMAT kiwi"), "the client's line");
     assert_eq!(figures[0].matches("marker-end").count(), 8 + 2, "eight flood messages, the line and its reply");
-    assert!(figures[1].contains("node down: ports closed"));
+    assert!(figures[1].contains(">node down</text>"), "the kill, marked on Juzang's lane");
     assert!(figures[1].contains("ms later</text>"), "the 400 ms wait is drawn compressed, and says so");
     assert!(!figures[1].contains("IAMAT"), "each figure has its own section's events only");
 }
@@ -353,44 +354,6 @@ async fn a_replay_walkthrough_moves_through_its_recording_and_cannot_change_it()
     assert!(out.contains("back 1: at 0.00"), "a step back from the flood's first record: {out}");
 }
 
-/// Each text of an SVG with the box it takes: x from, x to, baseline (monospace 12 px, about
-/// 7.2 px a character), the anchor taken into account.
-fn text_boxes(svg: &str) -> Vec<(f64, f64, f64, String)> {
-    let mut reader = quick_xml::Reader::from_str(svg);
-    let mut boxes = Vec::new();
-    // The open <text>: where it starts, and how it is anchored.
-    let mut open: Option<(f64, f64, String)> = None;
-    let mut depth_in_title = false;
-    loop {
-        match reader.read_event().expect("well-formed SVG") {
-            quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"text" => {
-                let attribute = |name: &[u8]| {
-                    tag.attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == name)
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                };
-                let x: f64 = attribute(b"x").and_then(|x| x.parse().ok()).unwrap_or_default();
-                let y: f64 = attribute(b"y").and_then(|y| y.parse().ok()).unwrap_or_default();
-                open = Some((x, y, attribute(b"text-anchor").unwrap_or_default()));
-            }
-            quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"title" => depth_in_title = true,
-            quick_xml::events::Event::End(tag) if tag.name().as_ref() == b"title" => depth_in_title = false,
-            quick_xml::events::Event::Text(text) if !depth_in_title => {
-                if let Some((x, y, anchor)) = open.take() {
-                    let text = quick_xml::escape::unescape(&String::from_utf8_lossy(&text)).unwrap().into_owned();
-                    let width = text.chars().count() as f64 * 7.2;
-                    let from = if anchor == "end" { x - width } else { x };
-                    boxes.push((from, from + width, y, text));
-                }
-            }
-            _ => {}
-        }
-    }
-    boxes
-}
-
 #[tokio::test]
 async fn no_two_labels_of_a_trace_diagram_overlap() {
     let trace = Arc::new(Trace::default());
@@ -403,13 +366,237 @@ async fn no_two_labels_of_a_trace_diagram_overlap() {
     let report = play_headless(&herd, &script, &mut Vec::new()).await;
     assert!(report.passed(), "{:?}", report.failures);
     herd.shutdown().await;
-    let boxes = text_boxes(&trace.to_svg(herd.topology().names()));
-    assert!(boxes.len() > 30, "{boxes:?}");
-    for (i, a) in boxes.iter().enumerate() {
-        for b in &boxes[i + 1..] {
-            let same_row = (a.2 - b.2).abs() < 12.0;
-            let apart = a.1 <= b.0 || b.1 <= a.0;
-            assert!(!same_row || apart, "{:?} overlaps {:?}", a.3, b.3);
-        }
+    let figure = figure::read(&trace.to_svg(herd.topology().names()));
+    assert!(figure.texts.len() > 30, "{:?}", figure.texts);
+    let overlaps = figure.overlapping_texts();
+    assert!(overlaps.is_empty(), "{overlaps:#?}");
+    let crossed = figure.arrows_over_marks_and_labels();
+    assert!(crossed.is_empty(), "{crossed:#?}");
+}
+
+/// A walkthrough played once with a trace, then drawn: its handout's figures (file name and SVG),
+/// its trace as an SVG, and the rows the trace holds.
+struct Drawn {
+    handout: Vec<(String, String)>,
+    svg: String,
+    rows: Vec<herdctl_teach::trace::Row>,
+}
+
+fn drawn(path: &str) -> Drawn {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let script = Script::load(Path::new(path)).unwrap();
+        let trace = Arc::new(Trace::default());
+        let topology = match script.shape() {
+            Some((shape, nodes)) => shape.topology(nodes, 1).unwrap().on_free_ports(),
+            None => default_herd_on_free_ports(),
+        };
+        let topology = Arc::new(topology);
+        let options = HerdOptions {
+            recorder: Some(trace.recorder().clone()),
+            ..HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces))
+        };
+        let herd = Arc::new(Herd::start(topology.clone(), topology.names(), options).await.expect("herd starts"));
+        let mut out = Vec::new();
+        assert!(play_headless(&herd, &script, &mut out).await.passed(), "{}", String::from_utf8_lossy(&out));
+        herd.shutdown().await;
+        let dir = tempfile::tempdir().unwrap();
+        let written = herdctl_teach::handout::write(&trace, &topology, dir.path()).unwrap();
+        let handout = written
+            .iter()
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p).unwrap()))
+            .collect();
+        Drawn { handout, svg: trace.to_svg(topology.names()), rows: trace.entries().0 }
+    })
+}
+
+/// The lecture, drawn once for the tests that read its figures.
+fn lecture() -> &'static Drawn {
+    static LECTURE: std::sync::OnceLock<Drawn> = std::sync::OnceLock::new();
+    LECTURE.get_or_init(|| drawn("walkthroughs/lecture.herd"))
+}
+
+/// An A4 page at 96 dots an inch.
+const A4: (f64, f64) = (794.0, 1123.0);
+
+#[test]
+fn every_figure_of_the_lectures_handout_fits_a_page_and_nothing_in_it_overlaps() {
+    let drawn = lecture();
+    assert_eq!(drawn.handout.len(), 6);
+    for (name, svg) in &drawn.handout {
+        let figure = figure::read(svg);
+        assert!(figure.width <= A4.0 && figure.height <= A4.1, "{name} is {}x{}", figure.width, figure.height);
+        let overlaps = figure.overlapping_texts();
+        assert!(overlaps.is_empty(), "{name}: {overlaps:#?}");
+        let crossed = figure.arrows_over_marks_and_labels();
+        assert!(crossed.is_empty(), "{name}: {crossed:#?}");
     }
+    // The partition, which lasted milliseconds: its cuts and heals marked, each of its messages
+    // an arrow, in a figure of about half a page.
+    let (name, partition) = &drawn.handout[4];
+    assert_eq!(name, "05-5-a-partition.svg");
+    let figure = figure::read(partition);
+    let marks: Vec<String> = figure.texts_of("fault").map(|t| t.joined()).collect();
+    assert_eq!(marks.iter().filter(|m| m.ends_with(" cut")).count(), 2, "{marks:?}");
+    assert_eq!(marks.iter().filter(|m| m.ends_with(" healed")).count(), 2, "{marks:?}");
+    assert!(figure.height < A4.1 * 0.75, "{}", figure.height);
+}
+
+#[test]
+fn every_client_line_and_reply_of_the_lecture_is_written_whole() {
+    let drawn = lecture();
+    // Whole: every character of it, on one line or wrapped over several.
+    let bare = |text: &str| text.split_whitespace().collect::<String>();
+    let written: Vec<String> = drawn
+        .handout
+        .iter()
+        .flat_map(|(_, svg)| figure::read(svg).texts_of("client").map(|t| bare(&t.lines.concat())).collect::<Vec<_>>())
+        .collect();
+    let said: Vec<&herdctl_teach::trace::Row> = drawn
+        .rows
+        .iter()
+        .filter(|row| matches!(row.kind, herdctl_teach::trace::Kind::ClientIn | herdctl_teach::trace::Kind::ClientOut))
+        .collect();
+    assert_eq!(said.len(), 14, "the lecture's seven IAMATs and their replies");
+    for row in said {
+        assert!(written.contains(&bare(&row.text)), "{:?} is not written whole: {written:#?}", row.text);
+    }
+    // The stale position at the heart of the partition, in Riley's reply.
+    assert!(written.iter().any(|t| t.starts_with("ATRiley") && t.contains("fig+34.068930-118.445127")), "{written:#?}");
+}
+
+#[test]
+fn the_herd_stopping_is_in_no_figure() {
+    let drawn = lecture();
+    assert!(drawn.rows.iter().any(|row| row.is_shutdown()), "the trace has the shutdown");
+    let (_, last) = drawn.handout.last().unwrap();
+    let figure = figure::read(last);
+    let marks: Vec<String> = figure.texts_of("fault").map(|t| t.joined()).collect();
+    assert!(!marks.iter().any(|m| m.contains("shutting down") || m == "node down"), "{marks:?}");
+    let trace = figure::read(&drawn.svg);
+    assert!(!trace.texts.iter().any(|t| t.joined().contains("shutting down")), "nor in the trace's diagram");
+    let down = |row: &&herdctl_teach::trace::Row| row.fault == Some("node_down");
+    let before = drawn.rows.iter().take_while(|row| !row.is_shutdown()).filter(down).count();
+    assert!(drawn.rows.iter().filter(down).count() > before, "the nodes stopped at the end");
+    let downs = trace.texts_of("fault").filter(|t| t.joined() == "node down").count();
+    assert_eq!(downs, before, "the kill and the resets' restarts, not the nodes stopping at the end");
+}
+
+#[test]
+fn a_trace_draws_replies_to_the_clients_lane_on_an_honest_time_axis() {
+    let drawn = lecture();
+    let figure = figure::read(&drawn.svg);
+    let clients = figure.lines.iter().find(|l| l.stroke == "#ccc").map(|l| l.x1).expect("the clients' lane");
+    let replies: Vec<&figure::Line> = figure.lines_of("client").filter(|l| l.stroke == "#05a").collect();
+    assert_eq!(replies.len(), 7, "{replies:?}");
+    assert!(replies.iter().all(|l| l.x2 == clients && l.x1 > clients), "every reply goes to the clients: {replies:?}");
+    let lines_in: Vec<&figure::Line> = figure.lines_of("client").filter(|l| l.stroke == "#0a7").collect();
+    assert!(lines_in.iter().all(|l| l.x1 == clients), "and every line comes from them: {lines_in:?}");
+    // The lecture's waits (300 ms, and the replies that waited 200 ms for acknowledgements) are
+    // drawn short and say how long they were; rows go down as time goes on.
+    let gaps: Vec<String> = figure.texts_of("gap").map(|t| t.joined()).collect();
+    assert!(gaps.len() >= 3 && gaps.iter().all(|g| g.starts_with("≈ ") && g.ends_with(" later")), "{gaps:?}");
+    let times: Vec<(f64, f64)> =
+        figure.texts_of("time").map(|t| (t.joined().trim_end_matches('s').parse().unwrap(), t.boxes[0].top)).collect();
+    assert!(times.len() > 50, "{}", times.len());
+    assert!(times.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1), "time flows down: {times:?}");
+    let overlaps = figure.overlapping_texts();
+    assert!(overlaps.is_empty(), "{overlaps:#?}");
+}
+
+#[test]
+fn a_section_on_a_grid_is_the_graph_with_each_updates_links_and_cost() {
+    let drawn = drawn("walkthroughs/flood-or-tree.herd");
+    let names: Vec<&str> = drawn.handout.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["01-flooding.svg", "02-a-spanning-tree.svg", "03-when-a-tree-link-fails.svg"]);
+    let figures: Vec<figure::Figure> = drawn.handout.iter().map(|(_, svg)| figure::read(svg)).collect();
+    for (figure, name) in figures.iter().zip(&names) {
+        assert!(figure.width <= A4.0 && figure.height <= A4.1, "{name} is {}x{}", figure.width, figure.height);
+        assert!(!figure.texts.iter().any(|t| t.joined() == "clients"), "{name}: no lanes, the graph");
+        assert_eq!(figure.circles.iter().filter(|c| c.class == "node").count(), 16, "{name}: every server");
+        let overlaps = figure.overlapping_texts();
+        assert!(overlaps.is_empty(), "{name}: {overlaps:#?}");
+    }
+    let cost = |figure: &figure::Figure| figure.texts_of("count").map(|t| t.joined()).collect::<Vec<_>>().join(" ");
+    let arrows = |figure: &figure::Figure| figure.lines_of("message").filter(|l| l.arrow).count();
+    // Flooding: every link carries kiwi, nine of them both ways.
+    assert!(cost(&figures[0]).starts_with("33 messages, 18 dropped as duplicates"), "{}", cost(&figures[0]));
+    assert_eq!(arrows(&figures[0]), 33);
+    assert_eq!(figures[0].lines_of("message").filter(|l| l.dashed).count(), 18, "the duplicates, dashed");
+    // The tree: one message a server, none dropped.
+    assert!(cost(&figures[1]).starts_with("15 messages, none dropped"), "{}", cost(&figures[1]));
+    assert_eq!(arrows(&figures[1]), 15);
+    let heading: Vec<String> = figures[1].texts_of("update").map(|t| t.joined()).collect();
+    assert_eq!(heading, ["lime, reported at n01, by tree"]);
+    // The tree's link cut: marked, and the update around it.
+    assert!(figures[2].texts_of("cut").count() == 1 && figures[2].lines.iter().any(|l| l.stroke == "#a00"));
+    assert!(arrows(&figures[2]) >= 15);
+}
+
+#[tokio::test]
+async fn a_section_that_changes_the_strategy_is_drawn_as_the_graph() {
+    let trace = Arc::new(Trace::default());
+    let herd = herd_with_trace(Some(trace.clone())).await;
+    let text = "section Flooding\niamat Riley kiwi +1+1\nexpect cost kiwi messages == 8\n\
+                section By a tree\nstrategy tree\niamat Riley lime +1+1\nexpect cost lime messages == 4\n";
+    let script = Script::parse(text, "strategy.herd").unwrap();
+    assert!(play_headless(&herd, &script, &mut Vec::new()).await.passed());
+    herd.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+    let written = herdctl_teach::handout::write(&trace, herd.topology(), dir.path()).unwrap();
+    let figures: Vec<figure::Figure> =
+        written.iter().map(|p| figure::read(&std::fs::read_to_string(p).unwrap())).collect();
+    assert!(figures[0].texts.iter().any(|t| t.joined() == "clients"), "five servers fit as lanes");
+    assert!(!figures[1].texts.iter().any(|t| t.joined() == "clients"), "the strategy's section is the graph");
+    let heading: Vec<String> = figures[1].texts_of("update").map(|t| t.joined()).collect();
+    assert_eq!(heading, ["lime, reported at Riley, by tree"]);
+    assert_eq!(figures[1].lines_of("message").count(), 4);
+}
+
+#[test]
+fn a_walkthrough_through_a_recording_has_a_handout_of_each_sections_stretch() {
+    let script = Script::load(Path::new("walkthroughs/stale-node.herd")).unwrap();
+    let file = herdctl_teach::script::recorded::recording_of(&script).unwrap();
+    let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None).unwrap());
+    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let written = herdctl_teach::handout::write_replay(&timeline, &script, dir.path()).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["01-a-complaint.svg", "02-stepping-back.svg", "03-catching-up.svg"]);
+    let figures: Vec<figure::Figure> =
+        written.iter().map(|p| figure::read(&std::fs::read_to_string(p).unwrap())).collect();
+    for (figure, name) in figures.iter().zip(&names) {
+        assert!(figure.width <= A4.0 && figure.height <= A4.1, "{name} is {}x{}", figure.width, figure.height);
+        let overlaps = figure.overlapping_texts();
+        assert!(overlaps.is_empty(), "{name}: {overlaps:#?}");
+        let crossed = figure.arrows_over_marks_and_labels();
+        assert!(crossed.is_empty(), "{name}: {crossed:#?}");
+        let marks: Vec<String> = figure.texts_of("fault").map(|t| t.joined()).collect();
+        assert!(!marks.iter().any(|m| m.contains("node up") || m.contains("shutting down")), "{name}: {marks:?}");
+    }
+    let texts = |figure: &figure::Figure, class: &str| figure.texts_of(class).map(|t| t.joined()).collect::<Vec<_>>();
+    // Stepping back: from the cut to the heal, the stale read at Campbell in it, whole.
+    let marks = texts(&figures[1], "fault");
+    assert_eq!(marks.first().map(String::as_str), Some("link to Bernard cut"), "{marks:?}");
+    assert_eq!(marks.last().map(String::as_str), Some("link to Campbell healed"), "{marks:?}");
+    let stale = recording
+        .events
+        .iter()
+        .filter_map(|e| herdctl_teach::trace::Row::of(e))
+        .find(|row| row.kind == herdctl_teach::trace::Kind::ClientOut && &*row.node == "Campbell")
+        .expect("Campbell's answer to the WHATSAT");
+    let bare = |text: &str| text.split_whitespace().collect::<String>();
+    assert!(
+        figures[1].texts_of("client").any(|t| bare(&t.lines.concat()) == bare(&stale.text)),
+        "the stale read, whole: {:?}",
+        texts(&figures[1], "client")
+    );
+    // The walkthrough's own captions, where they were said.
+    let story = texts(&figures[1], "story");
+    assert_eq!(story.len(), 3, "{story:?}");
+    assert!(story[0].starts_with("» One more step back"), "at the cut, the earliest moment: {story:?}");
+    assert!(story[2].starts_with("» Forward to the next fault: the heal."), "{story:?}");
+    // Catching up: the catch-up after the heal, and nothing of the flood before it.
+    assert!(figures[2].lines_of("message").any(|l| l.stroke == "#36c"), "catch-up, in blue");
+    assert!(!texts(&figures[2], "client").iter().any(|t| t.starts_with("IAMAT")));
 }

@@ -5,6 +5,7 @@
 pub mod accounting;
 pub mod classroom;
 pub mod command;
+pub mod diagram;
 pub mod expectation;
 pub mod experiment;
 pub mod foreign;

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use serde_json::json;
 
 pub use row::{Kind, Row, pairs};
-pub use svg::{SVG_ROWS, caption_text, escape, shorten};
+pub use svg::{SVG_ROWS, caption_text, escape};
 
 use herdctl_core::event::HerdEvent;
 use herdctl_core::recorder::{KEPT_PER_NODE, RECORDED_PER_SECOND, Recorder, RingLosses};
@@ -81,10 +81,6 @@ impl Trace {
     /// The herd's seed, once the herd said it.
     pub fn seed(&self) -> Option<u64> {
         self.recorder.seed()
-    }
-
-    fn seconds(&self, at: SystemTime) -> f64 {
-        at.duration_since(self.recorder.started()).unwrap_or_default().as_secs_f64()
     }
 
     /// The header line, notes of what is missing, then one event a line (docs/TRACE.md).

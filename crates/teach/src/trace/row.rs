@@ -61,6 +61,12 @@ impl Row {
         !matches!(self.kind, Kind::Held | Kind::Learned) && !matches!(self.fault, Some("link_up" | "link_down"))
     }
 
+    /// Whether it is the herd beginning to stop: what follows (links and nodes going down) is
+    /// the end of the process, not part of the story a figure tells.
+    pub fn is_shutdown(&self) -> bool {
+        self.fault == Some("shutdown")
+    }
+
     /// The entry a diagram draws for `event`; `None` for what it does not draw.
     pub fn of(event: &HerdEvent) -> Option<Row> {
         let fault = |peer: Option<NodeName>| Row {
