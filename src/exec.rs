@@ -70,5 +70,14 @@ pub async fn start(
         isolated: matches!(isolation, Isolation::Isolated),
         env: Vec::new(),
     };
-    Ok(foreign::start(herd, &plan).await?)
+    let started = foreign::start(herd, &plan).await?;
+    let up = herd.status().iter().filter(|node| node.up).count();
+    tracing::info!(
+        "supervising {up} of {} servers of {} ({}), in {}",
+        herd.topology().names().len(),
+        herd.topology().source(),
+        command.unwrap_or("each node's exec"),
+        plan.dir.display()
+    );
+    Ok(started)
 }

@@ -500,7 +500,9 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     let _stop_metrics = metrics_stop.drop_guard();
     let names: Vec<String> = members.iter().map(|n| n.to_string()).collect();
-    tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
+    if foreign.is_none() {
+        tracing::info!("serving {} from {}; logs in {}", names.join(", "), topology.source(), cli.log_dir.display());
+    }
     if !cli.headless {
         let trace = trace.unwrap_or_default();
         let session = frontend::Session {

@@ -84,7 +84,8 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
     match command {
         Command::Kill(node) => kill(herd, node).await,
         Command::Revive(node) => match herd.revive(node).await {
-            Ok(()) => Outcome::Done(format!("revived {node}: it relinks and catches up")),
+            Ok(()) if herd.catches_up(node) => Outcome::Done(format!("revived {node}: it relinks and catches up")),
+            Ok(()) => Outcome::Done(format!("revived {node}: its process runs again and listens on its port")),
             Err(HerdError::NotAMember(_)) if herd.topology().node(node).is_some() => Outcome::Refused(format!(
                 "{node} runs in another process: this console can revive only the nodes it runs or attaches to (--attach)"
             )),
@@ -92,7 +93,10 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
             Err(error) => Outcome::Refused(error.to_string()),
         },
         Command::Cut(a, b) => done(herd.cut(a, b), format!("cut {a}–{b}")),
-        Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up")),
+        Command::Heal(a, b) if herd.catches_up(a) && herd.catches_up(b) => {
+            done(herd.heal(a, b), format!("healed {a}–{b}: both ends redial and catch up"))
+        }
+        Command::Heal(a, b) => done(herd.heal(a, b), format!("healed {a}–{b}: their connections pass again")),
         Command::CutOneWay(a, b) => done(
             herd.cut_one_way(a, b),
             format!("cut {a}>{b}: {a}'s messages to {b} are lost, {b}'s to {a} still arrive"),

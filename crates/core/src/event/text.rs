@@ -20,6 +20,8 @@ impl fmt::Display for Arrival {
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A student's server takes clients and neighbours on one port.
+            Self::NodeUp { client, peer } if client == peer => write!(f, "node up: clients and neighbours on {client}"),
             Self::NodeUp { client, peer } => {
                 write!(f, "node up: clients on {client}, peers on {peer}")
             }

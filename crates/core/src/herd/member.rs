@@ -154,6 +154,11 @@ pub trait Member: Send + Sync {
     fn in_motion(&self) -> usize {
         0
     }
+    /// Whether its links catch it up when they come back (herdctl's nodes do; a student's
+    /// server does only if its code does, which herdctl cannot promise).
+    fn catches_up(&self) -> bool {
+        true
+    }
 }
 
 /// What the herd gives a node it follows in another process: where its events go, where its

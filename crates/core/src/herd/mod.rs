@@ -559,6 +559,11 @@ impl Herd {
         Ok(self.member(name)?.client_addr())
     }
 
+    /// Whether `name`'s links catch it up when they come back (see `Member::catches_up`).
+    pub fn catches_up(&self, name: &str) -> bool {
+        self.member(name).is_ok_and(|member| member.catches_up())
+    }
+
     /// Transmissions held in step mode at every member, numbered by the herd (see `MEMBER_IDS`).
     pub fn held(&self) -> Vec<Held> {
         let mut held = Vec::new();

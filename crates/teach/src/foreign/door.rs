@@ -102,6 +102,8 @@ async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
                 _ = changes.changed() => {}
                 accepted = listener.accept() => {
                     if let Ok((stream, addr)) = accepted {
+                        // A new connection is news: a line may follow.
+                        foreign.crossing();
                         let (foreign, behind, through) = (foreign.clone(), behind.clone(), through.clone());
                         foreign.tasks.clone().spawn(async move {
                             match behind {

@@ -35,7 +35,7 @@ enum Asked {
 
 /// Serves one client of `to` until either side closes or the door closes (`through`).
 pub(super) async fn serve(
-    _foreign: &Arc<ForeignHerd>,
+    foreign: &Arc<ForeignHerd>,
     to: &Arc<Server>,
     stream: TcpStream,
     addr: SocketAddr,
@@ -50,8 +50,8 @@ pub(super) async fn serve(
         () = through.cancelled() => "the server went down",
         ((), ()) = async {
             tokio::join!(
-                lines_in(to, addr, client_read, server_write, &asked),
-                replies_out(to, addr, server_read, client_write, &asked),
+                lines_in(foreign, to, addr, client_read, server_write, &asked),
+                replies_out(foreign, to, addr, server_read, client_write, &asked),
             )
         } => "closed",
     };
@@ -60,6 +60,7 @@ pub(super) async fn serve(
 
 /// The client's lines, told and passed on.
 async fn lines_in(
+    foreign: &ForeignHerd,
     to: &Server,
     addr: SocketAddr,
     read: impl AsyncRead + Unpin,
@@ -76,6 +77,8 @@ async fn lines_in(
             None => None,
         };
         asked.lock().unwrap_or_else(|p| p.into_inner()).extend(kind);
+        // The server acts on it (an IAMAT floods): the herd is not quiet yet.
+        foreign.crossing();
         let text = String::from_utf8_lossy(&line);
         to.events.emit(EventKind::ClientLine { addr, line: text.trim_end_matches(['\n', '\r']).into() });
         if write.write_all(&line).await.is_err() {
@@ -87,6 +90,7 @@ async fn lines_in(
 
 /// The server's replies, passed on as they come and told once whole.
 async fn replies_out(
+    foreign: &ForeignHerd,
     to: &Server,
     addr: SocketAddr,
     read: impl AsyncRead + Unpin,
@@ -100,6 +104,8 @@ async fn replies_out(
         if write.write_all(&line).await.is_err() {
             return;
         }
+        // A server may flood after it answers: the pause counts from its answer.
+        foreign.crossing();
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
         if reply.is_empty() {

@@ -256,6 +256,10 @@ impl Member for Foreign {
         futures_util::future::ready(done).boxed()
     }
 
+    fn catches_up(&self) -> bool {
+        false
+    }
+
     fn in_motion(&self) -> usize {
         // The foreign herd's motion is one count for all its servers: the first tells it.
         if self.server.index == 0 { self.foreign.in_motion() } else { 0 }

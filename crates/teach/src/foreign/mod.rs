@@ -44,9 +44,11 @@ use herdctl_core::topology::{NodeName, SharedTopology};
 pub use member::Foreign;
 pub use process::Launch;
 
-/// A line between servers is taken to have landed once nothing has crossed herdctl for this
-/// long: foreign servers do not acknowledge, so their quiet is a pause.
-pub const QUIET_GAP: Duration = Duration::from_millis(100);
+/// A foreign herd is taken to be quiet once nothing has crossed herdctl for this long (no line,
+/// no new connection, no client's line or reply): its servers do not acknowledge, so their quiet
+/// is a pause. Long enough for a server to act on what it was just told (a Python server on a
+/// busy laptop takes milliseconds), short enough not to slow a walkthrough's steps.
+pub const QUIET_GAP: Duration = Duration::from_millis(200);
 /// How long a server may take to listen on its port after it starts.
 pub const READY_WITHIN: Duration = Duration::from_secs(10);
 
