@@ -168,6 +168,10 @@ impl Member for LocalMember {
         futures_util::future::ready(revived).boxed()
     }
 
+    fn forget_totals(&self) {
+        self.counters().reset();
+    }
+
     /// Records on their way through the node's links (none while it is down).
     fn in_motion(&self) -> usize {
         self.life().running.as_ref().map_or(0, |node| node.in_motion())

@@ -154,6 +154,9 @@ pub trait Member: Send + Sync {
     fn in_motion(&self) -> usize {
         0
     }
+    /// Sets its running totals back to zero (the herd is reset). A node followed elsewhere keeps
+    /// its own.
+    fn forget_totals(&self) {}
     /// Whether its links catch it up when they come back (herdctl's nodes do; a student's
     /// server does only if its code does, which herdctl cannot promise).
     fn catches_up(&self) -> bool {

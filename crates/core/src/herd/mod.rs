@@ -477,8 +477,10 @@ impl Herd {
             // A node already down is simply revived below.
             let _ = member.kill().await;
         }
+        for member in &members {
+            member.forget_totals();
+        }
         for local in &self.locals {
-            local.counters().reset();
             // Restarted empty means empty on disk too.
             if let Some(store) = &local.config.store {
                 if let Err(error) = store.clear() {

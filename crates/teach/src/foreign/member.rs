@@ -260,6 +260,10 @@ impl Member for Foreign {
         false
     }
 
+    fn forget_totals(&self) {
+        self.server.events.counters().reset();
+    }
+
     fn in_motion(&self) -> usize {
         // The foreign herd's motion is one count for all its servers: the first tells it.
         if self.server.index == 0 { self.foreign.in_motion() } else { 0 }
