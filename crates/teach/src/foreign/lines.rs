@@ -56,11 +56,13 @@ mod tests {
                 writer.write_all(piece.as_bytes()).await.unwrap();
             }
         });
+        // The pipe holds 16 bytes, less than the pieces: the sender finishes (and closes its end)
+        // only while the lines are read, so it is awaited last, never between two reads.
         let mut lines = Lines::new(reader);
         assert_eq!(lines.next().await.unwrap(), Some(b"AT Riley +0.1 kiwi +1+1 5\n".to_vec()));
-        sending.await.unwrap();
         assert_eq!(lines.next().await.unwrap(), Some(b"AT Jaquez +0.2 fig +1+1 6".to_vec()));
         assert_eq!(lines.next().await.unwrap(), None);
+        sending.await.unwrap();
     }
 
     #[tokio::test]
