@@ -20,15 +20,39 @@ pub enum Outcome {
     Noted(String),
     /// A new part of the story begins.
     Section(String),
-    /// Select these nodes on screen (two: side by side).
-    Show(Vec<String>),
-    /// Mark this path on the graph (empty: clear it).
-    Highlight(Vec<String>),
+    /// Select these nodes on screen (two: side by side), each at `client`'s row if one is named.
+    Show { nodes: Vec<String>, client: Option<String> },
+    /// Mark these links on the graph (a path's, or a whole tree's; none: clear it).
+    Highlight(Vec<(String, String)>),
+    /// The version badges follow this client (`None`: the last update's).
+    Track(Option<String>),
     /// Refused: a sentence saying why.
     Refused(String),
 }
 
 impl Outcome {
+    /// What `show`, `highlight` and `track` come to against `topology`: the screen's part of the
+    /// story, the same for a running herd and a recording.
+    pub fn shaping(topology: &Topology, command: &crate::command::Command) -> Option<Self> {
+        use crate::command::Command;
+        Some(match command {
+            Command::Show { nodes, client } => Self::Show { nodes: nodes.clone(), client: client.clone() },
+            Command::Highlight(path) => {
+                Self::Highlight(path.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
+            }
+            Command::HighlightTree(root) if topology.node(root).is_none() => Self::unknown_node(topology, root),
+            Command::HighlightTree(root) => Self::Highlight(
+                topology
+                    .tree_from(root)
+                    .into_iter()
+                    .map(|(parent, child)| (parent.to_string(), child.to_string()))
+                    .collect(),
+            ),
+            Command::Track(client) => Self::Track(client.clone()),
+            _ => return None,
+        })
+    }
+
     /// A refusal naming the nodes there are.
     pub fn unknown_node(topology: &Topology, node: &str) -> Self {
         let names: Vec<String> = topology.names().iter().map(|n| n.to_string()).collect();

@@ -254,8 +254,9 @@ async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_hold
     let mut present = UiState::default();
     present.present = true;
     let view = frame(&mut model, &herd, &present, Instant::now());
-    let story: Vec<Option<&str>> = view.nodes.iter().map(|n| n.story.as_deref()).collect();
-    assert_eq!(story, [Some("fig v1"), Some("fig v2")], "the two sides differ");
+    let story: Vec<Option<(&str, Option<usize>)>> =
+        view.nodes.iter().map(|n| n.story.as_ref().map(|b| (b.client.as_str(), b.version))).collect();
+    assert_eq!(story, [Some(("fig", Some(1))), Some(("fig", Some(2)))], "the two sides differ");
     let plain = frame(&mut model, &herd, &UiState::default(), Instant::now());
     assert!(plain.nodes.iter().all(|n| n.story.is_none()), "only the lecture layout shows versions");
     herd.shutdown().await;

@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
@@ -32,7 +33,14 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     } else if cache.elsewhere {
         vec!["in another process".into()]
     } else {
-        let mut parts = vec![count(cache.total, "client", "clients")];
+        let mut parts = Vec::new();
+        // The client a walkthrough shows, when this node has none of it: said first, since it is
+        // the point (the row the pane would start at is another client's).
+        if let Some(client) = cache.marked.as_ref().filter(|c| cache.up && !cache.rows.iter().any(|r| &r.client == *c))
+        {
+            parts.push(format!("no {client} here"));
+        }
+        parts.push(count(cache.total, "client", "clients"));
         if cache.by_recency {
             parts.push("newest first".into());
         }
@@ -158,7 +166,9 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
                 vec![Cell::from(format!("{}\n  {}\n  {}{how}", row.client, row.position, row.server))]
             }
         };
-        Row::new(cells).height(height)
+        // The client a walkthrough shows stands out, without colour too.
+        let row_style = if cache.marked.as_ref() == Some(&row.client) { theme.selected() } else { Style::new() };
+        Row::new(cells).height(height).style(row_style)
     });
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }

@@ -174,6 +174,16 @@ impl UiState {
         let long = text.trim_end().contains('\n');
         let first = text.lines().next().unwrap_or_default().to_string();
         let more = text.trim_end().lines().count().saturating_sub(1);
+        // A walkthrough's WHATSAT is what the class asked: its answer goes by the caption, where it
+        // stays while the checks after it come and go under the command line.
+        if let Some(reply) = self.reply.as_ref().filter(|r| !self.open_replies && r.command.starts_with("WHATSAT")) {
+            self.answer = Some(super::Answer {
+                node: reply.node.clone(),
+                command: reply.command.clone(),
+                first: first.clone(),
+                places: summary.clone(),
+            });
+        }
         let shown = match (summary, more) {
             (Some(summary), _) => {
                 format!("{first} · {summary} ({}: whole reply)", keys::label_of(ScreenAct::OpenReply))
