@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn name(s: &str) -> NodeName {
