@@ -14,7 +14,7 @@ use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl_core::network::Mode;
 use herdctl_core::topology::SharedTopology;
 use herdctl_core::{NodeName, NodeStatus};
-use herdctl_teach::accounting::Accounting;
+use herdctl_teach::accounting::{Accounting, Flood};
 use herdctl_teach::moment::Moment;
 use herdctl_ui::{
     Badge, CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState,
@@ -218,6 +218,11 @@ impl Model {
                 Unformatted::Note { at, kind, text } => self.push(at, "console", kind, text),
             }
         }
+    }
+
+    /// The most recent update, as far as it got.
+    pub fn latest_update(&self) -> Option<&Flood> {
+        self.accounting.latest()
     }
 
     /// What is up and cut now, for the accounting of floods that start next (a frame does this
@@ -481,18 +486,7 @@ impl Model {
                 Mode::Step => ModeView::Step { held: held.len() },
                 Mode::Slow(delay) => ModeView::Slow { millis: delay.as_millis() as u64 },
             },
-            last_flood: self.accounting.latest().map(|flood| FloodView {
-                client: flood.client.clone(),
-                origin: flood.origin.to_string(),
-                messages: flood.messages,
-                duplicates: flood.duplicates,
-                stale: flood.stale,
-                lost: flood.lost.len(),
-                reached: flood.reached.len(),
-                reachable: flood.reachable.len(),
-                hops: flood.hops(),
-                fewest_hops: flood.minimum_hops(),
-            }),
+            last_flood: self.accounting.latest().map(flood_view),
         };
         let mut held = herd.held();
         held.sort_by(|a, b| a.order().cmp(&b.order()));
@@ -518,6 +512,23 @@ impl Model {
             timeline: None,
             verbs: herdctl_teach::command::verbs().collect(),
         }
+    }
+}
+
+/// What an update cost, as the status bar shows it.
+pub fn flood_view(flood: &Flood) -> FloodView {
+    FloodView {
+        client: flood.client.clone(),
+        origin: flood.origin.to_string(),
+        messages: flood.messages,
+        duplicates: flood.duplicates,
+        stale: flood.stale,
+        lost: flood.lost.len(),
+        reached: flood.reached.len(),
+        reachable: flood.reachable.len(),
+        hops: flood.hops(),
+        fewest_hops: flood.minimum_hops(),
+        so_far: None,
     }
 }
 

@@ -370,4 +370,7 @@ pub struct FloodView {
     /// Hops until the last node had it, and the fewest that could do.
     pub hops: u32,
     pub fewest_hops: usize,
+    /// In a replay, the figures are the update's whole cost as recorded; this many of its
+    /// messages had been sent by the moment shown, when that is not all of them.
+    pub so_far: Option<usize>,
 }

@@ -106,6 +106,7 @@ fn herd() -> HerdView<'static> {
                 reachable: 4,
                 hops: 2,
                 fewest_hops: 2,
+                so_far: None,
             }),
             ..Stats::default()
         },
