@@ -140,7 +140,10 @@ impl UiState {
         // A walkthrough goes on from the command line too.
         if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
             self.focus = Focus::Graph;
-            return self.continue_walkthrough().or(Some(Intent::Story(StoryMove::Continue)));
+            // Typed, it is meant: no bounce to ignore, and what stood by the caption goes with it.
+            let continued = self.continue_walkthrough();
+            (self.caption, self.answer) = (None, None);
+            return continued.or(Some(Intent::Story(StoryMove::Continue)));
         }
         // Raw protocol lines go to the selected node: none, nothing to send them to.
         self.selected_name(view)?;
