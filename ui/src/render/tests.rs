@@ -738,16 +738,17 @@ fn in_step_mode_every_held_message_is_on_the_graph_and_no_mark_hides_another() {
 fn every_cut_link_says_it_is_cut_even_in_the_lecture_layout() {
     let mut view = herd();
     let state = presented(&mut view, "kiwi.cs.ucla.edu");
-    // Riley an island, and Campbell cut off from Bernard one way: three cuts, short links among them.
-    for i in [0, 1] {
+    // Riley an island, Juzang–Campbell cut (its middle lies between two labels on their row),
+    // and Campbell cut off from Bernard one way: four cuts, short links among them.
+    for i in [0, 1, 4] {
         view.links[i].cut = true;
         view.links[i].state = LinkState::Down;
     }
     view.links[5].cut_one_way = Some("Bernard>Campbell".into());
-    view.links[4].latency = "500ms".into();
+    view.links[3].latency = "500ms".into();
     let text = screen(&view, &state, 100, 30);
     let graph = graph_pane(&text);
-    assert_eq!(graph.matches("✂ cut").count(), 2, "{text}");
+    assert_eq!(graph.matches("✂ cut").count(), 3, "{text}");
     assert_eq!(graph.matches("✂ Bernard>Campbell").count(), 1, "{text}");
     assert_snapshot!(text);
 }
