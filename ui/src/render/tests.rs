@@ -849,7 +849,11 @@ fn a_shown_client_is_marked_in_both_caches_or_said_missing() {
     let state = UiState { present: true, compare: Some(3), ..UiState::default() };
     let text = screen(&view, &state, 100, 30);
     assert!(text.contains("+34.068930-118.445127"), "{text}");
-    assert!(text.contains("no island here"), "Campbell has none of it, and says so:\n{text}");
+    assert!(text.contains("no record of island here"), "Campbell has none of it, and says so:\n{text}");
+    // A node that knows no client at all says that it has none of this one either.
+    view.compare.as_mut().unwrap().rows.clear();
+    let empty = screen(&view, &state, 100, 30);
+    assert!(empty.contains("Bernard has no record of island") || empty.contains("has no record of island"), "{empty}");
     assert_snapshot!(text);
 }
 
