@@ -31,26 +31,19 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// What `show`, `highlight` and `track` come to against `topology`: the screen's part of the
-    /// story, the same for a running herd and a recording.
-    pub fn shaping(topology: &Topology, command: &crate::command::Command) -> Option<Self> {
-        use crate::command::Command;
-        Some(match command {
-            Command::Show { nodes, client } => Self::Show { nodes: nodes.clone(), client: client.clone() },
-            Command::Highlight(path) => {
-                Self::Highlight(path.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
-            }
-            Command::HighlightTree(root) if topology.node(root).is_none() => Self::unknown_node(topology, root),
-            Command::HighlightTree(root) => Self::Highlight(
-                topology
-                    .tree_from(root)
-                    .into_iter()
-                    .map(|(parent, child)| (parent.to_string(), child.to_string()))
-                    .collect(),
-            ),
-            Command::Track(client) => Self::Track(client.clone()),
-            _ => return None,
-        })
+    /// A path marked on the graph: its links, in order.
+    pub fn path(path: &[String]) -> Self {
+        Self::Highlight(path.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
+    }
+
+    /// The breadth-first spanning tree from `root` marked on the graph (the same for a running
+    /// herd and a recording: the topology's).
+    pub fn tree(topology: &Topology, root: &str) -> Self {
+        if topology.node(root).is_none() {
+            return Self::unknown_node(topology, root);
+        }
+        let links = topology.tree_from(root).into_iter().map(|(parent, child)| (parent.to_string(), child.to_string()));
+        Self::Highlight(links.collect())
     }
 
     /// A refusal naming the nodes there are.

@@ -105,8 +105,8 @@ struct Labels {
 }
 
 /// Places each label on its node's row if it can, else on the nearest free row above or below,
-/// shifted sideways to stay inside.
-/// With `uniform`, every label in that form on its node's own row, or `None` if one does not fit.
+/// shifted sideways to stay inside; with `uniform`, every label in that form on its node's own
+/// row, or `None` if one does not fit so.
 fn place_labels(
     inner: Rect,
     view: &HerdView,

@@ -62,10 +62,10 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         Command::Say(text) => Outcome::Said(text.clone()),
         Command::Ask(text) => Outcome::Asked(text.clone()),
         Command::Note(text) => Outcome::Noted(text.clone()),
-        Command::Show { .. } | Command::Highlight(_) | Command::HighlightTree(_) | Command::Track(_) => {
-            Outcome::shaping(&timeline.recording().topology, &step.command)
-                .unwrap_or_else(|| Outcome::Done(String::new()))
-        }
+        Command::Show { nodes, client } => Outcome::Show { nodes: nodes.clone(), client: client.clone() },
+        Command::Highlight(path) => Outcome::path(path),
+        Command::HighlightTree(root) => Outcome::tree(&timeline.recording().topology, root),
+        Command::Track(client) => Outcome::Track(client.clone()),
         // What would change the herd, or send it anything: what happened cannot change.
         Command::Iamat { .. }
         | Command::Whatsat { .. }
