@@ -89,19 +89,14 @@ impl Console {
         }
     }
 
-    /// The graph's pane: the screen's rows from the status bar's to the cache pane's bottom, each
-    /// up to where the cache pane begins.
-    fn graph(&self) -> String {
-        let contents = self.contents();
-        let rows = contents.lines().skip(2).take_while(|line| !line.starts_with('└')).skip(1);
-        rows.map(|line| line.split("││").next().unwrap_or(line).to_string() + "\n").collect()
-    }
-
-    /// How many lines of the flow the screen shows.
-    fn flow_lines(&self) -> usize {
-        let contents = self.contents();
-        let mut lines = contents.lines().skip_while(|line| !line.starts_with("┌ Flow")).skip(1);
-        lines.by_ref().take_while(|line| line.starts_with('│')).count()
+    /// Polls the screen until `holds` says it shows what is wanted (a whole frame: one read may
+    /// catch a frame half written); fails with the screen at the deadline.
+    fn wait_until(&self, what: &str, holds: impl Fn(&str) -> bool) {
+        let started = Instant::now();
+        while !holds(&self.contents()) {
+            assert!(started.elapsed() < DEADLINE, "the screen never showed {what}:\n{}", self.contents());
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Where `text` is on the screen: (column, row), from 0.
@@ -387,11 +382,25 @@ fn present(dir: &std::path::Path, script: &str) -> Console {
     Console::run_at(dir, &args, PROJECTOR)
 }
 
-/// Continues past the caption on screen to the one that says `next`: typed in the command line,
-/// where a quick second `c` is not taken for a bounce of the key.
+/// The graph's pane of a screen: its rows from the status bar's to the cache pane's bottom, each
+/// up to where the cache pane begins.
+fn graph(screen: &str) -> String {
+    let rows = screen.lines().skip(2).take_while(|line| !line.starts_with('└')).skip(1);
+    rows.map(|line| line.split("││").next().unwrap_or(line).to_string() + "\n").collect()
+}
+
+/// How many lines of the flow a screen shows.
+fn flow_lines(screen: &str) -> usize {
+    let mut lines = screen.lines().skip_while(|line| !line.starts_with("┌ Flow")).skip(1);
+    lines.by_ref().take_while(|line| line.starts_with('│')).count()
+}
+
+/// Continues past the caption on screen to the one that begins with `next` (in the caption's box,
+/// not the flow's line of it): typed in the command line, where a quick second `c` is not taken
+/// for a bounce of the key.
 fn continue_to(console: &mut Console, next: &str) {
     console.press(":c\r");
-    console.wait_for(next);
+    console.wait_for(&format!("│{next}"));
 }
 
 #[test]
@@ -399,34 +408,34 @@ fn at_100_by_30_a_flood_hop_by_hop_shows_every_held_message_and_the_answer_by_th
     let dir = tempfile::tempdir().unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/walkthroughs/basic-flood.herd");
     let mut console = present(dir.path(), script);
-    console.wait_for("Five servers.");
+    console.wait_for("│Five servers.");
     continue_to(&mut console, "From now on every message");
     continue_to(&mut console, "A client, kiwi, reports");
-    continue_to(&mut console, "The two messages wait at Riley");
-    console.wait_for("STEP 2 held");
-    assert_eq!(console.graph().matches('◆').count(), 2, "{}", console.contents());
+    continue_to(&mut console, "? The two messages wait at Riley");
+    console.wait_until("2 held, both on the graph", |screen| {
+        screen.contains("STEP 2 held") && graph(screen).matches('◆').count() == 2
+    });
     // The second hop: three held, at Jaquez and (two) at Juzang, beside labels with badges.
     continue_to(&mut console, "Jaquez and Juzang. Each passes it on");
-    console.wait_for("STEP 3 held");
-    let graph = console.graph();
-    assert_eq!(graph.matches("◆1").count(), 3, "every held message is on the graph:\n{}", console.contents());
-    assert!(!graph.contains("v11"), "no ◆ runs into a badge:\n{graph}");
-    assert!(console.flow_lines() >= 3, "three lines of the flow at least:\n{}", console.contents());
+    console.wait_until("3 held, all on the graph, three flow lines", |screen| {
+        screen.contains("STEP 3 held") && graph(screen).matches("◆1").count() == 3 && flow_lines(screen) >= 3
+    });
+    assert!(!graph(&console.contents()).contains("v11"), "no ◆ runs into a badge:\n{}", console.contents());
     // The third hop: three held again, and the duplicate Bernard dropped, none over another.
-    continue_to(&mut console, "Bernard will receive kiwi twice");
+    continue_to(&mut console, "? Bernard will receive kiwi twice");
     continue_to(&mut console, "The first to arrive");
-    console.wait_for("STEP 3 held");
-    console.wait_for("✕dup");
-    let graph = console.graph();
-    assert_eq!(graph.matches("◆1").count(), 3, "{}", console.contents());
-    assert!(!graph.contains("◆1dup"), "the ✕ of a dropped copy is not written over:\n{graph}");
+    console.wait_until("3 held and the duplicate marked", |screen| {
+        let graph = graph(screen);
+        screen.contains("STEP 3 held") && graph.matches("◆1").count() == 3 && graph.contains("✕dup")
+    });
+    assert!(!graph(&console.contents()).contains("◆1dup"), "a ✕ is not written over:\n{}", console.contents());
     continue_to(&mut console, "Everyone knows kiwi after two hops");
     continue_to(&mut console, "Any server can now answer for kiwi");
-    // The WHATSAT's answer stands by the next caption, without `o`.
+    // The WHATSAT's answer stands by the next caption, without `o`, over three flow lines.
     continue_to(&mut console, "That is a flood");
-    console.wait_for("↳ Campbell: AT Riley +");
-    console.wait_for(" places: ");
-    assert!(console.flow_lines() >= 3, "{}", console.contents());
+    console.wait_until("the answer by the caption", |screen| {
+        screen.contains("│↳ Campbell: AT Riley +") && screen.contains(" places: ") && flow_lines(screen) >= 3
+    });
     console.press("q");
     assert!(console.exit(), "the walkthrough held");
 }
@@ -438,13 +447,15 @@ fn at_100_by_30_a_replay_walkthrough_says_which_event_and_what_the_update_cost_i
     let args =
         ["--scenario", script, "--present", "--log-dir", dir.path().join("logs").to_str().unwrap()].map(String::from);
     let mut console = Console::run_at(dir.path(), &args, PROJECTOR);
-    console.wait_for("This is not a live herd");
-    continue_to(&mut console, "Every server ends up with kiwi's new position");
+    console.wait_for("│This is not a live herd");
+    continue_to(&mut console, "? Every server ends up with kiwi's new position");
     // Back to the update's start: which event it is and what, and its whole cost, not `0 msgs`.
     continue_to(&mut console, "Back to the last flood");
-    console.wait_for("event 49/76 · Riley cache: kiwi at +34.052235-118.243683");
-    console.wait_for("5 msgs (2 dup) · 3/3 · tree 3 · 2/2 hops · 0 sent by now");
-    assert!(console.flow_lines() >= 3, "{}", console.contents());
+    console.wait_until("the event, the update's whole cost and three flow lines", |screen| {
+        screen.contains("event 49/76 · Riley cache: kiwi at +34.052235-118.243683")
+            && screen.contains("5 msgs (2 dup) · 3/3 · tree 3 · 2/2 hops · 0 sent by now")
+            && flow_lines(screen) >= 3
+    });
     console.press("q");
     assert!(console.exit());
 }
@@ -466,15 +477,20 @@ fn at_100_by_30_show_puts_one_clients_row_at_both_sides_and_track_keeps_its_badg
     )
     .unwrap();
     let mut console = present(dir.path(), script.to_str().unwrap());
-    console.wait_for("Campbell is stale.");
-    console.wait_for("Cache of Campbell");
-    let screen = console.contents();
-    // Each pane at kiwi's row: Riley's new position, Campbell's old one.
-    assert!(screen.contains("+40.712800-074.006000") && screen.contains("+34.068930-118.445127"), "{screen}");
-    assert!(!screen.contains("apple"), "the panes start at kiwi, not at the first client:\n{screen}");
-    // The badges follow kiwi, not lemon (the last update).
-    assert!(screen.contains("kiwi v2") && screen.contains("kiwi v1") && !screen.contains("lemon v"), "{screen}");
-    assert_eq!(console.graph().matches("✂ cut").count(), 2, "every cut link says so:\n{screen}");
+    console.wait_for("│Campbell is stale.");
+    // Each pane at kiwi's row (Riley's new position, Campbell's old one), not at the first
+    // client; the badges on kiwi, not on lemon (the last update); both cut links said.
+    console.wait_until("kiwi's two records, kiwi's badges, two cuts", |screen| {
+        let panes: String = screen.lines().filter_map(|line| line.split("││").nth(1)).collect();
+        panes.contains("+40.712800-074.006000")
+            && panes.contains("+34.068930-118.445127")
+            && !panes.contains("apple")
+            && screen.contains("Cache of Campbell")
+            && screen.contains("kiwi v2")
+            && screen.contains("kiwi v1")
+            && !screen.contains("lemon v")
+            && graph(screen).matches("✂ cut").count() == 2
+    });
     console.press("q");
     assert!(console.exit());
 }
