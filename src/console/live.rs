@@ -126,7 +126,7 @@ impl Live {
                 state.caption = Some(Caption { text, ..Caption::default() });
             }
             Outcome::Noted(text) => state.note = Some(text),
-            Outcome::Section(_) => {}
+            Outcome::Section(_) => state.new_section(),
             Outcome::Show { nodes, client } => state.show(&self.view(state), &nodes, client.as_deref()),
             Outcome::Highlight(links) => state.highlight = links,
             Outcome::Track(client) => state.tracked = client,

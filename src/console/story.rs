@@ -74,7 +74,8 @@ impl Story {
             Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
                 state.tell(Feedback::Error(format!("line {}: {text}", step.line)))
             }
-            Outcome::Section(_) | Outcome::Reply { .. } => {}
+            Outcome::Section(_) => state.new_section(),
+            Outcome::Reply { .. } => {}
         }
         None
     }

@@ -361,6 +361,12 @@ impl UiState {
         }
     }
 
+    /// A new part of the story: the client it was about is no longer shown at its row nor
+    /// tracked by the badges (a section that wants them says so again).
+    pub fn new_section(&mut self) {
+        (self.tracked, self.shown_client) = (None, None);
+    }
+
     /// Forgets what a walkthrough put on the screen (it is replayed from its start, or a
     /// recording's story starts again).
     pub fn clear_story(&mut self) {

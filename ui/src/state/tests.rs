@@ -209,6 +209,11 @@ fn a_walkthrough_shows_one_node_or_two_side_by_side() {
     assert_eq!(state.cache_anchor, CacheAnchor::At("kiwi".into()));
     press(&mut state, KeyCode::Char('2'));
     assert_eq!((state.compare, state.shown_client.as_deref()), (None, None));
+    // Or until the story moves on to its next section, where that client may not even exist.
+    state.show(&view(), &["A".into(), "C".into()], Some("kiwi"));
+    state.tracked = Some("kiwi".into());
+    state.new_section();
+    assert_eq!((state.shown_client.as_deref(), state.tracked.as_deref()), (None, None));
 }
 
 #[test]
