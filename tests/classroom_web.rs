@@ -105,10 +105,58 @@ async fn cities_are_found_by_name_biggest_first() {
     herd.shutdown().await;
 }
 
+#[tokio::test]
+async fn which_servers_know_a_student_says_who_is_down_and_waits_for_news() {
+    let herd = Arc::new(start_herd().await);
+    let (addr, stop) = page(&herd, 10).await;
+    let http = reqwest::Client::new();
+    assert_eq!(report(&http, addr, json!({ "name": "carol", "lat": 48.85, "lon": 2.35 })).await.0, 200);
+    eventually("every server knows carol", || async {
+        herd.status().iter().all(|n| herd.knows(&n.name, "phone-carol"))
+    })
+    .await;
+    herd.kill("Juzang").await.unwrap();
+    let known = |seen: Option<String>| {
+        let (http, seen) = (http.clone(), seen.map(|s| format!("&seen={s}")).unwrap_or_default());
+        async move {
+            let url = format!("http://{addr}/known?client=phone-carol{seen}");
+            http.get(url).send().await.unwrap().json::<Value>().await.unwrap()
+        }
+    };
+    let now = known(None).await;
+    let juzang = now["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "Juzang").unwrap().clone();
+    assert_eq!((&juzang["up"], &juzang["knows"]), (&json!(false), &json!(false)), "{now}");
+    // Asked with what it saw, the page is answered once that changes: here, by the revive (and
+    // at once if the revive came first).
+    let seen = now["state"].as_str().unwrap().to_string();
+    let waiting = tokio::spawn(known(Some(seen.clone())));
+    herd.revive("Juzang").await.unwrap();
+    let news = waiting.await.unwrap();
+    assert_ne!(news["state"].as_str().unwrap(), seen, "{news}");
+    let juzang = news["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "Juzang").unwrap().clone();
+    assert_eq!(juzang["up"], json!(true), "{news}");
+    stop.cancel();
+    herd.shutdown().await;
+}
+
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|name| {
         std::process::Command::new(name).arg("--version").output().is_ok_and(|output| output.status.success())
     })
+}
+
+/// The page at `url` in a headless browser, as it stands once it has nothing left to do (its
+/// questions answered, its pauses over) or 20 s of the page's time have passed.
+async fn browse(browser: &str, url: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"])
+        .arg(format!("--user-data-dir={}", dir.path().display()))
+        .args(["--dump-dom", url])
+        .output()
+        .await
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[tokio::test]
@@ -118,20 +166,53 @@ async fn a_real_browser_reports_from_the_page() {
     };
     let herd = Arc::new(start_herd().await);
     let (addr, stop) = page(&herd, 10).await;
-    let url = format!("http://{addr}/?name=alice&city=Los%20Angeles&auto=1");
-    let dir = tempfile::tempdir().unwrap();
-    // The page loads, finds the city, reports, and polls until every server knows alice.
-    let output = tokio::process::Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"])
-        .arg(format!("--user-data-dir={}", dir.path().display()))
-        .args(["--dump-dom", &url])
-        .output()
-        .await
-        .unwrap();
-    let dom = String::from_utf8_lossy(&output.stdout);
+    // The page loads, finds the city, reports, and asks until every server knows alice.
+    let dom = browse(browser, &format!("http://{addr}/?name=alice&city=Los%20Angeles&auto=1")).await;
     assert!(dom.contains(r#"<p id="reply">AT "#) && dom.contains(" phone-alice +34.05"), "{dom}");
     assert!(dom.contains(r#"data-all="yes""#), "every server knew alice before the page was dumped:\n{dom}");
     assert!(herd.knows("Campbell", "phone-alice"));
+    stop.cancel();
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_shows_as_down_and_the_page_follows_its_revive() {
+    let Some(browser) = chromium() else {
+        return missing_tool("chromium (Debian's package)");
+    };
+    let herd = Arc::new(start_herd().await);
+    herd.kill("Juzang").await.unwrap();
+
+    // Juzang stays down: the page says so (not `…`, a flood that never arrives), knows that every
+    // live server has bob, and goes on asking (told "nothing new" quickly here, so that the
+    // browser's budget runs out in a few seconds).
+    let stop = CancellationToken::new();
+    let quick = Classroom::waiting_for_news(herd.clone(), 10, std::time::Duration::from_millis(100));
+    let addr = serve(quick, "127.0.0.1:0".parse().unwrap(), stop.clone()).await.unwrap();
+    let dom = browse(browser, &format!("http://{addr}/?name=bob&city=Paris&auto=1")).await;
+    assert!(dom.contains(r#"<span class="down">Juzang down</span>"#), "{dom}");
+    assert!(dom.contains(r#"data-live="yes""#), "every live server knew bob:\n{dom}");
+    assert!(!dom.contains(r#"data-all="yes""#), "not every server: Juzang is down\n{dom}");
+
+    // A phone watches while Juzang comes back: the page follows it to `Juzang ✓` by itself.
+    let (addr, _stop) = page(&herd, 10).await;
+    let url = format!("http://{addr}/?name=alice&city=Los%20Angeles&auto=1");
+    let watching = tokio::spawn(async move { browse(browser, &url).await });
+    let live_know = || {
+        herd.status().iter().filter(|n| n.up).all(|n| herd.knows(&n.name, "phone-alice"))
+            && herd.knows("Riley", "phone-alice")
+    };
+    // The browser starts, finds the city and reports (slow on a busy machine; the deadline only
+    // matters when something is broken).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !live_know() {
+        assert!(tokio::time::Instant::now() < deadline && !watching.is_finished(), "alice never reported");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    herd.revive("Juzang").await.unwrap();
+    let dom = watching.await.unwrap();
+    assert!(dom.contains(r#"<span class="knows">Juzang ✓</span>"#), "the revived server caught up:\n{dom}");
+    assert!(dom.contains(r#"data-all="yes""#), "{dom}");
     stop.cancel();
     herd.shutdown().await;
 }

@@ -39,8 +39,12 @@ impl Console {
 
     /// herdctl with exactly these arguments, in `dir`.
     fn run(dir: &std::path::Path, args: &[String]) -> Self {
-        let pty =
-            native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+        Self::run_at(dir, args, (ROWS, COLS))
+    }
+
+    /// herdctl with these arguments in a terminal of `rows` × `cols`.
+    fn run_at(dir: &std::path::Path, args: &[String], (rows, cols): (u16, u16)) -> Self {
+        let pty = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_herdctl"));
         command.args(args);
         command.env("TERM", "xterm-256color");
@@ -51,8 +55,8 @@ impl Console {
         let child = pty.slave.spawn_command(command).unwrap();
         drop(pty.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZero::new(ROWS).unwrap(),
-            std::num::NonZero::new(COLS).unwrap(),
+            std::num::NonZero::new(rows).unwrap(),
+            std::num::NonZero::new(cols).unwrap(),
             0,
         )));
         let mut output = pty.master.try_clone_reader().unwrap();
@@ -81,6 +85,16 @@ impl Console {
         let started = Instant::now();
         while !self.contents().contains(text) {
             assert!(started.elapsed() < DEADLINE, "the screen never showed {text:?}:\n{}", self.contents());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Polls the screen until `holds` says it shows what is wanted (a whole frame: one read may
+    /// catch a frame half written); fails with the screen at the deadline.
+    fn wait_until(&self, what: &str, holds: impl Fn(&str) -> bool) {
+        let started = Instant::now();
+        while !holds(&self.contents()) {
+            assert!(started.elapsed() < DEADLINE, "the screen never showed {what}:\n{}", self.contents());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -352,4 +366,131 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
     assert!(console.exit(), "the console quits cleanly");
     // Leaving the console stops no node.
     assert!(!refused(ports[0]) && !refused(ports[4]), "the nodes serve on");
+}
+
+/// The lecture layout on a projector: 100×30, `--present`.
+const PROJECTOR: (u16, u16) = (30, 100);
+
+/// herdctl playing `script` in the lecture layout at 100×30, on a herd on free ports.
+fn present(dir: &std::path::Path, script: &str) -> Console {
+    let topology = write_topology(dir, &free_ports(10));
+    let args = ["--topology", topology.to_str().unwrap(), "--log-dir", dir.join("logs").to_str().unwrap()]
+        .into_iter()
+        .chain(["--scenario", script, "--present"])
+        .map(String::from)
+        .collect::<Vec<_>>();
+    Console::run_at(dir, &args, PROJECTOR)
+}
+
+/// The graph's pane of a screen: its rows from the status bar's to the cache pane's bottom, each
+/// up to where the cache pane begins.
+fn graph(screen: &str) -> String {
+    let rows = screen.lines().skip(2).take_while(|line| !line.starts_with('└')).skip(1);
+    rows.map(|line| line.split("││").next().unwrap_or(line).to_string() + "\n").collect()
+}
+
+/// How many lines of the flow a screen shows.
+fn flow_lines(screen: &str) -> usize {
+    let mut lines = screen.lines().skip_while(|line| !line.starts_with("┌ Flow")).skip(1);
+    lines.by_ref().take_while(|line| line.starts_with('│')).count()
+}
+
+/// Continues past the caption on screen to the one that begins with `next` (in the caption's box,
+/// not the flow's line of it): typed in the command line, where a quick second `c` is not taken
+/// for a bounce of the key.
+fn continue_to(console: &mut Console, next: &str) {
+    console.press(":c\r");
+    console.wait_for(&format!("│{next}"));
+}
+
+#[test]
+fn at_100_by_30_a_flood_hop_by_hop_shows_every_held_message_and_the_answer_by_the_caption() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/walkthroughs/basic-flood.herd");
+    let mut console = present(dir.path(), script);
+    console.wait_for("│Five servers.");
+    continue_to(&mut console, "From now on every message");
+    continue_to(&mut console, "A client, kiwi, reports");
+    continue_to(&mut console, "? The two messages wait at Riley");
+    console.wait_until("2 held, both on the graph", |screen| {
+        screen.contains("STEP 2 held") && graph(screen).matches('◆').count() == 2
+    });
+    // The second hop: three held, at Jaquez and (two) at Juzang, beside labels with badges.
+    continue_to(&mut console, "Jaquez and Juzang. Each passes it on");
+    console.wait_until("3 held, all on the graph, three flow lines", |screen| {
+        screen.contains("STEP 3 held") && graph(screen).matches("◆1").count() == 3 && flow_lines(screen) >= 3
+    });
+    assert!(!graph(&console.contents()).contains("v11"), "no ◆ runs into a badge:\n{}", console.contents());
+    // The third hop: three held again, and the duplicate Bernard dropped, none over another.
+    continue_to(&mut console, "? Bernard will receive kiwi twice");
+    continue_to(&mut console, "The first to arrive");
+    console.wait_until("3 held and the duplicate marked", |screen| {
+        let graph = graph(screen);
+        screen.contains("STEP 3 held") && graph.matches("◆1").count() == 3 && graph.contains("✕dup")
+    });
+    assert!(!graph(&console.contents()).contains("◆1dup"), "a ✕ is not written over:\n{}", console.contents());
+    continue_to(&mut console, "Everyone knows kiwi after two hops");
+    continue_to(&mut console, "Any server can now answer for kiwi");
+    // The WHATSAT's answer stands by the next caption, without `o`, over three flow lines.
+    continue_to(&mut console, "That is a flood");
+    console.wait_until("the answer by the caption", |screen| {
+        screen.contains("│↳ Campbell: AT Riley +") && screen.contains(" places: ") && flow_lines(screen) >= 3
+    });
+    console.press("q");
+    assert!(console.exit(), "the walkthrough held");
+}
+
+#[test]
+fn at_100_by_30_a_replay_walkthrough_says_which_event_and_what_the_update_cost_in_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/walkthroughs/stale-node.herd");
+    let args =
+        ["--scenario", script, "--present", "--log-dir", dir.path().join("logs").to_str().unwrap()].map(String::from);
+    let mut console = Console::run_at(dir.path(), &args, PROJECTOR);
+    console.wait_for("│This is not a live herd");
+    continue_to(&mut console, "? Every server ends up with kiwi's new position");
+    // Back to the update's start: which event it is and what, and its whole cost, not `0 msgs`.
+    continue_to(&mut console, "Back to the last flood");
+    console.wait_until("the event, the update's whole cost and three flow lines", |screen| {
+        screen.contains("event 49/76 · Riley cache: kiwi at +34.052235-118.243683")
+            && screen.contains("5 msgs (2 dup) · 3/3 · tree 3 · 2/2 hops · 0 sent by now")
+            && flow_lines(screen) >= 3
+    });
+    console.press("q");
+    assert!(console.exit());
+}
+
+#[test]
+fn at_100_by_30_show_puts_one_clients_row_at_both_sides_and_track_keeps_its_badges() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("stale.herd");
+    // Campbell cut off while kiwi moves: its old record is the point, and four clients come
+    // before kiwi in its cache. Then another client reports last.
+    std::fs::write(
+        &script,
+        "iamat Riley apple +1+1\niamat Riley banana +1+1\niamat Riley cherry +1+1\niamat Riley damson +1+1\n\
+         iamat Riley kiwi +34.068930-118.445127\nexpect Campbell knows kiwi\n\
+         cut Campbell Juzang\ncut Campbell Bernard\n\
+         iamat Riley kiwi +40.712800-074.006000\nexpect Bernard has kiwi at +40.712800-074.006000\n\
+         track kiwi\niamat Jaquez lemon +1+1\nexpect Bernard knows lemon\n\
+         show Riley Campbell kiwi\nhighlight tree Riley\nsay Campbell is stale.\n",
+    )
+    .unwrap();
+    let mut console = present(dir.path(), script.to_str().unwrap());
+    console.wait_for("│Campbell is stale.");
+    // Each pane at kiwi's row (Riley's new position, Campbell's old one), not at the first
+    // client; the badges on kiwi, not on lemon (the last update); both cut links said.
+    console.wait_until("kiwi's two records, kiwi's badges, two cuts", |screen| {
+        let panes: String = screen.lines().filter_map(|line| line.split("││").nth(1)).collect();
+        panes.contains("+40.712800-074.006000")
+            && panes.contains("+34.068930-118.445127")
+            && !panes.contains("apple")
+            && screen.contains("Cache of Campbell")
+            && screen.contains("kiwi v2")
+            && screen.contains("kiwi v1")
+            && !screen.contains("lemon v")
+            && graph(screen).matches("✂ cut").count() == 2
+    });
+    console.press("q");
+    assert!(console.exit());
 }

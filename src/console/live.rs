@@ -126,9 +126,10 @@ impl Live {
                 state.caption = Some(Caption { text, ..Caption::default() });
             }
             Outcome::Noted(text) => state.note = Some(text),
-            Outcome::Section(_) => {}
-            Outcome::Show(nodes) => state.show(&self.view(state), &nodes),
-            Outcome::Highlight(path) => state.highlight = path,
+            Outcome::Section(_) => state.new_section(),
+            Outcome::Show { nodes, client } => state.show(&self.view(state), &nodes, client.as_deref()),
+            Outcome::Highlight(links) => state.highlight = links,
+            Outcome::Track(client) => state.tracked = client,
             Outcome::Done(text) => {
                 self.model.note(text.clone());
                 state.tell(Feedback::Done(text));
@@ -158,8 +159,7 @@ impl Live {
             }
             Told::Replaying(text) => {
                 self.replaying = true;
-                (state.caption, state.note, state.compare) = (None, None, None);
-                state.highlight.clear();
+                state.clear_story();
                 state.tell(Feedback::Done(text));
             }
         }

@@ -14,11 +14,11 @@ use herdctl_core::event::{Arrival, Class, EventKind, HerdEvent, Via};
 use herdctl_core::network::Mode;
 use herdctl_core::topology::SharedTopology;
 use herdctl_core::{NodeName, NodeStatus};
-use herdctl_teach::accounting::Accounting;
+use herdctl_teach::accounting::{Accounting, Flood};
 use herdctl_teach::moment::Moment;
 use herdctl_ui::{
-    CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState, LinkView,
-    ModeView, NodeView, Stats, UiState,
+    Badge, CacheAnchor, CacheRow, CacheView, Dropped, FloodView, FlowKind, FlowLine, HeldView, HerdView, LinkState,
+    LinkView, ModeView, NodeView, Stats, UiState,
 };
 
 /// Flow lines kept for scrolling back.
@@ -218,6 +218,11 @@ impl Model {
         }
     }
 
+    /// The most recent update, as far as it got.
+    pub fn latest_update(&self) -> Option<&Flood> {
+        self.accounting.latest()
+    }
+
     /// What is up and cut now, for the accounting of floods that start next (a frame does this
     /// for a live herd; a replay, event by event).
     pub fn set_live(&mut self, live: herdctl_core::herd::Live) {
@@ -237,8 +242,14 @@ impl Model {
             EventKind::FloodSent { to, .. } => {
                 self.crossed.insert(link_key(&event.node, to), seen);
             }
-            EventKind::FloodReceived { from, arrival, .. } if !arrival.is_new() => {
-                let why = if *arrival == Arrival::Stale { Dropped::Stale } else { Dropped::Duplicate };
+            EventKind::FloodReceived { from, arrival, catch_up, .. } if !arrival.is_new() => {
+                // A catch-up's copy of what the node knew is an echo of the reconnection, not a
+                // flood's duplicate: said apart, so that no one counts it against the flood.
+                let why = match (arrival, catch_up) {
+                    (Arrival::Stale, _) => Dropped::Stale,
+                    (_, true) => Dropped::CatchUp,
+                    (_, false) => Dropped::Duplicate,
+                };
                 self.dropped_copies.insert((event.node.clone(), from.clone()), (seen, why));
             }
             EventKind::PlacesAnswered { upstream_requests, .. } => self.upstream_requests = *upstream_requests,
@@ -292,10 +303,16 @@ impl Model {
             || herd.totals().messages != self.messages_at_second
     }
 
-    /// Which version of the story's client (the client of the last update) each running node
-    /// holds: `v1` for the oldest record the herd has of it, and so on, or `none`.
-    fn story_versions(&self, herd: &dyn Moment, status: &[NodeStatus]) -> HashMap<String, String> {
-        let Some(client) = self.accounting.latest().map(|flood| flood.client.clone()) else {
+    /// Which version of the story's client (the one tracked, else the client of the last update)
+    /// each running node holds: 1 for the oldest record the herd has of it, and so on.
+    fn story_versions(
+        &self,
+        herd: &dyn Moment,
+        status: &[NodeStatus],
+        tracked: Option<&str>,
+    ) -> HashMap<String, Badge> {
+        let Some(client) = tracked.map(str::to_string).or_else(|| self.accounting.latest().map(|f| f.client.clone()))
+        else {
             return HashMap::new();
         };
         let held: Vec<(String, Option<herdctl_core::protocol::Timestamp>)> = status
@@ -311,11 +328,8 @@ impl Model {
         versions.dedup();
         held.into_iter()
             .map(|(node, stamp)| {
-                let version = match stamp.and_then(|s| versions.iter().position(|v| *v == s)) {
-                    Some(i) => format!("{client} v{}", i + 1),
-                    None => format!("{client} none"),
-                };
-                (node, version)
+                let version = stamp.and_then(|s| versions.iter().position(|v| *v == s)).map(|i| i + 1);
+                (node, Badge { client: Escaped(&client).to_string(), version })
             })
             .collect()
     }
@@ -336,7 +350,8 @@ impl Model {
     pub fn view(&self, herd: &dyn Moment, state: &UiState) -> HerdView<'_> {
         let status = herd.status();
         // Only the lecture layout shows which version of the story's client each node holds.
-        let story = if state.present { self.story_versions(herd, &status) } else { HashMap::new() };
+        let story =
+            if state.present { self.story_versions(herd, &status, state.tracked.as_deref()) } else { HashMap::new() };
         let topology = herd.topology();
         // Every node of the topology, in its order: those this console runs, and those that run
         // in other processes (drawn, but their state is not known here).
@@ -446,8 +461,11 @@ impl Model {
             },
             None => CacheView::default(),
         };
-        let cache = cache_of(state.selected, &state.cache_anchor);
-        let compare = state.compare.map(|index| cache_of(index, &CacheAnchor::First));
+        // A walkthrough's `show A B CLIENT`: both panes at that client's row, marked.
+        let marked = |cache: CacheView| CacheView { marked: state.shown_client.clone(), ..cache };
+        let cache = marked(cache_of(state.selected, &state.cache_anchor));
+        let compare_anchor = state.shown_client.clone().map_or(CacheAnchor::First, CacheAnchor::At);
+        let compare = state.compare.map(|index| marked(cache_of(index, &compare_anchor)));
         let stats = Stats {
             nodes_up: status.iter().filter(|n| n.up).count(),
             nodes_total: status.len(),
@@ -466,18 +484,7 @@ impl Model {
                 Mode::Step => ModeView::Step { held: held.len() },
                 Mode::Slow(delay) => ModeView::Slow { millis: delay.as_millis() as u64 },
             },
-            last_flood: self.accounting.latest().map(|flood| FloodView {
-                client: flood.client.clone(),
-                origin: flood.origin.to_string(),
-                messages: flood.messages,
-                duplicates: flood.duplicates,
-                stale: flood.stale,
-                lost: flood.lost.len(),
-                reached: flood.reached.len(),
-                reachable: flood.reachable.len(),
-                hops: flood.hops(),
-                fewest_hops: flood.minimum_hops(),
-            }),
+            last_flood: self.accounting.latest().map(flood_view),
         };
         let mut held = herd.held();
         held.sort_by(|a, b| a.order().cmp(&b.order()));
@@ -503,6 +510,23 @@ impl Model {
             timeline: None,
             verbs: herdctl_teach::command::verbs().collect(),
         }
+    }
+}
+
+/// What an update cost, as the status bar shows it.
+pub fn flood_view(flood: &Flood) -> FloodView {
+    FloodView {
+        client: flood.client.clone(),
+        origin: flood.origin.to_string(),
+        messages: flood.messages,
+        duplicates: flood.duplicates,
+        stale: flood.stale,
+        lost: flood.lost.len(),
+        reached: flood.reached.len(),
+        reachable: flood.reachable.len(),
+        hops: flood.hops(),
+        fewest_hops: flood.minimum_hops(),
+        so_far: None,
     }
 }
 

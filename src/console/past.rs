@@ -10,7 +10,7 @@ use herdctl_teach::command::Landmark;
 use herdctl_teach::moment::Moment;
 use herdctl_teach::replay::{Timeline, World};
 use herdctl_ui::intent::TimeMove;
-use herdctl_ui::{Feedback, HerdView, Mark, MarkKind, TimelineView, UiState};
+use herdctl_ui::{Feedback, FloodView, HerdView, Mark, MarkKind, TimelineView, UiState};
 
 use super::model::{FORMATTED_PER_FRAME, Model};
 
@@ -254,6 +254,14 @@ impl Past {
     /// The view of the moment shown, with its timeline.
     pub fn view(&self, state: &UiState) -> HerdView<'_> {
         let mut view = self.model.view(&self.world, state);
+        // The last update's whole cost as recorded (at its start a moment knows only that it has
+        // cost nothing yet), and how much of it had been sent by the moment shown.
+        if let Some(so_far) = self.model.latest_update() {
+            if let Some(whole) = self.timeline.cost_of(&so_far.at_line) {
+                let unfinished = (so_far.messages < whole.messages).then_some(so_far.messages);
+                view.stats.last_flood = Some(FloodView { so_far: unfinished, ..super::model::flood_view(whole) });
+            }
+        }
         view.cache.recorded = true;
         if let Some(compare) = &mut view.compare {
             compare.recorded = true;

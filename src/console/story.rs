@@ -40,8 +40,7 @@ impl Story {
         // From the start, without pausing, up to the target; then on to its caption.
         (self.next, self.report) = (0, Report::default());
         past.seek(0);
-        (state.caption, state.note, state.compare) = (None, None, None);
-        state.highlight.clear();
+        state.clear_story();
         while self.next < target {
             self.step(past, state);
         }
@@ -68,13 +67,15 @@ impl Story {
                 });
             }
             Outcome::Noted(text) => state.note = Some(text),
-            Outcome::Show(nodes) => state.show(&past.view(state), &nodes),
-            Outcome::Highlight(path) => state.highlight = path,
+            Outcome::Show { nodes, client } => state.show(&past.view(state), &nodes, client.as_deref()),
+            Outcome::Highlight(links) => state.highlight = links,
+            Outcome::Track(client) => state.tracked = client,
             Outcome::Done(text) | Outcome::Checked { held: true, text } => state.tell(Feedback::Done(text)),
             Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
                 state.tell(Feedback::Error(format!("line {}: {text}", step.line)))
             }
-            Outcome::Section(_) | Outcome::Reply { .. } => {}
+            Outcome::Section(_) => state.new_section(),
+            Outcome::Reply { .. } => {}
         }
         None
     }

@@ -187,7 +187,8 @@ impl Story {
             let step = self.script.steps[at].clone();
             let outcome = self.player.play(&self.herd, &step).await;
             self.count(&step, &outcome);
-            if matches!(outcome, Outcome::Show(_) | Outcome::Highlight(_) | Outcome::Section(_)) {
+            if matches!(outcome, Outcome::Show { .. } | Outcome::Highlight(_) | Outcome::Track(_) | Outcome::Section(_))
+            {
                 let _ = self.told.send(Told::Outcome(outcome)).await;
             }
         }

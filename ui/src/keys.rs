@@ -308,6 +308,8 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     // The strategies are the engine's to list (ui never imports it): `strategy` alone lists them.
     ("strategy NAME", "how nodes pass new records on from now, e.g. tree; `strategy` alone lists all"),
     ("at 2.5s", "replay, or looking back: to that moment of the recording"),
+    ("show A B [CLIENT] / track C", "two caches side by side, each at CLIENT's row; the version badges follow C"),
+    ("highlight A-B / tree A", "draw a path thick on the graph, or the breadth-first spanning tree from A"),
 ];
 
 /// A command help text with the example names filled in.

@@ -84,6 +84,18 @@ impl From<&str> for Caption {
     }
 }
 
+/// A WHATSAT a walkthrough sent, and what came back: shown by the caption (the class reads the
+/// answer where it reads the story), until the operator continues.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answer {
+    pub node: String,
+    pub command: String,
+    /// The reply's first line (the AT line, or a `?`).
+    pub first: String,
+    /// The places, in one line (`3 places: Santa Monica, …`), when the reply has them.
+    pub places: Option<String>,
+}
+
 /// How soon a second press must follow for a key a walkthrough's herd would feel.
 pub const CONFIRM_WITHIN: Duration = Duration::from_secs(3);
 
@@ -183,8 +195,15 @@ pub struct UiState {
     pub note: Option<String>,
     /// A second node whose cache is shown beside the selected one's.
     pub compare: Option<usize>,
-    /// A path marked on the graph, node by node.
-    pub highlight: Vec<String>,
+    /// Links marked on the graph: a path's, or a whole spanning tree's.
+    pub highlight: Vec<(String, String)>,
+    /// The client whose version each node's badge shows (`track CLIENT`); `None`: the client of
+    /// the last update.
+    pub tracked: Option<String>,
+    /// The client both compared caches are shown at (`show A B CLIENT`).
+    pub shown_client: Option<String>,
+    /// The answer to a walkthrough's WHATSAT, shown by its caption.
+    pub answer: Option<Answer>,
     /// Whether a long reply opens in its overlay at once (a walkthrough shows a summary instead).
     pub open_replies: bool,
     /// The lecture layout: a large graph, node labels with the story's version (`--present`, and
@@ -228,6 +247,9 @@ impl Default for UiState {
             note: None,
             compare: None,
             highlight: Vec::new(),
+            tracked: None,
+            shown_client: None,
+            answer: None,
             open_replies: true,
             present: false,
             continued_at: None,
@@ -321,15 +343,36 @@ impl UiState {
             self.cache_anchor = CacheAnchor::First;
         }
         self.compare = None;
+        self.shown_client = None;
     }
 
-    /// Selects the nodes a walkthrough shows: one, or two side by side.
-    pub fn show(&mut self, view: &HerdView, names: &[String]) {
+    /// Selects the nodes a walkthrough shows: one, or two side by side; with a client, each pane
+    /// at that client's row.
+    pub fn show(&mut self, view: &HerdView, names: &[String], client: Option<&str>) {
         let index = |name: &String| view.nodes.iter().position(|n| &n.name == name);
         if let Some(first) = names.first().and_then(index) {
             self.select(first);
         }
         self.compare = names.get(1).and_then(index);
+        self.shown_client = client.map(str::to_string);
+        if let Some(client) = client {
+            self.cache_by_recency = false;
+            self.cache_anchor = CacheAnchor::At(client.to_string());
+        }
+    }
+
+    /// A new part of the story: the client it was about is no longer shown at its row nor
+    /// tracked by the badges (a section that wants them says so again).
+    pub fn new_section(&mut self) {
+        (self.tracked, self.shown_client) = (None, None);
+    }
+
+    /// Forgets what a walkthrough put on the screen (it is replayed from its start, or a
+    /// recording's story starts again).
+    pub fn clear_story(&mut self) {
+        (self.caption, self.note, self.compare, self.answer) = (None, None, None, None);
+        (self.tracked, self.shown_client) = (None, None);
+        self.highlight.clear();
     }
 
     fn scroll_flow(&mut self, motion: Motion) {

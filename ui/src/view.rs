@@ -119,9 +119,17 @@ pub struct NodeView {
     pub y: f64,
     /// Where clients reach it.
     pub addr: String,
-    /// Which version of the story's client it holds (the client of the last update), e.g.
-    /// `fig v2`: so that a partition's two sides look different.
-    pub story: Option<String>,
+    /// Which version of the story's client it holds (the client a walkthrough tracks, else the
+    /// client of the last update): so that a partition's two sides look different.
+    pub story: Option<Badge>,
+}
+
+/// Which version of one client a node holds: `fig v2`, or `no fig`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Badge {
+    pub client: String,
+    /// 1 for the oldest record any running node holds, and so on; `None`: it holds none.
+    pub version: Option<usize>,
 }
 
 /// A link between two nodes.
@@ -156,6 +164,9 @@ pub enum Dropped {
     Duplicate,
     /// Older than what the node has.
     Stale,
+    /// Sent in a catch-up (a link came back) and already known: the echo of a catch-up, not
+    /// part of any flood.
+    CatchUp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,6 +205,9 @@ pub struct CacheView {
     pub recorded: bool,
     /// The most recently updated clients first, instead of by name.
     pub by_recency: bool,
+    /// The client a walkthrough shows (`show A B CLIENT`): its row is marked, or the pane says the
+    /// node has none.
+    pub marked: Option<String>,
 }
 
 /// Where the cache pane is scrolled to, in client ID order.
@@ -356,4 +370,7 @@ pub struct FloodView {
     /// Hops until the last node had it, and the fewest that could do.
     pub hops: u32,
     pub fewest_hops: usize,
+    /// In a replay, the figures are the update's whole cost as recorded; this many of its
+    /// messages had been sent by the moment shown, when that is not all of them.
+    pub so_far: Option<usize>,
 }

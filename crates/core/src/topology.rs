@@ -288,6 +288,25 @@ impl Topology {
         hops
     }
 
+    /// The breadth-first spanning tree from `origin`, as (parent, child) links in the order they
+    /// are found: neighbours in name order, so that every node works out the same tree (the one
+    /// the tree strategy sends `origin`'s records along). Empty for an unknown name.
+    pub fn tree_from(&self, origin: &str) -> Vec<(NodeName, NodeName)> {
+        let Some(root) = self.name(origin) else { return Vec::new() };
+        let mut seen = std::collections::HashSet::from([root.clone()]);
+        let mut queue = VecDeque::from([root]);
+        let mut links = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            for next in self.neighbours(&node) {
+                if seen.insert(next.clone()) {
+                    links.push((node.clone(), next.clone()));
+                    queue.push_back(next);
+                }
+            }
+        }
+        links
+    }
+
     /// Resolves the names a user asked for, or says which names exist.
     pub fn select(&self, wanted: &[String]) -> Result<Vec<NodeName>, TopologyError> {
         if wanted.is_empty() {
@@ -442,5 +461,19 @@ mod tests {
     fn selecting_an_unknown_node_lists_the_names() {
         let error = Topology::built_in().select(&["Bob".into()]).unwrap_err().to_string();
         assert!(error.contains("Riley, Jaquez, Juzang, Campbell, Bernard"), "{error}");
+    }
+
+    #[test]
+    fn the_breadth_first_tree_reaches_every_node_once_by_its_shortest_path() {
+        let herd = Topology::built_in();
+        let tree = herd.tree_from("Riley");
+        let tree: Vec<(&str, &str)> = tree.iter().map(|(a, b)| (&**a, &**b)).collect();
+        // Neighbours in name order: Riley's Jaquez before Juzang, and Bernard reached from Jaquez.
+        assert_eq!(tree, [("Riley", "Jaquez"), ("Riley", "Juzang"), ("Jaquez", "Bernard"), ("Juzang", "Campbell")]);
+        let hops = herd.hops_from("Campbell");
+        for (parent, child) in herd.tree_from("Campbell") {
+            assert_eq!(hops[&child], hops[&parent] + 1, "{parent}-{child} is on a shortest path");
+        }
+        assert!(herd.tree_from("Nobody").is_empty());
     }
 }

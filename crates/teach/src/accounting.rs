@@ -80,11 +80,18 @@ pub struct Accounting {
     topology: SharedTopology,
     live: Live,
     floods: VecDeque<Flood>,
+    /// Updates remembered at most.
+    kept: usize,
 }
 
 impl Accounting {
     pub fn new(topology: SharedTopology) -> Self {
-        Self { topology, live: Live::default(), floods: VecDeque::new() }
+        Self { topology, live: Live::default(), floods: VecDeque::new(), kept: KEPT }
+    }
+
+    /// An accounting that remembers every update: a recording's, read whole once.
+    pub fn of_everything(topology: SharedTopology) -> Self {
+        Self { kept: usize::MAX, ..Self::new(topology) }
     }
 
     /// What is up and cut now; floods that start from here on are measured against it.
@@ -114,7 +121,7 @@ impl Accounting {
 
     fn start(&mut self, event: &HerdEvent, record: &herdctl_core::protocol::Record) {
         let origin = self.topology.name(record.server()).unwrap_or_else(|| event.node.clone());
-        if self.floods.len() == KEPT {
+        if self.floods.len() == self.kept {
             self.floods.pop_front();
         }
         let reachable = self.reachable(&origin);

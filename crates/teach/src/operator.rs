@@ -168,8 +168,10 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
             herd.note_story(herdctl_core::event::EventKind::Section { title: title.as_str().into() });
             Outcome::Section(title.clone())
         }
-        Command::Show(nodes) => Outcome::Show(nodes.clone()),
-        Command::Highlight(path) => Outcome::Highlight(path.clone()),
+        Command::Show { nodes, client } => Outcome::Show { nodes: nodes.clone(), client: client.clone() },
+        Command::Highlight(path) => Outcome::path(path),
+        Command::HighlightTree(root) => Outcome::tree(herd.topology(), root),
+        Command::Track(client) => Outcome::Track(client.clone()),
         Command::Wave => match release_wave(herd).await.len() {
             0 => Outcome::Done("nothing was held".into()),
             1 => Outcome::Done("released the 1 held message".into()),

@@ -20,15 +20,32 @@ pub enum Outcome {
     Noted(String),
     /// A new part of the story begins.
     Section(String),
-    /// Select these nodes on screen (two: side by side).
-    Show(Vec<String>),
-    /// Mark this path on the graph (empty: clear it).
-    Highlight(Vec<String>),
+    /// Select these nodes on screen (two: side by side), each at `client`'s row if one is named.
+    Show { nodes: Vec<String>, client: Option<String> },
+    /// Mark these links on the graph (a path's, or a whole tree's; none: clear it).
+    Highlight(Vec<(String, String)>),
+    /// The version badges follow this client (`None`: the last update's).
+    Track(Option<String>),
     /// Refused: a sentence saying why.
     Refused(String),
 }
 
 impl Outcome {
+    /// A path marked on the graph: its links, in order.
+    pub fn path(path: &[String]) -> Self {
+        Self::Highlight(path.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
+    }
+
+    /// The breadth-first spanning tree from `root` marked on the graph (the same for a running
+    /// herd and a recording: the topology's).
+    pub fn tree(topology: &Topology, root: &str) -> Self {
+        if topology.node(root).is_none() {
+            return Self::unknown_node(topology, root);
+        }
+        let links = topology.tree_from(root).into_iter().map(|(parent, child)| (parent.to_string(), child.to_string()));
+        Self::Highlight(links.collect())
+    }
+
     /// A refusal naming the nodes there are.
     pub fn unknown_node(topology: &Topology, node: &str) -> Self {
         let names: Vec<String> = topology.names().iter().map(|n| n.to_string()).collect();

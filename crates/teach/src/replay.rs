@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use crate::accounting::{Accounting, Flood};
 use crate::command::Landmark;
+use crate::moment::Moment;
 use crate::trace::{TRACE_FORMAT, Trace};
 use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl_core::topology::HERD;
@@ -221,6 +223,9 @@ pub struct Timeline {
     recording: Arc<Recording>,
     /// `checkpoints[k]`: the world after the first `k * CHECKPOINT_EVERY` events.
     checkpoints: Vec<World>,
+    /// What each update of the recording cost in the end (a moment in the middle of one knows
+    /// only what it cost so far).
+    costs: Accounting,
 }
 
 impl Timeline {
@@ -246,13 +251,24 @@ impl Timeline {
         };
         let mut world = World::new(recording.topology.clone(), recording.started, up_at_start, linked_at_start);
         let mut checkpoints = vec![world.clone()];
+        let mut costs = Accounting::of_everything(recording.topology.clone());
         for (i, event) in recording.events.iter().enumerate() {
+            // An update is measured against the nodes and links live when it starts.
+            if matches!(event.kind, EventKind::CacheUpdated { via: Via::Client, .. }) {
+                costs.set_live(world.live());
+            }
+            costs.apply(event);
             world.apply(event);
             if (i + 1) % CHECKPOINT_EVERY == 0 {
                 checkpoints.push(world.clone());
             }
         }
-        Self { recording, checkpoints }
+        Self { recording, checkpoints, costs }
+    }
+
+    /// What the update whose record is `at_line` cost in the whole recording.
+    pub fn cost_of(&self, at_line: &str) -> Option<&Flood> {
+        self.costs.get(at_line)
     }
 
     pub fn recording(&self) -> &Arc<Recording> {

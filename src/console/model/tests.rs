@@ -10,7 +10,7 @@ use herdctl_core::places::NoPlaces;
 use herdctl_core::protocol::Timestamp;
 use herdctl_core::{Herd, HerdOptions, Topology};
 use herdctl_teach::operator::send;
-use herdctl_ui::{CacheAnchor, FlowKind, HerdView, Theme, UiState};
+use herdctl_ui::{CacheAnchor, Dropped, FlowKind, HerdView, Theme, UiState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -254,8 +254,9 @@ async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_hold
     let mut present = UiState::default();
     present.present = true;
     let view = frame(&mut model, &herd, &present, Instant::now());
-    let story: Vec<Option<&str>> = view.nodes.iter().map(|n| n.story.as_deref()).collect();
-    assert_eq!(story, [Some("fig v1"), Some("fig v2")], "the two sides differ");
+    let story: Vec<Option<(&str, Option<usize>)>> =
+        view.nodes.iter().map(|n| n.story.as_ref().map(|b| (b.client.as_str(), b.version))).collect();
+    assert_eq!(story, [Some(("fig", Some(1))), Some(("fig", Some(2)))], "the two sides differ");
     let plain = frame(&mut model, &herd, &UiState::default(), Instant::now());
     assert!(plain.nodes.iter().all(|n| n.story.is_none()), "only the lecture layout shows versions");
     herd.shutdown().await;
@@ -321,4 +322,78 @@ fn the_flow_keeps_the_newest_lines_in_order() {
     let seqs: Vec<u64> = kept.lines().iter().map(|line| line.seq).collect();
     let newest: Vec<u64> = (total - super::FLOW_KEPT as u64 + 1..=total).collect();
     assert_eq!(seqs, newest);
+}
+
+#[tokio::test]
+async fn a_catch_ups_echo_is_marked_as_catch_up_not_as_a_floods_duplicate() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    iamat(&herd, "Riley", "kiwi").await;
+    // Cut (seen at both ends) and healed: each end sends the other what it knows, which the
+    // other has already.
+    herd.cut("Riley", "Jaquez").unwrap();
+    let mut down = 0;
+    drain(&mut events, &mut model, |event| {
+        down += usize::from(matches!(event.kind, EventKind::LinkDown { .. }));
+        down == 2
+    })
+    .await;
+    herd.heal("Riley", "Jaquez").unwrap();
+    let mut echoes = 0;
+    drain(&mut events, &mut model, |event| {
+        echoes += usize::from(matches!(event.kind, EventKind::FloodReceived { catch_up: true, .. }));
+        echoes == 2
+    })
+    .await;
+    let mut state = UiState::default();
+    state.present = true;
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let link = &view.links[0];
+    assert_eq!((link.dropped_at_a, link.dropped_at_b), (Some(Dropped::CatchUp), Some(Dropped::CatchUp)));
+    let text = screen(&view, &state);
+    assert_eq!(text.matches("✕catch-up").count(), 2, "{text}");
+    assert!(!text.contains("✕dup"), "{text}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_walkthrough_shows_one_clients_row_at_two_nodes_and_tracks_its_version() {
+    let herd = herd(PAIR).await;
+    // Thirty clients before kiwi in name order, so that kiwi is far below the pane's first rows;
+    // then lemon, the last update.
+    let addr = herd.client_addr("Riley").unwrap();
+    let lines: String =
+        (0..30).map(|i| format!("IAMAT apple-{i:02} +1+1 {}\n", Timestamp::now())).collect::<Vec<_>>().concat();
+    send(addr, "Riley", lines.trim_end()).await;
+    iamat(&herd, "Riley", "kiwi").await;
+    iamat(&herd, "Riley", "lemon").await;
+    let mut model = model(&herd);
+    let mut events = herd.subscribe();
+    // Every record on both nodes (the console's accounting needs lemon's update seen too).
+    iamat(&herd, "Jaquez", "lemon").await;
+    drain(&mut events, &mut model, |event| {
+        &*event.node == "Riley"
+            && matches!(&event.kind, EventKind::CacheUpdated { record, .. } if record.client() == "lemon")
+    })
+    .await;
+    let mut state = UiState::default();
+    state.present = true;
+    let first = frame(&mut model, &herd, &state, Instant::now());
+    state.show(&first, &["Riley".into(), "Jaquez".into()], Some("kiwi"));
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    // The badges follow the last update's client, until a client is tracked.
+    assert_eq!(view.nodes[0].story.as_ref().map(|b| b.client.as_str()), Some("lemon"));
+    for cache in [&view.cache, view.compare.as_ref().expect("two caches")] {
+        assert_eq!(cache.rows[cache.top].client, "kiwi", "{}'s pane starts at kiwi", cache.node);
+        assert_eq!(cache.marked.as_deref(), Some("kiwi"));
+    }
+    let text = screen(&view, &state);
+    assert!(text.contains("Cache of Riley") && text.contains("Cache of Jaquez"), "{text}");
+    assert_eq!(text.matches("││kiwi ").count(), 2, "kiwi's row in each pane:\n{text}");
+    state.tracked = Some("kiwi".into());
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let badges: Vec<_> = view.nodes.iter().map(|n| n.story.clone().map(|b| (b.client, b.version))).collect();
+    assert_eq!(badges, [Some(("kiwi".to_string(), Some(1))), Some(("kiwi".to_string(), Some(1)))]);
+    herd.shutdown().await;
 }

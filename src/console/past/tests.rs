@@ -95,3 +95,21 @@ fn speeds_step_through_the_list_and_stop_at_its_ends() {
     }
     assert_eq!(told(past.go(TimeMove::Slower)).as_deref(), Some("playing at ×0.1"));
 }
+
+#[test]
+fn a_moment_at_an_updates_start_shows_what_the_update_cost_in_the_end() {
+    let reference = timeline();
+    let start = reference.landmark(Landmark::Flood, 0, true).expect("the recording has an update");
+    let state = herdctl_ui::UiState::default();
+    // Just after the client's report: nothing sent yet, but the recording knows the whole cost.
+    let past = Past::new(timeline(), start, "offline", false);
+    let cost = past.view(&state).stats.last_flood.expect("the update");
+    assert!(cost.messages > 0 && cost.reachable > 0 && cost.reached == cost.reachable, "{cost:?}");
+    assert_eq!(cost.so_far, Some(0), "and how far it got by the moment shown");
+    // Once it is over, the figures are the same and nothing is said to be on its way.
+    let mut later = Past::new(timeline(), start, "offline", false);
+    let over = reference.landmark(Landmark::Flood, start, true).unwrap_or(reference.len()) - 1;
+    later.seek(over);
+    let done = later.view(&state).stats.last_flood.expect("the update");
+    assert_eq!((done.messages, done.reached, done.so_far), (cost.messages, cost.reached, None));
+}

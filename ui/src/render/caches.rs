@@ -1,7 +1,8 @@
 //! The selected node's cache, one client a row (two lines each), a window of it at a time.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
@@ -52,7 +53,13 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
     let mut block =
         Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
     let inner = block.inner(area);
-    let page = usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / ROW_HEIGHT).max(1);
+    // The client a walkthrough shows, when this node has no record of it: said on the pane's
+    // first line, since it is the point (the rows start at the next client).
+    let missing = cache.marked.as_ref().filter(|client| {
+        cache.up && !cache.unreachable && !cache.elsewhere && !cache.rows.iter().any(|r| &r.client == *client)
+    });
+    let page =
+        usize::from(inner.height.saturating_sub(HEADER_HEIGHT + u16::from(missing.is_some())) / ROW_HEIGHT).max(1);
     state.extents.cache_page.set(page);
     if cache.unreachable {
         let text = format!(
@@ -82,6 +89,11 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
             )
         };
         frame.render_widget(Paragraph::new(text).style(theme.node(false)).block(block), area);
+        return;
+    }
+    if let (Some(client), true) = (missing, cache.rows.is_empty()) {
+        let text = format!("{} has no record of {client}: it knows no client at all.", cache.node);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
         return;
     }
     if cache.rows.is_empty() {
@@ -138,7 +150,8 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
         Form::Narrow => (Row::new(["client\n  position · server via ·hops"]), vec![Constraint::Fill(1)], 3),
     };
     if height != ROW_HEIGHT {
-        state.extents.cache_page.set(usize::from(inner.height.saturating_sub(HEADER_HEIGHT) / height).max(1));
+        let rows = inner.height.saturating_sub(HEADER_HEIGHT + u16::from(missing.is_some()));
+        state.extents.cache_page.set(usize::from(rows / height).max(1));
     }
     let header = header.style(theme.title()).height(HEADER_HEIGHT);
     let rows = shown.iter().map(|row| {
@@ -158,7 +171,20 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
                 vec![Cell::from(format!("{}\n  {}\n  {}{how}", row.client, row.position, row.server))]
             }
         };
-        Row::new(cells).height(height)
+        // The client a walkthrough shows stands out, without colour too.
+        let row_style = if cache.marked.as_ref() == Some(&row.client) { theme.selected() } else { Style::new() };
+        Row::new(cells).height(height).style(row_style)
     });
-    frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    frame.render_widget(block, area);
+    let table_area = match missing {
+        Some(client) => {
+            let [note, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+            let note_text = format!("no record of {client} here");
+            frame.render_widget(Paragraph::new(Line::styled(note_text, theme.selected())), note);
+            rest
+        }
+        None => inner,
+    };
+    frame.render_widget(table, table_area);
 }

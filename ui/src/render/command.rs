@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::intent::ScreenAct;
 use crate::keys::label_of;
@@ -11,7 +11,9 @@ use crate::state::{Feedback, Focus, Running, UiState};
 use crate::theme::Theme;
 use crate::view::{FlowKind, HerdView};
 
-pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
+/// The command box; in the lecture layout (`present`) without its bottom border, a row the flow
+/// has instead.
+pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme, present: bool) {
     let focused = state.focus == Focus::Command;
     let selected = state.selected_name(view).unwrap_or_default();
     // What runs is said first: the line takes keys meanwhile, and what is sent waits its turn.
@@ -46,7 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             label_of(ScreenAct::Help)
         )
     };
-    let block = Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(focused));
+    let borders = if present { Borders::TOP | Borders::LEFT | Borders::RIGHT } else { Borders::ALL };
+    let block = Block::new()
+        .borders(borders)
+        .title(Line::styled(title, theme.title()))
+        .border_style(theme.focus_border(focused));
     let inner = block.inner(area);
     let width = inner.width.saturating_sub(2) as usize;
     let scroll = state.input.visual_scroll(width);

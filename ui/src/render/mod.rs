@@ -22,6 +22,7 @@ mod caches;
 mod command;
 mod flow;
 mod graph;
+mod marks;
 mod overlay;
 mod status;
 mod timeline;
@@ -33,6 +34,14 @@ use ratatui::widgets::Paragraph;
 use crate::state::{Overlay, UiState};
 use crate::theme::Theme;
 use crate::view::HerdView;
+
+/// The flow's rows in the lecture layout at the least: three lines and the borders.
+const FLOW_LEAST: u16 = 5;
+/// The graph's rows in the lecture layout at the least (a 4×4 grid still reads as one).
+const PRESENT_GRAPH_LEAST: u16 = 10;
+/// The command box in the lecture layout: the line and what came of it, under a top border
+/// (the screen's edge closes it).
+const PRESENT_COMMAND_ROWS: u16 = 3;
 
 /// The smallest terminal the console draws in; smaller gets a message instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -50,16 +59,28 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    // The lecture layout gives the graph the room: it is what a class watches.
-    // (On a short terminal, the captions need the rows more.)
-    let (top_share, graph_share) = if state.present && area.height >= 30 { (55, 62) } else { (45, 50) };
+    // The lecture layout (`--present`, a walkthrough) at 100×30 and up: the graph gets the room a
+    // class watches, while the story's box and three lines of the flow stay readable under it.
+    let present = state.present && area.height >= 30;
     let timeline_rows = if view.timeline.is_some() { 2 } else { 0 };
+    let told = state.caption.is_some() || state.note.is_some();
+    let story_rows = if told { overlay::caption_height(state, area.width, present) } else { 0 };
+    let top = if present {
+        // Room kept for a caption of three lines while a walkthrough plays, so that the graph
+        // keeps its size from caption to caption; a longer one (or a WHATSAT's answer) takes more.
+        let kept = story_rows.max(if state.script.is_some() { 4 } else { 0 });
+        let room = area.height.saturating_sub(2 + PRESENT_COMMAND_ROWS + timeline_rows + kept + FLOW_LEAST);
+        Constraint::Length((area.height * 55 / 100).min(room).max(PRESENT_GRAPH_LEAST))
+    } else {
+        Constraint::Percentage(45)
+    };
+    let graph_share = if present { 62 } else { 50 };
     let [status_area, top, flow_area, timeline_area, command_area] = Layout::vertical([
         Constraint::Length(2),
-        Constraint::Percentage(top_share),
+        top,
         Constraint::Fill(1),
         Constraint::Length(timeline_rows),
-        Constraint::Length(4),
+        Constraint::Length(if present { PRESENT_COMMAND_ROWS } else { 4 }),
     ])
     .areas(area);
     let [graph_area, cache_area] =
@@ -89,24 +110,22 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         }
         None => caches::render(frame, cache_area, &view.cache, state, theme),
     }
-    let told = state.caption.as_ref().map(|c| c.text.as_str()).or(state.note.as_deref());
-    let (caption_area, flow_area) = match told {
-        Some(text) => {
-            // As many lines as the caption needs once wrapped (never cut mid-sentence): all of
-            // the flow's room if it must, since the story matters more than the flow here.
-            let lines = overlay::caption_lines(text, flow_area.width.saturating_sub(2));
-            let height = (lines as u16 + 2).min(flow_area.height);
-            let [caption_area, rest] =
-                Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(flow_area);
-            (Some(caption_area), rest)
-        }
-        None => (None, flow_area),
+    let (caption_area, flow_area) = if told {
+        // As many lines as the caption needs once wrapped (never cut mid-sentence): all of the
+        // flow's room if it must, since the story matters more than the flow here; else the
+        // flow keeps three lines in the lecture layout.
+        let least = if present { FLOW_LEAST } else { 0 };
+        let height = if story_rows + least <= flow_area.height { story_rows } else { story_rows.min(flow_area.height) };
+        let [caption_area, rest] = Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(flow_area);
+        (Some(caption_area), rest)
+    } else {
+        (None, flow_area)
     };
     flow::render(frame, flow_area, view, state, theme);
     if let Some(timeline) = &view.timeline {
-        timeline::render(frame, timeline_area, timeline, theme);
+        timeline::render(frame, timeline_area, timeline, theme, state.present);
     }
-    command::render(frame, command_area, view, state, theme);
+    command::render(frame, command_area, view, state, theme, present);
     match state.overlay {
         Overlay::None => {}
         Overlay::Help => overlay::help(frame, area, view, state, theme),
@@ -115,7 +134,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     }
     // Drawn last: a walkthrough's caption is never hidden behind an overlay.
     if let Some(caption_area) = caption_area {
-        overlay::caption(frame, caption_area, state, theme);
+        overlay::caption(frame, caption_area, state, theme, present);
     }
 }
 

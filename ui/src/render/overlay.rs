@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::intent::{HerdAct, ScreenAct, StoryMove};
 use crate::keys::{COMMAND_HELP, label_of, labels_of, table, with_names};
@@ -164,19 +164,43 @@ pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     scrolled(frame, area, state, title, Paragraph::new(text).wrap(Wrap { trim: false }), theme);
 }
 
-fn caption_paragraph<'a>(text: &str, question: bool, theme: &Theme) -> Paragraph<'a> {
+/// The caption's text, then the answer to the walkthrough's WHATSAT (its AT line and places),
+/// if one came since the operator last continued.
+fn caption_paragraph<'a>(text: &str, question: bool, state: &UiState, theme: &Theme) -> Paragraph<'a> {
     let text = if question { format!("? {text}") } else { text.to_string() };
-    Paragraph::new(Line::styled(text, theme.title())).wrap(Wrap { trim: true })
+    let mut lines = vec![Line::styled(text, theme.title())];
+    if let Some(answer) = &state.answer {
+        lines.push(Line::from(vec![
+            Span::styled(format!("↳ {}: ", answer.node), theme.dim()),
+            Span::raw(answer.first.clone()),
+        ]));
+        if let Some(places) = &answer.places {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {places}")),
+                Span::styled(format!(" ({}: the whole reply)", label_of(ScreenAct::OpenReply)), theme.dim()),
+            ]));
+        }
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
-/// How many lines a caption takes at `width`.
-pub fn caption_lines(text: &str, width: u16) -> usize {
-    caption_paragraph(text, true, &Theme::plain()).line_count(width)
+/// The borders of the story's box: whole, or (in the lecture layout, where every row counts)
+/// open at the bottom, where the flow's top border closes it.
+fn caption_borders(present: bool) -> Borders {
+    if present { Borders::TOP | Borders::LEFT | Borders::RIGHT } else { Borders::ALL }
+}
+
+/// The rows the story's box takes at `width`: its caption (or note), the answer by it, borders.
+pub fn caption_height(state: &UiState, width: u16, present: bool) -> u16 {
+    let text = state.caption.as_ref().map(|c| c.text.as_str()).or(state.note.as_deref()).unwrap_or_default();
+    let question = state.caption.as_ref().is_some_and(|c| c.question);
+    let lines = caption_paragraph(text, question, state, &Theme::plain()).line_count(width.saturating_sub(2));
+    lines as u16 + if present { 1 } else { 2 }
 }
 
 /// A walkthrough's caption (or, between captions, its note), above the flow: where the story is
 /// (step, section), and the keys that move it, from the key table.
-pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
+pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme, present: bool) {
     frame.render_widget(Clear, area);
     let (text, question, title) = match (&state.caption, &state.note) {
         (Some(caption), _) => {
@@ -207,6 +231,9 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
         (None, Some(note)) => (note.as_str(), false, " Note ".to_string()),
         (None, None) => return,
     };
-    let block = Block::bordered().title(Line::styled(title, theme.title())).border_style(theme.focus_border(true));
-    frame.render_widget(caption_paragraph(text, question, theme).block(block), area);
+    let block = Block::new()
+        .borders(caption_borders(present))
+        .title(Line::styled(title, theme.title()))
+        .border_style(theme.focus_border(true));
+    frame.render_widget(caption_paragraph(text, question, state, theme).block(block), area);
 }

@@ -72,17 +72,19 @@ fn flood(flood: &FloodView, form: usize) -> String {
     if flood.lost > 0 {
         dropped.push_str(&format!(", {} lost", flood.lost));
     }
+    // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
+    let recorded = flood.so_far.map(|sent| format!(" · {sent} sent by now")).unwrap_or_default();
     match form {
         0 => format!(
             "last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
-             {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}"
+             {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}{recorded}"
         ),
         1 => format!(
             "{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
-             tree {reachable} · {h} {hops} (fewest {fewest_hops})"
+             tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}"
+            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}{recorded}"
         ),
     }
 }
@@ -150,6 +152,7 @@ mod tests {
             reachable: 4,
             hops: 2,
             fewest_hops: 2,
+            so_far: None,
         };
         assert_eq!(
             flood(&last, 0),
@@ -161,7 +164,10 @@ mod tests {
         assert!(flood(&started, 0).contains("1 msg (4 dup) so far, reached 0 of 4"));
         let overtaken = FloodView { duplicates: 1, stale: 2, ..last.clone() };
         assert!(flood(&overtaken, 2).contains("(1 dup, 2 stale)"), "{}", flood(&overtaken, 2));
-        let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last };
+        let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last.clone() };
         assert_eq!(flood(&lossy, 2), "kiwi: 7 msgs (3 dup, 1 lost) · 4/4 · tree 4 · 2/2 hops");
+        // A replay at the start of a recorded update: what it cost in the end, and how far it got.
+        let recorded = FloodView { so_far: Some(0), ..last };
+        assert_eq!(flood(&recorded, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops · 0 sent by now");
     }
 }

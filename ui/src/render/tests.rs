@@ -69,6 +69,7 @@ fn herd() -> HerdView<'static> {
             unreachable: false,
             recorded: false,
             by_recency: false,
+            marked: None,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
                 position: "+34.068930-118.445127".into(),
@@ -105,6 +106,7 @@ fn herd() -> HerdView<'static> {
                 reachable: 4,
                 hops: 2,
                 fewest_hops: 2,
+                so_far: None,
             }),
             ..Stats::default()
         },
@@ -356,14 +358,14 @@ fn a_long_caption_wraps_instead_of_being_cut() {
 #[test]
 fn the_lecture_layout_shows_each_sides_version_and_the_dropped_copies() {
     let mut view = herd();
-    for (node, story) in view.nodes.iter_mut().zip(["fig v1", "fig v2", "fig v2", "fig v2", "fig v2"]) {
-        node.story = Some(story.into());
+    for (node, version) in view.nodes.iter_mut().zip([1, 2, 2, 2, 2]) {
+        node.story = Some(Badge { client: "fig".into(), version: Some(version) });
     }
     // Bernard (b of Jaquez–Bernard) dropped Jaquez's copy as a duplicate.
     view.links[2].dropped_at_b = Some(Dropped::Duplicate);
     let state = UiState { present: true, ..UiState::default() };
     let text = screen(&view, &state, 100, 30);
-    assert!(text.contains("Riley ● 1 · fig v1") && text.contains("Jaquez ● 1 · fig v2"), "{text}");
+    assert!(text.contains("Riley ●1 · fig v1") && text.contains("Jaquez ●1 · fig v2"), "{text}");
     assert!(text.contains("✕dup"), "{text}");
     let plain = screen(&view, &UiState::default(), 100, 30);
     assert!(!plain.contains("fig v1"), "versions belong to the lecture layout:\n{plain}");
@@ -664,4 +666,242 @@ fn a_hundred_nodes_at_160_by_48_get_labels_that_never_overlap() {
         }
     }
     assert!(labels.len() >= 90, "nearly every node keeps at least its glyph: {}", labels.len());
+}
+
+/// The lecture layout at 100×30 with every node's badge on, as `--present` shows a walkthrough.
+fn presented(view: &mut HerdView, client: &str) -> UiState {
+    for (i, node) in view.nodes.iter_mut().enumerate() {
+        node.story = Some(Badge { client: client.into(), version: (i != 3).then_some(1) });
+    }
+    UiState {
+        present: true,
+        script: Some("lecture".into()),
+        caption: Some(Caption {
+            text: "Bernard is about to hear of kiwi from both Jaquez and Juzang. What does it do with the second?"
+                .into(),
+            step: 5,
+            steps: 30,
+            section: Some("2. A flood, hop by hop".into()),
+            question: true,
+        }),
+        ..UiState::default()
+    }
+}
+
+/// The graph's pane of a screen: its rows, up to the cache pane.
+fn graph_pane(text: &str) -> String {
+    text.lines()
+        .skip(2)
+        .take_while(|line| !line.contains("┌ Walkthrough") && !line.contains("┌ Predict") && !line.contains("┌ Flow"))
+        .map(|line| line.split("││").next().unwrap_or(line).to_string() + "\n")
+        .collect()
+}
+
+#[test]
+fn in_step_mode_every_held_message_is_on_the_graph_and_no_mark_hides_another() {
+    // Hop 2 of the course's flood: Jaquez→Bernard, Juzang→Bernard and Juzang→Campbell wait, with
+    // long badges (the issue's `kiwi v1` became `kiwi v11` under a ◆, and one ◆ was not drawn).
+    let mut view = herd();
+    let state = presented(&mut view, "kiwi.cs.ucla.edu");
+    view.stats.mode = ModeView::Step { held: 3 };
+    view.links[2].held_a_to_b = 1;
+    view.links[3].held_a_to_b = 1;
+    view.links[4].held_a_to_b = 1;
+    let text = screen(&view, &state, 100, 30);
+    let graph = graph_pane(&text);
+    assert_eq!(graph.matches("◆1").count(), 3, "every held message is drawn:\n{text}");
+    assert!(!graph.contains("v11") && !graph.contains("◆1◆"), "no mark runs into a label or a mark:\n{text}");
+    assert_snapshot!(text);
+
+    // Hop 3: three more held, and three copies dropped: Bernard's of Juzang's, and on the short
+    // link Campbell–Bernard one at each end, beside the held ones (`◆1dup` lost its ✕ once).
+    let mut view = herd();
+    let state = presented(&mut view, "kiwi.cs.ucla.edu");
+    view.stats.mode = ModeView::Step { held: 3 };
+    view.links[3].held_b_to_a = 1; // Bernard→Juzang
+    view.links[5].held_a_to_b = 1; // Campbell→Bernard
+    view.links[5].held_b_to_a = 1; // Bernard→Campbell
+    view.links[3].dropped_at_b = Some(Dropped::Duplicate); // at Bernard, from Juzang
+    view.links[5].dropped_at_a = Some(Dropped::Duplicate); // at Campbell, from Bernard
+    view.links[5].dropped_at_b = Some(Dropped::Duplicate); // at Bernard, from Campbell
+    view.links[0].dropped_at_b = Some(Dropped::CatchUp); // at Jaquez: a catch-up's echo
+    let text = screen(&view, &state, 100, 30);
+    let graph = graph_pane(&text);
+    assert_eq!(graph.matches("◆1").count(), 3, "{text}");
+    assert_eq!(graph.matches("✕dup").count(), 3, "every dropped copy is marked, none over another:\n{text}");
+    assert_eq!(graph.matches("✕catch-up").count(), 1, "an echo of a catch-up says so:\n{text}");
+    assert!(!graph.contains("◆1dup"), "{text}");
+    assert_snapshot!("in_step_mode_hop_3_holds_and_drops_side_by_side", text);
+}
+
+#[test]
+fn every_cut_link_says_it_is_cut_even_in_the_lecture_layout() {
+    let mut view = herd();
+    let state = presented(&mut view, "kiwi.cs.ucla.edu");
+    // Riley an island, Juzang–Campbell cut (its middle lies between two labels on their row),
+    // and Campbell cut off from Bernard one way: four cuts, short links among them.
+    for i in [0, 1, 4] {
+        view.links[i].cut = true;
+        view.links[i].state = LinkState::Down;
+    }
+    view.links[5].cut_one_way = Some("Bernard>Campbell".into());
+    view.links[3].latency = "500ms".into();
+    let text = screen(&view, &state, 100, 30);
+    let graph = graph_pane(&text);
+    assert_eq!(graph.matches("✂ cut").count(), 3, "{text}");
+    assert_eq!(graph.matches("✂ Bernard>Campbell").count(), 1, "{text}");
+    assert_snapshot!(text);
+}
+
+/// The 4×4 grid `shape grid 16` makes, as the console lays it out.
+fn grid16() -> HerdView<'static> {
+    let base = herd();
+    let nodes: Vec<NodeView> = (0..16)
+        .map(|i| NodeView {
+            name: format!("n{:02}", i + 1),
+            x: (i % 4) as f64 / 3.0,
+            y: (i / 4) as f64 / 3.0,
+            addr: String::new(),
+            ..base.nodes[0].clone()
+        })
+        .collect();
+    let mut links = Vec::new();
+    for i in 0..16 {
+        let name = |i: usize| format!("n{:02}", i + 1);
+        if i % 4 < 3 {
+            links.push(LinkView { a: name(i), b: name(i + 1), ..base.links[0].clone() });
+        }
+        if i + 4 < 16 {
+            links.push(LinkView { a: name(i), b: name(i + 4), ..base.links[0].clone() });
+        }
+    }
+    HerdView { nodes, links, ..base }
+}
+
+#[test]
+fn a_grid_with_badges_still_looks_like_a_grid_at_100_by_30() {
+    let mut view = grid16();
+    let mut state = presented(&mut view, "kiwi");
+    state.caption = Some("Sixteen servers in a 4x4 grid, each linked to the ones beside it.".into());
+    // A tree's links marked, and a flood's copies in flight.
+    view.links[0].held_a_to_b = 1;
+    view.links[1].held_a_to_b = 1;
+    let text = screen(&view, &state, 100, 30);
+    let labels = state.extents.areas.borrow().nodes.clone();
+    assert_eq!(labels.len(), 16, "every node keeps a label:\n{text}");
+    let row_of = |i: usize| labels.iter().find(|(_, n)| *n == i).map(|(r, _)| r.y).unwrap();
+    let centre_of = |i: usize| labels.iter().find(|(_, n)| *n == i).map(|(r, _)| r.x + r.width / 2).unwrap();
+    for row in 0..4 {
+        let rows: Vec<u16> = (0..4).map(|column| row_of(4 * row + column)).collect();
+        assert!(rows.iter().all(|r| *r == rows[0]), "grid row {row} is one screen row: {rows:?}\n{text}");
+    }
+    for column in 0..4 {
+        let centres: Vec<u16> = (0..4).map(|row| centre_of(4 * row + column)).collect();
+        assert!(
+            centres.iter().all(|c| c.abs_diff(centres[0]) <= 1),
+            "grid column {column} lines up: {centres:?}\n{text}"
+        );
+    }
+    assert!(text.contains("v1") && text.contains("versions of kiwi"), "the badges, and whose:\n{text}");
+    assert_eq!(graph_pane(&text).matches("◆1").count(), 2, "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn a_whole_spanning_tree_is_drawn_thick() {
+    let view = herd();
+    // The breadth-first tree from Riley (the core works it out; here as the console gets it).
+    let tree = [("Riley", "Jaquez"), ("Riley", "Juzang"), ("Jaquez", "Bernard"), ("Juzang", "Campbell")];
+    let state = UiState {
+        present: true,
+        highlight: tree.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        ..UiState::default()
+    };
+    let thick = graph_pane(&screen(&view, &state, 100, 30));
+    let thin = graph_pane(&screen(&view, &UiState { present: true, ..UiState::default() }, 100, 30));
+    // The tree's links denser; the two links off the tree (Juzang–Bernard, Campbell–Bernard) as
+    // they were: compare the count of braille dots.
+    let dots = |text: &str| -> u32 {
+        text.chars().filter(|c| ('\u{2800}'..='\u{28ff}').contains(c)).map(|c| (c as u32 - 0x2800).count_ones()).sum()
+    };
+    assert!(dots(&thick) > dots(&thin) * 3 / 2, "{thick}");
+    assert_snapshot!(thick);
+}
+
+#[test]
+fn a_shown_client_is_marked_in_both_caches_or_said_missing() {
+    let mut view = herd();
+    let first = view.cache.rows[0].clone();
+    let row = |client: &str, position: &str| CacheRow {
+        client: client.into(),
+        position: position.into(),
+        via: "Jaquez ·1".into(),
+        server: "Jaquez".into(),
+        ..first.clone()
+    };
+    view.cache.rows = vec![row("island", "+34.068930-118.445127"), row("kiwi", "+1+1")];
+    let mut other = view.cache.clone();
+    other.node = "Campbell".into();
+    other.rows = vec![row("mainland", "+40.712800-074.006000")];
+    view.compare = Some(other);
+    view.cache.marked = Some("island".into());
+    view.compare.as_mut().unwrap().marked = Some("island".into());
+    let state = UiState { present: true, compare: Some(3), ..UiState::default() };
+    let text = screen(&view, &state, 100, 30);
+    assert!(text.contains("+34.068930-118.445127"), "{text}");
+    assert!(text.contains("no record of island here"), "Campbell has none of it, and says so:\n{text}");
+    // A node that knows no client at all says that it has none of this one either.
+    view.compare.as_mut().unwrap().rows.clear();
+    let empty = screen(&view, &state, 100, 30);
+    assert!(empty.contains("Bernard has no record of island") || empty.contains("has no record of island"), "{empty}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn a_walkthroughs_whatsat_answer_stands_by_its_caption_with_three_flow_lines_under_it() {
+    let mut state =
+        UiState { present: true, open_replies: false, script: Some("basic-flood".into()), ..UiState::default() };
+    state.command_sent("Campbell", "WHATSAT kiwi.cs.ucla.edu 10 3");
+    state.reply_arrived(
+        "AT Riley +0.000279974 kiwi.cs.ucla.edu +34.068930-118.445127 1796592801.108345000\n{\"results\": []}\n\n"
+            .into(),
+        Some("3 places: Santa Monica, Westwood, Venice".into()),
+    );
+    // A check after it wrote under the command line; the answer stays by the caption.
+    state.tell(crate::state::Feedback::Done("Campbell replied AT Riley…".into()));
+    state.caption = Some(Caption {
+        text: "That is a flood: every server learns every report, at the price of duplicates.".into(),
+        step: 10,
+        steps: 10,
+        section: Some("The cost".into()),
+        question: false,
+    });
+    let text = screen(&herd(), &state, 100, 30);
+    assert!(text.contains("↳ Campbell: AT Riley +0.000279974 kiwi.cs.ucla.edu +34.068930-118.445127"), "{text}");
+    assert!(text.contains("3 places: Santa Monica, Westwood, Venice"), "{text}");
+    assert!(state.extents.flow_page.get() >= 3, "three flow lines at the least:\n{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn the_lecture_layout_keeps_three_flow_lines_under_a_long_caption_and_a_replays_timeline() {
+    let caption = "One more step back, to the last fault before it: the operator cut Campbell off from Bernard \
+                   (and, just before, from Juzang). Here Campbell was still current: every server held the same \
+                   position. The cuts did no harm yet.";
+    for timeline in [false, true] {
+        let view = if timeline { replayed(false) } else { herd() };
+        let state = UiState {
+            present: true,
+            script: Some("stale-node".into()),
+            caption: Some(caption.into()),
+            ..UiState::default()
+        };
+        let text = screen(&view, &state, 100, 30);
+        assert!(state.extents.flow_page.get() >= 3, "{text}");
+        assert!(text.contains("The cuts did no harm yet."), "{text}");
+        if timeline {
+            // Which event this is, and what it was, before the keys.
+            assert!(text.contains("event 40/120 · Riley flood > Jaquez hop 1"), "{text}");
+        }
+    }
 }

@@ -56,8 +56,10 @@ fn bar(timeline: &TimelineView, width: usize, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Where the moment is, then the keys, as many as fit.
-fn caption(timeline: &TimelineView, width: usize) -> String {
+/// Where the moment is, then the keys, as many as fit, then what happened at the moment; in the
+/// lecture layout (`present`) what happened comes before the keys, since the class asks "which
+/// event is this?" and the operator knows the keys.
+fn caption(timeline: &TimelineView, width: usize, present: bool) -> String {
     let seconds = |ms: u64| ms as f64 / 1000.0;
     let mut text = if timeline.looking_back {
         // How long before the moment looking back began: what a live console's operator asks.
@@ -97,8 +99,18 @@ fn caption(timeline: &TimelineView, width: usize) -> String {
     if text.chars().count() > width {
         return text.chars().take(width.saturating_sub(1)).chain(std::iter::once('…')).collect();
     }
-    // Then the keys, then what happened at the moment (the flow shows it too), as far as they fit.
-    for hint in keys.into_iter().chain((!timeline.now.is_empty()).then(|| timeline.now.clone())) {
+    // Then the keys and what happened at the moment (the flow shows it too), as far as they fit;
+    // what happened cut at the edge rather than left out when it comes first.
+    let now = (!timeline.now.is_empty()).then(|| timeline.now.clone());
+    if let Some(now) = now.as_ref().filter(|_| present) {
+        text.push_str(" · ");
+        text.push_str(now);
+        if text.chars().count() > width {
+            return text.chars().take(width.saturating_sub(1)).chain(std::iter::once('…')).collect();
+        }
+    }
+    let hints: Vec<String> = if present { keys } else { keys.into_iter().chain(now).collect() };
+    for hint in hints {
         if text.chars().count() + 3 + hint.chars().count() > width {
             break;
         }
@@ -108,8 +120,8 @@ fn caption(timeline: &TimelineView, width: usize) -> String {
     text
 }
 
-pub fn render(frame: &mut Frame, area: Rect, timeline: &TimelineView, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, timeline: &TimelineView, theme: &Theme, present: bool) {
     let width = area.width as usize;
-    let lines = vec![bar(timeline, width, theme), Line::styled(caption(timeline, width), theme.title())];
+    let lines = vec![bar(timeline, width, theme), Line::styled(caption(timeline, width, present), theme.title())];
     frame.render_widget(Paragraph::new(lines), area);
 }

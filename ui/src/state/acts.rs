@@ -231,6 +231,8 @@ impl UiState {
             return None;
         }
         self.caption.take()?;
+        // The answer shown by the caption belongs to it: on to the next part of the story.
+        self.answer = None;
         self.continued_at = Some(now);
         Some(Intent::Story(StoryMove::Continue))
     }

@@ -11,7 +11,8 @@ use crate::keys;
 use crate::view::HerdView;
 
 /// Words of the commands' forms that Tab completes beside names.
-const COMPLETED_WORDS: &[&str] = &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now"];
+const COMPLETED_WORDS: &[&str] =
+    &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now", "tree"];
 
 /// The longest start the words share (in the first word's spelling).
 fn common_prefix(words: &[&String]) -> String {
@@ -140,7 +141,10 @@ impl UiState {
         // A walkthrough goes on from the command line too.
         if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
             self.focus = Focus::Graph;
-            return self.continue_walkthrough().or(Some(Intent::Story(StoryMove::Continue)));
+            // Typed, it is meant: no bounce to ignore, and what stood by the caption goes with it.
+            let continued = self.continue_walkthrough();
+            (self.caption, self.answer) = (None, None);
+            return continued.or(Some(Intent::Story(StoryMove::Continue)));
         }
         // Raw protocol lines go to the selected node: none, nothing to send them to.
         self.selected_name(view)?;
@@ -174,6 +178,16 @@ impl UiState {
         let long = text.trim_end().contains('\n');
         let first = text.lines().next().unwrap_or_default().to_string();
         let more = text.trim_end().lines().count().saturating_sub(1);
+        // A walkthrough's WHATSAT is what the class asked: its answer goes by the caption, where it
+        // stays while the checks after it come and go under the command line.
+        if let Some(reply) = self.reply.as_ref().filter(|r| !self.open_replies && r.command.starts_with("WHATSAT")) {
+            self.answer = Some(super::Answer {
+                node: reply.node.clone(),
+                command: reply.command.clone(),
+                first: first.clone(),
+                places: summary.clone(),
+            });
+        }
         let shown = match (summary, more) {
             (Some(summary), _) => {
                 format!("{first} · {summary} ({}: whole reply)", keys::label_of(ScreenAct::OpenReply))

@@ -197,12 +197,23 @@ fn a_quick_second_c_is_a_bounce_not_a_second_caption_skipped() {
 #[test]
 fn a_walkthrough_shows_one_node_or_two_side_by_side() {
     let mut state = UiState::default();
-    state.show(&view(), &["C".into(), "A".into()]);
+    state.show(&view(), &["C".into(), "A".into()], None);
     assert_eq!((state.selected, state.compare), (2, Some(0)));
-    state.show(&view(), &["B".into()]);
+    state.show(&view(), &["B".into()], None);
     assert_eq!((state.selected, state.compare), (1, None));
     press(&mut state, KeyCode::Char('3'));
     assert_eq!(state.compare, None, "choosing a node by hand ends the comparison");
+    // `show A B CLIENT`: both panes at the client's row, until a node is chosen by hand.
+    state.show(&view(), &["A".into(), "C".into()], Some("kiwi"));
+    assert_eq!((state.selected, state.compare, state.shown_client.as_deref()), (0, Some(2), Some("kiwi")));
+    assert_eq!(state.cache_anchor, CacheAnchor::At("kiwi".into()));
+    press(&mut state, KeyCode::Char('2'));
+    assert_eq!((state.compare, state.shown_client.as_deref()), (None, None));
+    // Or until the story moves on to its next section, where that client may not even exist.
+    state.show(&view(), &["A".into(), "C".into()], Some("kiwi"));
+    state.tracked = Some("kiwi".into());
+    state.new_section();
+    assert_eq!((state.shown_client.as_deref(), state.tracked.as_deref()), (None, None));
 }
 
 #[test]
@@ -213,8 +224,18 @@ fn in_a_walkthrough_a_whatsat_shows_its_gist_and_o_opens_it_whole() {
     assert_eq!(state.overlay, Overlay::None, "no overlay over the story");
     let Some(Feedback::Reply { text, .. }) = &state.feedback else { panic!("{:?}", state.feedback) };
     assert_eq!(text, "AT A +0.1 kiwi +1-1 5 · 2 places: Santa Monica, Venice (o: whole reply)");
+    // By the caption too, where the class reads it, until the operator continues.
+    let answer = state.answer.clone().expect("the answer, by the caption");
+    assert_eq!(
+        (answer.first.as_str(), answer.places.as_deref()),
+        ("AT A +0.1 kiwi +1-1 5", Some("2 places: Santa Monica, Venice"))
+    );
     press(&mut state, KeyCode::Char('o'));
     assert_eq!(state.overlay, Overlay::Reply);
+    press(&mut state, KeyCode::Esc);
+    state.caption = Some("Any server can answer.".into());
+    press(&mut state, KeyCode::Char('c'));
+    assert_eq!(state.answer, None, "gone with its caption");
 }
 
 #[test]
@@ -269,6 +290,7 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             unreachable: false,
             recorded: false,
             by_recency: false,
+            marked: None,
         },
         ..view()
     }

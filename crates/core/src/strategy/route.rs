@@ -1,7 +1,7 @@
 //! Which neighbours a record goes on to from one node, by the strategy in force: all of them, the
 //! node's branch of the record's tree, or a random few; and whether it goes marked as flooded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::Strategy;
@@ -121,28 +121,20 @@ impl Router {
     }
 }
 
-/// `me`'s parent and children in the breadth-first tree from `origin` (neighbours in name order,
-/// so every node works out the same tree).
+/// `me`'s parent and children in the breadth-first tree from `origin` (the topology's tree, the
+/// one `highlight tree` draws).
 fn branch(topology: &Topology, origin: &str, me: &str) -> Branch {
-    let mut parent: HashMap<NodeName, Option<NodeName>> = HashMap::new();
-    let Some(root) = topology.name(origin) else { return Branch::default() };
-    parent.insert(root.clone(), None);
-    let mut queue = VecDeque::from([root]);
-    let mut children: HashMap<NodeName, Vec<NodeName>> = HashMap::new();
-    while let Some(node) = queue.pop_front() {
-        for next in topology.neighbours(&node) {
-            if !parent.contains_key(&next) {
-                parent.insert(next.clone(), Some(node.clone()));
-                children.entry(node.clone()).or_default().push(next.clone());
-                queue.push_back(next);
-            }
-        }
+    let tree = topology.tree_from(origin);
+    Branch {
+        parent: tree.iter().find(|(_, child)| &**child == me).map(|(parent, _)| parent.clone()),
+        children: tree.into_iter().filter(|(parent, _)| &**parent == me).map(|(_, child)| child).collect(),
     }
-    Branch { parent: parent.get(me).cloned().flatten(), children: children.remove(me).unwrap_or_default() }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
+
     use super::*;
     use crate::shape::Shape;
 

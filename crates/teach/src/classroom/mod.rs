@@ -1,7 +1,8 @@
 //! The students' phones in the herd: a small web page (`--classroom-web ADDR`) where each student
 //! types a name, picks a city (from the offline gazetteer) or their own position, and reports it
 //! as an IAMAT to a random server of the herd. The page shows the AT reply and which servers know
-//! them already, while the projector shows the reports flooding.
+//! them already (`known`: a server that is down says so), while the projector shows the reports
+//! flooding.
 //!
 //! Bounded, since a room full of phones is a room full of clients: names are sanitised and short,
 //! each student reports at most once every `REPORT_EVERY`, and the page takes at most
@@ -26,6 +27,10 @@ use herdctl_core::herd::Herd;
 use herdctl_core::places::Gazetteer;
 use herdctl_core::protocol::Timestamp;
 
+mod known;
+
+pub use known::WAIT_FOR_NEWS;
+
 const PAGE: &str = include_str!("page.html");
 /// A student's reports come at most this often.
 pub const REPORT_EVERY: Duration = Duration::from_secs(2);
@@ -43,6 +48,8 @@ pub struct Classroom {
     /// When each student last reported.
     students: Mutex<HashMap<String, Instant>>,
     max_students: usize,
+    /// How long a phone's "anything new?" waits for news.
+    wait_for_news: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,11 +106,24 @@ struct ReportBody {
 #[derive(Deserialize)]
 struct KnownQuery {
     client: String,
+    /// What the phone saw last (the answer's `state`): the answer waits until it changes.
+    seen: Option<String>,
 }
 
 impl Classroom {
     pub fn new(herd: Arc<Herd>, max_students: usize) -> Arc<Self> {
-        Arc::new(Self { herd, gazetteer: OnceCell::new(), students: Mutex::default(), max_students })
+        Self::waiting_for_news(herd, max_students, WAIT_FOR_NEWS)
+    }
+
+    /// A page whose phones' "anything new?" waits `wait` for news at most.
+    pub fn waiting_for_news(herd: Arc<Herd>, max_students: usize, wait: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            herd,
+            gazetteer: OnceCell::new(),
+            students: Mutex::default(),
+            max_students,
+            wait_for_news: wait,
+        })
     }
 
     async fn gazetteer(&self) -> Option<&Arc<Gazetteer>> {
@@ -179,13 +199,8 @@ async fn report(State(classroom): State<Arc<Classroom>>, Json(body): Json<Report
 }
 
 async fn known(State(classroom): State<Arc<Classroom>>, Query(query): Query<KnownQuery>) -> Response {
-    let herd = &classroom.herd;
-    let nodes: Vec<_> = herd
-        .status()
-        .into_iter()
-        .map(|n| json!({ "name": &*n.name, "knows": herd.knows(&n.name, &query.client) }))
-        .collect();
-    Json(json!({ "client": query.client, "nodes": nodes })).into_response()
+    Json(known::answer(&classroom.herd, &query.client, query.seen.as_deref(), classroom.wait_for_news).await)
+        .into_response()
 }
 
 /// Serves the page on `addr` until `stop` is cancelled; returns the address it listens on.

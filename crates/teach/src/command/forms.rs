@@ -9,7 +9,7 @@ use herdctl_core::network::Fate;
 /// The verbs, for error messages.
 pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, loss, step, wave, deliver, drop, \
                          dup, slow, live, reset, wait, at, every, calm, strategy, shape, replay, seek, back, forward, expect, section, say, \
-                         note, ask, show, highlight";
+                         note, ask, show, highlight, track";
 
 /// The words a line sent as it is starts with: the protocol's own, in their exact case.
 pub const PROTOCOL_WORDS: [&str; 3] = ["IAMAT", "WHATSAT", "AT"];
@@ -71,6 +71,7 @@ pub enum Verb {
     Expect,
     Show,
     Highlight,
+    Track,
     At,
     Every,
     Replay,
@@ -103,8 +104,11 @@ impl Verb {
                  CLIENT from SERVER | NODE has CLIENT via NEIGHBOUR | reply NODE TEXT | link A B up|down|cut | cost \
                  CLIENT messages|duplicates|hops <=|==|>= N | converged within DURATION | CLIENT reached N nodes"
             }
-            Self::Show => "show NODE [NODE]",
-            Self::Highlight => "highlight NODE-NODE-...",
+            Self::Show => "show NODE [NODE [CLIENT]] (two caches side by side; with CLIENT, each at its row)",
+            Self::Highlight => {
+                "highlight NODE-NODE-... (a path), or highlight tree NODE (its breadth-first spanning tree)"
+            }
+            Self::Track => "track [CLIENT] (the version badges follow CLIENT; alone: the last update's client)",
             Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
             Self::Strategy => {
                 // Written from the strategies' own forms, so that it lists every one.
@@ -143,8 +147,9 @@ impl Verb {
             Self::Live => "live".into(),
             Self::Wait => "wait 500ms".into(),
             Self::Expect => format!("expect {b} knows kiwi"),
-            Self::Show => format!("show {a} {b}"),
-            Self::Highlight => format!("highlight {a}-{b}"),
+            Self::Show => format!("show {a} {b} kiwi"),
+            Self::Highlight => format!("highlight tree {a}"),
+            Self::Track => "track kiwi".into(),
             Self::Replay => "replay session.jsonl".into(),
             Self::Strategy => "strategy tree".into(),
             Self::Shape => "shape grid 16".into(),

@@ -1,7 +1,7 @@
 //! The operator's commands, as typed in the console's command line and written in walkthrough
 //! scripts: short forms that spare a demo user the 19-digit timestamp, raw protocol lines, the
 //! classroom's controls (kill, revive, cut, heal, latency, step, wave, live, reset, wait, expect)
-//! and the story a walkthrough tells (section, say, note, ask, show, highlight). Pure: the forms,
+//! and the story a walkthrough tells (section, say, note, ask, show, highlight, track). Pure: the forms,
 //! parsing them, and turning a command into the line a client would send.
 
 mod expect;
@@ -87,10 +87,20 @@ pub enum Command {
     Note(String),
     /// `ask QUESTION`: a question to predict; the console waits, the next steps reveal it.
     Ask(String),
-    /// `show NODE [NODE]`: the console selects NODE (two: their caches side by side).
-    Show(Vec<String>),
+    /// `show NODE [NODE]`: the console selects NODE (two: their caches side by side); `show A B
+    /// CLIENT`: both caches at CLIENT's row, so that what each side holds of it is seen at once.
+    Show {
+        nodes: Vec<String>,
+        client: Option<String>,
+    },
     /// `highlight A-B-C`: a path marked on the graph (an empty path clears it).
     Highlight(Vec<String>),
+    /// `highlight tree FROM`: the breadth-first spanning tree from FROM (the one the tree
+    /// strategy sends FROM's records along) marked on the graph.
+    HighlightTree(String),
+    /// `track CLIENT`: the nodes' version badges follow CLIENT; `track` alone: the client of the
+    /// last update again.
+    Track(Option<String>),
     /// `at DURATION COMMAND`: COMMAND (a fault, a mode, a client command) runs that long after
     /// this line is reached, while the next lines go on.
     At {
@@ -130,8 +140,10 @@ impl Command {
                 | Self::Say(_)
                 | Self::Note(_)
                 | Self::Ask(_)
-                | Self::Show(_)
+                | Self::Show { .. }
                 | Self::Highlight(_)
+                | Self::HighlightTree(_)
+                | Self::Track(_)
                 | Self::Wait(_)
                 | Self::At { .. }
                 | Self::Every { .. }
@@ -158,7 +170,8 @@ impl Command {
             | Self::Latency(a, b, _)
             | Self::Loss(a, b, _) => vec![a, b],
             Self::Decide { from, to, .. } => vec![from, to],
-            Self::Show(nodes) | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
+            Self::Show { nodes, .. } | Self::Highlight(nodes) => nodes.iter().map(String::as_str).collect(),
+            Self::HighlightTree(root) => vec![root],
             Self::Expect(expectation) => match expectation {
                 Expectation::Knows { node, .. } | Expectation::Lacks { node, .. } | Expectation::Reply { node, .. } => {
                     vec![node]
@@ -353,7 +366,15 @@ mod tests {
             ("section A flood, hop by hop", Command::Section("A flood, hop by hop".into())),
             ("note Watch the duplicates.", Command::Note("Watch the duplicates.".into())),
             ("ask Who learns kiwi last?", Command::Ask("Who learns kiwi last?".into())),
-            ("show Jaquez Bernard", Command::Show(vec!["Jaquez".into(), "Bernard".into()])),
+            ("show Jaquez Bernard", Command::Show { nodes: vec!["Jaquez".into(), "Bernard".into()], client: None }),
+            ("show Riley", Command::Show { nodes: vec!["Riley".into()], client: None }),
+            (
+                "show Riley Campbell kiwi",
+                Command::Show { nodes: vec!["Riley".into(), "Campbell".into()], client: Some("kiwi".into()) },
+            ),
+            ("highlight tree Riley", Command::HighlightTree("Riley".into())),
+            ("track kiwi", Command::Track(Some("kiwi".into()))),
+            ("track", Command::Track(None)),
             (
                 "highlight Riley-Juzang-Campbell",
                 Command::Highlight(vec!["Riley".into(), "Juzang".into(), "Campbell".into()]),
@@ -395,7 +416,10 @@ mod tests {
             ("iamat Riley kiwi +1+1 at yesterday", "usage: iamat NODE CLIENT COORDS [at now-5s]"),
             ("expect Riley has kiwi near +1+1", "usage: expect"),
             ("expect link Riley Jaquez sideways", "usage: expect"),
-            ("show A B C", "usage: show NODE [NODE]"),
+            ("show A B C D", "usage: show NODE [NODE [CLIENT]]"),
+            ("highlight tree", "usage: highlight NODE-NODE-..."),
+            ("highlight tree A B", "usage: highlight NODE-NODE-..."),
+            ("track kiwi lemon", "usage: track [CLIENT]"),
             ("whatsat A b 1", "usage: whatsat"),
             ("send Bernard", "usage: send"),
             ("kill", "usage: kill NODE"),

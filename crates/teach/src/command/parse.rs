@@ -189,7 +189,8 @@ fn mode(verb: &str, line: &Line) -> Option<Read> {
     matches!(verb, "step" | "slow" | "live" | "wave" | "reset").then(read)
 }
 
-/// `section`, `say`, `note`, `ask`, `show`, `highlight`, `wait`, `expect`: the story and its checks.
+/// `section`, `say`, `note`, `ask`, `show`, `highlight`, `track`, `wait`, `expect`: the story and
+/// its checks.
 fn story(verb: &str, line: &Line) -> Option<Read> {
     let read = || -> Read {
         Ok(match verb {
@@ -197,14 +198,22 @@ fn story(verb: &str, line: &Line) -> Option<Read> {
             "say" => Command::Say(line.rest(1)),
             "note" => Command::Note(line.rest(1)),
             "ask" => Command::Ask(line.rest(1)),
+            // Two words after `show` are two nodes; a third is the client both are shown at.
             "show" => match line.len() {
-                2 | 3 => Command::Show(line.words[1..].iter().map(|w| w.to_string()).collect()),
+                2 | 3 => Command::Show { nodes: line.words[1..].iter().map(|w| w.to_string()).collect(), client: None },
+                4 => Command::Show { nodes: vec![line.word(1), line.word(2)], client: Some(line.word(3)) },
                 _ => return Err(CommandError::Usage(Verb::Show)),
             },
-            "highlight" => match line.len() {
-                1 => Command::Highlight(Vec::new()),
-                2 => Command::Highlight(line.words[1].split('-').map(str::to_string).collect()),
+            "highlight" => match line.words[1..] {
+                [] => Command::Highlight(Vec::new()),
+                ["tree", root] => Command::HighlightTree(root.to_string()),
+                [path] if path != "tree" => Command::Highlight(path.split('-').map(str::to_string).collect()),
                 _ => return Err(CommandError::Usage(Verb::Highlight)),
+            },
+            "track" => match line.words[1..] {
+                [] => Command::Track(None),
+                [client] => Command::Track(Some(client.to_string())),
+                _ => return Err(CommandError::Usage(Verb::Track)),
             },
             "wait" => {
                 line.with(2, Verb::Wait)?;
@@ -213,7 +222,7 @@ fn story(verb: &str, line: &Line) -> Option<Read> {
             _ => Command::Expect(expectation(&line.words, &|skip| line.rest(skip))?),
         })
     };
-    matches!(verb, "section" | "say" | "note" | "ask" | "show" | "highlight" | "wait" | "expect").then(read)
+    matches!(verb, "section" | "say" | "note" | "ask" | "show" | "highlight" | "track" | "wait" | "expect").then(read)
 }
 
 /// `at`, `every`, `calm`: work scheduled beside a walkthrough's steps.

@@ -8,10 +8,19 @@ use crate::operator::{LINKED_WITHIN, Outcome};
 use crate::schedule::Told;
 use herdctl_core::herd::Herd;
 
-/// What a headless walkthrough prints for `show`: each node's clients, a line each.
-pub(crate) fn listing(moment: &dyn crate::moment::Moment, nodes: &[String]) -> String {
+/// What a headless walkthrough prints for `show`: each node's clients, a line each (with a client
+/// named, that client's record at each, or that it has none).
+pub(crate) fn listing(moment: &dyn crate::moment::Moment, nodes: &[String], client: Option<&str>) -> String {
     let mut out = String::new();
     for node in nodes {
+        if let Some(client) = client {
+            let known = match moment.cache_entry(node, client) {
+                Some(entry) => format!("{client} at {} from {}", entry.record.coords(), entry.record.server()),
+                None => format!("no record of {client}"),
+            };
+            out.push_str(&format!("\n     │   {node}: {known}"));
+            continue;
+        }
         let entries = moment.cache_page(node, &herdctl_core::cache::PageStart::First, 10);
         let clients: Vec<String> = entries
             .iter()
@@ -30,7 +39,7 @@ pub(crate) fn print_outcome(
     out: &mut impl Write,
     step: &Step,
     outcome: &Outcome,
-    listing: impl Fn(&[String]) -> String,
+    listing: impl Fn(&[String], Option<&str>) -> String,
 ) {
     let line = step.line;
     let _ = match outcome {
@@ -38,8 +47,10 @@ pub(crate) fn print_outcome(
         Outcome::Asked(text) => writeln!(out, "{line:>4} │ ? {text}"),
         Outcome::Noted(text) => writeln!(out, "{line:>4} │ · {text}"),
         Outcome::Section(title) => writeln!(out, "{line:>4} │ ── {title} ──"),
-        Outcome::Show(nodes) => writeln!(out, "{line:>4} │ {}{}", step.text, listing(nodes)),
-        Outcome::Highlight(_) => writeln!(out, "{line:>4} │ {}", step.text),
+        Outcome::Show { nodes, client } => {
+            writeln!(out, "{line:>4} │ {}{}", step.text, listing(nodes, client.as_deref()))
+        }
+        Outcome::Highlight(_) | Outcome::Track(_) => writeln!(out, "{line:>4} │ {}", step.text),
         Outcome::Done(text) => writeln!(out, "{line:>4} │ {}: {text}", step.text),
         Outcome::Reply { reply, .. } => {
             writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
@@ -75,7 +86,7 @@ pub async fn play_headless(herd: &Arc<Herd>, script: &Script, out: &mut impl Wri
     for step in &script.steps {
         let outcome = player.play(herd, step).await;
         report.count(&script.name, step, &outcome);
-        print_outcome(out, step, &outcome, |nodes| listing(herd.as_ref(), nodes));
+        print_outcome(out, step, &outcome, |nodes, client| listing(herd.as_ref(), nodes, client));
         tell_scheduled(player.told(), script, &mut report, out);
     }
     tell_scheduled(player.finish().await, script, &mut report, out);

@@ -221,5 +221,12 @@ mod tests {
         assert!(check("drop Riley Campbell kiwi\n").is_err(), "a held message crosses a link");
         assert_eq!(check("step\ndrop Riley Jaquez kiwi\n"), Ok(()));
         assert!(check("expect Jaquez has kiwi from Nobody\n").is_err(), "a server is a node too");
+        // The story's new forms name nodes too, and are checked before anything runs.
+        assert_eq!(check("show Riley Campbell kiwi\nhighlight tree Campbell\ntrack kiwi\ntrack\n"), Ok(()));
+        assert_eq!(
+            check("say hi\nshow Riley Campbel kiwi\n").unwrap_err(),
+            "demo.herd:2: unknown node \"Campbel\"; the nodes are Riley, Jaquez, Juzang, Campbell, Bernard"
+        );
+        assert!(check("highlight tree Nobody\n").unwrap_err().starts_with("demo.herd:1: unknown node \"Nobody\""));
     }
 }

@@ -62,8 +62,10 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         Command::Say(text) => Outcome::Said(text.clone()),
         Command::Ask(text) => Outcome::Asked(text.clone()),
         Command::Note(text) => Outcome::Noted(text.clone()),
-        Command::Show(nodes) => Outcome::Show(nodes.clone()),
-        Command::Highlight(path) => Outcome::Highlight(path.clone()),
+        Command::Show { nodes, client } => Outcome::Show { nodes: nodes.clone(), client: client.clone() },
+        Command::Highlight(path) => Outcome::path(path),
+        Command::HighlightTree(root) => Outcome::tree(&timeline.recording().topology, root),
+        Command::Track(client) => Outcome::Track(client.clone()),
         // What would change the herd, or send it anything: what happened cannot change.
         Command::Iamat { .. }
         | Command::Whatsat { .. }
@@ -119,7 +121,7 @@ pub fn play_headless(timeline: &Timeline, script: &Script, out: &mut impl Write)
     for (i, step) in script.steps.iter().enumerate() {
         let outcome = play_step(timeline, &mut count, step, i == 0);
         report.count(&script.name, step, &outcome);
-        super::headless::print_outcome(out, step, &outcome, |nodes| listing(timeline, count, nodes));
+        super::headless::print_outcome(out, step, &outcome, |nodes, client| listing(timeline, count, nodes, client));
     }
     let _ = writeln!(out, "{}", report.summary());
     for failure in &report.failures {
@@ -129,7 +131,7 @@ pub fn play_headless(timeline: &Timeline, script: &Script, out: &mut impl Write)
 }
 
 /// What `show` prints: each node's clients at the moment.
-fn listing(timeline: &Timeline, count: usize, nodes: &[String]) -> String {
+fn listing(timeline: &Timeline, count: usize, nodes: &[String], client: Option<&str>) -> String {
     let world = timeline.world_after(count);
-    super::headless::listing(&world, nodes)
+    super::headless::listing(&world, nodes, client)
 }
