@@ -125,12 +125,25 @@ pub fn now() -> String {
     format!("{}.{:09}", since.as_secs(), since.subsec_nanos())
 }
 
-/// Ports that were free a moment ago (the kernel hands out new ones in turn, so a clash with
-/// another test is unlikely, and would fail loudly rather than silently).
+/// Ports that were free a moment ago and that no other test of this process was given: the tests
+/// of one file run side by side, and a port one test's herd has let go (a killed node's) must not
+/// become another's, or the first would find it "still open" after quitting.
 pub fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Held until all are chosen, so that the kernel does not hand one out twice in this call.
+    let mut held = Vec::new();
+    let mut ports = Vec::new();
+    while ports.len() < count {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            ports.push(port);
+        }
+        held.push(listener);
+    }
+    ports
 }
 
 pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
