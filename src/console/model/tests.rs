@@ -430,9 +430,9 @@ async fn tab_completes_a_link_with_the_nodes_neighbour_from_the_commands_forms()
     let herd = herd(PAIR).await;
     let mut model = model(&herd);
     use herdctl_ui::input::{KeyCode, KeyEvent, KeyModifiers};
-    let mut state = UiState { focus: herdctl_ui::Focus::Command, ..UiState::default() };
+    let mut state = UiState::default();
     let view = frame(&mut model, &herd, &state, Instant::now());
-    for key in "cut Riley ".chars().map(KeyCode::Char).chain([KeyCode::Tab]) {
+    for key in ":cut Riley ".chars().map(KeyCode::Char).chain([KeyCode::Tab]) {
         state.handle_key(KeyEvent::new(key, KeyModifiers::NONE), &view);
     }
     assert_eq!(state.input.value(), "cut Riley Jaquez ", "Riley's only neighbour, not Riley itself");
