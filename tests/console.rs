@@ -232,7 +232,9 @@ fn at_80_by_24_the_command_line_has_no_traps() {
     console.press(":\t");
     console.wait_until("the verbs listed under the line", |screen| screen.contains("Tab: iamat, whatsat, send"));
     console.press("c\t");
-    console.wait_until("cut, calm listed", |screen| screen.contains("Tab: cut, calm") || screen.contains("Tab: calm, cut"));
+    console.wait_until("cut, calm listed", |screen| {
+        screen.contains("Tab: cut, calm") || screen.contains("Tab: calm, cut")
+    });
     // `cut Riley ` offers Riley's neighbours only.
     console.press("ut Riley \t");
     console.wait_until("Riley's neighbours", |screen| screen.contains("Tab: Jaquez, Juzang"));

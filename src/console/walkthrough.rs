@@ -89,10 +89,9 @@ impl Map {
             StoryMove::Back => {
                 format!("this is the first caption: {} goes on", label_of(StoryMove::Continue))
             }
-            StoryMove::NextSection => format!(
-                "no section after this one: {} goes on to the end",
-                label_of(StoryMove::Continue)
-            ),
+            StoryMove::NextSection => {
+                format!("no section after this one: {} goes on to the end", label_of(StoryMove::Continue))
+            }
             StoryMove::PreviousSection | StoryMove::Continue => "the walkthrough is over".into(),
         }
     }

@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 
 use crate::intent::{HerdAct, Intent, ScreenAct};
 use crate::keys::label_of;
-use crate::text::{count, grouped};
 use crate::state::{Focus, Overlay, UiState};
+use crate::text::{count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
 

@@ -985,7 +985,10 @@ fn a_reply_overlay_says_what_it_shows_and_from_which_pane() {
     assert!(text.contains("Command line · Campbell's reply to WHATSAT kiwi.cs.ucla.edu 10 2"), "{text}");
     let mut state = UiState { focus: Focus::Flow, ..UiState::default() };
     screen(&herd(), &state, 120, 36);
-    state.handle_key(crate::input::KeyEvent::new(crate::input::KeyCode::Char('o'), crate::input::KeyModifiers::NONE), &herd());
+    state.handle_key(
+        crate::input::KeyEvent::new(crate::input::KeyCode::Char('o'), crate::input::KeyModifiers::NONE),
+        &herd(),
+    );
     let text = screen(&herd(), &state, 120, 36);
     assert!(text.contains("Flow · the line of Bernard at 20:01:02.123, whole"), "{text}");
     assert!(!text.contains("answered"), "{text}");

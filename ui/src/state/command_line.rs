@@ -61,7 +61,9 @@ impl UiState {
             // put before the next command.
             KeyCode::Esc => self.leave_line(),
             // Already in the command line: a `:` to open it again is not part of the command.
-            KeyCode::Char(':') if self.input.value().is_empty() && key.modifiers.difference(KeyModifiers::SHIFT) == KeyModifiers::NONE => {}
+            KeyCode::Char(':')
+                if self.input.value().is_empty()
+                    && key.modifiers.difference(KeyModifiers::SHIFT) == KeyModifiers::NONE => {}
             // Tab completes what is typed; on an empty line it lists the verbs (and stays).
             KeyCode::Tab => self.complete(view),
             KeyCode::Enter => return self.submit(view),
@@ -251,7 +253,8 @@ impl UiState {
 
     /// A client command was sent to `node`; its reply will follow.
     pub fn command_sent(&mut self, node: &str, command: &str) {
-        self.reply = Some(Reply { node: node.to_string(), command: command.to_string(), text: None, ..Reply::default() });
+        self.reply =
+            Some(Reply { node: node.to_string(), command: command.to_string(), text: None, ..Reply::default() });
         self.feedback = Some(Feedback::Waiting { node: node.to_string() });
     }
 

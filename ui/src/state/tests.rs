@@ -572,10 +572,12 @@ fn after_enter_the_line_closes_so_the_next_key_is_a_key() {
 #[test]
 fn esc_throws_the_draft_away_and_a_second_colon_is_not_typed() {
     let view = herd_view();
-    let mut state = UiState::default();
     // A click on a link leaves `cut Riley Jaquez` ready in the line; Esc: not wanted.
-    state.input = tui_input::Input::new("cut Riley Jaquez".into());
-    state.focus = Focus::Command;
+    let mut state = UiState {
+        input: tui_input::Input::new("cut Riley Jaquez".into()),
+        focus: Focus::Command,
+        ..UiState::default()
+    };
     press_in(&mut state, KeyCode::Esc, &view);
     assert_eq!(state.focus, Focus::Graph);
     press_in(&mut state, KeyCode::Char(':'), &view);
