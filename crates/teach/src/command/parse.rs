@@ -160,12 +160,12 @@ fn sensible(delay: &Delay) -> Result<(), CommandError> {
     let shown = |d: Duration| humantime::format_duration(d).to_string();
     match delay.spread {
         Spread::Uniform(spread) if spread > delay.base => Err(CommandError::Pointless(format!(
-            "{base}±{spread} would need delays below zero: the spread is at most the latency ({base}±{base}), or exp:{base} for a long tail",
+            "{base}±{spread} would need negative delays: at most {base}±{base}, or exp:{base}",
             base = shown(delay.base),
             spread = shown(spread)
         ))),
         Spread::Exponential if delay.base.is_zero() => Err(CommandError::Pointless(
-            "exp:0ms is no latency at all: give it a mean (exp:100ms), or 0s to remove a link's latency".into(),
+            "exp:0ms is no latency: exp:100ms spreads one, 0s removes a link's latency".into(),
         )),
         _ => Ok(()),
     }
@@ -194,8 +194,7 @@ fn mode(verb: &str, line: &Line) -> Option<Read> {
                 let delay = duration(line.words[1])?;
                 if delay.is_zero() {
                     return Err(CommandError::Pointless(
-                        "slow 0s is no slow motion: live ends slow motion, slow 1s makes every hop take a second"
-                            .into(),
+                        "slow 0s is no slow motion: live ends it, slow 1s makes each hop take 1 s".into(),
                     ));
                 }
                 Command::Slow(at_most("slow motion", delay, MAX_DELAY)?)
