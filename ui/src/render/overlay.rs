@@ -226,13 +226,23 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme, pr
         (Some(caption), _) => {
             let section = caption.section.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
             let what = if caption.question { "Predict" } else { "Walkthrough" };
-            let keys = format!(
-                "{} continues · {} back · {} {} sections",
-                label_of(StoryMove::Continue),
-                label_of(StoryMove::Back),
-                label_of(StoryMove::PreviousSection),
-                label_of(StoryMove::NextSection)
-            );
+            // After the last step there is nothing to continue to: what can be done instead.
+            let keys = if state.story_over {
+                format!(
+                    "over · {} replays · {} back · {} quits",
+                    label_of(StoryMove::PreviousSection),
+                    label_of(StoryMove::Back),
+                    label_of(crate::Intent::Quit)
+                )
+            } else {
+                format!(
+                    "{} continues · {} back · {} {} sections",
+                    label_of(StoryMove::Continue),
+                    label_of(StoryMove::Back),
+                    label_of(StoryMove::PreviousSection),
+                    label_of(StoryMove::NextSection)
+                )
+            };
             let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
             let name = state.script.as_deref().map(|name| format!(" of {name}")).unwrap_or_default();
             // The fullest title that fits: the keys go first, then the script's name (`?` lists

@@ -129,7 +129,9 @@ fn pane_keys(state: &UiState) -> Vec<String> {
         ],
     }
     .into_iter()
-    .chain(state.caption.is_some().then(|| format!("{} continues", label_of(StoryMove::Continue))))
+    .chain(
+        (state.caption.is_some() && !state.story_over).then(|| format!("{} continues", label_of(StoryMove::Continue))),
+    )
     .collect()
 }
 

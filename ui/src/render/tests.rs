@@ -993,3 +993,16 @@ fn a_reply_overlay_says_what_it_shows_and_from_which_pane() {
     assert!(text.contains("Flow · the line of Bernard at 20:01:02.123, whole"), "{text}");
     assert!(!text.contains("answered"), "{text}");
 }
+
+#[test]
+fn a_walkthroughs_sum_says_it_is_over_and_how_to_replay() {
+    let state = UiState {
+        caption: Some(Caption::from("The walkthrough is over: 1 expectation held, 0 failed.")),
+        story_over: true,
+        script: Some("short".into()),
+        ..UiState::default()
+    };
+    let text = screen(&herd(), &state, 100, 30);
+    assert!(text.contains("over · [ replays · b back · q quits"), "{text}");
+    assert!(!text.contains("c continues"), "{text}");
+}
