@@ -122,7 +122,8 @@ pub struct Cli {
 
     /// Play a walkthrough script: in the console (pausing at each `say` until you press c), or
     /// with --headless, printing each step and exiting 0 only if every expectation held.
-    #[arg(long, value_name = "FILE")]
+    /// (--walkthrough FILE is the same.)
+    #[arg(long, value_name = "FILE", visible_alias = "walkthrough")]
     pub scenario: Option<PathBuf>,
 
     /// Serve the classroom page here (e.g. 0.0.0.0:8080): students on the room's network open it
@@ -499,5 +500,20 @@ impl Cli {
             self.places = config.herd.places;
         }
         self.screen.settle(config);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn walkthrough_is_another_name_for_scenario() {
+        let cli = Cli::try_parse_from(["herdctl", "--walkthrough", "lecture.herd"]).expect("accepted");
+        assert_eq!(cli.scenario.as_deref(), Some(std::path::Path::new("lecture.herd")));
+        let cli = Cli::try_parse_from(["herdctl", "--scenario", "lecture.herd", "--handout", "figures"]).unwrap();
+        assert!(cli.handout.is_some(), "--handout still asks for a walkthrough by either name");
     }
 }

@@ -169,8 +169,8 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     console.press("kil Riley\r");
     console.wait_for("unknown command kil: did you mean kill?");
     assert!(!refused(ports[0]), "Riley still serves");
-    // Tab completes the verb and the node.
-    console.press("iam\tRi\t");
+    // Enter closed the line; `:` opens it again. Tab completes the verb and the node.
+    console.press(":iam\tRi\t");
     console.wait_for("> iamat Riley ");
     console.press("\x15");
     console.press("iamat Riley kiwi.cs.ucla.edu +34.068930-118.445127\r");
@@ -178,8 +178,7 @@ fn an_operator_kills_a_node_sends_an_iamat_and_quits() {
     console.wait_for("Cache of Riley · 1 client ");
     console.wait_for("kiwi.cs.ucla.edu");
 
-    // Leave the command line, quit with q: exit 0, every port freed.
-    console.press("\x1b");
+    // Enter left the command line (an Esc now could merge with the next key into Alt-w).
     console.wait_for("press : to type");
 
     // Outside step mode there is no wave to release, and the console says so.
@@ -210,6 +209,68 @@ fn a_failed_walkthrough_in_the_console_says_so_and_fails_the_run() {
     console.press("q");
     assert!(!console.exit(), "a failed walkthrough fails the run");
     console.wait_for("wrong.herd:2: expected Riley to know nobody");
+}
+
+#[test]
+fn at_80_by_24_the_command_line_has_no_traps() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let args = ["--topology", topology.to_str().unwrap(), "--log-dir", dir.path().join("logs").to_str().unwrap()]
+        .map(String::from);
+    let mut console = Console::run_at(dir.path(), &args, (24, 80));
+    console.wait_for("5/5 up");
+    // A second `:` in the open line is not typed into the command.
+    console.press("::kill Jaquez\r");
+    console.wait_for("killed Jaquez");
+    console.wait_for("4/5 up");
+    assert!(refused(ports[2]), "Jaquez's port is closed");
+    // The line closed after Enter: R is a key again, and revives the selected node.
+    console.press("2R");
+    console.wait_for("5/5 up");
+    // Tab on an empty line stays in it and lists the verbs; the next key is typed.
+    console.press(":\t");
+    console.wait_until("the verbs listed under the line", |screen| screen.contains("Tab: iamat, whatsat, send"));
+    console.press("c\t");
+    console.wait_until("cut, calm listed", |screen| {
+        screen.contains("Tab: cut, calm") || screen.contains("Tab: calm, cut")
+    });
+    // `cut Riley ` offers Riley's neighbours only.
+    console.press("ut Riley \t");
+    console.wait_until("Riley's neighbours", |screen| screen.contains("Tab: Jaquez, Juzang"));
+    // Esc throws the draft away: the next command starts on an empty line.
+    console.press("\x1b");
+    console.wait_for("press : to type");
+    console.press(":");
+    console.wait_until("an empty line", |screen| screen.contains("│> ") && !screen.contains("> cut Riley"));
+    console.press("live\r");
+    console.wait_for("every transmission flows again");
+    assert!(!console.contents().contains("Tab: "), "the list is gone once a command ran");
+    // A context key outside its context says why.
+    console.press("9");
+    console.wait_for("no node 9: this herd has 5");
+    console.press("c");
+    console.wait_for("none plays here");
+    console.press("q");
+    assert!(console.exit());
+}
+
+#[test]
+fn a_walkthrough_ends_with_its_sum_and_offers_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("short.herd");
+    std::fs::write(&script, "say One.\niamat Riley kiwi +1+1\nexpect Riley knows kiwi\nsay Two.\n").unwrap();
+    let mut console = Console::start_with(dir.path(), &free_ports(10), &["--walkthrough", script.to_str().unwrap()]);
+    console.wait_for("│One.");
+    continue_to(&mut console, "Two.");
+    // On from the last caption: the sum, and what can be done next.
+    console.press(":c\r");
+    console.wait_for("1 expectation held, 0 failed. [ replays it from the start");
+    // [ plays it again from the start.
+    console.press("[");
+    console.wait_for("│One.");
+    console.press("q");
+    assert!(console.exit(), "the walkthrough held");
 }
 
 /// The shipped recording, its herd moved to free ports (so that going live binds those).
@@ -348,17 +409,17 @@ fn a_console_attaches_to_headless_nodes_and_steers_them() {
     console.wait_for("killed Juzang");
     assert!(refused(ports[4]), "Juzang's client port is closed");
     console.wait_for("4/5 up");
-    console.press("revive Juzang\r");
+    console.press(":revive Juzang\r");
     // A revive is done once both ends of each of its links are up and caught up: nothing of it
     // can still be on its way when step mode begins.
     console.wait_for("revived Juzang: it relinks and catches up");
     console.wait_for("5/5 up");
     // Step mode reaches across processes: Riley's machine holds its two messages, shown here.
-    console.press("step\r");
+    console.press(":step\r");
     console.wait_for("STEP · 0 held");
-    console.press("iamat Riley fig +1+1\r");
+    console.press(":iamat Riley fig +1+1\r");
     console.wait_for("STEP · 2 held");
-    console.press("\x1b");
+    // Enter left the command line: `.` is a key again.
     console.wait_for("press : to type");
     console.press(".");
     console.wait_for("released Riley→Jaquez fig (hop 1)");

@@ -156,6 +156,12 @@ impl Live {
                 }
                 state.note = None;
                 state.caption = Some(caption);
+                state.story_over = false;
+            }
+            Told::End(summary) => {
+                state.note = None;
+                state.caption = Some(summary);
+                state.story_over = true;
             }
             Told::Replaying(text) => {
                 self.replaying = true;

@@ -100,6 +100,8 @@ fn kind_of(event: &EventKind) -> FlowKind {
         },
         Class::Link => match event {
             EventKind::LinkFailed { .. } => FlowKind::Warning,
+            // A neighbour's connection coming or going: how links work, not a fault.
+            EventKind::PeerAccepted { .. } | EventKind::PeerClosed { .. } => FlowKind::Connection,
             EventKind::CatchUpSent { .. } => FlowKind::FloodSent,
             _ => FlowKind::Link,
         },
@@ -509,7 +511,24 @@ impl Model {
             held,
             timeline: None,
             verbs: herdctl_teach::command::verbs().collect(),
+            slots: Some(herdctl_ui::Slots(slot_of)),
         }
+    }
+}
+
+/// What the next word of a command stands for, from the commands' own forms, as `ui` takes it.
+fn slot_of(before: &[&str]) -> herdctl_ui::Slot {
+    use herdctl_teach::command::Slot as Form;
+    use herdctl_ui::Slot;
+    match herdctl_teach::command::slot(before) {
+        Form::Verb => Slot::Verb,
+        Form::Node => Slot::Node,
+        Form::NeighbourOf(index) => Slot::NeighbourOf(index),
+        Form::Client => Slot::Client,
+        Form::Words(words) => Slot::Words(words),
+        Form::NodeOr(words) => Slot::NodeOr(words),
+        Form::Nothing => Slot::Nothing,
+        Form::Any => Slot::Any,
     }
 }
 

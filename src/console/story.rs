@@ -7,7 +7,8 @@ use herdctl_teach::command::Command;
 use herdctl_teach::operator::Outcome;
 use herdctl_teach::script::recorded::play_step;
 use herdctl_teach::script::{Report, Script};
-use herdctl_ui::intent::StoryMove;
+use herdctl_ui::intent::{StoryMove, TimeMove};
+use herdctl_ui::keys::label_of;
 use herdctl_ui::{Caption, Feedback, UiState};
 
 use super::past::Past;
@@ -30,13 +31,16 @@ impl Story {
 
     /// Where the operator wants the story to go.
     pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) {
+        // On: to the next caption, or from the last to the summary; after it, nothing.
         if to == StoryMove::Continue {
-            if self.next < self.script.steps.len() {
+            if self.at < self.script.steps.len() {
                 self.run_to_caption(past, state);
             }
             return;
         }
-        let Some(target) = self.map.target(self.at, to) else { return };
+        let Some(target) = self.map.target(self.at, to) else {
+            return state.tell(Feedback::Error(self.map.why_not(self.at, to)));
+        };
         // From the start, without pausing, up to the target; then on to its caption.
         (self.next, self.report) = (0, Report::default());
         past.seek(0);
@@ -87,20 +91,14 @@ impl Story {
             if let Some(caption) = self.step(past, state) {
                 self.at = at;
                 state.caption = Some(caption);
+                state.story_over = false;
                 return;
             }
         }
         self.at = self.script.steps.len();
-        let summary = match self.report.failures.first() {
-            None => format!(
-                "The walkthrough is over: {}. Step on through the recording, or {} quits.",
-                self.report.summary(),
-                herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
-            ),
-            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", self.report.summary()),
-        };
-        let pauses = self.map.pauses.len();
-        state.caption = Some(Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() });
+        let step_on = format!(", {} steps on through the recording", label_of(TimeMove::Later));
+        state.caption = Some(self.map.end(&self.report, &step_on));
+        state.story_over = true;
     }
 
     pub fn report(&self) -> &Report {

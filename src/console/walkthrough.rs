@@ -28,6 +28,9 @@ pub enum Told {
     Caption(Caption),
     /// The story is being replayed up to an earlier point: clear what is on screen.
     Replaying(String),
+    /// The summary after the last step: how many expectations held and failed, and how to replay
+    /// or quit. It stays until the operator goes back.
+    End(Caption),
 }
 
 pub struct Walkthrough {
@@ -43,6 +46,8 @@ pub(super) struct Map {
     pub(super) pauses: Vec<usize>,
     /// Step indices of the sections, and their titles.
     sections: Vec<(usize, String)>,
+    /// How many steps the script has: a move from here is from its summary, after the last.
+    steps: usize,
 }
 
 impl Map {
@@ -56,7 +61,39 @@ impl Map {
                 _ => {}
             }
         }
-        Self { pauses, sections }
+        Self { pauses, sections, steps: script.steps.len() }
+    }
+
+    /// The summary shown after the last step, from the report so far (and, for a live herd, what
+    /// scheduled work missed): what held, what failed, and how to replay or quit.
+    pub(super) fn end(&self, report: &Report, also: &str) -> Caption {
+        use herdctl_ui::Intent;
+        use herdctl_ui::keys::label_of;
+        let first = report.failures.first().map(|first| format!(" First failure: {first}.")).unwrap_or_default();
+        let text = format!(
+            "The walkthrough is over: {}.{first} {} replays it from the start, {} back to the last caption{also}, {} quits.",
+            report.summary(),
+            label_of(StoryMove::PreviousSection),
+            label_of(StoryMove::Back),
+            label_of(Intent::Quit)
+        );
+        let pauses = self.pauses.len();
+        Caption { text, step: pauses, steps: pauses, ..Caption::default() }
+    }
+
+    /// Why a move from the caption at step `at` goes nowhere.
+    pub(super) fn why_not(&self, at: usize, to: StoryMove) -> String {
+        use herdctl_ui::keys::label_of;
+        match to {
+            StoryMove::Back if at >= self.steps => "no caption to go back to: the walkthrough has none".into(),
+            StoryMove::Back => {
+                format!("this is the first caption: {} goes on", label_of(StoryMove::Continue))
+            }
+            StoryMove::NextSection => {
+                format!("no section after this one: {} goes on to the end", label_of(StoryMove::Continue))
+            }
+            StoryMove::PreviousSection | StoryMove::Continue => "the walkthrough is over".into(),
+        }
     }
 
     /// The section that step `at` belongs to.
@@ -68,6 +105,8 @@ impl Map {
     pub(super) fn target(&self, at: usize, to: StoryMove) -> Option<usize> {
         match to {
             StoryMove::Continue => None,
+            // From the summary after the last step: the whole story again, from its start.
+            StoryMove::PreviousSection if at >= self.steps => Some(0),
             StoryMove::Back => self.pauses.iter().rev().find(|&&p| p < at).copied(),
             StoryMove::NextSection => self.sections.iter().find(|(start, _)| *start > at).map(|(start, _)| *start),
             StoryMove::PreviousSection => {
@@ -123,17 +162,8 @@ impl Story {
         let finished = self.player.finish().await;
         self.show_scheduled(finished).await?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let summary = match report.failures.first() {
-            None => format!(
-                "The walkthrough is over: {}. {} quits.",
-                report.summary(),
-                herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
-            ),
-            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
-        };
-        let pauses = self.map.pauses.len();
-        let end = Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() };
-        self.told.send(Told::Caption(end)).await.map_err(|_| ())?;
+        let end = self.map.end(&report, "");
+        self.told.send(Told::End(end)).await.map_err(|_| ())?;
         Ok(None)
     }
 
@@ -204,17 +234,22 @@ impl Story {
         loop {
             let Ok(paused_at) = self.run_to_caption(&mut next).await else { return };
             let at = paused_at.unwrap_or(steps);
-            // Wait for the operator: on, or somewhere else in the story.
+            // Wait for the operator: on (from the last caption, to the summary), or somewhere else
+            // in the story; a move that goes nowhere says why.
             let target = loop {
                 match moved.recv().await {
                     None => return,
-                    Some(StoryMove::Continue) if next < steps => break None,
+                    Some(StoryMove::Continue) if paused_at.is_some() => break None,
                     Some(StoryMove::Continue) => {}
-                    Some(to) => {
-                        if let Some(target) = self.map.target(at, to) {
-                            break Some(target);
+                    Some(to) => match self.map.target(at, to) {
+                        Some(target) => break Some(target),
+                        None => {
+                            let why = Told::Outcome(Outcome::Refused(self.map.why_not(at, to)));
+                            if self.told.send(why).await.is_err() {
+                                return;
+                            }
                         }
-                    }
+                    },
                 }
             };
             if let Some(target) = target {
@@ -276,7 +311,7 @@ mod tests {
     async fn caption(walkthrough: &mut Walkthrough) -> Caption {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
-                if let Some(Told::Caption(caption)) = walkthrough.told().await {
+                if let Some(Told::Caption(caption) | Told::End(caption)) = walkthrough.told().await {
                     return caption;
                 }
             }
@@ -324,6 +359,50 @@ mod tests {
         herd.shutdown().await;
     }
 
+    /// The next refusal the walkthrough tells, skipping other messages.
+    async fn refusal(walkthrough: &mut Walkthrough) -> String {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let Some(Told::Outcome(Outcome::Refused(why))) = walkthrough.told().await {
+                    return why;
+                }
+            }
+        })
+        .await
+        .expect("a refusal")
+    }
+
+    #[tokio::test]
+    async fn the_last_caption_leads_to_a_sum_that_offers_a_replay_or_quit() {
+        let topology = Arc::new(Topology::built_in().on_free_ports());
+        let names = topology.names().to_vec();
+        let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
+        let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
+        let text = "say One.\nexpect Riley lacks kiwi\nsay Two.\n";
+        let (mut walkthrough, telling) = Walkthrough::start(herd.clone(), script(text));
+        let telling = tokio::spawn(telling);
+        assert_eq!(caption(&mut walkthrough).await.text, "One.");
+        // Back from the first caption goes nowhere, and says so.
+        assert!(walkthrough.go(StoryMove::Back));
+        assert!(refusal(&mut walkthrough).await.starts_with("this is the first caption"));
+        assert!(walkthrough.go(StoryMove::Continue));
+        assert_eq!(caption(&mut walkthrough).await.text, "Two.");
+        // On from the last caption: the sum, not a silent end.
+        assert!(walkthrough.go(StoryMove::Continue));
+        let end = caption(&mut walkthrough).await;
+        assert_eq!(
+            end.text,
+            "The walkthrough is over: 1 expectation held, 0 failed. [ replays it from the start, b back to the last \
+             caption, q quits."
+        );
+        // [ from the sum: the story again from its start.
+        assert!(walkthrough.go(StoryMove::PreviousSection));
+        assert_eq!(caption(&mut walkthrough).await.text, "One.");
+        telling.abort();
+        let _ = telling.await;
+        herd.shutdown().await;
+    }
+
     #[test]
     fn moves_find_their_captions_and_sections() {
         // 0 section A, 1 say a1, 2 kill, 3 say a2, 4 section B, 5 say b1, 6 say b2
@@ -335,6 +414,8 @@ mod tests {
         assert_eq!(map.target(5, StoryMove::PreviousSection), Some(0), "at its first caption: the section before");
         assert_eq!(map.target(1, StoryMove::NextSection), Some(4));
         assert_eq!(map.target(6, StoryMove::NextSection), None, "no section after the last");
+        assert_eq!(map.target(7, StoryMove::PreviousSection), Some(0), "from the sum after the end: the start");
+        assert_eq!(map.target(7, StoryMove::Back), Some(6), "from the sum: the last caption");
         assert_eq!(map.section(3).map(|(_, t)| t.as_str()), Some("A"));
     }
 }

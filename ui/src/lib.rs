@@ -15,6 +15,6 @@ pub mod view;
 
 pub use intent::{HerdAct, Intent, ScreenAct, StoryMove, TimeMove};
 pub use render::{MIN_HEIGHT, MIN_WIDTH, render};
-pub use state::{Caption, Feedback, Focus, Overlay, Running, Selection, UiState};
+pub use state::{Caption, Feedback, Focus, Opened, Overlay, Running, Selection, UiState};
 pub use theme::{Palette, Theme, ThemeChoice};
 pub use view::*;

@@ -39,6 +39,18 @@ pub struct Reply {
     pub command: String,
     /// `None` while waiting.
     pub text: Option<String>,
+    /// Which pane it was opened from, for the overlay's title.
+    pub from: Opened,
+}
+
+/// What the reply overlay shows: a node's reply to a command, or a flow line whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Opened {
+    /// A node's reply to a command (typed, or a walkthrough's).
+    #[default]
+    Reply,
+    /// The flow's bottom line, whole (a long line is cut on screen).
+    FlowLine,
 }
 
 /// What the last command came to, on the row under the command line: one slot, so that an old
@@ -53,6 +65,9 @@ pub enum Feedback {
     Done(String),
     /// Refused or failed: why.
     Error(String),
+    /// What Tab could complete to, listed (neither done nor failed; gone once the line is left
+    /// or sent).
+    Choices(String),
 }
 
 /// A command being carried out, and how many wait behind it (commands run one at a time, in the
@@ -191,6 +206,9 @@ pub struct UiState {
     pub running: Option<Running>,
     /// A walkthrough's caption, shown until the operator continues.
     pub caption: Option<Caption>,
+    /// The caption shown is the walkthrough's summary after its last step: it stays (`c` has
+    /// nothing to go on to), and says how to replay or quit.
+    pub story_over: bool,
     /// A walkthrough's note, shown while its next steps run.
     pub note: Option<String>,
     /// A second node whose cache is shown beside the selected one's.
@@ -244,6 +262,7 @@ impl Default for UiState {
             feedback: None,
             running: None,
             caption: None,
+            story_over: false,
             note: None,
             compare: None,
             highlight: Vec::new(),
@@ -371,6 +390,7 @@ impl UiState {
     /// recording's story starts again).
     pub fn clear_story(&mut self) {
         (self.caption, self.note, self.compare, self.answer) = (None, None, None, None);
+        self.story_over = false;
         (self.tracked, self.shown_client) = (None, None);
         self.highlight.clear();
     }

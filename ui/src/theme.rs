@@ -122,7 +122,7 @@ impl Theme {
             (false, FlowKind::FloodReceived) => Color::Green,
             // A mid grey: apart from the timestamps' dark grey.
             (false, FlowKind::Duplicate) => Color::Gray,
-            (false, FlowKind::Link | FlowKind::Node) => Color::Magenta,
+            (false, FlowKind::Link | FlowKind::Connection | FlowKind::Node) => Color::Magenta,
             (false, FlowKind::Places) => Color::LightCyan,
             (false, FlowKind::Warning) => Color::LightRed,
             (true, FlowKind::ClientIn) => Color::Indexed(25),
@@ -130,7 +130,7 @@ impl Theme {
             (true, FlowKind::FloodSent) => Color::Indexed(130),
             (true, FlowKind::FloodReceived) => Color::Indexed(28),
             (true, FlowKind::Duplicate) => Color::Indexed(243),
-            (true, FlowKind::Link | FlowKind::Node) => Color::Indexed(127),
+            (true, FlowKind::Link | FlowKind::Connection | FlowKind::Node) => Color::Indexed(127),
             (true, FlowKind::Places) => Color::Indexed(30),
             (true, FlowKind::Warning) => Color::Indexed(160),
             (_, FlowKind::Other) => Color::Reset,

@@ -21,6 +21,47 @@ pub struct HerdView<'a> {
     pub timeline: Option<TimelineView>,
     /// The command line's verbs, for Tab to complete.
     pub verbs: Vec<&'static str>,
+    /// What the next word of a command stands for, given the words before it (the verb first),
+    /// so that Tab offers only what fits there; `None`: anything (nodes, clients, words).
+    pub slots: Option<Slots>,
+}
+
+/// What the next word of a command stands for, given the words before it: the commands' own
+/// forms, which the console knows (ui never imports them).
+#[derive(Clone, Copy)]
+pub struct Slots(pub fn(&[&str]) -> Slot);
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slots")
+    }
+}
+
+/// One table of forms for the life of the console: views compare by what they show.
+impl PartialEq for Slots {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// What a word of a command stands for, for Tab to complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A verb (a command inside `at 2s ...`).
+    Verb,
+    Node,
+    /// A neighbour of the node named by the word at this index (the verb is 0).
+    NeighbourOf(usize),
+    /// A client the view knows.
+    Client,
+    /// One of these words.
+    Words(&'static [&'static str]),
+    /// A node, or one of these words.
+    NodeOr(&'static [&'static str]),
+    /// A number, a duration or free text: nothing to complete.
+    Nothing,
+    /// Not known: nodes, clients and the forms' words.
+    Any,
 }
 
 /// Where a recorded moment sits in its recording, and what happens around it.
@@ -255,6 +296,8 @@ pub enum FlowKind {
     FloodReceived,
     Duplicate,
     Link,
+    /// A peer's connection accepted or closed: how links work, not a fault.
+    Connection,
     Node,
     Places,
     /// Something the operator should notice (refused peers, lost events).
@@ -273,7 +316,7 @@ pub enum KindFilter {
     Floods,
     /// Copies dropped on arrival, and messages dropped or lost on the way.
     Duplicates,
-    /// Nodes and links: up, down, cut, healed, slowed.
+    /// Nodes and links: up, down, cut, healed, slowed (not a peer's ordinary connection).
     Faults,
     /// Warnings, refusals, `?` replies.
     Errors,

@@ -173,7 +173,7 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         Command::HighlightTree(root) => Outcome::tree(herd.topology(), root),
         Command::Track(client) => Outcome::Track(client.clone()),
         Command::Wave => match release_wave(herd).await.len() {
-            0 => Outcome::Done("nothing was held".into()),
+            0 => Outcome::Done("no message is held now: the wave had nothing to release".into()),
             1 => Outcome::Done("released the 1 held message".into()),
             count => Outcome::Done(format!("released a wave of {count} messages, in order")),
         },

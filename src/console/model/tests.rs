@@ -397,3 +397,44 @@ async fn a_walkthrough_shows_one_clients_row_at_two_nodes_and_tracks_its_version
     assert_eq!(badges, [Some(("kiwi".to_string(), Some(1))), Some(("kiwi".to_string(), Some(1)))]);
     herd.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_faults_filter_leaves_out_a_peers_ordinary_connection() {
+    let topology = Arc::new(Topology::from_json(PAIR, "test").unwrap());
+    let names = topology.names().to_vec();
+    let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
+    let herd = Herd::bind(topology, &names, options).unwrap();
+    let mut events = herd.subscribe();
+    herd.launch();
+    let mut model = model(&herd);
+    let (mut links_up, mut accepted) = (0, 0);
+    drain(&mut events, &mut model, |event| {
+        links_up += usize::from(matches!(event.kind, EventKind::LinkUp { .. }));
+        accepted += usize::from(matches!(event.kind, EventKind::PeerAccepted { .. }));
+        links_up == 2 && accepted == 2
+    })
+    .await;
+    let view = frame(&mut model, &herd, &UiState::default(), Instant::now());
+    let faults = herdctl_ui::KindFilter::Faults;
+    let shown: Vec<&str> =
+        view.flow.iter().filter(|line| faults.shows(line.kind)).map(|line| line.text.as_str()).collect();
+    assert!(shown.iter().any(|text| text.starts_with("node up")), "{shown:#?}");
+    assert!(shown.iter().any(|text| text.starts_with("link to")), "{shown:#?}");
+    assert!(!shown.iter().any(|text| text.contains("connected from")), "{shown:#?}");
+    assert!(view.flow.iter().any(|line| line.text.contains("connected from")), "the lines are kept, only not shown");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn tab_completes_a_link_with_the_nodes_neighbour_from_the_commands_forms() {
+    let herd = herd(PAIR).await;
+    let mut model = model(&herd);
+    use herdctl_ui::input::{KeyCode, KeyEvent, KeyModifiers};
+    let mut state = UiState::default();
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    for key in ":cut Riley ".chars().map(KeyCode::Char).chain([KeyCode::Tab]) {
+        state.handle_key(KeyEvent::new(key, KeyModifiers::NONE), &view);
+    }
+    assert_eq!(state.input.value(), "cut Riley Jaquez ", "Riley's only neighbour, not Riley itself");
+    herd.shutdown().await;
+}

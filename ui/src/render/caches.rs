@@ -75,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
             "{} runs in another process: this console cannot read its cache.\nAsk it directly, e.g. whatsat {} CLIENT 10 5.",
             cache.node, cache.node
         );
-        frame.render_widget(Paragraph::new(text).style(theme.dim()).block(block), area);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.dim()).block(block), area);
         return;
     }
     if !cache.up {
@@ -88,7 +88,8 @@ pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState,
                 crate::keys::label_of(crate::intent::HerdAct::Revive)
             )
         };
-        frame.render_widget(Paragraph::new(text).style(theme.node(false)).block(block), area);
+        // Wrapped: at 80 columns the pane is narrower than the sentence.
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.node(false)).block(block), area);
         return;
     }
     if let (Some(client), true) = (missing, cache.rows.is_empty()) {

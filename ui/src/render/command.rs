@@ -66,6 +66,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         Some(Feedback::Reply { node, text }) => Line::from(format!("{node}: {text}")),
         Some(Feedback::Done(text)) => Line::from(vec![Span::styled("✓ ", theme.title()), Span::raw(text.as_str())]),
         Some(Feedback::Error(text)) => Line::styled(format!("✗ {text}"), theme.flow(FlowKind::Warning)),
+        // What Tab could complete to: a list, neither done nor failed.
+        Some(Feedback::Choices(text)) => Line::from(vec![Span::styled("Tab: ", theme.dim()), Span::raw(text.as_str())]),
     };
     frame.render_widget(Paragraph::new(vec![input, result]).block(block), area);
     if focused {

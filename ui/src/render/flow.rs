@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::intent::ScreenAct;
 use crate::keys::label_of;
 use crate::state::{Focus, UiState};
+use crate::text::count;
 use crate::theme::Theme;
 use crate::view::{HerdView, KindFilter};
 
@@ -62,7 +63,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         .map(|line| {
             let mut spans = vec![
                 Span::styled(format!("{} ", line.time), theme.dim()),
-                Span::styled(format!("{:<9}", line.node), theme.title()),
+                // A space after the name however long it is: a long name never runs into the text.
+                Span::styled(format!("{:<8} ", line.node), theme.title()),
             ];
             spans.extend(marked(&line.text, needle, theme.flow(line.kind)));
             Line::from(spans)
@@ -79,9 +81,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         // A recorded moment: the flow ends at it.
         _ if view.timeline.is_some() && scroll == 0 => "up to the moment shown".into(),
         (Some(_), 0) => format!("FROZEN ({} follows)", label_of(ScreenAct::Freeze)),
-        (Some(_), back) => format!("FROZEN, {back} lines back ({} follows)", label_of(ScreenAct::Freeze)),
+        (Some(_), back) => {
+            format!("FROZEN, {} back ({} follows)", count(back, "line", "lines"), label_of(ScreenAct::Freeze))
+        }
         (None, 0) => "live".to_string(),
-        (None, back) => format!("{back} lines back ({} follows)", label_of(ScreenAct::Follow)),
+        (None, back) => format!("{} back ({} follows)", count(back, "line", "lines"), label_of(ScreenAct::Follow)),
     };
     let title = format!(" Flow · {scope} · {mode} ");
     let block = Block::bordered()

@@ -94,7 +94,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
         timeline: Rect { height: timeline_area.height.min(1), ..timeline_area },
         ..Default::default()
     };
-    status::render(frame, status_area, view, theme);
+    status::render(frame, status_area, view, state, theme);
     graph::render(frame, graph_area, view, state, theme);
     match &view.compare {
         // Two caches side by side: a partition's two sides, say.

@@ -8,9 +8,18 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::intent::{HerdAct, ScreenAct, StoryMove};
 use crate::keys::{COMMAND_HELP, label_of, labels_of, table, with_names};
-use crate::state::UiState;
+use crate::state::{Opened, UiState};
 use crate::theme::Theme;
 use crate::view::{HeldChoice, HerdView};
+
+/// What the mouse does (unless `--no-mouse`, or `mouse = false` in the configuration, leaves it to
+/// the terminal).
+const MOUSE_HELP: &[(&str, &str)] = &[
+    ("click", "a node selects it; a link says its state and puts cut (or heal) A B in the command line, for Enter"),
+    ("", "a held message delivers it; the timeline jumps there; a pane focuses it; beside an overlay closes it"),
+    ("wheel", "scrolls the pane under it (the flow, the cache, an overlay, the held list)"),
+    ("", "--no-mouse (or mouse = false in the configuration) leaves the mouse to the terminal, to select text"),
+];
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [area] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(area);
@@ -72,9 +81,17 @@ pub fn help(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
     let mut lines: Vec<Line> =
         table().bindings.iter().flat_map(|b| hanging(format!("{:>12}  ", b.label), b.help, width, theme)).collect();
     lines.push(Line::raw(""));
+    lines.push(Line::styled("Mouse", theme.title()));
+    for (what, does) in MOUSE_HELP {
+        lines.extend(hanging(format!("{what:>12}  "), does, width, theme));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (in the command line)", theme.title()));
+    // The forms' column as wide as the longest, and a space after it, so that no form runs
+    // into what it does.
+    let column = COMMAND_HELP.iter().map(|(form, _)| form.chars().count()).max().unwrap_or(0);
     for (form, help) in COMMAND_HELP {
-        lines.extend(hanging(format!("  {form:<27}"), &with_names(help, a, b), width, theme));
+        lines.extend(hanging(format!("  {form:<column$} "), &with_names(help, a, b), width, theme));
     }
     let height = lines.len() as u16 + 2;
     let area = centered(area, 100, height);
@@ -143,10 +160,13 @@ pub fn held(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, the
 pub fn reply(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme) {
     let Some(reply) = &state.reply else { return };
     let area = centered(area, area.width.saturating_sub(8), area.height.saturating_sub(4));
+    // What was opened, and from where: a node's reply to a command, or a line of the flow.
+    let what = match reply.from {
+        Opened::Reply => format!("Command line · {}'s reply to {}", reply.node, reply.command),
+        Opened::FlowLine => format!("Flow · the line of {} at {}, whole", reply.node, reply.command),
+    };
     let title = format!(
-        " {} answered {} · {} · {} closes ",
-        reply.node,
-        reply.command,
+        " {what} · {} · {} closes ",
         labels_of(
             &[
                 ScreenAct::ScrollUp,
@@ -206,13 +226,23 @@ pub fn caption(frame: &mut Frame, area: Rect, state: &UiState, theme: &Theme, pr
         (Some(caption), _) => {
             let section = caption.section.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
             let what = if caption.question { "Predict" } else { "Walkthrough" };
-            let keys = format!(
-                "{} continues · {} back · {} {} sections",
-                label_of(StoryMove::Continue),
-                label_of(StoryMove::Back),
-                label_of(StoryMove::PreviousSection),
-                label_of(StoryMove::NextSection)
-            );
+            // After the last step there is nothing to continue to: what can be done instead.
+            let keys = if state.story_over {
+                format!(
+                    "over · {} replays · {} back · {} quits",
+                    label_of(StoryMove::PreviousSection),
+                    label_of(StoryMove::Back),
+                    label_of(crate::Intent::Quit)
+                )
+            } else {
+                format!(
+                    "{} continues · {} back · {} {} sections",
+                    label_of(StoryMove::Continue),
+                    label_of(StoryMove::Back),
+                    label_of(StoryMove::PreviousSection),
+                    label_of(StoryMove::NextSection)
+                )
+            };
             let place = if caption.steps > 0 { format!(" {}/{}", caption.step, caption.steps) } else { String::new() };
             let name = state.script.as_deref().map(|name| format!(" of {name}")).unwrap_or_default();
             // The fullest title that fits: the keys go first, then the script's name (`?` lists

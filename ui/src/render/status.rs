@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::intent::{HerdAct, Intent, ScreenAct};
 use crate::keys::label_of;
+use crate::state::{Focus, Overlay, UiState};
 use crate::text::{count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
@@ -62,6 +63,8 @@ fn flood(flood: &FloodView, form: usize) -> String {
     let so_far = if flood.reached < flood.reachable { " so far" } else { "" };
     let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
+    // `1/2 hops`: of the hops so far and the fewest, one hop only when both are one.
+    let hops_of_fewest = if flood.hops == 1 && flood.fewest_hops == 1 { "hop" } else { "hops" };
     let FloodView { client, origin, messages, reached, reachable, hops: h, fewest_hops, .. } = flood;
     // Stale copies (a newer record was already known) said apart, where there were any.
     let mut dropped = match flood.stale {
@@ -84,30 +87,95 @@ fn flood(flood: &FloodView, form: usize) -> String {
              tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops}{recorded}"
+            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
         ),
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, theme: &Theme) {
+/// The focused pane's keys, most needed first (the keys of an open overlay are in its title).
+fn pane_keys(state: &UiState) -> Vec<String> {
+    use crate::intent::{StoryMove, TimeMove};
+    let both = |a: ScreenAct, b: ScreenAct| format!("{}/{}", label_of(a), label_of(b));
+    if state.overlay != Overlay::None {
+        return vec![format!("{} closes", label_of(ScreenAct::Close))];
+    }
+    match state.focus {
+        Focus::Graph => vec![
+            format!("{} {} select", label_of(ScreenAct::PreviousNode), label_of(ScreenAct::NextNode)),
+            format!("{} kill", label_of(HerdAct::Kill)),
+            format!("{} revive", label_of(HerdAct::Revive)),
+            format!("{} command", label_of(ScreenAct::Command)),
+            format!("{} step", label_of(HerdAct::ToggleStep)),
+            format!("{} back", label_of(TimeMove::Earlier)),
+        ],
+        Focus::Cache => vec![
+            format!("{} search", label_of(ScreenAct::Search)),
+            format!("{} order", label_of(ScreenAct::Order)),
+            both(ScreenAct::Top, ScreenAct::Follow),
+            format!("{} next pane", label_of(ScreenAct::FocusNext)),
+        ],
+        Focus::Flow => vec![
+            format!("{} search", label_of(ScreenAct::Search)),
+            format!("{} kinds", label_of(ScreenAct::Kinds)),
+            format!("{} freeze", label_of(ScreenAct::Freeze)),
+            format!("{} node only", label_of(ScreenAct::Filter)),
+            format!("{} opens a line", label_of(ScreenAct::OpenReply)),
+            both(ScreenAct::Top, ScreenAct::Follow),
+        ],
+        Focus::Command => vec![
+            "Enter sends".to_string(),
+            format!("{} leaves", label_of(ScreenAct::Close)),
+            "Tab completes".to_string(),
+        ],
+    }
+    .into_iter()
+    .chain(
+        (state.caption.is_some() && !state.story_over).then(|| format!("{} continues", label_of(StoryMove::Continue))),
+    )
+    .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, theme: &Theme) {
     let stats = &view.stats;
     let width = usize::from(area.width);
-    let keys = format!("{} help  {} quit ", label_of(ScreenAct::Help), label_of(Intent::Quit));
     let title = " herdctl";
-    // Keep the most needed figures that fit beside the title and the keys.
-    let all = figures(stats);
-    let mut budget = width.saturating_sub(title.len() + keys.chars().count() + 1);
-    let mut keep = vec![false; all.len()];
-    let mut by_need: Vec<usize> = (0..all.len()).collect();
-    by_need.sort_by_key(|&i| all[i].0);
-    for i in by_need {
-        let cost = all[i].1.chars().count() + 3;
-        if cost <= budget {
-            keep[i] = true;
+    // The figures (left) and the focused pane's keys (right), kept by need where they do not all
+    // fit: the nodes and clients first, then the pane's first key and help, then the rest.
+    let figures = figures(stats);
+    let mut keys = pane_keys(state);
+    let pane = keys.len();
+    keys.push(format!("{} help", label_of(ScreenAct::Help)));
+    keys.push(format!("{} quit", label_of(Intent::Quit)));
+    // (need, on the right, index, cost)
+    let mut parts: Vec<(u8, bool, usize, usize)> = Vec::new();
+    for (i, (need, text)) in figures.iter().enumerate() {
+        parts.push((need * 2, false, i, text.chars().count() + 3));
+    }
+    for (i, text) in keys.iter().enumerate() {
+        let need = match i {
+            0 => 3,
+            i if i == pane => 3,
+            i if i == pane + 1 => 11,
+            1 => 7,
+            _ => 9,
+        };
+        parts.push((need, true, i, text.chars().count() + 3));
+    }
+    parts.sort_by_key(|part| part.0);
+    let mut budget = width.saturating_sub(title.len() + 1);
+    let (mut shown_figures, mut shown_keys) = (vec![false; figures.len()], vec![false; keys.len()]);
+    for (_, right, i, cost) in parts {
+        // The pane's keys in their order: none after one left out.
+        let in_order = !right || i == 0 || i >= pane || shown_keys[i - 1];
+        if cost <= budget && in_order {
             budget -= cost;
+            if right { shown_keys[i] = true } else { shown_figures[i] = true }
         }
     }
-    let shown: String = all.iter().zip(&keep).filter(|(_, k)| **k).map(|((_, text), _)| format!(" · {text}")).collect();
+    let shown: String =
+        figures.iter().zip(&shown_figures).filter(|(_, k)| **k).map(|((_, text), _)| format!(" · {text}")).collect();
+    let keys: Vec<&str> = keys.iter().zip(&shown_keys).filter(|(_, k)| **k).map(|(text, _)| text.as_str()).collect();
+    let keys = format!("{} ", keys.join(" · "));
     let gap = width.saturating_sub(title.len() + shown.chars().count() + keys.chars().count());
     let first = Line::from(vec![
         Span::styled(title, theme.title()),

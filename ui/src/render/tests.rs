@@ -41,6 +41,7 @@ fn herd() -> HerdView<'static> {
         held: Vec::new(),
         timeline: None,
         verbs: Vec::new(),
+        slots: None,
         compare: None,
         nodes: vec![
             node("Riley", 0.0, 0.5, 12665),
@@ -904,4 +905,104 @@ fn the_lecture_layout_keeps_three_flow_lines_under_a_long_caption_and_a_replays_
             assert!(text.contains("event 40/120 · Riley flood > Jaquez hop 1"), "{text}");
         }
     }
+}
+
+/// The screen's rows, each trimmed.
+fn rows(text: &str) -> Vec<String> {
+    text.lines().map(|row| row.trim_matches('"').to_string()).collect()
+}
+
+#[test]
+fn the_footer_shows_the_focused_panes_keys() {
+    let first = |focus: Focus| rows(&screen(&herd(), &UiState { focus, ..UiState::default() }, 100, 30))[0].clone();
+    assert!(first(Focus::Graph).ends_with("h l select · K kill · R revive · ? help "), "{}", first(Focus::Graph));
+    assert!(first(Focus::Cache).contains("/ search · O order · Home/End · ? help"), "{}", first(Focus::Cache));
+    assert!(first(Focus::Flow).contains("/ search · v kinds · ? help"), "{}", first(Focus::Flow));
+    assert!(first(Focus::Command).contains("Enter sends · Esc leaves · ? help"), "{}", first(Focus::Command));
+    // The nodes and the clients are never pushed out by keys, even at 60 columns.
+    let narrow = rows(&screen(&herd(), &UiState { focus: Focus::Cache, ..UiState::default() }, 60, 20))[0].clone();
+    assert!(narrow.contains("5/5 up · 1 client") && narrow.contains("? help"), "{narrow}");
+}
+
+#[test]
+fn the_help_names_the_mouse_and_keeps_a_space_after_every_form() {
+    let state = UiState { overlay: Overlay::Help, ..UiState::default() };
+    let text = screen(&herd(), &state, 120, 200);
+    assert!(text.contains("Mouse"), "{text}");
+    assert!(text.contains("click  a node selects it"), "{text}");
+    assert!(text.contains("wheel  scrolls the pane under it"), "{text}");
+    assert!(text.contains("deliver|drop|dup A B [CLIENT] in step mode"), "{text}");
+}
+
+#[test]
+fn words_read_as_sentences() {
+    // One line back is a line, not lines.
+    let mut view = herd();
+    many_lines(&mut view, 1..=100);
+    let state = UiState { flow_scroll: 1, ..UiState::default() };
+    let text = screen(&view, &state, 100, 30);
+    assert!(text.contains("· 1 line back (End follows)"), "{text}");
+    // A node name longer than the column keeps a space before its text.
+    let mut view = herd();
+    view.flow.to_mut()[0].node = "warsaw-vis-0002".into();
+    view.flow.to_mut()[0].text = "link to warsaw-vis-0001 up".into();
+    let text = screen(&view, &UiState::default(), 100, 30);
+    assert!(text.contains("warsaw-vis-0002 link to warsaw-vis-0001 up"), "{text}");
+    // One hop of the fewest two is `1/2 hops`.
+    let mut view = herd();
+    if let Some(flood) = &mut view.stats.last_flood {
+        (flood.hops, flood.fewest_hops, flood.reached) = (1, 2, 2);
+    }
+    let text = screen(&view, &UiState::default(), 80, 24);
+    assert!(text.contains("1/2 hops"), "{text}");
+    assert!(!text.contains("1/2 hop "), "{text}");
+}
+
+#[test]
+fn a_dead_nodes_cache_says_its_sentence_whole_at_80_by_24() {
+    let mut view = herd();
+    view.nodes[2].up = false;
+    view.cache = CacheView { node: "Juzang".into(), up: false, ..CacheView::default() };
+    let state = UiState { selected: 2, ..UiState::default() };
+    let text = screen(&view, &state, 80, 24);
+    // The pane's text, its rows joined: every word whole, none cut at the border.
+    let pane: Vec<String> = rows(&text)
+        .iter()
+        .filter_map(|row| row.split('│').nth(3).map(|cell| cell.trim().to_string()))
+        .filter(|cell| !cell.is_empty())
+        .collect();
+    let said = pane.join(" ");
+    assert!(said.contains("a dead node remembers nothing."), "{said}\n{text}");
+    assert!(said.contains("Revive it (R) and watch it catch up."), "{said}\n{text}");
+}
+
+#[test]
+fn a_reply_overlay_says_what_it_shows_and_from_which_pane() {
+    let mut state = UiState::default();
+    state.command_sent("Campbell", "WHATSAT kiwi.cs.ucla.edu 10 2");
+    state.reply_arrived("AT Campbell +0.1 kiwi.cs.ucla.edu +1-1 5\n{\n}\n\n".into(), None);
+    let text = screen(&herd(), &state, 120, 36);
+    assert!(text.contains("Command line · Campbell's reply to WHATSAT kiwi.cs.ucla.edu 10 2"), "{text}");
+    let mut state = UiState { focus: Focus::Flow, ..UiState::default() };
+    screen(&herd(), &state, 120, 36);
+    state.handle_key(
+        crate::input::KeyEvent::new(crate::input::KeyCode::Char('o'), crate::input::KeyModifiers::NONE),
+        &herd(),
+    );
+    let text = screen(&herd(), &state, 120, 36);
+    assert!(text.contains("Flow · the line of Bernard at 20:01:02.123, whole"), "{text}");
+    assert!(!text.contains("answered"), "{text}");
+}
+
+#[test]
+fn a_walkthroughs_sum_says_it_is_over_and_how_to_replay() {
+    let state = UiState {
+        caption: Some(Caption::from("The walkthrough is over: 1 expectation held, 0 failed.")),
+        story_over: true,
+        script: Some("short".into()),
+        ..UiState::default()
+    };
+    let text = screen(&herd(), &state, 100, 30);
+    assert!(text.contains("over · [ replays · b back · q quits"), "{text}");
+    assert!(!text.contains("c continues"), "{text}");
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tui_input::Input;
 
-use super::{CONFIRM_WITHIN, CONTINUE_DEBOUNCE, Feedback, Focus, Motion, Overlay, Reply, UiState};
+use super::{CONFIRM_WITHIN, CONTINUE_DEBOUNCE, Feedback, Focus, Motion, Opened, Overlay, Reply, UiState};
 use crate::intent::{HerdAct, Intent, ScreenAct, StoryMove, TimeMove};
 use crate::keys;
 use crate::view::{CacheAnchor, HerdView, ModeView};
@@ -70,6 +70,21 @@ impl UiState {
             // Of the selected node: none selected, nothing to do.
             Intent::Herd(HerdAct::Kill | HerdAct::Revive) => self.selected_name(view).map(|_| intent),
             Intent::Herd(_) => Some(intent),
+            // The story's keys say why they do nothing where no walkthrough plays.
+            Intent::Story(to) if self.script.is_none() && self.caption.is_none() => {
+                self.feedback = Some(Feedback::Error(format!(
+                    "{} moves through a walkthrough, and none plays here (herdctl --scenario FILE plays one)",
+                    keys::label_of(to)
+                )));
+                None
+            }
+            Intent::Story(StoryMove::Continue) if self.caption.is_none() => {
+                self.feedback = Some(Feedback::Error(format!(
+                    "no caption to continue from yet: the walkthrough is running its next steps ({} goes back)",
+                    keys::label_of(StoryMove::Back)
+                )));
+                None
+            }
             Intent::Story(StoryMove::Continue) => self.continue_walkthrough(),
             Intent::Story(_) => Some(intent),
         }
@@ -89,6 +104,14 @@ impl UiState {
         }
         match act {
             ScreenAct::Help => self.open(Overlay::Help),
+            // Outside step mode nothing is ever held: said, rather than an empty list.
+            ScreenAct::ShowHeld if view.held.is_empty() && !matches!(view.stats.mode, ModeView::Step { .. }) => {
+                self.feedback = Some(Feedback::Error(format!(
+                    "{} lists the messages held in step mode, and none is: {} switches to step mode",
+                    keys::label_of(ScreenAct::ShowHeld),
+                    keys::label_of(HerdAct::ToggleStep)
+                )));
+            }
             ScreenAct::ShowHeld => {
                 self.open(Overlay::Held);
                 self.held_selected = 0;
@@ -100,8 +123,20 @@ impl UiState {
             ScreenAct::NextNode => self.select((self.selected + 1) % count),
             ScreenAct::PreviousNode => self.select((self.selected + count - 1) % count),
             ScreenAct::SelectNode(index) if index < view.nodes.len() => self.select(index),
-            ScreenAct::SelectNode(_) => {}
-            ScreenAct::Command => self.focus = Focus::Command,
+            ScreenAct::SelectNode(index) => {
+                let count = view.nodes.len();
+                self.feedback = Some(Feedback::Error(match count {
+                    0 => format!("no node {}: this herd has none", index + 1),
+                    1 => format!("no node {}: this herd has 1 (1 selects it)", index + 1),
+                    count => format!("no node {}: this herd has {count} (1-{} select them)", index + 1, count.min(9)),
+                }));
+            }
+            // A fresh line: whatever was left in it before is not put before the new command.
+            ScreenAct::Command => {
+                self.focus = Focus::Command;
+                self.input.reset();
+                self.history_position = None;
+            }
             ScreenAct::FocusNext => self.focus_next(),
             ScreenAct::Filter => {
                 self.filter_selected = !self.filter_selected;
@@ -141,19 +176,28 @@ impl UiState {
             }
             // With the flow focused: its bottom line, whole (a long line is cut on screen).
             ScreenAct::OpenReply if self.focus == Focus::Flow => {
-                let line = self.extents.flow_bottom.borrow().clone()?;
+                let Some(line) = self.extents.flow_bottom.borrow().clone() else {
+                    self.feedback = Some(Feedback::Error("the flow shows no line to open".into()));
+                    return None;
+                };
                 self.reply = Some(Reply {
                     node: line.node.clone(),
-                    command: format!("at {}", line.time),
+                    command: line.time.clone(),
                     text: Some(line.text.clone()),
+                    from: Opened::FlowLine,
                 });
                 self.open(Overlay::Reply);
             }
-            ScreenAct::OpenReply => {
-                if self.reply.as_ref().is_some_and(|r| r.text.is_some()) {
-                    self.open(Overlay::Reply);
+            ScreenAct::OpenReply => match &self.reply {
+                Some(reply) if reply.text.is_some() => self.open(Overlay::Reply),
+                Some(reply) => self.feedback = Some(Feedback::Error(format!("{} has not answered yet", reply.node))),
+                None => {
+                    self.feedback = Some(Feedback::Error(format!(
+                        "no reply to open yet: a WHATSAT's answer opens whole here ({} in the flow opens its bottom line)",
+                        keys::label_of(ScreenAct::OpenReply)
+                    )))
                 }
-            }
+            },
             // Taken as motions above.
             ScreenAct::ScrollUp
             | ScreenAct::ScrollDown
@@ -228,6 +272,15 @@ impl UiState {
     pub(super) fn continue_walkthrough(&mut self) -> Option<Intent> {
         let now = Instant::now();
         if self.continued_at.is_some_and(|at| now.duration_since(at) < CONTINUE_DEBOUNCE) {
+            return None;
+        }
+        // The walkthrough's summary: nothing after it to go on to; it stays, saying what can be done.
+        if self.story_over && self.caption.is_some() {
+            self.feedback = Some(Feedback::Error(format!(
+                "the walkthrough is over: {} replays it from the start, {} quits",
+                keys::label_of(StoryMove::PreviousSection),
+                keys::label_of(Intent::Quit)
+            )));
             return None;
         }
         self.caption.take()?;

@@ -8,7 +8,7 @@ use super::{Feedback, Focus, Overlay, Reply, UiState};
 use crate::input::{KeyCode, KeyEvent, KeyModifiers};
 use crate::intent::{HerdAct, Intent, ScreenAct, StoryMove};
 use crate::keys;
-use crate::view::HerdView;
+use crate::view::{HerdView, Slot};
 
 /// Words of the commands' forms that Tab completes beside names.
 const COMPLETED_WORDS: &[&str] =
@@ -57,9 +57,14 @@ impl UiState {
 
     pub(super) fn command_key(&mut self, key: KeyEvent, view: &HerdView) -> Option<Intent> {
         match key.code {
-            KeyCode::Esc => self.focus = self.searching.take().unwrap_or(Focus::Graph),
-            // Tab completes what is typed; on an empty line it moves the focus, as elsewhere.
-            KeyCode::Tab if self.input.value().trim().is_empty() => self.focus_next(),
+            // Leaving throws the draft away: a half-typed line (or one a click prepared) is never
+            // put before the next command.
+            KeyCode::Esc => self.leave_line(),
+            // Already in the command line: a `:` to open it again is not part of the command.
+            KeyCode::Char(':')
+                if self.input.value().is_empty()
+                    && key.modifiers.difference(KeyModifiers::SHIFT) == KeyModifiers::NONE => {}
+            // Tab completes what is typed; on an empty line it lists the verbs (and stays).
             KeyCode::Tab => self.complete(view),
             KeyCode::Enter => return self.submit(view),
             KeyCode::Up => return self.recall(true),
@@ -73,9 +78,80 @@ impl UiState {
         None
     }
 
-    /// Completes the word before the cursor: a verb first, then node names, the clients the
-    /// view knows and the verbs' own words. One match is taken whole; several, as far as they
-    /// agree, and listed under the line.
+    /// Closes the command line, its draft and what Tab listed with it.
+    fn leave_line(&mut self) {
+        self.focus = self.searching.take().unwrap_or(Focus::Graph);
+        self.input.reset();
+        self.history_position = None;
+        if matches!(self.feedback, Some(Feedback::Choices(_))) {
+            self.feedback = None;
+        }
+    }
+
+    /// What the word being completed may be, after the words `before` it: verbs first, then
+    /// what the verb's form has there (`cut Riley ` takes a neighbour of Riley's).
+    fn candidates(&self, before: &[&str], view: &HerdView) -> Result<Vec<String>, String> {
+        let slot = match before {
+            [] => Slot::Verb,
+            _ => view.slots.map_or(Slot::Any, |slots| (slots.0)(before)),
+        };
+        let nodes = || view.nodes.iter().map(|n| n.name.clone());
+        let clients = || {
+            let rows = view.cache.rows.iter().chain(view.compare.iter().flat_map(|c| c.rows.iter()));
+            rows.map(|row| row.client.clone()).collect::<Vec<_>>()
+        };
+        let mut words: Vec<String> = match slot {
+            Slot::Verb => view.verbs.iter().map(|v| v.to_string()).collect(),
+            Slot::Node => nodes().collect(),
+            Slot::NeighbourOf(index) => {
+                let of = before.get(index).copied().unwrap_or_default();
+                let neighbours = view.links.iter().filter_map(|l| {
+                    if l.a.eq_ignore_ascii_case(of) {
+                        Some(l.b.clone())
+                    } else if l.b.eq_ignore_ascii_case(of) {
+                        Some(l.a.clone())
+                    } else {
+                        None
+                    }
+                });
+                let neighbours: Vec<String> = neighbours.collect();
+                if neighbours.is_empty() {
+                    return Err(format!("{of} has no neighbour in this herd's topology"));
+                }
+                neighbours
+            }
+            Slot::Client => {
+                let known = clients();
+                if known.is_empty() {
+                    return Err("no client is known here yet to complete (the cache pane lists them)".into());
+                }
+                known
+            }
+            Slot::Words(words) => words.iter().map(|w| w.to_string()).collect(),
+            Slot::NodeOr(words) => nodes().chain(words.iter().map(|w| w.to_string())).collect(),
+            Slot::Nothing => {
+                return Err(format!(
+                    "nothing to complete here: {} wants a number, a duration or text ({} lists the forms)",
+                    before[0],
+                    keys::label_of(ScreenAct::Help)
+                ));
+            }
+            Slot::Any => {
+                let mut words: Vec<String> = nodes().collect();
+                words.extend(clients());
+                words.extend(COMPLETED_WORDS.iter().map(|w| w.to_string()));
+                words
+            }
+        };
+        if slot != Slot::Verb {
+            words.sort();
+        }
+        words.dedup();
+        Ok(words)
+    }
+
+    /// Completes the word before the cursor with what its place in the command takes. One match
+    /// is taken whole; several, as far as they agree, and listed under the line.
     fn complete(&mut self, view: &HerdView) {
         let cursor = self.input.cursor();
         let value: Vec<char> = self.input.value().chars().collect();
@@ -83,31 +159,32 @@ impl UiState {
         let after: String = value[cursor..].iter().collect();
         let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
         let (head, word) = before.split_at(start);
-        let candidates: Vec<String> = if head.trim().is_empty() {
-            view.verbs.iter().map(|v| v.to_string()).collect()
-        } else {
-            let mut words: Vec<String> = view.nodes.iter().map(|n| n.name.clone()).collect();
-            let clients = view.cache.rows.iter().chain(view.compare.iter().flat_map(|c| c.rows.iter()));
-            words.extend(clients.map(|row| row.client.clone()));
-            words.extend(COMPLETED_WORDS.iter().map(|w| w.to_string()));
-            words.sort();
-            words.dedup();
-            words
+        let words_before: Vec<&str> = head.split_whitespace().collect();
+        let candidates = match self.candidates(&words_before, view) {
+            Ok(candidates) => candidates,
+            Err(why) => {
+                self.feedback = Some(Feedback::Error(why));
+                return;
+            }
         };
         let lowered = word.to_lowercase();
         let matching: Vec<&String> = candidates.iter().filter(|c| c.to_lowercase().starts_with(&lowered)).collect();
         let completed = match matching.as_slice() {
             [] => {
-                self.feedback = Some(Feedback::Error(format!(
-                    "nothing to complete: no command, node or client starts with {word:?}"
-                )));
+                let what = if words_before.is_empty() { "command" } else { "word that fits here" };
+                self.feedback = Some(Feedback::Error(format!("nothing to complete: no {what} starts with {word:?}")));
                 return;
             }
-            [one] => format!("{one} "),
+            [one] => {
+                if matches!(self.feedback, Some(Feedback::Choices(_))) {
+                    self.feedback = None;
+                }
+                format!("{one} ")
+            }
             several => {
                 let shown: Vec<&str> = several.iter().take(12).map(|s| s.as_str()).collect();
                 let more = if several.len() > 12 { format!(" and {} more", several.len() - 12) } else { String::new() };
-                self.feedback = Some(Feedback::Done(format!("{}{more}", shown.join(", "))));
+                self.feedback = Some(Feedback::Choices(format!("{}{more}", shown.join(", "))));
                 common_prefix(several)
             }
         };
@@ -118,7 +195,8 @@ impl UiState {
     }
 
     fn submit(&mut self, view: &HerdView) -> Option<Intent> {
-        let text = self.input.value().trim().to_string();
+        // A `:` typed (or pasted) to open the line is not part of the command.
+        let text = self.input.value().trim().trim_start_matches(':').trim_start().to_string();
         if text.is_empty() {
             return None;
         }
@@ -129,9 +207,13 @@ impl UiState {
         self.input.reset();
         // The last command's outcome does not stand beside the new one.
         self.feedback = None;
+        // Sent, the line closes (as htop's and k9s's do): the next key is a key again, so that
+        // `R` after `kill Riley` revives rather than being typed. `:` or Enter opens it again.
+        let searching = self.searching.take();
+        self.focus = Focus::Graph;
         // A search typed after `/` is the console's own business: nothing is sent.
         if let Some(query) = text.strip_prefix('/') {
-            let focus = self.searching.take().unwrap_or(Focus::Flow);
+            let focus = searching.unwrap_or(Focus::Flow);
             self.focus = focus;
             if !query.trim().is_empty() {
                 self.search_for(query.trim().to_string(), focus, view, false);
@@ -140,9 +222,12 @@ impl UiState {
         }
         // A walkthrough goes on from the command line too.
         if matches!(text.as_str(), "c" | "continue") && (self.caption.is_some() || self.script.is_some()) {
-            self.focus = Focus::Graph;
-            // Typed, it is meant: no bounce to ignore, and what stood by the caption goes with it.
+            // Typed, it is meant: no bounce to ignore, and what stood by the caption goes with it
+            // (but the summary at the end stays: there is nothing to go on to).
             let continued = self.continue_walkthrough();
+            if self.story_over && self.caption.is_some() {
+                return None;
+            }
             (self.caption, self.answer) = (None, None);
             return continued.or(Some(Intent::Story(StoryMove::Continue)));
         }
@@ -168,7 +253,8 @@ impl UiState {
 
     /// A client command was sent to `node`; its reply will follow.
     pub fn command_sent(&mut self, node: &str, command: &str) {
-        self.reply = Some(Reply { node: node.to_string(), command: command.to_string(), text: None });
+        self.reply =
+            Some(Reply { node: node.to_string(), command: command.to_string(), text: None, ..Reply::default() });
         self.feedback = Some(Feedback::Waiting { node: node.to_string() });
     }
 

@@ -93,11 +93,13 @@ fn the_command_line_edits_like_readline() {
 #[test]
 fn history_walks_back_and_forth() {
     let mut state = UiState::default();
-    press(&mut state, KeyCode::Enter);
     for command in ["one", "two"] {
+        // Each command closes the line; Enter opens it again.
+        press(&mut state, KeyCode::Enter);
         type_text(&mut state, command);
         press(&mut state, KeyCode::Enter);
     }
+    press(&mut state, KeyCode::Enter);
     press(&mut state, KeyCode::Up);
     assert_eq!(state.input.value(), "two");
     press(&mut state, KeyCode::Up);
@@ -170,6 +172,12 @@ fn classroom_keys_become_intents_and_continue_needs_a_caption() {
     assert_eq!(press(&mut state, KeyCode::Char('w')), Some(Intent::Herd(HerdAct::ReleaseWave)));
     assert_eq!(press(&mut state, KeyCode::Char('t')), Some(Intent::Herd(HerdAct::WriteTrace)));
     assert_eq!(press(&mut state, KeyCode::Char('c')), None, "nothing to continue");
+    assert!(
+        matches!(&state.feedback, Some(Feedback::Error(why)) if why.contains("none plays here")),
+        "and it says why: {:?}",
+        state.feedback
+    );
+    state.script = Some("lecture".into());
     state.caption = Some("Watch Riley.".into());
     assert_eq!(press(&mut state, KeyCode::Char('c')), Some(Intent::Story(StoryMove::Continue)));
     assert_eq!(state.caption, None);
@@ -418,7 +426,7 @@ fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() 
     state.input = tui_input::Input::new("s".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "s", "three verbs start with s: nothing to choose alone");
-    assert_eq!(state.feedback, Some(Feedback::Done("send, show, step".into())));
+    assert_eq!(state.feedback, Some(Feedback::Choices("send, show, step".into())));
     state.input = tui_input::Input::new("sh".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "show ");
@@ -429,7 +437,10 @@ fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() 
     assert_eq!(state.feedback, None, "an error stays until the next key");
     state.input = tui_input::Input::default();
     tab(&mut state, &view);
-    assert_eq!(state.focus, Focus::Graph, "on an empty line Tab moves the focus");
+    assert_eq!(state.focus, Focus::Command, "on an empty line Tab stays in the line");
+    assert_eq!(state.feedback, Some(Feedback::Choices("iamat, kill, send, show, step".into())), "and lists the verbs");
+    press_in(&mut state, KeyCode::Char('k'), &view);
+    assert_eq!(state.input.value(), "k", "the next key is typed, not eaten");
 }
 
 #[test]
@@ -459,4 +470,182 @@ fn c_typed_in_the_command_line_continues_a_walkthrough() {
     assert_eq!(press(&mut state, KeyCode::Enter), Some(Intent::Story(StoryMove::Continue)));
     assert_eq!(state.caption, None);
     assert_eq!(state.focus, Focus::Graph, "back to the keys");
+}
+
+/// The course's five nodes and their links, with a client in the cache, for completion.
+fn herd_view() -> HerdView<'static> {
+    use crate::view::{LinkState, LinkView, Slot, Slots};
+    let node = |name: &str| NodeView { name: name.into(), up: true, ..NodeView::default() };
+    let link = |a: &str, b: &str| LinkView {
+        a: a.into(),
+        b: b.into(),
+        state: LinkState::Up,
+        lit: false,
+        cut: false,
+        cut_one_way: None,
+        latency: String::new(),
+        loss_percent: 0,
+        held_a_to_b: 0,
+        held_b_to_a: 0,
+        dropped_at_a: None,
+        dropped_at_b: None,
+    };
+    // As the console's forms say (herdctl_teach::command::slot): a small stand-in of the table.
+    fn slots(before: &[&str]) -> Slot {
+        match (before[0], before.len()) {
+            ("cut", 1) | ("kill", 1) | ("iamat", 1) => Slot::Node,
+            ("cut", 2) => Slot::NeighbourOf(1),
+            ("iamat", 2) | ("track", 1) => Slot::Client,
+            ("seek", 1) => Slot::Words(&["start", "end"]),
+            _ => Slot::Nothing,
+        }
+    }
+    HerdView {
+        nodes: ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"].into_iter().map(node).collect(),
+        links: vec![
+            link("Riley", "Jaquez"),
+            link("Riley", "Juzang"),
+            link("Jaquez", "Bernard"),
+            link("Juzang", "Bernard"),
+            link("Juzang", "Campbell"),
+            link("Campbell", "Bernard"),
+        ],
+        cache: CacheView {
+            rows: vec![CacheRow { client: "kiwi".into(), ..CacheRow::default() }],
+            ..CacheView::default()
+        },
+        verbs: vec!["cut", "iamat", "kill", "seek", "track", "wait"],
+        slots: Some(Slots(slots)),
+        ..HerdView::default()
+    }
+}
+
+fn type_in(state: &mut UiState, text: &str, view: &HerdView) {
+    for c in text.chars() {
+        press_in(state, KeyCode::Char(c), view);
+    }
+}
+
+#[test]
+fn tab_offers_what_fits_where_the_cursor_is() {
+    let view = herd_view();
+    let mut state = UiState { focus: Focus::Command, ..UiState::default() };
+    type_in(&mut state, "cut Riley ", &view);
+    press_in(&mut state, KeyCode::Tab, &view);
+    assert_eq!(
+        state.feedback,
+        Some(Feedback::Choices("Jaquez, Juzang".into())),
+        "Riley's neighbours only: not Riley, not Campbell, no client, no replay word"
+    );
+    assert_eq!(state.input.value(), "cut Riley J", "as far as they agree");
+    type_in(&mut state, "u", &view);
+    press_in(&mut state, KeyCode::Tab, &view);
+    assert_eq!(state.input.value(), "cut Riley Juzang ");
+    // A client's place offers clients; a duration's, nothing, and says so.
+    state.input = tui_input::Input::new("iamat Riley ".into());
+    press_in(&mut state, KeyCode::Tab, &view);
+    assert_eq!(state.input.value(), "iamat Riley kiwi ");
+    state.input = tui_input::Input::new("wait ".into());
+    press_in(&mut state, KeyCode::Tab, &view);
+    assert!(matches!(&state.feedback, Some(Feedback::Error(why)) if why.starts_with("nothing to complete here")));
+    state.input = tui_input::Input::new("seek ".into());
+    press_in(&mut state, KeyCode::Tab, &view);
+    assert_eq!(state.feedback, Some(Feedback::Choices("end, start".into())));
+    // The list goes once a command runs.
+    state.input = tui_input::Input::new("seek start".into());
+    press_in(&mut state, KeyCode::Enter, &view);
+    assert_eq!(state.feedback, None, "no list under the line after the command");
+}
+
+#[test]
+fn after_enter_the_line_closes_so_the_next_key_is_a_key() {
+    let view = herd_view();
+    let mut state = UiState::default();
+    press_in(&mut state, KeyCode::Char(':'), &view);
+    type_in(&mut state, "kill Riley", &view);
+    assert_eq!(press_in(&mut state, KeyCode::Enter, &view), Some(Intent::Herd(HerdAct::Submit("kill Riley".into()))));
+    assert_eq!(state.focus, Focus::Graph, "the prompt closed");
+    assert_eq!(press_in(&mut state, KeyCode::Char('R'), &view), Some(Intent::Herd(HerdAct::Revive)), "R revives");
+    assert_eq!(state.input.value(), "", "and was not typed");
+}
+
+#[test]
+fn esc_throws_the_draft_away_and_a_second_colon_is_not_typed() {
+    let view = herd_view();
+    // A click on a link leaves `cut Riley Jaquez` ready in the line; Esc: not wanted.
+    let mut state = UiState {
+        input: tui_input::Input::new("cut Riley Jaquez".into()),
+        focus: Focus::Command,
+        ..UiState::default()
+    };
+    press_in(&mut state, KeyCode::Esc, &view);
+    assert_eq!(state.focus, Focus::Graph);
+    press_in(&mut state, KeyCode::Char(':'), &view);
+    assert_eq!(state.input.value(), "", "the draft is gone");
+    // `:` again in the open line (the habit of vim's users) is not part of the command.
+    type_in(&mut state, ":iamat Riley kiwi +1-1", &view);
+    assert_eq!(state.input.value(), "iamat Riley kiwi +1-1");
+    press_in(&mut state, KeyCode::Esc, &view);
+    press_in(&mut state, KeyCode::Char(':'), &view);
+    state.input = tui_input::Input::new("::kill Riley".into());
+    assert_eq!(
+        press_in(&mut state, KeyCode::Enter, &view),
+        Some(Intent::Herd(HerdAct::Submit("kill Riley".into()))),
+        "a pasted leading ':' is stripped"
+    );
+    // A search's draft goes the same way, and the focus returns where the search began.
+    state.focus = Focus::Flow;
+    press_in(&mut state, KeyCode::Char('/'), &view);
+    type_in(&mut state, "kiw", &view);
+    press_in(&mut state, KeyCode::Esc, &view);
+    assert_eq!((state.focus, state.input.value()), (Focus::Flow, ""));
+}
+
+#[test]
+fn context_keys_say_why_they_do_nothing() {
+    let view = herd_view();
+    let mut state = UiState::default();
+    let said = |state: &UiState| match &state.feedback {
+        Some(Feedback::Error(why)) => why.clone(),
+        other => panic!("nothing said: {other:?}"),
+    };
+    assert_eq!(press_in(&mut state, KeyCode::Char('9'), &view), None);
+    assert_eq!(said(&state), "no node 9: this herd has 5 (1-5 select them)");
+    assert_eq!(state.selected, 0);
+    press_in(&mut state, KeyCode::Char('m'), &view);
+    assert_eq!(state.overlay, Overlay::None);
+    assert!(said(&state).starts_with("m lists the messages held in step mode"), "{}", said(&state));
+    for key in ['c', 'b', '[', ']'] {
+        state.feedback = None;
+        assert_eq!(press_in(&mut state, KeyCode::Char(key), &view), None);
+        assert!(said(&state).contains("none plays here"), "{key}: {}", said(&state));
+    }
+    state.feedback = None;
+    press_in(&mut state, KeyCode::Char('o'), &view);
+    assert!(said(&state).starts_with("no reply to open yet"), "{}", said(&state));
+    // In a walkthrough between captions, c says the story is busy.
+    state.script = Some("lecture".into());
+    press_in(&mut state, KeyCode::Char('c'), &view);
+    assert!(said(&state).starts_with("no caption to continue from yet"), "{}", said(&state));
+    // At its end, the summary stays and c says what can be done.
+    state.caption = Some("The walkthrough is over: 2 expectations held, 0 failed.".into());
+    state.story_over = true;
+    assert_eq!(press_in(&mut state, KeyCode::Char('c'), &view), None);
+    assert!(state.caption.is_some(), "the summary stays");
+    assert_eq!(said(&state), "the walkthrough is over: [ replays it from the start, q quits");
+}
+
+#[test]
+fn o_says_what_it_opened_and_from_where() {
+    let mut state = UiState::default();
+    state.command_sent("Riley", "WHATSAT kiwi 10 5");
+    state.reply_arrived("AT Riley ...\n{\n}\n\n".into(), None);
+    assert_eq!(state.reply.as_ref().map(|r| r.from), Some(Opened::Reply));
+    press(&mut state, KeyCode::Esc);
+    // With the flow focused, o opens its bottom line, and says it is a flow line.
+    *state.extents.flow_bottom.borrow_mut() = Some(line(2));
+    state.focus = Focus::Flow;
+    press(&mut state, KeyCode::Char('o'));
+    let reply = state.reply.clone().expect("opened");
+    assert_eq!((reply.from, reply.text.as_deref()), (Opened::FlowLine, Some("event 2")));
 }

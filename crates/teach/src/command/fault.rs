@@ -44,7 +44,12 @@ impl Fault {
             },
             "latency" => match link(&words[1..])? {
                 (target, used) if words.len() == 2 + used => {
-                    Self::Latency(target, Delay::parse(words[1 + used]).filter(|d| !d.base.is_zero())?)
+                    // Never a spread wider than the latency (delays below zero).
+                    let delay = Delay::parse(words[1 + used]).filter(|d| {
+                        !d.base.is_zero()
+                            && !matches!(d.spread, herdctl_core::network::Spread::Uniform(spread) if spread > d.base)
+                    });
+                    Self::Latency(target, delay?)
                 }
                 _ => return None,
             },

@@ -49,6 +49,68 @@ pub enum CommandError {
     Unknown { word: String, nearest: Option<&'static str> },
     #[error("{what} of {} is too long: at most {}", humantime::format_duration(*.given), humantime::format_duration(*.most))]
     TooLong { what: &'static str, given: Duration, most: Duration },
+    /// Well formed, but it asks for what cannot be (a delay below zero) or does nothing: why.
+    #[error("{0}")]
+    Pointless(String),
+}
+
+/// What a word of a command stands for, for completion: the forms' own places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A verb (the command inside `at 2s ...`).
+    Verb,
+    Node,
+    /// A neighbour of the node named by the word at this index (the verb is 0).
+    NeighbourOf(usize),
+    Client,
+    /// One of these words.
+    Words(&'static [&'static str]),
+    /// A node, or one of these words.
+    NodeOr(&'static [&'static str]),
+    /// A number, a duration, a file or free text: nothing to complete.
+    Nothing,
+    /// More than one kind (an expectation's many forms): nodes, clients, words.
+    Any,
+}
+
+/// What the word after `before` (the verb first) stands for: `cut Riley` is followed by one of
+/// Riley's neighbours, `iamat Riley` by a client, `seek` by `start` or `end`.
+pub fn slot(before: &[&str]) -> Slot {
+    let Some(first) = before.first() else { return Slot::Verb };
+    // A raw line, in the protocol's exact case: its client, then numbers.
+    if PROTOCOL_WORDS.contains(first) {
+        return if before.len() == 1 && *first != "AT" { Slot::Client } else { Slot::Nothing };
+    }
+    let verb = first.to_lowercase();
+    let link = ["cut", "heal", "latency", "loss", "deliver", "drop", "dup"];
+    match (verb.as_str(), before.len()) {
+        ("iamat" | "whatsat" | "send" | "kill" | "revive", 1) => Slot::Node,
+        (verb, 1) if link.contains(&verb) => Slot::Node,
+        (verb, 2) if link.contains(&verb) => Slot::NeighbourOf(1),
+        ("iamat" | "whatsat", 2) | ("deliver" | "drop" | "dup", 3) => Slot::Client,
+        ("iamat", 4) => Slot::Words(&["at"]),
+        ("iamat", 5) => Slot::Words(&["now"]),
+        ("send", 2) => Slot::Words(&["IAMAT", "WHATSAT"]),
+        ("show", 1 | 2) => Slot::Node,
+        ("show", 3) | ("track", 1) => Slot::Client,
+        ("highlight", 1) => Slot::NodeOr(&["tree"]),
+        ("highlight", 2) if before[1] == "tree" => Slot::Node,
+        ("seek", 1) => Slot::Words(&["start", "end"]),
+        ("back" | "forward", 1) => Slot::Words(&["to"]),
+        ("back" | "forward", 2) if before[1] == "to" => Slot::Words(&["fault", "flood", "caption"]),
+        ("at", 2) => Slot::Verb,
+        // The command inside: its places, counted in the whole line.
+        ("at", n) if n > 2 => match slot(&before[2..]) {
+            Slot::NeighbourOf(index) => Slot::NeighbourOf(index + 2),
+            inside => inside,
+        },
+        ("every", 2) => Slot::Words(&["kill", "cut", "loss", "latency"]),
+        ("every", 3) if before[2] == "kill" => Slot::NodeOr(&[super::RANDOM_NODE]),
+        ("every", 3) => Slot::NodeOr(&[super::RANDOM_LINK]),
+        ("every", 4) if before[2] != "kill" && before[3] != super::RANDOM_LINK => Slot::NeighbourOf(3),
+        ("expect", _) => Slot::Any,
+        _ => Slot::Nothing,
+    }
 }
 
 /// The verbs whose form an error can name.

@@ -17,7 +17,7 @@ use herdctl_core::protocol::Timestamp;
 
 pub use expect::{Compare, CostMeasure, Expectation, LinkExpect, RecordField};
 pub use fault::{Fault, RANDOM_LINK, RANDOM_NODE};
-pub use forms::{CommandError, MAX_DELAY, MAX_WAIT, PROTOCOL_WORDS, VERBS, Verb, verbs};
+pub use forms::{CommandError, MAX_DELAY, MAX_WAIT, PROTOCOL_WORDS, Slot, VERBS, Verb, slot, verbs};
 pub use travel::{Landmark, Travel, parse_moment};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -454,5 +454,39 @@ mod tests {
         assert_eq!(error.explain("n01", "n02"), "usage: cut NODE NODE, or cut NODE>NODE (one way) (e.g. cut n01 n02)");
         let error = Command::parse("iamat n01").unwrap_err();
         assert!(error.explain("n01", "n02").ends_with("(e.g. iamat n01 kiwi +34.068930-118.445127)"));
+    }
+
+    #[test]
+    fn a_latency_below_zero_and_delays_of_nothing_are_refused_with_the_reason() {
+        let why = |text: &str| Command::parse(text).unwrap_err().to_string();
+        assert_eq!(
+            why("latency A B 100ms±200ms"),
+            "100ms±200ms would need negative delays: at most 100ms±100ms, or exp:100ms"
+        );
+        assert!(Command::parse("latency A B 100ms±100ms").is_ok(), "as wide as the latency is fine");
+        assert!(why("latency A B exp:0ms").starts_with("exp:0ms is no latency"));
+        assert!(why("slow 0s").starts_with("slow 0s is no slow motion: live ends it"));
+        assert!(Command::parse("every 1s..2s latency random-link 100ms±200ms").is_err());
+        assert!(Command::parse("latency A B 0s").is_ok(), "0s removes a latency");
+    }
+
+    #[test]
+    fn each_word_of_a_form_says_what_it_stands_for() {
+        assert_eq!(slot(&[]), Slot::Verb);
+        assert_eq!(slot(&["cut"]), Slot::Node);
+        assert_eq!(slot(&["cut", "Riley"]), Slot::NeighbourOf(1), "cut Riley is followed by a neighbour of Riley's");
+        assert_eq!(slot(&["Latency", "Riley"]), Slot::NeighbourOf(1), "in any case");
+        assert_eq!(slot(&["latency", "Riley", "Jaquez"]), Slot::Nothing);
+        assert_eq!(slot(&["iamat", "Riley"]), Slot::Client);
+        assert_eq!(slot(&["iamat", "Riley", "kiwi"]), Slot::Nothing, "coordinates");
+        assert_eq!(slot(&["dup", "Riley", "Jaquez"]), Slot::Client);
+        assert_eq!(slot(&["IAMAT"]), Slot::Client, "a raw line's client");
+        assert_eq!(slot(&["seek"]), Slot::Words(&["start", "end"]));
+        assert_eq!(slot(&["back", "to"]), Slot::Words(&["fault", "flood", "caption"]));
+        assert_eq!(slot(&["at", "2s"]), Slot::Verb);
+        assert_eq!(slot(&["at", "2s", "cut", "Riley"]), Slot::NeighbourOf(3), "the command inside at: Riley's");
+        assert_eq!(slot(&["every", "1s", "kill"]), Slot::NodeOr(&[RANDOM_NODE]));
+        assert_eq!(slot(&["track"]), Slot::Client);
+        assert_eq!(slot(&["wait"]), Slot::Nothing);
     }
 }

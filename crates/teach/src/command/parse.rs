@@ -141,6 +141,7 @@ fn fault(verb: &str, line: &Line) -> Option<Read> {
                 if let Spread::Uniform(spread) = delay.spread {
                     at_most("a latency's spread", spread, MAX_DELAY)?;
                 }
+                sensible(&delay)?;
                 Command::Latency(line.word(1), line.word(2), delay)
             }
             _ => {
@@ -151,6 +152,23 @@ fn fault(verb: &str, line: &Line) -> Option<Read> {
         })
     };
     matches!(verb, "kill" | "revive" | "cut" | "heal" | "latency" | "loss").then(read)
+}
+
+/// A latency that can be: a spread no wider than the latency (a delay is never below zero), and
+/// an exponential one with a mean (`exp:0ms` would be none at all).
+fn sensible(delay: &Delay) -> Result<(), CommandError> {
+    let shown = |d: Duration| humantime::format_duration(d).to_string();
+    match delay.spread {
+        Spread::Uniform(spread) if spread > delay.base => Err(CommandError::Pointless(format!(
+            "{base}±{spread} would need negative delays: at most {base}±{base}, or exp:{base}",
+            base = shown(delay.base),
+            spread = shown(spread)
+        ))),
+        Spread::Exponential if delay.base.is_zero() => Err(CommandError::Pointless(
+            "exp:0ms is no latency: exp:100ms spreads one, 0s removes a link's latency".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `step`, `deliver`/`drop`/`dup`, `slow`, `live`, `wave`, `reset`: how transmissions flow.
@@ -173,7 +191,13 @@ fn mode(verb: &str, line: &Line) -> Option<Read> {
             },
             "slow" => {
                 line.with(2, Verb::Slow)?;
-                Command::Slow(at_most("slow motion", duration(line.words[1])?, MAX_DELAY)?)
+                let delay = duration(line.words[1])?;
+                if delay.is_zero() {
+                    return Err(CommandError::Pointless(
+                        "slow 0s is no slow motion: live ends it, slow 1s makes each hop take 1 s".into(),
+                    ));
+                }
+                Command::Slow(at_most("slow motion", delay, MAX_DELAY)?)
             }
             // The bare verbs: `live`, `wave`, `reset`.
             _ => {

@@ -156,10 +156,8 @@ pub fn markdown(series: &Series, runs: &[Run]) -> String {
     }
     let floors: Vec<f64> = runs.iter().map(|run| run.verdict.floor_ms).collect();
     if let Some(floor) = Spread::of(&floors) {
-        text.push_str(&format!(
-            "The floor of propagation (the farthest node's hops × the link latency, from the IAMAT): {:.0} ms.\n",
-            floor.median
-        ));
+        text.push_str(&super::verdict::floor_sentence(floor.median, plan));
+        text.push('\n');
     }
     let rows = rows(series, runs);
     let shown: Vec<&Figure> =
@@ -294,7 +292,13 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines[0], "## ring of 3 · 10ms links · 10 updates/s for 1s · 3 runs a strategy (seeds 7–9)");
         assert!(table.contains("Each figure is the median of the runs, and in brackets the least and the most"));
-        assert!(table.contains("(the farthest node's hops × the link latency, from the IAMAT): 600 ms."), "{table}");
+        assert!(
+            table.contains(
+                "The floor of propagation (the farthest node's hops × the link latency) is 600 ms from the IAMAT; \
+                 propagation is counted from the answer, which comes a hop later, so its floor is 590 ms."
+            ),
+            "{table}"
+        );
         let head = lines.iter().position(|line| line.starts_with("| strategy |")).unwrap();
         assert_eq!(
             lines[head],

@@ -173,7 +173,12 @@ impl Verdict {
             "| propagation ms: p50, p95, p99, max | {:.0}, {:.0}, {:.0}, {:.0} |\n",
             p.p50, p.p95, p.p99, p.max
         ));
-        text.push_str(&format!("| floor (farthest hops × link latency), median | {:.0} ms |\n", self.floor_ms));
+        text.push_str(&format!(
+            "| floor (farthest hops × link latency), median | {:.0} ms from the IAMAT; {:.0} ms from the answer, as \
+             propagation is counted (a hop later) |\n",
+            self.floor_ms,
+            floor_from_answer(self.floor_ms, plan)
+        ));
         let a = &self.answer_ms;
         text.push_str(&format!(
             "| clients' wait for the answer ms: p50, p99, max | {:.0}, {:.0}, {:.0} |\n",
@@ -235,6 +240,22 @@ pub(super) fn fault_word(fault: &Fault) -> &'static str {
         Fault::Loss(..) => "loss",
         Fault::Latency(..) => "latency",
     }
+}
+
+/// The floor of propagation from the answer, as propagation is counted: the answer comes once
+/// the record is a hop out (PROTOCOL.md: read-your-writes next door), so a hop less than from the
+/// IAMAT.
+pub(super) fn floor_from_answer(floor_ms: f64, plan: &super::Plan) -> f64 {
+    (floor_ms - plan.latency.base.as_secs_f64() * 1000.0).max(0.0)
+}
+
+/// The table's sentence on the floor, saying that it and propagation differ by a hop.
+pub(super) fn floor_sentence(floor_ms: f64, plan: &super::Plan) -> String {
+    format!(
+        "The floor of propagation (the farthest node's hops × the link latency) is {floor_ms:.0} ms from the IAMAT; \
+         propagation is counted from the answer, which comes a hop later, so its floor is {:.0} ms.",
+        floor_from_answer(floor_ms, plan)
+    )
 }
 
 #[cfg(test)]
