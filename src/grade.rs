@@ -32,7 +32,7 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
     }
     let places = PlacesSettings::from_env(Some(SourceKind::Offline), None).build()?;
     let options = HerdOptions::new(HerdKey::new(key::nonce()), places);
-    let (herd, foreign, sees, notes) = match &isolation {
+    let (herd, foreign, notes) = match &isolation {
         Some(isolation) => {
             let herd = Arc::new(Herd::bind(Arc::new(topology), &[], options)?);
             let mut events = herd.subscribe();
@@ -61,18 +61,17 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
                 Ok(url) => format!("your servers' places come from {PLACES_URL}={url}"),
                 Err(_) => format!("{PLACES_URL} is not set: WHATSAT's places are checked only if your servers find some"),
             });
-            let sees = foreign.sees_messages();
-            (herd, Some(foreign), sees, notes)
+            (herd, Some(foreign), notes)
         }
         None => {
             let topology = Arc::new(topology.on_free_ports());
             let names = topology.names().to_vec();
             let herd = Arc::new(Herd::start(topology, &names, options).await?);
             herd.wait_linked(herdctl_teach::operator::LINKED_WITHIN).await;
-            (herd, None, true, vec!["herdctl's own nodes, on free ports, places from the offline gazetteer".into()])
+            (herd, None, vec!["herdctl's own nodes, on free ports, places from the offline gazetteer".into()])
         }
     };
-    let bench = Bench::new(herd.clone(), sees, notes);
+    let bench = Bench::new(herd.clone(), foreign.clone(), notes);
     let report = grade::run(&bench, &chosen, &scripts).await;
     if let Some(foreign) = &foreign {
         foreign.shutdown().await;

@@ -3,12 +3,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
 
 use herdctl_core::herd::Herd;
 use herdctl_core::topology::NodeName;
+use tokio::net::TcpStream;
 
 use super::{Finding, QUIET_WITHIN, storm};
+use crate::foreign::ForeignHerd;
 use crate::operator::LINKED_WITHIN;
 
 /// A running herd to grade, and what herdctl can see of it.
@@ -20,11 +24,14 @@ pub struct Bench {
     /// Said once, above the table (why herdctl cannot see the servers' messages, where places
     /// come from).
     pub notes: Vec<String>,
+    /// A student's servers (restarted all at once between checks), when they are graded.
+    pub foreign: Option<Arc<ForeignHerd>>,
 }
 
 impl Bench {
-    pub fn new(herd: Arc<Herd>, sees_messages: bool, notes: Vec<String>) -> Self {
-        Self { herd, sees_messages, notes }
+    pub fn new(herd: Arc<Herd>, foreign: Option<Arc<ForeignHerd>>, notes: Vec<String>) -> Self {
+        let sees_messages = foreign.as_ref().is_none_or(|foreign| foreign.sees_messages());
+        Self { herd, sees_messages, notes, foreign }
     }
 
     pub(super) fn notes(&self) -> Vec<String> {
@@ -66,7 +73,44 @@ impl Bench {
     /// A clean herd: every server restarted empty, every cut healed, and what the restart set
     /// moving come to rest (a student's servers connecting to each other as they start).
     async fn reset(&self) {
-        self.herd.reset(LINKED_WITHIN).await;
+        match self.foreign {
+            Some(_) => self.restart_all().await,
+            None => self.herd.reset(LINKED_WITHIN).await,
+        }
         self.herd.quiet(QUIET_WITHIN).await;
+    }
+
+    /// A student's herd restarted: every cut healed, every server killed and started again,
+    /// all at once (one after another, Python's start-up would make each check take seconds).
+    async fn restart_all(&self) {
+        for (a, b) in self.herd.topology().links() {
+            if self.herd.network().is_cut(&a, &b) {
+                let _ = self.herd.heal(&a, &b);
+            }
+        }
+        let names = self.names();
+        join_all(names.iter().map(|name| self.herd.kill(name))).await;
+        join_all(names.iter().map(|name| self.herd.revive(name))).await;
+        self.herd.wait_linked(LINKED_WITHIN).await;
+        // A server's front door opens a moment after the server listens: each is waited for.
+        join_all(names.iter().map(|name| self.front_open(name))).await;
+    }
+
+    /// Waits (at most `LINKED_WITHIN`) until `node` takes connections.
+    async fn front_open(&self, node: &str) {
+        let deadline = tokio::time::Instant::now() + LINKED_WITHIN;
+        while TcpStream::connect(self.addr(node)).await.is_err() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A connection to `node` that reaches its own port with every byte as written, past
+    /// herdctl's front door (which passes a student's server only whole lines): for the checks
+    /// of how a server reads.
+    pub(super) async fn connect_direct(&self, node: &str) -> std::io::Result<TcpStream> {
+        match &self.foreign {
+            Some(foreign) => foreign.connect_direct(node).await,
+            None => TcpStream::connect(self.addr(node)).await,
+        }
     }
 }
