@@ -106,19 +106,23 @@ pub async fn neighbours_only(bench: &Bench, finding: &mut Finding) {
     finding.expect("each server connects and sends only to its neighbours in the topology");
     bench.herd.quiet(QUIET_WITHIN).await;
     let topology = bench.herd.topology().clone();
+    // A connection to a stranger, or a record sent to one.
     let mut strays = std::collections::BTreeSet::new();
     for event in drain(&mut events, &mut false) {
         match &event.kind {
-            EventKind::Stray { to } => strays.insert(format!("{} connected to {to}", event.node)),
+            EventKind::Stray { to } => strays.insert(format!("{}→{to}", event.node)),
             EventKind::FloodSent { to, .. } if !topology.are_neighbours(&event.node, to) => {
-                strays.insert(format!("{} sent to {to}", event.node))
+                strays.insert(format!("{}→{to}", event.node))
             }
             _ => false,
         };
     }
     match strays.is_empty() {
         true => finding.got("no server talked to a server that is not its neighbour"),
-        false => finding.fail(format!("{}, not neighbours in the topology", strays.into_iter().collect::<Vec<_>>().join(", "))),
+        false => finding.fail(format!(
+            "connections between servers that are not neighbours in the topology: {}",
+            strays.into_iter().collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 

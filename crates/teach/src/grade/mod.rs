@@ -147,7 +147,9 @@ pub async fn run(bench: &Bench, chosen: &[&str], walkthroughs: &[crate::script::
         findings.push(finding);
     }
     for script in walkthroughs {
-        let (begun, mut finding) = (Instant::now(), Finding::new(&format!("walkthrough:{}", script.name)));
+        let file = std::path::Path::new(&script.name).file_name().map(|name| name.to_string_lossy());
+        let name = format!("walkthrough:{}", file.unwrap_or_else(|| script.name.as_str().into()));
+        let (begun, mut finding) = (Instant::now(), Finding::new(&name));
         let guard = bench.begin(&mut finding).await;
         if guard.is_some() {
             walkthrough::play(bench, script, &mut finding).await;
