@@ -37,9 +37,11 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
             let herd = Arc::new(Herd::bind(Arc::new(topology), &[], options)?);
             let mut events = herd.subscribe();
             herd.launch();
-            let foreign = exec::start(&herd, args.exec.as_deref(), args.exec_dir.as_deref(), args.topology.as_deref(), isolation)
-                .await?;
-            let down: Vec<String> = herd.status().into_iter().filter(|node| !node.up).map(|node| node.name.to_string()).collect();
+            let foreign =
+                exec::start(&herd, args.exec.as_deref(), args.exec_dir.as_deref(), args.topology.as_deref(), isolation)
+                    .await?;
+            let down: Vec<String> =
+                herd.status().into_iter().filter(|node| !node.up).map(|node| node.name.to_string()).collect();
             if !down.is_empty() {
                 let mut why = Vec::new();
                 while let Ok(event) = events.try_recv() {
@@ -59,7 +61,9 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
             }
             notes.push(match std::env::var(PLACES_URL) {
                 Ok(url) => format!("your servers' places come from {PLACES_URL}={url}"),
-                Err(_) => format!("{PLACES_URL} is not set: WHATSAT's places are checked only if your servers find some"),
+                Err(_) => {
+                    format!("{PLACES_URL} is not set: WHATSAT's places are checked only if your servers find some")
+                }
             });
             (herd, Some(foreign), notes)
         }

@@ -37,7 +37,9 @@ fn main() -> ExitCode {
     let foreign =
         (cli.command.is_none() && exec::wanted(cli.exec.as_deref(), cli.topology.as_deref())).then(exec::isolate);
     let graded = match &cli.command {
-        Some(cli::Tool::Grade(args)) => exec::wanted(args.exec.as_deref(), args.topology.as_deref()).then(exec::isolate),
+        Some(cli::Tool::Grade(args)) => {
+            exec::wanted(args.exec.as_deref(), args.topology.as_deref()).then(exec::isolate)
+        }
         _ => None,
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -66,7 +66,8 @@ async fn a_failed_check_says_what_it_sent_expected_and_got_and_a_walkthrough_is_
     std::fs::write(&good, "iamat Riley kiwi +34.068930-118.445127\nexpect Campbell knows kiwi\n").unwrap();
     let bad = dir.path().join("bad.herd");
     std::fs::write(&bad, "kill Jaquez\niamat Riley fig +34.068930-118.445127\nexpect Jaquez knows fig\n").unwrap();
-    let output = grade(&["--only", "iamat-format", "--walkthrough", good.to_str().unwrap(), bad.to_str().unwrap()]).await;
+    let output =
+        grade(&["--only", "iamat-format", "--walkthrough", good.to_str().unwrap(), bad.to_str().unwrap()]).await;
     let table = text(&output);
     assert_eq!(output.status.code(), Some(1), "{table}");
     assert!(table.contains("iamat-format") && table.contains("score 2/3"), "{table}");
@@ -88,7 +89,8 @@ async fn a_grade_that_cannot_run_exits_2_with_one_clear_line() {
 
     let dir = tempfile::tempdir().unwrap();
     let topology = write_topology(dir.path());
-    let missing = grade(&["--exec", "python3 no-such-server.py {name}", "--topology", topology.to_str().unwrap()]).await;
+    let missing =
+        grade(&["--exec", "python3 no-such-server.py {name}", "--topology", topology.to_str().unwrap()]).await;
     let said = String::from_utf8_lossy(&missing.stderr).into_owned();
     assert_eq!(missing.status.code(), Some(2), "{said}");
     assert!(said.contains("did not start, so the herd cannot be graded"), "{said}");
@@ -148,8 +150,15 @@ mod student {
             None => "python3 server.py {name} {topology}".to_string(),
         };
         let folder = fixture();
-        let args =
-            ["--json", "--exec", &command, "--exec-dir", folder.to_str().unwrap(), "--topology", topology.to_str().unwrap()];
+        let args = [
+            "--json",
+            "--exec",
+            &command,
+            "--exec-dir",
+            folder.to_str().unwrap(),
+            "--topology",
+            topology.to_str().unwrap(),
+        ];
         let output = grade(&args).await;
         let (report, checks) = verdicts(&output);
         (output, report, checks)

@@ -93,8 +93,10 @@ fn judge_whatsat(answer: &str, at: &str, radius: f64, bound: usize) -> Result<us
     if json.contains("\n\n") {
         return Err("its JSON has two newlines in a row (an empty line inside the answer)".into());
     }
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|error| format!("its JSON does not parse: {error}"))?;
-    let results = value.get("results").and_then(|results| results.as_array()).ok_or("its JSON has no \"results\" list")?;
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|error| format!("its JSON does not parse: {error}"))?;
+    let results =
+        value.get("results").and_then(|results| results.as_array()).ok_or("its JSON has no \"results\" list")?;
     if results.len() > bound {
         return Err(format!("{} results for a bound of {bound}", results.len()));
     }
@@ -167,4 +169,33 @@ pub async fn whatsat_client(bench: &Bench, finding: &mut Finding) {
         }
     }
     finding.got("each answered about its own client");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_difference_has_a_sign_and_nine_digits() {
+        assert_eq!(difference("+0.263873386"), Some(0.263873386));
+        assert_eq!(difference("-12.000000001"), Some(-12.000000001));
+        for wrong in ["0.263873386", "+0.26387338", "+0.2638733860", "+1e3", "+.123456789", "+1.12345678x"] {
+            assert_eq!(difference(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn a_whatsat_answer_is_judged_line_json_bound_radius_and_ending() {
+        let at = "AT Riley +0.1 kiwi +34.068930-118.445127 5.0";
+        let near = r#"{"name": "Royce Hall", "geometry": {"location": {"lat": 34.0729, "lng": -118.4422}}}"#;
+        let answer = |results: &str| format!("{at}\n{{\n\"results\": [{results}],\n\"status\": \"OK\"\n}}\n\n");
+        assert_eq!(judge_whatsat(&answer(near), at, 1.0, 1), Ok(1));
+        assert!(judge_whatsat(&answer(&format!("{near},{near}")), at, 1.0, 1).unwrap_err().contains("bound of 1"));
+        assert!(judge_whatsat(&answer(near), at, 0.3, 5).unwrap_err().contains("past the radius"));
+        assert!(judge_whatsat(&answer(near), "AT Jaquez", 1.0, 1).unwrap_err().contains("first line"));
+        let unended = answer(near).trim_end().to_string() + "\n";
+        assert!(judge_whatsat(&unended, at, 1.0, 1).unwrap_err().contains("exactly one empty line"));
+        let blank_inside = answer(near).replacen("\n\"status\"", "\n\n\"status\"", 1);
+        assert!(judge_whatsat(&blank_inside, at, 1.0, 1).unwrap_err().contains("two newlines"));
+    }
 }

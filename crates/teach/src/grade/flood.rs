@@ -15,11 +15,11 @@ use super::{Bench, Finding, LEARN_WITHIN, QUIET_WITHIN};
 /// did, with what they answered instead.
 pub(super) async fn everywhere(bench: &Bench, client: &str, at: &str, except: &[&str]) -> Result<(), String> {
     let names = bench.names();
-    let waits = names
-        .iter()
-        .filter(|name| !except.contains(&&***name))
-        .map(|name| async move { learns(bench, name, client, at, LEARN_WITHIN).await.map_err(|why| format!("{name}: {why}")) });
-    let missing: Vec<String> = futures_util::future::join_all(waits).await.into_iter().filter_map(Result::err).collect();
+    let waits = names.iter().filter(|name| !except.contains(&&***name)).map(|name| async move {
+        learns(bench, name, client, at, LEARN_WITHIN).await.map_err(|why| format!("{name}: {why}"))
+    });
+    let missing: Vec<String> =
+        futures_util::future::join_all(waits).await.into_iter().filter_map(Result::err).collect();
     if missing.is_empty() { Ok(()) } else { Err(missing.join("; ")) }
 }
 
@@ -73,6 +73,10 @@ pub async fn once(bench: &Bench, finding: &mut Finding) {
     let mut events = bench.herd.subscribe();
     let Some((_, at)) = report_at_origin(bench, finding, "grade-once", -1).await else { return };
     finding.expect("the record crosses each link (each way) at most once");
+    // The whole flood, then its rest: a copy sent on late is counted too.
+    if let Err(why) = everywhere(bench, "grade-once", &at, &[]).await {
+        finding.notes.push(format!("the record did not reach every server: {why}"));
+    }
     bench.herd.quiet(QUIET_WITHIN).await;
     let mut lagged = false;
     let mut crossings: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -92,7 +96,11 @@ pub async fn once(bench: &Bench, finding: &mut Finding) {
         return finding.skip("no AT line crossed between the servers (does their own protocol wrap it?)");
     }
     let total: usize = crossings.values().sum();
-    finding.got(format!("{total} crossings over {} links, each once{}", crossings.len(), if lagged { " (some events missed)" } else { "" }));
+    finding.got(format!(
+        "{total} crossings over {} links, each once{}",
+        crossings.len(),
+        if lagged { " (some events missed)" } else { "" }
+    ));
 }
 
 pub async fn neighbours_only(bench: &Bench, finding: &mut Finding) {
@@ -100,10 +108,11 @@ pub async fn neighbours_only(bench: &Bench, finding: &mut Finding) {
         return;
     }
     let mut events = bench.herd.subscribe();
-    if report_at_origin(bench, finding, "grade-near", -1).await.is_none() {
-        return;
-    }
+    let Some((_, at)) = report_at_origin(bench, finding, "grade-near", -1).await else { return };
     finding.expect("each server connects and sends only to its neighbours in the topology");
+    if let Err(why) = everywhere(bench, "grade-near", &at, &[]).await {
+        finding.notes.push(format!("the record did not reach every server: {why}"));
+    }
     bench.herd.quiet(QUIET_WITHIN).await;
     let topology = bench.herd.topology().clone();
     // A connection to a stranger, or a record sent to one.
@@ -136,7 +145,8 @@ pub async fn newer_wins(bench: &Bench, finding: &mut Finding) {
     let other = names.last().map(|name| name.to_string()).unwrap_or_default();
     let older = client::iamat("grade-pear", -20);
     finding.sent(&other, &older);
-    finding.expect(format!("the older report is answered but changes nothing: every server still answers with {newer:?}"));
+    finding
+        .expect(format!("the older report is answered but changes nothing: every server still answers with {newer:?}"));
     if let Err(why) = client::report(bench, &other, &older).await {
         return finding.fail(why);
     }

@@ -69,7 +69,8 @@ pub async fn many_clients(bench: &Bench, finding: &mut Finding) {
 pub async fn burst(bench: &Bench, finding: &mut Finding) {
     let node = bench.names().first().map(|name| name.to_string()).unwrap_or_default();
     let lines: Vec<String> = (0..BURST).map(|i| client::iamat(&format!("grade-burst-{i}"), -1)).collect();
-    let expected: Vec<String> = lines.iter().map(|line| line.split_once(' ').unwrap_or_default().1.to_string()).collect();
+    let expected: Vec<String> =
+        lines.iter().map(|line| line.split_once(' ').unwrap_or_default().1.to_string()).collect();
     finding.sent(&node, &format!("{BURST} IAMATs in one write on one connection, then a half-close"));
     finding.expect("an AT line for each, in the order sent");
     let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
@@ -115,8 +116,13 @@ pub async fn split_line(bench: &Bench, finding: &mut Finding) {
     finding.sent(&node, &format!("{:?}, 100 ms apart", pieces));
     finding.expect(format!("one AT line for grade-split {HERE} {time}"));
     match in_pieces(bench, &node, &pieces, Duration::from_millis(100)).await {
-        Ok(answer) if answer.starts_with("AT ") && answer.lines().count() == 1
-            && in_order(&answer, &[format!("grade-split {HERE} {time}")]).is_ok() => finding.got(shown(&answer)),
+        Ok(answer)
+            if answer.starts_with("AT ")
+                && answer.lines().count() == 1
+                && in_order(&answer, &[format!("grade-split {HERE} {time}")]).is_ok() =>
+        {
+            finding.got(shown(&answer))
+        }
         Ok(answer) => finding.fail(shown(&answer)),
         Err(why) => finding.fail(why),
     }
@@ -137,7 +143,9 @@ pub async fn slow_client(bench: &Bench, finding: &mut Finding) {
     finding.expect("the other client answered at once; the slow one answered once its line ends");
     match client::report(bench, &node, &quick).await {
         Ok(_) => {}
-        Err(why) => return finding.fail(format!("while a client's line was unfinished, another got no AT line: {why}")),
+        Err(why) => {
+            return finding.fail(format!("while a client's line was unfinished, another got no AT line: {why}"));
+        }
     }
     let (time, _) = client::stamp(-1);
     let rest = format!(" {HERE} {time}\n");
@@ -156,5 +164,18 @@ pub async fn slow_client(bench: &Bench, finding: &mut Finding) {
         Ok(Ok(answer)) => finding.fail(format!("the slow client got {}", shown(&answer))),
         Ok(Err(error)) => finding.fail(format!("the slow client's connection failed: {error}")),
         Err(_) => finding.fail("the slow client got no answer once its line ended"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_found_in_order_newline_or_not() {
+        let expected = ["a +1+1 5".to_string(), "b +1+1 6".to_string()];
+        assert_eq!(in_order("AT R +0.1 a +1+1 5\nAT R +0.1 b +1+1 6\n", &expected), Ok(()));
+        assert_eq!(in_order("AT R +0.1 a +1+1 5AT R +0.1 b +1+1 6", &expected), Ok(()));
+        assert_eq!(in_order("AT R +0.1 b +1+1 6\nAT R +0.1 a +1+1 5\n", &expected), Err("b +1+1 6"));
     }
 }

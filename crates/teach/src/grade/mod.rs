@@ -99,7 +99,9 @@ pub const CHECKS: &[(&str, &str, Run)] = &[
         Box::pin(answers::whatsat_format(b, f))
     }),
     ("whatsat-client", "WHATSAT answers about the client asked for", |b, f| Box::pin(answers::whatsat_client(b, f))),
-    ("bad-lines", "`? ` for every kind of bad line, nothing for an empty one", |b, f| Box::pin(invalid::bad_lines(b, f))),
+    ("bad-lines", "`? ` for every kind of bad line, nothing for an empty one", |b, f| {
+        Box::pin(invalid::bad_lines(b, f))
+    }),
     ("flood-reach", "a report reaches every server", |b, f| Box::pin(flood::reach(b, f))),
     ("flood-once", "no record crosses a link twice", |b, f| Box::pin(flood::once(b, f))),
     ("neighbours-only", "servers talk only to their neighbours", |b, f| Box::pin(flood::neighbours_only(b, f))),

@@ -40,3 +40,30 @@ pub fn victim(topology: &Topology, origin: &str) -> Option<NodeName> {
 pub fn detour(topology: &Topology, origin: &str) -> Option<NodeName> {
     topology.neighbours(origin).into_iter().find(|name| connected(topology, None, Some((origin, name))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_herd_kills_jaquez_and_cuts_riley_jaquez() {
+        let herd = Topology::built_in();
+        assert_eq!(origin(&herd).as_deref(), Some("Riley"));
+        assert_eq!(victim(&herd, "Riley").as_deref(), Some("Jaquez"));
+        assert_eq!(detour(&herd, "Riley").as_deref(), Some("Jaquez"));
+    }
+
+    #[test]
+    fn a_line_has_no_detour_and_kills_only_an_end() {
+        let line = Topology::from_json(
+            r#"{"nodes": [{"name": "A", "host": "127.0.0.1", "port": 1}, {"name": "B", "host": "127.0.0.1", "port": 2},
+                          {"name": "C", "host": "127.0.0.1", "port": 3}],
+                "links": [["A", "B"], ["B", "C"]]}"#,
+            "line",
+        )
+        .unwrap();
+        assert_eq!(detour(&line, "A"), None);
+        // B holds A and C together: only C can die.
+        assert_eq!(victim(&line, "A").as_deref(), Some("C"));
+    }
+}
