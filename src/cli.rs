@@ -203,6 +203,10 @@ pub enum Tool {
     /// it, and measure what each update cost and how fast it spread; exit 0 when nothing was lost
     /// and every --max held, 1 when not, 2 when the run could not be judged.
     Experiment(ExperimentArgs),
+    /// Grade a herd the way a course's graders do: IAMAT and WHATSAT answers to the byte, bad
+    /// lines, flooding, faults, many clients; a score table (or --json). Exit 0 when every check
+    /// passed, 1 when one failed, 2 when the grade could not run.
+    Grade(GradeArgs),
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration
@@ -212,6 +216,35 @@ pub enum Tool {
         #[arg(long)]
         default: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// Grade your own servers: the command that starts one (`{name}`, `{port}` and `{topology}`
+    /// filled in), as for `herdctl --exec`. Without it, herdctl grades its own nodes.
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Option<String>,
+
+    /// Where --exec's command runs (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub exec_dir: Option<PathBuf>,
+
+    /// The herd's servers, ports and links. Default: ./topology.json if there is one, else the
+    /// built-in herd (herdctl's own nodes are graded on free ports).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+
+    /// Print the results as JSON (docs/GRADE.md has the shape).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Run only these checks (comma-separated names, as the table shows them).
+    #[arg(long, value_name = "CHECK,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Also run these walkthroughs as checks (each passes when every expectation in it holds).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub walkthrough: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

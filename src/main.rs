@@ -8,6 +8,7 @@ mod exec;
 #[cfg(feature = "console")]
 mod console;
 mod frontend;
+mod grade;
 mod records;
 
 use std::io::IsTerminal;
@@ -35,10 +36,26 @@ fn main() -> ExitCode {
     // their own, where herdctl sees and steers what they send each other.
     let foreign =
         (cli.command.is_none() && exec::wanted(cli.exec.as_deref(), cli.topology.as_deref())).then(exec::isolate);
+    let graded = match &cli.command {
+        Some(cli::Tool::Grade(args)) => {
+            exec::wanted(args.exec.as_deref(), args.topology.as_deref()).then(exec::isolate)
+        }
+        _ => None,
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the async runtime")),
     };
+    if let Some(cli::Tool::Grade(args)) = &cli.command {
+        // A grade that could not run is told apart from a herd that failed a check.
+        return match runtime.block_on(grade::run(args, graded)) {
+            Ok(code) => code,
+            Err(error) => {
+                fail(&error);
+                ExitCode::from(2)
+            }
+        };
+    }
     if let Some(cli::Tool::Experiment(args)) = &mut cli.command {
         return match runtime.block_on(experiment(args)) {
             Ok(code) => code,
@@ -49,7 +66,7 @@ fn main() -> ExitCode {
         };
     }
     let ran = match cli.command {
-        Some(cli::Tool::Experiment(_)) => Ok(()),
+        Some(cli::Tool::Experiment(_) | cli::Tool::Grade(_)) => Ok(()),
         Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
         Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
         Some(cli::Tool::Completions { shell }) => {

@@ -9,6 +9,7 @@ pub mod diagram;
 pub mod expectation;
 pub mod experiment;
 pub mod foreign;
+pub mod grade;
 pub mod handout;
 pub mod moment;
 pub mod operator;
