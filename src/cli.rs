@@ -202,6 +202,15 @@ pub enum Tool {
     /// it, and measure what each update cost and how fast it spread; exit 0 when nothing was lost
     /// and every --max held, 1 when not, 2 when the run could not be judged.
     Experiment(ExperimentArgs),
+    /// Stand in for Google's places services, for students' servers without a key: serve the
+    /// legacy Nearby Search (GET /maps/api/place/nearbysearch/json) and the Places API (New)
+    /// (POST /v1/places:searchNearby) from the offline gazetteer, over plain HTTP, until Ctrl-C
+    /// or SIGTERM. Any key is accepted; a request without one is refused, as Google refuses it.
+    PlacesStub {
+        /// Where to listen, HOST:PORT (e.g. 127.0.0.1:8090); port 0 picks a free one, printed at start.
+        #[arg(value_name = "ADDR")]
+        addr: String,
+    },
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use cache::CACHE_TTL;
-pub use google::FIELD_MASK;
+pub use google::{FIELD_MASK, to_new_place};
 pub use http::TIMEOUT;
 pub use layout::to_google_text;
 pub use offline::{Gazetteer, Offline, distance_m};
