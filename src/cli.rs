@@ -112,7 +112,8 @@ pub struct Cli {
     /// `{port}` and `{topology}` are filled in), e.g. --exec 'python3 server.py {name}'. The
     /// topology names them, their ports and their links; a node's own "exec" there wins. On
     /// Linux each runs in a network namespace of its own, so every message between them crosses
-    /// herdctl (shown, held in step mode, cut).
+    /// herdctl (shown, held in step mode, cut). Each is given HERDCTL_PLACES_URL, a places stub
+    /// herdctl runs for their WHATSAT (unless that variable is set already).
     #[arg(long, value_name = "COMMAND", conflicts_with_all = ["attach", "nodes", "node_from_host", "shape"])]
     pub exec: Option<String>,
 

@@ -437,6 +437,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     };
     let security = herdctl_core::secure::Security::from_plain_flag(cli.plain_links);
     let control_terms = herdctl_control::terms(security, &key);
+    let places_for_exec = places.clone();
     let options = HerdOptions {
         key,
         places,
@@ -477,8 +478,15 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     herd.launch();
     let foreign = match &foreign {
         Some(isolation) => Some(
-            exec::start(&herd, cli.exec.as_deref(), cli.exec_dir.as_deref(), cli.topology.as_deref(), isolation)
-                .await?,
+            exec::start(
+                &herd,
+                cli.exec.as_deref(),
+                cli.exec_dir.as_deref(),
+                cli.topology.as_deref(),
+                isolation,
+                places_for_exec,
+            )
+            .await?,
         ),
         None => None,
     };

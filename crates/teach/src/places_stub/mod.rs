@@ -2,8 +2,9 @@
 //! gazetteer: a student's server (in any language) calls it exactly as it would call Google, with
 //! no key of its own and no internet. Both of Google's shapes are served: the legacy Nearby
 //! Search (`legacy`), which the course used, and the Places API (New)'s `searchNearby`
-//! (`new_api`). `herdctl places-stub ADDR` runs one; the grader starts one in its own process
-//! (`bind`, then `serve`) and hands its address to each student's server in `URL_VARIABLE`.
+//! (`new_api`). `herdctl places-stub ADDR` runs one; a foreign herd (`--exec`) and the grader
+//! start one in their own process (`bind`, then `serve`) and hand its address to each student's
+//! server in `URL_VARIABLE` and `NEW_URL_VARIABLE`.
 //!
 //! Any key is accepted, but a request without one is refused as Google refuses it, so that a
 //! server that works here works against Google too. Only Google's own paths are served, for the
@@ -26,6 +27,8 @@ use tokio_util::sync::CancellationToken;
 
 /// The environment variable a student's server reads: the full URL of the legacy endpoint.
 pub const URL_VARIABLE: &str = "HERDCTL_PLACES_URL";
+/// The same for a server written against the Places API (New): the full URL of `searchNearby`.
+pub const NEW_URL_VARIABLE: &str = "HERDCTL_PLACES_NEW_URL";
 /// Google's path of the legacy Nearby Search (on `https://maps.googleapis.com`).
 pub const LEGACY_PATH: &str = "/maps/api/place/nearbysearch/json";
 /// Google's path of the Places API (New)'s nearby search (on `https://places.googleapis.com`).
@@ -51,6 +54,11 @@ pub async fn serve(listener: TcpListener, places: Arc<dyn Places>, stop: Cancell
 /// What a student's server is given in `URL_VARIABLE` for a stub bound at `addr`.
 pub fn legacy_url(addr: SocketAddr) -> String {
     format!("http://{addr}{LEGACY_PATH}")
+}
+
+/// What a student's server is given in `NEW_URL_VARIABLE` for a stub bound at `addr`.
+pub fn new_url(addr: SocketAddr) -> String {
+    format!("http://{addr}{NEW_PATH}")
 }
 
 fn router(places: Arc<dyn Places>) -> Router {
