@@ -201,11 +201,14 @@ async fn search_nearby_keeps_only_the_fields_the_mask_names() {
     assert_eq!(keys(&serde_json::from_str::<Value>(&text).unwrap()["places"][0]), ["id"]);
 }
 
+/// A request Google refuses: its headers and body, and the HTTP code, status and words expected.
+type Mistake<'a> = (Vec<(&'a str, &'a str)>, String, u16, &'a str, &'a str);
+
 #[tokio::test]
 async fn a_search_nearby_google_would_refuse_is_an_http_error_in_googles_form() {
     let stub = stub().await;
     let good = circle(UCLA, 10_000.0, Some(5));
-    let mistakes: Vec<(Vec<(&str, &str)>, String, u16, &str, &str)> = vec![
+    let mistakes: Vec<Mistake> = vec![
         (vec![EVERY_FIELD], good.clone(), 403, "PERMISSION_DENIED", "API key"),
         (vec![("X-Goog-Api-Key", ""), EVERY_FIELD], good.clone(), 403, "PERMISSION_DENIED", "API key"),
         (vec![KEY], good.clone(), 400, "INVALID_ARGUMENT", "FieldMask is a required parameter"),
