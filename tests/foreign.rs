@@ -345,3 +345,44 @@ async fn a_places_url_of_the_users_own_is_the_one_the_servers_ask() {
     assert!(played.contains(r#""status": "OK""#), "{played}");
     assert_eq!(source.1.load(Ordering::SeqCst), 1, "Riley's one WHATSAT asked the user's stub");
 }
+
+/// `whatsat all` asks every one of the student's servers at its client port, through herdctl:
+/// the table says who answers what, a server killed is down and not asked, and each answer is
+/// the server's own (the fixture's WHATSAT finds its places through herdctl's stub).
+#[tokio::test]
+async fn whatsat_all_shows_what_each_of_a_student_herds_servers_answers() {
+    if !namespaces_allowed() || !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let topology = write_topology(dir.path(), None);
+    let script = dir.path().join("all.herd");
+    std::fs::write(
+        &script,
+        "iamat Riley kiwi +34.068930-118.445127\n\
+         expect Campbell knows kiwi\n\
+         expect Bernard knows kiwi\n\
+         kill Bernard\n\
+         whatsat all kiwi 10 3\n\
+         expect reply Campbell AT Riley\n\
+         expect reply Riley AT Riley\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &topology, None, &["--scenario", script.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("│ whatsat all kiwi 10 3\n     │   4 AT Riley …")
+            && stdout.contains("(Riley, Jaquez, Juzang, Campbell) · 1 down (Bernard)"),
+        "{stdout}"
+    );
+    for node in ["Riley", "Jaquez", "Juzang", "Campbell"] {
+        assert!(stdout.contains(&format!("│   {node:<8}  AT Riley +")), "{node}: {stdout}");
+    }
+    assert!(stdout.contains("│   Bernard   (Bernard is down: not asked)"), "{stdout}");
+    // Each server was asked at its client port: the WHATSAT is in its log, and its places came
+    // from herdctl's stub.
+    let campbell = log(dir.path(), "Campbell");
+    assert!(campbell.contains("> WHATSAT kiwi 10 3"), "{campbell}");
+    assert!(campbell.contains(r#"\"status\": \"OK\""#), "{campbell}");
+}

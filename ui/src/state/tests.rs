@@ -460,3 +460,20 @@ fn c_typed_in_the_command_line_continues_a_walkthrough() {
     assert_eq!(state.caption, None);
     assert_eq!(state.focus, Focus::Graph, "back to the keys");
 }
+
+#[test]
+fn w_asks_every_server_about_the_caches_top_client_or_the_one_shown() {
+    let mut state = UiState::default();
+    let mut view = view();
+    view.cache.node = "A".into();
+    // An empty cache: nothing to ask about, and the feedback says so.
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), None);
+    assert!(matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("A's cache has none")));
+    let row = |client: &str| CacheRow { client: client.into(), ..CacheRow::default() };
+    view.cache.rows = vec![row("apple"), row("kiwi"), row("pear")];
+    view.cache.top = 1;
+    let asked = |client: &str| Some(Intent::Herd(HerdAct::Submit(format!("whatsat all {client} 10 5"))));
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), asked("kiwi"), "the row at the top of the pane");
+    view.cache.marked = Some("pear".into());
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), asked("pear"), "the client a walkthrough shows");
+}
