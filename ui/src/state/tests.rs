@@ -415,6 +415,9 @@ fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() 
     state.input = tui_input::Input::new("iamat Jaquez ki".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "iamat Jaquez kiwi.cs.ucla.edu ", "a client the view knows");
+    state.input = tui_input::Input::new("whatsat al".into());
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "whatsat all ", "whatsat all: every server");
     state.input = tui_input::Input::new("s".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "s", "three verbs start with s: nothing to choose alone");
