@@ -667,6 +667,9 @@ async fn places_stub(addr: &str) -> anyhow::Result<()> {
         .with_context(|| format!("places-stub {addr}: cannot listen there (is it busy, or not HOST:PORT?)"))?;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
+    let places = Arc::new(herdctl_core::places::Offline::start());
+    // Ready when it says so: a first request does not wait for the gazetteer to load.
+    herdctl_core::places::Places::warm_up(&*places).await;
     // The real address (port 0 picks one): tests and scripts read it from this line.
     eprintln!(
         "herdctl: places stub on http://{bound} (Google's legacy Nearby Search at {LEGACY_PATH}, Places API (New) \
@@ -674,7 +677,6 @@ async fn places_stub(addr: &str) -> anyhow::Result<()> {
         stub::legacy_url(bound)
     );
     let stop = CancellationToken::new();
-    let places = Arc::new(herdctl_core::places::Offline::start());
     let serving = tokio::spawn(stub::serve(listener, places, stop.clone()));
     shutdown_signal().await.context("cannot listen for shutdown signals")?;
     stop.cancel();

@@ -336,6 +336,9 @@ async fn a_places_url_of_the_users_own_is_the_one_the_servers_ask() {
         return;
     }
     let source = Arc::new(Counted(Offline::start(), AtomicUsize::new(0)));
+    // Loaded before the servers start, as herdctl's own stub is: their first WHATSAT does not
+    // wait for it.
+    source.0.ready().await.expect("the gazetteer loads");
     let (listener, addr) = herdctl_teach::places_stub::bind("127.0.0.1:0").await.unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(herdctl_teach::places_stub::serve(listener, source.clone(), stop.clone()));

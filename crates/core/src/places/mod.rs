@@ -95,6 +95,11 @@ pub trait Places: Send + Sync {
     fn upstream_requests(&self) -> u64 {
         0
     }
+    /// Done once the source answers without a wait of its own making (the offline gazetteer
+    /// loaded); at once for the others. Costs no request.
+    fn warm_up(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// A failure answer in the Nearby Search layout.

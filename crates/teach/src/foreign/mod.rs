@@ -277,7 +277,14 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
             }
         });
     }
-    futures_util::future::join_all(starting).await;
+    // The stub's source is warmed while the servers start (the gazetteer takes seconds to load
+    // in a debug build): their first WHATSAT then never waits past a timeout of their own.
+    let warm = async {
+        if let Some(places) = &plan.places {
+            places.warm_up().await;
+        }
+    };
+    tokio::join!(futures_util::future::join_all(starting), warm);
     Ok(foreign)
 }
 
