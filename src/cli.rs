@@ -112,7 +112,8 @@ pub struct Cli {
     /// `{port}` and `{topology}` are filled in), e.g. --exec 'python3 server.py {name}'. The
     /// topology names them, their ports and their links; a node's own "exec" there wins. On
     /// Linux each runs in a network namespace of its own, so every message between them crosses
-    /// herdctl (shown, held in step mode, cut).
+    /// herdctl (shown, held in step mode, cut). Each is given HERDCTL_PLACES_URL, a places stub
+    /// herdctl runs for their WHATSAT (unless that variable is set already).
     #[arg(long, value_name = "COMMAND", conflicts_with_all = ["attach", "nodes", "node_from_host", "shape"])]
     pub exec: Option<String>,
 
@@ -207,6 +208,15 @@ pub enum Tool {
     /// lines, flooding, faults, many clients; a score table (or --json). Exit 0 when every check
     /// passed, 1 when one failed, 2 when the grade could not run.
     Grade(GradeArgs),
+    /// Stand in for Google's places services, for students' servers without a key: serve the
+    /// legacy Nearby Search (GET /maps/api/place/nearbysearch/json) and the Places API (New)
+    /// (POST /v1/places:searchNearby) from the offline gazetteer, over plain HTTP, until Ctrl-C
+    /// or SIGTERM. Any key is accepted; a request without one is refused, as Google refuses it.
+    PlacesStub {
+        /// Where to listen, HOST:PORT (e.g. 127.0.0.1:8090); port 0 picks a free one, printed at start.
+        #[arg(value_name = "ADDR")]
+        addr: String,
+    },
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration

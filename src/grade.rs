@@ -36,15 +36,21 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
         let query = Query { lat: 34.07, lon: -118.45, radius_m: "1000".into(), bound: 1 };
         let _ = places.nearby(query).await;
     }
-    let options = HerdOptions::new(HerdKey::new(key::nonce()), places);
+    let options = HerdOptions::new(HerdKey::new(key::nonce()), places.clone());
     let (herd, foreign, notes) = match &isolation {
         Some(isolation) => {
             let herd = Arc::new(Herd::bind(Arc::new(topology), &[], options)?);
             let mut events = herd.subscribe();
             herd.launch();
-            let foreign =
-                exec::start(&herd, args.exec.as_deref(), args.exec_dir.as_deref(), args.topology.as_deref(), isolation)
-                    .await?;
+            let foreign = exec::start(
+                &herd,
+                args.exec.as_deref(),
+                args.exec_dir.as_deref(),
+                args.topology.as_deref(),
+                isolation,
+                places,
+            )
+            .await?;
             let down: Vec<String> =
                 herd.status().into_iter().filter(|node| !node.up).map(|node| node.name.to_string()).collect();
             if !down.is_empty() {
@@ -66,9 +72,9 @@ pub async fn run(args: &GradeArgs, isolation: Option<Isolation>) -> anyhow::Resu
             }
             notes.push(match std::env::var(PLACES_URL) {
                 Ok(url) => format!("your servers' places come from {PLACES_URL}={url}"),
-                Err(_) => {
-                    format!("{PLACES_URL} is not set: WHATSAT's places are checked only if your servers find some")
-                }
+                Err(_) => format!(
+                    "your servers' places come from herdctl's stub of Google's Nearby Search, at {PLACES_URL} (offline gazetteer)"
+                ),
             });
             (herd, Some(foreign), notes)
         }

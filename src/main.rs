@@ -69,6 +69,7 @@ fn main() -> ExitCode {
         Some(cli::Tool::Experiment(_) | cli::Tool::Grade(_)) => Ok(()),
         Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
         Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
+        Some(cli::Tool::PlacesStub { addr }) => runtime.block_on(places_stub(&addr)),
         Some(cli::Tool::Completions { shell }) => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "herdctl", &mut text);
@@ -453,6 +454,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     };
     let security = herdctl_core::secure::Security::from_plain_flag(cli.plain_links);
     let control_terms = herdctl_control::terms(security, &key);
+    let places_for_exec = places.clone();
     let options = HerdOptions {
         key,
         places,
@@ -493,8 +495,15 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     herd.launch();
     let foreign = match &foreign {
         Some(isolation) => Some(
-            exec::start(&herd, cli.exec.as_deref(), cli.exec_dir.as_deref(), cli.topology.as_deref(), isolation)
-                .await?,
+            exec::start(
+                &herd,
+                cli.exec.as_deref(),
+                cli.exec_dir.as_deref(),
+                cli.topology.as_deref(),
+                isolation,
+                places_for_exec,
+            )
+            .await?,
         ),
         None => None,
     };
@@ -664,6 +673,31 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
         print!("{}", summary.text(&label, baseline.as_ref()));
     }
     Ok(())
+}
+
+/// `herdctl places-stub ADDR`: Google's nearby searches from the offline gazetteer, each request
+/// logged on stderr, until Ctrl-C or SIGTERM.
+async fn places_stub(addr: &str) -> anyhow::Result<()> {
+    use herdctl_teach::places_stub::{self as stub, LEGACY_PATH, NEW_PATH, URL_VARIABLE};
+    let (listener, bound) = stub::bind(addr)
+        .await
+        .with_context(|| format!("places-stub {addr}: cannot listen there (is it busy, or not HOST:PORT?)"))?;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
+    let places = Arc::new(herdctl_core::places::Offline::start());
+    // Ready when it says so: a first request does not wait for the gazetteer to load.
+    herdctl_core::places::Places::warm_up(&*places).await;
+    // The real address (port 0 picks one): tests and scripts read it from this line.
+    eprintln!(
+        "herdctl: places stub on http://{bound} (Google's legacy Nearby Search at {LEGACY_PATH}, Places API (New) \
+         at {NEW_PATH}); set {URL_VARIABLE}={} for a student's server",
+        stub::legacy_url(bound)
+    );
+    let stop = CancellationToken::new();
+    let serving = tokio::spawn(stub::serve(listener, places, stop.clone()));
+    shutdown_signal().await.context("cannot listen for shutdown signals")?;
+    stop.cancel();
+    serving.await.context("the places stub failed")?.context("the places stub stopped")
 }
 
 /// Headless: herdctl's own messages go to stderr. With the console up, nothing may be printed

@@ -555,3 +555,42 @@ fn at_100_by_30_show_puts_one_clients_row_at_both_sides_and_track_keeps_its_badg
     console.press("q");
     assert!(console.exit());
 }
+
+#[test]
+fn w_on_the_caches_client_asks_every_server_whatsat_and_shows_who_answers_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let mut console = Console::start(dir.path(), &ports);
+    console.wait_for("5/5 up");
+    console.press(":");
+    console.wait_for("Enter sends");
+    console.press("iamat Riley kiwi +34.068930-118.445127\r");
+    console.wait_for("Riley: AT Riley +");
+    console.press("\x1b");
+    console.wait_for("press : to type");
+    // Every node has kiwi (its cache pane says so), then Bernard goes down.
+    for (key, name) in [("2", "Jaquez"), ("3", "Juzang"), ("4", "Campbell"), ("5", "Bernard")] {
+        console.press(key);
+        console.wait_for(&format!("Cache of {name} · 1 client "));
+    }
+    console.press("K");
+    console.wait_for("4/5 up");
+    // W on Riley's cache, whose top client is kiwi: the table of every server's answer opens.
+    console.press("1");
+    console.wait_for("Cache of Riley · 1 client ");
+    console.press("W");
+    console.wait_for("every server answered WHATSAT kiwi 10 5");
+    console.wait_for("4 AT Riley …");
+    console.wait_for("(Riley, Jaquez, Juzang, Campbell) · 1 down");
+    console.wait_for("Bernard   (Bernard is down: not asked)");
+    console.wait_until("each up server's AT line in the table", |screen| {
+        ["Riley     AT Riley +", "Jaquez    AT Riley +", "Juzang    AT Riley +", "Campbell  AT Riley +"]
+            .iter()
+            .all(|row| screen.contains(row))
+    });
+    // Closed, the flow has each server's answer.
+    console.press("\x1b");
+    console.wait_for("Campbell answered WHATSAT kiwi 10 5: AT Riley");
+    console.press("q");
+    assert!(console.exit(), "a clean quit exits 0");
+}

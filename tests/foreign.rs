@@ -74,6 +74,12 @@ fn write_topology(dir: &Path, exec: Option<(&str, &str)>) -> PathBuf {
 /// Runs herdctl headless on the student herd (`bug` makes it a broken one) with `args`, until
 /// it exits; fails the test at the deadline.
 async fn run(dir: &Path, topology: &Path, bug: Option<&str>, args: &[&str]) -> Output {
+    run_with(dir, topology, bug, args, &[]).await
+}
+
+/// `run`, with `env` set in herdctl's environment (and no Places URL or shared network of the
+/// caller's own).
+async fn run_with(dir: &Path, topology: &Path, bug: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
     let command = match bug {
         Some(bug) => format!("python3 server.py {{name}} {{topology}} --bug {bug}"),
         None => "python3 server.py {name} {topology}".to_string(),
@@ -88,6 +94,10 @@ async fn run(dir: &Path, topology: &Path, bug: Option<&str>, args: &[&str]) -> O
         .arg(dir.join("logs"))
         .args(args)
         .env("RUST_BACKTRACE", "1")
+        .env_remove("HERDCTL_PLACES_URL")
+        .env_remove("HERDCTL_PLACES_NEW_URL")
+        .env_remove("HERDCTL_SHARED_NETWORK")
+        .envs(env.iter().copied())
         .kill_on_drop(true);
     tokio::time::timeout(DEADLINE, herdctl.output()).await.expect("herdctl ends within the deadline").unwrap()
 }
@@ -249,4 +259,133 @@ async fn a_missing_command_is_one_clear_line() {
     assert!(!output.status.success());
     assert!(stderr.contains("Jaquez has no command: give --exec 'COMMAND'"), "{stderr}");
     assert_eq!(stderr.lines().filter(|line| line.starts_with("herdctl:")).count(), 1, "{stderr}");
+}
+
+/// The gazetteer's places within 10 km of UCLA, as the offline source ranks them: the ids of the
+/// first `count`.
+async fn places_near_ucla(count: usize) -> Vec<String> {
+    use herdctl_core::places::{Offline, Places, Query};
+    let query = Query { lat: 34.068930, lon: -118.445127, radius_m: "10000".into(), bound: 20 };
+    let document = Offline::start().nearby(query).await.document;
+    let results = document["results"].as_array().expect("results").iter().take(count);
+    results.map(|result| result["place_id"].as_str().expect("an id").to_string()).collect()
+}
+
+/// Tells Riley where kiwi is and asks it WHATSAT, under herdctl with `env`; returns what the
+/// walkthrough printed (each reply whole).
+async fn whatsat_through(env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let topology = write_topology(dir.path(), None);
+    let script = dir.path().join("whatsat.herd");
+    std::fs::write(
+        &script,
+        "iamat Riley kiwi +34.068930-118.445127\n\
+         whatsat Riley kiwi 10 3\n\
+         expect reply Riley AT Riley\n",
+    )
+    .unwrap();
+    let output = run_with(dir.path(), &topology, None, &["--scenario", script.to_str().unwrap()], env).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    stdout
+}
+
+/// The fixture's WHATSAT asks the URL in HERDCTL_PLACES_URL; with none it answers no places.
+/// Under --exec herdctl starts a places stub and gives every server its URL, reached from each
+/// server's namespace through a door, and on the shared network directly.
+#[tokio::test]
+async fn a_student_herds_whatsat_finds_places_offline_through_herdctls_places_stub() {
+    if !namespaces_allowed() || !python_present() {
+        return;
+    }
+    let expected = places_near_ucla(4).await;
+    assert_eq!(expected.len(), 4, "the gazetteer has towns near UCLA");
+    for env in [&[][..], &[("HERDCTL_SHARED_NETWORK", "1")][..]] {
+        let played = whatsat_through(env).await;
+        // Riley's reply: the stub's answer, cut to the bound by the server.
+        assert!(played.contains(r#""status": "OK""#), "{env:?}: {played}");
+        for id in &expected[..3] {
+            assert!(played.contains(&format!(r#""place_id": "{id}""#)), "{env:?}: {id} in {played}");
+        }
+        assert!(!played.contains(&expected[3]), "{env:?}: the bound of 3 held: {played}");
+    }
+}
+
+/// A stub the user runs themselves, named in HERDCTL_PLACES_URL, is the one the servers ask
+/// (through a door in each namespace): herdctl starts none of its own.
+#[tokio::test]
+async fn a_places_url_of_the_users_own_is_the_one_the_servers_ask() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use herdctl_core::places::{Offline, Places, PlacesFuture, Query};
+
+    /// The offline source, counting what it is asked.
+    struct Counted(Offline, AtomicUsize);
+    impl Places for Counted {
+        fn name(&self) -> &str {
+            "counted"
+        }
+        fn nearby(&self, query: Query) -> PlacesFuture<'_> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.nearby(query)
+        }
+    }
+
+    if !namespaces_allowed() || !python_present() {
+        return;
+    }
+    let source = Arc::new(Counted(Offline::start(), AtomicUsize::new(0)));
+    // Loaded before the servers start, as herdctl's own stub is: their first WHATSAT does not
+    // wait for it.
+    source.0.ready().await.expect("the gazetteer loads");
+    let (listener, addr) = herdctl_teach::places_stub::bind("127.0.0.1:0").await.unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(herdctl_teach::places_stub::serve(listener, source.clone(), stop.clone()));
+    let _stop = stop.drop_guard();
+    let url = herdctl_teach::places_stub::legacy_url(addr);
+    let played = whatsat_through(&[("HERDCTL_PLACES_URL", &url)]).await;
+    assert!(played.contains(r#""status": "OK""#), "{played}");
+    assert_eq!(source.1.load(Ordering::SeqCst), 1, "Riley's one WHATSAT asked the user's stub");
+}
+
+/// `whatsat all` asks every one of the student's servers at its client port, through herdctl:
+/// the table says who answers what, a server killed is down and not asked, and each answer is
+/// the server's own (the fixture's WHATSAT finds its places through herdctl's stub).
+#[tokio::test]
+async fn whatsat_all_shows_what_each_of_a_student_herds_servers_answers() {
+    if !namespaces_allowed() || !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let topology = write_topology(dir.path(), None);
+    let script = dir.path().join("all.herd");
+    std::fs::write(
+        &script,
+        "iamat Riley kiwi +34.068930-118.445127\n\
+         expect Campbell knows kiwi\n\
+         expect Bernard knows kiwi\n\
+         kill Bernard\n\
+         whatsat all kiwi 10 3\n\
+         expect reply Campbell AT Riley\n\
+         expect reply Riley AT Riley\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &topology, None, &["--scenario", script.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("│ whatsat all kiwi 10 3\n     │   4 AT Riley …")
+            && stdout.contains("(Riley, Jaquez, Juzang, Campbell) · 1 down (Bernard)"),
+        "{stdout}"
+    );
+    for node in ["Riley", "Jaquez", "Juzang", "Campbell"] {
+        assert!(stdout.contains(&format!("│   {node:<8}  AT Riley +")), "{node}: {stdout}");
+    }
+    assert!(stdout.contains("│   Bernard   (Bernard is down: not asked)"), "{stdout}");
+    // Each server was asked at its client port: the WHATSAT is in its log, and its places came
+    // from herdctl's stub.
+    let campbell = log(dir.path(), "Campbell");
+    assert!(campbell.contains("> WHATSAT kiwi 10 3"), "{campbell}");
+    assert!(campbell.contains(r#"\"status\": \"OK\""#), "{campbell}");
 }

@@ -161,3 +161,57 @@ async fn a_herd_split_over_processes_is_one_herd_to_its_operator() {
     here.shutdown().await;
     elsewhere.shutdown().await;
 }
+
+#[tokio::test]
+async fn whatsat_all_asks_every_server_and_shows_who_answers_what() {
+    let herd = start_herd().await;
+    let Outcome::Reply { reply: first, .. } = run(&herd, "iamat Riley kiwi +34.068930-118.445127").await else {
+        panic!("a reply")
+    };
+    let first = first.trim_end().to_string();
+    for node in ["Jaquez", "Juzang", "Campbell", "Bernard"] {
+        eventually("kiwi reaches every node", || async { known_line(&herd, node, "kiwi").is_some() }).await;
+    }
+    // Riley alone hears kiwi's next report; Bernard goes down.
+    run(&herd, "cut Riley Jaquez").await;
+    run(&herd, "cut Riley Juzang").await;
+    let Outcome::Reply { reply: second, .. } = run(&herd, "iamat Riley kiwi +34.068930-118.445127").await else {
+        panic!("a reply")
+    };
+    let second = second.trim_end().to_string();
+    assert_ne!(first, second);
+    done(&run(&herd, "kill Bernard").await);
+    let outcome = run(&herd, "whatsat all kiwi 10 5").await;
+    let Outcome::Answers { line, answers } = &outcome else { panic!("{outcome:?}") };
+    assert_eq!(line, "WHATSAT kiwi 10 5");
+    let firsts: Vec<(&str, &str)> =
+        answers.iter().map(|(node, reply)| (node.as_str(), reply.lines().next().unwrap_or_default())).collect();
+    assert_eq!(
+        firsts,
+        [
+            ("Riley", second.as_str()),
+            ("Jaquez", first.as_str()),
+            ("Juzang", first.as_str()),
+            ("Campbell", first.as_str()),
+            ("Bernard", "(Bernard is down: not asked)"),
+        ]
+    );
+    // Each answer is the whole WHATSAT reply: its AT line, the places, a blank line.
+    assert!(answers[0].1.ends_with("\n\n"), "{:?}", answers[0].1);
+    let stamp = |line: &str| line.rsplit(' ').next().unwrap().to_string();
+    assert_eq!(
+        herdctl_teach::outcome::answers_summary(answers),
+        format!(
+            "3 AT Riley …{} (Jaquez, Juzang, Campbell) · 1 AT Riley …{} (Riley) · 1 down (Bernard)",
+            stamp(&first),
+            stamp(&second)
+        )
+    );
+    // A client no server knows: each says `?`.
+    let Outcome::Answers { answers, .. } = run(&herd, "whatsat all fig 10 5").await else { panic!("answers") };
+    assert_eq!(
+        herdctl_teach::outcome::answers_summary(&answers),
+        "4 ? (Riley, Jaquez, Juzang, Campbell) · 1 down (Bernard)"
+    );
+    herd.shutdown().await;
+}

@@ -27,6 +27,8 @@ use super::walkthrough::{Told, Walkthrough};
 
 /// How often the screen is refreshed while something moves (lit links, the rate figure).
 const ANIMATION: Duration = Duration::from_millis(100);
+/// Who `whatsat all` is sent to, as the reply and the command line name it.
+const EVERY_SERVER: &str = "every server";
 
 pub struct Live {
     herd: Arc<Herd>,
@@ -120,6 +122,15 @@ impl Live {
                 state.command_sent(&node, &line);
                 let summary = if state.open_replies { None } else { herdctl_core::places::summary(&reply) };
                 state.reply_arrived(reply, summary);
+            }
+            Outcome::Answers { line, answers } => {
+                // Who answers what: each server's first line in the flow, the table in the reply
+                // (opened at once, or by the caption in a walkthrough), its summary below.
+                for (node, reply) in &answers {
+                    self.model.note(format!("{node} answered {line}: {}", reply.lines().next().unwrap_or_default()));
+                }
+                state.command_sent(EVERY_SERVER, &line);
+                state.reply_arrived(herdctl_teach::outcome::answers_table(&answers), None);
             }
             // A caption typed in the command line (a walkthrough's come numbered, as `Told`).
             Outcome::Said(text) | Outcome::Asked(text) => {
@@ -264,7 +275,11 @@ impl Live {
     fn submit(&mut self, text: String, selected: String, state: &mut UiState) {
         match Command::parse(&text) {
             Ok(command) => {
-                let target = command.node().unwrap_or(&selected).to_string();
+                let target = match &command {
+                    Command::WhatsatAll { .. } => EVERY_SERVER,
+                    command => command.node().unwrap_or(&selected),
+                }
+                .to_string();
                 if let Some(line) = command.client_line(herdctl_core::protocol::Timestamp::now()) {
                     state.command_sent(&target, &line);
                 }

@@ -79,7 +79,7 @@ impl Story {
                 state.tell(Feedback::Error(format!("line {}: {text}", step.line)))
             }
             Outcome::Section(_) => state.new_section(),
-            Outcome::Reply { .. } => {}
+            Outcome::Reply { .. } | Outcome::Answers { .. } => {}
         }
         None
     }

@@ -56,6 +56,8 @@ pub enum ScreenAct {
     OpenReply,
     /// The held messages as a list (step mode).
     ShowHeld,
+    /// Ask every server WHATSAT for the cache pane's client (`whatsat all`): who answers what.
+    WhatsatAll,
 }
 
 /// What changes the herd, or writes what it did. Acts on "the selected node" or "the selected

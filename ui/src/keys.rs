@@ -243,6 +243,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "open the last reply whole (a WHATSAT's JSON); with the flow focused, its bottom line whole",
     },
     Binding {
+        keys: &[key('W')],
+        label: "W",
+        intent: Intent::Screen(ScreenAct::WhatsatAll),
+        help: "ask every server WHATSAT (10 km, 5 places) for the cache's top client (or the one shown): who answers what",
+    },
+    Binding {
         keys: &[key('t')],
         label: "t",
         intent: Intent::Herd(HerdAct::WriteTrace),
@@ -297,6 +303,7 @@ pub const BINDINGS: &[Binding] = &[
 pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("iamat NODE CLIENT COORDS", "IAMAT with the current time, e.g. iamat {A} kiwi +34.06-118.44"),
     ("whatsat NODE CLIENT KM N", "WHATSAT, e.g. whatsat {B} kiwi 10 5"),
+    ("whatsat all CLIENT KM N", "the same WHATSAT to every server: who answers what (W: the cache's client)"),
     ("send NODE LINE", "any raw line to NODE, e.g. send {B} HELLO"),
     ("kill NODE / revive NODE", "the same as K and R, by name"),
     ("cut A B / heal A B", "cut or heal the link between A and B, e.g. cut {A} {B}; cut A>B one way"),
@@ -391,6 +398,7 @@ pub fn name_of(intent: &Intent) -> Option<&'static str> {
             ScreenAct::Order => "order",
             ScreenAct::OpenReply => "open_reply",
             ScreenAct::ShowHeld => "show_held",
+            ScreenAct::WhatsatAll => "whatsat_all",
         },
         Intent::Herd(act) => match act {
             HerdAct::Kill => "kill",

@@ -14,6 +14,7 @@ pub mod handout;
 pub mod moment;
 pub mod operator;
 pub mod outcome;
+pub mod places_stub;
 pub mod replay;
 pub mod schedule;
 pub mod script;

@@ -182,6 +182,10 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
             herd.reset(LINKED_WITHIN).await;
             Outcome::Done("reset: every node restarted empty, every link healed, live".into())
         }
+        Command::WhatsatAll { .. } => {
+            let line = command.client_line(Timestamp::now()).unwrap_or_default();
+            Outcome::Answers { answers: whatsat_all(herd, &line).await, line }
+        }
         Command::Iamat { .. } | Command::Whatsat { .. } | Command::Send { .. } | Command::Raw(_) => {
             let node = command.node().unwrap_or(default_node).to_string();
             let addr = match client_addr(herd, &node).await {
@@ -209,6 +213,28 @@ async fn client_addr(herd: &Herd, node: &str) -> Result<SocketAddr, Outcome> {
         Ok(Some(addr)) => Ok(addr),
         _ => Err(Outcome::Refused(format!("cannot resolve {node}'s address {address}"))),
     }
+}
+
+/// Sends `line` to every server at once, the ones known to be down aside: each one's reply, or
+/// why there was none (`send`'s sentences, bounded by `REPLY_TIMEOUT`), in the topology's order.
+/// A node run elsewhere and not followed is asked at the topology's address.
+async fn whatsat_all(herd: &Herd, line: &str) -> Vec<(String, String)> {
+    let status = herd.status();
+    let status = &status;
+    let asked = herd.topology().names().iter().map(|name| async move {
+        let down = status.iter().any(|node| node.name == *name && !node.up);
+        let reply = if down {
+            format!("({name} is down: not asked)")
+        } else {
+            match client_addr(herd, name).await {
+                Ok(addr) => send(addr, name, line).await,
+                Err(Outcome::Refused(why)) => format!("({why})"),
+                Err(_) => format!("({name} cannot be reached)"),
+            }
+        };
+        (name.to_string(), reply)
+    });
+    futures_util::future::join_all(asked).await
 }
 
 /// Tells the herd's readers (the flow, a trace) what an expectation found, beside the messages.

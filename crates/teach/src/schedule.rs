@@ -84,6 +84,7 @@ fn outcome_text(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done(text) | Outcome::Refused(text) => text.clone(),
         Outcome::Reply { node, reply, .. } => format!("{node} replied {}", reply.lines().next().unwrap_or_default()),
+        Outcome::Answers { answers, .. } => format!("every server: {}", crate::outcome::answers_summary(answers)),
         _ => String::new(),
     }
 }

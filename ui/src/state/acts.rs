@@ -11,6 +11,9 @@ use crate::intent::{HerdAct, Intent, ScreenAct, StoryMove, TimeMove};
 use crate::keys;
 use crate::view::{CacheAnchor, HerdView, ModeView};
 
+/// What `W` asks every server: WHATSAT within 10 km, at most 5 places (the course's example).
+const WHATSAT_ALL: (u32, u32) = (10, 5);
+
 /// How far a scroll key moves, `page` lines being a page.
 fn motion(act: ScreenAct, page: usize) -> Option<Motion> {
     let page = page.max(1);
@@ -198,6 +201,25 @@ impl UiState {
                     )))
                 }
             },
+            ScreenAct::WhatsatAll => {
+                // The client the cache pane is about: the one a walkthrough shows, else its top row.
+                let cache = &view.cache;
+                let client = cache.marked.clone().or_else(|| cache.rows.get(cache.top).map(|row| row.client.clone()));
+                match client {
+                    Some(client) => {
+                        let (km, bound) = WHATSAT_ALL;
+                        return Some(Intent::Herd(HerdAct::Submit(format!("whatsat all {client} {km} {bound}"))));
+                    }
+                    None => {
+                        self.feedback = Some(Feedback::Error(format!(
+                            "{} asks about the cache's top client, and {}'s cache has none: scroll to one, or \
+                             type whatsat all CLIENT KM N",
+                            keys::label_of(ScreenAct::WhatsatAll),
+                            cache.node
+                        )))
+                    }
+                }
+            }
             // Taken as motions above.
             ScreenAct::ScrollUp
             | ScreenAct::ScrollDown

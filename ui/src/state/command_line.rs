@@ -12,7 +12,7 @@ use crate::view::{HerdView, Slot};
 
 /// Words of the commands' forms that Tab completes beside names.
 const COMPLETED_WORDS: &[&str] =
-    &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now", "tree"];
+    &["random-node", "random-link", "fault", "flood", "caption", "start", "end", "now", "tree", "all"];
 
 /// The longest start the words share (in the first word's spelling).
 fn common_prefix(words: &[&String]) -> String {

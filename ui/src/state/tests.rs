@@ -423,6 +423,9 @@ fn tab_completes_verbs_then_nodes_and_clients_and_lists_what_it_cannot_choose() 
     state.input = tui_input::Input::new("iamat Jaquez ki".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "iamat Jaquez kiwi.cs.ucla.edu ", "a client the view knows");
+    state.input = tui_input::Input::new("whatsat al".into());
+    tab(&mut state, &view);
+    assert_eq!(state.input.value(), "whatsat all ", "whatsat all: every server");
     state.input = tui_input::Input::new("s".into());
     tab(&mut state, &view);
     assert_eq!(state.input.value(), "s", "three verbs start with s: nothing to choose alone");
@@ -648,4 +651,21 @@ fn o_says_what_it_opened_and_from_where() {
     press(&mut state, KeyCode::Char('o'));
     let reply = state.reply.clone().expect("opened");
     assert_eq!((reply.from, reply.text.as_deref()), (Opened::FlowLine, Some("event 2")));
+}
+
+#[test]
+fn w_asks_every_server_about_the_caches_top_client_or_the_one_shown() {
+    let mut state = UiState::default();
+    let mut view = view();
+    view.cache.node = "A".into();
+    // An empty cache: nothing to ask about, and the feedback says so.
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), None);
+    assert!(matches!(&state.feedback, Some(Feedback::Error(text)) if text.contains("A's cache has none")));
+    let row = |client: &str| CacheRow { client: client.into(), ..CacheRow::default() };
+    view.cache.rows = vec![row("apple"), row("kiwi"), row("pear")];
+    view.cache.top = 1;
+    let asked = |client: &str| Some(Intent::Herd(HerdAct::Submit(format!("whatsat all {client} 10 5"))));
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), asked("kiwi"), "the row at the top of the pane");
+    view.cache.marked = Some("pear".into());
+    assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), asked("pear"), "the client a walkthrough shows");
 }

@@ -95,6 +95,42 @@ fn result(place: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A Nearby Search result as a Places API (New) place: the inverse of `convert`'s step for each
+/// place, so that a place served in the New shape comes back through `convert` as it was (the
+/// places stub serves the offline gazetteer this way). The legacy `vicinity` is the New
+/// `shortFormattedAddress`, as `convert` reads it; `formattedAddress`, which a legacy result
+/// lacks, is the name and the vicinity, and `name` is the resource name Google gives a place.
+pub fn to_new_place(result: &Value) -> Value {
+    let mut out = Map::new();
+    let mut put = |key: &str, value: Value| {
+        if !value.is_null() {
+            out.insert(key.to_string(), value);
+        }
+    };
+    let (id, name, vicinity) = (&result["place_id"], &result["name"], &result["vicinity"]);
+    put("name", id.as_str().map_or(Value::Null, |id| format!("places/{id}").into()));
+    put("id", id.clone());
+    put("types", result["types"].clone());
+    let formatted = match (name.as_str(), vicinity.as_str()) {
+        (Some(name), Some(vicinity)) => Value::String(format!("{name}, {vicinity}")),
+        _ => vicinity.clone(),
+    };
+    put("formattedAddress", formatted);
+    let location = &result["geometry"]["location"];
+    if !location.is_null() {
+        put("location", json!({ "latitude": location["lat"], "longitude": location["lng"] }));
+    }
+    put("rating", result["rating"].clone());
+    put("userRatingCount", result["user_ratings_total"].clone());
+    put("businessStatus", result["business_status"].clone());
+    put("displayName", name.as_str().map_or(Value::Null, |text| json!({ "text": text })));
+    put("shortFormattedAddress", vicinity.clone());
+    let icon = result["icon"].as_str().map(|icon| icon.strip_suffix(".png").unwrap_or(icon));
+    put("iconMaskBaseUri", icon.map_or(Value::Null, Value::from));
+    put("iconBackgroundColor", result["icon_background_color"].clone());
+    Value::Object(out)
+}
+
 /// Turns the New API's error (`{"error": {"code", "message", "status"}}`) into the legacy status
 /// a course client expects, keeping Google's message.
 fn google_error(http_status: u16, document: &Value) -> Value {
@@ -145,6 +181,40 @@ mod tests {
                 "status": "OK"
             })
         );
+    }
+
+    #[test]
+    fn a_result_becomes_a_new_place_and_comes_back_the_same() {
+        let royce = json!({
+            "business_status": "OPERATIONAL",
+            "geometry": {"location": {"lat": 34.0729, "lng": -118.4422}},
+            "icon": "https://maps.gstatic.com/mapfiles/place_api/icons/v2/school_pinlet.png",
+            "icon_background_color": "#7B9EB0",
+            "name": "Royce Hall",
+            "place_id": "ChIJ",
+            "rating": 4.8,
+            "types": ["university", "point_of_interest"],
+            "user_ratings_total": 1234,
+            "vicinity": "340 Royce Dr, Los Angeles"
+        });
+        let place = super::to_new_place(&royce);
+        assert_eq!(place["name"], "places/ChIJ");
+        assert_eq!(place["displayName"], json!({"text": "Royce Hall"}));
+        assert_eq!(place["location"], json!({"latitude": 34.0729, "longitude": -118.4422}));
+        assert_eq!(place["formattedAddress"], "Royce Hall, 340 Royce Dr, Los Angeles");
+        assert_eq!(place["iconMaskBaseUri"], "https://maps.gstatic.com/mapfiles/place_api/icons/v2/school_pinlet");
+        // The offline gazetteer's layout: fewer fields, the same round trip.
+        let town = json!({
+            "geometry": {"location": {"lat": 34.01949, "lng": -118.49138}},
+            "name": "Santa Monica",
+            "place_id": "geonames:5393212",
+            "types": ["locality", "political"],
+            "vicinity": "California, United States"
+        });
+        for result in [royce, town] {
+            let back = super::convert(&json!({"places": [super::to_new_place(&result)]}));
+            assert_eq!(back["results"][0], result);
+        }
     }
 
     #[test]

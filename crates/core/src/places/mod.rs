@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use cache::CACHE_TTL;
-pub use google::FIELD_MASK;
+pub use google::{FIELD_MASK, to_new_place};
 pub use http::TIMEOUT;
 pub use layout::to_google_text;
 pub use offline::{Gazetteer, Offline, distance_m};
@@ -94,6 +94,11 @@ pub trait Places: Send + Sync {
     /// Requests made to an upstream service so far (0 for local sources).
     fn upstream_requests(&self) -> u64 {
         0
+    }
+    /// Done once the source answers without a wait of its own making (the offline gazetteer
+    /// loaded); at once for the others. Costs no request.
+    fn warm_up(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(std::future::ready(()))
     }
 }
 

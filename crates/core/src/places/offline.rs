@@ -7,7 +7,9 @@
 //! near UCLA rather than a list of hamlets that happen to be closest. Every result lies within
 //! the radius by true great-circle distance.
 
+use std::future::Future;
 use std::io::Read;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use flate2::read::GzDecoder;
@@ -236,6 +238,12 @@ impl Places for Offline {
             Answer { document, origin: Origin::Local }
         })
     }
+
+    fn warm_up(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            load(&self.gazetteer).await;
+        })
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +251,18 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "1\tNorth\t10.0\t0.0\t100\tA\n2\tNear\t0.001\t0.001\t5\tB\n3\tBig\t0.05\t0.0\t9000\tA\n4\tEast\t0.0\t179.999\t7\tC\n5\tWest\t0.0\t-179.999\t8\tC\n";
+
+    #[tokio::test]
+    async fn warming_up_loads_the_gazetteer_and_a_source_made_outside_a_runtime_too() {
+        let offline = Offline::start();
+        offline.warm_up().await;
+        assert!(offline.gazetteer.initialized());
+        // Made where no runtime runs, nothing loads it in the background: warming up does.
+        let later = std::thread::spawn(Offline::start).join().unwrap();
+        assert!(!later.gazetteer.initialized());
+        later.warm_up().await;
+        assert!(later.gazetteer.initialized());
+    }
 
     #[test]
     fn finds_only_places_within_the_radius_most_populous_first() {

@@ -146,7 +146,7 @@ impl Verb {
     pub fn form(self) -> &'static str {
         match self {
             Self::Iamat => "iamat NODE CLIENT COORDS [at now-5s]",
-            Self::Whatsat => "whatsat NODE CLIENT RADIUS_KM BOUND",
+            Self::Whatsat => "whatsat NODE|all CLIENT RADIUS_KM BOUND (all: every server, who answers what)",
             Self::Send => "send NODE LINE",
             Self::Kill => "kill NODE",
             Self::Revive => "revive NODE",

@@ -38,6 +38,13 @@ pub enum Command {
         radius: String,
         bound: String,
     },
+    /// `whatsat all CLIENT RADIUS BOUND`: the same WHATSAT to every server, to see who answers
+    /// what.
+    WhatsatAll {
+        client: String,
+        radius: String,
+        bound: String,
+    },
     /// `send NODE LINE...`: any line, as typed.
     Send {
         node: String,
@@ -219,7 +226,9 @@ impl Command {
             Self::Iamat { client, coords, shift_ns, .. } => {
                 Some(format!("IAMAT {client} {coords} {}", now.shifted(*shift_ns)))
             }
-            Self::Whatsat { client, radius, bound, .. } => Some(format!("WHATSAT {client} {radius} {bound}")),
+            Self::Whatsat { client, radius, bound, .. } | Self::WhatsatAll { client, radius, bound } => {
+                Some(format!("WHATSAT {client} {radius} {bound}"))
+            }
             Self::Send { line, .. } | Self::Raw(line) => Some(line.clone()),
             _ => None,
         }
@@ -238,6 +247,11 @@ mod tests {
         assert_eq!(iamat.client_line(now).unwrap(), "IAMAT kiwi +34.06-118.44 1700000000.000000005");
         let whatsat = Command::parse(" whatsat Campbell kiwi 10 5 ").unwrap();
         assert_eq!(whatsat.client_line(now).unwrap(), "WHATSAT kiwi 10 5");
+        let all = Command::parse("whatsat ALL kiwi 10 5").unwrap();
+        assert_eq!(all, Command::WhatsatAll { client: "kiwi".into(), radius: "10".into(), bound: "5".into() });
+        assert_eq!(all.client_line(now).unwrap(), "WHATSAT kiwi 10 5");
+        assert_eq!(all.node(), None, "no one node: every server");
+        assert!(all.nodes().is_empty(), "all is not a node to check against the topology");
         let send = Command::parse("send Bernard  HELLO   there").unwrap();
         assert_eq!(send, Command::Send { node: "Bernard".into(), line: "HELLO   there".into() });
         assert_eq!(Command::parse("IAMAT k +1-1 5").unwrap(), Command::Raw("IAMAT k +1-1 5".into()));

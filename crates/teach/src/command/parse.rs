@@ -91,6 +91,10 @@ fn client(verb: &str, line: &Line) -> Option<Read> {
                 };
                 Command::Iamat { node: line.word(1), client: line.word(2), coords: line.word(3), shift_ns }
             }
+            "whatsat" if line.len() > 1 && line.words[1].eq_ignore_ascii_case("all") => {
+                line.with(5, Verb::Whatsat)?;
+                Command::WhatsatAll { client: line.word(2), radius: line.word(3), bound: line.word(4) }
+            }
             "whatsat" => {
                 line.with(5, Verb::Whatsat)?;
                 Command::Whatsat { node: line.word(1), client: line.word(2), radius: line.word(3), bound: line.word(4) }

@@ -1,9 +1,11 @@
 //! Doors: the listeners a foreign herd's servers and clients reach herdctl through, each open
 //! only while what is behind it can be reached. A server's door in another server's namespace
 //! (on the first's port) is open while the first is up and the link from the second is not cut;
-//! a server's front door on this machine is open while it is up. A closed door refuses
+//! a server's front door on this machine is open while it is up; a door in a server's namespace
+//! to a port on this machine (the places stub) is always open. A closed door refuses
 //! connections, as a dead server or a cut link does, and closing it drops what went through it.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::{ForeignError, ForeignHerd, Server};
@@ -16,6 +18,8 @@ enum Behind {
     Peer { from: Arc<Server>, to: Arc<Server> },
     /// From a client on this machine to `to`.
     Front { to: Arc<Server> },
+    /// From server `from`'s namespace to the same port on this machine's loopback.
+    Outside { from: Arc<Server>, to: SocketAddr },
 }
 
 impl Behind {
@@ -24,6 +28,7 @@ impl Behind {
         match self {
             Self::Peer { from, to } => foreign.is_up(&to.name) && !foreign.network.is_cut_from(&from.name, &to.name),
             Self::Front { to } => foreign.is_up(&to.name),
+            Self::Outside { .. } => true,
         }
     }
 
@@ -35,8 +40,13 @@ impl Behind {
                 Some(namespace) => TcpListener::from_std(namespace.listen(to.port)?),
                 None => Err(std::io::Error::other("no namespace")),
             },
+            #[cfg(target_os = "linux")]
+            Self::Outside { from, to } => match &from.namespace {
+                Some(namespace) => TcpListener::from_std(namespace.listen(to.port())?),
+                None => Err(std::io::Error::other("no namespace")),
+            },
             #[cfg(not(target_os = "linux"))]
-            Self::Peer { .. } => Err(std::io::Error::other("no namespace")),
+            Self::Peer { .. } | Self::Outside { .. } => Err(std::io::Error::other("no namespace")),
             Self::Front { to } => {
                 let socket =
                     if to.front.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
@@ -49,7 +59,8 @@ impl Behind {
 }
 
 /// Opens every door of an isolated foreign herd: each server's front door (checked now, so that
-/// a busy port stops herdctl at once) and its doors in the other servers' namespaces.
+/// a busy port stops herdctl at once), its doors in the other servers' namespaces, and in its
+/// own namespace the doors to the ports on this machine it may reach (`outside`).
 pub fn open_all(foreign: &Arc<ForeignHerd>) -> Result<(), ForeignError> {
     for to in &foreign.servers {
         // The port is tried now, while nothing is up: a clash is said at start.
@@ -62,6 +73,9 @@ pub fn open_all(foreign: &Arc<ForeignHerd>) -> Result<(), ForeignError> {
         foreign.tasks.spawn(keep(foreign.clone(), front));
         for from in foreign.servers.iter().filter(|from| from.index != to.index) {
             foreign.tasks.spawn(keep(foreign.clone(), Behind::Peer { from: from.clone(), to: to.clone() }));
+        }
+        for addr in &foreign.outside {
+            foreign.tasks.spawn(keep(foreign.clone(), Behind::Outside { from: to.clone(), to: *addr }));
         }
     }
     Ok(())
@@ -86,6 +100,7 @@ async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
                 let at = match &behind {
                     Behind::Peer { from, to } => format!("{}'s door in {}'s namespace", to.name, from.name),
                     Behind::Front { to } => format!("{}'s front door ({})", to.name, to.front),
+                    Behind::Outside { from, to } => format!("the door to {to} in {}'s namespace", from.name),
                 };
                 tracing::warn!("{at} cannot open: {error}; trying again");
                 tokio::select! {
@@ -111,6 +126,7 @@ async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
                                     super::relay::carry(&foreign, &from, &to, stream, through).await;
                                 }
                                 Behind::Front { to } => super::front::serve(&foreign, &to, stream, addr, through).await,
+                                Behind::Outside { to, .. } => super::outside::pass(stream, to, through).await,
                             }
                         });
                     }

@@ -13,6 +13,10 @@
 //!
 //! What a server knows cannot be read from inside it; its member shows what it has answered and
 //! been told (`member`).
+//!
+//! Their WHATSAT needs places: a places stub on this machine answers it from herdctl's own
+//! source, its URLs in every server's environment, with a door to it in each namespace
+//! (`outside`).
 
 mod door;
 mod front;
@@ -20,6 +24,7 @@ mod lines;
 mod member;
 #[cfg(target_os = "linux")]
 pub mod namespace;
+mod outside;
 mod process;
 mod relay;
 
@@ -38,10 +43,12 @@ use herdctl_core::cache::Cache;
 use herdctl_core::event::EventKind;
 use herdctl_core::herd::{Herd, HerdError};
 use herdctl_core::network::Network;
+use herdctl_core::places::Places;
 use herdctl_core::sink::EventSink;
 use herdctl_core::topology::{NodeName, SharedTopology};
 
 pub use member::Foreign;
+pub use outside::loopback;
 pub use process::Launch;
 
 /// A foreign herd is taken to be quiet once nothing has crossed herdctl for this long (no line,
@@ -53,7 +60,7 @@ pub const QUIET_GAP: Duration = Duration::from_millis(200);
 pub const READY_WITHIN: Duration = Duration::from_secs(10);
 
 /// How to run a foreign herd.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Plan {
     /// The command for every node (`python3 server.py {name}`), unless its topology entry has
     /// its own `exec`. `{name}`, `{port}` and `{topology}` are replaced.
@@ -67,6 +74,12 @@ pub struct Plan {
     pub isolated: bool,
     /// Set in every server's environment.
     pub env: Vec<(String, String)>,
+    /// When set, a places stub answering from this source listens on a free loopback port, and
+    /// every server is given its URLs (`HERDCTL_PLACES_URL`, `HERDCTL_PLACES_NEW_URL`).
+    pub places: Option<Arc<dyn Places>>,
+    /// Addresses on this machine's loopback the servers reach from their namespaces too (a places
+    /// stub of the user's own, say): each gets a door on its port in every namespace.
+    pub outside: Vec<SocketAddr>,
 }
 
 /// Why a foreign herd could not start.
@@ -80,6 +93,8 @@ pub enum ForeignError {
     Namespace { node: String, reason: String },
     #[error("cannot listen on {addr} for {node}'s clients: {source}; is something else on that port?")]
     Front { node: String, addr: SocketAddr, source: std::io::Error },
+    #[error("cannot start the places stub your servers' WHATSAT asks: {0}")]
+    PlacesStub(std::io::Error),
     #[error(transparent)]
     Herd(#[from] HerdError),
 }
@@ -123,6 +138,10 @@ pub struct ForeignHerd {
     pub(crate) token: CancellationToken,
     /// Whether its servers run in namespaces of their own (and herdctl sees their messages).
     pub isolated: bool,
+    /// Where the places stub herdctl started for them listens, if it did.
+    pub places_stub: Option<SocketAddr>,
+    /// Addresses on this machine the servers reach from their namespaces (the places stub's too).
+    pub(crate) outside: Vec<SocketAddr>,
 }
 
 impl Server {
@@ -174,6 +193,13 @@ impl ForeignHerd {
 /// server of the topology, with its doors, as members of `herd`.
 pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, ForeignError> {
     let topology = herd.topology().clone();
+    let ports: Vec<u16> = topology.nodes().iter().map(|spec| spec.port).collect();
+    let stub = match plan.places {
+        Some(_) => Some(outside::Stub::bind(&ports).await.map_err(ForeignError::PlacesStub)?),
+        None => None,
+    };
+    let mut outside: Vec<SocketAddr> = stub.iter().map(|stub| stub.addr).collect();
+    outside.extend(plan.outside.iter().filter(|addr| !ports.contains(&addr.port())));
     let mut servers = Vec::new();
     // Stopped with the herd (or by `shutdown`).
     let mut token = None;
@@ -197,6 +223,7 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
             false => None,
         };
         let mut env = plan.env.clone();
+        env.extend(stub.iter().flat_map(outside::Stub::env));
         env.push(("HERD_NODE".into(), spec.name.clone()));
         env.push(("HERD_PORT".into(), spec.port.to_string()));
         let launch = Launch {
@@ -237,7 +264,12 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
         tasks: TaskTracker::new(),
         token: token.unwrap_or_default(),
         isolated: plan.isolated,
+        places_stub: stub.as_ref().map(|stub| stub.addr),
+        outside,
     });
+    if let (Some(stub), Some(places)) = (stub, &plan.places) {
+        foreign.tasks.spawn(stub.serve(places.clone(), foreign.token.clone()));
+    }
     // The bell that says a pause has come: the herd's waits look again then.
     foreign.tasks.spawn(ring_after_gaps(foreign.clone()));
     if foreign.isolated {
@@ -255,7 +287,14 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
             }
         });
     }
-    futures_util::future::join_all(starting).await;
+    // The stub's source is warmed while the servers start (the gazetteer takes seconds to load
+    // in a debug build): their first WHATSAT then never waits past a timeout of their own.
+    let warm = async {
+        if let Some(places) = &plan.places {
+            places.warm_up().await;
+        }
+    };
+    tokio::join!(futures_util::future::join_all(starting), warm);
     Ok(foreign)
 }
 

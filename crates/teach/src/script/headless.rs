@@ -55,6 +55,10 @@ pub(crate) fn print_outcome(
         Outcome::Reply { reply, .. } => {
             writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, reply.trim_end().replace('\n', "\n     │   "))
         }
+        Outcome::Answers { answers, .. } => {
+            let table = crate::outcome::answers_table(answers);
+            writeln!(out, "{line:>4} │ {}\n     │   {}", step.text, table.replace('\n', "\n     │   "))
+        }
         Outcome::Checked { held: true, text } => writeln!(out, "{line:>4} │ ✓ {text}"),
         Outcome::Checked { held: false, text } | Outcome::Refused(text) => {
             writeln!(out, "{line:>4} │ ✗ {}: {text}", step.text)

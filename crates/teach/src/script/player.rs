@@ -167,6 +167,10 @@ impl Player {
             return outcome;
         }
         let outcome = execute(herd, &step.command, &self.first).await;
+        if let Outcome::Answers { answers, .. } = &outcome {
+            // `expect reply NODE` checks each server's answer to `whatsat all` too.
+            self.replies.extend(answers.iter().cloned());
+        }
         if let Outcome::Reply { node, reply, line } = &outcome {
             self.replies.insert(node.clone(), reply.clone());
             let short_form = matches!(step.command, Command::Iamat { .. } | Command::Whatsat { .. });

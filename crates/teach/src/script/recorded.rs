@@ -69,6 +69,7 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         // What would change the herd, or send it anything: what happened cannot change.
         Command::Iamat { .. }
         | Command::Whatsat { .. }
+        | Command::WhatsatAll { .. }
         | Command::Send { .. }
         | Command::Raw(_)
         | Command::Kill(_)
