@@ -566,7 +566,8 @@ fn w_on_the_caches_client_asks_every_server_whatsat_and_shows_who_answers_what()
     console.wait_for("Enter sends");
     console.press("iamat Riley kiwi +34.068930-118.445127\r");
     console.wait_for("Riley: AT Riley +");
-    console.press("\x1b");
+    // Enter closed the command line: the next keys are keys (an Esc here could reach the console
+    // glued to the next key, as Alt+2).
     console.wait_for("press : to type");
     // Every node has kiwi (its cache pane says so), then Bernard goes down.
     for (key, name) in [("2", "Jaquez"), ("3", "Juzang"), ("4", "Campbell"), ("5", "Bernard")] {
@@ -579,7 +580,7 @@ fn w_on_the_caches_client_asks_every_server_whatsat_and_shows_who_answers_what()
     console.press("1");
     console.wait_for("Cache of Riley · 1 client ");
     console.press("W");
-    console.wait_for("every server answered WHATSAT kiwi 10 5");
+    console.wait_for("every server's reply to WHATSAT kiwi 10 5");
     console.wait_for("4 AT Riley …");
     console.wait_for("(Riley, Jaquez, Juzang, Campbell) · 1 down");
     console.wait_for("Bernard   (Bernard is down: not asked)");
