@@ -121,9 +121,11 @@ pub struct Cli {
     pub exec_dir: Option<std::path::PathBuf>,
 
     /// Play a walkthrough script: in the console (pausing at each `say` until you press c), or
-    /// with --headless, printing each step and exiting 0 only if every expectation held.
-    #[arg(long, value_name = "FILE")]
-    pub scenario: Option<PathBuf>,
+    /// with --headless, printing each step and exiting 0 only if every expectation held. Several
+    /// scripts play one after another in one process (a lecture: `--scenario a.herd b.herd
+    /// c.herd`), each on its own herd, `[` and `]` crossing between them; all are checked first.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub scenario: Vec<PathBuf>,
 
     /// Serve the classroom page here (e.g. 0.0.0.0:8080): students on the room's network open it
     /// on their phones and report a city (or, over HTTPS, their position) as an IAMAT to a random

@@ -11,7 +11,7 @@ use herdctl_ui::intent::StoryMove;
 use herdctl_ui::{Caption, Feedback, UiState};
 
 use super::past::Past;
-use super::walkthrough::Map;
+use super::walkthrough::{Cross, Map, Place};
 
 pub struct Story {
     script: Script,
@@ -21,23 +21,45 @@ pub struct Story {
     /// The step of the caption shown (the script's length once it is over).
     at: usize,
     report: Report,
+    /// Where it stands among a scenario's parts.
+    place: Place,
 }
 
 impl Story {
-    pub fn new(script: Script) -> Self {
-        Self { map: Map::of(&script), script, next: 0, at: 0, report: Report::default() }
+    pub fn new(script: Script, place: Place) -> Self {
+        Self { map: Map::of(&script), script, next: 0, at: 0, report: Report::default(), place }
     }
 
-    /// Where the operator wants the story to go.
-    pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) {
+    /// Runs to its first caption, or (entered backwards) to its last section's.
+    pub fn begin(&mut self, past: &mut Past, state: &mut UiState) {
+        match self.map.last_section() {
+            last if self.place.at_last_section && last > 0 => self.replay_to(last, past, state),
+            _ => self.run_to_caption(past, state),
+        }
+    }
+
+    /// Where the operator wants the story to go; `Some` when it leaves this part.
+    pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) -> Option<Cross> {
+        let over = self.next >= self.script.steps.len() && self.at >= self.script.steps.len();
+        if to == StoryMove::Continue && over && self.place.next {
+            return Some(Cross::Next);
+        }
+        if let Some(cross) = self.map.crossing(self.at, to, &self.place) {
+            return Some(cross);
+        }
         if to == StoryMove::Continue {
             if self.next < self.script.steps.len() {
                 self.run_to_caption(past, state);
             }
-            return;
+            return None;
         }
-        let Some(target) = self.map.target(self.at, to) else { return };
-        // From the start, without pausing, up to the target; then on to its caption.
+        let target = self.map.target(self.at, to)?;
+        self.replay_to(target, past, state);
+        None
+    }
+
+    /// From the start, without pausing, up to step `target`; then on to its caption.
+    fn replay_to(&mut self, target: usize, past: &mut Past, state: &mut UiState) {
         (self.next, self.report) = (0, Report::default());
         past.seek(0);
         state.clear_story();
@@ -53,7 +75,7 @@ impl Story {
         self.next += 1;
         let step = &self.script.steps[at];
         let mut count = past.count();
-        let outcome = play_step(past.timeline(), &mut count, step, at == 0);
+        let outcome = play_step(past.timeline(), &mut count, step, self.script.herd_line() == Some(at));
         past.seek(count);
         self.report.count(&self.script.name, step, &outcome);
         match outcome {
@@ -91,14 +113,11 @@ impl Story {
             }
         }
         self.at = self.script.steps.len();
-        let summary = match self.report.failures.first() {
-            None => format!(
-                "The walkthrough is over: {}. Step on through the recording, or {} quits.",
-                self.report.summary(),
-                herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
-            ),
-            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", self.report.summary()),
-        };
+        let quits = format!(
+            "Step on through the recording, or {} quits.",
+            herdctl_ui::keys::label_of(herdctl_ui::Intent::Quit)
+        );
+        let summary = self.place.summary(&self.report, &quits);
         let pauses = self.map.pauses.len();
         state.caption = Some(Caption { text: summary, step: pauses, steps: pauses, ..Caption::default() });
     }
