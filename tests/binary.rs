@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 
 mod common;
 
-use common::{free_ports, write_topology};
+use common::{free_ports, write_line_of_three, write_topology};
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -392,20 +392,6 @@ fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("wrong.herd:4: expected Campbell to know kiwi, but it did not within 3s"), "{stdout}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("1 of the walkthrough's checks failed"));
-}
-
-/// A herd of three in a line, A–B–C, on the first six of `ports`.
-fn write_line_of_three(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
-    let nodes: Vec<serde_json::Value> = ["A", "B", "C"]
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            serde_json::json!({"name": name, "host": "127.0.0.1", "port": ports[2 * i], "peer_port": ports[2 * i + 1]})
-        })
-        .collect();
-    let path = dir.join("line.json");
-    std::fs::write(&path, serde_json::json!({"nodes": nodes, "links": [["A", "B"], ["B", "C"]]}).to_string()).unwrap();
-    path
 }
 
 #[test]

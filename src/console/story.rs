@@ -48,7 +48,8 @@ impl Story {
             return Some(cross);
         }
         if to == StoryMove::Continue {
-            if self.next < self.script.steps.len() {
+            // From a last caption with nothing after it too: to the summary.
+            if self.at < self.script.steps.len() {
                 self.run_to_caption(past, state);
             }
             return None;

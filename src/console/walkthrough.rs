@@ -268,7 +268,7 @@ impl Story {
                     Some(to) => to,
                 };
                 let crossing = match to {
-                    StoryMove::Continue if next >= steps && self.place.next => Some(Cross::Next),
+                    StoryMove::Continue if at >= steps && self.place.next => Some(Cross::Next),
                     to => self.map.crossing(at, to, &self.place),
                 };
                 if let Some(cross) = crossing {
@@ -278,7 +278,8 @@ impl Story {
                     continue;
                 }
                 match to {
-                    StoryMove::Continue if next < steps => break None,
+                    // On; from a last caption with nothing after it, to the summary.
+                    StoryMove::Continue if at < steps => break None,
                     StoryMove::Continue => {}
                     to => {
                         if let Some(target) = self.map.target(at, to) {
