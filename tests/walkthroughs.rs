@@ -143,7 +143,8 @@ async fn a_broken_expectation_is_reported_with_its_line() {
 
     // What the script check finds is found before anything runs.
     std::fs::write(&path, "iamat Riley kiwi +1+1\nheal Riley Campbell\n").unwrap();
-    let error = Scenario::load(&[path.clone()]).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
+    let error =
+        Scenario::load(std::slice::from_ref(&path)).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
     assert!(error.to_string().ends_with("wrong.herd:2: there is no link between Riley and Campbell in this topology"));
 }
 
@@ -389,7 +390,8 @@ async fn a_replay_walkthrough_moves_through_its_recording_and_cannot_change_it()
 
     // What would change what happened is refused by the script check, before anything plays.
     std::fs::write(&path, "replay session.jsonl\nseek end\nkill Juzang\n").unwrap();
-    let error = Scenario::load(&[path.clone()]).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
+    let error =
+        Scenario::load(std::slice::from_ref(&path)).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
     assert!(error.to_string().contains("walk.herd:3: kill Juzang: a replay shows what happened and cannot change it"));
 }
 

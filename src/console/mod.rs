@@ -60,7 +60,7 @@ pub async fn replay(
     let ended = driver::drive(&mut terminal, &mut recorded, &mut state, &theme).await;
     terminal::close();
     Ok(match recorded.finish(ended)? {
-        recorded::Left::GoLive(world) => Some(world),
+        recorded::Left::GoLive(world) => Some(*world),
         recorded::Left::Quit | recorded::Left::Cross(_) => None,
     })
 }

@@ -29,7 +29,7 @@ pub enum Left {
     #[default]
     Quit,
     /// Asked to go live from the moment shown (that moment's world).
-    GoLive(World),
+    GoLive(Box<World>),
     /// Moved out of this part of a scenario.
     Cross(Cross),
 }
@@ -122,7 +122,7 @@ impl Stage for Recorded {
             Intent::Time(to) => match self.past.go(to) {
                 Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
                 Moved::Stayed(None) | Moved::ToNow => {}
-                Moved::GoLive => return Some(Left::GoLive(self.past.world().clone())),
+                Moved::GoLive => return Some(Left::GoLive(Box::new(self.past.world().clone()))),
             },
             Intent::Herd(HerdAct::Submit(text)) if text.trim().starts_with("at ") => {
                 past::jump(&mut self.past, &text, state);
