@@ -122,10 +122,12 @@ pub struct Cli {
     pub exec_dir: Option<std::path::PathBuf>,
 
     /// Play a walkthrough script: in the console (pausing at each `say` until you press c), or
-    /// with --headless, printing each step and exiting 0 only if every expectation held.
-    /// (--walkthrough FILE is the same.)
-    #[arg(long, value_name = "FILE", visible_alias = "walkthrough")]
-    pub scenario: Option<PathBuf>,
+    /// with --headless, printing each step and exiting 0 only if every expectation held. Several
+    /// scripts play one after another in one process (a lecture: `--scenario a.herd b.herd
+    /// c.herd`), each on its own herd, `[` and `]` crossing between them; all are checked first.
+    /// (--walkthrough FILE… is the same.)
+    #[arg(long, value_name = "FILE", num_args = 1.., visible_alias = "walkthrough")]
+    pub scenario: Vec<PathBuf>,
 
     /// Serve the classroom page here (e.g. 0.0.0.0:8080): students on the room's network open it
     /// on their phones and report a city (or, over HTTPS, their position) as an IAMAT to a random
@@ -555,7 +557,7 @@ mod tests {
     #[test]
     fn walkthrough_is_another_name_for_scenario() {
         let cli = Cli::try_parse_from(["herdctl", "--walkthrough", "lecture.herd"]).expect("accepted");
-        assert_eq!(cli.scenario.as_deref(), Some(std::path::Path::new("lecture.herd")));
+        assert_eq!(cli.scenario, [std::path::PathBuf::from("lecture.herd")]);
         let cli = Cli::try_parse_from(["herdctl", "--scenario", "lecture.herd", "--handout", "figures"]).unwrap();
         assert!(cli.handout.is_some(), "--handout still asks for a walkthrough by either name");
     }

@@ -10,6 +10,7 @@ mod console;
 mod frontend;
 mod grade;
 mod records;
+mod scenario;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -141,8 +142,8 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
 /// A walkthrough through a recorded session (its first line `replay FILE`): in the replay
 /// console, or headless, printing each step and failing if a check failed.
 async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
+    // Checked with the scenario it is the one part of.
     let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None)?);
-    script.check(&recording.topology)?;
     let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if !cli.headless {
         let screen = frontend::Screen::of(&cli.screen);
@@ -375,7 +376,27 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         );
     }
     let _log_guard = start_logging(&cli)?;
-    let scenario = cli.scenario.as_deref().map(Script::load).transpose()?;
+    // Every script read and split into its parts (a herd each) first: a typo fails now.
+    let mut scenario =
+        (!cli.scenario.is_empty()).then(|| herdctl_teach::script::Scenario::load(&cli.scenario)).transpose()?;
+    // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
+    if cli.topology.is_some() || cli.shape.is_some() {
+        scenario.iter_mut().for_each(herdctl_teach::script::Scenario::on_given_herd);
+    }
+    let given = match cli.shape.zip(cli.nodes_count) {
+        Some((shape, nodes)) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
+        None => Topology::load(cli.topology.as_deref())?,
+    };
+    // Every part of every script checked against the herd it will have, before anything runs.
+    let stages = match &scenario {
+        Some(scenario) => scenario.prepare(&given, cli.seed.unwrap_or(1))?,
+        None => Vec::new(),
+    };
+    if let Some(scenario) = scenario.take_if(|scenario| scenario.parts.len() > 1) {
+        return scenario::run(&cli, scenario, stages).await;
+    }
+    let scenario: Option<Script> =
+        scenario.and_then(|scenario| scenario.parts.into_iter().next()).map(|part| part.script);
     // Where the records go is checked before anything runs: a typo fails now, not at the end.
     records::check(&cli)?;
     let replayed = scenario.as_ref().and_then(herdctl_teach::script::recorded::recording_of);
@@ -386,11 +407,9 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
             recording.display()
         );
     }
-    // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
-    let asked = scenario.as_ref().and_then(Script::shape).filter(|_| cli.topology.is_none());
-    let topology = Arc::new(match (cli.shape.zip(cli.nodes_count), asked) {
-        (Some((shape, nodes)), _) | (None, Some((shape, nodes))) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
-        _ => Topology::load(cli.topology.as_deref())?,
+    let topology = Arc::new(match stages.into_iter().next() {
+        Some(herdctl_teach::script::Stage::Live(topology)) => Arc::unwrap_or_clone(topology),
+        _ => given,
     });
     if cli.node_from_host {
         let host =
@@ -432,10 +451,6 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         scenario.as_ref().and_then(|s| Some((s, herdctl_teach::script::recorded::recording_of(s)?)))
     {
         return replay_walkthrough(&cli, script.clone(), file).await;
-    }
-    // Every node and link a walkthrough names exists, before anything starts.
-    if let Some(script) = &scenario {
-        script.check(&topology)?;
     }
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| {
@@ -704,7 +719,7 @@ async fn places_stub(addr: &str) -> anyhow::Result<()> {
 /// behind it, so they go to `<log-dir>/herdctl.log` instead.
 fn start_logging(cli: &Cli) -> anyhow::Result<Option<WorkerGuard>> {
     // A headless walkthrough prints its own story on stdout; only warnings join it by default.
-    let default = if cli.scenario.is_some() { "warn" } else { "info" };
+    let default = if cli.scenario.is_empty() { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     if cli.headless {
         tracing_subscriber::fmt()

@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 
 mod common;
 
-use common::{free_ports, write_topology};
+use common::{free_ports, write_line_of_three, write_topology};
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -392,6 +392,62 @@ fn a_failing_walkthrough_exits_non_zero_naming_the_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("wrong.herd:4: expected Campbell to know kiwi, but it did not within 3s"), "{stdout}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("1 of the walkthrough's checks failed"));
+}
+
+#[test]
+fn a_scenario_of_several_scripts_changes_herd_in_one_process_on_the_same_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    // The second part's herd listens on the first one's ports: it starts only if those were freed.
+    write_line_of_three(dir.path(), &ports);
+    let first = dir.path().join("five.herd");
+    std::fs::write(&first, "say Five.\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n").unwrap();
+    let second = dir.path().join("line.herd");
+    std::fs::write(
+        &second,
+        "section Three\ntopology line.json\nexpect A lacks kiwi\niamat A fig +2+2\nexpect C knows fig\n\
+         section Five again\ntopology topology.json\nexpect Riley lacks fig\n",
+    )
+    .unwrap();
+    let output = herdctl()
+        .args(["--headless", "--topology"])
+        .arg(&topology)
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .arg("--scenario")
+        .args([&first, &second])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let parts: Vec<&str> = stdout.lines().filter(|line| line.starts_with("── part")).collect();
+    assert_eq!(parts.len(), 3, "{stdout}");
+    assert!(parts[1].ends_with(&format!("line.herd from line 1, on {} ──", dir.path().join("line.json").display())));
+    assert!(stdout.contains("the whole scenario: 4 expectations held, 0 failed"), "{stdout}");
+
+    // An error in the last script stops it all before the first line runs, naming file and line.
+    let third = dir.path().join("wrong.herd");
+    std::fs::write(&third, "say Three again.\nsection Back to the line\ntopology line.json\nkill Riley\n").unwrap();
+    let output = herdctl()
+        .args(["--headless", "--topology"])
+        .arg(&topology)
+        .arg("--log-dir")
+        .arg(dir.path().join("logs-wrong"))
+        .arg("--scenario")
+        .args([&first, &second, &third])
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, no backtrace: {stderr}");
+    let named = format!("herdctl: {}:4: unknown node \"Riley\"; the nodes are A, B, C", third.display());
+    assert!(stderr.starts_with(&named), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing was played: {}", String::from_utf8_lossy(&output.stdout));
+    assert!(!dir.path().join("logs-wrong").join("Riley.log").exists(), "no node ran");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{free_ports, write_topology};
+use common::{free_ports, write_line_of_three, write_topology};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -271,6 +271,42 @@ fn a_walkthrough_ends_with_its_sum_and_offers_a_replay() {
     console.wait_for("│One.");
     console.press("q");
     assert!(console.exit(), "the walkthrough held");
+}
+
+#[test]
+fn a_scenario_crosses_between_its_scripts_herds_with_the_section_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    // The second script's herd of three listens on the first herd's first ports.
+    write_line_of_three(dir.path(), &ports);
+    let first = dir.path().join("five.herd");
+    std::fs::write(&first, "section One\nsay First part.\nsection Two\nsay Still the five.\n").unwrap();
+    let second = dir.path().join("three.herd");
+    std::fs::write(&second, "section Line\ntopology line.json\nsay On the line of three.\nexpect C lacks kiwi\n")
+        .unwrap();
+    let scripts = [first.to_str().unwrap(), second.to_str().unwrap()];
+    let mut console = Console::start_with(dir.path(), &ports, &[&["--scenario"][..], &scripts[..]].concat());
+    console.wait_for("First part.");
+    console.press("]");
+    console.wait_for("Still the five.");
+    // Past the last section: the five stop, their ports freed, and the three start on them.
+    console.press("]");
+    console.wait_for("On the line of three.");
+    console.wait_for("Walkthrough 1/1 of three · Line");
+    assert!(refused(ports[6]) && refused(ports[8]), "Campbell and Bernard stopped with their herd");
+    console.wait_until("the three's graph", |screen| screen.contains("[1] A ●") && !screen.contains("Riley"));
+    // Back before the first section: the five again, at their last section.
+    console.press("[");
+    console.wait_for("Still the five.");
+    console.wait_for("Walkthrough 2/2 of five · Two");
+    console.wait_for("Riley");
+    // On past the part's end: its summary says where c goes, and c goes there.
+    console.press(":c\r");
+    console.wait_for("This part is over: 0 expectations held, 0 failed. c goes on to the next part.");
+    console.press(":c\r");
+    console.wait_for("│On the line of three.");
+    console.press("q");
+    assert!(console.exit(), "nothing failed");
 }
 
 /// The shipped recording, its herd moved to free ports (so that going live binds those).

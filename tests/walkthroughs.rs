@@ -9,8 +9,8 @@ use std::sync::Arc;
 use common::*;
 use herdctl_core::key::HerdKey;
 use herdctl_core::places::NoPlaces;
-use herdctl_core::{Herd, HerdOptions};
-use herdctl_teach::script::{Script, play_headless};
+use herdctl_core::{Herd, HerdOptions, Topology};
+use herdctl_teach::script::{Scenario, Script, play_headless};
 use herdctl_teach::trace::Trace;
 
 async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
@@ -22,29 +22,21 @@ async fn herd_with_trace(trace: Option<Arc<Trace>>) -> Arc<Herd> {
 }
 
 async fn play(path: &Path) -> (herdctl_teach::script::Report, String) {
-    let script = Script::load(path).unwrap();
-    // A walkthrough through a recording replays it: no herd runs.
-    if let Some(file) = herdctl_teach::script::recorded::recording_of(&script) {
-        let recording = herdctl_teach::replay::Recording::load(&file, None).unwrap();
-        script.check(&recording.topology).unwrap();
-        let timeline = herdctl_teach::replay::Timeline::new(Arc::new(recording));
-        let mut out = Vec::new();
-        let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut out);
-        return (report, String::from_utf8(out).unwrap());
-    }
-    // A walkthrough that names its herd (`shape grid 16`) runs on that one.
-    let herd = match script.shape() {
-        Some((shape, nodes)) => {
-            let topology = Arc::new(shape.topology(nodes, 1).unwrap().on_free_ports());
-            let names = topology.names().to_vec();
-            let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
-            Arc::new(Herd::start(topology, &names, options).await.expect("herd starts"))
-        }
-        None => herd_with_trace(None).await,
+    play_scenario(&Scenario::load(&[path.to_path_buf()]).unwrap()).await
+}
+
+/// Plays every part of `scenario` as herdctl does headless, each live part on a herd of free
+/// ports, the command line's herd being the course's five servers.
+async fn play_scenario(scenario: &Scenario) -> (herdctl_teach::script::Report, String) {
+    let stages = scenario.prepare(&default_herd_on_free_ports(), 1).unwrap();
+    let start = async |topology: Arc<Topology>| {
+        let topology = Arc::new(topology.on_free_ports());
+        let names = topology.names().to_vec();
+        let options = HerdOptions::new(HerdKey::new(KEY), Arc::new(NoPlaces));
+        Herd::start(topology, &names, options).await.map(Arc::new)
     };
     let mut out = Vec::new();
-    let report = play_headless(&herd, &script, &mut out).await;
-    herd.shutdown().await;
+    let report = herdctl_teach::script::scenario::play_headless(&scenario.parts, &stages, start, &mut out).await;
     (report, String::from_utf8(out).unwrap())
 }
 
@@ -61,7 +53,45 @@ async fn every_shipped_walkthrough_holds() {
         assert!(report.held >= 3, "{} checks too little:\n{out}", path.display());
         played += 1;
     }
-    assert!(played >= 8, "every walkthrough was played: {played}");
+    assert!(played >= 9, "every walkthrough was played: {played}");
+}
+
+#[tokio::test]
+async fn a_scenario_plays_its_scripts_one_after_another_each_on_its_own_herd() {
+    // Two scripts: the five servers, then a grid and a recording in sections of one script.
+    let five =
+        Script::parse("say Five.\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\n", "walkthroughs/five.herd")
+            .unwrap();
+    let more = Script::parse(
+        "section Grid\nshape grid 4\nsay Four.\nexpect n04 lacks kiwi\niamat n01 fig +2+2\nexpect n04 knows fig\n\
+         section Then\nreplay recordings/stale-node.jsonl\nseek end\nexpect Campbell has kiwi via Bernard\n",
+        "walkthroughs/more.herd",
+    )
+    .unwrap();
+    let scenario = Scenario::of(vec![five, more]).unwrap();
+    assert_eq!(scenario.parts.len(), 3);
+    let (report, out) = play_scenario(&scenario).await;
+    assert!(report.passed(), "{out}");
+    assert_eq!(report.held, 4, "every part's checks count: {out}");
+    let headers: Vec<&str> = out.lines().filter(|line| line.starts_with("── part")).collect();
+    assert_eq!(
+        headers,
+        [
+            "── part 1 of 3: walkthroughs/five.herd from line 1, on the herd given ──",
+            "── part 2 of 3: walkthroughs/more.herd from line 1, on a grid of 4 ──",
+            "── part 3 of 3: walkthroughs/more.herd from line 7, through walkthroughs/recordings/stale-node.jsonl ──",
+        ],
+        "{out}"
+    );
+    assert!(out.ends_with("the whole scenario: 4 expectations held, 0 failed\n"), "{out}");
+
+    // A failure in one part fails the scenario, named by its file and line; the parts after it
+    // still play.
+    let wrong = Script::parse("shape ring 3\nexpect n01 knows kiwi\n", "walkthroughs/wrong.herd").unwrap();
+    let after = Script::parse("say After.\nexpect Riley lacks kiwi\n", "walkthroughs/after.herd").unwrap();
+    let (report, out) = play_scenario(&Scenario::of(vec![wrong, after]).unwrap()).await;
+    assert_eq!((report.held, report.failures.len()), (1, 1), "{out}");
+    assert!(report.failures[0].starts_with("walkthroughs/wrong.herd:2: expected n01 to know kiwi"), "{out}");
 }
 
 /// A played walkthrough's output with what may differ between runs of the same story taken
@@ -101,7 +131,7 @@ async fn every_shipped_walkthrough_tells_the_same_story_every_time() {
 async fn a_broken_expectation_is_reported_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wrong.herd");
-    std::fs::write(&path, "# expects the impossible\nkill Juzang\nkill Bernard\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nexpect Jaquez knows kiwi\nheal Riley Campbell\n").unwrap();
+    std::fs::write(&path, "# expects the impossible\nkill Juzang\nkill Bernard\niamat Riley kiwi +1+1\nexpect Campbell knows kiwi\nexpect Jaquez knows kiwi\nwhatsat Riley kiwi 99999 5\n").unwrap();
     let (report, out) = play(&path).await;
     assert_eq!(report.held, 1, "{out}");
     assert_eq!(report.failures.len(), 2, "{out}");
@@ -109,7 +139,13 @@ async fn a_broken_expectation_is_reported_with_its_line() {
         report.failures[0].ends_with("wrong.herd:5: expected Campbell to know kiwi, but it did not within 3s"),
         "{out}"
     );
-    assert!(report.failures[1].contains("wrong.herd:7: there is no link between Riley and Campbell"), "{out}");
+    assert!(report.failures[1].contains("wrong.herd:7: Riley did not understand"), "{out}");
+
+    // What the script check finds is found before anything runs.
+    std::fs::write(&path, "iamat Riley kiwi +1+1\nheal Riley Campbell\n").unwrap();
+    let error =
+        Scenario::load(std::slice::from_ref(&path)).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
+    assert!(error.to_string().ends_with("wrong.herd:2: there is no link between Riley and Campbell in this topology"));
 }
 
 #[tokio::test]
@@ -343,15 +379,20 @@ async fn a_replay_walkthrough_moves_through_its_recording_and_cannot_change_it()
     let path = dir.path().join("walk.herd");
     std::fs::write(
         &path,
-        "replay session.jsonl\nseek start\nexpect Riley lacks kiwi\nforward to flood\nexpect Riley knows kiwi\nexpect Campbell lacks kiwi\nkill Juzang\nseek 99s\nback 1\n",
+        "replay session.jsonl\nseek start\nexpect Riley lacks kiwi\nforward to flood\nexpect Riley knows kiwi\nexpect Campbell lacks kiwi\nseek 99s\nback 1\n",
     )
     .unwrap();
     let (report, out) = play(&path).await;
     assert_eq!(report.held, 3, "{out}");
-    assert_eq!(report.failures.len(), 2, "{out}");
-    assert!(report.failures[0].contains("walk.herd:7: a replay shows what happened and cannot change it"), "{out}");
-    assert!(report.failures[1].contains("walk.herd:8: the recording lasts"), "{out}");
+    assert_eq!(report.failures.len(), 1, "{out}");
+    assert!(report.failures[0].contains("walk.herd:7: the recording lasts"), "{out}");
     assert!(out.contains("back 1: at 0.00"), "a step back from the flood's first record: {out}");
+
+    // What would change what happened is refused by the script check, before anything plays.
+    std::fs::write(&path, "replay session.jsonl\nseek end\nkill Juzang\n").unwrap();
+    let error =
+        Scenario::load(std::slice::from_ref(&path)).unwrap().prepare(&default_herd_on_free_ports(), 1).err().unwrap();
+    assert!(error.to_string().contains("walk.herd:3: kill Juzang: a replay shows what happened and cannot change it"));
 }
 
 #[tokio::test]

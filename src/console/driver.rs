@@ -63,8 +63,8 @@ pub trait Stage {
     /// Waits for the stage's own news (never for the terminal).
     async fn news(&mut self) -> Wake;
 
-    /// Takes in news from `news`.
-    fn take(&mut self, news: Wake, state: &mut UiState);
+    /// Takes in news from `news`; `Some` ends the console (a walkthrough left its part).
+    fn take(&mut self, news: Wake, state: &mut UiState) -> Option<Self::End>;
 
     /// Carries out what the operator asked for, on what was selected when they asked; `Some`
     /// ends the console.
@@ -137,7 +137,11 @@ pub async fn drive<S: Stage>(
             Wake::Closed => return Ok(S::End::default()),
             Wake::InputFailed(error) => return Err(error.into()),
             Wake::Resized | Wake::FrameDue | Wake::Tick | Wake::Redraw => {}
-            news @ (Wake::Herd(_) | Wake::Report(_) | Wake::Told(_)) => stage.take(news, state),
+            news @ (Wake::Herd(_) | Wake::Report(_) | Wake::Told(_)) => {
+                if let Some(end) = stage.take(news, state) {
+                    return Ok(end);
+                }
+            }
         }
         dirty |= stage.tick(Instant::now());
     }

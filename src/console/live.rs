@@ -23,7 +23,7 @@ use super::errands::{Errands, Given, Report, WAITING_AT_MOST};
 use super::model::Model;
 use super::news::HerdNews;
 use super::past::{self, Moved, Past};
-use super::walkthrough::{Told, Walkthrough};
+use super::walkthrough::{Cross, Place, Told, Walkthrough};
 
 /// How often the screen is refreshed while something moves (lit links, the rate figure).
 const ANIMATION: Duration = Duration::from_millis(100);
@@ -47,6 +47,16 @@ pub struct Live {
     log_dir: PathBuf,
 }
 
+/// How the console on a live herd ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Leave {
+    /// The operator quit.
+    #[default]
+    Quit,
+    /// The walkthrough moved out of this part of a scenario.
+    Cross(Cross),
+}
+
 impl Live {
     /// The console's stage on `herd`, from its bus `events` on, set up as `session` asks; what
     /// is said first is said through `state`.
@@ -54,6 +64,17 @@ impl Live {
         herd: Arc<Herd>,
         events: broadcast::Receiver<Arc<HerdEvent>>,
         session: Session,
+        state: &mut UiState,
+    ) -> Self {
+        Self::start_part(herd, events, session, Place::default(), state)
+    }
+
+    /// As `start`, for a part of a scenario standing at `place` among the others.
+    pub fn start_part(
+        herd: Arc<Herd>,
+        events: broadcast::Receiver<Arc<HerdEvent>>,
+        session: Session,
+        place: Place,
         state: &mut UiState,
     ) -> Self {
         let mut model = Model::new(herd.topology(), &session.places_source);
@@ -67,7 +88,7 @@ impl Live {
         }
         let mut errands = Errands::start(herd.clone());
         let walkthrough = session.scenario.clone().map(|script| {
-            let (walkthrough, telling) = Walkthrough::start(herd.clone(), script);
+            let (walkthrough, telling) = Walkthrough::start_part(herd.clone(), script, place);
             errands.spawn(telling);
             walkthrough
         });
@@ -179,6 +200,8 @@ impl Live {
                 state.clear_story();
                 state.tell(Feedback::Done(text));
             }
+            // Ended by `take`, before it comes here.
+            Told::Cross(_) => {}
         }
     }
 
@@ -328,7 +351,7 @@ impl Live {
 }
 
 impl Stage for Live {
-    type End = ();
+    type End = Leave;
 
     fn prepare(&mut self, now: Instant) {
         match &mut self.past {
@@ -365,8 +388,9 @@ impl Stage for Live {
         }
     }
 
-    fn take(&mut self, news: Wake, state: &mut UiState) {
+    fn take(&mut self, news: Wake, state: &mut UiState) -> Option<Leave> {
         match news {
+            Wake::Told(Told::Cross(cross)) => return Some(Leave::Cross(cross)),
             Wake::Herd(first) => {
                 self.news.drain(first, &mut self.model);
                 if let Some(warning) = self.model.take_warning() {
@@ -380,11 +404,12 @@ impl Stage for Live {
             Wake::Told(told) => self.told(told, state),
             _ => {}
         }
+        None
     }
 
-    fn carry_out(&mut self, intent: Intent, selection: Selection, state: &mut UiState) -> Option<()> {
+    fn carry_out(&mut self, intent: Intent, selection: Selection, state: &mut UiState) -> Option<Leave> {
         match intent {
-            Intent::Quit => return Some(()),
+            Intent::Quit => return Some(Leave::Quit),
             // Done by the state already.
             Intent::Screen(_) => {}
             Intent::Story(to) => self.move_story(to, state),

@@ -12,6 +12,7 @@ mod model;
 mod news;
 mod past;
 mod recorded;
+mod scenario;
 mod story;
 mod terminal;
 mod walkthrough;
@@ -38,7 +39,7 @@ pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, s
     let mut live = live::Live::start(herd.clone(), events, session, &mut state);
     let ended = driver::drive(&mut terminal, &mut live, &mut state, &theme).await;
     terminal::close();
-    let result = live.finish(ended).await;
+    let result = live.finish(ended.map(drop)).await;
     herd.shutdown().await;
     result
 }
@@ -58,8 +59,13 @@ pub async fn replay(
     let mut recorded = recorded::Recorded::start(timeline, at, script, &mut state);
     let ended = driver::drive(&mut terminal, &mut recorded, &mut state, &theme).await;
     terminal::close();
-    recorded.finish(ended)
+    Ok(match recorded.finish(ended)? {
+        recorded::Left::GoLive(world) => Some(*world),
+        recorded::Left::Quit | recorded::Left::Cross(_) => None,
+    })
 }
+
+pub use scenario::scenario;
 
 /// A script's name as its captions say it: `lecture` for `walkthroughs/lecture.herd`.
 fn short_name(path: &str) -> String {

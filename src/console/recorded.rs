@@ -14,6 +14,7 @@ use herdctl_ui::{Feedback, HerdView, Intent, UiState};
 use super::driver::{FRAME, Stage, Wake};
 use super::past::{self, Moved, Past};
 use super::story::Story;
+use super::walkthrough::{Cross, Place};
 
 pub struct Recorded {
     past: Past,
@@ -21,10 +22,33 @@ pub struct Recorded {
     story: Option<Story>,
 }
 
+/// How the console on a recording ends.
+#[derive(Default)]
+pub enum Left {
+    /// The operator quit.
+    #[default]
+    Quit,
+    /// Asked to go live from the moment shown (that moment's world).
+    GoLive(Box<World>),
+    /// Moved out of this part of a scenario.
+    Cross(Cross),
+}
+
 impl Recorded {
     /// The recording of `timeline` at `at`, walked through with `script` if one is given; what
     /// is said first is said through `state`.
     pub fn start(timeline: Timeline, at: Duration, script: Option<Script>, state: &mut UiState) -> Self {
+        Self::start_part(timeline, at, script, Place::default(), state)
+    }
+
+    /// As `start`, for a part of a scenario standing at `place` among the others.
+    pub fn start_part(
+        timeline: Timeline,
+        at: Duration,
+        script: Option<Script>,
+        place: Place,
+        state: &mut UiState,
+    ) -> Self {
         let recording = timeline.recording().clone();
         let count = timeline.count_at(at);
         let mut past = Past::new(timeline, count, "replay", false);
@@ -37,18 +61,18 @@ impl Recorded {
         said.extend(recording.notes.iter().cloned());
         state.tell(Feedback::Done(said.join("; ")));
         state.script = script.as_ref().map(|script| super::short_name(&script.name));
-        let mut story = script.map(Story::new);
+        let mut story = script.map(|script| Story::new(script, place));
         if let Some(story) = &mut story {
             state.present = true;
             state.open_replies = false;
-            story.run_to_caption(&mut past, state);
+            story.begin(&mut past, state);
         }
         Self { past, story }
     }
 
     /// How the console ended: a walkthrough whose checks failed fails the run, as it does
     /// headless.
-    pub fn finish(self, ended: anyhow::Result<Option<World>>) -> anyhow::Result<Option<World>> {
+    pub fn finish(self, ended: anyhow::Result<Left>) -> anyhow::Result<Left> {
         let ended = ended?;
         match &self.story {
             Some(story) if !story.report().passed() => Err(anyhow::anyhow!(
@@ -63,8 +87,7 @@ impl Recorded {
 }
 
 impl Stage for Recorded {
-    /// The moment to go live from, if the operator asked to.
-    type End = Option<World>;
+    type End = Left;
 
     fn prepare(&mut self, now: Instant) {
         self.past.prepare(now);
@@ -83,21 +106,23 @@ impl Stage for Recorded {
         std::future::pending().await
     }
 
-    fn take(&mut self, _news: Wake, _state: &mut UiState) {}
+    fn take(&mut self, _news: Wake, _state: &mut UiState) -> Option<Left> {
+        None
+    }
 
-    fn carry_out(&mut self, intent: Intent, _selection: Selection, state: &mut UiState) -> Option<Option<World>> {
+    fn carry_out(&mut self, intent: Intent, _selection: Selection, state: &mut UiState) -> Option<Left> {
         match intent {
-            Intent::Quit => return Some(None),
+            Intent::Quit => return Some(Left::Quit),
             // Done by the state already.
             Intent::Screen(_) => {}
             Intent::Story(to) => match &mut self.story {
-                Some(story) => story.go(to, &mut self.past, state),
+                Some(story) => return story.go(to, &mut self.past, state).map(Left::Cross),
                 None => cannot_change(state),
             },
             Intent::Time(to) => match self.past.go(to) {
                 Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
                 Moved::Stayed(None) | Moved::ToNow => {}
-                Moved::GoLive => return Some(Some(self.past.world().clone())),
+                Moved::GoLive => return Some(Left::GoLive(Box::new(self.past.world().clone()))),
             },
             Intent::Herd(HerdAct::Submit(text)) if text.trim().starts_with("at ") => {
                 past::jump(&mut self.past, &text, state);

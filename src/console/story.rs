@@ -12,7 +12,7 @@ use herdctl_ui::keys::label_of;
 use herdctl_ui::{Caption, Feedback, UiState};
 
 use super::past::Past;
-use super::walkthrough::Map;
+use super::walkthrough::{Cross, Map, Place};
 
 pub struct Story {
     script: Script,
@@ -22,26 +22,49 @@ pub struct Story {
     /// The step of the caption shown (the script's length once it is over).
     at: usize,
     report: Report,
+    /// Where it stands among a scenario's parts.
+    place: Place,
 }
 
 impl Story {
-    pub fn new(script: Script) -> Self {
-        Self { map: Map::of(&script), script, next: 0, at: 0, report: Report::default() }
+    pub fn new(script: Script, place: Place) -> Self {
+        Self { map: Map::of(&script), script, next: 0, at: 0, report: Report::default(), place }
     }
 
-    /// Where the operator wants the story to go.
-    pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) {
-        // On: to the next caption, or from the last to the summary; after it, nothing.
+    /// Runs to its first caption, or (entered backwards) to its last section's.
+    pub fn begin(&mut self, past: &mut Past, state: &mut UiState) {
+        match self.map.last_section() {
+            last if self.place.at_last_section && last > 0 => self.replay_to(last, past, state),
+            _ => self.run_to_caption(past, state),
+        }
+    }
+
+    /// Where the operator wants the story to go; `Some` when it leaves this part.
+    pub fn go(&mut self, to: StoryMove, past: &mut Past, state: &mut UiState) -> Option<Cross> {
+        let over = self.next >= self.script.steps.len() && self.at >= self.script.steps.len();
+        if to == StoryMove::Continue && over && self.place.next {
+            return Some(Cross::Next);
+        }
+        if let Some(cross) = self.map.crossing(self.at, to, &self.place) {
+            return Some(cross);
+        }
         if to == StoryMove::Continue {
+            // On: to the next caption, or from the last to the summary; after it, nothing.
             if self.at < self.script.steps.len() {
                 self.run_to_caption(past, state);
             }
-            return;
+            return None;
         }
         let Some(target) = self.map.target(self.at, to) else {
-            return state.tell(Feedback::Error(self.map.why_not(self.at, to)));
+            state.tell(Feedback::Error(self.map.why_not(self.at, to)));
+            return None;
         };
-        // From the start, without pausing, up to the target; then on to its caption.
+        self.replay_to(target, past, state);
+        None
+    }
+
+    /// From the start, without pausing, up to step `target`; then on to its caption.
+    fn replay_to(&mut self, target: usize, past: &mut Past, state: &mut UiState) {
         (self.next, self.report) = (0, Report::default());
         past.seek(0);
         state.clear_story();
@@ -57,7 +80,7 @@ impl Story {
         self.next += 1;
         let step = &self.script.steps[at];
         let mut count = past.count();
-        let outcome = play_step(past.timeline(), &mut count, step, at == 0);
+        let outcome = play_step(past.timeline(), &mut count, step, self.script.herd_line() == Some(at));
         past.seek(count);
         self.report.count(&self.script.name, step, &outcome);
         match outcome {
@@ -96,8 +119,21 @@ impl Story {
             }
         }
         self.at = self.script.steps.len();
-        let step_on = format!(", {} steps on through the recording", label_of(TimeMove::Later));
-        state.caption = Some(self.map.end(&self.report, &step_on));
+        state.caption = Some(match self.place.next {
+            true => {
+                let pauses = self.map.pauses.len();
+                Caption {
+                    text: self.place.summary(&self.report, ""),
+                    step: pauses,
+                    steps: pauses,
+                    ..Caption::default()
+                }
+            }
+            false => {
+                let step_on = format!(", {} steps on through the recording", label_of(TimeMove::Later));
+                self.map.end(&self.report, &step_on)
+            }
+        });
         state.story_over = true;
     }
 

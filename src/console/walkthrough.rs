@@ -20,6 +20,39 @@ const TOLD_WAITING: usize = 64;
 /// Moves asked for and not yet taken up (the story is busy replaying): past this, refused.
 const MOVES_WAITING: usize = 8;
 
+/// A move out of this part of a scenario, into the one before or after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cross {
+    Previous,
+    Next,
+}
+
+/// Where a part of a scenario stands among the others, and where it is entered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Place {
+    /// Whether a part comes before it.
+    pub previous: bool,
+    /// Whether a part comes after it.
+    pub next: bool,
+    /// Entered backwards (`[` from the part after): at its last section, not at its start.
+    pub at_last_section: bool,
+}
+
+impl Place {
+    /// The caption that ends the part: its summary, and where the story goes from here.
+    pub(super) fn summary(&self, report: &Report, quits: &str) -> String {
+        match report.failures.first() {
+            Some(first) => format!("The walkthrough is over: {}. First failure: {first}", report.summary()),
+            None if self.next => format!(
+                "This part is over: {}. {} goes on to the next part.",
+                report.summary(),
+                herdctl_ui::keys::label_of(StoryMove::Continue)
+            ),
+            None => format!("The walkthrough is over: {}. {quits}", report.summary()),
+        }
+    }
+}
+
 /// What the walkthrough tells the console.
 pub enum Told {
     /// What a step came to.
@@ -31,6 +64,8 @@ pub enum Told {
     /// The summary after the last step: how many expectations held and failed, and how to replay
     /// or quit. It stays until the operator goes back.
     End(Caption),
+    /// The operator moved out of this part of the scenario.
+    Cross(Cross),
 }
 
 pub struct Walkthrough {
@@ -101,6 +136,29 @@ impl Map {
         self.sections.iter().rev().find(|(start, _)| *start <= at)
     }
 
+    /// Where the last section starts (the start, without sections): where `[` from the next
+    /// part enters.
+    pub(super) fn last_section(&self) -> usize {
+        self.sections.last().map_or(0, |(start, _)| *start)
+    }
+
+    /// Whether a move from the caption at step `at` leaves the part: `]` past its last section,
+    /// `[` before its first, when `place` has a part there.
+    pub(super) fn crossing(&self, at: usize, to: StoryMove, place: &Place) -> Option<Cross> {
+        match to {
+            StoryMove::NextSection if place.next && !self.sections.iter().any(|(start, _)| *start > at) => {
+                Some(Cross::Next)
+            }
+            StoryMove::PreviousSection if place.previous => {
+                let here = self.section(at).map_or(0, |(start, _)| *start);
+                let first_caption = self.pauses.iter().find(|&&p| p > here).copied();
+                let leaving = first_caption == Some(at) || here == at;
+                (leaving && !self.sections.iter().any(|(start, _)| *start < here)).then_some(Cross::Previous)
+            }
+            _ => None,
+        }
+    }
+
     /// Where a move from the caption at step `at` goes (a step index to replay up to).
     pub(super) fn target(&self, at: usize, to: StoryMove) -> Option<usize> {
         match to {
@@ -131,6 +189,7 @@ struct Story {
     player: Player,
     report: Arc<Mutex<Report>>,
     told: mpsc::Sender<Told>,
+    place: Place,
 }
 
 impl Story {
@@ -162,7 +221,14 @@ impl Story {
         let finished = self.player.finish().await;
         self.show_scheduled(finished).await?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let end = self.map.end(&report, "");
+        // The summary: what held and failed, and (with a part after this one) how to go on to it.
+        let end = match self.place.next {
+            true => {
+                let pauses = self.map.pauses.len();
+                Caption { text: self.place.summary(&report, ""), step: pauses, steps: pauses, ..Caption::default() }
+            }
+            false => self.map.end(&report, ""),
+        };
         self.told.send(Told::End(end)).await.map_err(|_| ())?;
         Ok(None)
     }
@@ -231,17 +297,34 @@ impl Story {
         let greeting = format!("walkthrough {}: {steps} steps, {captions} captions", self.script.name);
         let _ = self.told.send(Told::Outcome(Outcome::Done(greeting))).await;
         let mut next = 0;
+        if self.place.at_last_section && self.map.last_section() > 0 {
+            next = self.map.last_section();
+            self.replay_to(next).await;
+        }
         loop {
             let Ok(paused_at) = self.run_to_caption(&mut next).await else { return };
             let at = paused_at.unwrap_or(steps);
-            // Wait for the operator: on (from the last caption, to the summary), or somewhere else
-            // in the story; a move that goes nowhere says why.
+            // Wait for the operator: on (from the last caption, to the summary), somewhere else in
+            // the story, or out of this part; a move that goes nowhere says why.
             let target = loop {
-                match moved.recv().await {
+                let to = match moved.recv().await {
                     None => return,
-                    Some(StoryMove::Continue) if paused_at.is_some() => break None,
-                    Some(StoryMove::Continue) => {}
-                    Some(to) => match self.map.target(at, to) {
+                    Some(to) => to,
+                };
+                let crossing = match to {
+                    StoryMove::Continue if at >= steps && self.place.next => Some(Cross::Next),
+                    to => self.map.crossing(at, to, &self.place),
+                };
+                if let Some(cross) = crossing {
+                    if self.told.send(Told::Cross(cross)).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                match to {
+                    StoryMove::Continue if paused_at.is_some() => break None,
+                    StoryMove::Continue => {}
+                    to => match self.map.target(at, to) {
                         Some(target) => break Some(target),
                         None => {
                             let why = Told::Outcome(Outcome::Refused(self.map.why_not(at, to)));
@@ -261,15 +344,20 @@ impl Story {
 }
 
 impl Walkthrough {
-    /// The walkthrough of `script` on `herd`, and the telling of it: a task for the caller to
-    /// run (and stop, when the console ends).
-    pub fn start(herd: Arc<Herd>, script: Script) -> (Self, impl Future<Output = ()> + Send + 'static) {
+    /// The walkthrough of `script` on `herd` (a part of a scenario standing at `place` among
+    /// the others), and the telling of it: a task for the caller to run (and stop, when the
+    /// console ends).
+    pub fn start_part(
+        herd: Arc<Herd>,
+        script: Script,
+        place: Place,
+    ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (moves, moved) = mpsc::channel(MOVES_WAITING);
         let (teller, told) = mpsc::channel(TOLD_WAITING);
         let report = Arc::new(Mutex::new(Report::default()));
         let name = script.name.clone();
         let player = Player::new(&herd);
-        let story = Story { herd, map: Map::of(&script), script, player, report: report.clone(), told: teller };
+        let story = Story { herd, map: Map::of(&script), script, player, report: report.clone(), told: teller, place };
         (Self { moves, told, report, name }, story.tell(moved))
     }
 
@@ -327,7 +415,7 @@ mod tests {
         let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
         let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
         let text = "section Before\nsay One.\nsection Kiwi\niamat Riley kiwi +1+1\nsay Two.\nkill Juzang\nask Three?\n";
-        let (mut walkthrough, telling) = Walkthrough::start(herd.clone(), script(text));
+        let (mut walkthrough, telling) = Walkthrough::start_part(herd.clone(), script(text), Place::default());
         let telling = tokio::spawn(telling);
         let one = caption(&mut walkthrough).await;
         assert_eq!((one.text.as_str(), one.step, one.steps, one.section.as_deref()), ("One.", 1, 3, Some("Before")));
@@ -379,7 +467,7 @@ mod tests {
         let options = HerdOptions::new(HerdKey::new("k"), Arc::new(NoPlaces));
         let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
         let text = "say One.\nexpect Riley lacks kiwi\nsay Two.\n";
-        let (mut walkthrough, telling) = Walkthrough::start(herd.clone(), script(text));
+        let (mut walkthrough, telling) = Walkthrough::start_part(herd.clone(), script(text), Place::default());
         let telling = tokio::spawn(telling);
         assert_eq!(caption(&mut walkthrough).await.text, "One.");
         // Back from the first caption goes nowhere, and says so.
@@ -417,5 +505,16 @@ mod tests {
         assert_eq!(map.target(7, StoryMove::PreviousSection), Some(0), "from the sum after the end: the start");
         assert_eq!(map.target(7, StoryMove::Back), Some(6), "from the sum: the last caption");
         assert_eq!(map.section(3).map(|(_, t)| t.as_str()), Some("A"));
+
+        // In a scenario, past the last section or before the first is the part beside.
+        let alone = Place::default();
+        let between = Place { previous: true, next: true, at_last_section: false };
+        assert_eq!(map.crossing(6, StoryMove::NextSection, &alone), None, "no part after: nothing");
+        assert_eq!(map.crossing(6, StoryMove::NextSection, &between), Some(Cross::Next));
+        assert_eq!(map.crossing(1, StoryMove::NextSection, &between), None, "section B comes first");
+        assert_eq!(map.crossing(1, StoryMove::PreviousSection, &between), Some(Cross::Previous));
+        assert_eq!(map.crossing(3, StoryMove::PreviousSection, &between), None, "to the start of A first");
+        assert_eq!(map.crossing(5, StoryMove::PreviousSection, &between), None, "to A");
+        assert_eq!(map.last_section(), 4);
     }
 }

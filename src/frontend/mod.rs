@@ -15,12 +15,12 @@ use crate::config::ThemeName;
 #[cfg(feature = "console")]
 mod with_console;
 #[cfg(feature = "console")]
-pub use with_console::{BUILT_WITH_CONSOLE, replay, run, use_keys, watch_experiment};
+pub use with_console::{BUILT_WITH_CONSOLE, replay, run, scenario, use_keys, watch_experiment};
 
 #[cfg(not(feature = "console"))]
 mod without_console;
 #[cfg(not(feature = "console"))]
-pub use without_console::{BUILT_WITH_CONSOLE, replay, run, use_keys, watch_experiment};
+pub use without_console::{BUILT_WITH_CONSOLE, replay, run, scenario, use_keys, watch_experiment};
 
 /// What the console on a running herd is started with.
 // Read by the console only: a build without it takes a session and says it cannot show one.

@@ -57,6 +57,20 @@ pub async fn run(herd: Arc<Herd>, events: broadcast::Receiver<Arc<HerdEvent>>, s
     console::run(herd, events, session).await
 }
 
+/// The console on a scenario of several parts: each part's herd started by `starter` (or its
+/// recording replayed) in turn, in one terminal, `[` and `]` crossing between the parts.
+pub async fn scenario(
+    parts: Vec<(Script, herdctl_teach::script::Stage)>,
+    starter: crate::scenario::Starter,
+    base: Session,
+) -> anyhow::Result<()> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        anyhow::bail!("the console needs a terminal; to play the scenario without one, add --headless");
+    }
+    // herdctl's log goes to the log folder already (main started it).
+    console::scenario(parts, starter, base).await
+}
+
 /// The replay console on `timeline` (of the recording `file`), walking through `script` if one
 /// is given; going live from a moment starts a herd logging into `log_dir`.
 pub async fn replay(

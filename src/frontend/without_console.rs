@@ -35,6 +35,14 @@ pub async fn replay(
     anyhow::bail!("{WITHOUT}: use herdctl replay {} --headless", file.display())
 }
 
+pub async fn scenario(
+    _parts: Vec<(herdctl_teach::script::Script, herdctl_teach::script::Stage)>,
+    _starter: crate::scenario::Starter,
+    _base: Session,
+) -> anyhow::Result<()> {
+    anyhow::bail!("{WITHOUT}: run it with --headless")
+}
+
 pub async fn watch_experiment(
     _plan: herdctl_teach::experiment::Plan,
     _screen: Screen,

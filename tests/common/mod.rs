@@ -157,6 +157,21 @@ pub fn write_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBu
     path
 }
 
+/// A herd of three in a line, A–B–C, on the first six of `ports` (client and peer port in turn,
+/// as `write_topology` gives them): `line.json` in `dir`.
+pub fn write_line_of_three(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
+    let nodes: Vec<serde_json::Value> = ["A", "B", "C"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({"name": name, "host": "127.0.0.1", "port": ports[2 * i], "peer_port": ports[2 * i + 1]})
+        })
+        .collect();
+    let path = dir.join("line.json");
+    std::fs::write(&path, serde_json::json!({"nodes": nodes, "links": [["A", "B"], ["B", "C"]]}).to_string()).unwrap();
+    path
+}
+
 /// Some of `topology`'s nodes, started in this process with `options` (the herd key is `KEY`):
 /// two such parts make one herd, as two processes would.
 pub async fn start_part(topology: &Arc<Topology>, names: &[&str], options: HerdOptions) -> Herd {

@@ -138,9 +138,11 @@ async fn carry_out(herd: &Herd, command: &Command, default_node: &str) -> Outcom
         Command::Shape(shape, nodes) if herd.topology().names().len() == *nodes => {
             Outcome::Done(format!("on a {shape} of {nodes} nodes"))
         }
-        Command::Shape(..) => {
-            Outcome::Refused("shape SHAPE N is a script's first line: herdctl --scenario FILE starts that herd".into())
-        }
+        Command::Shape(..) | Command::Topology(_) => Outcome::Refused(
+            "shape and topology choose a walkthrough's herd at a script's or a section's first line: herdctl \
+             --scenario FILE starts that herd"
+                .into(),
+        ),
         Command::Replay(_) | Command::Travel(_) => Outcome::Refused(
             "replay, seek, back and forward move through a recorded session: herdctl replay FILE, or a walkthrough \
              that starts with replay FILE"

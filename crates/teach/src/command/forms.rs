@@ -8,7 +8,7 @@ use herdctl_core::network::Fate;
 
 /// The verbs, for error messages.
 pub const VERBS: &str = "iamat, whatsat, send, kill, revive, cut, heal, latency, loss, step, wave, deliver, drop, \
-                         dup, slow, live, reset, wait, at, every, calm, strategy, shape, replay, seek, back, forward, expect, section, say, \
+                         dup, slow, live, reset, wait, at, every, calm, strategy, shape, topology, replay, seek, back, forward, expect, section, say, \
                          note, ask, show, highlight, track";
 
 /// The words a line sent as it is starts with: the protocol's own, in their exact case.
@@ -140,6 +140,7 @@ pub enum Verb {
     Travel,
     Strategy,
     Shape,
+    Topology,
 }
 
 impl Verb {
@@ -171,7 +172,7 @@ impl Verb {
                 "highlight NODE-NODE-... (a path), or highlight tree NODE (its breadth-first spanning tree)"
             }
             Self::Track => "track [CLIENT] (the version badges follow CLIENT; alone: the last update's client)",
-            Self::Replay => "replay FILE (a recording, beside the script; the script's first line)",
+            Self::Replay => "replay FILE (a recording, beside the script; a script's or a section's first line)",
             Self::Strategy => {
                 // Written from the strategies' own forms, so that it lists every one.
                 static FORM: LazyLock<String> = LazyLock::new(|| {
@@ -179,7 +180,10 @@ impl Verb {
                 });
                 &FORM
             }
-            Self::Shape => "shape SHAPE N (a script's first line: the herd it runs on, e.g. shape grid 16)",
+            Self::Shape => {
+                "shape SHAPE N (a script's or a section's first line: the herd it runs on, e.g. shape grid 16)"
+            }
+            Self::Topology => "topology FILE (a topology beside the script; a script's or a section's first line)",
             Self::Travel => {
                 "seek TIME|start|end | back [N] | forward [N] | back to fault|flood|caption | forward to fault|flood|caption"
             }
@@ -215,6 +219,7 @@ impl Verb {
             Self::Replay => "replay session.jsonl".into(),
             Self::Strategy => "strategy tree".into(),
             Self::Shape => "shape grid 16".into(),
+            Self::Topology => "topology grid.json".into(),
             Self::Travel => "back to fault".into(),
             Self::At => format!("at 2s kill {b}"),
             Self::Every => "every 1s..3s cut random-link for 10s".into(),

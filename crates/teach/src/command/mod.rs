@@ -126,9 +126,14 @@ pub enum Command {
     Calm,
     /// `strategy tree`, `strategy batch:500ms`, ...: how nodes pass new records on from now.
     Strategy(herdctl_core::strategy::Strategy),
-    /// `shape grid 16`: as a script's first line, the herd it runs on (a generated one).
+    /// `shape grid 16`: as a script's or a section's first line, the herd it runs on (a
+    /// generated one).
     Shape(herdctl_core::shape::Shape, usize),
-    /// `replay FILE`: the first line of a walkthrough through a recorded session.
+    /// `topology FILE`: as a script's or a section's first line, the herd of that topology
+    /// (beside the script).
+    Topology(String),
+    /// `replay FILE`: as a script's or a section's first line, a walkthrough through a recorded
+    /// session from there.
     Replay(String),
     /// `seek`, `back`, `forward`: moving through a replayed session.
     Travel(Travel),
@@ -158,6 +163,7 @@ impl Command {
                 | Self::Reset
                 | Self::Replay(_)
                 | Self::Shape(..)
+                | Self::Topology(_)
                 | Self::Travel(_)
                 | Self::Raw(_)
         )
@@ -209,6 +215,12 @@ impl Command {
             Self::Highlight(path) => path.windows(2).map(|pair| (pair[0].as_str(), pair[1].as_str())).collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether it chooses the herd a script (or a section) plays on: `shape`, `topology`,
+    /// `replay`.
+    pub fn changes_herd(&self) -> bool {
+        matches!(self, Self::Shape(..) | Self::Topology(_) | Self::Replay(_))
     }
 
     /// The node a command is sent to, if it names one.

@@ -297,7 +297,7 @@ fn scheduled(verb: &str, line: &Line) -> Option<Read> {
     matches!(verb, "at" | "every" | "calm").then(read)
 }
 
-/// `shape`, `strategy`, `replay`: which herd, and how it passes records on.
+/// `shape`, `strategy`, `topology`, `replay`: which herd, and how it passes records on.
 fn herd(verb: &str, line: &Line) -> Option<Read> {
     let read = || -> Read {
         Ok(match verb {
@@ -313,13 +313,17 @@ fn herd(verb: &str, line: &Line) -> Option<Read> {
                 let strategy = herdctl_core::strategy::Strategy::parse(line.words[1]);
                 Command::Strategy(strategy.map_err(|_| CommandError::Usage(Verb::Strategy))?)
             }
+            "topology" => {
+                line.with(2, Verb::Topology)?;
+                Command::Topology(line.word(1))
+            }
             _ => {
                 line.with(2, Verb::Replay)?;
                 Command::Replay(line.word(1))
             }
         })
     };
-    matches!(verb, "shape" | "strategy" | "replay").then(read)
+    matches!(verb, "shape" | "strategy" | "topology" | "replay").then(read)
 }
 
 /// `seek`, `back`, `forward`: moving through a recording.

@@ -2,11 +2,13 @@
 //! comments, and the story's own verbs (sections, captions, notes, questions). Parsed and checked
 //! against the topology before anything runs, so that a typo is found at once, with its line.
 //! A `Player` carries the steps out on a running herd, for the console and headless alike;
-//! `recorded` plays a walkthrough through a recording.
+//! `recorded` plays a walkthrough through a recording; `scenario` splits scripts into parts, a
+//! herd each, and checks them all.
 
 mod headless;
 mod player;
 pub mod recorded;
+pub mod scenario;
 
 use std::path::Path;
 
@@ -16,6 +18,7 @@ use herdctl_core::topology::Topology;
 
 pub use headless::play_headless;
 pub use player::Player;
+pub use scenario::{Ground, Part, Scenario, Stage};
 
 /// One command of a script, with the line it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,12 +105,19 @@ impl Script {
         Ok(Self { name: name.to_string(), steps })
     }
 
-    /// The herd the script asks for on its first line (`shape grid 16`), if it does.
+    /// The herd the script asks for at its start (`shape grid 16`), if it does.
     pub fn shape(&self) -> Option<(herdctl_core::shape::Shape, usize)> {
-        match self.steps.first()?.command {
+        match self.steps.get(self.herd_line()?)?.command {
             Command::Shape(shape, nodes) => Some((shape, nodes)),
             _ => None,
         }
+    }
+
+    /// The step that chooses the script's herd (`shape`, `topology`, `replay`), if it has one
+    /// where one goes: its first step, or the one after its first `section`.
+    pub fn herd_line(&self) -> Option<usize> {
+        let at = usize::from(matches!(self.steps.first()?.command, Command::Section(_)));
+        self.steps.get(at).is_some_and(|step| step.command.changes_herd()).then_some(at)
     }
 
     /// Checks every node and link the script names against `topology`, before anything runs.
@@ -128,6 +138,11 @@ impl Script {
         }
         Ok(())
     }
+}
+
+/// A file a script names (`replay FILE`, `topology FILE`): beside the script.
+pub(crate) fn beside(script: &str, file: &str) -> std::path::PathBuf {
+    Path::new(script).parent().unwrap_or(Path::new(".")).join(file)
 }
 
 /// How a played script went.
@@ -153,6 +168,12 @@ impl Report {
             }
             _ => {}
         }
+    }
+
+    /// Takes in how another part of the same scenario went.
+    pub fn add(&mut self, other: Report) {
+        self.held += other.held;
+        self.failures.extend(other.failures);
     }
 
     /// One line: how many expectations held and failed.

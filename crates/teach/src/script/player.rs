@@ -140,6 +140,10 @@ impl Player {
                 self.schedule.every(herd.clone(), (*min, *max), fault.clone(), *lasting, seed, step.text.clone());
                 return Outcome::Done(format!("a nemesis starts (seed {}): {}", herd.seed(), step.text));
             }
+            // The part's herd was started from it.
+            Command::Topology(file) => {
+                return Outcome::Done(format!("on the herd of {file} ({} nodes)", herd.topology().names().len()));
+            }
             Command::Calm => {
                 let told = self.schedule.calm().await;
                 let undone = told.iter().filter(|t| matches!(t, Told::Did(_))).count();

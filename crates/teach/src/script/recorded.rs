@@ -4,7 +4,7 @@
 //! happened cannot change, so the verbs that would change it are refused.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{Report, Script, Step};
 use crate::command::{Command, Travel};
@@ -15,9 +15,8 @@ use crate::replay::{Timeline, describe_event};
 /// The recording a replay walkthrough names, beside the script; `None` for a walkthrough of a
 /// live herd.
 pub fn recording_of(script: &Script) -> Option<PathBuf> {
-    let Command::Replay(file) = &script.steps.first()?.command else { return None };
-    let beside = Path::new(&script.name).parent().unwrap_or(Path::new("."));
-    Some(beside.join(file))
+    let Command::Replay(file) = &script.steps.get(script.herd_line()?)?.command else { return None };
+    Some(super::beside(&script.name, file))
 }
 
 /// Where a move through `timeline` goes from the moment after `count` events.
@@ -45,11 +44,13 @@ pub fn travel(timeline: &Timeline, count: usize, travel: Travel) -> Result<usize
 }
 
 /// What one step of a replay walkthrough comes to, at the moment after `count` events (moved by
-/// the step, if it moves).
-pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: bool) -> Outcome {
+/// the step, if it moves); `herd_line` says the step is the `replay FILE` its part starts with.
+pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, herd_line: bool) -> Outcome {
+    if let Some(why) = refusal(&step.command, herd_line) {
+        return Outcome::Refused(why);
+    }
     match &step.command {
-        Command::Replay(file) if first => Outcome::Done(format!("replaying {file}")),
-        Command::Replay(_) => Outcome::Refused("replay FILE is a walkthrough's first line, and only that".into()),
+        Command::Replay(file) => Outcome::Done(format!("replaying {file}")),
         Command::Travel(to) => match travel(timeline, *count, *to) {
             Ok(moved) => {
                 *count = moved;
@@ -66,6 +67,19 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         Command::Highlight(path) => Outcome::path(path),
         Command::HighlightTree(root) => Outcome::tree(&timeline.recording().topology, root),
         Command::Track(client) => Outcome::Track(client.clone()),
+        other => Outcome::Refused(format!("{other:?} has no meaning in a replay")),
+    }
+}
+
+/// Why a replay walkthrough cannot carry `command` out, if it cannot: what would change the
+/// herd, hold its messages or wait. The script check asks it of every step before anything
+/// runs; `herd_line` says the step is the `replay FILE` its part starts with.
+pub fn refusal(command: &Command, herd_line: bool) -> Option<String> {
+    Some(match command {
+        Command::Replay(_) if herd_line => return None,
+        Command::Replay(_) | Command::Shape(..) | Command::Topology(_) => {
+            "replay, shape and topology choose the herd at a script's or a section's first line, and only there".into()
+        }
         // What would change the herd, or send it anything: what happened cannot change.
         Command::Iamat { .. }
         | Command::Whatsat { .. }
@@ -81,23 +95,26 @@ pub fn play_step(timeline: &Timeline, count: &mut usize, step: &Step, first: boo
         | Command::Latency(..)
         | Command::Loss(..)
         | Command::Strategy(_)
-        | Command::Reset => {
-            Outcome::Refused("a replay shows what happened and cannot change it (go live from a moment to act)".into())
-        }
+        | Command::Reset => "a replay shows what happened and cannot change it (go live from a moment to act)".into(),
         Command::Step(_) | Command::Slow(_) | Command::Live | Command::Wave | Command::Decide { .. } => {
-            Outcome::Refused(
-                "a replay moves through time with seek, back and forward; step, wave and live hold a running herd's \
+            "a replay moves through time with seek, back and forward; step, wave and live hold a running herd's \
              messages"
-                    .into(),
-            )
+                .into()
         }
-        Command::Wait(_) | Command::At { .. } | Command::Every { .. } | Command::Calm => Outcome::Refused(
-            "nothing runs in a replay: move to a moment with seek, back or forward instead of waiting for it".into(),
-        ),
-        Command::Shape(..) => {
-            Outcome::Refused("a replay's herd is the recording's: shape starts a running herd".into())
+        Command::Wait(_) | Command::At { .. } | Command::Every { .. } | Command::Calm => {
+            "nothing runs in a replay: move to a moment with seek, back or forward instead of waiting for it".into()
         }
-    }
+        Command::Travel(_)
+        | Command::Expect(_)
+        | Command::Section(_)
+        | Command::Say(_)
+        | Command::Ask(_)
+        | Command::Note(_)
+        | Command::Show { .. }
+        | Command::Highlight(_)
+        | Command::HighlightTree(_)
+        | Command::Track(_) => return None,
+    })
 }
 
 /// The moment after `count` events, in words.
@@ -119,8 +136,9 @@ pub fn play_headless(timeline: &Timeline, script: &Script, out: &mut impl Write)
     let mut report = Report::default();
     let mut count = 0;
     let _ = writeln!(out, "playing {}", script.name);
+    let herd_line = script.herd_line();
     for (i, step) in script.steps.iter().enumerate() {
-        let outcome = play_step(timeline, &mut count, step, i == 0);
+        let outcome = play_step(timeline, &mut count, step, herd_line == Some(i));
         report.count(&script.name, step, &outcome);
         super::headless::print_outcome(out, step, &outcome, |nodes, client| listing(timeline, count, nodes, client));
     }
