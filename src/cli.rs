@@ -64,7 +64,10 @@ pub struct Cli {
     /// Peer links in readable text, as before they were encrypted: for watching a herd with
     /// `tcpdump -A` in class. Every node of the herd must agree (a mismatch is refused with a
     /// message saying so). Default: links are encrypted and authenticated with the herd key (Noise).
-    #[arg(long, env = "HERD_PLAIN_LINKS")]
+    /// `HERD_PLAIN_LINKS` takes 1/0, true/false, yes/no or on/off.
+    // Boolish: the environment's spellings (`=1`, `=yes`), not only Rust's `true`.
+    #[arg(long, env = "HERD_PLAIN_LINKS", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub plain_links: bool,
 
     /// Listen on this address (e.g. 0.0.0.0 or ::) instead of each node's `host`, which stays the

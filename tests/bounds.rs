@@ -1,0 +1,79 @@
+//! Bounds an attacker or a slip of the keyboard runs into, through the real binary: spellings of
+//! the environment's switches, sizes of files, durations, buffers and log lines.
+
+// The helpers of the Unix-only tests (open-file limits) go unused elsewhere.
+#![cfg_attr(not(unix), allow(dead_code))]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+
+use common::{Spawned, free_ports, write_topology};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn herdctl() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herdctl"));
+    command.env("HERD_KEY", "bounds test key").env_remove("HERD_PLAIN_LINKS").stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end, which must come within the deadline (a hang fails the test).
+fn finished(command: &mut Command) -> Output {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match waited.recv_timeout(DEADLINE) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("herdctl was still running after {DEADLINE:?}");
+        }
+    }
+}
+
+/// Polls until `check` returns something, failing at the deadline.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// What a node's peer port says first to whoever connects: plain links greet with the herd's
+/// challenge, sealed ones offer their Noise pattern (`SEALED ...`).
+fn first_words_of_peer_port(port: u16) -> String {
+    let mut stream = eventually("the peer port listens", || TcpStream::connect(("127.0.0.1", port)).ok());
+    stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut said = [0u8; 64];
+    let n = stream.read(&mut said).unwrap_or(0);
+    String::from_utf8_lossy(&said[..n]).into_owned()
+}
+
+#[test]
+fn boolean_environment_variables_take_the_usual_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, plain) in [("1", true), ("yes", true), ("true", true), ("0", false), ("no", false)] {
+        let ports = free_ports(10);
+        let topology = write_topology(dir.path(), &ports);
+        let mut command = herdctl();
+        command.args(["--headless", "--node", "Riley", "--topology"]).arg(&topology);
+        command.arg("--log-dir").arg(dir.path().join("logs")).env("HERD_PLAIN_LINKS", value);
+        let _node = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+        let said = first_words_of_peer_port(ports[1]);
+        assert!(said.contains("herdctl-peer"), "{said:?}");
+        assert_eq!(!said.starts_with("SEALED"), plain, "HERD_PLAIN_LINKS={value}: the peer port said {said:?}");
+    }
+    let output = finished(herdctl().args(["--headless"]).env("HERD_PLAIN_LINKS", "maybe"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("HERD_PLAIN_LINKS") || stderr.contains("--plain-links"), "{stderr}");
+}
