@@ -77,3 +77,36 @@ fn boolean_environment_variables_take_the_usual_spellings() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("HERD_PLAIN_LINKS") || stderr.contains("--plain-links"), "{stderr}");
 }
+
+#[test]
+fn a_long_invalid_line_is_logged_cut_with_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let logs = dir.path().join("logs");
+    let mut command = herdctl();
+    command.args(["--headless", "--node", "Riley", "--topology"]).arg(&topology).arg("--log-dir").arg(&logs);
+    let _node = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let mut client = eventually("Riley takes clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
+    // Two hundred lines of 60,000 bytes of junk (12 MB), then a short one to know when all are in.
+    let junk = format!("{}\n", "x".repeat(60_000));
+    let mut replies = client.try_clone().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = replies.read_to_end(&mut sink);
+    });
+    for _ in 0..200 {
+        client.write_all(junk.as_bytes()).unwrap();
+    }
+    client.write_all(b"the end of the junk\n").unwrap();
+    let log = logs.join("Riley.log");
+    let text = eventually("the last line is logged", || {
+        let text = std::fs::read_to_string(&log).ok()?;
+        text.contains("? the end of the junk").then_some(text)
+    });
+    client.shutdown(std::net::Shutdown::Both).unwrap();
+    reader.join().unwrap();
+    assert!(text.len() < 1_000_000, "12 MB of junk made {} bytes of log", text.len());
+    assert_eq!(text.matches("(cut: 60000 bytes in all)").count(), 200, "each line, cut");
+    assert_eq!(text.matches("(cut: 60002 bytes in all)").count(), 200, "each `? ` echo, cut");
+}
