@@ -187,6 +187,7 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
             None => anyhow::bail!("--latency-dist {other:?}: write fixed, exp or uniform:40ms"),
         },
     };
+    let latency = latency.bounded().with_context(|| format!("--latency-dist {}", args.latency_dist))?;
     let loss_percent = args
         .loss
         .strip_suffix('%')

@@ -110,3 +110,78 @@ fn a_long_invalid_line_is_logged_cut_with_its_length() {
     assert_eq!(text.matches("(cut: 60000 bytes in all)").count(), 200, "each line, cut");
     assert_eq!(text.matches("(cut: 60002 bytes in all)").count(), 200, "each `? ` echo, cut");
 }
+
+/// A topology on free ports with a control port for each node: `ports` holds three a node
+/// (client, peer, control).
+fn write_controlled_topology(dir: &std::path::Path, ports: &[u16]) -> std::path::PathBuf {
+    let mut herd: serde_json::Value = serde_json::from_str(herdctl_core::topology::BUILT_IN).unwrap();
+    for (i, node) in herd["nodes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        node["port"] = ports[3 * i].into();
+        node["peer_port"] = ports[3 * i + 1].into();
+        node["control_port"] = ports[3 * i + 2].into();
+    }
+    let path = dir.join("topology.json");
+    std::fs::write(&path, herd.to_string()).unwrap();
+    path
+}
+
+fn exchange(port: u16, text: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(DEADLINE)).ok()?;
+    stream.write_all(text.as_bytes()).ok()?;
+    stream.shutdown(std::net::Shutdown::Write).ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    Some(reply).filter(|reply| !reply.is_empty())
+}
+
+#[test]
+fn a_huge_duration_is_refused_with_its_bound_wherever_it_is_read() {
+    // The command line: refused before anything starts, naming the bound, without a panic.
+    let output = finished(herdctl().args(["experiment", "--latency", "18446744073709551615s"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at most 1m") && !stderr.contains("panicked"), "{stderr}");
+    let output = finished(herdctl().args(["experiment", "--latency", "1s", "--latency-dist", "uniform:1000000h"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("at most 1m") && !stderr.contains("panicked"), "{stderr}");
+    let output = finished(herdctl().args(["load", "-d", "18446744073709551615s"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.code() == Some(2) && stderr.contains("at most 1day"), "{stderr}");
+
+    // The control port: a console's DELAY and MODE slow are held to the same bound.
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(15);
+    let topology = write_controlled_topology(dir.path(), &ports);
+    let mut command = herdctl();
+    command.args(["--headless", "--topology"]).arg(&topology).arg("--log-dir").arg(dir.path().join("logs"));
+    let _herd = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answers = runtime.block_on(async {
+        use herdctl_core::key::HerdKey;
+        use herdctl_core::secure::Security;
+        let stream =
+            eventually("Riley's control port listens", || std::net::TcpStream::connect(("127.0.0.1", ports[2])).ok());
+        stream.set_nonblocking(true).unwrap();
+        let stream = tokio::net::TcpStream::from_std(stream).unwrap();
+        let terms = herdctl_control::terms(Security::Sealed, &HerdKey::new("bounds test key"));
+        let mut channel = herdctl_control::dial(stream, "Riley", &terms).await.unwrap();
+        let mut answers = Vec::new();
+        for change in ["DELAY Jaquez 18446744073709551615s", "DELAY Jaquez 1s±100000h", "MODE slow 1000000h"] {
+            channel.send(change).await.unwrap();
+            answers.push(channel.receive().await.unwrap());
+        }
+        answers
+    });
+    assert!(answers[0].contains("a delay of") && answers[0].contains("at most 1m"), "{answers:?}");
+    assert!(answers[1].contains("a delay's spread of") && answers[1].contains("at most 1m"), "{answers:?}");
+    assert!(answers[2].contains("at most slow 1m"), "{answers:?}");
+    // And the herd is whole: a report at Riley reaches Jaquez.
+    let at =
+        eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+    assert!(at.starts_with("AT Riley"), "{at}");
+    let whatsat = eventually("Jaquez knows kiwi", || {
+        exchange(ports[3], "WHATSAT kiwi 10 1\n").filter(|reply| reply.starts_with("AT"))
+    });
+    assert!(whatsat.starts_with(at.trim_end()), "{whatsat:?} after {at:?}");
+}
