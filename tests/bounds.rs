@@ -185,3 +185,30 @@ fn a_huge_duration_is_refused_with_its_bound_wherever_it_is_read() {
     });
     assert!(whatsat.starts_with(at.trim_end()), "{whatsat:?} after {at:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn files_are_read_with_a_cap_per_kind_and_devices_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str], said: &str| {
+        let output = finished(herdctl().args(args).arg("--log-dir").arg(dir.path().join("logs")));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.contains(said) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    };
+    refused(&["--headless", "--topology", "/dev/zero"], "a device, not a topology (a file of at most 4 MiB)");
+    refused(&["--headless", "--topology", "/dev/urandom"], "a device, not a topology");
+    refused(&["--headless", "--scenario", "/dev/zero"], "a device, not a script");
+    refused(&["--headless", "--config", "/dev/zero"], "a device, not a configuration file");
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, " ".repeat(5 << 20)).unwrap();
+    refused(&["--headless", "--topology", big.to_str().unwrap()], "larger than a topology may be: at most 4 MiB");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_trace_is_read_with_a_cap() {
+    let output = finished(herdctl().args(["replay", "/dev/zero"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("a device, not a trace"), "{stderr}");
+}

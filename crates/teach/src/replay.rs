@@ -68,8 +68,8 @@ pub struct Recording {
 impl Recording {
     /// Reads a `.jsonl` trace; `topology` stands in for one the trace does not carry.
     pub fn load(path: &Path, topology: Option<Topology>) -> Result<Self, ReplayError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ReplayError::Read { path: path.to_path_buf(), source })?;
+        let text = herdctl_core::capped::read_to_string(path, herdctl_core::capped::FileKind::Trace)
+            .map_err(|source| ReplayError::Read { path: path.to_path_buf(), source })?;
         Self::parse(&text, &path.display().to_string(), topology)
     }
 
