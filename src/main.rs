@@ -570,10 +570,16 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
         stop.cancel();
         return Ok(());
     }
-    if let Some(limit) = limit.filter(|limit| (args.connections as u64) + 64 > *limit) {
-        eprintln!(
-            "herdctl: warning: {} connections near the open-file limit of {limit}; some may fail",
-            args.connections
+    // Refused rather than tried: past the open-file limit connections fail, and the runtime
+    // aborted the whole process once it could not even open its own descriptors.
+    let per_connection = if args.baseline { 2 } else { 1 };
+    if let Some(limit) = limit.filter(|limit| (args.connections as u64) * per_connection + 64 > *limit) {
+        let most = limit.saturating_sub(64) / per_connection;
+        anyhow::bail!(
+            "-c {}: this process can open at most {most} connections{}: the open-file limit is {limit} (`ulimit -n` \
+             raises it)",
+            args.connections,
+            if args.baseline { " (each twice, with --baseline's own server)" } else { "" }
         );
     }
     let mut targets = Vec::new();

@@ -212,3 +212,44 @@ fn a_trace_is_read_with_a_cap() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("a device, not a trace"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_load_generators_refuse_what_cannot_be_done_and_bound_their_buffers() {
+    use std::os::unix::process::CommandExt;
+    // More connections than the open-file limit allows: refused with the reason, at once.
+    let mut command = herdctl();
+    command.args(["load", "-c", "1000000", "-d", "1s", "127.0.0.1:9"]);
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 1024, 1024));
+    }
+    let output = finished(&mut command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("-c 1000000: this process can open at most 960 connections"), "{stderr}");
+    assert!(stderr.contains("the open-file limit is 1024"), "{stderr}");
+    let output = finished(herdctl().args(["experiment", "--rate", "1000000000"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.code() == Some(2) && stderr.contains("at most 10000"), "{stderr}");
+
+    // A server that never sends a newline: load reads a bounded reply, calls it malformed, and
+    // ends in its time (before, it grew by hundreds of MB a second).
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in server.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let endless = [b'x'; 64 * 1024];
+                while stream.write_all(&endless).is_ok() {}
+            });
+        }
+    });
+    let output = finished(herdctl().args(["load", "-c", "2", "-d", "2s", "--json"]).arg(addr.to_string()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}\n{stderr}"));
+    let malformed = report["result"]["errors"]["malformed replies"].as_u64().unwrap_or_default();
+    assert!(output.status.success() && malformed > 0, "{stdout}\n{stderr}");
+}
