@@ -253,3 +253,74 @@ fn the_load_generators_refuse_what_cannot_be_done_and_bound_their_buffers() {
     let malformed = report["result"]["errors"]["malformed replies"].as_u64().unwrap_or_default();
     assert!(output.status.success() && malformed > 0, "{stdout}\n{stderr}");
 }
+
+/// Whether the server closed `stream` (a read finds its end, or a reset), waiting at most `wait`.
+fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut byte = [0u8; 1024];
+    loop {
+        match stream.read(&mut byte) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(error) if matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn idle_and_slow_http_visitors_do_not_starve_the_clients() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(11);
+    let topology = write_topology(dir.path(), &ports);
+    let metrics = ports[10];
+    let mut command = herdctl();
+    command.args(["--headless", "--topology"]).arg(&topology).arg("--log-dir").arg(dir.path().join("logs"));
+    command.arg("--metrics").arg(format!("127.0.0.1:{metrics}"));
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 256, 256));
+    }
+    let _herd = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let scrape = || exchange(metrics, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let first = eventually("the metrics port answers", scrape);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+
+    // More idle HTTP connections than the process has file descriptors.
+    let mut idle: Vec<TcpStream> = (0..300).map(|_| TcpStream::connect(("127.0.0.1", metrics)).unwrap()).collect();
+    // A client is still served, and its record still reaches a neighbour.
+    let at = eventually("Riley answers with HTTP visitors waiting", || {
+        exchange(ports[0], "IAMAT fig +34.068930-118.445127 1614209128.918963997\n")
+    });
+    assert!(at.starts_with("AT Riley"), "{at}");
+    let whatsat = eventually("Jaquez knows fig", || {
+        exchange(ports[2], "WHATSAT fig 10 1\n").filter(|reply| reply.starts_with("AT"))
+    });
+    assert!(whatsat.starts_with(at.trim_end()), "{whatsat:?} after {at:?}");
+    // The idle ones are closed (past the port's cap at once, the others at the header deadline),
+    // and the port serves again.
+    for stream in &mut idle {
+        assert!(closed_within(stream, DEADLINE), "an idle HTTP connection was kept");
+    }
+    let again = eventually("the metrics port answers again", scrape);
+    assert!(again.starts_with("HTTP/1.1 200"), "{again}");
+
+    // A header sent a byte at a time is cut off at its deadline, however steadily it comes.
+    let mut slow = TcpStream::connect(("127.0.0.1", metrics)).unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\n").unwrap();
+    let start = Instant::now();
+    let cut = loop {
+        if slow.write_all(b"X").is_err() || closed_within(&mut slow, Duration::from_millis(500)) {
+            break true;
+        }
+        if start.elapsed() > DEADLINE {
+            break false;
+        }
+    };
+    assert!(cut, "a header trickling in for {:?} was still being read", start.elapsed());
+}
