@@ -96,6 +96,9 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         _ => args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?,
     };
     let recording = Arc::new(herdctl_teach::replay::Recording::load(&args.file, topology)?);
+    if let Some(torn) = &recording.torn {
+        eprintln!("herdctl: {torn}");
+    }
     let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if args.headless {
         let length = recording.duration();

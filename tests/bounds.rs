@@ -324,3 +324,57 @@ fn idle_and_slow_http_visitors_do_not_starve_the_clients() {
     };
     assert!(cut, "a header trickling in for {:?} was still being read", start.elapsed());
 }
+
+#[test]
+fn a_topology_saved_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let text = std::fs::read_to_string(&topology).unwrap();
+    std::fs::write(&topology, format!("\u{feff}{text}")).unwrap();
+    let mut command = herdctl();
+    command.args(["--headless", "--node", "Riley", "--topology"]).arg(&topology);
+    command.arg("--log-dir").arg(dir.path().join("logs"));
+    let _node = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let at =
+        eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+    assert!(at.starts_with("AT Riley"), "{at}");
+}
+
+#[test]
+fn a_trace_with_a_torn_last_line_is_read_up_to_it_and_says_what_was_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(10);
+    let topology = write_topology(dir.path(), &ports);
+    let script = dir.path().join("one.herd");
+    std::fs::write(&script, "iamat Riley kiwi +34.068930-118.445127\nexpect Jaquez has kiwi via Riley\n").unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let output = finished(
+        herdctl()
+            .args(["--headless", "--topology"])
+            .arg(&topology)
+            .arg("--scenario")
+            .arg(&script)
+            .arg("--trace")
+            .arg(&trace)
+            .arg("--log-dir")
+            .arg(dir.path().join("logs")),
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Killed while writing: the trace stops half-way through a line, after the report was heard.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let whole: Vec<&str> = text.lines().collect();
+    let heard = whole.iter().position(|line| line.contains("kiwi")).expect("the report is in the trace");
+    let lines = heard + 2;
+    let torn = format!("{}\n{}", whole[..=heard].join("\n"), &whole[heard + 1][..whole[heard + 1].len() / 2]);
+    std::fs::write(&trace, torn).unwrap();
+    let output = finished(herdctl().args(["replay", "--headless"]).arg(&trace));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("its last line (line {lines}, ")) && stderr.contains("cut off"), "{stderr}");
+    assert!(
+        stdout.contains(" events)") && !stdout.contains("after 0 of 0 events"),
+        "the whole lines are read: {stdout}"
+    );
+}

@@ -38,7 +38,7 @@ impl FileKind {
     }
 }
 
-/// Reads `path` whole as text, refusing a device (it never ends, or is not a file of this kind)
+/// Reads `path` whole as text (without a leading byte-order mark), refusing a device (it never ends, or is not a file of this kind)
 /// and a file larger than `kind`'s cap; the error says which cap. Pipes are read, up to the cap.
 pub fn read_to_string(path: &Path, kind: FileKind) -> std::io::Result<String> {
     let file = std::fs::File::open(path)?;
@@ -61,8 +61,15 @@ pub fn read_to_string(path: &Path, kind: FileKind) -> std::io::Result<String> {
             format!("larger than {} may be: at most {}", kind.name(), size(kind.most())),
         ));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{} is text (UTF-8)", kind.name())))
+    let mut text = String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{} is text (UTF-8)", kind.name()))
+    })?;
+    // A byte-order mark (Windows editors write one) is no part of the text: JSON parsers call it
+    // an unexpected value.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 fn size(bytes: u64) -> String {
