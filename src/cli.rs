@@ -64,7 +64,10 @@ pub struct Cli {
     /// Peer links in readable text, as before they were encrypted: for watching a herd with
     /// `tcpdump -A` in class. Every node of the herd must agree (a mismatch is refused with a
     /// message saying so). Default: links are encrypted and authenticated with the herd key (Noise).
-    #[arg(long, env = "HERD_PLAIN_LINKS")]
+    /// `HERD_PLAIN_LINKS` takes 1/0, true/false, yes/no or on/off.
+    // Boolish: the environment's spellings (`=1`, `=yes`), not only Rust's `true`.
+    #[arg(long, env = "HERD_PLAIN_LINKS", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub plain_links: bool,
 
     /// Listen on this address (e.g. 0.0.0.0 or ::) instead of each node's `host`, which stays the
@@ -100,7 +103,7 @@ pub struct Cli {
 
     /// Disconnect a client that sends nothing for this long (e.g. 10m). Default: idle clients
     /// are kept, as the course's servers kept them.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<std::time::Duration>,
 
     /// Where WHATSAT finds places: the offline GeoNames gazetteer, Google's Places API (New), or
@@ -314,7 +317,7 @@ pub struct ExperimentArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: u32,
     /// Extra latency on every link (e.g. 100ms).
-    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "100ms", value_parser = parse_delay)]
     pub latency: std::time::Duration,
     /// How the latency varies: fixed, exp (exponential, the latency its mean), or uniform:40ms.
     #[arg(long, default_value = "fixed")]
@@ -333,13 +336,13 @@ pub struct ExperimentArgs {
     #[arg(long, default_value_t = 1.0)]
     pub reads: f64,
     /// How long the clients report.
-    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
     pub duration: std::time::Duration,
     /// Faults made during the run, on random nodes and links: kill, cut, loss (comma-separated).
     #[arg(long)]
     pub nemesis: Option<String>,
     /// About how often the nemesis strikes.
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
     pub nemesis_interval: std::time::Duration,
     /// The seed of every random choice (which node each update goes to, the faults, losses).
     #[arg(long, default_value_t = 1)]
@@ -354,10 +357,10 @@ pub struct ExperimentArgs {
     #[arg(long)]
     pub max_msgs_per_update: Option<f64>,
     /// Fail above this median propagation latency.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub max_p50: Option<std::time::Duration>,
     /// Fail above this largest propagation latency.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub max_latency: Option<std::time::Duration>,
 
     /// With --console: how it meets the terminal.
@@ -407,7 +410,7 @@ pub struct LoadArgs {
     pub connections: usize,
 
     /// How long to drive, e.g. 10s, 1m.
-    #[arg(long, short = 'd', default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, short = 'd', default_value = "10s", value_parser = parse_duration)]
     pub duration: std::time::Duration,
 
     /// Open loop: this many requests a second over all connections, latency counted from when
@@ -429,7 +432,7 @@ pub struct LoadArgs {
     pub propagation: bool,
 
     /// A reply later than this is an error.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
 
     /// Print the summary as JSON (for scripts) instead of text.
@@ -459,6 +462,26 @@ fn experiment_strategy_help() -> String {
          table with a row for each",
         strategy::choices()
     )
+}
+
+/// The longest duration the command line takes for a run, a timeout or an idle client: longer is
+/// a typo, and every timer stays far from overflowing (a link's delay has its own, shorter bound,
+/// `herdctl_core::network::MAX_DELAY`).
+pub const LONGEST: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// A duration of the command line (`10s`, `1m30s`), at most `LONGEST`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration ({error})"))?;
+    match duration > LONGEST {
+        true => Err(format!("{text} is too long: at most {}", humantime::format_duration(LONGEST))),
+        false => Ok(duration),
+    }
+}
+
+/// A link's delay (`--latency`), at most the engine's one bound for delays.
+fn parse_delay(text: &str) -> Result<std::time::Duration, String> {
+    let delay = humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration ({error})"))?;
+    herdctl_core::network::Delay::fixed(delay).bounded().map(|delay| delay.base).map_err(|error| error.to_string())
 }
 
 /// `--rate`: updates a second, bounded (`herdctl_teach::experiment::MOST_RATE` says why).

@@ -139,7 +139,7 @@ impl Config {
                 None => return Ok(Self::default()),
             },
         };
-        match std::fs::read_to_string(&path) {
+        match herdctl_core::capped::read_to_string(&path, herdctl_core::capped::FileKind::Config) {
             Ok(text) => Self::parse(&text, &path),
             Err(error) if !must && error.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ConfigError::Read { path, source }),

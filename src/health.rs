@@ -42,6 +42,7 @@ pub async fn serve(
 ) {
     use axum::http::StatusCode;
     use axum::routing::get;
+    let budget = herd.connections();
     let metrics = {
         let (herd, registry) = (herd.clone(), registry.clone());
         move || async move { scrape(&registry, &herd) }
@@ -77,10 +78,7 @@ pub async fn serve(
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
-    let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await });
-    if let Err(error) = served.await {
-        tracing::warn!("the metrics server stopped: {error}");
-    }
+    herdctl_teach::web::serve(listener, app, herdctl_teach::web::WebLimits::METRICS, budget, stop).await;
 }
 
 /// Binds the metrics address at once, so that a busy port stops herdctl before the herd starts.

@@ -115,6 +115,9 @@ async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
         _ => args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?,
     };
     let recording = Arc::new(herdctl_teach::replay::Recording::load(&args.file, topology)?);
+    if let Some(torn) = &recording.torn {
+        eprintln!("herdctl: {torn}");
+    }
     let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
     if args.headless {
         let length = recording.duration();
@@ -206,6 +209,7 @@ async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> 
             None => anyhow::bail!("--latency-dist {other:?}: write fixed, exp or uniform:40ms"),
         },
     };
+    let latency = latency.bounded().with_context(|| format!("--latency-dist {}", args.latency_dist))?;
     let loss_percent = args
         .loss
         .strip_suffix('%')
@@ -610,10 +614,16 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
         stop.cancel();
         return Ok(());
     }
-    if let Some(limit) = limit.filter(|limit| (args.connections as u64) + 64 > *limit) {
-        eprintln!(
-            "herdctl: warning: {} connections near the open-file limit of {limit}; some may fail",
-            args.connections
+    // Refused rather than tried: past the open-file limit connections fail, and the runtime
+    // aborted the whole process once it could not even open its own descriptors.
+    let per_connection = if args.baseline { 2 } else { 1 };
+    if let Some(limit) = limit.filter(|limit| (args.connections as u64) * per_connection + 64 > *limit) {
+        let most = limit.saturating_sub(64) / per_connection;
+        anyhow::bail!(
+            "-c {}: this process can open at most {most} connections{}: the open-file limit is {limit} (`ulimit -n` \
+             raises it)",
+            args.connections,
+            if args.baseline { " (each twice, with --baseline's own server)" } else { "" }
         );
     }
     let mut targets = Vec::new();

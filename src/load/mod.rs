@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
@@ -51,6 +51,10 @@ pub struct Progress {
 
 type Conn = (BufReader<OwnedReadHalf>, OwnedWriteHalf);
 
+/// The longest reply read (a WHATSAT's places included); longer is a malformed reply, and the
+/// connection goes no further.
+const MOST_REPLY: usize = 1024 * 1024;
+
 async fn connect(addr: SocketAddr, timeout: Duration) -> Result<Conn, Failure> {
     match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
@@ -72,8 +76,13 @@ async fn exchange(conn: &mut Conn, line: &str, whatsat: bool, timeout: Duration)
         let mut reply = String::new();
         loop {
             let before = reply.len();
-            if reader.read_line(&mut reply).await.map_err(|_| Failure::Reset)? == 0 {
-                return Err(Failure::Reset);
+            // Bounded: a server that never sends a newline must not fill this process's memory.
+            let room = (MOST_REPLY - reply.len()) as u64;
+            if (&mut *reader).take(room).read_line(&mut reply).await.map_err(|_| Failure::Reset)? == 0 {
+                return Err(if reply.len() >= MOST_REPLY { Failure::Malformed } else { Failure::Reset });
+            }
+            if !reply.ends_with('\n') && reply.len() >= MOST_REPLY {
+                return Err(Failure::Malformed);
             }
             let last = &reply[before..];
             let done = !whatsat || reply.starts_with("? ") || last == "\n";

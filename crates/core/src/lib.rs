@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod cache;
+pub mod capped;
 pub mod dice;
 pub mod escaped;
 pub mod event;

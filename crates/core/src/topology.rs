@@ -91,8 +91,8 @@ impl Topology {
             None if default.exists() => default,
             None => return Self::from_json(BUILT_IN, BUILT_IN_SOURCE),
         };
-        let text =
-            std::fs::read_to_string(path).map_err(|source| TopologyError::Read { path: path.to_path_buf(), source })?;
+        let text = crate::capped::read_to_string(path, crate::capped::FileKind::Topology)
+            .map_err(|source| TopologyError::Read { path: path.to_path_buf(), source })?;
         Self::from_json(&text, &path.display().to_string())
     }
 

@@ -19,3 +19,4 @@ pub mod replay;
 pub mod schedule;
 pub mod script;
 pub mod trace;
+pub mod web;

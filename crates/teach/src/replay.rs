@@ -58,6 +58,9 @@ pub struct Recording {
     pub seed: Option<u64>,
     /// The one client whose messages were kept (`--trace-client`), if only one's were.
     pub client: Option<String>,
+    /// What was left out of a trace whose last line was torn (herdctl killed while writing
+    /// it): said, so that a reader knows the story ends early.
+    pub torn: Option<String>,
     pub topology: SharedTopology,
     /// What the recording could not keep, in words.
     pub notes: Vec<String>,
@@ -68,8 +71,8 @@ pub struct Recording {
 impl Recording {
     /// Reads a `.jsonl` trace; `topology` stands in for one the trace does not carry.
     pub fn load(path: &Path, topology: Option<Topology>) -> Result<Self, ReplayError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ReplayError::Read { path: path.to_path_buf(), source })?;
+        let text = herdctl_core::capped::read_to_string(path, herdctl_core::capped::FileKind::Trace)
+            .map_err(|source| ReplayError::Read { path: path.to_path_buf(), source })?;
         Self::parse(&text, &path.display().to_string(), topology)
     }
 
@@ -109,10 +112,26 @@ impl Recording {
             topology,
             notes: Vec::new(),
             events: Vec::new(),
+            torn: None,
         };
+        // A last line that is not whole (no newline, no JSON): a writer stopped mid-line. What
+        // came before is whole, and is the recording; the torn line is left out, and said.
+        let last = text.lines().count();
+        let unfinished = (!text.ends_with('\n') && last > 1)
+            .then(|| text.lines().last().unwrap_or_default())
+            .filter(|line| serde_json::from_str::<Value>(line).is_err());
+        if let Some(line) = unfinished {
+            recording.torn = Some(format!(
+                "{source_name}: its last line (line {last}, {} bytes) was cut off mid-way and is left out",
+                line.len()
+            ));
+        }
         for (index, line) in lines {
             let problem =
                 |problem: String| ReplayError::Line { source_name: source_name.to_string(), line: index + 1, problem };
+            if unfinished.is_some() && index + 1 == last {
+                break;
+            }
             let entry: Value = serde_json::from_str(line).map_err(|error| problem(error.to_string()))?;
             if entry.get("kind").and_then(Value::as_str) == Some("note") {
                 recording.notes.push(entry.get("text").and_then(Value::as_str).unwrap_or_default().to_string());
@@ -140,7 +159,8 @@ impl Recording {
     /// are now.
     pub fn of_trace(trace: &Trace, topology: SharedTopology) -> Self {
         let (events, started, notes) = trace.events();
-        Self { started, seed: trace.seed(), client: None, topology, notes, events: with_cache_updates(events) }
+        let events = with_cache_updates(events);
+        Self { started, seed: trace.seed(), client: None, topology, notes, events, torn: None }
     }
 
     /// How long the recording lasts, from its start to its last event.

@@ -110,7 +110,7 @@ impl std::str::FromStr for Steer {
             "DELAY" => {
                 // A delay may have spaces (`1s 500ms`): the rest of the line.
                 let (neighbour, delay) = neighbour()?;
-                let delay = Delay::parse(delay).ok_or_else(|| NotASteer(format!("{delay:?} is not a delay")))?;
+                let delay = Delay::read(delay).map_err(|error| NotASteer(error.to_string()))?;
                 Self::Delay(neighbour, delay)
             }
             "LOSS" => {

@@ -64,6 +64,9 @@ pub struct Herd {
     warnings: Vec<String>,
     /// Where members log (`<Node>.log`), for members that join later (`log_of`).
     log_dir: Option<std::path::PathBuf>,
+    /// The connections this process may hold open, by the open-file limit: its nodes' clients
+    /// and its HTTP ports' visitors draw from it, so that none can starve the others' links.
+    connections: Arc<ProcessClients>,
 }
 
 /// The members, shared with the conductor.
@@ -182,6 +185,7 @@ impl Herd {
             recorder: options.recorder.clone(),
             warnings,
             log_dir: options.log_dir.clone(),
+            connections: process_clients,
         })
     }
 
@@ -599,6 +603,11 @@ impl Herd {
             .into_iter()
             .filter(|h| &*h.from == from && &*h.to == to && client.is_none_or(|client| &*h.client == client))
             .min_by(|a, b| a.order().cmp(&b.order()))
+    }
+
+    /// The connections this process may still open for clients and HTTP visitors, shared by all.
+    pub fn connections(&self) -> Arc<ProcessClients> {
+        self.connections.clone()
     }
 
     /// Waits until every change sent to followed nodes so far has been answered (each is

@@ -3,6 +3,21 @@
 
 use std::time::Duration;
 
+/// The longest a link may be delayed or a hop slowed (`latency`, `slow`, the control port's
+/// `DELAY` and `MODE slow`, `experiment --latency`), wherever it is read: longer is a typo, not a
+/// lesson, and a link's timers must stay far from overflowing.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+
+/// Why a text is not a link's delay.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadDelay {
+    #[error("{0:?} is not a delay (write 100ms, 100ms±40ms or exp:100ms)")]
+    NotADelay(String),
+    #[error("a delay{} of {} is too long: at most {}", if *.spread { "'s spread" } else { "" },
+            humantime::format_duration(*.given), humantime::format_duration(MAX_DELAY))]
+    TooLong { spread: bool, given: Duration },
+}
+
 /// How a link's extra delay varies from one transmission to the next.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Spread {
@@ -28,18 +43,36 @@ impl Delay {
         Self { base, spread: Spread::Fixed }
     }
 
-    /// Reads `100ms`, `100ms±40ms` (or `100ms+-40ms`), `exp:100ms`.
+    /// Reads `100ms`, `100ms±40ms` (or `100ms+-40ms`), `exp:100ms`; `None` for anything else,
+    /// a delay over `MAX_DELAY` included (`read` says why).
     pub fn parse(text: &str) -> Option<Self> {
-        if let Some(mean) = text.strip_prefix("exp:") {
-            return Some(Self { base: humantime::parse_duration(mean).ok()?, spread: Spread::Exponential });
+        Self::read(text).ok()
+    }
+
+    /// Reads a delay as `parse` does, saying why a text is not one.
+    pub fn read(text: &str) -> Result<Self, BadDelay> {
+        let duration = |text: &str| humantime::parse_duration(text).ok();
+        let read = if let Some(mean) = text.strip_prefix("exp:") {
+            duration(mean).map(|base| Self { base, spread: Spread::Exponential })
+        } else {
+            match text.split_once('±').or_else(|| text.split_once("+-")) {
+                Some((base, spread)) => duration(base)
+                    .zip(duration(spread))
+                    .map(|(base, spread)| Self { base, spread: Spread::Uniform(spread) }),
+                None => duration(text).map(Self::fixed),
+            }
+        };
+        read.ok_or_else(|| BadDelay::NotADelay(text.into()))?.bounded()
+    }
+
+    /// This delay, if neither its base nor its spread is over `MAX_DELAY`.
+    pub fn bounded(self) -> Result<Self, BadDelay> {
+        if self.base > MAX_DELAY {
+            return Err(BadDelay::TooLong { spread: false, given: self.base });
         }
-        let split = text.split_once('±').or_else(|| text.split_once("+-"));
-        match split {
-            Some((base, spread)) => Some(Self {
-                base: humantime::parse_duration(base).ok()?,
-                spread: Spread::Uniform(humantime::parse_duration(spread).ok()?),
-            }),
-            None => Some(Self::fixed(humantime::parse_duration(text).ok()?)),
+        match self.spread {
+            Spread::Uniform(spread) if spread > MAX_DELAY => Err(BadDelay::TooLong { spread: true, given: spread }),
+            _ => Ok(self),
         }
     }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
-pub use delay::{Delay, Spread};
+pub use delay::{BadDelay, Delay, MAX_DELAY, Spread};
 pub use held::{Fate, Held};
 pub use mode::{Mode, NotAMode};
 pub use motion::{Listening, Motion, Resuming};

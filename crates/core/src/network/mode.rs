@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::delay::MAX_DELAY;
+
 /// How transmissions flow.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
@@ -28,8 +30,12 @@ impl std::fmt::Display for Mode {
 
 /// A text that is not a mode.
 #[derive(Debug, thiserror::Error)]
-#[error("{0:?} is not a mode: live, step or slow DURATION (e.g. slow 500ms)")]
-pub struct NotAMode(String);
+pub enum NotAMode {
+    #[error("{0:?} is not a mode: live, step or slow DURATION (e.g. slow 500ms)")]
+    Unknown(String),
+    #[error("slow {} is too slow: at most slow {}", humantime::format_duration(*.0), humantime::format_duration(MAX_DELAY))]
+    TooSlow(Duration),
+}
 
 impl std::str::FromStr for Mode {
     type Err = NotAMode;
@@ -38,10 +44,12 @@ impl std::str::FromStr for Mode {
         match text.split_once(' ') {
             None if text == "live" => Ok(Self::Live),
             None if text == "step" => Ok(Self::Step),
-            Some(("slow", delay)) => {
-                humantime::parse_duration(delay).map(Self::Slow).map_err(|_| NotAMode(text.into()))
-            }
-            _ => Err(NotAMode(text.into())),
+            Some(("slow", delay)) => match humantime::parse_duration(delay) {
+                Ok(delay) if delay > MAX_DELAY => Err(NotAMode::TooSlow(delay)),
+                Ok(delay) => Ok(Self::Slow(delay)),
+                Err(_) => Err(NotAMode::Unknown(text.into())),
+            },
+            _ => Err(NotAMode::Unknown(text.into())),
         }
     }
 }

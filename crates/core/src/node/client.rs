@@ -28,6 +28,10 @@ pub const ACK_BOUND: Duration = Duration::from_millis(200);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Replies to pipelined commands are gathered up to this size before being written.
 const REPLY_BATCH: usize = 64 * 1024;
+/// The most of an invalid line (and of its `? ` echo) that its events carry to the log, the
+/// console and a trace; the rest is cut and its length said. Valid lines never come near it (an
+/// IAMAT's fields are bounded), and without it junk lines cost the log twice their size.
+pub const SHOWN_INVALID: usize = 512;
 
 /// Why a client connection ended.
 #[derive(Debug, thiserror::Error)]
@@ -134,8 +138,8 @@ impl Node {
         });
         let heard = self.events.is_heard();
         if heard {
-            self.events
-                .emit(EventKind::ClientLine { addr, line: String::from_utf8_lossy(protocol::trim(line)).into() });
+            let line = shown(protocol::trim(line));
+            self.events.emit(EventKind::ClientLine { addr, line });
         } else {
             // Nobody takes the event, but the line is counted all the same: totals do not depend
             // on who listens.
@@ -163,8 +167,14 @@ impl Node {
             metrics.client_line(asked, !out[start..].starts_with(b"? "));
         }
         if heard {
-            let reply = String::from_utf8_lossy(&out[start..]);
-            self.events.emit(EventKind::ClientReply { addr, reply: reply.trim_end_matches('\n').into() });
+            let reply = &out[start..];
+            let reply = reply.strip_suffix(b"\n").unwrap_or(reply);
+            // Only an invalid line's echo is cut: a WHATSAT's places are long and wanted.
+            let reply = match reply.starts_with(b"? ") {
+                true => shown(reply),
+                false => String::from_utf8_lossy(reply).into(),
+            };
+            self.events.emit(EventKind::ClientReply { addr, reply });
         }
     }
 
@@ -228,4 +238,14 @@ impl Node {
         });
         protocol::write_whatsat_reply(record.line(), &to_google_text(&answer.document), out);
     }
+}
+
+/// `text` as an event shows it: whole up to `SHOWN_INVALID` bytes, else its start and its length.
+fn shown(text: &[u8]) -> Arc<str> {
+    if text.len() <= SHOWN_INVALID {
+        return String::from_utf8_lossy(text).into();
+    }
+    let start = String::from_utf8_lossy(&text[..SHOWN_INVALID]);
+    // A character cut in two shows as U+FFFD at the end, which is what it is.
+    format!("{start}... (cut: {} bytes in all)", text.len()).into()
 }

@@ -211,6 +211,7 @@ pub async fn serve(
 ) -> Result<SocketAddr, ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError { addr, source })?;
     let bound = listener.local_addr().map_err(|source| ServeError { addr, source })?;
+    let budget = classroom.herd.connections();
     let app = Router::new()
         .route("/", get(page))
         .route("/cities", get(cities))
@@ -218,9 +219,7 @@ pub async fn serve(
         .route("/known", get(known))
         .layer(DefaultBodyLimit::max(4096))
         .with_state(classroom);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
-    });
+    tokio::spawn(crate::web::serve(listener, app, crate::web::WebLimits::CLASSROOM, budget, stop));
     Ok(bound)
 }
 

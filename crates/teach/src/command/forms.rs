@@ -32,8 +32,8 @@ pub(super) fn nearest(word: &str) -> Option<&'static str> {
         .map(|(_, verb)| verb)
 }
 
-/// The longest `latency` or `slow` a link may be given: longer is a typo, not a lesson.
-pub const MAX_DELAY: Duration = Duration::from_secs(60);
+/// The longest `latency` or `slow` a link may be given: the engine's one bound for delays.
+pub use herdctl_core::network::MAX_DELAY;
 /// The longest `wait` in a script.
 pub const MAX_WAIT: Duration = Duration::from_secs(600);
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use herdctl_core::network::{Delay, Fate, Spread};
+use herdctl_core::network::{BadDelay, Delay, Fate, Spread};
 
 use super::expect::expectation;
 use super::forms::{CommandError, MAX_DELAY, MAX_WAIT, PROTOCOL_WORDS, Verb, at_most, duration, nearest};
@@ -140,11 +140,13 @@ fn fault(verb: &str, line: &Line) -> Option<Read> {
             }
             "latency" => {
                 line.with(4, Verb::Latency)?;
-                let delay = Delay::parse(line.words[3]).ok_or_else(|| CommandError::NotADuration(line.word(3)))?;
-                at_most("a latency", delay.base, MAX_DELAY)?;
-                if let Spread::Uniform(spread) = delay.spread {
-                    at_most("a latency's spread", spread, MAX_DELAY)?;
-                }
+                let delay = Delay::read(line.words[3]).map_err(|error| match error {
+                    BadDelay::NotADelay(_) => CommandError::NotADuration(line.word(3)),
+                    BadDelay::TooLong { spread, given } => {
+                        let what = if spread { "a latency's spread" } else { "a latency" };
+                        CommandError::TooLong { what, given, most: MAX_DELAY }
+                    }
+                })?;
                 sensible(&delay)?;
                 Command::Latency(line.word(1), line.word(2), delay)
             }
@@ -282,7 +284,9 @@ fn scheduled(verb: &str, line: &Line) -> Option<Read> {
                 at_most("an every's pause", max, MAX_WAIT)?;
                 let words = &line.words;
                 let (fault, lasting) = match words.len() {
-                    n if n >= 5 && words[n - 2] == "for" => (&words[2..n - 2], Some(duration(words[n - 1])?)),
+                    n if n >= 5 && words[n - 2] == "for" => {
+                        (&words[2..n - 2], Some(at_most("a fault's length", duration(words[n - 1])?, MAX_WAIT)?))
+                    }
                     _ => (&words[2..], None),
                 };
                 let fault = Fault::parse(fault).ok_or(CommandError::Usage(Verb::Every))?;

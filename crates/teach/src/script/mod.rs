@@ -56,7 +56,8 @@ fn is_command(line: &str) -> bool {
 impl Script {
     pub fn load(path: &Path) -> Result<Self, ScriptError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| ScriptError::Read(name.clone(), error))?;
+        let text = herdctl_core::capped::read_to_string(path, herdctl_core::capped::FileKind::Script)
+            .map_err(|error| ScriptError::Read(name.clone(), error))?;
         Self::parse(&text, &name)
     }
 
