@@ -30,16 +30,18 @@ fn topology(ports: &[u16]) -> String {
     )
 }
 
-fn solo(path: &std::path::Path, logs: &std::path::Path, key: &str) -> Spawned {
+/// Solo as a headless process; what it says on stderr goes to `said`.
+fn solo(path: &std::path::Path, logs: &std::path::Path, key: &str, said: &std::path::Path) -> Spawned {
     let child = Command::new(env!("CARGO_BIN_EXE_herdctl"))
         .args(["--headless", "--node", "Solo", "--topology"])
         .arg(path)
         .arg("--log-dir")
         .arg(logs)
         .env("HERD_KEY", key)
+        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(said).unwrap())
         .spawn()
         .unwrap();
     Spawned(child)
@@ -71,13 +73,14 @@ async fn a_hung_node_is_flagged_within_a_second_and_the_reason_stays_current() {
     // Nothing listens yet: refused.
     assert!(unreachable(&mut events).await.contains("refused"));
     // A Solo with another key: the reason changes, and is said.
-    let stranger = solo(&path, &dir.path().join("logs"), "another herd key, long enough");
+    let said = dir.path().join("stderr.txt");
+    let stranger = solo(&path, &dir.path().join("logs"), "another herd key, long enough", &said);
     let reason = unreachable(&mut events).await;
     assert!(reason.contains("wrong herd key"), "{reason}");
     drop(stranger);
 
     // The right Solo: reachable.
-    let node = solo(&path, &dir.path().join("logs"), SECRET);
+    let node = solo(&path, &dir.path().join("logs"), SECRET, &said);
     assert!(herd.wait_until(DEADLINE, solo_reachable).await, "{:?}", herd.status());
 
     // Stopped: its stream falls silent, and the node is flagged unreachable within about a
@@ -94,6 +97,14 @@ async fn a_hung_node_is_flagged_within_a_second_and_the_reason_stays_current() {
     // Resumed: it speaks again, and is reachable again.
     kill(pid, Signal::SIGCONT).unwrap();
     assert!(herd.wait_until(DEADLINE, solo_reachable).await, "{:?}", herd.status());
+
+    // An action through the control port is logged by the node with who asked, and how it went.
+    herd.kill("Solo").await.unwrap();
+    eventually("the node logged the console's kill", || async {
+        let text = std::fs::read_to_string(&said).unwrap_or_default();
+        text.lines().any(|line| line.contains("KILL from the console at 127.0.0.1:") && line.contains(": done"))
+    })
+    .await;
     herd.shutdown().await;
     drop(node);
 }
