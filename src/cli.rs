@@ -70,6 +70,11 @@ pub struct Cli {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub plain_links: bool,
 
+    /// Read the herd key from this file (its last line break dropped) instead of HERD_KEY: a
+    /// mounted secret, kept out of the environment and the process list.
+    #[arg(long, value_name = "FILE", env = "HERD_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+
     /// Listen on this address (e.g. 0.0.0.0 or ::) instead of each node's `host`, which stays the
     /// name its neighbours dial: for containers and machines behind NAT. A node's `bind` in the
     /// topology does the same for that node alone.
@@ -79,6 +84,27 @@ pub struct Cli {
     /// Where each node writes its log, <Node>.log (created if missing).
     #[arg(long, value_name = "DIR", default_value = "logs")]
     pub log_dir: PathBuf,
+
+    /// What each node's log file keeps: debug (every client line, reply and record, the
+    /// default), info (nodes, links, faults and refusals: no traffic) or warn (refusals and
+    /// troubles only).
+    #[arg(long, value_name = "LEVEL", default_value = "debug", env = "HERD_LOG_LEVEL")]
+    pub log_level: herdctl_core::LogLevel,
+
+    /// The form of each node's log lines: text (a time and the event in words) or json (one
+    /// object a line: time, level, node, message).
+    #[arg(long, value_name = "FORMAT", default_value = "text", env = "HERD_LOG_FORMAT")]
+    pub log_format: herdctl_core::LogFormat,
+
+    /// Rotate each node's log file past this size (e.g. 64MiB, 500K): <Node>.log becomes
+    /// <Node>.log.1, and so on up to --log-keep. Default: no rotation (SIGHUP reopens the file,
+    /// for logrotate).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub log_max_size: Option<u64>,
+
+    /// How many rotated files of each node's log are kept with --log-max-size.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "log_max_size")]
+    pub log_keep: usize,
 
     /// Keep each node's records on disk in this folder (<Node>.redb, created if missing),
     /// written before the AT reply and read back at start: a node killed with -9, or a whole herd
@@ -139,7 +165,7 @@ pub struct Cli {
     pub classroom_web: Option<std::net::SocketAddr>,
 
     /// Serve Prometheus metrics of this process's nodes at http://ADDR/metrics, with /healthz
-    /// (every node serves) and /readyz (and every link is up and caught up), e.g. 0.0.0.0:9100.
+    /// (every node serves) and /readyz (and each has caught up once since it started), e.g. 0.0.0.0:9100.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<String>,
 
@@ -540,7 +566,10 @@ const AFTER_HELP: &str = "\
 Environment:
   HERD_KEY   the secret that neighbours prove to each other before any record is accepted.
              Unset: a random key when the whole herd runs in this process, else the public
-             demo key (with a warning).
+             demo key (with a warning). A node that listens beyond loopback refuses a public
+             key (the demo key, the examples in herdctl's files) and one under 16 bytes.
+  HERD_KEY_FILE
+             a file holding the herd key (as --key-file); it wins over HERD_KEY.
   GOOGLE_MAPS_API_KEY
              the key of the google sources; with it set, --places defaults to google.
   RUST_LOG   what herdctl itself prints on stderr, e.g. RUST_LOG=debug shows every line.
@@ -583,5 +612,40 @@ mod tests {
         assert_eq!(cli.scenario, [std::path::PathBuf::from("lecture.herd")]);
         let cli = Cli::try_parse_from(["herdctl", "--scenario", "lecture.herd", "--handout", "figures"]).unwrap();
         assert!(cli.handout.is_some(), "--handout still asks for a walkthrough by either name");
+    }
+}
+
+/// A size in bytes: a number, with K, M or G (powers of 1024, `KiB`, `MB` and such read the same).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?}: write a size, e.g. 64MiB"))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return Err(format!("{text:?}: the unit is K, M or G (e.g. 64MiB)")),
+    };
+    match number.checked_mul(scale) {
+        Some(0) | None => Err(format!("{text:?}: a size from 1 byte to 16 EiB")),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes_read_with_or_without_units_and_nonsense_is_refused() {
+        assert_eq!(super::parse_size("512"), Ok(512));
+        assert_eq!(super::parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(super::parse_size("500K"), Ok(500 << 10));
+        assert_eq!(super::parse_size("1 GB"), Ok(1 << 30));
+        assert!(super::parse_size("lots").is_err());
+        assert!(super::parse_size("5T").unwrap_err().contains("K, M or G"));
+        assert!(super::parse_size("0").is_err());
+        assert!(super::parse_size("99999999999999G").is_err());
     }
 }

@@ -8,15 +8,30 @@ use herdctl_core::herd::Herd;
 use herdctl_core::metrics::Registry;
 use tokio_util::sync::CancellationToken;
 
-/// The Prometheus text, with the gauges read from `herd` now.
+/// The Prometheus text, with the gauges read from `herd` and the process now.
 pub fn scrape(registry: &Registry, herd: &Herd) -> String {
+    let build = [("version", env!("CARGO_PKG_VERSION")), ("protocol", herdctl_core::peer::wire::VERSION)];
+    registry.gauge("herdctl_build_info", &build, 1.0);
+    let process = crate::process_stats::now();
+    if let Some(bytes) = process.resident_bytes {
+        registry.gauge("process_resident_memory_bytes", &[], bytes as f64);
+    }
+    if let Some(fds) = process.open_fds {
+        registry.gauge("process_open_fds", &[], fds as f64);
+    }
+    if let Some(seconds) = process.cpu_seconds {
+        registry.cpu_seconds(seconds);
+    }
     for node in herd.status() {
         let name = &*node.name;
         registry.gauge("herdctl_node_up", &[("node", name)], f64::from(u8::from(node.up)));
         registry.gauge("herdctl_clients_known", &[("node", name)], node.clients as f64);
         for (neighbour, up) in &node.links {
-            let value = f64::from(u8::from(*up));
-            registry.gauge("herdctl_link_up", &[("node", name), ("neighbour", neighbour)], value);
+            let pairs = [("node", name), ("neighbour", &**neighbour)];
+            registry.gauge("herdctl_link_up", &pairs, f64::from(u8::from(*up)));
+            // An operator's cut is not an outage: alerts on `herdctl_link_up` can leave these out.
+            let cut = herd.network().is_cut_from(name, neighbour);
+            registry.gauge("herdctl_link_cut", &pairs, f64::from(u8::from(cut)));
         }
     }
     for (node, _, health) in herd.stores() {
@@ -28,12 +43,18 @@ pub fn scrape(registry: &Registry, herd: &Herd) -> String {
     for (node, bytes) in herd.log_backlog() {
         registry.gauge("herdctl_log_queue_bytes", &[("node", &node)], bytes as f64);
     }
+    for (node, lines) in herd.log_lines_dropped() {
+        registry.total("herdctl_log_lines_dropped_total", &[("node", &node)], lines);
+    }
+    for (node, open) in herd.client_connections() {
+        registry.gauge("herdctl_client_connections", &[("node", &node)], open as f64);
+    }
     registry.render()
 }
 
 /// Serves `/metrics`, `/healthz` (every node of this process serves clients) and `/readyz`
-/// (and every one of their links is up and caught up, or cut by the operator) on `listener`
-/// until `stop`.
+/// (every node of this process serves clients, can write its store, and has caught up once since
+/// it started; neighbours' state is not readiness) on `listener` until `stop`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     herd: Arc<Herd>,
@@ -58,7 +79,7 @@ pub async fn serve(
         }
     };
     let readyz = move || async move {
-        // A store that cannot write refuses IAMATs: not ready, whatever the links say.
+        // A store that cannot write refuses IAMATs: not ready.
         let failing: Vec<String> = herd
             .stores()
             .iter()
@@ -68,10 +89,10 @@ pub async fn serve(
         if !failing.is_empty() {
             return (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", failing.join("; ")));
         }
-        let waiting = herd.links_not_ready();
-        match waiting.is_empty() {
+        let unready = herd.not_ready();
+        match unready.is_empty() {
             true => (StatusCode::OK, "ready\n".to_string()),
-            false => (StatusCode::SERVICE_UNAVAILABLE, format!("waiting for: {}\n", waiting.join(", "))),
+            false => (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", unready.join("; "))),
         }
     };
     let app = axum::Router::new()

@@ -5,4 +5,5 @@
 
 pub mod health;
 pub mod load;
+pub mod process_stats;
 pub mod signal;

@@ -9,6 +9,7 @@ mod exec;
 mod console;
 mod frontend;
 mod grade;
+mod herd_key;
 mod records;
 mod scenario;
 
@@ -438,7 +439,14 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         Vec::new()
     };
     let whole_herd = members.len() == topology.names().len() || foreign.is_some();
-    let (key, source) = HerdKey::from_env(whole_herd);
+    let (key, source) = herd_key::load(cli.key_file.as_deref(), whole_herd)?;
+    // Where this process's nodes listen: a key guarding a node beyond loopback must be strong.
+    let hosts: Vec<String> = members
+        .iter()
+        .filter_map(|name| topology.node(name))
+        .map(|spec| cli.bind.clone().unwrap_or_else(|| spec.listen_host().to_string()))
+        .collect();
+    herd_key::check(&key, source, &hosts)?;
     if source == KeySource::Demo {
         tracing::warn!(
             "{} is not set: using the public demo key {:?}. Anyone who can reach the peer ports can \
@@ -478,6 +486,11 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         key,
         places,
         log_dir: Some(cli.log_dir.clone()),
+        log: herdctl_core::LogSettings {
+            level: cli.log_level,
+            format: cli.log_format,
+            rotation: cli.log_max_size.map(|max_bytes| herdctl_core::Rotation { max_bytes, keep: cli.log_keep }),
+        },
         recorder: trace.as_ref().map(|trace| trace.recorder().clone()),
         clients,
         data_dir: cli.data_dir.clone(),
@@ -570,6 +583,19 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
     drop((events, classroom_url));
+    // SIGHUP (logrotate moved the files away) opens the nodes' log files again, instead of
+    // ending the process.
+    let mut reopen = herdctl::signal::Reopen::new().context("cannot listen for SIGHUP")?;
+    let reopening = {
+        let herd = herd.clone();
+        tokio::spawn(async move {
+            loop {
+                reopen.recv().await;
+                herd.reopen_logs();
+                tracing::info!("SIGHUP: the nodes' log files are opened again");
+            }
+        })
+    };
     let outcome = match &scenario {
         Some(script) => {
             let report = herdctl_teach::script::play_headless(&herd, script, &mut std::io::stdout()).await;
@@ -585,6 +611,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
             Ok(())
         }
     };
+    reopening.abort();
     if let Some(foreign) = &foreign {
         foreign.shutdown().await;
     }

@@ -60,6 +60,10 @@ fn compose_runs_each_node_of_its_topology_and_a_console_that_attaches() {
         herdctl_takes(&command);
         assert!(node.control_port.is_some(), "{} can be attached to", node.name);
     }
+    // No key, no herd: compose stops with the message instead of starting on a public key.
+    for service in topology.nodes().iter().map(|node| &services[node.host.as_str()]).chain([&services["console"]]) {
+        assert_eq!(field(service, "environment")["HERD_KEY"].as_str(), Some("${HERD_KEY:?set HERD_KEY}"));
+    }
     let console = words(&services["console"]["command"]);
     assert!(console.contains(&"--attach".to_string()), "{console:?}");
     assert_eq!(services["console"]["tty"].as_bool(), Some(true));
@@ -101,32 +105,57 @@ fn the_statefulset_runs_its_topology_with_probes_and_scrape_annotations() {
         assert!(opened(&container["ports"], "containerPort").contains(&i64::from(port)), "{port}");
         assert!(opened(&service["spec"]["ports"], "port").contains(&i64::from(port)), "{port}");
     }
-    // The key comes from the secret the kustomization makes, the topology from its config map.
-    let secret = container["env"][0]["valueFrom"]["secretKeyRef"]["name"].as_str().unwrap();
-    assert_eq!(kustomization["secretGenerator"][0]["name"].as_str(), Some(secret));
-    let config = set["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"].as_str().unwrap();
+    // The key is a file of the secret the kustomization makes from a file (never a literal in
+    // the repository), the topology from its config map.
+    let key_file = args.iter().find_map(|a| a.strip_prefix("--key-file=")).expect("the key from a file");
+    let volumes = set["spec"]["template"]["spec"]["volumes"].as_vec().unwrap();
+    let mounts = container["volumeMounts"].as_vec().unwrap();
+    let under = |m: &&Yaml| key_file.starts_with(&format!("{}/", m["mountPath"].as_str().unwrap()));
+    let mount = mounts.iter().find(under).expect("the key file is mounted");
+    let volume = volumes.iter().find(|v| v["name"] == mount["name"]).unwrap();
+    let generator = &kustomization["secretGenerator"][0];
+    assert_eq!(volume["secret"]["secretName"].as_str(), generator["name"].as_str());
+    assert!(generator["literals"].is_badvalue(), "no literal key: {generator:?}");
+    let entry = generator["files"][0].as_str().unwrap();
+    assert!(key_file.ends_with(&format!("/{}", entry.split('=').next().unwrap())), "{key_file} {entry}");
+    let config = volumes[0]["configMap"]["name"].as_str().unwrap();
     assert_eq!(kustomization["configMapGenerator"][0]["name"].as_str(), Some(config));
 }
 
 #[test]
 fn kubectl_kustomize_renders_the_deployment() {
-    let rendered = Command::new("kubectl")
-        .args(["kustomize", "deploy/kubernetes"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output();
-    let Ok(output) = rendered else {
+    // A copy of the folder, where the operator's key file is written as the kustomization says.
+    let folder = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "herd.key" {
+            std::fs::copy(entry.path(), folder.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let render = || Command::new("kubectl").args(["kustomize", "."]).current_dir(folder.path()).output();
+    let Ok(output) = render() else {
         // Without kubectl the files are still checked, as YAML, by the tests above.
         return common::missing_tool("kubectl");
     };
+    assert!(!output.status.success(), "no key file, no rendering");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("herd.key"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(folder.path().join("herd.key"), "5c7f0e4b9a1d2c3e8f6a7b0c1d2e3f4a\n").unwrap();
+    let output = render().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let documents = YamlLoader::load_from_str(&String::from_utf8(output.stdout).unwrap()).unwrap();
     let kinds: Vec<&str> = documents.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(kinds, ["ConfigMap", "Secret", "Service", "StatefulSet"]);
     // The generated names (with their content's hash) are the ones the StatefulSet refers to.
     let set = &documents[3];
-    let secret =
-        set["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"].as_str();
+    let volumes = set["spec"]["template"]["spec"]["volumes"].as_vec().unwrap();
+    let secret = volumes.iter().find_map(|volume| volume["secret"]["secretName"].as_str());
     assert_eq!(secret, documents[1]["metadata"]["name"].as_str());
+    assert!(documents[1]["data"]["key"].as_str().is_some(), "the key file's content: {:?}", documents[1]);
 }
 
 #[test]

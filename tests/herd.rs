@@ -143,8 +143,9 @@ async fn greeting(lines: &mut BufReader<TcpStream>) -> String {
 async fn handshake_as(herd: &herdctl_core::Herd, target: &str, claimed: &str, key: &HerdKey, after: &str) -> String {
     let mut lines = BufReader::new(TcpStream::connect(peer_addr(herd, target)).await.unwrap());
     let challenge = greeting(&mut lines).await;
-    let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target]);
-    let hello = format!("HELLO {claimed} 00 {proof}\n{after}");
+    let digest = herd.topology().digest();
+    let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target, &digest, "flood"]);
+    let hello = format!("HELLO {claimed} 00 {proof} {digest} flood\n{after}");
     lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
     let mut answer = String::new();
     let mut line = String::new();
@@ -156,6 +157,25 @@ async fn handshake_as(herd: &herdctl_core::Herd, target: &str, claimed: &str, ke
         }
     }
     answer
+}
+
+/// Kills `neighbour` and waits until `node`'s receiving end of its link has closed: only then
+/// may someone else take its name at `node`.
+async fn kill_and_unlink(herd: &herdctl_core::Herd, neighbour: &str, node: &str) {
+    let mut events = herd.subscribe();
+    herd.kill(neighbour).await.unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if let EventKind::PeerClosed { neighbour: from, .. } = &event.kind {
+                if &*event.node == node && &**from == neighbour {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the link closed at both ends");
 }
 
 /// Claims to be Juzang at Campbell's peer port and sends a record for `client`.
@@ -194,10 +214,13 @@ async fn a_neighbour_with_the_wrong_key_is_logged_once_not_at_every_redial() {
 async fn a_neighbour_that_falls_silent_is_let_go() {
     let herd = start_plain_herd().await;
     let mut events = herd.subscribe();
+    // The real Juzang goes first: a second Juzang beside a linked one is refused.
+    kill_and_unlink(&herd, "Juzang", "Campbell").await;
     let mut lines = BufReader::new(TcpStream::connect(peer_addr(&herd, "Campbell")).await.unwrap());
     let challenge = greeting(&mut lines).await;
-    let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell"]);
-    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof}\n").as_bytes()).await.unwrap();
+    let digest = herd.topology().digest();
+    let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell", &digest, "flood"]);
+    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof} {digest} flood\n").as_bytes()).await.unwrap();
     // Accepted, then nothing: no record, no PING, as from a host that vanished without a FIN.
     let mut welcome = String::new();
     lines.read_line(&mut welcome).await.unwrap();
@@ -245,7 +268,9 @@ async fn only_a_peer_with_the_herd_key_can_add_records() {
     // On the client port, a record line is just an invalid command.
     assert_eq!(ask(&herd, "Campbell", &forged).await, format!("? {}\n", forged.trim_end()));
 
-    // The control: with the herd key, the very same injection is accepted.
+    // The control: with the herd key, the very same injection is accepted (once the real Juzang
+    // is gone: a second Juzang beside a linked one is refused).
+    kill_and_unlink(&herd, "Juzang", "Campbell").await;
     let accepted = inject(&herd, &HerdKey::new(KEY), "trusted").await;
     assert!(accepted.starts_with("WELCOME ") && accepted.ends_with("ACK 1\n"), "{accepted}");
     assert!(known_line(&herd, "Campbell", "trusted").is_some());
@@ -278,7 +303,8 @@ async fn a_hung_neighbour_delays_a_reply_by_at_most_the_bound() {
             let (stream, _) = listener.accept().await.unwrap();
             let mut lines = BufReader::new(stream);
             // Greet honestly so that the link comes up, then go silent.
-            lines.get_mut().write_all(b"HERD herdctl-peer/1 Jaquez 00\n").await.unwrap();
+            let herd_line = format!("HERD {} Jaquez 00\n", herdctl_core::peer::wire::VERSION);
+            lines.get_mut().write_all(herd_line.as_bytes()).await.unwrap();
             let mut hello = String::new();
             lines.read_line(&mut hello).await.unwrap();
             let nonce = hello.split(' ').nth(2).unwrap().to_string();

@@ -67,13 +67,35 @@ async fn metrics_count_what_happened_and_health_follows_the_nodes() {
         "{text}"
     );
     assert!(text.contains("herdctl_log_queue_bytes{node=\"Riley\"} 0"), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_log_lines_dropped_total{node="Riley"}"#), Some(0.0), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_client_connections{node="Riley"}"#), Some(0.0), "{text}");
+    let build = format!(
+        r#"herdctl_build_info{{version="{}",protocol="{}"}}"#,
+        env!("CARGO_PKG_VERSION"),
+        herdctl_core::peer::wire::VERSION
+    );
+    assert_eq!(sample(&text, &build), Some(1.0), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_peer_refused_total{node="Riley",reason="wrong_key"}"#), Some(0.0));
+    #[cfg(target_os = "linux")]
+    {
+        assert!(sample(&text, "process_resident_memory_bytes") > Some(1e6), "{text}");
+        assert!(sample(&text, "process_open_fds") > Some(10.0), "five nodes' listeners at least: {text}");
+        assert!(sample(&text, "process_cpu_seconds_total") > Some(0.0), "{text}");
+    }
+    every_family_is_described_and_in_order(&text);
+    promtool_accepts(&text);
+    // A client connected now is counted while it stays.
+    let client = tokio::net::TcpStream::connect(herd.client_addr("Riley").unwrap()).await.unwrap();
+    eventually("the open client connection is counted", || async {
+        sample(&get(&format!("{base}/metrics")).await.1, r#"herdctl_client_connections{node="Riley"}"#) == Some(1.0)
+    })
+    .await;
+    drop(client);
 
-    // A node down: not healthy, not ready, and its neighbours' links say so.
+    // A node killed from the console: neither healthy nor ready, and its neighbours' links say so.
     herd.kill("Juzang").await.unwrap();
     assert_eq!(get(&format!("{base}/healthz")).await, (503, "down: Juzang\n".into()));
-    let (status, waiting) = get(&format!("{base}/readyz")).await;
-    assert_eq!(status, 503);
-    assert!(waiting.contains("Campbell→Juzang"), "{waiting}");
+    assert_eq!(get(&format!("{base}/readyz")).await, (503, "Juzang is down\n".into()));
     eventually("Campbell's link to Juzang is counted down", || async {
         let text = get(&format!("{base}/metrics")).await.1;
         sample(&text, r#"herdctl_link_up{node="Campbell",neighbour="Juzang"}"#) == Some(0.0)
@@ -82,4 +104,119 @@ async fn metrics_count_what_happened_and_health_follows_the_nodes() {
     .await;
     stop.cancel();
     herd.shutdown().await;
+}
+
+/// Every family has `# HELP` and `# TYPE` before its samples, and families come in name order.
+fn every_family_is_described_and_in_order(text: &str) {
+    let mut families = Vec::new();
+    let mut described = std::collections::HashSet::new();
+    for line in text.lines().filter(|line| !line.is_empty()) {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap();
+            assert!(!help.trim().is_empty(), "{line}");
+            described.insert(name.to_string());
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split(' ').next().unwrap();
+            assert!(described.contains(name), "{name} has no HELP before its TYPE:\n{text}");
+            families.push(name.to_string());
+        } else {
+            let name = line.split(['{', ' ']).next().unwrap();
+            let family = families.last().unwrap_or_else(|| panic!("a sample before any TYPE: {line}"));
+            assert!(name.starts_with(family.as_str()), "{name} is not under the TYPE of {family}");
+        }
+    }
+    let mut sorted = families.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(families, sorted, "each family once, in name order");
+}
+
+/// `promtool check metrics` (Debian's prometheus package) passes the text, lints included.
+fn promtool_accepts(text: &str) {
+    use std::io::Write;
+    let spawned = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut promtool) = spawned else {
+        return missing_tool("promtool (Debian's prometheus package)");
+    };
+    promtool.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let output = promtool.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "promtool check metrics: {said}\n{text}");
+}
+
+/// Serves `herd`'s health and metrics on a free port; returns its base URL.
+async fn serve_health(herd: &Arc<Herd>, registry: &Arc<Registry>, stop: &CancellationToken) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(listener, herd.clone(), registry.clone(), stop.clone()));
+    base
+}
+
+#[tokio::test]
+async fn readiness_is_this_nodes_own_and_a_dead_or_cut_neighbour_is_a_metric() {
+    // Riley in one part (a process of its own, as in a pod), its neighbours in another, on
+    // ports both know.
+    let dir = tempfile::tempdir().unwrap();
+    let topology = Arc::new(herdctl_core::Topology::load(Some(&write_topology(dir.path(), &free_ports(10)))).unwrap());
+    let registry = Arc::new(Registry::default());
+    let options = HerdOptions { metrics: Some(registry.clone()), ..part_options() };
+    let riley = Arc::new(start_part(&topology, &["Riley"], options).await);
+    let stop = CancellationToken::new();
+    let base = serve_health(&riley, &registry, &stop).await;
+
+    // Alone since it started: serving, but not caught up with anyone yet.
+    assert_eq!(get(&format!("{base}/healthz")).await, (200, "serving\n".into()));
+    let (status, text) = get(&format!("{base}/readyz")).await;
+    assert_eq!((status, text.as_str()), (503, "Riley has not caught up with a neighbour since it started\n"));
+
+    // A Jaquez with another key is refused, counted by reason, and makes nobody ready.
+    let impostor = HerdOptions::new(HerdKey::new("another herd's key"), Arc::new(herdctl_core::places::NoPlaces));
+    let impostor = start_part(&topology, &["Jaquez"], impostor).await;
+    eventually("the wrong key is counted", || async {
+        let text = get(&format!("{base}/metrics")).await.1;
+        let refused = sample(&text, r#"herdctl_peer_refused_total{node="Riley",reason="wrong_key"}"#);
+        refused >= Some(1.0)
+    })
+    .await;
+    assert_eq!(get(&format!("{base}/readyz")).await.0, 503);
+    impostor.shutdown().await;
+
+    let others = start_part(&topology, &["Jaquez", "Juzang", "Campbell", "Bernard"], part_options()).await;
+    eventually("Riley is ready once a link has caught up", || async {
+        get(&format!("{base}/readyz")).await == (200, "ready\n".into())
+    })
+    .await;
+
+    // Its neighbours die: Riley still serves and is still ready; the links say the rest.
+    others.shutdown().await;
+    eventually("both of Riley's links are down", || async {
+        let text = get(&format!("{base}/metrics")).await.1;
+        ["Jaquez", "Juzang"].iter().all(|neighbour| {
+            sample(&text, &format!(r#"herdctl_link_up{{node="Riley",neighbour="{neighbour}"}}"#)) == Some(0.0)
+        })
+    })
+    .await;
+    assert_eq!(get(&format!("{base}/readyz")).await, (200, "ready\n".into()));
+    assert_eq!(get(&format!("{base}/healthz")).await, (200, "serving\n".into()));
+
+    // An operator's cut is told apart from an outage.
+    riley.cut("Riley", "Jaquez").unwrap();
+    let text = get(&format!("{base}/metrics")).await.1;
+    assert_eq!(sample(&text, r#"herdctl_link_cut{node="Riley",neighbour="Jaquez"}"#), Some(1.0), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_link_cut{node="Riley",neighbour="Juzang"}"#), Some(0.0), "{text}");
+
+    // Killed from a console: neither healthy nor ready; revived, it must catch up again first.
+    riley.kill("Riley").await.unwrap();
+    assert_eq!(get(&format!("{base}/healthz")).await, (503, "down: Riley\n".into()));
+    assert_eq!(get(&format!("{base}/readyz")).await, (503, "Riley is down\n".into()));
+    riley.revive("Riley").await.unwrap();
+    assert_eq!(get(&format!("{base}/healthz")).await, (200, "serving\n".into()));
+    assert_eq!(get(&format!("{base}/readyz")).await.0, 503, "no neighbour to catch up with");
+    stop.cancel();
+    riley.shutdown().await;
 }

@@ -56,15 +56,23 @@ async fn a_sealed_peer_port_speaks_noise_and_a_stranger_with_the_wrong_key_is_re
     assert!(rejected.ends_with("wrong herd key"), "{rejected}");
 
     // The control: with the key, the same stranger's record is heard (the text handshake runs
-    // inside the sealed channel).
+    // inside the sealed channel), once the real Juzang has gone (a second Juzang beside a linked
+    // one is refused).
+    herd.kill("Juzang").await.unwrap();
+    next(&mut events, |e| {
+        &*e.node == "Campbell" && matches!(&e.kind, EventKind::PeerClosed { neighbour, .. } if &**neighbour == "Juzang")
+    })
+    .await;
     let stream = TcpStream::connect(campbell).await.unwrap();
     let (reader, writer, first) = secure::dial(stream, &terms(KEY)).await.expect("sealed with the key");
     assert!(first.is_none(), "a sealed connection has no plain greeting");
     let mut peer = PeerStream::new(reader, writer, first);
     let greeting = peer.receive().await.unwrap();
     let Some(Message::Herd { nonce, .. }) = Message::parse(&greeting) else { panic!("{greeting}") };
-    let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", nonce, "Juzang", "Campbell"]);
-    peer.send(&Message::Hello { node: "Juzang", nonce: "00", proof: &proof }).await.unwrap();
+    let digest = herd.topology().digest();
+    let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", nonce, "Juzang", "Campbell", &digest, "flood"]);
+    let hello = Message::Hello { node: "Juzang", nonce: "00", proof: &proof, topology: &digest, strategy: "flood" };
+    peer.send(&hello).await.unwrap();
     assert!(peer.receive().await.unwrap().starts_with("WELCOME "));
     let line = format!("AT Juzang +0.000000001 trusted +1+1 {}", now());
     peer.send(&Message::Record { seq: 1, hops: 1, at_line: &line, catch_up: false, flooding: false }).await.unwrap();

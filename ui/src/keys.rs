@@ -36,7 +36,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[key('q'), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
         label: "q, Ctrl-C",
         intent: Intent::Quit,
-        help: "quit (stops every node, frees every port)",
+        help: "quit (stops this process's nodes; nodes it is attached to run on)",
     },
     Binding {
         keys: &[plain(KeyCode::Esc)],

@@ -35,6 +35,11 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests waiting for the connection: the operator's commands are few, and a console whose
 /// node stopped answering waits rather than piling them up.
 const QUEUED_REQUESTS: usize = 64;
+/// A node reports every 250 ms (`server::STATUS_EVERY`): a stream silent this long is a hung
+/// node (stopped with SIGSTOP, or stuck), shown as unreachable until it speaks again.
+pub const SILENT_AFTER: Duration = Duration::from_secs(1);
+/// A stream silent this long is given up and dialled again (a host gone without a word).
+const SILENT_GIVE_UP: Duration = Duration::from_secs(10);
 /// Status reports in a row whose client count differs from the mirror's before it is copied
 /// again (a difference for a moment is only events on their way).
 const DRIFT_REPORTS: u32 = 4;
@@ -75,6 +80,8 @@ pub struct Followed {
     asks: mpsc::Sender<Ask>,
     /// Set when the mirror should be copied again.
     resync: AtomicBool,
+    /// Set while its stream is silent past `SILENT_AFTER`: shown unreachable meanwhile.
+    silent: AtomicBool,
     /// Events its stream dropped before they reached this console (the node's bus lagged).
     lagged: AtomicU64,
     /// Told when the report changes (the herd's waits look again).
@@ -100,6 +107,7 @@ impl Followed {
             report: Mutex::default(),
             asks,
             resync: AtomicBool::new(true),
+            silent: AtomicBool::new(false),
             lagged: AtomicU64::new(0),
             news,
             network,
@@ -208,7 +216,8 @@ impl Member for Followed {
     fn status(&self) -> NodeStatus {
         let (client_addr, peer_addr) = (self.advertised(|spec| spec.port), self.advertised(|spec| spec.peer_port));
         let names = |list: &[String]| list.iter().map(|n| NodeName::from(n.as_str())).collect();
-        match self.reachable_report() {
+        let heard = self.reachable_report().filter(|_| !self.silent.load(Ordering::Acquire));
+        match heard {
             Some(report) => NodeStatus {
                 name: self.name.clone(),
                 up: report.up,
@@ -348,18 +357,20 @@ async fn answer_requests(port: Port, mut queue: mpsc::Receiver<Ask>, token: toki
 /// The node's events, republished here, and its reports, until `token`; redials whenever the
 /// stream breaks, and meanwhile the node is unreachable.
 async fn follow_events(node: Arc<Followed>, port: Port, sink: EventSink, token: tokio_util::sync::CancellationToken) {
-    // Told once each time it changes, not at every redial.
-    let mut told_unreachable = false;
+    // The reason last told: told again when it changes (a node back with a wrong key is not
+    // "connection refused" any more), not at every redial.
+    let mut told: Option<String> = None;
     loop {
         let ended = tokio::select! {
             () = token.cancelled() => return,
             ended = stream(&node, &port, &sink) => ended,
         };
-        if node.reachable_report().is_some() || !told_unreachable {
-            let (address, reason) = (port.address.as_str().into(), ended.to_string().into());
-            sink.emit(EventKind::Unreachable { address, reason });
-            told_unreachable = true;
+        let reason = ended.to_string();
+        if node.reachable_report().is_some() || told.as_deref() != Some(reason.as_str()) {
+            sink.emit(EventKind::Unreachable { address: port.address.as_str().into(), reason: reason.as_str().into() });
+            told = Some(reason);
         }
+        node.silent.store(false, Ordering::Release);
         node.set_report(None);
         tokio::select! {
             () = token.cancelled() => return,
@@ -382,9 +393,26 @@ async fn stream(node: &Arc<Followed>, port: &Port, sink: &EventSink) -> ControlE
     node.resync.store(true, Ordering::Release);
     let mut drifted = 0;
     loop {
-        let line = match channel.receive().await {
-            Ok(line) => line,
-            Err(error) => return error,
+        let line = match timeout(SILENT_AFTER, channel.receive()).await {
+            Ok(Ok(line)) => line,
+            Ok(Err(error)) => return error,
+            Err(_) => {
+                // Hung: said at once, and the node shown unreachable until it speaks again.
+                node.silent.store(true, Ordering::Release);
+                node.news.send_modify(|n| *n += 1);
+                let reason = format!("silent for {} s: hung or stopped (SIGSTOP?)", SILENT_AFTER.as_secs());
+                sink.emit(EventKind::Unreachable { address: port.address.as_str().into(), reason: reason.into() });
+                match timeout(SILENT_GIVE_UP - SILENT_AFTER, channel.receive()).await {
+                    Ok(Ok(line)) => {
+                        node.silent.store(false, Ordering::Release);
+                        node.news.send_modify(|n| *n += 1);
+                        sink.emit(EventKind::Attached { address: port.address.as_str().into() });
+                        line
+                    }
+                    Ok(Err(error)) => return error,
+                    Err(_) => return ControlError::Timeout,
+                }
+            }
         };
         match Streamed::parse(&line, started) {
             Ok(Some(Streamed::Event(event))) => {

@@ -112,7 +112,7 @@ pub async fn dial(stream: TcpStream, node: &str, terms: &Terms) -> Result<Channe
     let mine = nonce();
     let proof = terms.key.prove(&[CONSOLE_PROOF, &challenge, node]);
     let mut hello = String::new();
-    Message::Hello { node: "console", nonce: &mine, proof: &proof }.write_to(&mut hello);
+    Message::Hello { node: "console", nonce: &mine, proof: &proof, topology: "", strategy: "" }.write_to(&mut hello);
     channel.send_lines(hello.as_bytes()).await?;
     let answer = channel.receive().await?;
     match Message::parse(&answer) {

@@ -69,15 +69,16 @@ pub async fn serve(
             tracing::info!(node = %node, "a console attached from {addr}");
             let ended = tokio::select! {
                 () = stop.cancelled() => return,
-                ended = converse(&herd, &node, opened) => ended,
+                ended = converse(&herd, &node, opened, addr) => ended,
             };
             tracing::info!(node = %node, "the console from {addr} left: {ended}");
         });
     }
 }
 
-/// Answers requests until the console leaves (or switches the connection to events).
-async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel) -> ControlError {
+/// Answers requests of the console at `from` until it leaves (or switches the connection to
+/// events). Each action (not a look) is logged with who asked and how it ended.
+async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel, from: std::net::SocketAddr) -> ControlError {
     // A console that put the node in step mode and left (or vanished) must not leave its
     // messages held for ever: the node goes live again when that connection ends.
     let mut stepped = false;
@@ -92,7 +93,17 @@ async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel) -> Control
                 if let Request::Steer(Steer::Mode(mode)) = &request {
                     stepped = *mode == Mode::Step;
                 }
-                answer(herd, node, request).await
+                let acts = matches!(request, Request::Kill | Request::Revive | Request::Steer(_));
+                let asked = acts.then(|| request.to_string());
+                let answer = answer(herd, node, request).await;
+                if let Some(asked) = asked {
+                    let outcome = match &answer {
+                        Response::Refused(why) => format!("refused: {why}"),
+                        _ => "done".to_string(),
+                    };
+                    tracing::info!(node = %node, "{asked} from the console at {from}: {outcome}");
+                }
+                answer
             }
             Err(error) => Response::Refused(error.to_string()),
         };

@@ -14,10 +14,18 @@
 //! lines are counted instead of kept (a node never freezes on its log), and a line in the file
 //! says how many are missing, where they are missing. Shutdown waits for the log at most
 //! `Policy::shutdown_bound`, and says what it could not write.
+//!
+//! Bounded on disk too (README, "Logs"): past `Rotation::max_bytes` the file is rotated, and on
+//! `reopen` (SIGHUP) the writer opens `<Node>.log` again, so that logrotate can move it away.
+//! Both happen between whole lines.
 
-use std::fs::OpenOptions;
+mod settings;
+
+pub use settings::{LogFormat, LogLevel, LogSettings, Rotation};
+
+use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -58,6 +66,10 @@ struct Buffer {
     nodes_waiting: usize,
     /// Lines counted instead of kept, since room ran out and stayed out.
     dropping: Option<u64>,
+    /// Lines counted instead of kept, in all (`herdctl_log_lines_dropped_total`).
+    dropped: u64,
+    /// The file is to be opened again (SIGHUP), at the next line boundary.
+    reopen: bool,
 }
 
 impl Buffer {
@@ -73,6 +85,7 @@ struct Shared {
     policy: Policy,
     name: String,
     report: Report,
+    settings: LogSettings,
 }
 
 impl Shared {
@@ -96,6 +109,16 @@ impl Journal {
     pub fn backlog(&self) -> usize {
         self.shared.lock().held()
     }
+
+    /// Lines counted instead of written, in all.
+    pub fn dropped(&self) -> u64 {
+        self.shared.lock().dropped
+    }
+
+    /// Which lines the file keeps, and in what form.
+    pub fn settings(&self) -> &LogSettings {
+        &self.shared.settings
+    }
 }
 
 /// Stops the writer when dropped, after it has written every line appended before (or
@@ -116,6 +139,7 @@ impl Journal {
             // between a line kept and a line lost.
             if buffer.held() > most / 2 && !buffer.closed {
                 buffer.dropping = Some(lost + 1);
+                buffer.dropped += 1;
                 return;
             }
             buffer.dropping = None;
@@ -134,10 +158,12 @@ impl Journal {
             if let Some(lost) = buffer.dropping {
                 // Another line of this node gave up waiting meanwhile, and told it.
                 buffer.dropping = Some(lost + 1);
+                buffer.dropped += 1;
                 return;
             }
             if buffer.held() > most && !buffer.closed {
                 buffer.dropping = Some(1);
+                buffer.dropped += 1;
                 drop(buffer);
                 shared.tell(&format!(
                     "the disk has not taken the log for {}: lines are counted, not kept, until it does",
@@ -159,32 +185,142 @@ fn write_stamp(out: &mut Vec<u8>) {
     let _ = write!(out, "{}", humantime::format_rfc3339_micros(SystemTime::now()));
 }
 
+/// Where a journal's writer puts its bytes: a log file, which it rotates and reopens between
+/// lines, or (tests) anything that takes bytes.
+pub(crate) trait Target: Write + Send + 'static {
+    /// Opens the file again at its path (it was moved away, SIGHUP says).
+    fn reopen(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// Rotates the file if it has grown past its bound.
+    fn rotate_if_due(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// Bytes the file takes before it is due for rotation (`None`: it is never rotated).
+    fn room(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A node's log file, and how big it has grown.
+struct LogFile {
+    path: PathBuf,
+    file: File,
+    size: u64,
+    rotation: Option<Rotation>,
+}
+
+impl LogFile {
+    fn open(path: PathBuf, rotation: Option<Rotation>) -> std::io::Result<Self> {
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let size = file.metadata()?.len();
+        Ok(Self { path, file, size, rotation })
+    }
+
+    /// `<Node>.log.N`.
+    fn aged(&self, n: usize) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(format!(".{n}"));
+        name.into()
+    }
+}
+
+impl Write for LogFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Target for LogFile {
+    fn room(&self) -> Option<u64> {
+        self.rotation.map(|rotation| rotation.max_bytes.saturating_sub(self.size))
+    }
+
+    fn reopen(&mut self) -> std::io::Result<()> {
+        *self = Self::open(self.path.clone(), self.rotation)?;
+        Ok(())
+    }
+
+    fn rotate_if_due(&mut self) -> std::io::Result<()> {
+        let Some(rotation) = self.rotation.filter(|r| self.size >= r.max_bytes) else { return Ok(()) };
+        // Oldest first, so that nothing is overwritten; a file missing on the way is no matter.
+        let _ = std::fs::remove_file(self.aged(rotation.keep.max(1)));
+        for n in (1..rotation.keep).rev() {
+            let _ = std::fs::rename(self.aged(n), self.aged(n + 1));
+        }
+        if rotation.keep == 0 {
+            std::fs::remove_file(&self.path)?;
+        } else {
+            std::fs::rename(&self.path, self.aged(1))?;
+        }
+        self.reopen()
+    }
+}
+
 /// Writes lines out until the journal is closed and everything is written.
-fn write_out(shared: &Shared, mut sink: impl Write) {
+fn write_out(shared: &Shared, mut sink: impl Target) {
     // What was taken from the buffer and is not on the disk yet, from its first byte.
     let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut failing: Option<Duration> = None;
+    // A rotation or a reopen that failed, told once until one succeeds.
+    let mut kept_failing = false;
     loop {
-        let room_wanted = {
+        let (room_wanted, reopen, between_lines) = {
             let mut buffer = shared.lock();
             buffer.unwritten = pending.len();
-            while buffer.bytes.is_empty() && pending.is_empty() && !buffer.closed {
+            while buffer.bytes.is_empty() && pending.is_empty() && !buffer.closed && !buffer.reopen {
                 buffer.writer_asleep = true;
                 buffer = shared.changed.wait(buffer).unwrap_or_else(|p| p.into_inner());
             }
             buffer.writer_asleep = false;
+            // Only whole lines go to a new file: a write that stopped mid-line finishes first.
+            let between_lines = pending.is_empty();
+            let reopen = between_lines && std::mem::take(&mut buffer.reopen);
             if buffer.bytes.is_empty() && pending.is_empty() && buffer.closed {
                 return;
             }
             pending.append(&mut buffer.bytes);
             buffer.unwritten = pending.len();
-            buffer.nodes_waiting > 0
+            (buffer.nodes_waiting > 0, reopen, between_lines)
         };
         // Room again for a node that waited on the disk.
         if room_wanted {
             shared.changed.notify_all();
         }
-        match write_some(&mut sink, &mut pending) {
+        let mut turn = |sink: &mut dyn Target, reopen: bool| match if reopen { sink.reopen() } else { Ok(()) }
+            .and_then(|()| sink.rotate_if_due())
+        {
+            Ok(()) => kept_failing = false,
+            Err(error) if !kept_failing => {
+                kept_failing = true;
+                shared.tell(&format!("cannot rotate or reopen the log ({error}): writing on to the open file"));
+            }
+            Err(_) => {}
+        };
+        if between_lines {
+            turn(&mut sink, reopen);
+        }
+        // Whole lines up to the file's bound, then a rotation, and so on: a file outgrows its
+        // bound by at most one line.
+        let mut written = Ok(());
+        while !pending.is_empty() {
+            let upto = sink.room().map_or(pending.len(), |room| line_end_within(&pending, room));
+            written = write_some(&mut sink, &mut pending, upto);
+            if written.is_err() || pending.is_empty() {
+                break;
+            }
+            // What was written ended a line.
+            turn(&mut sink, false);
+        }
+        match written {
             Ok(()) => {
                 if failing.take().is_some() {
                     shared.tell("the log is written again");
@@ -207,14 +343,26 @@ fn write_out(shared: &Shared, mut sink: impl Write) {
     }
 }
 
-/// Writes `pending` out; on failure keeps what did not reach the disk, from the exact byte.
-fn write_some(sink: &mut impl Write, pending: &mut Vec<u8>) -> std::io::Result<()> {
+/// Where the last line that fits in `room` bytes of `pending` ends (at least the first line,
+/// so that a line longer than the room is written whole, never cut).
+fn line_end_within(pending: &[u8], room: u64) -> usize {
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    if pending.len() <= room {
+        return pending.len();
+    }
+    let end = |bytes: &[u8]| bytes.iter().rposition(|&b| b == b'\n').map(|at| at + 1);
+    end(&pending[..room]).or_else(|| pending.iter().position(|&b| b == b'\n').map(|at| at + 1)).unwrap_or(pending.len())
+}
+
+/// Writes the first `upto` bytes of `pending` out; on failure keeps what did not reach the
+/// disk, from the exact byte.
+fn write_some(sink: &mut (impl Write + ?Sized), pending: &mut Vec<u8>, upto: usize) -> std::io::Result<()> {
     let mut written = 0;
     let result = loop {
-        if written == pending.len() {
+        if written == upto {
             break sink.flush();
         }
-        match sink.write(&pending[written..]) {
+        match sink.write(&pending[written..upto]) {
             Ok(0) => break Err(ErrorKind::WriteZero.into()),
             Ok(n) => written += n,
             Err(error) if error.kind() == ErrorKind::Interrupted => {}
@@ -225,22 +373,24 @@ fn write_some(sink: &mut impl Write, pending: &mut Vec<u8>) -> std::io::Result<(
     result
 }
 
-/// Opens the log file of `node` in `dir` (created if missing) and starts its writer. Keep the
-/// guard until shutdown: dropping it writes out whatever is still waiting.
-pub fn open(dir: &Path, node: &str, report: Report) -> std::io::Result<(Journal, JournalGuard)> {
+/// Opens the log file of `node` in `dir` (created if missing) and starts its writer, keeping
+/// the file as `settings` say. Keep the guard until shutdown: dropping it writes out whatever is
+/// still waiting.
+pub fn open(dir: &Path, node: &str, report: Report, settings: LogSettings) -> std::io::Result<(Journal, JournalGuard)> {
     std::fs::create_dir_all(dir)?;
-    let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{node}.log")))?;
-    start(file, format!("{node}.log"), Policy::default(), report)
+    let file = LogFile::open(dir.join(format!("{node}.log")), settings.rotation)?;
+    start(file, format!("{node}.log"), Policy::default(), report, settings)
 }
 
 /// Starts a journal writing to `sink`.
 fn start(
-    sink: impl Write + Send + 'static,
+    sink: impl Target,
     name: String,
     policy: Policy,
     report: Report,
+    settings: LogSettings,
 ) -> std::io::Result<(Journal, JournalGuard)> {
-    let shared = Arc::new(Shared { buffer: Mutex::default(), changed: Condvar::new(), policy, name, report });
+    let shared = Arc::new(Shared { buffer: Mutex::default(), changed: Condvar::new(), policy, name, report, settings });
     let (done, finished) = mpsc::channel();
     let writer = shared.clone();
     std::thread::Builder::new().name("herdctl-log".into()).spawn(move || {
@@ -248,6 +398,15 @@ fn start(
         let _ = done.send(());
     })?;
     Ok((Journal { shared: shared.clone() }, JournalGuard { shared, finished }))
+}
+
+impl JournalGuard {
+    /// Has the writer open the file again at its path, between two lines (SIGHUP, after
+    /// logrotate moved it away).
+    pub fn reopen(&self) {
+        self.shared.lock().reopen = true;
+        self.shared.changed.notify_all();
+    }
 }
 
 impl Drop for JournalGuard {

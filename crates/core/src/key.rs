@@ -11,6 +11,26 @@ pub const DEMO_KEY: &str = "herdctl-demo-key";
 /// The environment variable that holds the herd key.
 pub const KEY_VARIABLE: &str = "HERD_KEY";
 
+/// The environment variable that names a file holding the herd key (`--key-file`).
+pub const KEY_FILE_VARIABLE: &str = "HERD_KEY_FILE";
+
+/// Keys written in herdctl's own files and documentation (the demo key, the placeholders of the
+/// compose file and the kustomization, the README's examples): public, so refused for a node
+/// that others can reach.
+pub const KNOWN_KEYS: &[&str] = &[DEMO_KEY, "change-me-before-deploying", "secret", "k", "..."];
+
+/// The shortest key a node that others can reach accepts, in bytes (128 bits).
+pub const SHORTEST_KEY: usize = 16;
+
+/// Why a key is too weak for a node that listens beyond loopback.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WeakKey {
+    #[error("the herd key is a public one (herdctl's demo key, or an example from its files)")]
+    Known,
+    #[error("the herd key is {0} bytes long; at least {SHORTEST_KEY} are needed")]
+    Short(usize),
+}
+
 /// The secret shared by the nodes of one herd.
 #[derive(Clone)]
 pub struct HerdKey(Vec<u8>);
@@ -19,6 +39,8 @@ pub struct HerdKey(Vec<u8>);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeySource {
     Environment,
+    /// A file (`--key-file`, `HERD_KEY_FILE`).
+    File,
     /// A random key, good for a herd whose nodes all run in this one process.
     Random,
     Demo,
@@ -42,6 +64,18 @@ impl HerdKey {
             Ok(key) if !key.is_empty() => (Self::new(key), KeySource::Environment),
             _ if whole_herd_here => (Self::new(nonce()), KeySource::Random),
             _ => (Self::new(DEMO_KEY), KeySource::Demo),
+        }
+    }
+
+    /// Why the key may not guard a node that others can reach, if it may not: a known public
+    /// key, or one shorter than `SHORTEST_KEY` bytes.
+    pub fn weakness(&self) -> Option<WeakKey> {
+        if KNOWN_KEYS.iter().any(|known| known.as_bytes() == self.0.as_slice()) {
+            Some(WeakKey::Known)
+        } else if self.0.len() < SHORTEST_KEY {
+            Some(WeakKey::Short(self.0.len()))
+        } else {
+            None
         }
     }
 
@@ -94,6 +128,16 @@ mod tests {
         assert!(!key.verify(&["dialerabc", "", "Riley", "Jaquez"], &proof));
         assert!(!HerdKey::new("other").verify(&["dialer", "abc", "Riley", "Jaquez"], &proof));
         assert!(!key.verify(&["dialer", "abc", "Riley", "Jaquez"], "not hex"));
+    }
+
+    #[test]
+    fn public_and_short_keys_are_weak_and_a_random_one_is_not() {
+        assert_eq!(HerdKey::new(DEMO_KEY).weakness(), Some(WeakKey::Known));
+        assert_eq!(HerdKey::new("change-me-before-deploying").weakness(), Some(WeakKey::Known));
+        assert_eq!(HerdKey::new("x").weakness(), Some(WeakKey::Short(1)));
+        assert_eq!(HerdKey::new("fifteen bytes!!").weakness(), Some(WeakKey::Short(15)));
+        assert_eq!(HerdKey::new("sixteen bytes!!!").weakness(), None);
+        assert_eq!(HerdKey::new(nonce()).weakness(), None);
     }
 
     #[test]

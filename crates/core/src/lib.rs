@@ -32,6 +32,8 @@ pub mod topology;
 
 pub use event::{EventKind, HerdEvent};
 pub use herd::{Herd, HerdError, HerdOptions, NodeStatus};
+// How nodes' log files are kept (`--log-level`, `--log-format`, rotation).
+pub use journal::{LogFormat, LogLevel, LogSettings, Rotation};
 // The bound on a client's wait for its answer: what experiments judge clients' waits by.
 pub use node::ACK_BOUND;
 pub use topology::{NodeName, Topology};

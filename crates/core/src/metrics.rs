@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics::{Counter, Histogram, Key, Label, Metadata, Recorder};
+use metrics::{Counter, Histogram, Key, KeyName, Label, Metadata, Recorder};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use crate::event::{Arrival, EventKind};
 use crate::topology::NodeName;
 
+const CPU_SECONDS: &str = "process_cpu_seconds_total";
 const ACK_WAIT: &str = "herdctl_ack_wait_seconds";
 /// The acknowledgement wait is bounded by 200 ms; finer buckets below it, where it matters.
 const ACK_BUCKETS: [f64; 10] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.2];
@@ -21,6 +22,9 @@ const ACK_BUCKETS: [f64; 10] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 pub struct Registry {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
+    /// The process's CPU seconds, a counter in fractions that the exporter's whole-number
+    /// counters cannot hold: rendered beside them.
+    cpu_seconds: std::sync::Mutex<Option<f64>>,
 }
 
 impl Default for Registry {
@@ -30,10 +34,46 @@ impl Default for Registry {
             .map(PrometheusBuilder::build_recorder)
             // Only an empty bucket list is refused, and this one is not.
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        for &(name, help) in FAMILIES {
+            // The kind is the exporter's to say (`# TYPE`); a description is the same for each.
+            recorder.describe_counter(KeyName::from_const_str(name), None, help.into());
+        }
         let handle = recorder.handle();
-        Self { recorder, handle }
+        Self { recorder, handle, cpu_seconds: std::sync::Mutex::default() }
     }
 }
+
+/// Every family herdctl serves, with its `# HELP` text. A family missing here is served without
+/// one (a test checks that none is).
+const FAMILIES: &[(&str, &str)] = &[
+    ("herdctl_build_info", "The herdctl version and peer protocol this process runs (always 1)."),
+    ("herdctl_node_up", "1 while the node serves clients, 0 while it is down (killed or not started)."),
+    ("herdctl_clients_known", "Clients the node has a record of."),
+    ("herdctl_client_connections", "Client connections open at the node now."),
+    ("herdctl_client_lines_total", "Client lines, by command and by whether they were answered or refused with ?."),
+    ("herdctl_ack_wait_seconds", "How long an IAMAT's reply waited for the neighbours' acknowledgements."),
+    ("herdctl_places_requests_total", "WHATSAT places answers, by source and status."),
+    ("herdctl_records_sent_total", "Records written to the neighbour over the link, catch-up included."),
+    ("herdctl_records_received_total", "Records received from the neighbour, catch-up included."),
+    ("herdctl_records_duplicate_total", "Records received that the node already had, and dropped."),
+    ("herdctl_link_up", "1 while the node's link to the neighbour is connected and authenticated."),
+    ("herdctl_link_cut", "1 while the operator has cut the link in this direction (not an outage)."),
+    ("herdctl_link_ups_total", "Times the link came up (the first time and every reconnect)."),
+    ("herdctl_link_downs_total", "Times the link went down."),
+    ("herdctl_peer_refused_total", "Peer connections refused at the node's peer port, by reason."),
+    ("herdctl_store_failing", "1 while the node's store (--data-dir) refuses writes."),
+    ("herdctl_store_commit_failures_total", "Commits the node's store failed to write."),
+    ("herdctl_store_kept_back_records", "Records waiting in memory for the node's store to take them."),
+    ("herdctl_log_queue_bytes", "Bytes of the node's log not yet on disk."),
+    ("herdctl_log_lines_dropped_total", "Log lines counted instead of written because the disk could not keep up."),
+    ("process_resident_memory_bytes", "Resident memory of the process, in bytes."),
+    ("process_open_fds", "File descriptors the process has open."),
+    ("process_cpu_seconds_total", "User and system CPU time the process has used, in seconds."),
+];
+
+/// Why a peer's handshake was refused, as `herdctl_peer_refused_total` counts it.
+pub const REFUSALS: [&str; 7] =
+    ["wrong_key", "not_a_neighbour", "already_linked", "plain_mismatch", "version", "skew", "other"];
 
 const METADATA: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
 
@@ -73,7 +113,9 @@ impl Registry {
             .collect();
         let ack_wait =
             self.recorder.register_histogram(&Key::from_parts(ACK_WAIT, labels(&[("node", name)])), &METADATA);
-        Arc::new(NodeMetrics { registry: self.clone(), node: node.clone(), lines, links, ack_wait })
+        let refused =
+            REFUSALS.map(|reason| self.counter("herdctl_peer_refused_total", &[("node", name), ("reason", reason)]));
+        Arc::new(NodeMetrics { registry: self.clone(), node: node.clone(), lines, links, ack_wait, refused })
     }
 
     /// Sets the gauge `name{labels}` to `value` (read from the herd when scraped).
@@ -86,10 +128,23 @@ impl Registry {
         self.counter(name, pairs).absolute(value);
     }
 
-    /// The Prometheus text of everything counted and set so far.
+    /// Sets `process_cpu_seconds_total`, the CPU time the process has used.
+    pub fn cpu_seconds(&self, seconds: f64) {
+        *self.cpu_seconds.lock().unwrap_or_else(|p| p.into_inner()) = Some(seconds);
+    }
+
+    /// The Prometheus text of everything counted and set so far, in a stable order: families
+    /// by name, and each family's series by their labels (the exporter's order changes between
+    /// scrapes).
     pub fn render(&self) -> String {
         self.handle.run_upkeep();
-        self.handle.render()
+        let mut text = self.handle.render();
+        if let Some(seconds) = *self.cpu_seconds.lock().unwrap_or_else(|p| p.into_inner()) {
+            let name = CPU_SECONDS;
+            let help = FAMILIES.iter().find(|(family, _)| *family == name).map_or("", |(_, help)| help);
+            text.push_str(&format!("\n# HELP {name} {help}\n# TYPE {name} counter\n{name} {seconds}\n\n"));
+        }
+        stable_order(&text)
     }
 }
 
@@ -104,6 +159,40 @@ pub enum Asked {
 const COMMANDS: [&str; 3] = ["IAMAT", "WHATSAT", "invalid"];
 /// `answered`: an AT line (and places); `refused`: the protocol's `?` reply.
 const OUTCOMES: [&str; 2] = ["answered", "refused"];
+
+/// Sorts Prometheus text: the families (blocks of lines between blank lines) by name, and the
+/// samples of each by their labels without `le`, keeping a series' own lines (a histogram's
+/// buckets, sum and count) in the order they came.
+fn stable_order(text: &str) -> String {
+    let family = |block: &str| {
+        let first = block.lines().find(|line| !line.starts_with("# ")).unwrap_or(block);
+        block
+            .lines()
+            .find_map(|line| line.strip_prefix("# TYPE "))
+            .unwrap_or(first)
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let series = |line: &str| -> String {
+        let labels = line.split_once('{').and_then(|(_, rest)| rest.split_once('}')).map_or("", |(labels, _)| labels);
+        labels.split(',').filter(|label| !label.starts_with("le=")).collect::<Vec<_>>().join(",")
+    };
+    let mut blocks: Vec<&str> = text.split("\n\n").map(str::trim).filter(|block| !block.is_empty()).collect();
+    blocks.sort_by_key(|block| family(block));
+    let mut out = String::with_capacity(text.len());
+    for block in blocks {
+        let (comments, mut samples): (Vec<&str>, Vec<&str>) = block.lines().partition(|line| line.starts_with('#'));
+        samples.sort_by_cached_key(|line| series(line));
+        for line in comments.into_iter().chain(samples) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
 
 struct LinkMetrics {
     sent: Counter,
@@ -120,12 +209,20 @@ pub struct NodeMetrics {
     lines: [[Counter; 2]; 3],
     links: HashMap<NodeName, LinkMetrics>,
     ack_wait: Histogram,
+    /// One counter per reason of `REFUSALS`.
+    refused: [Counter; 7],
 }
 
 impl NodeMetrics {
     /// A client line was answered (or refused with `?`).
     pub fn client_line(&self, asked: Asked, answered: bool) {
         self.lines[asked as usize][usize::from(!answered)].increment(1);
+    }
+
+    /// A peer's handshake was refused for `reason` (one of `REFUSALS`).
+    pub fn peer_refused(&self, reason: &str) {
+        let index = REFUSALS.iter().position(|known| *known == reason).unwrap_or(REFUSALS.len() - 1);
+        self.refused[index].increment(1);
     }
 
     /// How long an IAMAT's reply waited for the neighbours' acknowledgements.

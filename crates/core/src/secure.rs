@@ -68,6 +68,9 @@ pub enum SealError {
     Denied(String),
     #[error("unexpected message: {0:?}")]
     Unexpected(String),
+    /// The other side offers another version of the same protocol (an older or newer herdctl).
+    #[error("the other side speaks {0}: run the same herdctl version on every node")]
+    Version(String),
 }
 
 /// The reading half of an open connection: sealed frames opened back into bytes, or plain bytes.
@@ -113,7 +116,7 @@ impl Writer {
 pub struct Terms {
     pub security: Security,
     pub key: HerdKey,
-    /// e.g. `herdctl-peer/3`.
+    /// e.g. `herdctl-peer/4`.
     pub protocol: &'static str,
 }
 
@@ -162,6 +165,16 @@ pub async fn dial(stream: TcpStream, terms: &Terms) -> Result<(Reader, Writer, O
             return Err(SealError::OtherIsPlain);
         }
         (Security::Sealed, Some(offer)) if offer != format!("{PATTERN} {}", terms.protocol) => {
+            // Another version of this protocol (`herdctl-peer/3` offered to a `herdctl-peer/4`):
+            // both ends are told in words; anything else is not ours to answer.
+            let family = |protocol: &str| protocol.split_once('/').map(|(name, _)| name.to_string());
+            let theirs = offer.strip_prefix(PATTERN).map(str::trim).unwrap_or(offer);
+            if family(theirs).is_some() && family(theirs) == family(terms.protocol) {
+                let told =
+                    format!("the other side speaks {}: run the same herdctl version on every node", terms.protocol);
+                let _ = writer.write_all(format!("DENIED {told}\n").as_bytes()).await;
+                return Err(SealError::Version(theirs.to_string()));
+            }
             return Err(SealError::Unexpected(first));
         }
         (Security::Sealed, Some(_)) => {}
@@ -389,6 +402,29 @@ mod tests {
         writer.write_all(b"REC 1 1 AT Riley +0.000000001 kiwi +1+1 5\n").await.unwrap();
         let error = lines.next().await.unwrap().expect_err("the altered record is refused");
         assert!(error.to_string().contains("did not open"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn another_version_of_the_protocol_is_told_in_words_at_both_ends() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // An older acceptor's offer, and what it hears back.
+        let old = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (reader, mut writer) = stream.into_split();
+            writer.write_all(format!("SEALED {PATTERN} herdctl-test/0\n").as_bytes()).await.unwrap();
+            let mut lines = FramedRead::new(reader, LinesCodec::new());
+            lines.next().await.unwrap().unwrap()
+        });
+        let refused = dial(TcpStream::connect(addr).await.unwrap(), &terms("k")).await.err();
+        let Some(SealError::Version(theirs)) = &refused else { panic!("{refused:?}") };
+        assert_eq!(theirs, "herdctl-test/0");
+        assert_eq!(
+            refused.unwrap().to_string(),
+            "the other side speaks herdctl-test/0: run the same herdctl version on every node"
+        );
+        let told = old.await.unwrap();
+        assert_eq!(told, "DENIED the other side speaks herdctl-test/1: run the same herdctl version on every node");
     }
 
     #[tokio::test]

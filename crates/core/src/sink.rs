@@ -1,7 +1,6 @@
 //! Where a node's events go: its log file, the process's `tracing` output, a trace's ring, the
 //! herd's bus (within a budget under a burst) and its metrics; and the node's running totals.
 
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -92,6 +91,11 @@ impl EventSink {
         self.journal.as_ref().map_or(0, Journal::backlog)
     }
 
+    /// Log lines counted instead of written, since the node started.
+    pub fn log_dropped(&self) -> u64 {
+        self.journal.as_ref().map_or(0, Journal::dropped)
+    }
+
     /// This node's totals (shared by every clone of the sink, and kept across kill and revive).
     pub fn counters(&self) -> &Arc<Counters> {
         &self.counters
@@ -104,7 +108,7 @@ impl EventSink {
     /// Whether anyone takes traffic events (a log file, a trace, a subscriber, or `RUST_LOG`
     /// at debug). When nobody does, callers skip building them: no copies of lines on the hot path.
     pub fn is_heard(&self) -> bool {
-        self.journal.is_some()
+        self.journal.as_ref().is_some_and(|journal| journal.settings().level == crate::journal::LogLevel::Debug)
             || self.trace.is_some()
             || self.bus.receiver_count() > 0
             || tracing::enabled!(tracing::Level::DEBUG)
@@ -134,10 +138,11 @@ impl EventSink {
         // brought it (marked new): a second line would only cost the disk and the node.
         let logged = !matches!(kind, EventKind::CacheUpdated { via: Via::Peer(_), .. });
         if let (Some(journal), true) = (&self.journal, logged) {
-            // Formatted straight into the journal's buffer: one line, whole, in order.
-            journal.line(|out| {
-                let _ = writeln!(out, "{} {kind}", humantime::format_rfc3339_micros(at));
-            });
+            let settings = journal.settings();
+            if crate::journal::LogLevel::of(&kind) <= settings.level {
+                // Formatted straight into the journal's buffer: one line, whole, in order.
+                journal.line(|out| settings.write_line(out, at, &node, &kind));
+            }
         }
         if kind.is_notable() {
             tracing::info!(node = %node, "{kind}");

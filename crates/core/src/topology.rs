@@ -257,6 +257,21 @@ impl Topology {
         self.neighbours(a).iter().any(|n| &**n == b)
     }
 
+    /// A short digest of what every node of a herd must agree on: each node's name, host and
+    /// ports, and the links (not where a node binds, nor the file's name). Two neighbours with
+    /// different digests run different herds, and their link is refused (the peer handshake).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for node in &self.nodes {
+            hash.update(format!("{}\n{}\n{}\n{}\n", node.name, node.host, node.port, node.peer_port));
+        }
+        let mut links: Vec<String> = self.links().iter().map(|(a, b)| format!("{a}-{b}\n")).collect();
+        links.sort();
+        hash.update(links.concat());
+        hex::encode(&hash.finalize()[..6])
+    }
+
     /// Every link once, each as (earlier in file order, later).
     pub fn links(&self) -> Vec<(NodeName, NodeName)> {
         let mut links = Vec::new();

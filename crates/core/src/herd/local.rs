@@ -73,6 +73,28 @@ impl LocalMember {
         self.life().running.clone().ok_or_else(|| HerdError::AlreadyDown(self.config.name.to_string()))
     }
 
+    /// Client connections open at the node now (none while it is down).
+    pub(crate) fn client_connections(&self) -> usize {
+        self.life().running.as_ref().map_or(0, |node| node.client_connections())
+    }
+
+    /// Why the node is not ready for clients, or `None` when it is: it serves, and since it
+    /// started it has caught up once (a link to a neighbour came up and exchanged what each
+    /// missed), unless it has no neighbours or the operator cut every link. Neighbours that die
+    /// later do not make it unready: their links are metrics (`herdctl_link_up`), not readiness.
+    pub(crate) fn unready(&self, network: &crate::network::Network) -> Option<String> {
+        let name = &self.config.name;
+        let Some(node) = self.life().running.clone() else {
+            return Some(format!("{name} is down"));
+        };
+        let links = node.links();
+        let settled = links.iter().all(|l| network.is_cut_from(name, &l.neighbour));
+        if settled || links.iter().any(|l| l.has_caught_up_once()) {
+            return None;
+        }
+        Some(format!("{name} has not caught up with a neighbour since it started"))
+    }
+
     /// Stops the node for good (the herd is shutting down); returns once its tasks have ended.
     pub(crate) async fn stop(&self) {
         let running = self.life().running.take();

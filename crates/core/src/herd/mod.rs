@@ -67,6 +67,8 @@ pub struct Herd {
     /// The connections this process may hold open, by the open-file limit: its nodes' clients
     /// and its HTTP ports' visitors draw from it, so that none can starve the others' links.
     connections: Arc<ProcessClients>,
+    /// How their files are kept.
+    log: journal::LogSettings,
 }
 
 /// The members, shared with the conductor.
@@ -122,11 +124,8 @@ impl Herd {
             let journal = match &options.log_dir {
                 Some(dir) => {
                     let report = report_to_operator(bus.clone(), name.clone());
-                    let (writer, guard) = journal::open(dir, &name, report).map_err(|source| HerdError::Log {
-                        node: name.to_string(),
-                        dir: dir.clone(),
-                        source,
-                    })?;
+                    let (writer, guard) = journal::open(dir, &name, report, options.log)
+                        .map_err(|source| HerdError::Log { node: name.to_string(), dir: dir.clone(), source })?;
                     journals.push(guard);
                     Some(writer)
                 }
@@ -186,6 +185,7 @@ impl Herd {
             warnings,
             log_dir: options.log_dir.clone(),
             connections: process_clients,
+            log: options.log,
         })
     }
 
@@ -221,7 +221,7 @@ impl Herd {
         let mut following = self.following(name);
         if let Some(dir) = &self.log_dir {
             let report = report_to_operator(self.bus.clone(), name.clone());
-            let (writer, guard) = journal::open(dir, name, report).map_err(|source| HerdError::Log {
+            let (writer, guard) = journal::open(dir, name, report, self.log).map_err(|source| HerdError::Log {
                 node: name.to_string(),
                 dir: dir.clone(),
                 source,
@@ -543,9 +543,26 @@ impl Herd {
         self.local(name).is_some()
     }
 
+    /// Has every node's log writer open its file again (SIGHUP: logrotate moved the files away).
+    pub fn reopen_logs(&self) {
+        for journal in self.journals.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            journal.reopen();
+        }
+    }
+
     /// Bytes of each of this process's nodes' log not yet on disk.
     pub fn log_backlog(&self) -> Vec<(String, usize)> {
         self.locals.iter().map(|l| (l.config.name.to_string(), l.config.events.log_backlog())).collect()
+    }
+
+    /// Log lines each of this process's nodes counted instead of writing (the disk could not keep up).
+    pub fn log_lines_dropped(&self) -> Vec<(String, u64)> {
+        self.locals.iter().map(|l| (l.config.name.to_string(), l.config.events.log_dropped())).collect()
+    }
+
+    /// Client connections open at each of this process's nodes.
+    pub fn client_connections(&self) -> Vec<(String, usize)> {
+        self.locals.iter().map(|l| (l.config.name.to_string(), l.client_connections())).collect()
     }
 
     /// Each of this process's nodes' store (`--data-dir`): its file's name and how its disk is

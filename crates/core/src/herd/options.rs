@@ -17,6 +17,8 @@ pub struct HerdOptions {
     pub places: Arc<dyn Places>,
     /// Where each node writes `<Node>.log`; `None` writes no files (tests of the engine).
     pub log_dir: Option<PathBuf>,
+    /// Which events those files keep, in what form, and when they are rotated.
+    pub log: crate::journal::LogSettings,
     /// Records every client and peer message (and every fault) for a trace, when set.
     pub recorder: Option<Arc<Recorder>>,
     /// What each node may hold open for clients (lowered to fit the open-file limit).
@@ -45,6 +47,7 @@ impl HerdOptions {
             key,
             places,
             log_dir: None,
+            log: crate::journal::LogSettings::default(),
             recorder: None,
             clients: ClientLimits::default(),
             data_dir: None,

@@ -97,18 +97,10 @@ impl Herd {
         up && (self.network.mode() == Mode::Step || here.caught_up.iter().any(|n| &**n == neighbour))
     }
 
-    /// The links of running nodes that are not up and caught up (and not cut by the operator),
-    /// as `Node→Neighbour`: empty when the nodes are ready.
-    pub fn links_not_ready(&self) -> Vec<String> {
-        let mut waiting = Vec::new();
-        for node in self.status().iter().filter(|n| n.up) {
-            for (neighbour, _) in &node.links {
-                if !node.caught_up.contains(neighbour) && !self.network.is_cut_from(&node.name, neighbour) {
-                    waiting.push(format!("{}→{neighbour}", node.name));
-                }
-            }
-        }
-        waiting
+    /// Why each of this process's nodes that is not ready is not (see `LocalMember::unready`):
+    /// empty when they all are.
+    pub fn not_ready(&self) -> Vec<String> {
+        self.locals.iter().filter_map(|local| local.unready(&self.network)).collect()
     }
 
     /// Waits (at most `within`) until `condition` holds, looking again after each event of the

@@ -21,7 +21,7 @@ use crate::limits::{ClientLimits, ProcessClients, Sources};
 use crate::net::TcpListener;
 use crate::network::Network;
 use crate::peer::link::{self, Link, Outgoing};
-use crate::peer::{Local, Records, Refusals};
+use crate::peer::{Linked, Local, Records, Refusals};
 use crate::places::Places;
 use crate::protocol::Record;
 use crate::secure::{Security, Terms};
@@ -167,12 +167,14 @@ impl Node {
         let local = Arc::new(Local {
             name: config.name,
             terms: Terms { security: config.security, key: config.key, protocol: crate::peer::wire::VERSION },
-            topology: config.topology,
             events: config.events,
             network: config.network,
             token,
             records: node.clone(),
             refusals: Refusals::default(),
+            linked: Linked::default(),
+            topology_digest: config.topology.digest(),
+            topology: config.topology,
         });
         for entry in records {
             node.cache.offer(&entry.record, entry.hops, entry.via.clone());
@@ -193,6 +195,11 @@ impl Node {
         node.tracker.spawn(anti_entropy(node.clone()));
         node.tracker.close();
         node
+    }
+
+    /// Client connections open now.
+    pub fn client_connections(&self) -> usize {
+        self.clients.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The outbound links, one per neighbour, sorted by name.

@@ -1,6 +1,8 @@
 //! Opening a peer link: the accepting node sends a challenge, the dialling node answers with its
-//! name and a proof made with the herd key, and the acceptor proves itself in turn. Nothing a
-//! connection sends is believed before both proofs check out.
+//! name, a proof made with the herd key and what the two must agree on (the topology's digest and
+//! the strategy), and the acceptor proves itself in turn. Nothing a connection sends is believed
+//! before both proofs check out, and neighbours that run different herds are refused, with both
+//! sides' values said.
 
 use crate::net::TcpStream;
 
@@ -9,11 +11,27 @@ use crate::key::nonce;
 use crate::secure::{self, Terms};
 use crate::topology::{NodeName, Topology};
 
+use super::linked::{Claim, Linked};
+use std::net::SocketAddr;
+
 const DIALER: &str = "herdctl-peer/1 dialer";
 const ACCEPTOR: &str = "herdctl-peer/1 acceptor";
 
+/// What two neighbours must agree on besides the key: the topology's digest and the strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub topology: String,
+    pub strategy: String,
+}
+
 /// Dials side: `me` opens a link to `neighbour` over `stream`, sealed or plain as `terms` say.
-pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, terms: &Terms) -> Result<PeerStream, PeerError> {
+pub async fn dial(
+    stream: TcpStream,
+    me: &str,
+    neighbour: &str,
+    terms: &Terms,
+    agreement: &Agreement,
+) -> Result<PeerStream, PeerError> {
     let _ = stream.set_nodelay(true);
     let (reader, writer, first) = secure::dial(stream, terms).await?;
     let mut peer = PeerStream::new(reader, writer, first);
@@ -28,8 +46,9 @@ pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, terms: &Terms) -
         return Err(PeerError::WrongNode { expected: neighbour.into(), found: node.into() });
     }
     let my_nonce = nonce();
-    let proof = key.prove(&[DIALER, challenge, me, neighbour]);
-    peer.send(&Message::Hello { node: me, nonce: &my_nonce, proof: &proof }).await?;
+    let (topology, strategy) = (agreement.topology.as_str(), agreement.strategy.as_str());
+    let proof = key.prove(&[DIALER, challenge, me, neighbour, topology, strategy]);
+    peer.send(&Message::Hello { node: me, nonce: &my_nonce, proof: &proof, topology, strategy }).await?;
     let answer = peer.receive().await?;
     match Message::parse(&answer) {
         Some(Message::Welcome { proof }) if key.verify(&[ACCEPTOR, &my_nonce, neighbour, me], proof) => Ok(peer),
@@ -39,13 +58,17 @@ pub async fn dial(stream: TcpStream, me: &str, neighbour: &str, terms: &Terms) -
     }
 }
 
-/// Accepting side: a connection arrived at `me`'s peer port. Returns the neighbour it proved to be.
-pub async fn accept(
+/// Accepting side: a connection from `from` arrived at `me`'s peer port. Returns the neighbour it
+/// proved to be, and its claim on that name among the links `linked` (one connection a name).
+pub async fn accept<'a>(
     stream: TcpStream,
     me: &str,
     topology: &Topology,
     terms: &Terms,
-) -> Result<(NodeName, PeerStream), PeerError> {
+    linked: &'a Linked,
+    from: SocketAddr,
+    agreement: &Agreement,
+) -> Result<(NodeName, PeerStream, Claim<'a>), PeerError> {
     let _ = stream.set_nodelay(true);
     let (reader, writer) = secure::accept(stream, terms).await?;
     let mut peer = PeerStream::new(reader, writer, None);
@@ -53,24 +76,48 @@ pub async fn accept(
     let challenge = nonce();
     peer.send(&Message::Herd { version: VERSION, node: me, nonce: &challenge }).await?;
     let hello = peer.receive().await?;
-    let Some(Message::Hello { node, nonce: their_nonce, proof }) = Message::parse(&hello) else {
+    let Some(Message::Hello { node, nonce: their_nonce, proof, topology: their_topology, strategy: their_strategy }) =
+        Message::parse(&hello)
+    else {
         // A sealing dialler that met this plain acceptor says so in a `DENIED` line.
         return Err(secure::refusal(hello).into());
     };
-    let refusal = if !key.verify(&[DIALER, &challenge, node, me], proof) {
-        Some(PeerError::WrongKey)
-    } else if !topology.are_neighbours(me, node) {
-        Some(PeerError::NotANeighbour(node.into()))
-    } else {
-        None
+    let neighbour = topology.name(node).filter(|_| topology.are_neighbours(me, node));
+    let skew = |what, theirs: &str, ours: &str| PeerError::Skew {
+        what,
+        dialler: node.into(),
+        theirs: if theirs.is_empty() { "none".into() } else { theirs.into() },
+        acceptor: me.into(),
+        ours: ours.into(),
     };
-    if let Some(error) = refusal {
-        // Tell an honest but misconfigured peer what is wrong; a stranger learns nothing useful.
-        let _ = peer.send(&Message::Denied { reason: &error.to_string() }).await;
-        return Err(error);
-    }
-    let neighbour = topology.name(node).ok_or_else(|| PeerError::NotANeighbour(node.into()))?;
+    let claimed = match &neighbour {
+        _ if !key.verify(&[DIALER, &challenge, node, me, their_topology, their_strategy], proof) => {
+            Err(PeerError::WrongKey)
+        }
+        None => Err(PeerError::NotANeighbour(node.into())),
+        Some(name) => linked
+            .claim(name, from)
+            .map_err(|holder| PeerError::AlreadyLinked { node: node.into(), holder, from })
+            .and_then(|claim| match () {
+                () if their_topology != agreement.topology => {
+                    Err(skew("topology", their_topology, &agreement.topology))
+                }
+                () if their_strategy != agreement.strategy => {
+                    Err(skew("strategy", their_strategy, &agreement.strategy))
+                }
+                () => Ok(claim),
+            }),
+    };
+    let claim = match claimed {
+        Ok(claim) => claim,
+        Err(error) => {
+            // Tell an honest but misconfigured peer what is wrong; a stranger learns nothing useful.
+            let _ = peer.send(&Message::Denied { reason: &error.to_string() }).await;
+            return Err(error);
+        }
+    };
+    let neighbour = claim.name().clone();
     let proof = key.prove(&[ACCEPTOR, their_nonce, me, node]);
     peer.send(&Message::Welcome { proof: &proof }).await?;
-    Ok((neighbour, peer))
+    Ok((neighbour, peer, claim))
 }

@@ -16,14 +16,22 @@ use crate::strategy::Carried;
 use crate::topology::NodeName;
 
 pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
-    let greeting = timeout(HANDSHAKE_TIMEOUT, handshake::accept(stream, &node.name, &node.topology, &node.terms));
+    let agreement = node.agreement();
+    let greeting = timeout(
+        HANDSHAKE_TIMEOUT,
+        handshake::accept(stream, &node.name, &node.topology, &node.terms, &node.linked, addr, &agreement),
+    );
     let accepted = tokio::select! {
         _ = node.token.cancelled() => return,
         accepted = greeting => accepted.unwrap_or(Err(PeerError::Timeout)),
     };
-    let (neighbour, peer) = match accepted {
+    // The claim on the neighbour's name lasts as long as this connection.
+    let (neighbour, peer, claim) = match accepted {
         Ok(accepted) => accepted,
         Err(error) => {
+            if let Some(metrics) = node.events.metrics() {
+                metrics.peer_refused(error.refusal());
+            }
             if let Some(reason) = node.refusals.refused(addr.ip(), &error.to_string(), std::time::Instant::now()) {
                 node.events.emit(EventKind::PeerRejected { addr, reason: reason.into() });
             }
@@ -35,6 +43,8 @@ pub async fn serve(node: Arc<Local>, stream: TcpStream, addr: SocketAddr) {
         _ = node.token.cancelled() => "node stopped".to_string(),
         error = receive(&node, &neighbour, peer) => error.to_string(),
     };
+    // The name is free again before anyone hears the link closed.
+    drop(claim);
     node.events.emit(EventKind::PeerClosed { neighbour, reason: reason.into() });
 }
 

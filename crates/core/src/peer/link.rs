@@ -61,6 +61,8 @@ pub struct Link {
     up: AtomicBool,
     /// Up, and its catch-up sent: what was known when it came up has gone out.
     caught_up: AtomicBool,
+    /// Caught up at least once in this life of the node (never cleared: readiness reads it).
+    caught_up_once: AtomicBool,
     /// Asks the link to send its node's whole cache again (gossip's anti-entropy).
     resync: tokio::sync::Notify,
     queue: mpsc::UnboundedSender<Outgoing>,
@@ -90,6 +92,7 @@ impl Link {
             neighbour,
             up: AtomicBool::new(false),
             caught_up: AtomicBool::new(false),
+            caught_up_once: AtomicBool::new(false),
             resync: tokio::sync::Notify::new(),
             queue,
             queued: AtomicUsize::new(0),
@@ -109,6 +112,11 @@ impl Link {
     /// Whether the link is up and its catch-up has been sent.
     pub fn is_caught_up(&self) -> bool {
         self.caught_up.load(Ordering::Acquire)
+    }
+
+    /// Whether the link has been up and caught up at least once since the node started.
+    pub fn has_caught_up_once(&self) -> bool {
+        self.caught_up_once.load(Ordering::Acquire)
     }
 
     /// Catches the neighbour up again with everything the node knows (anti-entropy).
@@ -296,7 +304,7 @@ pub async fn run(node: Arc<Local>, link: Arc<Link>, mut queue: mpsc::UnboundedRe
 
 async fn connect(node: &Local, neighbour: &str, address: &str) -> Result<PeerStream, PeerError> {
     let stream = timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await.map_err(|_| PeerError::Timeout)??;
-    timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.terms))
+    timeout(HANDSHAKE_TIMEOUT, handshake::dial(stream, &node.name, neighbour, &node.terms, &node.agreement()))
         .await
         .map_err(|_| PeerError::Timeout)?
 }
@@ -318,6 +326,7 @@ async fn exchange(
         let mut out = Outbox { writer, text: String::with_capacity(BATCH_BYTES + 1024), seq: 0, counters };
         let sent = catch_up(node, link, &mut out).await?;
         link.caught_up.store(true, Ordering::Release);
+        link.caught_up_once.store(true, Ordering::Release);
         node.events.emit(EventKind::CatchUpSent { to: neighbour.clone(), records: sent });
 
         loop {
@@ -674,6 +683,8 @@ mod tests {
             token: token.clone(),
             records: Arc::new(Empty { panic_once: AtomicBool::new(panic_once) }),
             refusals: Refusals::default(),
+            linked: crate::peer::Linked::default(),
+            topology_digest: Topology::built_in().digest(),
         });
         let (link, queue) = Link::with_bound("Jaquez".into(), bound);
         tokio::spawn(run(local, link.clone(), queue, listener.local_addr().unwrap().to_string()));
@@ -682,9 +693,11 @@ mod tests {
 
     /// Accepts the next dial as Jaquez would.
     async fn accept(listener: &TcpListener) -> super::super::wire::PeerStream {
-        let (stream, _) = listener.accept().await.unwrap();
+        let (stream, from) = listener.accept().await.unwrap();
         let topology = Topology::built_in();
-        super::handshake::accept(stream, "Jaquez", &topology, &terms()).await.unwrap().1
+        let linked = crate::peer::Linked::default();
+        let agreement = super::handshake::Agreement { topology: topology.digest(), strategy: "flood".into() };
+        super::handshake::accept(stream, "Jaquez", &topology, &terms(), &linked, from, &agreement).await.unwrap().1
     }
 
     /// The next event of `kind`'s shape, as text.

@@ -8,6 +8,7 @@
 mod handshake;
 pub(crate) mod inbound;
 pub(crate) mod link;
+mod linked;
 mod refusals;
 pub mod wire;
 
@@ -15,6 +16,8 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+pub use handshake::Agreement;
+pub use linked::Linked;
 pub use refusals::Refusals;
 
 use crate::cache::{Entry, PageStart};
@@ -23,6 +26,13 @@ use crate::protocol::Record;
 use crate::sink::EventSink;
 use crate::strategy::Carried;
 use crate::topology::{NodeName, SharedTopology};
+
+impl Local {
+    /// What this node's neighbours must agree with now: its topology, and the strategy in force.
+    pub fn agreement(&self) -> handshake::Agreement {
+        handshake::Agreement { topology: self.topology_digest.clone(), strategy: self.network.strategy().to_string() }
+    }
+}
 
 /// What a link (either end) needs of the node it belongs to, and nothing more.
 pub struct Local {
@@ -37,6 +47,10 @@ pub struct Local {
     pub records: Arc<dyn Records>,
     /// Refused peer connections, so that one that keeps coming is logged once.
     pub refusals: Refusals,
+    /// The neighbours linked to this node now: one connection each.
+    pub linked: Linked,
+    /// `topology`'s digest, which neighbours must share (worked out once).
+    pub topology_digest: String,
 }
 
 /// The node's records, as its links read and add to them.

@@ -10,7 +10,7 @@ use crate::secure::{Reader, SealError, Writer};
 use crate::topology::MAX_NAME;
 
 /// The protocol's name and version, sent first by the accepting side.
-pub const VERSION: &str = "herdctl-peer/3";
+pub const VERSION: &str = "herdctl-peer/4";
 
 /// The longest AT line a node can write: `AT`, a server name, a time difference (a sign, twenty
 /// digits, a point, nine digits), a client ID, coordinates and a client time (twenty digits, a
@@ -31,11 +31,15 @@ pub enum Message<'a> {
         node: &'a str,
         nonce: &'a str,
     },
-    /// Dialer's answer: its name, its own challenge, its proof over the acceptor's challenge.
+    /// Dialer's answer: its name, its own challenge, its proof over the acceptor's challenge,
+    /// and what the two must agree on (its topology's digest and its strategy; empty, and not
+    /// written, in a console's HELLO to a control port, which runs no herd of its own).
     Hello {
         node: &'a str,
         nonce: &'a str,
         proof: &'a str,
+        topology: &'a str,
+        strategy: &'a str,
     },
     /// Acceptor's proof over the dialer's challenge: the link is open.
     Welcome {
@@ -72,7 +76,14 @@ impl<'a> Message<'a> {
         let mut field = || fields.next().filter(|f| !f.is_empty());
         let message = match verb {
             "HERD" => Self::Herd { version: field()?, node: field()?, nonce: field()? },
-            "HELLO" => Self::Hello { node: field()?, nonce: field()?, proof: field()? },
+            "HELLO" => {
+                let (node, nonce, proof) = (field()?, field()?, field()?);
+                let (topology, strategy) = match field() {
+                    Some(topology) => (topology, field()?),
+                    None => ("", ""),
+                };
+                Self::Hello { node, nonce, proof, topology, strategy }
+            }
             "WELCOME" => Self::Welcome { proof: field()? },
             "DENIED" => return Some(Self::Denied { reason: rest }),
             "REC" | "SYNC" | "FLOOD" => {
@@ -95,7 +106,10 @@ impl<'a> Message<'a> {
         // Writing into a String cannot fail.
         let _ = match self {
             Self::Herd { version, node, nonce } => writeln!(out, "HERD {version} {node} {nonce}"),
-            Self::Hello { node, nonce, proof } => writeln!(out, "HELLO {node} {nonce} {proof}"),
+            Self::Hello { node, nonce, proof, topology: "", .. } => writeln!(out, "HELLO {node} {nonce} {proof}"),
+            Self::Hello { node, nonce, proof, topology, strategy } => {
+                writeln!(out, "HELLO {node} {nonce} {proof} {topology} {strategy}")
+            }
             Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
             Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
             Self::Record { seq, hops, at_line, catch_up: true, .. } => writeln!(out, "SYNC {seq} {hops} {at_line}"),
@@ -123,6 +137,13 @@ pub enum PeerError {
     WrongKey,
     #[error("{0} is not a neighbour here")]
     NotANeighbour(String),
+    #[error(
+        "the {what} differs: {dialler} has {theirs}, {acceptor} has {ours}: give every node the same topology \
+         file and --strategy"
+    )]
+    Skew { what: &'static str, dialler: String, theirs: String, acceptor: String, ours: String },
+    #[error("{node} is already linked here (from {holder}): a second {node} from {from} is refused")]
+    AlreadyLinked { node: String, holder: std::net::SocketAddr, from: std::net::SocketAddr },
     #[error("expected {expected}, but {found} answered")]
     WrongNode { expected: String, found: String },
     #[error("refused by the other side: {0}")]
@@ -144,12 +165,26 @@ impl From<SealError> for PeerError {
             SealError::WrongKey => Self::WrongKey,
             SealError::Denied(reason) => Self::Denied(reason),
             SealError::Unexpected(line) => Self::Unexpected(line),
+            SealError::Version(theirs) => Self::Version(theirs),
             mismatch => Self::Seal(mismatch),
         }
     }
 }
 
 impl PeerError {
+    /// Why a handshake was refused, in the words of `herdctl_peer_refused_total`'s `reason`.
+    pub fn refusal(&self) -> &'static str {
+        match self {
+            Self::WrongKey => "wrong_key",
+            Self::NotANeighbour(_) | Self::WrongNode { .. } => "not_a_neighbour",
+            Self::Seal(SealError::OtherIsPlain | SealError::OtherIsSealed) => "plain_mismatch",
+            Self::Version(_) => "version",
+            Self::AlreadyLinked { .. } => "already_linked",
+            Self::Skew { .. } => "skew",
+            _ => "other",
+        }
+    }
+
     /// Whether two failures are the same kind of thing (the same variant; for I/O, the same kind
     /// of I/O error): a link reports a failure once, not on every redial.
     pub fn same_kind(&self, other: &Self) -> bool {
@@ -237,7 +272,14 @@ mod tests {
     fn messages_round_trip() {
         let messages = [
             Message::Herd { version: "herdctl-peer/1", node: "Riley", nonce: "00ff" },
-            Message::Hello { node: "Jaquez", nonce: "abcd", proof: "1234" },
+            Message::Hello {
+                node: "Jaquez",
+                nonce: "abcd",
+                proof: "1234",
+                topology: "5c1f09ab77d2",
+                strategy: "gossip:2",
+            },
+            Message::Hello { node: "console", nonce: "abcd", proof: "1234", topology: "", strategy: "" },
             Message::Welcome { proof: "99" },
             Message::Denied { reason: "wrong herd key" },
             Message::Record {
@@ -275,7 +317,19 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for bad in ["", "REC", "REC x 1 AT", "REC 1 -1 AT", "ACK", "ACK 1 2", "HELLO a b", "PING x", "IAMAT k +1-2 3"] {
+        for bad in [
+            "",
+            "REC",
+            "REC x 1 AT",
+            "REC 1 -1 AT",
+            "ACK",
+            "ACK 1 2",
+            "HELLO a b",
+            "HELLO a b c d",
+            "HELLO a b c d e f",
+            "PING x",
+            "IAMAT k +1-2 3",
+        ] {
             assert_eq!(Message::parse(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,99 @@
+//! Where the herd key comes from (`--key-file` or `HERD_KEY_FILE`, else `HERD_KEY`, else made up
+//! or the demo key), and whether it is strong enough for where this process's nodes listen: a
+//! node others can reach refuses a public key and one under 16 bytes.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use herdctl_core::key::{self, HerdKey, KeySource};
+
+/// A key file bigger than this is not a key (a wrong path, /dev/zero): refused before it is read
+/// whole.
+const LARGEST_KEY_FILE: u64 = 4096;
+
+/// The herd key: the file's (its last line break dropped) if one is named, else `HERD_KEY`'s,
+/// else a random one when the whole herd runs here, else the demo key.
+pub fn load(file: Option<&Path>, whole_herd: bool) -> anyhow::Result<(HerdKey, KeySource)> {
+    let Some(path) = file else { return Ok(HerdKey::from_env(whole_herd)) };
+    let named = || format!("--key-file {}", path.display());
+    let size = std::fs::metadata(path).with_context(named)?.len();
+    if size > LARGEST_KEY_FILE {
+        bail!("{}: {size} bytes is not a key (at most {LARGEST_KEY_FILE}): is it the right file?", named());
+    }
+    let bytes = std::fs::read(path).with_context(named)?;
+    let secret = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let secret = secret.strip_suffix(b"\r").unwrap_or(secret);
+    if secret.is_empty() {
+        bail!("{}: the file is empty: write the herd key in it", named());
+    }
+    Ok((HerdKey::new(secret), KeySource::File))
+}
+
+/// Whether `host` (a listening address or name) is reachable only from this machine.
+fn loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses a weak key for nodes that listen on `hosts` when any of them is beyond loopback.
+pub fn check(key: &HerdKey, source: KeySource, hosts: &[String]) -> anyhow::Result<()> {
+    let Some(exposed) = hosts.iter().find(|host| !loopback(host)) else { return Ok(()) };
+    let Some(weakness) = key.weakness() else { return Ok(()) };
+    let whence = match source {
+        KeySource::File => "the key file's",
+        KeySource::Environment => key::KEY_VARIABLE,
+        KeySource::Demo => "(unset, so the demo key)",
+        KeySource::Random => return Ok(()),
+    };
+    bail!(
+        "{weakness} ({whence}), and a node listens on {exposed}, beyond this machine: anyone who can reach it could \
+         join the herd. Give every node the same secret of at least {} bytes, e.g. \
+         {}=\"$(openssl rand -hex 32)\" or --key-file FILE",
+        key::SHORTEST_KEY,
+        key::KEY_VARIABLE
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_told_from_the_others() {
+        for host in ["127.0.0.1", "127.0.0.5", "::1", "[::1]", "localhost"] {
+            assert!(loopback(host), "{host}");
+        }
+        for host in ["0.0.0.0", "::", "10.0.0.2", "herd-0.herd", "riley"] {
+            assert!(!loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_weak_key_is_refused_only_beyond_loopback() {
+        let weak = HerdKey::new("x");
+        assert!(check(&weak, KeySource::Environment, &["127.0.0.1".into()]).is_ok());
+        let refused = check(&weak, KeySource::Environment, &["127.0.0.1".into(), "0.0.0.0".into()]);
+        let text = refused.unwrap_err().to_string();
+        assert!(text.contains("1 bytes long") && text.contains("0.0.0.0"), "{text}");
+        let demo = HerdKey::new(key::DEMO_KEY);
+        assert!(check(&demo, KeySource::Demo, &["riley".into()]).unwrap_err().to_string().contains("public"));
+        assert!(check(&HerdKey::new(key::nonce()), KeySource::File, &["0.0.0.0".into()]).is_ok());
+    }
+
+    #[test]
+    fn a_key_file_is_read_without_its_line_break_and_a_wrong_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herd.key");
+        std::fs::write(&path, "0123456789abcdef0123\n").unwrap();
+        let (key, source) = load(Some(&path), false).unwrap();
+        assert_eq!(source, KeySource::File);
+        assert!(key.verify(&["a"], &HerdKey::new("0123456789abcdef0123").prove(&["a"])));
+        std::fs::write(&path, "\n").unwrap();
+        assert!(load(Some(&path), false).unwrap_err().to_string().contains("empty"));
+        std::fs::write(&path, vec![b'x'; 5000]).unwrap();
+        assert!(load(Some(&path), false).unwrap_err().to_string().contains("is not a key"));
+        let missing = load(Some(&dir.path().join("nowhere")), false).unwrap_err();
+        assert!(format!("{missing:#}").contains("nowhere"), "{missing:#}");
+    }
+}
