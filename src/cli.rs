@@ -202,6 +202,18 @@ pub enum Tool {
     /// it, and measure what each update cost and how fast it spread; exit 0 when nothing was lost
     /// and every --max held, 1 when not, 2 when the run could not be judged.
     Experiment(ExperimentArgs),
+    /// Whether a node is healthy (for a container's HEALTHCHECK or a script): ask its metrics
+    /// port's /readyz (`http://HOST:PORT`, or a path of your own) or, given `HOST:PORT`, its
+    /// client port. Exit 0 healthy, 1 not, with one line saying why.
+    Health {
+        /// `http://HOST:PORT[/PATH]` (a metrics port; /readyz by default) or `HOST:PORT` (a client
+        /// port).
+        #[arg(value_name = "ADDR", default_value = crate::probe::DEFAULT)]
+        addr: String,
+        /// How long to wait for the answer.
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
+    },
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration

@@ -8,6 +8,7 @@ mod exec;
 #[cfg(feature = "console")]
 mod console;
 mod frontend;
+mod probe;
 mod records;
 
 use std::io::IsTerminal;
@@ -71,6 +72,9 @@ fn main() -> ExitCode {
             }
             None => Err(anyhow::anyhow!("this platform has no config folder: give one with --config FILE")),
         },
+        Some(cli::Tool::Health { addr, timeout }) => runtime.block_on(probe::check(&addr, timeout)).map(|said| {
+            println!("healthy: {addr}: {said}");
+        }),
         Some(cli::Tool::Man) => {
             let mut text = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
