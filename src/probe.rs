@@ -27,7 +27,8 @@ pub async fn check(addr: &str, timeout: Duration) -> anyhow::Result<String> {
 async fn ask(addr: &str) -> anyhow::Result<String> {
     match addr.strip_prefix("http://") {
         Some(rest) => {
-            let (host, path) = rest.split_once('/').map_or((rest, "/readyz".to_string()), |(h, p)| (h, format!("/{p}")));
+            let (host, path) =
+                rest.split_once('/').map_or((rest, "/readyz".to_string()), |(h, p)| (h, format!("/{p}")));
             http(host, &path).await.with_context(|| format!("http://{host}{path}"))
         }
         None => client(addr).await.with_context(|| addr.to_string()),
