@@ -214,6 +214,9 @@ pub enum Tool {
         #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
         timeout: std::time::Duration,
     },
+    /// Copy a node's records (--data-dir) into a file, consistently, while it runs or not: a
+    /// backup. Restore by copying the file back as <Node>.redb before the node starts.
+    Snapshot(SnapshotArgs),
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration
@@ -223,6 +226,25 @@ pub enum Tool {
         #[arg(long)]
         default: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The node whose store (<DIR>/<NODE>.redb) is copied.
+    #[arg(long, value_name = "NODE")]
+    pub node: String,
+    /// The node's --data-dir.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The new file the copy is written to (a store a node can start from).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The herd's topology, where a running node's control port is found (as for the herd).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// The herd runs with --plain-links (its control ports too).
+    #[arg(long, env = "HERD_PLAIN_LINKS")]
+    pub plain_links: bool,
 }
 
 #[derive(Debug, Args)]

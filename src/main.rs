@@ -10,6 +10,7 @@ mod console;
 mod frontend;
 mod probe;
 mod records;
+mod snapshot;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Some(cli::Tool::Health { addr, timeout }) => runtime.block_on(probe::check(&addr, timeout)).map(|said| {
             println!("healthy: {addr}: {said}");
         }),
+        Some(cli::Tool::Snapshot(args)) => runtime.block_on(snapshot::take(&args)).map(|said| println!("{said}")),
         Some(cli::Tool::Man) => {
             let mut text = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
