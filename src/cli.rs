@@ -248,6 +248,21 @@ pub enum Tool {
         #[arg(value_name = "ADDR")]
         addr: String,
     },
+    /// Whether a node is healthy (for a container's HEALTHCHECK or a script): ask its metrics
+    /// port's /readyz (`http://HOST:PORT`, or a path of your own) or, given `HOST:PORT`, its
+    /// client port. Exit 0 healthy, 1 not, with one line saying why.
+    Health {
+        /// `http://HOST:PORT[/PATH]` (a metrics port; /readyz by default) or `HOST:PORT` (a client
+        /// port).
+        #[arg(value_name = "ADDR", default_value = crate::probe::DEFAULT)]
+        addr: String,
+        /// How long to wait for the answer.
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
+    },
+    /// Copy a node's records (--data-dir) into a file, consistently, while it runs or not: a
+    /// backup. Restore by copying the file back as <Node>.redb before the node starts.
+    Snapshot(SnapshotArgs),
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration
@@ -286,6 +301,25 @@ pub struct GradeArgs {
     /// Also run these walkthroughs as checks (each passes when every expectation in it holds).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub walkthrough: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The node whose store (<DIR>/<NODE>.redb) is copied.
+    #[arg(long, value_name = "NODE")]
+    pub node: String,
+    /// The node's --data-dir.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The new file the copy is written to (a store a node can start from).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The herd's topology, where a running node's control port is found (as for the herd).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// The herd runs with --plain-links (its control ports too).
+    #[arg(long, env = "HERD_PLAIN_LINKS")]
+    pub plain_links: bool,
 }
 
 #[derive(Debug, Args)]

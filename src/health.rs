@@ -52,7 +52,9 @@ pub fn scrape(registry: &Registry, herd: &Herd) -> String {
     registry.render()
 }
 
-/// Serves `/metrics`, `/healthz` (every node of this process serves clients) and `/readyz`
+/// Serves `/metrics`, `/livez` (the process answers: what a liveness probe should ask, since a
+/// node an operator killed on purpose is not a process to restart), `/healthz` (every node of
+/// this process serves clients) and `/readyz`
 /// (every node of this process serves clients, can write its store, and has caught up once since
 /// it started; neighbours' state is not readiness) on `listener` until `stop`.
 pub async fn serve(
@@ -97,6 +99,7 @@ pub async fn serve(
     };
     let app = axum::Router::new()
         .route("/metrics", get(metrics))
+        .route("/livez", get(|| async { "alive\n" }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     herdctl_teach::web::serve(listener, app, herdctl_teach::web::WebLimits::METRICS, budget, stop).await;

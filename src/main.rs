@@ -10,8 +10,10 @@ mod console;
 mod frontend;
 mod grade;
 mod herd_key;
+mod probe;
 mod records;
 mod scenario;
+mod snapshot;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -91,6 +93,10 @@ fn main() -> ExitCode {
             }
             None => Err(anyhow::anyhow!("this platform has no config folder: give one with --config FILE")),
         },
+        Some(cli::Tool::Health { addr, timeout }) => runtime.block_on(probe::check(&addr, timeout)).map(|said| {
+            println!("healthy: {addr}: {said}");
+        }),
+        Some(cli::Tool::Snapshot(args)) => runtime.block_on(snapshot::take(&args)).map(|said| println!("{said}")),
         Some(cli::Tool::Man) => {
             let mut text = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())

@@ -214,6 +214,8 @@ async fn readiness_is_this_nodes_own_and_a_dead_or_cut_neighbour_is_a_metric() {
     riley.kill("Riley").await.unwrap();
     assert_eq!(get(&format!("{base}/healthz")).await, (503, "down: Riley\n".into()));
     assert_eq!(get(&format!("{base}/readyz")).await, (503, "Riley is down\n".into()));
+    // The process lives on: a liveness probe (on /livez) does not have the pod restarted.
+    assert_eq!(get(&format!("{base}/livez")).await, (200, "alive\n".into()));
     riley.revive("Riley").await.unwrap();
     assert_eq!(get(&format!("{base}/healthz")).await, (200, "serving\n".into()));
     assert_eq!(get(&format!("{base}/readyz")).await.0, 503, "no neighbour to catch up with");

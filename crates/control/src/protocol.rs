@@ -36,6 +36,8 @@ pub enum Request {
     Page { after: Option<String>, count: usize },
     /// Switch this connection to the node's events stream.
     Events,
+    /// Write a consistent copy of the node's store as this file in its data folder.
+    Snapshot(String),
 }
 
 impl std::fmt::Display for Request {
@@ -47,6 +49,7 @@ impl std::fmt::Display for Request {
             Self::Steer(change) => write!(f, "{change}"),
             Self::Page { after, count } => write!(f, "PAGE {} {count}", after.as_deref().unwrap_or("-")),
             Self::Events => f.write_str("EVENTS"),
+            Self::Snapshot(file) => write!(f, "SNAPSHOT {file}"),
         }
     }
 }
@@ -61,6 +64,7 @@ impl std::str::FromStr for Request {
             "KILL" => Self::Kill,
             "REVIVE" => Self::Revive,
             "EVENTS" => Self::Events,
+            "SNAPSHOT" => Self::Snapshot(rest.to_string()),
             "PAGE" => {
                 let mut words = rest.split(' ');
                 let after = match words.next() {
@@ -197,6 +201,8 @@ pub enum Response {
     Streaming {
         started: SystemTime,
     },
+    /// A snapshot was written, with this many records.
+    Snapshot(usize),
     /// Refused, and why.
     Refused(String),
 }
@@ -212,6 +218,7 @@ impl Response {
             Self::Streaming { started } => {
                 ok(serde_json::json!({ "started": humantime::format_rfc3339_micros(*started).to_string() }))
             }
+            Self::Snapshot(records) => ok(serde_json::json!({ "records": records })),
             Self::Refused(why) => serde_json::json!({ "error": why }).to_string(),
         }
     }
@@ -234,6 +241,9 @@ impl Response {
                     .and_then(|text| humantime::parse_rfc3339(text).ok())
                     .ok_or_else(unexpected)?,
             },
+            Request::Snapshot(_) => {
+                Self::Snapshot(ok.get("records").and_then(Value::as_u64).ok_or_else(unexpected)? as usize)
+            }
             Request::Kill | Request::Revive | Request::Steer(_) => Self::Done,
         })
     }

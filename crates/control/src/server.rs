@@ -169,6 +169,15 @@ async fn answer(herd: &Herd, node: &NodeName, request: Request) -> Response {
             }
         }
         Request::Events => Response::Refused("EVENTS switches the connection to the stream".into()),
+        Request::Snapshot(file) => match herd.store(node) {
+            // The copy blocks its thread while the store's writer makes it.
+            Some(store) => match tokio::task::spawn_blocking(move || store.snapshot(&file)).await {
+                Ok(Ok((_, records))) => Response::Snapshot(records),
+                Ok(Err(why)) => Response::Refused(why),
+                Err(_) => Response::Refused("the snapshot stopped".into()),
+            },
+            None => Response::Refused(format!("{node} keeps no records on disk (no --data-dir)")),
+        },
     }
 }
 

@@ -31,6 +31,9 @@ use crate::journal::Report;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
+mod snapshot;
+pub use snapshot::{copy_file, held_open};
+
 /// How long neighbours' records gather before a commit that no client waits for.
 const GATHER: Duration = Duration::from_millis(10);
 /// How often a failing store tries the disk again.
@@ -56,6 +59,8 @@ enum Job {
     Load(mpsc::SyncSender<Result<Vec<Entry>, DiskError>>),
     /// Forget every record (a walkthrough's `reset`).
     Clear(mpsc::SyncSender<Result<(), DiskError>>),
+    /// Copy every record on the disk into a new file (`herdctl snapshot`).
+    Snapshot(PathBuf, mpsc::SyncSender<Result<usize, DiskError>>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +164,8 @@ pub struct Store {
     writer: Option<JoinHandle<()>>,
     health: Arc<Health>,
     name: String,
+    /// The folder the file is in (none for a store opened some other way, in tests).
+    dir: Option<PathBuf>,
 }
 
 impl Store {
@@ -169,7 +176,9 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|error| fail(error.into()))?;
         let file = path.clone();
         let opener: Opener = Box::new(move || Ok(Database::create(&file)?));
-        Self::open_with(opener, &format!("{node}.redb"), report).map_err(fail)
+        let mut store = Self::open_with(opener, &format!("{node}.redb"), report).map_err(fail)?;
+        store.dir = Some(dir.to_path_buf());
+        Ok(store)
     }
 
     /// Opens a store whose database `opener` opens (again after each failure).
@@ -191,7 +200,7 @@ impl Store {
             tried: None,
         };
         let writer = std::thread::Builder::new().name("herdctl-store".into()).spawn(move || writer.run(&queue))?;
-        Ok(Self { jobs: Some(jobs), writer: Some(writer), health, name: name.to_string() })
+        Ok(Self { jobs: Some(jobs), writer: Some(writer), health, name: name.to_string(), dir: None })
     }
 
     /// The file's name, for messages (`Riley.redb`).
@@ -217,6 +226,25 @@ impl Store {
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Job::Clear(reply));
         answer.recv().unwrap_or_else(|_| Err(DiskError::writer_gone()))
+    }
+
+    /// Writes a consistent copy of the store as `file` in its folder (a bare name ending in
+    /// `.redb`, not there yet): every record committed before it, so every acknowledged one.
+    /// Returns the copy's path and how many records it holds. Blocks while the writer copies.
+    pub fn snapshot(&self, file: &str) -> Result<(PathBuf, usize), String> {
+        let dir = self.dir.as_ref().ok_or("this store has no folder")?;
+        let plain = Path::new(file).file_name().is_some_and(|name| name == file);
+        if !plain || !file.ends_with(".redb") || file == self.name {
+            return Err(format!("{file:?}: a snapshot is a new file name ending in .redb, in the store's folder"));
+        }
+        let out = dir.join(file);
+        if out.exists() {
+            return Err(format!("{} is there already", out.display()));
+        }
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Job::Snapshot(out.clone(), reply));
+        let copied = answer.recv().unwrap_or_else(|_| Err(DiskError::writer_gone()));
+        copied.map(|count| (out, count)).map_err(|error| format!("cannot copy {}: {error}", self.name))
     }
 
     /// Queues `record` for the disk; the receiver fires once it is there, and fails (its sender
@@ -297,6 +325,11 @@ impl Writer {
                     Job::Clear(reply) => {
                         self.write(std::mem::take(&mut batch));
                         let _ = reply.send(self.clear());
+                    }
+                    Job::Snapshot(out, reply) => {
+                        // What was asked before the snapshot is in it.
+                        self.write(std::mem::take(&mut batch));
+                        let _ = reply.send(self.database().and_then(|database| snapshot::copy(database, &out)));
                     }
                 }
             }

@@ -565,6 +565,11 @@ impl Herd {
         self.locals.iter().map(|l| (l.config.name.to_string(), l.client_connections())).collect()
     }
 
+    /// The store of this process's node `name` (with `--data-dir`), for `herdctl snapshot`.
+    pub fn store(&self, name: &str) -> Option<Arc<crate::store::Store>> {
+        self.local(name)?.config.store.clone()
+    }
+
     /// Each of this process's nodes' store (`--data-dir`): its file's name and how its disk is
     /// doing.
     pub fn stores(&self) -> Vec<(NodeName, String, Arc<crate::store::Health>)> {
