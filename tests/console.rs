@@ -228,6 +228,9 @@ fn at_80_by_24_the_command_line_has_no_traps() {
     // The line closed after Enter: R is a key again, and revives the selected node.
     console.press("2R");
     console.wait_for("5/5 up");
+    // The revive's own word comes once Jaquez has relinked: waited for, so that it cannot take
+    // the place of the completions below.
+    console.wait_for("✓ revived Jaquez");
     // Tab on an empty line stays in it and lists the verbs; the next key is typed.
     console.press(":\t");
     console.wait_until("the verbs listed under the line", |screen| screen.contains("Tab: iamat, whatsat, send"));

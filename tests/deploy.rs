@@ -94,7 +94,8 @@ fn the_statefulset_runs_its_topology_with_probes_and_scrape_annotations() {
     let annotations = &set["spec"]["template"]["metadata"]["annotations"];
     assert_eq!(annotations["prometheus.io/scrape"].as_str(), Some("true"));
     assert_eq!(annotations["prometheus.io/port"].as_str(), Some(metrics_port));
-    assert_eq!(container["livenessProbe"]["httpGet"]["path"].as_str(), Some("/healthz"));
+    // Liveness is the process answering: a node killed on purpose from a console is not restarted.
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"].as_str(), Some("/livez"));
     assert_eq!(container["readinessProbe"]["httpGet"]["path"].as_str(), Some("/readyz"));
     // The container and the service open the topology's ports.
     let node = &topology.nodes()[0];

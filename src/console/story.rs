@@ -134,7 +134,8 @@ impl Story {
                 self.map.end(&self.report, &step_on)
             }
         });
-        state.story_over = true;
+        // A part with one after it: c goes on to it.
+        state.story_over = !self.place.next;
     }
 
     pub fn report(&self) -> &Report {

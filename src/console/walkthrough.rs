@@ -222,14 +222,17 @@ impl Story {
         self.show_scheduled(finished).await?;
         let report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
         // The summary: what held and failed, and (with a part after this one) how to go on to it.
+        // A part with one after it ends on a caption that c goes on from (to the next part);
+        // the last ends on the summary, which stays.
         let end = match self.place.next {
             true => {
                 let pauses = self.map.pauses.len();
-                Caption { text: self.place.summary(&report, ""), step: pauses, steps: pauses, ..Caption::default() }
+                let text = self.place.summary(&report, "");
+                Told::Caption(Caption { text, step: pauses, steps: pauses, ..Caption::default() })
             }
-            false => self.map.end(&report, ""),
+            false => Told::End(self.map.end(&report, "")),
         };
-        self.told.send(Told::End(end)).await.map_err(|_| ())?;
+        self.told.send(end).await.map_err(|_| ())?;
         Ok(None)
     }
 
