@@ -302,10 +302,15 @@ impl Live {
         self.say_running(state);
         let outcome = match (outcome, given) {
             // Said with the key that undoes it: a kill is one capital away from a revive.
-            (Outcome::Done(_), Some(Given { killed_with_key: Some(node), .. })) => Outcome::Done(format!(
-                "{node} killed: its ports refuse connections · {} revives",
-                label_of(HerdAct::Revive)
-            )),
+            // What the kill took with it (step mode's held messages) is kept: the operator's
+            // words after the `;` of the kill's outcome.
+            (Outcome::Done(text), Some(Given { killed_with_key: Some(node), .. })) => {
+                let took = text.split_once("; ").map(|(_, took)| format!("; {took}")).unwrap_or_default();
+                Outcome::Done(format!(
+                    "{node} killed: its ports refuse connections{took} · {} revives",
+                    label_of(HerdAct::Revive)
+                ))
+            }
             (outcome, _) => outcome,
         };
         self.show(outcome, state);

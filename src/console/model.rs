@@ -546,6 +546,9 @@ pub fn flood_view(flood: &Flood) -> FloodView {
         hops: flood.hops(),
         fewest_hops: flood.minimum_hops(),
         so_far: None,
+        lost_in_kill: flood.lost_in_kills(),
+        killed: flood.killed.last().map(|(node, _)| node.to_string()).unwrap_or_default(),
+        ended: flood.is_closed(),
     }
 }
 

@@ -416,4 +416,9 @@ pub struct FloodView {
     /// In a replay, the figures are the update's whole cost as recorded; this many of its
     /// messages had been sent by the moment shown, when that is not all of them.
     pub so_far: Option<usize>,
+    /// Held transmissions (step mode) lost with a killed node, and the node killed last.
+    pub lost_in_kill: usize,
+    pub killed: String,
+    /// Nothing more of it will come (a kill took what still waited): its figures are final.
+    pub ended: bool,
 }

@@ -37,6 +37,11 @@ pub struct Flood {
     /// The nodes the origin could reach when the update started (live, over links neither down
     /// nor cut), with their distance in hops.
     pub reachable: BTreeMap<NodeName, usize>,
+    /// Its transmissions waiting in step mode now, sender and receiver.
+    pub held: Vec<(NodeName, NodeName)>,
+    /// Nodes killed while some of its transmissions waited from or for them, and how many were
+    /// lost with each: step mode's held messages go with their links.
+    pub killed: Vec<(NodeName, usize)>,
 }
 
 impl Flood {
@@ -60,6 +65,17 @@ impl Flood {
         self.reachable.keys().all(|node| self.reached.contains_key(node))
     }
 
+    /// Whether it stopped short for good: a kill lost some of its held transmissions and none
+    /// of the rest waits any more, so nothing more of it will come (its figures stand as they are).
+    pub fn is_closed(&self) -> bool {
+        !self.killed.is_empty() && self.held.is_empty() && !self.is_complete()
+    }
+
+    /// Held transmissions lost with killed nodes.
+    pub fn lost_in_kills(&self) -> usize {
+        self.killed.iter().map(|(_, lost)| lost).sum()
+    }
+
     /// What each lost message did, once the node it was for has the record another way: the
     /// lesson of a drop. (Until then, nothing is said: more of the flood may still come.)
     pub fn losses(&self) -> Vec<String> {
@@ -73,6 +89,13 @@ impl Flood {
                 ))
             })
             .collect()
+    }
+}
+
+/// One transmission from `from` to `to` no longer waits (a duplicate's second copy finds none).
+fn let_go(held: &mut Vec<(NodeName, NodeName)>, from: &NodeName, to: &NodeName) {
+    if let Some(index) = held.iter().position(|(f, t)| f == from && t == to) {
+        held.remove(index);
     }
 }
 
@@ -136,6 +159,8 @@ impl Accounting {
             reached: BTreeMap::new(),
             learned_from: BTreeMap::new(),
             reachable,
+            held: Vec::new(),
+            killed: Vec::new(),
         });
     }
 
@@ -154,14 +179,33 @@ impl Accounting {
                     flood.learned_from.insert(event.node.clone(), from.clone());
                 }
             }
-            EventKind::FloodSent { record, catch_up: false, .. } => {
+            EventKind::FloodSent { to, record, catch_up: false, .. } => {
                 if let Some(flood) = self.find(record.line()) {
                     flood.messages += 1;
+                    let_go(&mut flood.held, &event.node, to);
                 }
             }
             EventKind::FloodDropped { to, record, catch_up: false, .. } => {
                 if let Some(flood) = self.find(record.line()) {
                     flood.lost.push((event.node.clone(), to.clone()));
+                    let_go(&mut flood.held, &event.node, to);
+                }
+            }
+            EventKind::FloodHeld { to, record, catch_up: false, .. } => {
+                if let Some(flood) = self.find(record.line()) {
+                    flood.held.push((event.node.clone(), to.clone()));
+                }
+            }
+            // A node gone takes with it what waited from or for it.
+            EventKind::NodeDown => {
+                let down = &event.node;
+                for flood in &mut self.floods {
+                    let before = flood.held.len();
+                    flood.held.retain(|(from, to)| from != down && to != down);
+                    let lost = before - flood.held.len();
+                    if lost > 0 {
+                        flood.killed.push((down.clone(), lost));
+                    }
                 }
             }
             EventKind::FloodReceived { record, arrival, catch_up: false, .. } if !arrival.is_new() => {

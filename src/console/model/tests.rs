@@ -234,6 +234,36 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
 }
 
 #[tokio::test]
+async fn a_kill_in_step_mode_says_what_it_lost_and_ends_the_update_where_it_stood() {
+    use herdctl_teach::command::Command;
+    use herdctl_teach::outcome::Outcome;
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    let _ = frame(&mut model, &herd, &state, Instant::now());
+    herd.set_mode(herdctl_core::network::Mode::Step);
+    let asked = tokio::spawn({
+        let addr = herd.client_addr("Riley").unwrap();
+        async move { send(addr, "Riley", &format!("IAMAT kiwi +1+1 {}", Timestamp::now())).await }
+    });
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::FloodHeld { .. })).await;
+    asked.await.unwrap();
+    let killed = herdctl_teach::operator::execute(&herd, &Command::Kill("Riley".into()), "Riley").await;
+    let Outcome::Done(said) = killed else { panic!("{killed:?}") };
+    assert!(said.contains("1 held message was lost"), "{said}");
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::NodeDown)).await;
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let cost = view.stats.last_flood.clone().unwrap();
+    assert_eq!((cost.messages, cost.reached, cost.reachable, cost.lost_in_kill), (0, 0, 1, 1));
+    assert!(cost.ended, "nothing more of it waits: the accounting does not wait for ever");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("1 held lost with Riley) ended"), "{shown}");
+    assert!(!shown.contains("so far"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();

@@ -60,7 +60,12 @@ fn mode(mode: ModeView, long: bool) -> String {
 
 /// The cost of an update in three lengths.
 fn flood(flood: &FloodView, form: usize) -> String {
-    let so_far = if flood.reached < flood.reachable { " so far" } else { "" };
+    let so_far = match (flood.reached < flood.reachable, flood.ended) {
+        (true, false) => " so far",
+        // A kill took what still waited: it stopped where it stands, and says so.
+        (true, true) => " ended",
+        _ => "",
+    };
     let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
     // `1/2 hops`: of the hops so far and the fewest, one hop only when both are one.
@@ -75,6 +80,10 @@ fn flood(flood: &FloodView, form: usize) -> String {
     if flood.lost > 0 {
         dropped.push_str(&format!(", {} lost", flood.lost));
     }
+    if flood.lost_in_kill > 0 {
+        dropped.push_str(&format!(", {} held lost with {}", flood.lost_in_kill, flood.killed));
+    }
+    let ended = if so_far == " ended" { so_far } else { "" };
     // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
     let recorded = flood.so_far.map(|sent| format!(" · {sent} sent by now")).unwrap_or_default();
     match form {
@@ -87,7 +96,7 @@ fn flood(flood: &FloodView, form: usize) -> String {
              tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
+            "{client}: {messages} {msgs} ({dropped}){ended} · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
         ),
     }
 }
@@ -221,6 +230,7 @@ mod tests {
             hops: 2,
             fewest_hops: 2,
             so_far: None,
+            ..FloodView::default()
         };
         assert_eq!(
             flood(&last, 0),
@@ -235,7 +245,14 @@ mod tests {
         let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last.clone() };
         assert_eq!(flood(&lossy, 2), "kiwi: 7 msgs (3 dup, 1 lost) · 4/4 · tree 4 · 2/2 hops");
         // A replay at the start of a recorded update: what it cost in the end, and how far it got.
-        let recorded = FloodView { so_far: Some(0), ..last };
+        let recorded = FloodView { so_far: Some(0), ..last.clone() };
         assert_eq!(flood(&recorded, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops · 0 sent by now");
+        // Step mode's held messages lost with a killed node: the update ended where it stood.
+        let killed =
+            FloodView { messages: 0, reached: 1, lost_in_kill: 3, killed: "Jaquez".into(), ended: true, ..last };
+        assert_eq!(
+            flood(&killed, 1),
+            "kiwi from Riley: 0 msgs (4 dup, 3 held lost with Jaquez) ended · 1/4 nodes · tree 4 · 2 hops (fewest 2)"
+        );
     }
 }

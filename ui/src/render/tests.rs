@@ -108,6 +108,7 @@ fn herd() -> HerdView<'static> {
                 hops: 2,
                 fewest_hops: 2,
                 so_far: None,
+                ..FloodView::default()
             }),
             ..Stats::default()
         },
