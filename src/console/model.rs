@@ -264,6 +264,13 @@ impl Model {
             EventKind::NodeDown => {
                 self.recent.remove(&event.node);
             }
+            // A reset herd starts its figures again: the events not shown before it are not
+            // this herd's any more (its own count of those never published starts at zero too).
+            EventKind::Reset => {
+                self.events_dropped = 0;
+                self.skipped = 0;
+                self.recent.clear();
+            }
             EventKind::StrategySet { strategy } => self.strategy = strategy.to_string(),
             EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
             _ => {}

@@ -105,11 +105,14 @@ pub struct Accounting {
     floods: VecDeque<Flood>,
     /// Updates remembered at most.
     kept: usize,
+    /// The records of updates a reset cut short: what of them still moves after it (a held
+    /// message let go as the herd is reset, a walkthrough's aborted replay) is not a new update.
+    forgotten: HashSet<String>,
 }
 
 impl Accounting {
     pub fn new(topology: SharedTopology) -> Self {
-        Self { topology, live: Live::default(), floods: VecDeque::new(), kept: KEPT }
+        Self { topology, live: Live::default(), floods: VecDeque::new(), kept: KEPT, forgotten: HashSet::new() }
     }
 
     /// An accounting that remembers every update: a recording's, read whole once.
@@ -170,6 +173,7 @@ impl Accounting {
             EventKind::Reset => self.clear(),
             // A flood starts where a node first stores the record: at the node the client spoke
             // to, or (when that node runs in another process) at the first one seen to learn it.
+            EventKind::CacheUpdated { record, .. } if self.forgotten.contains(record.line()) => {}
             EventKind::CacheUpdated { record, via, hops, catch_up: false } => {
                 if self.find(record.line()).is_none() {
                     self.start(event, record);
@@ -220,9 +224,9 @@ impl Accounting {
         }
     }
 
-    /// Forgets every update (the herd was reset).
+    /// Forgets every update (the herd was reset), and leaves out what of them comes after.
     pub fn clear(&mut self) {
-        self.floods.clear();
+        self.forgotten = self.floods.drain(..).map(|flood| flood.at_line).collect();
     }
 
     /// The most recent update.

@@ -264,6 +264,39 @@ async fn a_kill_in_step_mode_says_what_it_lost_and_ends_the_update_where_it_stoo
 }
 
 #[tokio::test]
+async fn a_reset_starts_the_events_not_shown_and_the_cost_line_again() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    iamat(&herd, "Riley", "kiwi").await;
+    // The whole of one update, kept to come again after the reset, as an aborted replay's
+    // messages still moving do.
+    let mut flood = Vec::new();
+    drain(&mut events, &mut model, |event| {
+        flood.push(Arc::new(event.clone()));
+        matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez"
+    })
+    .await;
+    model.dropped(5_761_767);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!(view.stats.events_dropped, 5_761_767);
+    assert!(view.stats.last_flood.is_some());
+
+    herd.reset(DEADLINE).await;
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::Reset)).await;
+    for event in flood {
+        model.apply(event);
+    }
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!(view.stats.events_dropped, 0, "the count starts again with the herd");
+    assert_eq!(view.stats.last_flood, None, "an update cut short by the reset is not the last update");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("no update yet") && !shown.contains("not shown"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();
