@@ -31,3 +31,7 @@ mod tests {
         assert_eq!(grouped(1_000_000), "1,000,000");
     }
 }
+
+/// The one mark of a figure that comes from sampled events (a burst: the nodes publish only so
+/// many a second, and the console counts or rebuilds from those it was shown).
+pub const SAMPLED: &str = "≈sampled";

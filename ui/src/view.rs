@@ -421,4 +421,7 @@ pub struct FloodView {
     pub killed: String,
     /// Nothing more of it will come (a kill took what still waited): its figures are final.
     pub ended: bool,
+    /// Some of its events were never seen (the nodes published over their budget): its figures
+    /// are from a sample.
+    pub sampled: bool,
 }

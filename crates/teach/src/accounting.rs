@@ -42,6 +42,9 @@ pub struct Flood {
     /// Nodes killed while some of its transmissions waited from or for them, and how many were
     /// lost with each: step mode's held messages go with their links.
     pub killed: Vec<(NodeName, usize)>,
+    /// Some of its events may never have been seen (the nodes published over their budget, or
+    /// the reader fell behind): its figures are from a sample, not its whole cost.
+    pub sampled: bool,
 }
 
 impl Flood {
@@ -92,6 +95,18 @@ impl Flood {
     }
 }
 
+/// The record an event of a flood (not of a catch-up) carries.
+fn flooded(kind: &EventKind) -> Option<&herdctl_core::protocol::Record> {
+    match kind {
+        EventKind::CacheUpdated { record, catch_up: false, .. }
+        | EventKind::FloodSent { record, catch_up: false, .. }
+        | EventKind::FloodReceived { record, catch_up: false, .. }
+        | EventKind::FloodDropped { record, catch_up: false, .. }
+        | EventKind::FloodHeld { record, catch_up: false, .. } => Some(record),
+        _ => None,
+    }
+}
+
 /// One transmission from `from` to `to` no longer waits (a duplicate's second copy finds none).
 fn let_go(held: &mut Vec<(NodeName, NodeName)>, from: &NodeName, to: &NodeName) {
     if let Some(index) = held.iter().position(|(f, t)| f == from && t == to) {
@@ -108,11 +123,23 @@ pub struct Accounting {
     /// The records of updates a reset cut short: what of them still moves after it (a held
     /// message let go as the herd is reset, a walkthrough's aborted replay) is not a new update.
     forgotten: HashSet<String>,
+    /// The updates whose events came since the reader last said whether it missed any, and in
+    /// the turn before (what goes missing is counted a moment before or after what came).
+    touched: HashSet<String>,
+    touched_before: HashSet<String>,
 }
 
 impl Accounting {
     pub fn new(topology: SharedTopology) -> Self {
-        Self { topology, live: Live::default(), floods: VecDeque::new(), kept: KEPT, forgotten: HashSet::new() }
+        Self {
+            topology,
+            live: Live::default(),
+            floods: VecDeque::new(),
+            kept: KEPT,
+            forgotten: HashSet::new(),
+            touched: HashSet::new(),
+            touched_before: HashSet::new(),
+        }
     }
 
     /// An accounting that remembers every update: a recording's, read whole once.
@@ -164,10 +191,16 @@ impl Accounting {
             reachable,
             held: Vec::new(),
             killed: Vec::new(),
+            sampled: false,
         });
     }
 
     pub fn apply(&mut self, event: &HerdEvent) {
+        if let Some(record) = flooded(&event.kind) {
+            if !self.touched.contains(record.line()) {
+                self.touched.insert(record.line().to_string());
+            }
+        }
         match &event.kind {
             // A reset herd starts its story again: no update has cost anything yet.
             EventKind::Reset => self.clear(),
@@ -224,8 +257,24 @@ impl Accounting {
         }
     }
 
+    /// The reader says whether events went missing since it last said (`missed`): then the
+    /// updates it saw events of lately, and those not yet complete, are only a sample.
+    pub fn events_missed(&mut self, missed: bool) {
+        if missed {
+            let touched: HashSet<String> = self.touched.union(&self.touched_before).cloned().collect();
+            for flood in &mut self.floods {
+                if touched.contains(&flood.at_line) || !(flood.is_complete() || flood.is_closed()) {
+                    flood.sampled = true;
+                }
+            }
+        }
+        self.touched_before = std::mem::take(&mut self.touched);
+    }
+
     /// Forgets every update (the herd was reset), and leaves out what of them comes after.
     pub fn clear(&mut self) {
+        self.touched.clear();
+        self.touched_before.clear();
         self.forgotten = self.floods.drain(..).map(|flood| flood.at_line).collect();
     }
 

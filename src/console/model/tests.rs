@@ -297,6 +297,42 @@ async fn a_reset_starts_the_events_not_shown_and_the_cost_line_again() {
 }
 
 #[tokio::test]
+async fn an_update_seen_only_in_part_is_marked_sampled_not_left_so_far() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    let _ = frame(&mut model, &herd, &state, Instant::now());
+    iamat(&herd, "Riley", "kiwi").await;
+    // The console sees the update start at Riley, then falls behind and misses the rest (as it
+    // does after a burst, when the nodes publish only so many events a second).
+    let mut missed = 0;
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let event = events.recv().await.unwrap();
+            let arrived = matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez";
+            match event.kind {
+                EventKind::CacheUpdated { .. } if &*event.node == "Riley" => model.apply(event),
+                _ => missed += 1,
+            }
+            if arrived {
+                return;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    model.dropped(missed);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let cost = view.stats.last_flood.clone().unwrap();
+    assert_eq!((cost.messages, cost.reached), (0, 0), "the sample's figures");
+    assert!(cost.sampled, "an update seen in part is marked");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("≈sampled kiwi") && !shown.contains("so far"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::intent::{HerdAct, Intent, ScreenAct};
 use crate::keys::label_of;
 use crate::state::{Focus, Overlay, UiState};
-use crate::text::{count, grouped};
+use crate::text::{SAMPLED, count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
 
@@ -61,6 +61,8 @@ fn mode(mode: ModeView, long: bool) -> String {
 /// The cost of an update in three lengths.
 fn flood(flood: &FloodView, form: usize) -> String {
     let so_far = match (flood.reached < flood.reachable, flood.ended) {
+        // Its events were sampled: how far it got is not known here.
+        _ if flood.sampled => "",
         (true, false) => " so far",
         // A kill took what still waited: it stopped where it stands, and says so.
         (true, true) => " ended",
@@ -86,17 +88,19 @@ fn flood(flood: &FloodView, form: usize) -> String {
     let ended = if so_far == " ended" { so_far } else { "" };
     // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
     let recorded = flood.so_far.map(|sent| format!(" · {sent} sent by now")).unwrap_or_default();
+    // Marked first, where no width cuts it off.
+    let sampled = if flood.sampled { format!("{SAMPLED} ") } else { String::new() };
     match form {
         0 => format!(
-            "last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
+            "{sampled}last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
              {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}{recorded}"
         ),
         1 => format!(
-            "{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
+            "{sampled}{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
              tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({dropped}){ended} · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
+            "{sampled}{client}: {messages} {msgs} ({dropped}){ended} · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
         ),
     }
 }
@@ -247,9 +251,19 @@ mod tests {
         // A replay at the start of a recorded update: what it cost in the end, and how far it got.
         let recorded = FloodView { so_far: Some(0), ..last.clone() };
         assert_eq!(flood(&recorded, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops · 0 sent by now");
+        // Seen only in part (a burst): marked, and not said to be on its way.
+        let sampled = FloodView { messages: 0, reached: 1, sampled: true, ..last.clone() };
+        assert_eq!(flood(&sampled, 2), "≈sampled kiwi: 0 msgs (4 dup) · 1/4 · tree 4 · 2/2 hops");
+        assert!(!flood(&sampled, 0).contains("so far"));
         // Step mode's held messages lost with a killed node: the update ended where it stood.
-        let killed =
-            FloodView { messages: 0, reached: 1, lost_in_kill: 3, killed: "Jaquez".into(), ended: true, ..last };
+        let killed = FloodView {
+            messages: 0,
+            reached: 1,
+            lost_in_kill: 3,
+            killed: "Jaquez".into(),
+            ended: true,
+            ..last.clone()
+        };
         assert_eq!(
             flood(&killed, 1),
             "kiwi from Riley: 0 msgs (4 dup, 3 held lost with Jaquez) ended · 1/4 nodes · tree 4 · 2 hops (fewest 2)"
