@@ -460,6 +460,9 @@ impl Model {
             Some(node) if node.here && state.cache_by_recency => CacheView {
                 addr: node.addr.clone(),
                 by_recency: true,
+                recent_seen: Some(self.recent.get(node.name.as_str()).map_or(0, VecDeque::len))
+                    .filter(|seen| *seen < node.clients),
+                recent_sampled: self.missed_at_frame > 0,
                 ..recent_view(
                     herd,
                     &node.name,

@@ -246,6 +246,11 @@ pub struct CacheView {
     pub recorded: bool,
     /// The most recently updated clients first, instead of by name.
     pub by_recency: bool,
+    /// In that order, the clients the console saw updated (it keeps so many, and sees only the
+    /// updates it was shown), when that is not every client the node knows.
+    pub recent_seen: Option<usize>,
+    /// The console missed updates (a burst): the order is from a sample.
+    pub recent_sampled: bool,
     /// The client a walkthrough shows (`show A B CLIENT`): its row is marked, or the pane says the
     /// node has none.
     pub marked: Option<String>,

@@ -333,6 +333,34 @@ async fn an_update_seen_only_in_part_is_marked_sampled_not_left_so_far() {
 }
 
 #[tokio::test]
+async fn newest_first_is_titled_for_the_updates_the_console_saw() {
+    let herd = herd(PAIR).await;
+    // One client reported before the console looked: not in its newest-first list.
+    iamat(&herd, "Riley", "apple").await;
+    assert!(herd.quiet(DEADLINE).await);
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    iamat(&herd, "Riley", "kiwi").await;
+    drain(&mut events, &mut model, |event| {
+        matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez"
+    })
+    .await;
+    let mut state = UiState::default();
+    state.cache_by_recency = true;
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!((view.cache.total, view.cache.recent_seen), (2, Some(1)));
+    let shown = screen(&view, &state);
+    assert!(shown.contains("· newest of 1 seen"), "{shown}");
+    // Then the console misses events (a burst): the order is marked as a sample.
+    model.dropped(3);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert!(view.cache.recent_sampled);
+    let shown = screen(&view, &state);
+    assert!(shown.contains("≈sampled newest seen"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();

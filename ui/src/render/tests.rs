@@ -70,6 +70,8 @@ fn herd() -> HerdView<'static> {
             unreachable: false,
             recorded: false,
             by_recency: false,
+            recent_seen: None,
+            recent_sampled: false,
             marked: None,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
