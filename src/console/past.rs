@@ -278,6 +278,8 @@ impl Past {
             marks: self.marks.iter().map(|(_, mark)| *mark).collect(),
             looking_back: self.looking_back,
             now: at.map(|event| herdctl_teach::replay::describe_event(event)).unwrap_or_default(),
+            // A recording's notes say what it is missing (events let go, or never recorded).
+            incomplete: !recording.notes.is_empty(),
         });
         view
     }

@@ -35,3 +35,6 @@ mod tests {
 /// The one mark of a figure that comes from sampled events (a burst: the nodes publish only so
 /// many a second, and the console counts or rebuilds from those it was shown).
 pub const SAMPLED: &str = "≈sampled";
+
+/// The mark of a recording with gaps: a moment rebuilt from it may miss what the gaps held.
+pub const INCOMPLETE: &str = "≈incomplete";

@@ -83,6 +83,9 @@ pub struct TimelineView {
     pub looking_back: bool,
     /// What happened at the moment shown, in words.
     pub now: String,
+    /// The recording has gaps (events let go or never recorded): the moment shown is rebuilt
+    /// from what was kept, and may miss what the gaps held.
+    pub incomplete: bool,
 }
 
 /// Something worth jumping to on the timeline.

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::intent::{HerdAct, Intent, ScreenAct};
 use crate::keys::label_of;
 use crate::state::{Focus, Overlay, UiState};
-use crate::text::{SAMPLED, count, grouped};
+use crate::text::{INCOMPLETE, SAMPLED, count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
 
@@ -199,7 +199,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     // The longest mode and cost that fit together.
     let mut second = None;
     'fit: for long_mode in [true, false] {
-        let mode = format!(" mode {} ", mode(stats.mode, long_mode));
+        // A recorded moment is not a live herd's mode: it says what is shown, and the mode as
+        // recorded; a recording with gaps is marked.
+        let mode = match &view.timeline {
+            Some(timeline) => {
+                let gaps = if timeline.incomplete { format!("{INCOMPLETE} ") } else { String::new() };
+                let shown = match (timeline.looking_back, timeline.playing) {
+                    (true, _) => "looking back",
+                    (false, true) => "replay playing",
+                    (false, false) => "replay paused",
+                };
+                format!(" {gaps}{shown}, recorded {} ", self::mode(stats.mode, false))
+            }
+            None => format!(" mode {} ", self::mode(stats.mode, long_mode)),
+        };
         for form in 0..3 {
             let cost = match &stats.last_flood {
                 Some(last) => flood(last, form),

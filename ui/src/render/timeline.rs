@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::intent::{ScreenAct, TimeMove};
 use crate::keys::label_of;
+use crate::text::INCOMPLETE;
 use crate::theme::Theme;
 use crate::view::{MarkKind, TimelineView};
 
@@ -61,7 +62,9 @@ fn bar(timeline: &TimelineView, width: usize, theme: &Theme) -> Line<'static> {
 /// event is this?" and the operator knows the keys.
 fn caption(timeline: &TimelineView, width: usize, present: bool) -> String {
     let seconds = |ms: u64| ms as f64 / 1000.0;
-    let mut text = if timeline.looking_back {
+    // A recording with gaps says so first, where no width cuts it off.
+    let mut text = if timeline.incomplete { format!("{INCOMPLETE} ") } else { String::new() };
+    text += &if timeline.looking_back {
         // How long before the moment looking back began: what a live console's operator asks.
         format!(
             "◀ LOOKING BACK {:.3}s before · event {}/{}",
