@@ -5,7 +5,7 @@
 //!
 //! Catch-up (records exchanged because a link came back) is not part of any flood's cost.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use herdctl_core::event::{Arrival, EventKind, HerdEvent, Via};
 use herdctl_core::herd::Live;
@@ -120,6 +120,11 @@ pub struct Accounting {
     floods: VecDeque<Flood>,
     /// Updates remembered at most.
     kept: usize,
+    /// Where each remembered update is, by its AT line: the number it was started as, the first
+    /// remembered one being `first` (a recording's accounting keeps hundreds of thousands, and
+    /// each of their events finds its update).
+    index: HashMap<String, usize>,
+    first: usize,
     /// The records of updates a reset cut short: what of them still moves after it (a held
     /// message let go as the herd is reset, a walkthrough's aborted replay) is not a new update.
     forgotten: HashSet<String>,
@@ -136,6 +141,8 @@ impl Accounting {
             live: Live::default(),
             floods: VecDeque::new(),
             kept: KEPT,
+            index: HashMap::new(),
+            first: 0,
             forgotten: HashSet::new(),
             touched: HashSet::new(),
             touched_before: HashSet::new(),
@@ -169,14 +176,19 @@ impl Accounting {
     }
 
     fn find(&mut self, at_line: &str) -> Option<&mut Flood> {
-        self.floods.iter_mut().rev().find(|flood| flood.at_line == at_line)
+        let at = self.index.get(at_line)?.checked_sub(self.first)?;
+        self.floods.get_mut(at)
     }
 
     fn start(&mut self, event: &HerdEvent, record: &herdctl_core::protocol::Record) {
         let origin = self.topology.name(record.server()).unwrap_or_else(|| event.node.clone());
         if self.floods.len() == self.kept {
-            self.floods.pop_front();
+            if let Some(old) = self.floods.pop_front() {
+                self.index.remove(&old.at_line);
+            }
+            self.first += 1;
         }
+        self.index.insert(record.line().to_string(), self.first + self.floods.len());
         let reachable = self.reachable(&origin);
         self.floods.push_back(Flood {
             at_line: record.line().to_string(),
@@ -275,6 +287,8 @@ impl Accounting {
     pub fn clear(&mut self) {
         self.touched.clear();
         self.touched_before.clear();
+        self.first += self.floods.len();
+        self.index.clear();
         self.forgotten = self.floods.drain(..).map(|flood| flood.at_line).collect();
     }
 
@@ -290,6 +304,7 @@ impl Accounting {
 
     /// The update whose record is `at_line`.
     pub fn get(&self, at_line: &str) -> Option<&Flood> {
-        self.floods.iter().rev().find(|flood| flood.at_line == at_line)
+        let at = self.index.get(at_line)?.checked_sub(self.first)?;
+        self.floods.get(at)
     }
 }
