@@ -280,6 +280,7 @@ impl Past {
             now: at.map(|event| herdctl_teach::replay::describe_event(event)).unwrap_or_default(),
             // A recording's notes say what it is missing (events let go, or never recorded).
             incomplete: !recording.notes.is_empty(),
+            missing: recording.missing(),
         });
         view
     }

@@ -86,6 +86,9 @@ pub struct TimelineView {
     /// The recording has gaps (events let go or never recorded): the moment shown is rebuilt
     /// from what was kept, and may miss what the gaps held.
     pub incomplete: bool,
+    /// Of those gaps, the events known lost (a look-back after a burst: its moments are rebuilt
+    /// from `events` of `events + missing`).
+    pub missing: u64,
 }
 
 /// Something worth jumping to on the timeline.

@@ -71,6 +71,11 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Events the recording says it lost (its notes count them: let go, or never recorded).
+    pub fn missing(&self) -> u64 {
+        self.notes.iter().filter_map(|note| note.split_whitespace().next()?.parse::<u64>().ok()).sum()
+    }
+
     /// Reads a `.jsonl` trace; `topology` stands in for one the trace does not carry.
     pub fn load(path: &Path, topology: Option<Topology>) -> Result<Self, ReplayError> {
         let text =

@@ -123,6 +123,8 @@ fn a_recording_with_gaps_marks_its_timeline_incomplete() {
     let mut recording = Recording::load(&path, None).expect("the recorded walkthrough loads");
     // As a trace written after a burst says of itself.
     recording.notes.push("17408 messages were not recorded: they came faster than 5000 a second at a node".into());
+    recording.notes.push("3 older events were let go (a node keeps its last 100000)".into());
+    assert_eq!(recording.missing(), 17_411);
     let gaps = Past::new(Timeline::new(Arc::new(recording)), 0, "offline", false);
     assert!(gaps.view(&state).timeline.expect("a timeline").incomplete);
 }

@@ -417,6 +417,7 @@ fn replayed(looking_back: bool) -> HerdView<'static> {
             looking_back,
             now: "Riley flood > Jaquez hop 1".into(),
             incomplete: false,
+            missing: 0,
         }),
         ..herd()
     }
@@ -453,6 +454,17 @@ fn a_replay_of_a_trace_with_gaps_is_marked_incomplete_and_never_says_mode_live()
         assert!(caption.contains("≈incomplete ‖ paused"), "the timeline: {text}");
     }
     assert_snapshot!(screen(&view, &UiState::default(), 100, 30));
+}
+
+#[test]
+fn a_look_back_after_a_burst_says_it_is_rebuilt_from_sampled_events() {
+    let mut view = replayed(true);
+    if let Some(timeline) = &mut view.timeline {
+        (timeline.incomplete, timeline.missing) = (true, 380);
+    }
+    let text = screen(&view, &UiState::default(), 100, 30);
+    assert!(text.contains("≈sampled: rebuilt from 120 of 500 events"), "{text}");
+    assert!(text.contains("≈incomplete looking back"), "the status bar: {text}");
 }
 
 #[test]
