@@ -38,6 +38,8 @@ pub struct Live {
     replaying: bool,
     /// A moment just passed, shown while the herd runs on (← in step mode).
     past: Option<Past>,
+    /// The moments just passed are being rebuilt for looking back (off the screen's task).
+    rebuilding: bool,
     places_source: String,
     trace: Arc<Trace>,
     /// Where `t` writes the trace (`--trace`, or a file in the log folder).
@@ -92,6 +94,7 @@ impl Live {
             walkthrough,
             replaying: false,
             past: None,
+            rebuilding: false,
             places_source: session.places_source,
             trace: session.trace,
             trace_path: session.trace_path,
@@ -187,14 +190,23 @@ impl Live {
     /// A move in time: looking back begins with ← in step mode, and ends at now.
     fn look(&mut self, to: TimeMove, state: &mut UiState) {
         let Some(shown) = &mut self.past else {
-            if to == TimeMove::Earlier {
-                self.past = Some(past::look_back(&self.trace, &self.herd, &self.places_source));
-                state.tell(Feedback::Done(format!(
-                    "looking back (the herd runs on): {}{} step, {} returns to now",
-                    label_of(TimeMove::Earlier),
-                    label_of(TimeMove::Later),
-                    label_of(ScreenAct::Close)
-                )));
+            match to {
+                TimeMove::Earlier if !self.rebuilding => {
+                    self.rebuilding = true;
+                    let (trace, herd, places) = (self.trace.clone(), self.herd.clone(), self.places_source.clone());
+                    self.errands.look_back(move || past::look_back(&trace, &herd, &places));
+                    state.tell(Feedback::Done(format!(
+                        "rebuilding the moments just passed… (the screen goes on; {} gives it up)",
+                        label_of(TimeMove::Later)
+                    )));
+                }
+                TimeMove::Earlier => {}
+                // Any other move before the look-back is ready gives it up.
+                _ if self.rebuilding => {
+                    self.rebuilding = false;
+                    state.tell(Feedback::Done("back to now".into()));
+                }
+                _ => {}
             }
             return;
         };
@@ -367,6 +379,17 @@ impl Stage for Live {
             }
             Wake::Report(Report::Command(outcome)) => self.finished(outcome, state),
             Wake::Report(Report::Aside(outcome)) => self.show(outcome, state),
+            // Ready, unless the operator gave it up meanwhile.
+            Wake::Report(Report::LookedBack(past)) if self.rebuilding => {
+                self.rebuilding = false;
+                self.past = Some(*past);
+                state.tell(Feedback::Done(format!(
+                    "looking back (the herd runs on): {}{} step, {} returns to now",
+                    label_of(TimeMove::Earlier),
+                    label_of(TimeMove::Later),
+                    label_of(ScreenAct::Close)
+                )));
+            }
             Wake::Told(told) => self.told(told, state),
             _ => {}
         }
