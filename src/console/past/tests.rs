@@ -127,4 +127,12 @@ fn a_recording_with_gaps_marks_its_timeline_incomplete() {
     assert_eq!(recording.missing(), 17_411);
     let gaps = Past::new(Timeline::new(Arc::new(recording)), 0, "offline", false);
     assert!(gaps.view(&state).timeline.expect("a timeline").incomplete);
+    let mut at_update = gaps;
+    at_update.seek(reference_update());
+    assert!(at_update.view(&state).stats.last_flood.expect("an update").sampled, "its cost is a sample");
+}
+
+/// Just after the recording's first update began.
+fn reference_update() -> usize {
+    timeline().landmark(Landmark::Flood, 0, true).expect("the recording has an update")
 }
