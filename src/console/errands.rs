@@ -26,6 +26,8 @@ pub enum Report {
     Command(Outcome),
     /// Other work (the trace written).
     Aside(Outcome),
+    /// The moments just passed, rebuilt for looking back.
+    LookedBack(Box<super::past::Past>),
 }
 
 /// A command to carry out.
@@ -104,6 +106,16 @@ impl Errands {
         let reporter = self.reporter.clone();
         self.tasks.spawn_blocking(move || {
             let _ = reporter.blocking_send(Report::Aside(work()));
+        });
+    }
+
+    /// Rebuilds the moments just passed on a thread of its own (after a burst that replays
+    /// hundreds of thousands of events: the screen must not wait for it), reported as `LookedBack`.
+    pub fn look_back(&mut self, work: impl FnOnce() -> super::past::Past + Send + 'static) {
+        while self.tasks.try_join_next().is_some() {}
+        let reporter = self.reporter.clone();
+        self.tasks.spawn_blocking(move || {
+            let _ = reporter.blocking_send(Report::LookedBack(Box::new(work())));
         });
     }
 

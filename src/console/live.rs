@@ -40,6 +40,8 @@ pub struct Live {
     replaying: bool,
     /// A moment just passed, shown while the herd runs on (← in step mode).
     past: Option<Past>,
+    /// The moments just passed are being rebuilt for looking back (off the screen's task).
+    rebuilding: bool,
     places_source: String,
     trace: Arc<Trace>,
     /// Where `t` writes the trace (`--trace`, or a file in the log folder).
@@ -115,6 +117,7 @@ impl Live {
             walkthrough,
             replaying: false,
             past: None,
+            rebuilding: false,
             places_source: session.places_source,
             trace: session.trace,
             trace_path: session.trace_path,
@@ -221,14 +224,23 @@ impl Live {
     /// A move in time: looking back begins with ← in step mode, and ends at now.
     fn look(&mut self, to: TimeMove, state: &mut UiState) {
         let Some(shown) = &mut self.past else {
-            if to == TimeMove::Earlier {
-                self.past = Some(past::look_back(&self.trace, &self.herd, &self.places_source));
-                state.tell(Feedback::Done(format!(
-                    "looking back (the herd runs on): {}{} step, {} returns to now",
-                    label_of(TimeMove::Earlier),
-                    label_of(TimeMove::Later),
-                    label_of(ScreenAct::Close)
-                )));
+            match to {
+                TimeMove::Earlier if !self.rebuilding => {
+                    self.rebuilding = true;
+                    let (trace, herd, places) = (self.trace.clone(), self.herd.clone(), self.places_source.clone());
+                    self.errands.look_back(move || past::look_back(&trace, &herd, &places));
+                    state.tell(Feedback::Done(format!(
+                        "rebuilding the moments just passed… (the screen goes on; {} gives it up)",
+                        label_of(TimeMove::Later)
+                    )));
+                }
+                TimeMove::Earlier => {}
+                // Any other move before the look-back is ready gives it up.
+                _ if self.rebuilding => {
+                    self.rebuilding = false;
+                    state.tell(Feedback::Done("back to now".into()));
+                }
+                _ => {}
             }
             return;
         };
@@ -340,10 +352,15 @@ impl Live {
         self.say_running(state);
         let outcome = match (outcome, given) {
             // Said with the key that undoes it: a kill is one capital away from a revive.
-            (Outcome::Done(_), Some(Given { killed_with_key: Some(node), .. })) => Outcome::Done(format!(
-                "{node} killed: its ports refuse connections · {} revives",
-                label_of(HerdAct::Revive)
-            )),
+            // What the kill took with it (step mode's held messages) is kept: the operator's
+            // words after the `;` of the kill's outcome.
+            (Outcome::Done(text), Some(Given { killed_with_key: Some(node), .. })) => {
+                let took = text.split_once("; ").map(|(_, took)| format!("; {took}")).unwrap_or_default();
+                Outcome::Done(format!(
+                    "{node} killed: its ports refuse connections{took} · {} revives",
+                    label_of(HerdAct::Revive)
+                ))
+            }
             (outcome, _) => outcome,
         };
         self.show(outcome, state);
@@ -401,6 +418,17 @@ impl Stage for Live {
             }
             Wake::Report(Report::Command(outcome)) => self.finished(outcome, state),
             Wake::Report(Report::Aside(outcome)) => self.show(outcome, state),
+            // Ready, unless the operator gave it up meanwhile.
+            Wake::Report(Report::LookedBack(past)) if self.rebuilding => {
+                self.rebuilding = false;
+                self.past = Some(*past);
+                state.tell(Feedback::Done(format!(
+                    "looking back (the herd runs on): {}{} step, {} returns to now",
+                    label_of(TimeMove::Earlier),
+                    label_of(TimeMove::Later),
+                    label_of(ScreenAct::Close)
+                )));
+            }
             Wake::Told(told) => self.told(told, state),
             _ => {}
         }

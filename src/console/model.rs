@@ -67,6 +67,10 @@ pub struct Model {
     messages_per_second: u64,
     duplicates: u64,
     events_dropped: u64,
+    /// Events the console never saw (it fell behind the herd), and with those the herd never
+    /// published, as of the last frame: when this grows, the updates of the moment are sampled.
+    missed: u64,
+    missed_at_frame: u64,
     upstream_requests: u64,
     places_source: String,
     /// How the herd's nodes pass records on, for the status bar.
@@ -140,6 +144,8 @@ impl Model {
             messages_per_second: 0,
             duplicates: 0,
             events_dropped: 0,
+            missed: 0,
+            missed_at_frame: 0,
             upstream_requests: 0,
             places_source: places_source.to_string(),
             strategy: "flood".to_string(),
@@ -264,6 +270,14 @@ impl Model {
             EventKind::NodeDown => {
                 self.recent.remove(&event.node);
             }
+            // A reset herd starts its figures again: the events not shown before it are not
+            // this herd's any more (its own count of those never published starts at zero too).
+            EventKind::Reset => {
+                self.events_dropped = 0;
+                (self.missed, self.missed_at_frame) = (0, 0);
+                self.skipped = 0;
+                self.recent.clear();
+            }
             EventKind::StrategySet { strategy } => self.strategy = strategy.to_string(),
             EventKind::Warning { text } => self.unseen_warning = Some(format!("warning: {text}")),
             _ => {}
@@ -274,6 +288,7 @@ impl Model {
     /// The console fell behind the herd and `count` events were lost before it saw them.
     pub fn dropped(&mut self, count: u64) {
         self.skipped += count;
+        self.missed += count;
     }
 
     /// A line of the console's own (command replies, refusals).
@@ -345,6 +360,10 @@ impl Model {
         self.crossed.retain(|_, at| now.duration_since(*at) < LIT_FOR);
         self.dropped_copies.retain(|_, (at, _)| now.duration_since(*at) < DROPPED_FOR);
         self.accounting.set_live(herd.live());
+        // Events missed since the last frame make the updates of the moment a sample.
+        let missed = self.missed + herd.totals().unpublished;
+        self.accounting.events_missed(missed > self.missed_at_frame);
+        self.missed_at_frame = missed;
     }
 
     /// The view of the herd now, with the selected node's cache where the operator scrolled it
@@ -441,6 +460,9 @@ impl Model {
             Some(node) if node.here && state.cache_by_recency => CacheView {
                 addr: node.addr.clone(),
                 by_recency: true,
+                recent_seen: Some(self.recent.get(node.name.as_str()).map_or(0, VecDeque::len))
+                    .filter(|seen| *seen < node.clients),
+                recent_sampled: self.missed_at_frame > 0,
                 ..recent_view(
                     herd,
                     &node.name,
@@ -546,6 +568,10 @@ pub fn flood_view(flood: &Flood) -> FloodView {
         hops: flood.hops(),
         fewest_hops: flood.minimum_hops(),
         so_far: None,
+        lost_in_kill: flood.lost_in_kills(),
+        killed: flood.killed.last().map(|(node, _)| node.to_string()).unwrap_or_default(),
+        ended: flood.is_closed(),
+        sampled: flood.sampled,
     }
 }
 

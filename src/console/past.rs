@@ -259,7 +259,10 @@ impl Past {
         if let Some(so_far) = self.model.latest_update() {
             if let Some(whole) = self.timeline.cost_of(&so_far.at_line) {
                 let unfinished = (so_far.messages < whole.messages).then_some(so_far.messages);
-                view.stats.last_flood = Some(FloodView { so_far: unfinished, ..super::model::flood_view(whole) });
+                // A recording with gaps may miss some of its messages: its cost is a sample.
+                let sampled = !self.timeline.recording().notes.is_empty();
+                view.stats.last_flood =
+                    Some(FloodView { so_far: unfinished, sampled, ..super::model::flood_view(whole) });
             }
         }
         view.cache.recorded = true;
@@ -278,6 +281,9 @@ impl Past {
             marks: self.marks.iter().map(|(_, mark)| *mark).collect(),
             looking_back: self.looking_back,
             now: at.map(|event| herdctl_teach::replay::describe_event(event)).unwrap_or_default(),
+            // A recording's notes say what it is missing (events let go, or never recorded).
+            incomplete: !recording.notes.is_empty(),
+            missing: recording.missing(),
         });
         view
     }

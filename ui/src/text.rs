@@ -18,6 +18,13 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", grouped(n), if n == 1 { one } else { many })
 }
 
+/// The one mark of a figure that comes from sampled events (a burst: the nodes publish only so
+/// many a second, and the console counts or rebuilds from those it was shown).
+pub const SAMPLED: &str = "≈sampled";
+
+/// The mark of a recording with gaps: a moment rebuilt from it may miss what the gaps held.
+pub const INCOMPLETE: &str = "≈incomplete";
+
 #[cfg(test)]
 mod tests {
     use super::*;

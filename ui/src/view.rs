@@ -83,6 +83,12 @@ pub struct TimelineView {
     pub looking_back: bool,
     /// What happened at the moment shown, in words.
     pub now: String,
+    /// The recording has gaps (events let go or never recorded): the moment shown is rebuilt
+    /// from what was kept, and may miss what the gaps held.
+    pub incomplete: bool,
+    /// Of those gaps, the events known lost (a look-back after a burst: its moments are rebuilt
+    /// from `events` of `events + missing`).
+    pub missing: u64,
 }
 
 /// Something worth jumping to on the timeline.
@@ -246,6 +252,11 @@ pub struct CacheView {
     pub recorded: bool,
     /// The most recently updated clients first, instead of by name.
     pub by_recency: bool,
+    /// In that order, the clients the console saw updated (it keeps so many, and sees only the
+    /// updates it was shown), when that is not every client the node knows.
+    pub recent_seen: Option<usize>,
+    /// The console missed updates (a burst): the order is from a sample.
+    pub recent_sampled: bool,
     /// The client a walkthrough shows (`show A B CLIENT`): its row is marked, or the pane says the
     /// node has none.
     pub marked: Option<String>,
@@ -416,4 +427,12 @@ pub struct FloodView {
     /// In a replay, the figures are the update's whole cost as recorded; this many of its
     /// messages had been sent by the moment shown, when that is not all of them.
     pub so_far: Option<usize>,
+    /// Held transmissions (step mode) lost with a killed node, and the node killed last.
+    pub lost_in_kill: usize,
+    pub killed: String,
+    /// Nothing more of it will come (a kill took what still waited): its figures are final.
+    pub ended: bool,
+    /// Some of its events were never seen (the nodes published over their budget): its figures
+    /// are from a sample.
+    pub sampled: bool,
 }

@@ -1,8 +1,9 @@
 //! A recorded session read back (`herdctl replay FILE`): the trace's events, in time order, and
 //! the herd as it was at any moment of it, rebuilt from them (docs/TRACE.md says what is kept).
 //!
-//! Moments are found fast in long recordings: the world is kept every `CHECKPOINT_EVERY` events,
-//! so a step back replays at most that many events from the nearest copy, not the whole session.
+//! Moments are found fast in long recordings: the world is kept every `CHECKPOINT_EVERY` events
+//! (wider apart in a long one, never more than `MOST_CHECKPOINTS` copies), so a step back replays
+//! the events from the nearest copy, not the whole session.
 
 mod fork;
 mod report;
@@ -27,8 +28,12 @@ pub use fork::go_live;
 pub use report::describe;
 pub use world::World;
 
-/// A copy of the world is kept every so many events.
+/// A copy of the world is kept every so many events at least.
 const CHECKPOINT_EVERY: usize = 2_000;
+/// And never more copies than this: a long recording after a burst (a node keeps 100,000
+/// events) spaces them wider rather than hold hundreds of copies of a world with many clients
+/// (2.6 GB after a 230,000-client burst). A step back then replays at most `len / MAX` events.
+pub const MOST_CHECKPOINTS: usize = 24;
 
 /// Why a recording could not be read. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +74,11 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Events the recording says it lost (its notes count them: let go, or never recorded).
+    pub fn missing(&self) -> u64 {
+        self.notes.iter().filter_map(|note| note.split_whitespace().next()?.parse::<u64>().ok()).sum()
+    }
+
     /// Reads a `.jsonl` trace; `topology` stands in for one the trace does not carry.
     pub fn load(path: &Path, topology: Option<Topology>) -> Result<Self, ReplayError> {
         let text = herdctl_core::capped::read_to_string(path, herdctl_core::capped::FileKind::Trace)
@@ -241,8 +251,10 @@ pub fn describe_event(event: &HerdEvent) -> String {
 /// A recording and the world at any moment of it.
 pub struct Timeline {
     recording: Arc<Recording>,
-    /// `checkpoints[k]`: the world after the first `k * CHECKPOINT_EVERY` events.
+    /// `checkpoints[k]`: the world after the first `k * every` events.
     checkpoints: Vec<World>,
+    /// Events between two checkpoints: `CHECKPOINT_EVERY`, or more in a long recording.
+    every: usize,
     /// What each update of the recording cost in the end (a moment in the middle of one knows
     /// only what it cost so far).
     costs: Accounting,
@@ -271,6 +283,7 @@ impl Timeline {
         };
         let mut world = World::new(recording.topology.clone(), recording.started, up_at_start, linked_at_start);
         let mut checkpoints = vec![world.clone()];
+        let every = CHECKPOINT_EVERY.max(recording.events.len().div_ceil(MOST_CHECKPOINTS));
         let mut costs = Accounting::of_everything(recording.topology.clone());
         for (i, event) in recording.events.iter().enumerate() {
             // An update is measured against the nodes and links live when it starts.
@@ -279,11 +292,11 @@ impl Timeline {
             }
             costs.apply(event);
             world.apply(event);
-            if (i + 1) % CHECKPOINT_EVERY == 0 {
+            if (i + 1) % every == 0 {
                 checkpoints.push(world.clone());
             }
         }
-        Self { recording, checkpoints, costs }
+        Self { recording, checkpoints, every, costs }
     }
 
     /// What the update whose record is `at_line` cost in the whole recording.
@@ -304,11 +317,16 @@ impl Timeline {
         self.recording.events.is_empty()
     }
 
+    /// Copies of the world kept for seeking (never more than `MOST_CHECKPOINTS` and one).
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
     /// The world after the first `count` events.
     pub fn world_after(&self, count: usize) -> World {
         let count = count.min(self.len());
-        let mut world = self.checkpoints[count / CHECKPOINT_EVERY].clone();
-        for event in &self.recording.events[count / CHECKPOINT_EVERY * CHECKPOINT_EVERY..count] {
+        let mut world = self.checkpoints[count / self.every].clone();
+        for event in &self.recording.events[count / self.every * self.every..count] {
             world.apply(event);
         }
         world

@@ -234,6 +234,133 @@ async fn a_flood_in_step_mode_says_how_far_it_got_and_what_a_tree_would_need() {
 }
 
 #[tokio::test]
+async fn a_kill_in_step_mode_says_what_it_lost_and_ends_the_update_where_it_stood() {
+    use herdctl_teach::command::Command;
+    use herdctl_teach::outcome::Outcome;
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    let _ = frame(&mut model, &herd, &state, Instant::now());
+    herd.set_mode(herdctl_core::network::Mode::Step);
+    let asked = tokio::spawn({
+        let addr = herd.client_addr("Riley").unwrap();
+        async move { send(addr, "Riley", &format!("IAMAT kiwi +1+1 {}", Timestamp::now())).await }
+    });
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::FloodHeld { .. })).await;
+    asked.await.unwrap();
+    let killed = herdctl_teach::operator::execute(&herd, &Command::Kill("Riley".into()), "Riley").await;
+    let Outcome::Done(said) = killed else { panic!("{killed:?}") };
+    assert!(said.contains("1 held message was lost"), "{said}");
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::NodeDown)).await;
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let cost = view.stats.last_flood.clone().unwrap();
+    assert_eq!((cost.messages, cost.reached, cost.reachable, cost.lost_in_kill), (0, 0, 1, 1));
+    assert!(cost.ended, "nothing more of it waits: the accounting does not wait for ever");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("1 held lost with Riley) ended"), "{shown}");
+    assert!(!shown.contains("so far"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reset_starts_the_events_not_shown_and_the_cost_line_again() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    iamat(&herd, "Riley", "kiwi").await;
+    // The whole of one update, kept to come again after the reset, as an aborted replay's
+    // messages still moving do.
+    let mut flood = Vec::new();
+    drain(&mut events, &mut model, |event| {
+        flood.push(Arc::new(event.clone()));
+        matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez"
+    })
+    .await;
+    model.dropped(5_761_767);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!(view.stats.events_dropped, 5_761_767);
+    assert!(view.stats.last_flood.is_some());
+
+    herd.reset(DEADLINE).await;
+    drain(&mut events, &mut model, |event| matches!(event.kind, EventKind::Reset)).await;
+    for event in flood {
+        model.apply(event);
+    }
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!(view.stats.events_dropped, 0, "the count starts again with the herd");
+    assert_eq!(view.stats.last_flood, None, "an update cut short by the reset is not the last update");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("no update yet") && !shown.contains("not shown"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_update_seen_only_in_part_is_marked_sampled_not_left_so_far() {
+    let herd = herd(PAIR).await;
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    let state = UiState::default();
+    let _ = frame(&mut model, &herd, &state, Instant::now());
+    iamat(&herd, "Riley", "kiwi").await;
+    // The console sees the update start at Riley, then falls behind and misses the rest (as it
+    // does after a burst, when the nodes publish only so many events a second).
+    let mut missed = 0;
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let event = events.recv().await.unwrap();
+            let arrived = matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez";
+            match event.kind {
+                EventKind::CacheUpdated { .. } if &*event.node == "Riley" => model.apply(event),
+                _ => missed += 1,
+            }
+            if arrived {
+                return;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    model.dropped(missed);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    let cost = view.stats.last_flood.clone().unwrap();
+    assert_eq!((cost.messages, cost.reached), (0, 0), "the sample's figures");
+    assert!(cost.sampled, "an update seen in part is marked");
+    let shown = screen(&view, &state);
+    assert!(shown.contains("≈sampled kiwi") && !shown.contains("so far"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn newest_first_is_titled_for_the_updates_the_console_saw() {
+    let herd = herd(PAIR).await;
+    // One client reported before the console looked: not in its newest-first list.
+    iamat(&herd, "Riley", "apple").await;
+    assert!(herd.quiet(DEADLINE).await);
+    let mut events = herd.subscribe();
+    let mut model = model(&herd);
+    iamat(&herd, "Riley", "kiwi").await;
+    drain(&mut events, &mut model, |event| {
+        matches!(event.kind, EventKind::CacheUpdated { .. }) && &*event.node == "Jaquez"
+    })
+    .await;
+    let mut state = UiState::default();
+    state.cache_by_recency = true;
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert_eq!((view.cache.total, view.cache.recent_seen), (2, Some(1)));
+    let shown = screen(&view, &state);
+    assert!(shown.contains("· newest of 1 seen"), "{shown}");
+    // Then the console misses events (a burst): the order is marked as a sample.
+    model.dropped(3);
+    let view = frame(&mut model, &herd, &state, Instant::now());
+    assert!(view.cache.recent_sampled);
+    let shown = screen(&view, &state);
+    assert!(shown.contains("≈sampled newest seen"), "{shown}");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
 async fn in_the_lecture_layout_each_node_says_which_version_of_the_story_it_holds() {
     let herd = herd(PAIR).await;
     let mut events = herd.subscribe();

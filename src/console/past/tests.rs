@@ -113,3 +113,26 @@ fn a_moment_at_an_updates_start_shows_what_the_update_cost_in_the_end() {
     let done = later.view(&state).stats.last_flood.expect("the update");
     assert_eq!((done.messages, done.reached, done.so_far), (cost.messages, cost.reached, None));
 }
+
+#[test]
+fn a_recording_with_gaps_marks_its_timeline_incomplete() {
+    let state = herdctl_ui::UiState::default();
+    let whole = Past::new(timeline(), 0, "offline", false);
+    assert!(!whole.view(&state).timeline.expect("a timeline").incomplete);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthroughs/recordings/stale-node.jsonl");
+    let mut recording = Recording::load(&path, None).expect("the recorded walkthrough loads");
+    // As a trace written after a burst says of itself.
+    recording.notes.push("17408 messages were not recorded: they came faster than 5000 a second at a node".into());
+    recording.notes.push("3 older events were let go (a node keeps its last 100000)".into());
+    assert_eq!(recording.missing(), 17_411);
+    let gaps = Past::new(Timeline::new(Arc::new(recording)), 0, "offline", false);
+    assert!(gaps.view(&state).timeline.expect("a timeline").incomplete);
+    let mut at_update = gaps;
+    at_update.seek(reference_update());
+    assert!(at_update.view(&state).stats.last_flood.expect("an update").sampled, "its cost is a sample");
+}
+
+/// Just after the recording's first update began.
+fn reference_update() -> usize {
+    timeline().landmark(Landmark::Flood, 0, true).expect("the recording has an update")
+}

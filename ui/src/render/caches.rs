@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::state::{Focus, UiState};
-use crate::text::count;
+use crate::text::{SAMPLED, count, grouped};
 use crate::theme::Theme;
 use crate::view::CacheView;
 
@@ -27,26 +27,36 @@ const HEADER_HEIGHT: u16 = 2;
 
 pub fn render(frame: &mut Frame, area: Rect, cache: &CacheView, state: &UiState, theme: &Theme) {
     let focused = state.focus == Focus::Cache;
-    // The title's parts, most needed first, each whole or left out.
-    let parts: Vec<String> = if cache.unreachable {
-        vec!["unreachable".into()]
+    // The title's parts, most needed first, each whole (its longest form that fits) or left out.
+    let parts: Vec<Vec<String>> = if cache.unreachable {
+        vec![vec!["unreachable".into()]]
     } else if cache.elsewhere {
-        vec!["in another process".into()]
+        vec![vec!["in another process".into()]]
     } else {
-        let mut parts = vec![count(cache.total, "client", "clients")];
+        let mut parts = vec![vec![count(cache.total, "client", "clients")]];
         if cache.by_recency {
-            parts.push("newest first".into());
+            // Titled for what it is: the updates this console saw, not the node's own record.
+            let sampled = if cache.recent_sampled { format!("{SAMPLED} ") } else { String::new() };
+            parts.push(match cache.recent_seen {
+                Some(seen) => vec![
+                    format!("{sampled}newest first of {} seen here", grouped(seen)),
+                    format!("{sampled}newest of {} seen", grouped(seen)),
+                    format!("{sampled}newest seen"),
+                ],
+                None => vec![format!("{sampled}newest first"), format!("{sampled}newest")],
+            });
         }
         if !cache.addr.is_empty() {
-            parts.push(cache.addr.clone());
+            parts.push(vec![cache.addr.clone()]);
         }
         parts
     };
     let mut title = format!(" Cache of {}", cache.node);
-    for part in parts {
-        if title.chars().count() + part.chars().count() + 6 <= usize::from(area.width) {
+    for forms in parts {
+        let room = usize::from(area.width).saturating_sub(title.chars().count() + 6);
+        if let Some(part) = forms.iter().find(|part| part.chars().count() <= room) {
             title.push_str(" · ");
-            title.push_str(&part);
+            title.push_str(part);
         }
     }
     title.push(' ');

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::intent::{HerdAct, Intent, ScreenAct};
 use crate::keys::label_of;
 use crate::state::{Focus, Overlay, UiState};
-use crate::text::{count, grouped};
+use crate::text::{INCOMPLETE, SAMPLED, count, grouped};
 use crate::theme::Theme;
 use crate::view::{FloodView, HerdView, ModeView, Stats};
 
@@ -60,7 +60,14 @@ fn mode(mode: ModeView, long: bool) -> String {
 
 /// The cost of an update in three lengths.
 fn flood(flood: &FloodView, form: usize) -> String {
-    let so_far = if flood.reached < flood.reachable { " so far" } else { "" };
+    let so_far = match (flood.reached < flood.reachable, flood.ended) {
+        // Its events were sampled: how far it got is not known here.
+        _ if flood.sampled => "",
+        (true, false) => " so far",
+        // A kill took what still waited: it stopped where it stands, and says so.
+        (true, true) => " ended",
+        _ => "",
+    };
     let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
     // `1/2 hops`: of the hops so far and the fewest, one hop only when both are one.
@@ -75,19 +82,25 @@ fn flood(flood: &FloodView, form: usize) -> String {
     if flood.lost > 0 {
         dropped.push_str(&format!(", {} lost", flood.lost));
     }
+    if flood.lost_in_kill > 0 {
+        dropped.push_str(&format!(", {} held lost with {}", flood.lost_in_kill, flood.killed));
+    }
+    let ended = if so_far == " ended" { so_far } else { "" };
     // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
     let recorded = flood.so_far.map(|sent| format!(" · {sent} sent by now")).unwrap_or_default();
+    // Marked first, where no width cuts it off.
+    let sampled = if flood.sampled { format!("{SAMPLED} ") } else { String::new() };
     match form {
         0 => format!(
-            "last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
+            "{sampled}last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
              {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}{recorded}"
         ),
         1 => format!(
-            "{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
+            "{sampled}{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
              tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
         ),
         _ => format!(
-            "{client}: {messages} {msgs} ({dropped}) · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
+            "{sampled}{client}: {messages} {msgs} ({dropped}){ended} · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
         ),
     }
 }
@@ -186,7 +199,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     // The longest mode and cost that fit together.
     let mut second = None;
     'fit: for long_mode in [true, false] {
-        let mode = format!(" mode {} ", mode(stats.mode, long_mode));
+        // A recorded moment is not a live herd's mode: it says what is shown, and the mode as
+        // recorded; a recording with gaps is marked.
+        let mode = match &view.timeline {
+            Some(timeline) => {
+                let gaps = if timeline.incomplete { format!("{INCOMPLETE} ") } else { String::new() };
+                let shown = match (timeline.looking_back, timeline.playing) {
+                    (true, _) => "looking back",
+                    (false, true) => "replay playing",
+                    (false, false) => "replay paused",
+                };
+                format!(" {gaps}{shown}, recorded {} ", self::mode(stats.mode, false))
+            }
+            None => format!(" mode {} ", self::mode(stats.mode, long_mode)),
+        };
         for form in 0..3 {
             let cost = match &stats.last_flood {
                 Some(last) => flood(last, form),
@@ -221,6 +247,7 @@ mod tests {
             hops: 2,
             fewest_hops: 2,
             so_far: None,
+            ..FloodView::default()
         };
         assert_eq!(
             flood(&last, 0),
@@ -235,7 +262,24 @@ mod tests {
         let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last.clone() };
         assert_eq!(flood(&lossy, 2), "kiwi: 7 msgs (3 dup, 1 lost) · 4/4 · tree 4 · 2/2 hops");
         // A replay at the start of a recorded update: what it cost in the end, and how far it got.
-        let recorded = FloodView { so_far: Some(0), ..last };
+        let recorded = FloodView { so_far: Some(0), ..last.clone() };
         assert_eq!(flood(&recorded, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops · 0 sent by now");
+        // Seen only in part (a burst): marked, and not said to be on its way.
+        let sampled = FloodView { messages: 0, reached: 1, sampled: true, ..last.clone() };
+        assert_eq!(flood(&sampled, 2), "≈sampled kiwi: 0 msgs (4 dup) · 1/4 · tree 4 · 2/2 hops");
+        assert!(!flood(&sampled, 0).contains("so far"));
+        // Step mode's held messages lost with a killed node: the update ended where it stood.
+        let killed = FloodView {
+            messages: 0,
+            reached: 1,
+            lost_in_kill: 3,
+            killed: "Jaquez".into(),
+            ended: true,
+            ..last.clone()
+        };
+        assert_eq!(
+            flood(&killed, 1),
+            "kiwi from Riley: 0 msgs (4 dup, 3 held lost with Jaquez) ended · 1/4 nodes · tree 4 · 2 hops (fewest 2)"
+        );
     }
 }

@@ -70,6 +70,8 @@ fn herd() -> HerdView<'static> {
             unreachable: false,
             recorded: false,
             by_recency: false,
+            recent_seen: None,
+            recent_sampled: false,
             marked: None,
             rows: vec![CacheRow {
                 client: "kiwi.cs.ucla.edu".into(),
@@ -108,6 +110,7 @@ fn herd() -> HerdView<'static> {
                 hops: 2,
                 fewest_hops: 2,
                 so_far: None,
+                ..FloodView::default()
             }),
             ..Stats::default()
         },
@@ -413,6 +416,8 @@ fn replayed(looking_back: bool) -> HerdView<'static> {
             marks: marks.iter().map(|&(at_ms, kind)| Mark { at_ms, kind }).collect(),
             looking_back,
             now: "Riley flood > Jaquez hop 1".into(),
+            incomplete: false,
+            missing: 0,
         }),
         ..herd()
     }
@@ -423,7 +428,7 @@ fn a_replay_shows_its_timeline_with_the_moment_and_the_marks() {
     for (width, height) in [(80, 24), (160, 48)] {
         let text = screen(&replayed(false), &UiState::default(), width, height);
         let lines: Vec<&str> = text.lines().collect();
-        let caption = lines.iter().position(|line| line.contains("paused")).expect("the timeline's caption");
+        let caption = lines.iter().position(|line| line.contains("‖ paused")).expect("the timeline's caption");
         let bar = lines[caption - 1];
         // The moment at 2 s of 5 s sits before the fault at 2.5 s, after the flood at 1.2 s.
         let (moment, fault, flood) = (bar.find('▮').unwrap(), bar.rfind('×').unwrap(), bar.find('·').unwrap());
@@ -432,6 +437,34 @@ fn a_replay_shows_its_timeline_with_the_moment_and_the_marks() {
         assert!(text.contains("go live") || width < 100, "the keys when they fit: {text}");
     }
     assert_snapshot!(screen(&replayed(false), &UiState::default(), 120, 36));
+}
+
+#[test]
+fn a_replay_of_a_trace_with_gaps_is_marked_incomplete_and_never_says_mode_live() {
+    let mut view = replayed(false);
+    if let Some(timeline) = &mut view.timeline {
+        timeline.incomplete = true;
+    }
+    for (width, height) in [(60, 20), (100, 30), (160, 48)] {
+        let text = screen(&view, &UiState::default(), width, height);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains("≈incomplete replay paused"), "the status bar: {text}");
+        assert!(!text.contains("mode live"), "{text}");
+        let caption = lines.iter().find(|line| line.contains("‖ paused")).expect("the timeline's caption");
+        assert!(caption.contains("≈incomplete ‖ paused"), "the timeline: {text}");
+    }
+    assert_snapshot!(screen(&view, &UiState::default(), 100, 30));
+}
+
+#[test]
+fn a_look_back_after_a_burst_says_it_is_rebuilt_from_sampled_events() {
+    let mut view = replayed(true);
+    if let Some(timeline) = &mut view.timeline {
+        (timeline.incomplete, timeline.missing) = (true, 380);
+    }
+    let text = screen(&view, &UiState::default(), 100, 30);
+    assert!(text.contains("≈sampled: rebuilt from 120 of 500 events"), "{text}");
+    assert!(text.contains("≈incomplete looking back"), "the status bar: {text}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::intent::{ScreenAct, TimeMove};
 use crate::keys::label_of;
+use crate::text::{INCOMPLETE, SAMPLED, grouped};
 use crate::theme::Theme;
 use crate::view::{MarkKind, TimelineView};
 
@@ -61,7 +62,18 @@ fn bar(timeline: &TimelineView, width: usize, theme: &Theme) -> Line<'static> {
 /// event is this?" and the operator knows the keys.
 fn caption(timeline: &TimelineView, width: usize, present: bool) -> String {
     let seconds = |ms: u64| ms as f64 / 1000.0;
-    let mut text = if timeline.looking_back {
+    // A recording with gaps says so first, where no width cuts it off.
+    let mut text = match (timeline.incomplete, timeline.looking_back) {
+        // A look-back after a burst: rebuilt from what the nodes recorded, and says how much.
+        (true, true) if timeline.missing > 0 => format!(
+            "{SAMPLED}: rebuilt from {} of {} events · ",
+            grouped(timeline.events),
+            grouped(timeline.events + timeline.missing as usize)
+        ),
+        (true, _) => format!("{INCOMPLETE} "),
+        _ => String::new(),
+    };
+    text += &if timeline.looking_back {
         // How long before the moment looking back began: what a live console's operator asks.
         format!(
             "◀ LOOKING BACK {:.3}s before · event {}/{}",

@@ -298,6 +298,8 @@ fn cache_view(clients: &[&str], top: usize, at_start: bool, at_end: bool) -> Her
             unreachable: false,
             recorded: false,
             by_recency: false,
+            recent_seen: None,
+            recent_sampled: false,
             marked: None,
         },
         ..view()

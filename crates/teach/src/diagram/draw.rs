@@ -78,6 +78,7 @@ pub fn body(items: &[Item], placed: &Placed, sheet: &Sheet, times: &[SystemTime]
         let (from, to, y2, color, dashed) = match &item.shape {
             Shape::Message { receipt, from, to, color, dashed, .. } => (*from, *to, ys[*receipt], *color, *dashed),
             Shape::Client { from, to, color, .. } => (*from, *to, ys[i], *color, false),
+            Shape::HalfArrow { from, to, .. } => (*from, *to, ys[i], "#999", true),
             _ => continue,
         };
         let dash = if dashed { r#" stroke-dasharray="5 3""# } else { "" };
@@ -109,6 +110,7 @@ pub fn body(items: &[Item], placed: &Placed, sheet: &Sheet, times: &[SystemTime]
         let y = ys[i];
         match &item.shape {
             Shape::Message { label, .. } => text(&mut out, "message", label, y),
+            Shape::HalfArrow { label, .. } => text(&mut out, "half", label, y),
             Shape::Client { text: words, .. } => text(&mut out, "client", words, y),
             Shape::Banner { text: words } => text(&mut out, "story", words, y),
             Shape::Mark { x, text: words } => {

@@ -82,6 +82,9 @@ pub enum Shape {
     Nothing,
     /// A receipt: the head of its send's arrow, on this lane.
     Receipt { x: f64 },
+    /// A receipt whose send is not in the rows (a burst's send that the recording skipped, or
+    /// one older than the rows kept): half an arrow from the sender's side.
+    HalfArrow { from: f64, to: f64, label: Text },
     /// A peer message, from this row's lane to the lane of its receipt (row `receipt`).
     Message { receipt: usize, from: f64, to: f64, color: &'static str, dashed: bool, label: Text },
     /// A client's line, or the reply, between the clients' lane and a server's.
@@ -112,6 +115,9 @@ impl Item {
         match &self.shape {
             Shape::Nothing => Vec::new(),
             Shape::Receipt { x } => vec![Rect { x0: x - 7.0, x1: x + 2.0, top: -4.0, bottom: 4.0 }],
+            Shape::HalfArrow { from, to, label } => {
+                vec![Rect { x0: from.min(*to) - 2.0, x1: from.max(*to) + 2.0, top: -4.0, bottom: 4.0 }, label.rect()]
+            }
             Shape::Message { label, .. } => vec![label.rect()],
             Shape::Client { from, to, text, .. } => {
                 // The arrow too: a mark on a lane it crosses would be hidden by it.
@@ -155,6 +161,7 @@ fn mark_words(row: &Row) -> String {
 /// crosses, where there is one.
 pub fn items(rows: &[&Row], sheet: &Sheet) -> Vec<Item> {
     let receipts = pairs(rows.iter().copied());
+    let joined: std::collections::HashSet<usize> = receipts.values().copied().collect();
     // The lanes each message in flight spans, by the rows it is in flight over.
     let spans: Vec<(usize, usize, f64, f64)> = receipts
         .iter()
@@ -172,9 +179,17 @@ pub fn items(rows: &[&Row], sheet: &Sheet) -> Vec<Item> {
         .map(|(i, row)| {
             let title = row.text.clone();
             let (shape, class) = match row.kind {
-                Kind::PeerReceive => match sheet.lane(&row.node) {
-                    Some(x) => (Shape::Receipt { x }, "receipt"),
-                    None => (Shape::Nothing, "receipt"),
+                Kind::PeerReceive => match (sheet.lane(&row.node), row.peer.as_deref().and_then(|p| sheet.lane(p))) {
+                    (Some(x), Some(sender)) if !joined.contains(&i) => {
+                        // Half the way from the sender's lane: its send is not in the rows.
+                        let from = x + (sender - x) / 2.0;
+                        let words = format!("{} h{} (send not recorded)", row.text, row.hops.unwrap_or_default());
+                        let (at, end) = if sender >= x { (from - 5.0, true) } else { (from + 5.0, false) };
+                        let label = Text { end, ..Text::new(vec![words], at, SMALL, "#999").above() };
+                        (Shape::HalfArrow { from, to: x, label }, "half")
+                    }
+                    (Some(x), _) => (Shape::Receipt { x }, "receipt"),
+                    _ => (Shape::Nothing, "receipt"),
                 },
                 Kind::Held | Kind::Learned => (Shape::Nothing, "receipt"),
                 Kind::PeerSend => match (receipts.get(&i), sheet.lane(&row.node), row.peer.as_deref()) {

@@ -13,10 +13,12 @@ use herdctl_core::topology::NodeName;
 /// Rows an SVG draws at most: the newest are kept, and the diagram says what it left out (a
 /// diagram of a burst's 200,000 messages would be unreadable; the `.jsonl` keeps them all).
 pub const SVG_ROWS: usize = 2_000;
+/// The tallest sheet drawn, in px: under what SVG viewers and converters take.
+const MOST_HEIGHT: f64 = 30_000.0;
 
 /// What the colours and strokes of the diagram mean.
 const LEGEND: &str = "orange: a record's first copy · blue: catch-up · grey, dashed: a copy dropped on arrival \
-     (dup, stale) · green: a client's line, blue: the reply, between the clients' lane and a server's · red: faults, \
+     (dup, stale) · grey half arrow: a receive whose send is not recorded (a burst's) · green: a client's line, blue: the reply, between the clients' lane and a server's · red: faults, \
      losses · italics: the story · rows are spaced by the time between them; ≈ marks a gap drawn shorter than it was \
      · hover an arrow for the whole message";
 
@@ -85,9 +87,20 @@ impl Trace {
             tooltips: true,
         };
         let started = self.recorder.started();
-        // With older rows left out, the axis starts at the first one kept.
-        let start = if left_out > 0 { rows.first().map_or(started, |row| row.at) } else { started };
-        let body = diagram::draw(rows, &sheet, &Clock { start, origin: started });
+        // The last rows that can be drawn: a sheet taller than viewers take (rsvg-convert refuses
+        // 32,767 px) keeps fewer of them, the oldest left out first.
+        let (mut left_out, mut rows) = (left_out, rows);
+        let body = loop {
+            // With older rows left out, the axis starts at the first one kept.
+            let start = if left_out > 0 { rows.first().map_or(started, |row| row.at) } else { started };
+            let body = diagram::draw(rows, &sheet, &Clock { start, origin: started });
+            if body.bottom <= MOST_HEIGHT || rows.len() < 2 {
+                break body;
+            }
+            let fewer = rows.len() / 4;
+            left_out += fewer;
+            rows = &rows[fewer..];
+        };
         let legend = wrap_items(LEGEND, width - 16.0);
         let bottom = px(body.bottom + 12.0);
         let height = px(bottom + 8.0 + 16.0 * legend.len() as f64);
@@ -155,5 +168,44 @@ impl Trace {
             title.push_str(&format!(" · seed {seed} (--seed {seed} replays its random choices)"));
         }
         title
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use herdctl_core::event::{Arrival, EventKind, HerdEvent};
+    use herdctl_core::protocol::Record;
+
+    use crate::trace::Trace;
+
+    #[test]
+    fn after_a_burst_the_svg_stays_drawable_and_a_receive_without_its_send_gets_half_an_arrow() {
+        // A burst's receives whose sends the recording budget skipped, as a trace keeps them.
+        let trace = Trace::default();
+        let started = trace.recorder().started();
+        for i in 0..3_000u64 {
+            let line = format!("AT Riley +0.000000001 c{i} +34.068930-118.445127 {}.000000000", 1_000 + i);
+            let event = HerdEvent {
+                at: started + Duration::from_millis(40 * i),
+                node: "Jaquez".into(),
+                kind: EventKind::FloodReceived {
+                    from: "Riley".into(),
+                    record: Arc::new(Record::parse(&line).expect("a record")),
+                    hops: 1,
+                    arrival: Arrival::New,
+                    catch_up: false,
+                },
+            };
+            trace.recorder().ring().keep(&Arc::new(event));
+        }
+        let svg = trace.to_svg(&["Riley".into(), "Jaquez".into()]);
+        let height: f64 =
+            svg.split("height=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().parse().unwrap();
+        assert!(height < 32_767.0, "{height} px: too tall to draw");
+        assert!(svg.matches(r#"<line class="half""#).count() > 100, "receives drawn as half arrows");
+        assert!(svg.contains("older events are left out"), "what is left out is said");
     }
 }
