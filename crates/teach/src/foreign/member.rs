@@ -33,6 +33,11 @@ pub(crate) struct Life {
 }
 
 impl Life {
+    /// Whether its process is at work (see `Process::busy`).
+    pub(crate) fn busy(&self) -> bool {
+        self.process.busy()
+    }
+
     /// Kills the process (if it still runs) and waits until its server is told down.
     pub(crate) async fn end(&self) {
         self.process.kill().await;

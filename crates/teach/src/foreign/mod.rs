@@ -18,6 +18,8 @@
 //! source, its URLs in every server's environment, with a door to it in each namespace
 //! (`outside`).
 
+#[cfg(target_os = "linux")]
+mod busy;
 mod door;
 mod front;
 mod lines;
@@ -56,6 +58,14 @@ pub use process::Launch;
 /// is a pause. Long enough for a server to act on what it was just told (a Python server on a
 /// busy laptop takes milliseconds), short enough not to slow a walkthrough's steps.
 pub const QUIET_GAP: Duration = Duration::from_millis(200);
+
+/// How long after the last crossing a server still at work keeps the herd from being quiet: a
+/// loaded machine may keep a server waiting for a core that long, and a server that never stops
+/// working (a bug) must not hold a walkthrough for ever.
+pub const MOST_BUSY: Duration = Duration::from_secs(5);
+
+/// How often a server at work is looked at again.
+const BUSY_LOOK: Duration = Duration::from_millis(10);
 /// How long a server may take to listen on its port after it starts.
 pub const READY_WITHIN: Duration = Duration::from_secs(10);
 
@@ -132,6 +142,10 @@ pub struct ForeignHerd {
     pub(crate) moving: AtomicUsize,
     /// When a line last crossed herdctl (`QUIET_GAP` counts from here).
     pub(crate) last_crossing: Mutex<Instant>,
+    /// How many crossings there have been, and through which the herd was found quiet: the
+    /// herd is in motion until the bell has rung for the last crossing.
+    pub(crate) crossings: std::sync::atomic::AtomicU64,
+    pub(crate) quiet_through: std::sync::atomic::AtomicU64,
     /// Told when a line crosses, so that the bell rings a gap later.
     pub(crate) crossed: tokio::sync::Notify,
     pub(crate) tasks: TaskTracker,
@@ -164,13 +178,23 @@ impl ForeignHerd {
     /// A line crossed herdctl: the herd is not quiet for `QUIET_GAP` from now.
     pub(crate) fn crossing(&self) {
         *self.last_crossing.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        self.crossings.fetch_add(1, Ordering::AcqRel);
         self.crossed.notify_one();
     }
 
-    /// What moves between the servers: lines on their way, and the pause after the last.
+    /// What moves between the servers: lines on their way, and the pause after the last (until
+    /// the bell has rung for it: a pause with no server at work).
     pub(crate) fn in_motion(&self) -> usize {
-        let recent = self.last_crossing.lock().unwrap_or_else(|p| p.into_inner()).elapsed() < QUIET_GAP;
-        self.moving.load(Ordering::Acquire) + usize::from(recent)
+        let settling = self.quiet_through.load(Ordering::Acquire) < self.crossings.load(Ordering::Acquire);
+        self.moving.load(Ordering::Acquire) + usize::from(settling)
+    }
+
+    /// Whether any server's process is at work (Linux; elsewhere none ever is).
+    fn any_busy(&self) -> bool {
+        self.servers.iter().any(|server| {
+            let life = server.life.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            life.is_some_and(|life| life.busy())
+        })
     }
 
     /// A connection straight to `name`'s own port, past its front door (which passes a client's
@@ -260,6 +284,8 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
         lives: watch::Sender::new(0),
         moving: AtomicUsize::new(0),
         last_crossing: Mutex::new(Instant::now() - QUIET_GAP),
+        crossings: std::sync::atomic::AtomicU64::new(0),
+        quiet_through: std::sync::atomic::AtomicU64::new(0),
         crossed: tokio::sync::Notify::new(),
         tasks: TaskTracker::new(),
         token: token.unwrap_or_default(),
@@ -313,8 +339,9 @@ impl ForeignHerd {
     }
 }
 
-/// Rings the network's motion bell `QUIET_GAP` after each crossing, so that whoever waits for
-/// quiet sees the pause end.
+/// Rings the network's motion bell once the herd is quiet after a crossing: `QUIET_GAP` has passed
+/// with nothing crossing and no server at work on what it was sent (for at most `MOST_BUSY`), so
+/// that whoever waits for quiet sees the pause end, on an idle machine and on a loaded one.
 async fn ring_after_gaps(foreign: Arc<ForeignHerd>) {
     loop {
         tokio::select! {
@@ -322,15 +349,29 @@ async fn ring_after_gaps(foreign: Arc<ForeignHerd>) {
             () = foreign.crossed.notified() => {}
         }
         loop {
+            let through = foreign.crossings.load(Ordering::Acquire);
             let last = *foreign.last_crossing.lock().unwrap_or_else(|p| p.into_inner());
             tokio::select! {
                 () = foreign.token.cancelled() => return,
                 () = tokio::time::sleep_until(last + QUIET_GAP) => {}
             }
-            if foreign.last_crossing.lock().unwrap_or_else(|p| p.into_inner()).elapsed() >= QUIET_GAP {
-                foreign.network.motion().settled();
-                break;
+            let since = foreign.last_crossing.lock().unwrap_or_else(|p| p.into_inner()).elapsed();
+            if since < QUIET_GAP {
+                continue;
             }
+            if since < MOST_BUSY && foreign.any_busy() {
+                tokio::select! {
+                    () = foreign.token.cancelled() => return,
+                    () = tokio::time::sleep(BUSY_LOOK) => {}
+                }
+                continue;
+            }
+            if foreign.crossings.load(Ordering::Acquire) != through {
+                continue;
+            }
+            foreign.quiet_through.store(through, Ordering::Release);
+            foreign.network.motion().settled();
+            break;
         }
     }
 }

@@ -109,6 +109,16 @@ impl Process {
         !self.ended.is_cancelled()
     }
 
+    /// Whether it is at work (a thread of its group running or waiting for a core): it has not
+    /// settled, whatever it has said. Known on Linux only; elsewhere never busy.
+    pub fn busy(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(group) = self.group.filter(|_| self.is_running()) {
+            return super::busy::group_busy(group);
+        }
+        false
+    }
+
     /// Cancelled once it has ended.
     pub fn ended(&self) -> &CancellationToken {
         &self.ended
