@@ -64,7 +64,7 @@ impl Herd {
             .env("HERD_KEY", "chaos")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(self.stderr_file(i))
             .spawn()
             .unwrap();
         self.nodes[i] = Some(child);
@@ -84,6 +84,31 @@ impl Herd {
             kill(Pid::from_raw(child.id() as i32), signal).unwrap();
             self.stopped[i] = signal == Signal::SIGSTOP;
         }
+    }
+
+    /// Where node `i`'s standard error goes, every life of it one after another: a node that
+    /// could not start says why there.
+    fn stderr_file(&self, i: usize) -> std::fs::File {
+        let path = self.logs.join(format!("{}.stderr", NAMES[i]));
+        std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()
+    }
+
+    /// For a failure's message: whether each node still runs, and the end of what it printed.
+    fn states(&mut self) -> Vec<String> {
+        (0..NAMES.len())
+            .map(|i| {
+                let running = match self.nodes[i].as_mut().map(|child| child.try_wait()) {
+                    Some(Ok(None)) => "runs".to_string(),
+                    Some(Ok(Some(status))) => format!("exited ({status})"),
+                    Some(Err(error)) => format!("unknown ({error})"),
+                    None => "not started".to_string(),
+                };
+                let printed =
+                    std::fs::read_to_string(self.logs.join(format!("{}.stderr", NAMES[i]))).unwrap_or_default();
+                let last: Vec<&str> = printed.lines().rev().take(3).collect();
+                format!("{}: {running}; last said: {:?}", NAMES[i], last)
+            })
+            .collect()
     }
 
     fn client_port(&self, i: usize) -> u16 {
@@ -254,8 +279,9 @@ fn no_acknowledged_record_is_lost_through_kills_stops_and_a_whole_herd_restart()
         }
         std::thread::sleep(Duration::from_millis(200)); // polling until the herd settles
     };
+    let states = if settled { Vec::new() } else { herd.states() };
     assert!(
         settled,
-        "after healing, some node lacks or disagrees on a record.\nfaults: {faults:#?}\nrecords (client, newest answered, what each node says): {last_seen:#?}"
+        "after healing, some node lacks or disagrees on a record.\nfaults: {faults:#?}\nnodes: {states:#?}\nrecords (client, newest answered, what each node says): {last_seen:#?}"
     );
 }
