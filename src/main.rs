@@ -371,96 +371,15 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<()> {
-    let config = config::Config::load(cli.screen.config.as_deref())?;
-    cli.settle(&config);
-    frontend::use_keys(&config);
-    if !cli.headless && !frontend::BUILT_WITH_CONSOLE {
-        anyhow::bail!("this herdctl was built without its console (cargo feature `console`): run it with --headless");
-    }
-    // Checked before anything is started or written: the console cannot draw without a terminal.
-    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if !cli.headless && !terminal {
-        anyhow::bail!(
-            "the console needs a terminal, and {} is not one. To serve without a console (in a \
-             script, from cron, over ssh without a tty), run: herdctl --headless",
-            if std::io::stdout().is_terminal() { "standard input" } else { "standard output" }
-        );
-    }
+    check_front_end(&mut cli)?;
     let _log_guard = start_logging(&cli)?;
-    // Every script read and split into its parts (a herd each) first: a typo fails now.
-    let mut scenario =
-        (!cli.scenario.is_empty()).then(|| herdctl_teach::script::Scenario::load(&cli.scenario)).transpose()?;
-    // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
-    if cli.topology.is_some() || cli.shape.is_some() {
-        scenario.iter_mut().for_each(herdctl_teach::script::Scenario::on_given_herd);
-    }
-    let given = match cli.shape.zip(cli.nodes_count) {
-        Some((shape, nodes)) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
-        None => Topology::load(cli.topology.as_deref())?,
+    let (scenario, topology) = match read_the_plan(&cli)? {
+        Plan::Parts(scenario, stages) => return scenario::run(&cli, scenario, stages).await,
+        Plan::One(scenario, topology) => (scenario, topology),
     };
-    // Every part of every script checked against the herd it will have, before anything runs.
-    let stages = match &scenario {
-        Some(scenario) => scenario.prepare(&given, cli.seed.unwrap_or(1))?,
-        None => Vec::new(),
-    };
-    if let Some(scenario) = scenario.take_if(|scenario| scenario.parts.len() > 1) {
-        return scenario::run(&cli, scenario, stages).await;
-    }
-    let scenario: Option<Script> =
-        scenario.and_then(|scenario| scenario.parts.into_iter().next()).map(|part| part.script);
-    // Where the records go is checked before anything runs: a typo fails now, not at the end.
-    records::check(&cli)?;
-    let replayed = scenario.as_ref().and_then(herdctl_teach::script::recorded::recording_of);
-    if let (Some(path), Some(recording)) = (&cli.trace, &replayed) {
-        anyhow::bail!(
-            "--trace {}: a walkthrough through a recording records nothing new ({} is its trace); leave --trace out",
-            path.display(),
-            recording.display()
-        );
-    }
-    let topology = Arc::new(match stages.into_iter().next() {
-        Some(herdctl_teach::script::Stage::Live(topology)) => Arc::unwrap_or_clone(topology),
-        _ => given,
-    });
-    if cli.node_from_host {
-        let host =
-            this_host().context("--node-from-host: this machine's host name is unknown (HOSTNAME is not set)")?;
-        let node = topology.node_on_host(&host).with_context(|| {
-            format!(
-                "--node-from-host: no node of {} has the host {host:?}: give --node NAME instead",
-                topology.source()
-            )
-        })?;
-        cli.nodes = vec![node.name.clone()];
-    }
-    // Attached with no --node, or a student's herd: no node of herdctl's own runs here.
-    let members = if (cli.attach && cli.nodes.is_empty()) || foreign.is_some() {
-        Vec::new()
-    } else {
-        topology.select(&cli.nodes)?
-    };
-    let attached: Vec<_> = if cli.attach {
-        topology.names().iter().filter(|n| !members.contains(n)).cloned().collect()
-    } else {
-        Vec::new()
-    };
+    let (members, attached) = who_runs_here(&mut cli, &topology, foreign.is_some())?;
     let whole_herd = members.len() == topology.names().len() || foreign.is_some();
-    let (key, source) = herd_key::load(cli.key_file.as_deref(), whole_herd)?;
-    // Where this process's nodes listen: a key guarding a node beyond loopback must be strong.
-    let hosts: Vec<String> = members
-        .iter()
-        .filter_map(|name| topology.node(name))
-        .map(|spec| cli.bind.clone().unwrap_or_else(|| spec.listen_host().to_string()))
-        .collect();
-    herd_key::check(&key, source, &hosts)?;
-    if source == KeySource::Demo {
-        tracing::warn!(
-            "{} is not set: using the public demo key {:?}. Anyone who can reach the peer ports can \
-             inject records. Set {0} to the same secret on every node.",
-            key::KEY_VARIABLE,
-            key::DEMO_KEY
-        );
-    }
+    let (key, source) = load_key(&cli, &topology, &members, whole_herd)?;
     let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
@@ -474,59 +393,16 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| {
         Arc::new(cli.trace_client.as_ref().map_or_else(Trace::default, |client| Trace::for_client(client.as_str())))
     });
-    let clients = ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout };
     // Bound before the herd starts, so that a busy address stops herdctl with one clear line.
-    let metrics = match &cli.metrics {
-        Some(addr) => {
-            let (listener, bound) = herdctl::health::bind(addr)
-                .await
-                .with_context(|| format!("--metrics {addr}: cannot listen there (is it busy, or a typo?)"))?;
-            Some(((listener, bound), Arc::new(herdctl_core::metrics::Registry::default())))
-        }
-        None => None,
-    };
+    let metrics = bind_metrics(&cli).await?;
     let security = herdctl_core::secure::Security::from_plain_flag(cli.plain_links);
     let control_terms = herdctl_control::terms(security, &key);
     let places_for_exec = places.clone();
-    let options = HerdOptions {
-        key,
-        places,
-        log_dir: Some(cli.log_dir.clone()),
-        log: herdctl_core::LogSettings {
-            level: cli.log_level,
-            format: cli.log_format,
-            rotation: cli.log_max_size.map(|max_bytes| herdctl_core::Rotation { max_bytes, keep: cli.log_keep }),
-        },
-        recorder: trace.as_ref().map(|trace| trace.recorder().clone()),
-        clients,
-        data_dir: cli.data_dir.clone(),
-        seed: cli.seed,
-        strategy: cli.strategy,
-        security,
-        bind: cli.bind.clone(),
-        metrics: metrics.as_ref().map(|(_, registry)| registry.clone()),
-    };
+    let registry = metrics.as_ref().map(|(_, registry)| registry.clone());
+    let options = herd_options(&cli, key, places, trace.as_deref(), registry, security);
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
-    // Each node's control port, bound before anything starts (a busy one stops herdctl at once),
-    // served for the process's whole life: a node killed through it is revived through it. A
-    // herd whose key was made up here has none: nobody else could prove the key.
-    let control = CancellationToken::new();
-    let control_tasks = tokio_util::task::TaskTracker::new();
     let controlled = if source == KeySource::Random { &[][..] } else { &members[..] };
-    for name in controlled {
-        let (listener, bound) = control_listener(&topology, name, cli.bind.as_deref())?;
-        tracing::info!("{name}: control port at {bound} (a console attaches with herdctl --attach)");
-        let serving = herdctl_control::server::serve(
-            herd.clone(),
-            name.clone(),
-            listener,
-            control_terms.clone(),
-            control.clone(),
-            control_tasks.clone(),
-        );
-        control_tasks.spawn(serving);
-    }
-    let _stop_control = control.clone().drop_guard();
+    let _stop_control = serve_control_ports(&herd, &topology, controlled, &cli, &control_terms)?.drop_guard();
     herdctl_control::follow::attach(&herd, &attached, control_terms)?;
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
@@ -546,16 +422,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         None => None,
     };
     // The students' phones: a page that reports to this herd, until herdctl stops.
-    let classroom = CancellationToken::new();
-    let classroom_url = match cli.classroom_web {
-        Some(addr) => {
-            let page = herdctl_teach::classroom::Classroom::new(herd.clone(), herdctl_teach::classroom::MAX_STUDENTS);
-            let bound = herdctl_teach::classroom::serve(page, addr, classroom.clone()).await?;
-            tracing::warn!("the classroom page is at http://{bound}/ (students on the room's network open it)");
-            Some(format!("http://{bound}/"))
-        }
-        None => None,
-    };
+    let (classroom_url, classroom) = serve_classroom(&cli, &herd).await?;
     let _stop_classroom = classroom.drop_guard();
     let metrics_stop = CancellationToken::new();
     if let Some(((listener, bound), registry)) = metrics {
@@ -589,8 +456,230 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
     drop((events, classroom_url));
-    // SIGHUP (logrotate moved the files away) opens the nodes' log files again, instead of
-    // ending the process.
+    let outcome = headless(&herd, scenario.as_ref()).await;
+    if let Some(foreign) = &foreign {
+        foreign.shutdown().await;
+    }
+    herd.shutdown().await;
+    if let Some(trace) = &trace {
+        records::write(&cli, trace, &topology)?;
+    }
+    outcome
+}
+
+/// What must hold before anything starts: the settings read, and a console only where it can be.
+fn check_front_end(cli: &mut Cli) -> anyhow::Result<()> {
+    let config = config::Config::load(cli.screen.config.as_deref())?;
+    cli.settle(&config);
+    frontend::use_keys(&config);
+    if !cli.headless && !frontend::BUILT_WITH_CONSOLE {
+        anyhow::bail!("this herdctl was built without its console (cargo feature `console`): run it with --headless");
+    }
+    // Checked before anything is started or written: the console cannot draw without a terminal.
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !cli.headless && !terminal {
+        anyhow::bail!(
+            "the console needs a terminal, and {} is not one. To serve without a console (in a \
+             script, from cron, over ssh without a tty), run: herdctl --headless",
+            if std::io::stdout().is_terminal() { "standard input" } else { "standard output" }
+        );
+    }
+    Ok(())
+}
+
+/// What this process plays: a scenario of several parts (a herd each), or one herd with at
+/// most one script.
+enum Plan {
+    Parts(herdctl_teach::script::Scenario, Vec<herdctl_teach::script::Stage>),
+    One(Option<Script>, Arc<Topology>),
+}
+
+/// Reads every script and the herd, and checks all of it (each part against the herd it will
+/// have, where records go) before anything runs: a typo fails now, not half-way.
+fn read_the_plan(cli: &Cli) -> anyhow::Result<Plan> {
+    // Every script read and split into its parts (a herd each) first: a typo fails now.
+    let mut scenario =
+        (!cli.scenario.is_empty()).then(|| herdctl_teach::script::Scenario::load(&cli.scenario)).transpose()?;
+    // A walkthrough may name its herd (`shape grid 16`) unless the command line does.
+    if cli.topology.is_some() || cli.shape.is_some() {
+        scenario.iter_mut().for_each(herdctl_teach::script::Scenario::on_given_herd);
+    }
+    let given = match cli.shape.zip(cli.nodes_count) {
+        Some((shape, nodes)) => shape.topology(nodes, cli.seed.unwrap_or(1))?,
+        None => Topology::load(cli.topology.as_deref())?,
+    };
+    // Every part of every script checked against the herd it will have, before anything runs.
+    let stages = match &scenario {
+        Some(scenario) => scenario.prepare(&given, cli.seed.unwrap_or(1))?,
+        None => Vec::new(),
+    };
+    if let Some(scenario) = scenario.take_if(|scenario| scenario.parts.len() > 1) {
+        return Ok(Plan::Parts(scenario, stages));
+    }
+    let scenario: Option<Script> =
+        scenario.and_then(|scenario| scenario.parts.into_iter().next()).map(|part| part.script);
+    // Where the records go is checked before anything runs: a typo fails now, not at the end.
+    records::check(cli)?;
+    let replayed = scenario.as_ref().and_then(herdctl_teach::script::recorded::recording_of);
+    if let (Some(path), Some(recording)) = (&cli.trace, &replayed) {
+        anyhow::bail!(
+            "--trace {}: a walkthrough through a recording records nothing new ({} is its trace); leave --trace out",
+            path.display(),
+            recording.display()
+        );
+    }
+    let topology = Arc::new(match stages.into_iter().next() {
+        Some(herdctl_teach::script::Stage::Live(topology)) => Arc::unwrap_or_clone(topology),
+        _ => given,
+    });
+    Ok(Plan::One(scenario, topology))
+}
+
+/// The nodes of herdctl's own this process runs, and the nodes it follows in other processes.
+fn who_runs_here(
+    cli: &mut Cli,
+    topology: &Topology,
+    foreign: bool,
+) -> anyhow::Result<(Vec<herdctl_core::NodeName>, Vec<herdctl_core::NodeName>)> {
+    if cli.node_from_host {
+        let host =
+            this_host().context("--node-from-host: this machine's host name is unknown (HOSTNAME is not set)")?;
+        let node = topology.node_on_host(&host).with_context(|| {
+            format!(
+                "--node-from-host: no node of {} has the host {host:?}: give --node NAME instead",
+                topology.source()
+            )
+        })?;
+        cli.nodes = vec![node.name.clone()];
+    }
+    // Attached with no --node, or a student's herd: no node of herdctl's own runs here.
+    let members =
+        if (cli.attach && cli.nodes.is_empty()) || foreign { Vec::new() } else { topology.select(&cli.nodes)? };
+    let attached: Vec<_> = if cli.attach {
+        topology.names().iter().filter(|n| !members.contains(n)).cloned().collect()
+    } else {
+        Vec::new()
+    };
+    Ok((members, attached))
+}
+
+/// The herd key, checked against where this process's nodes listen (a key guarding a node
+/// beyond loopback must be strong); a made-up demo key is said loudly.
+fn load_key(
+    cli: &Cli,
+    topology: &Topology,
+    members: &[herdctl_core::NodeName],
+    whole_herd: bool,
+) -> anyhow::Result<(HerdKey, KeySource)> {
+    let (key, source) = herd_key::load(cli.key_file.as_deref(), whole_herd)?;
+    // Where this process's nodes listen: a key guarding a node beyond loopback must be strong.
+    let hosts: Vec<String> = members
+        .iter()
+        .filter_map(|name| topology.node(name))
+        .map(|spec| cli.bind.clone().unwrap_or_else(|| spec.listen_host().to_string()))
+        .collect();
+    herd_key::check(&key, source, &hosts)?;
+    if source == KeySource::Demo {
+        tracing::warn!(
+            "{} is not set: using the public demo key {:?}. Anyone who can reach the peer ports can \
+             inject records. Set {0} to the same secret on every node.",
+            key::KEY_VARIABLE,
+            key::DEMO_KEY
+        );
+    }
+    Ok((key, source))
+}
+
+type Metrics = ((tokio::net::TcpListener, std::net::SocketAddr), Arc<herdctl_core::metrics::Registry>);
+
+/// The metrics port, bound now (a busy address stops herdctl before the herd starts).
+async fn bind_metrics(cli: &Cli) -> anyhow::Result<Option<Metrics>> {
+    Ok(match &cli.metrics {
+        Some(addr) => {
+            let (listener, bound) = herdctl::health::bind(addr)
+                .await
+                .with_context(|| format!("--metrics {addr}: cannot listen there (is it busy, or a typo?)"))?;
+            Some(((listener, bound), Arc::new(herdctl_core::metrics::Registry::default())))
+        }
+        None => None,
+    })
+}
+
+/// What this process's nodes are started with, from the command line.
+fn herd_options(
+    cli: &Cli,
+    key: HerdKey,
+    places: Arc<dyn herdctl_core::places::Places>,
+    trace: Option<&Trace>,
+    metrics: Option<Arc<herdctl_core::metrics::Registry>>,
+    security: herdctl_core::secure::Security,
+) -> HerdOptions {
+    HerdOptions {
+        key,
+        places,
+        log_dir: Some(cli.log_dir.clone()),
+        log: herdctl_core::LogSettings {
+            level: cli.log_level,
+            format: cli.log_format,
+            rotation: cli.log_max_size.map(|max_bytes| herdctl_core::Rotation { max_bytes, keep: cli.log_keep }),
+        },
+        recorder: trace.map(|trace| trace.recorder().clone()),
+        clients: ClientLimits { most: cli.max_clients, per_source: cli.max_per_source, idle: cli.idle_timeout },
+        data_dir: cli.data_dir.clone(),
+        seed: cli.seed,
+        strategy: cli.strategy,
+        security,
+        bind: cli.bind.clone(),
+        metrics,
+    }
+}
+
+/// Each node's control port, bound before anything starts (a busy one stops herdctl at once),
+/// served for the process's whole life: a node killed through it is revived through it. A
+/// herd whose key was made up here has none: nobody else could prove the key.
+fn serve_control_ports(
+    herd: &Arc<Herd>,
+    topology: &Topology,
+    controlled: &[herdctl_core::NodeName],
+    cli: &Cli,
+    control_terms: &herdctl_core::secure::Terms,
+) -> anyhow::Result<CancellationToken> {
+    let control = CancellationToken::new();
+    let control_tasks = tokio_util::task::TaskTracker::new();
+    for name in controlled {
+        let (listener, bound) = control_listener(topology, name, cli.bind.as_deref())?;
+        tracing::info!("{name}: control port at {bound} (a console attaches with herdctl --attach)");
+        let serving = herdctl_control::server::serve(
+            herd.clone(),
+            name.clone(),
+            listener,
+            control_terms.clone(),
+            control.clone(),
+            control_tasks.clone(),
+        );
+        control_tasks.spawn(serving);
+    }
+    Ok(control)
+}
+
+/// The classroom page, if asked: its address, and the token that stops it.
+async fn serve_classroom(cli: &Cli, herd: &Arc<Herd>) -> anyhow::Result<(Option<String>, CancellationToken)> {
+    let classroom = CancellationToken::new();
+    let classroom_url = match cli.classroom_web {
+        Some(addr) => {
+            let page = herdctl_teach::classroom::Classroom::new(herd.clone(), herdctl_teach::classroom::MAX_STUDENTS);
+            let bound = herdctl_teach::classroom::serve(page, addr, classroom.clone()).await?;
+            tracing::warn!("the classroom page is at http://{bound}/ (students on the room's network open it)");
+            Some(format!("http://{bound}/"))
+        }
+        None => None,
+    };
+    Ok((classroom_url, classroom))
+}
+
+/// Headless: plays the walkthrough, or serves until a signal; SIGHUP (logrotate moved the files
+/// away) opens the nodes' log files again instead of ending the process.
+async fn headless(herd: &Arc<Herd>, scenario: Option<&Script>) -> anyhow::Result<()> {
     let mut reopen = herdctl::signal::Reopen::new().context("cannot listen for SIGHUP")?;
     let reopening = {
         let herd = herd.clone();
@@ -602,9 +691,9 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
             }
         })
     };
-    let outcome = match &scenario {
+    let outcome = match scenario {
         Some(script) => {
-            let report = herdctl_teach::script::play_headless(&herd, script, &mut std::io::stdout()).await;
+            let report = herdctl_teach::script::play_headless(herd, script, &mut std::io::stdout()).await;
             if report.passed() {
                 Ok(())
             } else {
@@ -618,13 +707,6 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
         }
     };
     reopening.abort();
-    if let Some(foreign) = &foreign {
-        foreign.shutdown().await;
-    }
-    herd.shutdown().await;
-    if let Some(trace) = &trace {
-        records::write(&cli, trace, &topology)?;
-    }
     outcome
 }
 
