@@ -378,3 +378,29 @@ fn a_trace_with_a_torn_last_line_is_read_up_to_it_and_says_what_was_cut() {
         "the whole lines are read: {stdout}"
     );
 }
+
+#[test]
+fn a_herd_too_big_for_the_open_file_limit_is_refused_at_once_saying_so() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    // Twenty nodes in a ring, on ports the kernel picks: about 500 descriptors, twice the limit.
+    let names: Vec<String> = (0..20).map(|i| format!("n{i:02}")).collect();
+    let nodes: Vec<_> = names
+        .iter()
+        .map(|name| serde_json::json!({"name": name, "host": "127.0.0.1", "port": 0, "peer_port": 0}))
+        .collect();
+    let links: Vec<_> = (0..names.len()).map(|i| serde_json::json!([names[i], names[(i + 1) % names.len()]])).collect();
+    let topology = dir.path().join("ring.json");
+    std::fs::write(&topology, serde_json::json!({"nodes": nodes, "links": links}).to_string()).unwrap();
+    let mut command = herdctl();
+    command.args(["--headless", "--topology"]).arg(&topology).arg("--log-dir").arg(dir.path().join("logs"));
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 256, 256));
+    }
+    let output = finished(&mut command);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(said.contains("20 nodes need about") && said.contains("may open 256"), "{said}");
+    assert!(!said.contains("another herd"), "not a port in use: {said}");
+}

@@ -92,6 +92,13 @@ impl Herd {
     /// `launch` starts them.
     pub fn bind(topology: SharedTopology, names: &[NodeName], options: HerdOptions) -> Result<Self, HerdError> {
         let mut bound = Vec::new();
+        // A herd too big for the open-file limit is refused before a port is bound, saying why
+        // (binding would fail half-way, and say something else).
+        let reserved: u64 = names.iter().map(|name| limits::reserved_per_node(topology.neighbours(name).len())).sum();
+        let needed = reserved + limits::RESERVED_FOR_PROCESS;
+        if let Some(limit) = limits::raise_open_files().filter(|limit| needed > *limit) {
+            return Err(HerdError::TooManyFiles { nodes: names.len(), needed, limit });
+        }
         for name in names {
             let spec = topology.node(name).ok_or_else(|| HerdError::NotAMember(name.to_string()))?;
             let host = options.bind.as_deref().unwrap_or(spec.listen_host());

@@ -76,8 +76,13 @@ pub enum HerdError {
     AlreadyCut(String, String),
     #[error("that message went already")]
     Gone,
-    #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}; is another herd running?")]
+    #[error("{node} cannot listen on {host}:{port} (its {role} port): {source}{}", bind_hint(.source))]
     Bind { node: String, host: String, port: u16, role: &'static str, source: io::Error },
+    #[error(
+        "{nodes} nodes need about {needed} open files in one process, and this one may open {limit}: raise the \
+         limit (`ulimit -n`) or run fewer nodes a process (--node NAME)"
+    )]
+    TooManyFiles { nodes: usize, needed: u64, limit: u64 },
     #[error("cannot open the log file of {node} in {dir}: {source}")]
     Log { node: String, dir: PathBuf, source: io::Error },
     #[error("cannot keep records on disk: {0}")]
@@ -91,4 +96,16 @@ pub enum HerdError {
     /// A node in another process could not be reached, or refused.
     #[error("{node}: {reason}")]
     Elsewhere { node: String, reason: String },
+}
+
+/// What a failed bind most likely means, said only where it does: a port in use is another herd
+/// (or program) there; a full descriptor table is not.
+fn bind_hint(source: &io::Error) -> &'static str {
+    match source.kind() {
+        io::ErrorKind::AddrInUse => "; is another herd running?",
+        _ if source.raw_os_error() == Some(24) => {
+            "; this process may open no more files (`ulimit -n` raises the limit)"
+        }
+        _ => "",
+    }
 }
