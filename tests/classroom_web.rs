@@ -20,10 +20,31 @@ async fn page(herd: &Arc<Herd>, max_students: usize) -> (SocketAddr, Cancellatio
     (addr, stop)
 }
 
-async fn report(http: &reqwest::Client, addr: SocketAddr, body: Value) -> (u16, Value) {
-    let response = http.post(format!("http://{addr}/report")).json(&body).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+/// One phone of the room: an address of its own on the loopback (127.0.0.N: the page limits
+/// names by address), and the cookie the page gave it (its names are its own).
+struct Phone {
+    http: reqwest::Client,
+    cookie: std::sync::Mutex<Option<String>>,
+}
+
+impl Phone {
+    fn at(n: u8) -> Self {
+        let address = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, n));
+        Self { http: reqwest::Client::builder().local_address(address).build().unwrap(), cookie: Default::default() }
+    }
+
+    async fn report(&self, addr: SocketAddr, body: Value) -> (u16, Value) {
+        let mut request = self.http.post(format!("http://{addr}/report")).json(&body);
+        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        if let Some(set) = response.headers().get("set-cookie").and_then(|value| value.to_str().ok()) {
+            *self.cookie.lock().unwrap() = set.split(';').next().map(str::to_string);
+        }
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
 }
 
 #[tokio::test]
@@ -33,14 +54,9 @@ async fn a_room_of_phones_reports_at_once_and_every_report_floods() {
     let http = reqwest::Client::new();
     let phones: Vec<_> = (0..120)
         .map(|i| {
-            let http = http.clone();
             tokio::spawn(async move {
-                report(
-                    &http,
-                    addr,
-                    json!({ "name": format!("student{i}"), "lat": 34.0 + i as f64 / 100.0, "lon": -118.4 }),
-                )
-                .await
+                let body = json!({ "name": format!("student{i}"), "lat": 34.0 + i as f64 / 100.0, "lon": -118.4 });
+                Phone::at(i as u8 + 2).report(addr, body).await
             })
         })
         .collect();
@@ -70,23 +86,57 @@ async fn the_page_is_bounded() {
     let (addr, stop) = page(&herd, 4).await;
     let http = reqwest::Client::new();
     let place = |name: &str| json!({ "name": name, "lat": 48.8566, "lon": 2.3522 });
-    for name in ["ann", "bea", "cy"] {
-        assert_eq!(report(&http, addr, place(name)).await.0, 200);
+    let phones: Vec<Phone> = (2..8).map(Phone::at).collect();
+    for (phone, name) in phones.iter().zip(["ann", "bea", "cy"]) {
+        assert_eq!(phone.report(addr, place(name)).await.0, 200);
     }
     // A name is sanitised into what the herd sees.
-    let answer = report(&http, addr, place("d e <e>")).await.1;
+    let answer = phones[3].report(addr, place("d e <e>")).await.1;
     assert_eq!(answer["client"], "phone-dee", "{answer}");
-    let (status, answer) = report(&http, addr, place("eve")).await;
+    let (status, answer) = phones[4].report(addr, place("eve")).await;
     assert_eq!((status, answer["error"].as_str()), (503, Some("the class is full")));
-    let (status, _) = report(&http, addr, place("ann")).await;
+    let (status, _) = phones[0].report(addr, place("ann")).await;
     assert_eq!(status, 429, "one report every 2 seconds");
-    let (status, answer) = report(&http, addr, place("<☃>")).await;
+    // A name belongs to the phone that took it.
+    let (status, answer) = phones[1].report(addr, place("ann")).await;
+    assert_eq!(status, 409, "{answer}");
+    let (status, answer) = phones[0].report(addr, place("<☃>")).await;
     assert_eq!(status, 400, "{answer}");
-    let (status, _) = report(&http, addr, json!({ "name": "ann", "lat": 123.0, "lon": 0.0 })).await;
+    let (status, _) = phones[0].report(addr, json!({ "name": "ann", "lat": 123.0, "lon": 0.0 })).await;
     assert_eq!(status, 400, "no such place");
     let huge = json!({ "name": "x".repeat(100_000), "lat": 1.0, "lon": 1.0 });
     let status = http.post(format!("http://{addr}/report")).json(&huge).send().await.unwrap().status().as_u16();
     assert_eq!(status, 413, "bodies are small");
+    stop.cancel();
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_fill_the_class_and_a_forgotten_name_makes_room() {
+    let herd = Arc::new(start_herd().await);
+    let stop = CancellationToken::new();
+    let forgetful = Classroom::forgetting_after(herd.clone(), 6, std::time::Duration::ZERO);
+    let addr = serve(forgetful, "127.0.0.1:0".parse().unwrap(), stop.clone()).await.unwrap();
+    let place = |name: String| json!({ "name": name, "lat": 48.8566, "lon": 2.3522 });
+    // Made-up names from one address: a few are taken, then no more.
+    let mallory = Phone::at(9);
+    let mut taken = 0;
+    for i in 0..50 {
+        match mallory.report(addr, place(format!("fake{i}"))).await {
+            (200, _) => taken += 1,
+            (status, answer) => {
+                assert_eq!(status, 429, "{answer}");
+                assert!(answer["error"].as_str().unwrap().contains("enough names"), "{answer}");
+            }
+        }
+    }
+    assert_eq!(taken, herdctl_teach::classroom::NAMES_PER_ADDRESS);
+    // Real students from their own phones still join; a full class forgets names not reported
+    // lately (here at once) to make room.
+    for n in 10..14 {
+        let (status, answer) = Phone::at(n).report(addr, place(format!("real{n}"))).await;
+        assert_eq!(status, 200, "{answer}");
+    }
     stop.cancel();
     herd.shutdown().await;
 }
@@ -110,7 +160,7 @@ async fn which_servers_know_a_student_says_who_is_down_and_waits_for_news() {
     let herd = Arc::new(start_herd().await);
     let (addr, stop) = page(&herd, 10).await;
     let http = reqwest::Client::new();
-    assert_eq!(report(&http, addr, json!({ "name": "carol", "lat": 48.85, "lon": 2.35 })).await.0, 200);
+    assert_eq!(Phone::at(2).report(addr, json!({ "name": "carol", "lat": 48.85, "lon": 2.35 })).await.0, 200);
     eventually("every server knows carol", || async {
         herd.status().iter().all(|n| herd.knows(&n.name, "phone-carol"))
     })

@@ -45,7 +45,7 @@ pub async fn serve(
 ) {
     let open = Arc::new(AtomicUsize::new(0));
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = stop.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -65,7 +65,9 @@ pub async fn serve(
             open.fetch_sub(1, Ordering::AcqRel);
             continue;
         }
-        let (open, budget, stop, app) = (open.clone(), budget.clone(), stop.clone(), app.clone());
+        // Who is asking, for handlers that limit by address (axum's `ConnectInfo`).
+        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let (open, budget, stop) = (open.clone(), budget.clone(), stop.clone());
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

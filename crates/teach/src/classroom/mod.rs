@@ -6,15 +6,18 @@
 //!
 //! Bounded, since a room full of phones is a room full of clients: names are sanitised and short,
 //! each student reports at most once every `REPORT_EVERY`, and the page takes at most
-//! `max_students` different students; bodies are small.
+//! `max_students` different students; bodies are small. One address takes at most
+//! `NAMES_PER_ADDRESS` names, a name not reported for `FORGET_AFTER` makes room for another, and a
+//! name belongs to the phone that took it (a cookie it is given then), so nobody reports under
+//! another student's name.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,6 +39,12 @@ const PAGE: &str = include_str!("page.html");
 pub const REPORT_EVERY: Duration = Duration::from_secs(2);
 /// Different students the page takes, by default.
 pub const MAX_STUDENTS: usize = 500;
+/// Names one address may report under (a phone, or a few behind one address).
+pub const NAMES_PER_ADDRESS: usize = 4;
+/// A name not reported for this long is forgotten when the class needs room.
+pub const FORGET_AFTER: Duration = Duration::from_secs(30 * 60);
+/// The cookie that tells a phone's names from another's.
+const PHONE_COOKIE: &str = "herd_phone";
 /// The longest name, after sanitising.
 const NAME_MOST: usize = 24;
 /// Cities offered for a typed name.
@@ -45,9 +54,11 @@ const CITIES: usize = 8;
 pub struct Classroom {
     herd: Arc<Herd>,
     gazetteer: OnceCell<Arc<Gazetteer>>,
-    /// When each student last reported.
-    students: Mutex<HashMap<String, Instant>>,
+    /// Each student: when they last reported, from which phone and address.
+    students: Mutex<HashMap<String, Student>>,
     max_students: usize,
+    /// How long a name not reported is kept while the class is full.
+    forget_after: Duration,
     /// How long a phone's "anything new?" waits for news.
     wait_for_news: Duration,
 }
@@ -75,11 +86,20 @@ fn refuse(status: StatusCode, error: impl Into<String>) -> Response {
     (status, Json(json!({ "error": error.into() }))).into_response()
 }
 
+/// A name taken on the page.
+struct Student {
+    last: Instant,
+    phone: String,
+    address: IpAddr,
+}
+
 /// Why a student may not report now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Refusal {
     TooSoon,
     Full,
+    Taken,
+    TooManyNames,
 }
 
 impl IntoResponse for Refusal {
@@ -87,6 +107,11 @@ impl IntoResponse for Refusal {
         match self {
             Self::TooSoon => refuse(StatusCode::TOO_MANY_REQUESTS, "one report every 2 seconds, please"),
             Self::Full => refuse(StatusCode::SERVICE_UNAVAILABLE, "the class is full"),
+            Self::Taken => refuse(StatusCode::CONFLICT, "another phone reports under that name: choose another"),
+            Self::TooManyNames => refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "this address reports under enough names already: keep one of them",
+            ),
         }
     }
 }
@@ -122,7 +147,21 @@ impl Classroom {
             gazetteer: OnceCell::new(),
             students: Mutex::default(),
             max_students,
+            forget_after: FORGET_AFTER,
             wait_for_news: wait,
+        })
+    }
+
+    /// A page that forgets a name not reported for `after` when it needs room (the default is
+    /// `FORGET_AFTER`).
+    pub fn forgetting_after(herd: Arc<Herd>, max_students: usize, after: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            herd,
+            gazetteer: OnceCell::new(),
+            students: Mutex::default(),
+            max_students,
+            forget_after: after,
+            wait_for_news: WAIT_FOR_NEWS,
         })
     }
 
@@ -136,16 +175,27 @@ impl Classroom {
             .ok()
     }
 
-    /// Whether `client` may report now; counts it.
-    fn admit(&self, client: &str) -> Result<(), Refusal> {
+    /// Whether `client` may report now from `phone` at `address`; counts it.
+    fn admit(&self, client: &str, phone: &str, address: IpAddr) -> Result<(), Refusal> {
         let mut students = self.students.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         match students.get(client) {
-            Some(last) if now.duration_since(*last) < REPORT_EVERY => return Err(Refusal::TooSoon),
-            None if students.len() >= self.max_students => return Err(Refusal::Full),
-            _ => {}
+            Some(student) if student.phone != phone => return Err(Refusal::Taken),
+            Some(student) if now.duration_since(student.last) < REPORT_EVERY => return Err(Refusal::TooSoon),
+            Some(_) => {}
+            None => {
+                if students.values().filter(|student| student.address == address).count() >= NAMES_PER_ADDRESS {
+                    return Err(Refusal::TooManyNames);
+                }
+                if students.len() >= self.max_students {
+                    students.retain(|_, student| now.duration_since(student.last) < self.forget_after);
+                }
+                if students.len() >= self.max_students {
+                    return Err(Refusal::Full);
+                }
+            }
         }
-        students.insert(client.to_string(), now);
+        students.insert(client.to_string(), Student { last: now, phone: phone.to_string(), address });
         Ok(())
     }
 
@@ -177,7 +227,12 @@ async fn cities(State(classroom): State<Arc<Classroom>>, Query(query): Query<Cit
     Json(found).into_response()
 }
 
-async fn report(State(classroom): State<Arc<Classroom>>, Json(body): Json<ReportBody>) -> Response {
+async fn report(
+    State(classroom): State<Arc<Classroom>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<ReportBody>,
+) -> Response {
     let name = sanitise(&body.name);
     if name.is_empty() {
         return refuse(StatusCode::BAD_REQUEST, "type a name: letters, digits, - and _");
@@ -186,7 +241,15 @@ async fn report(State(classroom): State<Arc<Classroom>>, Json(body): Json<Report
         return refuse(StatusCode::BAD_REQUEST, "that is not a place on Earth");
     };
     let client = format!("phone-{name}");
-    if let Err(refusal) = classroom.admit(&client) {
+    // The phone's token: the one its cookie carries, or a new one it is given now.
+    let (phone, new_phone) = match phone_of(&headers) {
+        Some(phone) => (phone, false),
+        None => match new_token() {
+            Some(phone) => (phone, true),
+            None => return refuse(StatusCode::SERVICE_UNAVAILABLE, "no randomness for a phone's token"),
+        },
+    };
+    if let Err(refusal) = classroom.admit(&client, &phone, from.ip()) {
         return refusal.into_response();
     }
     let Some((node, addr)) = classroom.random_node() else {
@@ -195,7 +258,33 @@ async fn report(State(classroom): State<Arc<Classroom>>, Json(body): Json<Report
     // A real client's IAMAT, over TCP, like any other.
     let line = format!("IAMAT {client} {coords} {}", Timestamp::now());
     let reply = crate::operator::send(addr, &node, &line).await;
-    Json(json!({ "client": client, "node": node, "reply": reply.trim_end() })).into_response()
+    let mut response = Json(json!({ "client": client, "node": node, "reply": reply.trim_end() })).into_response();
+    if new_phone {
+        let cookie = format!("{PHONE_COOKIE}={phone}; Path=/; SameSite=Strict; HttpOnly");
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The phone token a request's cookie carries, if it carries a well-formed one.
+fn phone_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().strip_prefix(PHONE_COOKIE)?.strip_prefix('='))
+        .find(|token| token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+}
+
+/// A new phone's token: 16 random bytes in hex.
+fn new_token() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 async fn known(State(classroom): State<Arc<Classroom>>, Query(query): Query<KnownQuery>) -> Response {
