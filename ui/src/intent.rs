@@ -58,6 +58,8 @@ pub enum ScreenAct {
     ShowHeld,
     /// Ask every server WHATSAT for the cache pane's client (`whatsat all`): who answers what.
     WhatsatAll,
+    /// Give the graph the whole top of the screen (the cache hidden), or give the cache back.
+    ZoomGraph,
 }
 
 /// What changes the herd, or writes what it did. Acts on "the selected node" or "the selected

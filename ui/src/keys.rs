@@ -249,6 +249,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "ask every server WHATSAT (10 km, 5 places) for the cache's top client (or the one shown): who answers what",
     },
     Binding {
+        keys: &[key('z')],
+        label: "z",
+        intent: Intent::Screen(ScreenAct::ZoomGraph),
+        help: "zoom: the graph takes the whole top of the screen (a big herd's labels and links), z again gives the cache back",
+    },
+    Binding {
         keys: &[key('t')],
         label: "t",
         intent: Intent::Herd(HerdAct::WriteTrace),
@@ -399,6 +405,7 @@ pub fn name_of(intent: &Intent) -> Option<&'static str> {
             ScreenAct::OpenReply => "open_reply",
             ScreenAct::ShowHeld => "show_held",
             ScreenAct::WhatsatAll => "whatsat_all",
+            ScreenAct::ZoomGraph => "zoom_graph",
         },
         Intent::Herd(act) => match act {
             HerdAct::Kill => "kill",
@@ -612,7 +619,8 @@ mod tests {
         assert_eq!(intent(KeyCode::Char('q'), KeyModifiers::NONE), Some(Intent::Quit));
         assert_eq!(intent(KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Intent::Quit));
         assert_eq!(intent(KeyCode::Char('c'), KeyModifiers::NONE), Some(Intent::Story(StoryMove::Continue)));
-        assert_eq!(intent(KeyCode::Char('z'), KeyModifiers::NONE), None);
+        assert_eq!(intent(KeyCode::Char('Z'), KeyModifiers::NONE), None);
+        assert_eq!(intent(KeyCode::Char('z'), KeyModifiers::NONE), Some(Intent::Screen(ScreenAct::ZoomGraph)));
         assert_eq!(intent(KeyCode::Char('x'), KeyModifiers::NONE), Some(Intent::Herd(HerdAct::Held(HeldChoice::Drop))));
         // Shift is how '?' is typed on most keyboards.
         assert_eq!(intent(KeyCode::Char('?'), KeyModifiers::SHIFT), Some(Intent::Screen(ScreenAct::Help)));

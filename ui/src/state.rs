@@ -227,6 +227,8 @@ pub struct UiState {
     /// The lecture layout: a large graph, node labels with the story's version (`--present`, and
     /// while a walkthrough plays).
     pub present: bool,
+    /// The graph given the whole top of the screen (`z`), the cache hidden.
+    pub graph_zoomed: bool,
     /// When `c` last continued, to ignore a bounce.
     pub(crate) continued_at: Option<Instant>,
     /// The walkthrough playing, by name: its captions say it, and keys that would change what
@@ -263,6 +265,7 @@ impl Default for UiState {
             running: None,
             caption: None,
             story_over: false,
+            graph_zoomed: false,
             note: None,
             compare: None,
             highlight: Vec::new(),

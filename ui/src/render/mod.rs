@@ -62,6 +62,8 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     // The lecture layout (`--present`, a walkthrough) at 100×30 and up: the graph gets the room a
     // class watches, while the story's box and three lines of the flow stay readable under it.
     let present = state.present && area.height >= 30;
+    /// More nodes than this, and the graph takes the room an empty cache leaves.
+    const BIG_HERD: usize = 9;
     let timeline_rows = if view.timeline.is_some() { 2 } else { 0 };
     let told = state.caption.is_some() || state.note.is_some();
     let story_rows = if told { overlay::caption_height(state, area.width, present) } else { 0 };
@@ -74,7 +76,16 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     } else {
         Constraint::Percentage(45)
     };
-    let graph_share = if present { 62 } else { 50 };
+    // The cache takes the room it needs: little while a big herd's is empty (and none while the
+    // graph is zoomed), so that the graph can spread out; a small herd's empty cache keeps its
+    // half, where it says why it is empty (a dead node's, say).
+    let empty_cache = view.cache.rows.is_empty() && view.compare.is_none() && view.nodes.len() > BIG_HERD;
+    let graph_share = match (state.graph_zoomed, present, empty_cache) {
+        (true, _, _) => 100,
+        (false, _, true) => 70,
+        (false, true, false) => 62,
+        (false, false, false) => 50,
+    };
     let [status_area, top, flow_area, timeline_area, command_area] = Layout::vertical([
         Constraint::Length(2),
         top,
@@ -85,6 +96,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     .areas(area);
     let [graph_area, cache_area] =
         Layout::horizontal([Constraint::Percentage(graph_share), Constraint::Fill(1)]).areas(top);
+    let top_zoomed = state.graph_zoomed;
     // Where each part is, for the mouse (the overlays and the graph add theirs as they draw).
     *state.extents.areas.borrow_mut() = crate::state::Areas {
         graph: graph_area,
@@ -97,6 +109,7 @@ pub fn render(frame: &mut Frame, view: &HerdView, state: &UiState, theme: &Theme
     status::render(frame, status_area, view, state, theme);
     graph::render(frame, graph_area, view, state, theme);
     match &view.compare {
+        _ if top_zoomed => {}
         // Two caches side by side: a partition's two sides, say.
         Some(other) => {
             // Side by side where both fit a readable form, else one above the other.

@@ -1039,3 +1039,27 @@ fn a_walkthroughs_sum_says_it_is_over_and_how_to_replay() {
     assert!(text.contains("over · [ replays · b back · q quits"), "{text}");
     assert!(!text.contains("c continues"), "{text}");
 }
+
+#[test]
+fn zoomed_the_graph_takes_the_whole_top_and_an_empty_cache_takes_little() {
+    let view = herd();
+    // The herd's view has clients: side by side, half and half.
+    let beside = screen(&view, &UiState::default(), 120, 36);
+    assert!(beside.contains("Cache of"), "{beside}");
+    // Zoomed (z): no cache, and the graph's box runs the whole width.
+    let zoomed = screen(&view, &UiState { graph_zoomed: true, ..UiState::default() }, 120, 36);
+    assert!(!zoomed.contains("Cache of"), "{zoomed}");
+    let top_border = zoomed.lines().find(|line| line.contains("Topology")).unwrap();
+    let top_border = top_border.trim_end().trim_end_matches('"');
+    assert!(top_border.ends_with('┐') && top_border.matches('┐').count() == 1, "{top_border}");
+    // A big herd's empty cache gives the graph most of the width, and still says how to fill it.
+    let mut empty = herd();
+    empty.cache.rows.clear();
+    let more: Vec<_> = (6..=16).map(|i| NodeView { name: format!("n{i}"), up: true, ..NodeView::default() }).collect();
+    empty.nodes.extend(more);
+    let roomy = screen(&empty, &UiState::default(), 120, 36);
+    let border = roomy.lines().find(|line| line.contains("Topology")).unwrap();
+    let graph_width = border.find('┐').map(|at| border[..at].chars().count()).unwrap();
+    assert!(graph_width >= 120 * 65 / 100, "the graph is {graph_width} of 120 columns:\n{roomy}");
+    assert!(roomy.contains("Cache of"), "{roomy}");
+}

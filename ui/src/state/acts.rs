@@ -201,6 +201,16 @@ impl UiState {
                     )))
                 }
             },
+            ScreenAct::ZoomGraph => {
+                self.graph_zoomed = !self.graph_zoomed;
+                let said = match self.graph_zoomed {
+                    true => {
+                        format!("the graph has the room: {} gives the cache back", keys::label_of(ScreenAct::ZoomGraph))
+                    }
+                    false => "the cache is back beside the graph".to_string(),
+                };
+                self.feedback = Some(Feedback::Done(said));
+            }
             ScreenAct::WhatsatAll => {
                 // The client the cache pane is about: the one a walkthrough shows, else its top row.
                 let cache = &view.cache;

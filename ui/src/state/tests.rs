@@ -671,3 +671,13 @@ fn w_asks_every_server_about_the_caches_top_client_or_the_one_shown() {
     view.cache.marked = Some("pear".into());
     assert_eq!(press_in(&mut state, KeyCode::Char('W'), &view), asked("pear"), "the client a walkthrough shows");
 }
+
+#[test]
+fn z_gives_the_graph_the_room_and_back() {
+    let mut state = UiState::default();
+    press(&mut state, KeyCode::Char('z'));
+    assert!(state.graph_zoomed);
+    assert!(matches!(&state.feedback, Some(Feedback::Done(said)) if said.contains("z gives the cache back")));
+    press(&mut state, KeyCode::Char('z'));
+    assert!(!state.graph_zoomed);
+}
