@@ -32,7 +32,8 @@ fn figures(stats: &Stats) -> Vec<(u8, String)> {
     ];
     // A recording does not say which strategy its herd used: then nothing is said.
     if !stats.strategy.is_empty() {
-        figures.push((3, format!("{} strategy", stats.strategy)));
+        // Static, so it goes before a live count does when the line is short.
+        figures.push((4, format!("{} strategy", stats.strategy)));
     }
     if stats.upstream_requests > 0 {
         figures.push((5, format!("{} upstream", grouped(stats.upstream_requests as usize))));
@@ -177,12 +178,17 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
     parts.sort_by_key(|part| part.0);
     let mut budget = width.saturating_sub(title.len() + 1);
     let (mut shown_figures, mut shown_keys) = (vec![false; figures.len()], vec![false; keys.len()]);
+    // A figure left out leaves out every less needed one too: a short static figure must not
+    // take the place of a longer live one (`flood strategy` shown, `800,004 dup dropped` not).
+    let mut figure_left_out = false;
     for (_, right, i, cost) in parts {
         // The pane's keys in their order: none after one left out.
-        let in_order = !right || i == 0 || i >= pane || shown_keys[i - 1];
+        let in_order = if right { i == 0 || i >= pane || shown_keys[i - 1] } else { !figure_left_out };
         if cost <= budget && in_order {
             budget -= cost;
             if right { shown_keys[i] = true } else { shown_figures[i] = true }
+        } else if !right {
+            figure_left_out = true;
         }
     }
     let shown: String =

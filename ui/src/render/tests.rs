@@ -1063,3 +1063,18 @@ fn zoomed_the_graph_takes_the_whole_top_and_an_empty_cache_takes_little() {
     assert!(graph_width >= 120 * 65 / 100, "the graph is {graph_width} of 120 columns:\n{roomy}");
     assert!(roomy.contains("Cache of"), "{roomy}");
 }
+
+#[test]
+fn a_live_figure_outlasts_a_static_one_as_the_status_line_narrows() {
+    let mut view = herd();
+    view.stats.strategy = "flood".into();
+    view.stats.duplicates_dropped = 5_761_767;
+    for width in 60..=160 {
+        let text = screen(&view, &UiState::default(), width, 24);
+        let first = text.lines().next().unwrap();
+        assert!(
+            !first.contains("flood strategy") || first.contains("dup dropped"),
+            "at {width} columns the strategy stayed and the duplicates went: {first}"
+        );
+    }
+}
