@@ -200,16 +200,8 @@ impl Member for LocalMember {
     }
 
     fn steer(&self, change: Steer) -> BoxFuture<'static, Result<(), HerdError>> {
-        // The herd's network, which this node's links read, already holds every change but a
-        // release, which lets go of a transmission this node holds there.
-        let done = match change {
-            Steer::Release(id, fate) => match self.config.network.decide(id, fate) {
-                Some(_) => Ok(()),
-                None => Err(HerdError::Gone),
-            },
-            _ => Ok(()),
-        };
-        futures_util::future::ready(done).boxed()
+        // This node's links read the herd's network.
+        futures_util::future::ready(change.on_shared(&self.config.network)).boxed()
     }
 }
 

@@ -72,6 +72,18 @@ pub enum Steer {
     Release(u64, Fate),
 }
 
+impl Steer {
+    /// Carries out the change for a member that reads the herd's own `network`, which already
+    /// holds every change but a release: a release lets go of a transmission the member holds
+    /// there.
+    pub fn on_shared(self, network: &Network) -> Result<(), HerdError> {
+        match self {
+            Self::Release(id, fate) => network.decide(id, fate).map(|_| ()).ok_or(HerdError::Gone),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The text form, as the control port carries it (`CUT-FROM Jaquez`, `DELAY Jaquez 100ms±40ms`,
 /// `MODE slow 500ms`, `RELEASE 7 dup`).
 impl std::fmt::Display for Steer {

@@ -250,15 +250,8 @@ impl Member for Foreign {
     }
 
     fn steer(&self, change: Steer) -> BoxFuture<'static, Result<(), HerdError>> {
-        // The herd's network, which the relay reads, already holds every change but a release.
-        let done = match change {
-            Steer::Release(id, fate) => match self.foreign.network.decide(id, fate) {
-                Some(_) => Ok(()),
-                None => Err(HerdError::Gone),
-            },
-            _ => Ok(()),
-        };
-        futures_util::future::ready(done).boxed()
+        // The relay reads the herd's network, as herdctl's own nodes' links do.
+        futures_util::future::ready(change.on_shared(&self.foreign.network)).boxed()
     }
 
     fn catches_up(&self) -> bool {

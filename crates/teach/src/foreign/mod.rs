@@ -66,8 +66,10 @@ pub const MOST_BUSY: Duration = Duration::from_secs(5);
 
 /// How often a server at work is looked at again.
 const BUSY_LOOK: Duration = Duration::from_millis(10);
-/// How long a server may take to listen on its port after it starts.
-pub const READY_WITHIN: Duration = Duration::from_secs(10);
+/// How long a server may take to listen on its port after it starts: long, since on a loaded
+/// machine a Python server that starts with four others (and herdctl loading its gazetteer) took
+/// more than 10 s, and a walkthrough then began with it down. One that never listens is said.
+pub const READY_WITHIN: Duration = Duration::from_secs(30);
 
 /// How to run a foreign herd.
 #[derive(Clone)]
