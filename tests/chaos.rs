@@ -119,7 +119,11 @@ impl Herd {
 impl Drop for Herd {
     fn drop(&mut self) {
         for i in 0..NAMES.len() {
-            self.signal(i, Signal::SIGCONT);
+            // A node may have exited by itself (that is what a failure reports): no signal to
+            // send then, and no second panic while the first unwinds.
+            if let Some(child) = &self.nodes[i] {
+                let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGCONT);
+            }
             self.kill(i);
         }
     }
