@@ -31,6 +31,7 @@ use crate::journal::Report;
 use crate::protocol::Record;
 use crate::topology::NodeName;
 
+mod create;
 mod snapshot;
 pub use snapshot::{copy_file, held_open};
 
@@ -75,6 +76,9 @@ impl StoreError {
     fn hint(&self) -> &'static str {
         match &*self.source.0 {
             DiskFailure::Redb(redb::Error::DatabaseAlreadyOpen) => " (is another herdctl using this --data-dir?)",
+            DiskFailure::Redb(redb::Error::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                " (it is not a herdctl store: move it away, or give another --data-dir)"
+            }
             _ => "",
         }
     }
@@ -174,8 +178,8 @@ impl Store {
         let path = dir.join(format!("{node}.redb"));
         let fail = |source: DiskError| StoreError { path: path.clone(), source };
         std::fs::create_dir_all(dir).map_err(|error| fail(error.into()))?;
-        let file = path.clone();
-        let opener: Opener = Box::new(move || Ok(Database::create(&file)?));
+        let (file, told) = (path.clone(), report.clone());
+        let opener: Opener = Box::new(move || create::open_or_create(&file, &told));
         let mut store = Self::open_with(opener, &format!("{node}.redb"), report).map_err(fail)?;
         store.dir = Some(dir.to_path_buf());
         Ok(store)
@@ -564,6 +568,13 @@ mod tests {
         std::fs::write(&file, "").unwrap();
         let Err(error) = Store::open(&file, "Riley", quiet()) else { panic!("a file is no folder") };
         assert!(!error.to_string().contains("another herdctl"), "{error}");
+        // A file of someone else's where the store would be is left alone, and said to be one.
+        std::fs::write(dir.path().join("Jaquez.redb"), "my notes\n").unwrap();
+        let Err(error) = Store::open(dir.path(), "Jaquez", quiet()) else { panic!("opened notes") };
+        assert!(
+            error.to_string().ends_with("(it is not a herdctl store: move it away, or give another --data-dir)"),
+            "{error}"
+        );
     }
 
     /// A file that refuses to grow while `full` is set, as a full disk does.

@@ -125,9 +125,11 @@ async fn flood(
         }
     };
     for _ in 0..times {
-        if write.write_all(line).await.is_err() {
-            return false;
-        }
+        // Told, and learnt by the receiver's cache, before the line reaches the receiver: what
+        // the receiver sends on in answer may cross herdctl at once, on another task, and its hop
+        // is read from that cache (were it read first, a second hop would pass as a first and be
+        // released out of its order). A write that then fails means the receiver closed the
+        // connection, which a successful write to a closing socket would not prove either.
         sender.events.counters().transmissions.fetch_add(1, Ordering::Relaxed);
         sender.events.emit(EventKind::FloodSent {
             to: receiver.name.clone(),
@@ -146,6 +148,9 @@ async fn flood(
         if arrival.is_new() {
             let via = Via::Peer(sender.name.clone());
             receiver.events.emit(EventKind::CacheUpdated { record: record.clone(), via, hops, catch_up: false });
+        }
+        if write.write_all(line).await.is_err() {
+            return false;
         }
     }
     true
