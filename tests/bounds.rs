@@ -404,3 +404,20 @@ fn a_herd_too_big_for_the_open_file_limit_is_refused_at_once_saying_so() {
     assert!(said.contains("20 nodes need about") && said.contains("may open 256"), "{said}");
     assert!(!said.contains("another herd"), "not a port in use: {said}");
 }
+
+#[test]
+fn an_experiment_too_big_for_the_open_file_limit_names_the_limit() {
+    use std::os::unix::process::CommandExt;
+    // Every pair of thirty nodes linked: far more descriptors than 256.
+    let mut command = herdctl();
+    command.args(["experiment", "--shape", "total", "--nodes", "30"]);
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 256, 256));
+    }
+    let output = finished(&mut command);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(said.contains("30 nodes need about") && said.contains("may open 256"), "{said}");
+    assert!(said.contains("ulimit -n"), "says what to do: {said}");
+}
