@@ -553,7 +553,7 @@ fn at_100_by_30_a_replay_walkthrough_says_which_event_and_what_the_update_cost_i
     continue_to(&mut console, "Back to the last flood");
     console.wait_until("the event, the update's whole cost and three flow lines", |screen| {
         screen.contains("event 49/76 · Riley cache: kiwi at +34.052235-118.243683")
-            && screen.contains("5 msgs (2 dup) · 3/3 · tree 3 · 2/2 hops · 0 sent by now")
+            && screen.contains("5 msgs (2 dup) · reached 3 of 3 · 0 sent by now")
             && flow_lines(screen) >= 3
     });
     console.press("q");

@@ -1,6 +1,7 @@
 //! The status bar: the herd's figures and the main keys, then the mode and what the last update
-//! cost. Each part has a long and a short form; the bar shows the longest that fits, and drops
-//! the least needed figures first, so that nothing is cut mid-word at 80 columns.
+//! cost. The figures and the mode have a long and a short form; the bar shows the longest that
+//! fits and drops the least needed figures first, and the cost is one line with its least needed
+//! parts last, dropped from the end, so that nothing is cut mid-word at 80 columns.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -59,8 +60,10 @@ fn mode(mode: ModeView, long: bool) -> String {
     }
 }
 
-/// The cost of an update in three lengths.
-fn flood(flood: &FloodView, form: usize) -> String {
+/// The cost of an update, in one form: what it cost first, then how far it got, what a tree
+/// would need and how many hops, least needed last. A narrow screen drops parts from the end, so
+/// that the line reads the same at every width, only shorter.
+fn flood(flood: &FloodView) -> Vec<String> {
     let so_far = match (flood.reached < flood.reachable, flood.ended) {
         // Its events were sampled: how far it got is not known here.
         _ if flood.sampled => "",
@@ -71,8 +74,6 @@ fn flood(flood: &FloodView, form: usize) -> String {
     };
     let msgs = if flood.messages == 1 { "msg" } else { "msgs" };
     let hops = if flood.hops == 1 { "hop" } else { "hops" };
-    // `1/2 hops`: of the hops so far and the fewest, one hop only when both are one.
-    let hops_of_fewest = if flood.hops == 1 && flood.fewest_hops == 1 { "hop" } else { "hops" };
     let FloodView { client, origin, messages, reached, reachable, hops: h, fewest_hops, .. } = flood;
     // Stale copies (a newer record was already known) said apart, where there were any.
     let mut dropped = match flood.stale {
@@ -86,24 +87,37 @@ fn flood(flood: &FloodView, form: usize) -> String {
     if flood.lost_in_kill > 0 {
         dropped.push_str(&format!(", {} held lost with {}", flood.lost_in_kill, flood.killed));
     }
-    let ended = if so_far == " ended" { so_far } else { "" };
-    // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
-    let recorded = flood.so_far.map(|sent| format!(" · {sent} sent by now")).unwrap_or_default();
     // Marked first, where no width cuts it off.
     let sampled = if flood.sampled { format!("{SAMPLED} ") } else { String::new() };
-    match form {
-        0 => format!(
-            "{sampled}last flood: {client} from {origin}: {messages} {msgs} ({dropped}){so_far}, reached {reached} of \
-             {reachable}; a tree needs {reachable} · {h} {hops}, fewest {fewest_hops}{recorded}"
-        ),
-        1 => format!(
-            "{sampled}{client} from {origin}: {messages} {msgs} ({dropped}){so_far} · {reached}/{reachable} nodes · \
-             tree {reachable} · {h} {hops} (fewest {fewest_hops}){recorded}"
-        ),
-        _ => format!(
-            "{sampled}{client}: {messages} {msgs} ({dropped}){ended} · {reached}/{reachable} · tree {reachable} · {h}/{fewest_hops} {hops_of_fewest}{recorded}"
-        ),
+    let mut parts = vec![
+        format!("{sampled}{client} from {origin}: {messages} {msgs} ({dropped}){so_far}"),
+        format!("reached {reached} of {reachable}"),
+    ];
+    // A replay's moment in the middle of a recorded update: its whole cost, and how far it got.
+    if let Some(sent) = flood.so_far {
+        parts.push(format!("{sent} sent by now"));
     }
+    parts.push(format!("a tree needs {reachable}"));
+    parts.push(format!("{h} {hops}, fewest {fewest_hops}"));
+    parts
+}
+
+/// The parts that fit in `room` columns, joined, dropped from the end; the first is cut (with an
+/// ellipsis) when even it alone does not fit.
+fn fit(parts: &[String], room: usize) -> String {
+    let mut line = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        let joined = if i == 0 { part.clone() } else { format!("{line} · {part}") };
+        if joined.chars().count() > room {
+            if i == 0 {
+                let kept: String = part.chars().take(room.saturating_sub(1)).collect();
+                return format!("{kept}…");
+            }
+            break;
+        }
+        line = joined;
+    }
+    line
 }
 
 /// The focused pane's keys, most needed first (the keys of an open overlay are in its title).
@@ -202,9 +216,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         Span::raw(" ".repeat(gap.max(1))),
         Span::styled(keys, theme.dim()),
     ]);
-    // The longest mode and cost that fit together.
+    // The long mode where the whole cost fits beside it, else the short one and the cost cut
+    // from its end.
+    let cost = match &stats.last_flood {
+        Some(last) => flood(last),
+        None => vec!["last flood: no update yet".to_string()],
+    };
     let mut second = None;
-    'fit: for long_mode in [true, false] {
+    for long_mode in [true, false] {
         // A recorded moment is not a live herd's mode: it says what is shown, and the mode as
         // recorded; a recording with gaps is marked.
         let mode = match &view.timeline {
@@ -219,15 +238,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             }
             None => format!(" mode {} ", self::mode(stats.mode, long_mode)),
         };
-        for form in 0..3 {
-            let cost = match &stats.last_flood {
-                Some(last) => flood(last, form),
-                None => "last flood: no update yet".to_string(),
-            };
-            if mode.chars().count() + 2 + cost.chars().count() <= width || (form == 2 && !long_mode) {
-                second = Some((mode, cost));
-                break 'fit;
-            }
+        let room = width.saturating_sub(mode.chars().count() + 2);
+        let whole = cost.join(" · ");
+        if whole.chars().count() <= room || !long_mode {
+            second = Some((mode, fit(&cost, room)));
+            break;
         }
     }
     let (mode, cost) = second.unwrap_or_default();
@@ -240,7 +255,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_floods_cost_has_a_form_for_every_width() {
+    fn a_floods_cost_is_one_line_cut_from_its_end() {
         let last = FloodView {
             client: "kiwi".into(),
             origin: "Riley".into(),
@@ -255,25 +270,28 @@ mod tests {
             so_far: None,
             ..FloodView::default()
         };
-        assert_eq!(
-            flood(&last, 0),
-            "last flood: kiwi from Riley: 8 msgs (4 dup), reached 4 of 4; a tree needs 4 · 2 hops, fewest 2"
-        );
-        assert_eq!(flood(&last, 1), "kiwi from Riley: 8 msgs (4 dup) · 4/4 nodes · tree 4 · 2 hops (fewest 2)");
-        assert_eq!(flood(&last, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops");
+        let whole = "kiwi from Riley: 8 msgs (4 dup) · reached 4 of 4 · a tree needs 4 · 2 hops, fewest 2";
+        assert_eq!(flood(&last).join(" · "), whole);
+        // Narrower: the same words, fewer of them, whole parts dropped from the end.
+        assert_eq!(fit(&flood(&last), whole.chars().count()), whole);
+        assert_eq!(fit(&flood(&last), 80), "kiwi from Riley: 8 msgs (4 dup) · reached 4 of 4 · a tree needs 4");
+        assert_eq!(fit(&flood(&last), 60), "kiwi from Riley: 8 msgs (4 dup) · reached 4 of 4");
+        assert_eq!(fit(&flood(&last), 40), "kiwi from Riley: 8 msgs (4 dup)");
+        assert_eq!(fit(&flood(&last), 20), "kiwi from Riley: 8 …");
         let started = FloodView { messages: 1, reached: 0, hops: 0, ..last.clone() };
-        assert!(flood(&started, 0).contains("1 msg (4 dup) so far, reached 0 of 4"));
+        assert!(flood(&started).join(" · ").contains("1 msg (4 dup) so far · reached 0 of 4"));
         let overtaken = FloodView { duplicates: 1, stale: 2, ..last.clone() };
-        assert!(flood(&overtaken, 2).contains("(1 dup, 2 stale)"), "{}", flood(&overtaken, 2));
+        assert!(flood(&overtaken)[0].ends_with("(1 dup, 2 stale)"), "{:?}", flood(&overtaken));
         let lossy = FloodView { messages: 7, duplicates: 3, lost: 1, ..last.clone() };
-        assert_eq!(flood(&lossy, 2), "kiwi: 7 msgs (3 dup, 1 lost) · 4/4 · tree 4 · 2/2 hops");
-        // A replay at the start of a recorded update: what it cost in the end, and how far it got.
+        assert!(flood(&lossy)[0].ends_with("7 msgs (3 dup, 1 lost)"), "{:?}", flood(&lossy));
+        // A replay at the start of a recorded update: what it cost in the end, and how far it got,
+        // before the tree and the hops.
         let recorded = FloodView { so_far: Some(0), ..last.clone() };
-        assert_eq!(flood(&recorded, 2), "kiwi: 8 msgs (4 dup) · 4/4 · tree 4 · 2/2 hops · 0 sent by now");
-        // Seen only in part (a burst): marked, and not said to be on its way.
+        assert_eq!(fit(&flood(&recorded), 80), "kiwi from Riley: 8 msgs (4 dup) · reached 4 of 4 · 0 sent by now");
+        // Seen only in part (a burst): marked first, and not said to be on its way.
         let sampled = FloodView { messages: 0, reached: 1, sampled: true, ..last.clone() };
-        assert_eq!(flood(&sampled, 2), "≈sampled kiwi: 0 msgs (4 dup) · 1/4 · tree 4 · 2/2 hops");
-        assert!(!flood(&sampled, 0).contains("so far"));
+        assert_eq!(fit(&flood(&sampled), 40), "≈sampled kiwi from Riley: 0 msgs (4 dup)");
+        assert!(!flood(&sampled).join(" ").contains("so far"));
         // Step mode's held messages lost with a killed node: the update ended where it stood.
         let killed = FloodView {
             messages: 0,
@@ -283,9 +301,6 @@ mod tests {
             ended: true,
             ..last.clone()
         };
-        assert_eq!(
-            flood(&killed, 1),
-            "kiwi from Riley: 0 msgs (4 dup, 3 held lost with Jaquez) ended · 1/4 nodes · tree 4 · 2 hops (fewest 2)"
-        );
+        assert_eq!(flood(&killed)[0], "kiwi from Riley: 0 msgs (4 dup, 3 held lost with Jaquez) ended");
     }
 }

@@ -981,14 +981,13 @@ fn words_read_as_sentences() {
     view.flow.to_mut()[0].text = "link to warsaw-vis-0001 up".into();
     let text = screen(&view, &UiState::default(), 100, 30);
     assert!(text.contains("warsaw-vis-0002 link to warsaw-vis-0001 up"), "{text}");
-    // One hop of the fewest two is `1/2 hops`.
+    // One hop of the fewest two is `1 hop, fewest 2`.
     let mut view = herd();
     if let Some(flood) = &mut view.stats.last_flood {
         (flood.hops, flood.fewest_hops, flood.reached) = (1, 2, 2);
     }
-    let text = screen(&view, &UiState::default(), 80, 24);
-    assert!(text.contains("1/2 hops"), "{text}");
-    assert!(!text.contains("1/2 hop "), "{text}");
+    let text = screen(&view, &UiState::default(), 160, 48);
+    assert!(text.contains("· 1 hop, fewest 2"), "{text}");
 }
 
 #[test]
