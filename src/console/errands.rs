@@ -119,6 +119,16 @@ impl Errands {
         });
     }
 
+    /// Drops a look-back the operator left (or gave up) on a thread where it may take its time
+    /// (hundreds of megabytes after a burst), then hands the freed memory back to the system.
+    pub fn forget(&mut self, past: super::past::Past) {
+        while self.tasks.try_join_next().is_some() {}
+        self.tasks.spawn_blocking(move || {
+            drop(past);
+            super::memory::give_back();
+        });
+    }
+
     /// Runs `task` among the console's tasks (stopped with them).
     pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) -> AbortHandle {
         self.tasks.spawn(task)

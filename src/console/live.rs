@@ -248,7 +248,9 @@ impl Live {
             Moved::Stayed(Some(text)) => state.tell(Feedback::Done(text)),
             Moved::Stayed(None) => {}
             Moved::ToNow | Moved::GoLive => {
-                self.past = None;
+                if let Some(past) = self.past.take() {
+                    self.errands.forget(past);
+                }
                 state.tell(Feedback::Done("back to now".into()));
             }
         }
@@ -429,6 +431,8 @@ impl Stage for Live {
                     label_of(ScreenAct::Close)
                 )));
             }
+            // Given up before it was ready: its memory goes back.
+            Wake::Report(Report::LookedBack(past)) => self.errands.forget(*past),
             Wake::Told(told) => self.told(told, state),
             _ => {}
         }
@@ -480,3 +484,6 @@ fn write_trace(herd: &Herd, trace: &Trace, path: Option<PathBuf>, log_dir: &Path
         Err(error) => Outcome::Refused(format!("cannot write the trace to {}: {error}", svg.display())),
     }
 }
+
+#[cfg(test)]
+mod tests;

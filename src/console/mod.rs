@@ -8,6 +8,7 @@ mod driver;
 mod errands;
 mod layout;
 mod live;
+mod memory;
 mod model;
 mod news;
 mod past;
