@@ -96,7 +96,7 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT", default_value = "text", env = "HERD_LOG_FORMAT")]
     pub log_format: herdctl_core::LogFormat,
 
-    /// Rotate each node's log file past this size (e.g. 64MiB, 500K): <Node>.log becomes
+    /// Rotate each node's log file past this size (e.g. 64MiB, 500KB): <Node>.log becomes
     /// <Node>.log.1, and so on up to --log-keep. Default: no rotation (SIGHUP reopens the file,
     /// for logrotate).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -649,23 +649,15 @@ mod tests {
     }
 }
 
-/// A size in bytes: a number, with K, M or G (powers of 1024, `KiB`, `MB` and such read the same).
+/// A size in bytes, as `bytesize` reads one: a number, with KiB, MiB, GiB (powers of 1024) or
+/// KB, MB, GB (powers of 1000); never nothing, and never more than a u64 holds.
 fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim();
-    let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(digits);
-    let number: u64 = number.parse().map_err(|_| format!("{text:?}: write a size, e.g. 64MiB"))?;
-    let unit = unit.trim().to_ascii_lowercase();
-    let scale: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        _ => return Err(format!("{text:?}: the unit is K, M or G (e.g. 64MiB)")),
-    };
-    match number.checked_mul(scale) {
-        Some(0) | None => Err(format!("{text:?}: a size from 1 byte to 16 EiB")),
-        Some(bytes) => Ok(bytes),
+    let size: bytesize::ByteSize =
+        text.trim().parse().map_err(|_| format!("{text:?}: write a size, e.g. 64MiB or 500KB"))?;
+    match size.as_u64() {
+        // bytesize saturates what does not fit.
+        0 | u64::MAX => Err(format!("{text:?}: a size from 1 byte to 16 EiB")),
+        bytes => Ok(bytes),
     }
 }
 
@@ -675,11 +667,11 @@ mod size_tests {
     fn sizes_read_with_or_without_units_and_nonsense_is_refused() {
         assert_eq!(super::parse_size("512"), Ok(512));
         assert_eq!(super::parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(super::parse_size("500K"), Ok(500 << 10));
-        assert_eq!(super::parse_size("1 GB"), Ok(1 << 30));
-        assert!(super::parse_size("lots").is_err());
-        assert!(super::parse_size("5T").unwrap_err().contains("K, M or G"));
+        assert_eq!(super::parse_size("500KB"), Ok(500_000));
+        assert_eq!(super::parse_size("1 GiB"), Ok(1 << 30));
+        assert!(super::parse_size("lots").unwrap_err().contains("e.g. 64MiB"));
+        assert!(super::parse_size("5 furlongs").is_err());
         assert!(super::parse_size("0").is_err());
-        assert!(super::parse_size("99999999999999G").is_err());
+        assert!(super::parse_size("99999999999999EiB").unwrap_err().contains("16 EiB"));
     }
 }

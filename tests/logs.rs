@@ -103,7 +103,7 @@ fn at_info_in_json_the_file_keeps_the_nodes_story_and_not_its_traffic() {
 #[test]
 fn past_its_size_the_file_is_rotated_keeping_the_count_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let (node, port) = solo(dir.path(), &["--log-max-size", "4K", "--log-keep", "2"]);
+    let (node, port) = solo(dir.path(), &["--log-max-size", "4KiB", "--log-keep", "2"]);
     let logs = dir.path().join("logs");
     for i in 0..100 {
         assert!(ask(port, &format!("IAMAT client{i:03} +1+1 {i}\n")).starts_with("AT Solo "));
