@@ -16,6 +16,8 @@ mod recorded;
 mod scenario;
 mod story;
 mod terminal;
+#[cfg(test)]
+mod testing;
 mod walkthrough;
 
 use std::sync::Arc;

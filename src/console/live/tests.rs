@@ -15,17 +15,10 @@ use herdctl_ui::{Feedback, UiState};
 
 use super::Live;
 use crate::console::driver::{Stage, Wake};
+use crate::console::testing::PAIR;
 use crate::frontend::{Screen, Session};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-const PAIR: &str = r#"{
-  "nodes": [
-    {"name": "Riley", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 0.0, "y": 0.5},
-    {"name": "Jaquez", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 1.0, "y": 0.5}
-  ],
-  "links": [["Riley", "Jaquez"]]
-}"#;
 
 fn said(state: &UiState) -> String {
     match &state.feedback {

@@ -16,16 +16,9 @@ use ratatui::backend::TestBackend;
 
 use super::Model;
 
-const DEADLINE: Duration = Duration::from_secs(10);
+use crate::console::testing::PAIR;
 
-/// Two neighbours, so that a flood's events come in one order only.
-const PAIR: &str = r#"{
-  "nodes": [
-    {"name": "Riley", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 0.0, "y": 0.5},
-    {"name": "Jaquez", "host": "127.0.0.1", "port": 0, "peer_port": 0, "x": 1.0, "y": 0.5}
-  ],
-  "links": [["Riley", "Jaquez"]]
-}"#;
+const DEADLINE: Duration = Duration::from_secs(10);
 
 async fn herd(json: &str) -> Herd {
     let topology = Arc::new(Topology::from_json(json, "test").unwrap());
