@@ -216,8 +216,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
         Span::raw(" ".repeat(gap.max(1))),
         Span::styled(keys, theme.dim()),
     ]);
-    // The long mode where the whole cost fits beside it, else the short one and the cost cut
-    // from its end.
+    // The long mode where the cost and how far it got fit beside it (its keys help more than
+    // the tree and the hops), else the short one; the cost cut from its end.
     let cost = match &stats.last_flood {
         Some(last) => flood(last),
         None => vec!["last flood: no update yet".to_string()],
@@ -239,8 +239,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HerdView, state: &UiState, t
             None => format!(" mode {} ", self::mode(stats.mode, long_mode)),
         };
         let room = width.saturating_sub(mode.chars().count() + 2);
-        let whole = cost.join(" · ");
-        if whole.chars().count() <= room || !long_mode {
+        let needed = cost[..cost.len().min(2)].join(" · ");
+        if needed.chars().count() <= room || !long_mode {
             second = Some((mode, fit(&cost, room)));
             break;
         }

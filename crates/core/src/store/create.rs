@@ -31,6 +31,12 @@ pub(super) fn open_or_create(path: &Path, report: &Report) -> Result<Database, D
         let _ = std::fs::remove_file(&beside);
         drop(Database::create(&beside)?);
         std::fs::rename(&beside, path)?;
+        // The new name is on the disk before any record is acknowledged in the file (a power
+        // cut could otherwise lose the name, and with it every record written since).
+        #[cfg(unix)]
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
     }
     Ok(Database::create(path)?)
 }

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ForeignError, ForeignHerd, Server};
 use tokio::net::TcpListener;
@@ -58,6 +59,20 @@ impl Behind {
     }
 }
 
+/// One door, and whether it listens now: the herd is not at rest while a door that should be
+/// open is not listening yet, or one that should be closed still is (a heal or a revive is
+/// complete for the servers only once their doors agree with it).
+pub struct Door {
+    behind: Behind,
+    listening: AtomicBool,
+}
+
+/// The doors whose state does not yet agree with the herd's.
+pub fn unsettled(foreign: &ForeignHerd) -> usize {
+    let doors = foreign.doors.lock().unwrap_or_else(|p| p.into_inner());
+    doors.iter().filter(|door| door.behind.open(foreign) != door.listening.load(Ordering::Acquire)).count()
+}
+
 /// Opens every door of an isolated foreign herd: each server's front door (checked now, so that
 /// a busy port stops herdctl at once), its doors in the other servers' namespaces, and in its
 /// own namespace the doors to the ports on this machine it may reach (`outside`).
@@ -70,19 +85,31 @@ pub fn open_all(foreign: &Arc<ForeignHerd>) -> Result<(), ForeignError> {
             addr: to.front,
             source,
         })?);
-        foreign.tasks.spawn(keep(foreign.clone(), front));
+        let mut doors = vec![front];
         for from in foreign.servers.iter().filter(|from| from.index != to.index) {
-            foreign.tasks.spawn(keep(foreign.clone(), Behind::Peer { from: from.clone(), to: to.clone() }));
+            doors.push(Behind::Peer { from: from.clone(), to: to.clone() });
         }
         for addr in &foreign.outside {
-            foreign.tasks.spawn(keep(foreign.clone(), Behind::Outside { from: to.clone(), to: *addr }));
+            doors.push(Behind::Outside { from: to.clone(), to: *addr });
+        }
+        for behind in doors {
+            let door = Arc::new(Door { behind, listening: AtomicBool::new(false) });
+            foreign.doors.lock().unwrap_or_else(|p| p.into_inner()).push(door.clone());
+            foreign.tasks.spawn(keep(foreign.clone(), door));
         }
     }
     Ok(())
 }
 
-/// Keeps one door: open while it should be, closed (with what went through it) while not.
-async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
+/// Keeps one door: open while it should be, closed (with what went through it) while not; says
+/// which it is (`listening`), and rings the motion bell when that changes, so that whoever waits
+/// for the herd to be at rest looks again.
+async fn keep(foreign: Arc<ForeignHerd>, door: Arc<Door>) {
+    let behind = &door.behind;
+    let listening = |now: bool| {
+        door.listening.store(now, Ordering::Release);
+        foreign.network.motion().settled();
+    };
     let mut lives = foreign.lives.subscribe();
     let mut changes = foreign.network.watch();
     loop {
@@ -110,6 +137,7 @@ async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
             }
         };
         let through = foreign.token.child_token();
+        listening(true);
         loop {
             tokio::select! {
                 () = foreign.token.cancelled() => return,
@@ -139,5 +167,6 @@ async fn keep(foreign: Arc<ForeignHerd>, behind: Behind) {
         // Closed: the listener goes, and so does everything that came through it.
         drop(listener);
         through.cancel();
+        listening(false);
     }
 }

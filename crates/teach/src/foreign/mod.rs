@@ -150,6 +150,8 @@ pub struct ForeignHerd {
     pub(crate) quiet_through: std::sync::atomic::AtomicU64,
     /// Told when a line crosses, so that the bell rings a gap later.
     pub(crate) crossed: tokio::sync::Notify,
+    /// Every door, and whether it listens (an isolated herd's; none otherwise).
+    pub(crate) doors: Mutex<Vec<Arc<door::Door>>>,
     pub(crate) tasks: TaskTracker,
     pub(crate) token: CancellationToken,
     /// Whether its servers run in namespaces of their own (and herdctl sees their messages).
@@ -184,11 +186,12 @@ impl ForeignHerd {
         self.crossed.notify_one();
     }
 
-    /// What moves between the servers: lines on their way, and the pause after the last (until
-    /// the bell has rung for it: a pause with no server at work).
+    /// What moves between the servers: lines on their way, the pause after the last (until
+    /// the bell has rung for it: a pause with no server at work), and doors not yet opened or
+    /// closed as the herd now is (a heal is not over for the servers until they can connect).
     pub(crate) fn in_motion(&self) -> usize {
         let settling = self.quiet_through.load(Ordering::Acquire) < self.crossings.load(Ordering::Acquire);
-        self.moving.load(Ordering::Acquire) + usize::from(settling)
+        self.moving.load(Ordering::Acquire) + usize::from(settling) + door::unsettled(self)
     }
 
     /// Whether any server's process is at work (Linux; elsewhere none ever is).
@@ -289,6 +292,7 @@ pub async fn start(herd: &Arc<Herd>, plan: &Plan) -> Result<Arc<ForeignHerd>, Fo
         crossings: std::sync::atomic::AtomicU64::new(0),
         quiet_through: std::sync::atomic::AtomicU64::new(0),
         crossed: tokio::sync::Notify::new(),
+        doors: Mutex::default(),
         tasks: TaskTracker::new(),
         token: token.unwrap_or_default(),
         isolated: plan.isolated,

@@ -26,12 +26,15 @@ pub struct Bench {
     pub notes: Vec<String>,
     /// A student's servers (restarted all at once between checks), when they are graded.
     pub foreign: Option<Arc<ForeignHerd>>,
+    /// Held (to write) by the storm guard from its cut to its heal: a check waits on it before
+    /// it goes on, so that its next report is not sent while every link is cut.
+    pub(super) calming: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Bench {
     pub fn new(herd: Arc<Herd>, foreign: Option<Arc<ForeignHerd>>, notes: Vec<String>) -> Self {
         let sees_messages = foreign.as_ref().is_none_or(|foreign| foreign.sees_messages());
-        Self { herd, sees_messages, notes, foreign }
+        Self { herd, sees_messages, notes, foreign, calming: Arc::default() }
     }
 
     pub(super) fn notes(&self) -> Vec<String> {
@@ -60,6 +63,15 @@ impl Bench {
         finding.expect("every server up after a restart");
         finding.fail(format!("{} did not come back up after the herd was restarted", down.join(", ")));
         None
+    }
+
+    /// Waits until the herd is at rest before a check's next step: quiet, and no storm being
+    /// calmed (a storm is never quiet; the guard cuts every link until it stops, and the step
+    /// waits until the links are healed and quiet again).
+    pub(super) async fn settle(&self) {
+        self.herd.quiet(QUIET_WITHIN).await;
+        drop(self.calming.read().await);
+        self.herd.quiet(QUIET_WITHIN).await;
     }
 
     /// Ends a check: what the storm guard did is noted, the time taken written down.

@@ -5,7 +5,7 @@
 use super::client::{self, record_at};
 use super::flood::everywhere;
 use super::shape::{detour, origin, victim};
-use super::{Bench, Finding, QUIET_WITHIN};
+use super::{Bench, Finding};
 use crate::operator::SEEN_WITHIN;
 
 /// The server reports go to and a server that can die without splitting the rest, or why the
@@ -70,7 +70,7 @@ pub async fn revive(bench: &Bench, finding: &mut Finding) {
         return finding.fail(format!("cannot revive {victim}: {error}"));
     }
     bench.herd.wait_settled(&bench.herd.ends_of(&victim), SEEN_WITHIN).await;
-    bench.herd.quiet(QUIET_WITHIN).await;
+    bench.settle().await;
     finding.expect(format!("a report made after {victim} came back reaches it"));
     let Some(new) = report(bench, finding, &origin, "grade-new").await else { return };
     if let Err(why) = everywhere(bench, "grade-new", &new, &[]).await {

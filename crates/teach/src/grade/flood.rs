@@ -9,7 +9,7 @@ use tokio::sync::broadcast::{Receiver, error::TryRecvError};
 
 use super::client::{self, learns, record_at};
 use super::shape::origin;
-use super::{Bench, Finding, LEARN_WITHIN, QUIET_WITHIN};
+use super::{Bench, Finding, LEARN_WITHIN};
 
 /// Waits until every server but `except` answers about `client` with `at`; the ones that never
 /// did, with what they answered instead.
@@ -77,7 +77,7 @@ pub async fn once(bench: &Bench, finding: &mut Finding) {
     if let Err(why) = everywhere(bench, "grade-once", &at, &[]).await {
         finding.notes.push(format!("the record did not reach every server: {why}"));
     }
-    bench.herd.quiet(QUIET_WITHIN).await;
+    bench.settle().await;
     let mut lagged = false;
     let mut crossings: BTreeMap<(String, String), usize> = BTreeMap::new();
     for event in drain(&mut events, &mut lagged) {
@@ -113,7 +113,7 @@ pub async fn neighbours_only(bench: &Bench, finding: &mut Finding) {
     if let Err(why) = everywhere(bench, "grade-near", &at, &[]).await {
         finding.notes.push(format!("the record did not reach every server: {why}"));
     }
-    bench.herd.quiet(QUIET_WITHIN).await;
+    bench.settle().await;
     let topology = bench.herd.topology().clone();
     // A connection to a stranger, or a record sent to one.
     let mut strays = std::collections::BTreeSet::new();
@@ -150,7 +150,7 @@ pub async fn newer_wins(bench: &Bench, finding: &mut Finding) {
     if let Err(why) = client::report(bench, &other, &older).await {
         return finding.fail(why);
     }
-    bench.herd.quiet(QUIET_WITHIN).await;
+    bench.settle().await;
     for name in &names {
         match record_at(bench, name, "grade-pear").await {
             Ok(found) if found == newer => {}

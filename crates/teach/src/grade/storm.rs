@@ -31,7 +31,7 @@ impl Guard {
         let stop = CancellationToken::new();
         let task = bench.sees_messages.then(|| {
             let (herd, events, stop) = (bench.herd.clone(), bench.herd.subscribe(), stop.clone());
-            tokio::spawn(guard(herd, events, stop))
+            tokio::spawn(guard(herd, events, bench.calming.clone(), stop))
         });
         Self { stop, task }
     }
@@ -49,6 +49,7 @@ impl Guard {
 async fn guard(
     herd: Arc<Herd>,
     mut events: tokio::sync::broadcast::Receiver<Arc<HerdEvent>>,
+    calming: Arc<tokio::sync::RwLock<()>>,
     stop: CancellationToken,
 ) -> Vec<String> {
     let mut notes = Vec::new();
@@ -70,11 +71,16 @@ async fn guard(
         if *count < STORM_AT || notes.len() >= MOST_STOPS {
             continue;
         }
+        // A check waits while this holds: what it sends next must not meet cut links.
+        let calm = calming.write().await;
         let cut: Vec<_> = herd.topology().links().into_iter().filter(|(a, b)| herd.cut(a, b).is_ok()).collect();
         herd.quiet(QUIET_WITHIN).await;
         for (a, b) in &cut {
             let _ = herd.heal(a, b);
         }
+        let ends: Vec<_> = cut.iter().flat_map(|(a, b)| [(a.clone(), b.clone()), (b.clone(), a.clone())]).collect();
+        herd.wait_settled(&ends, QUIET_WITHIN).await;
+        drop(calm);
         notes.push(format!(
             "a flood storm: {:?} crossed {}→{} {STORM_AT} times; herdctl cut every link until it stopped",
             key.2, key.0, key.1
