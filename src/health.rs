@@ -34,6 +34,9 @@ pub fn scrape(registry: &Registry, herd: &Herd) -> String {
             registry.gauge("herdctl_link_cut", &pairs, f64::from(u8::from(cut)));
         }
     }
+    for (node, neighbour, queued) in herd.link_queues() {
+        registry.gauge("herdctl_link_queue_records", &[("node", &node), ("neighbour", &neighbour)], queued as f64);
+    }
     for (node, _, health) in herd.stores() {
         let pairs = [("node", &*node)];
         registry.gauge("herdctl_store_failing", &pairs, f64::from(u8::from(health.is_failing())));

@@ -210,7 +210,12 @@ fn a_full_disk_loses_no_acknowledged_record_and_writing_resumes_when_space_retur
         std::io::Read::read_to_string(&mut stream, &mut text).unwrap();
         text
     };
-    assert!(sample(&scraped, "herdctl_store_commit_failures_total{node=\"Solo\"}").is_some_and(|n| n >= 1.0));
+    let failures = sample(&scraped, "herdctl_store_commit_failures_total{node=\"Solo\"}").unwrap_or(0.0);
+    assert!(failures >= 1.0, "{scraped}");
+    // Every commit is timed, written or failed: one client's records, one at a time, are a commit
+    // each.
+    let commits = sample(&scraped, "herdctl_store_commit_seconds_count{node=\"Solo\"}").unwrap_or(0.0);
+    assert!(commits >= acknowledged.len() as f64 + failures, "{commits} commits timed: {scraped}");
     assert_eq!(sample(&scraped, "herdctl_store_failing{node=\"Solo\"}"), Some(0.0));
 
     // kill -9, and back: a herd of one has no neighbour to catch it up, so what it knows, its

@@ -222,3 +222,95 @@ async fn readiness_is_this_nodes_own_and_a_dead_or_cut_neighbour_is_a_metric() {
     stop.cancel();
     riley.shutdown().await;
 }
+
+/// The families of Prometheus text, in the order their `# TYPE` lines come.
+fn families(text: &str) -> Vec<String> {
+    text.lines().filter_map(|line| line.strip_prefix("# TYPE ")?.split(' ').next()).map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn store_commits_link_queues_and_control_refusals_are_measured() {
+    use herdctl_core::network::Mode;
+    use herdctl_core::secure::Security;
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Arc::new(Registry::default());
+    let topology = Arc::new(default_herd_on_free_ports());
+    let names = topology.names().to_vec();
+    let options = HerdOptions {
+        metrics: Some(registry.clone()),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..HerdOptions::new(HerdKey::new(KEY), Arc::new(Offline::start()))
+    };
+    let herd = Arc::new(Herd::start(topology, &names, options).await.unwrap());
+    all_links_up(&herd).await;
+    let stop = CancellationToken::new();
+    let base = serve_health(&herd, &registry, &stop).await;
+    let metrics_url = format!("{base}/metrics");
+    let scrape = || get(&metrics_url);
+
+    // A client's record is committed (and synced) before its AT: the commit is timed by then.
+    let reply = ask(&herd, "Riley", &format!("IAMAT kiwi +34.068930-118.445127 {}\n", now())).await;
+    assert!(reply.starts_with("AT Riley"), "{reply}");
+    let text = scrape().await.1;
+    let commits = sample(&text, r#"herdctl_store_commit_seconds_count{node="Riley"}"#).unwrap_or(0.0);
+    assert!(commits >= 1.0, "{text}");
+    assert_eq!(sample(&text, r#"herdctl_store_commit_seconds_bucket{node="Riley",le="+Inf"}"#), Some(commits));
+    assert!(sample(&text, r#"herdctl_store_commit_seconds_sum{node="Riley"}"#) > Some(0.0), "{text}");
+    assert!(text.contains(r#"herdctl_store_commit_seconds_bucket{node="Riley",le="0.0001"}"#), "{text}");
+    assert!(text.contains(r#"herdctl_store_commit_seconds_bucket{node="Riley",le="5"}"#), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_link_queue_records{node="Riley",neighbour="Jaquez"}"#), Some(0.0), "{text}");
+
+    // In step mode each link's task holds its first record at the gate: the next ones queue.
+    herd.set_mode(Mode::Step);
+    for client in ["fig", "date", "plum"] {
+        ask(&herd, "Riley", &format!("IAMAT {client} +34.068930-118.445127 {}\n", now())).await;
+    }
+    eventually("records queue at Riley's link to Jaquez", || async {
+        sample(&scrape().await.1, r#"herdctl_link_queue_records{node="Riley",neighbour="Jaquez"}"#) >= Some(1.0)
+    })
+    .await;
+    herd.set_mode(Mode::Live);
+    eventually("every queue empties once the network is live", || async {
+        let text = scrape().await.1;
+        let queues: Vec<f64> = text
+            .lines()
+            .filter(|line| line.starts_with("herdctl_link_queue_records{"))
+            .filter_map(|line| line.rsplit(' ').next()?.parse().ok())
+            .collect();
+        queues.len() == 12 && queues.iter().all(|queued| *queued == 0.0)
+    })
+    .await;
+
+    // Riley's control port refuses a wrong key, a plain console and one that never speaks.
+    let listener = herdctl_core::net::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let control = listener.local_addr().unwrap();
+    let terms = herdctl_control::terms(Security::Sealed, &HerdKey::new(KEY));
+    let tasks = tokio_util::task::TaskTracker::new();
+    tokio::spawn(herdctl_control::server::serve(herd.clone(), "Riley".into(), listener, terms, stop.clone(), tasks));
+    for (security, key) in [(Security::Sealed, "not the herd's key"), (Security::Plain, KEY)] {
+        let stream = tokio::net::TcpStream::connect(control).await.unwrap();
+        let terms = herdctl_control::terms(security, &HerdKey::new(key));
+        assert!(herdctl_control::dial(stream, "Riley", &terms).await.is_err(), "{security:?} {key}");
+    }
+    let silent = tokio::net::TcpStream::connect(control).await.unwrap();
+    let refused = |reason: &str| format!(r#"herdctl_control_refused_total{{node="Riley",reason="{reason}"}}"#);
+    eventually("each refusal is counted by its reason", || async {
+        let text = scrape().await.1;
+        ["wrong_key", "plain_mismatch", "timeout"].iter().all(|reason| sample(&text, &refused(reason)) == Some(1.0))
+    })
+    .await;
+    drop(silent);
+    let text = scrape().await.1;
+    assert_eq!(sample(&text, &refused("version")), Some(0.0), "{text}");
+    assert_eq!(sample(&text, &refused("other")), Some(0.0), "{text}");
+    assert_eq!(sample(&text, r#"herdctl_control_refused_total{node="Jaquez",reason="wrong_key"}"#), Some(0.0));
+
+    // Every scrape lists the same families in the same order, described, and promtool takes it.
+    let again = scrape().await.1;
+    assert_eq!(families(&text), families(&again));
+    assert!(families(&text).len() > 20, "{text}");
+    every_family_is_described_and_in_order(&again);
+    promtool_accepts(&again);
+    stop.cancel();
+    herd.shutdown().await;
+}

@@ -58,6 +58,20 @@ pub enum ControlError {
     Stopping,
 }
 
+impl ControlError {
+    /// Why a console was refused, in the words of `herdctl_control_refused_total`'s `reason`
+    /// (see `herdctl_core::metrics::CONTROL_REFUSALS`).
+    pub fn refusal(&self) -> &'static str {
+        match self {
+            Self::Seal(SealError::WrongKey) => "wrong_key",
+            Self::Seal(SealError::OtherIsPlain | SealError::OtherIsSealed) => "plain_mismatch",
+            Self::Version(_) | Self::Seal(SealError::Version(_)) => "version",
+            Self::Timeout => "timeout",
+            _ => "other",
+        }
+    }
+}
+
 /// An open, authenticated control connection: lines both ways.
 pub struct Channel {
     lines: FramedRead<Reader, LinesCodec>,

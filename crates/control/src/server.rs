@@ -55,10 +55,12 @@ pub async fn serve(
             let opened = match timeout(HANDSHAKE_TIMEOUT, accept(stream, &node, &terms)).await {
                 Ok(Ok(channel)) => channel,
                 refused => {
-                    let reason = refused.map_or_else(
-                        |_| "no handshake in time".to_string(),
-                        |r| r.err().map(|e| e.to_string()).unwrap_or_default(),
-                    );
+                    let error = refused.map_or(ControlError::Timeout, |r| r.err().unwrap_or(ControlError::Closed));
+                    herd.control_refused(&node, error.refusal());
+                    let reason = match error {
+                        ControlError::Timeout => "no handshake in time".to_string(),
+                        error => error.to_string(),
+                    };
                     // A console with the wrong key retries twice a second: said once, then counted.
                     if let Some(told) = refusals.refused(addr.ip(), &reason, std::time::Instant::now()) {
                         tracing::warn!(node = %node, "control connection from {addr} refused: {told}");

@@ -16,6 +16,11 @@ const CPU_SECONDS: &str = "process_cpu_seconds_total";
 const ACK_WAIT: &str = "herdctl_ack_wait_seconds";
 /// The acknowledgement wait is bounded by 200 ms; finer buckets below it, where it matters.
 const ACK_BUCKETS: [f64; 10] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.2];
+const COMMIT: &str = "herdctl_store_commit_seconds";
+/// A commit no client waits for is not synced (tens of microseconds); an fsync takes from under
+/// a millisecond (NVMe) to tens (a network disk), and a stalling disk seconds.
+const COMMIT_BUCKETS: [f64; 14] =
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
 /// One herd's metrics (a process's nodes share it); not the global recorder, so that several
 /// herds in one process (tests) keep theirs apart.
@@ -31,6 +36,7 @@ impl Default for Registry {
     fn default() -> Self {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(ACK_WAIT.into()), &ACK_BUCKETS)
+            .and_then(|builder| builder.set_buckets_for_metric(Matcher::Full(COMMIT.into()), &COMMIT_BUCKETS))
             .map(PrometheusBuilder::build_recorder)
             // Only an empty bucket list is refused, and this one is not.
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
@@ -60,9 +66,15 @@ const FAMILIES: &[(&str, &str)] = &[
     ("herdctl_link_cut", "1 while the operator has cut the link in this direction (not an outage)."),
     ("herdctl_link_ups_total", "Times the link came up (the first time and every reconnect)."),
     ("herdctl_link_downs_total", "Times the link went down."),
+    ("herdctl_link_queue_records", "Records queued at the link for the neighbour, not yet taken up by the link."),
     ("herdctl_peer_refused_total", "Peer connections refused at the node's peer port, by reason."),
+    ("herdctl_control_refused_total", "Control connections (consoles) refused at the node's control port, by reason."),
     ("herdctl_store_failing", "1 while the node's store (--data-dir) refuses writes."),
     ("herdctl_store_commit_failures_total", "Commits the node's store failed to write."),
+    (
+        "herdctl_store_commit_seconds",
+        "How long each commit of the node's store took, written or failed (a client's record is synced).",
+    ),
     ("herdctl_store_kept_back_records", "Records waiting in memory for the node's store to take them."),
     ("herdctl_log_queue_bytes", "Bytes of the node's log not yet on disk."),
     ("herdctl_log_lines_dropped_total", "Log lines counted instead of written because the disk could not keep up."),
@@ -74,6 +86,10 @@ const FAMILIES: &[(&str, &str)] = &[
 /// Why a peer's handshake was refused, as `herdctl_peer_refused_total` counts it.
 pub const REFUSALS: [&str; 7] =
     ["wrong_key", "not_a_neighbour", "already_linked", "plain_mismatch", "version", "skew", "other"];
+
+/// Why a console's connection to a control port was refused, as `herdctl_control_refused_total`
+/// counts it (`timeout`: no handshake within the handshake's time).
+pub const CONTROL_REFUSALS: [&str; 5] = ["wrong_key", "plain_mismatch", "version", "timeout", "other"];
 
 const METADATA: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
 
@@ -115,7 +131,20 @@ impl Registry {
             self.recorder.register_histogram(&Key::from_parts(ACK_WAIT, labels(&[("node", name)])), &METADATA);
         let refused =
             REFUSALS.map(|reason| self.counter("herdctl_peer_refused_total", &[("node", name), ("reason", reason)]));
-        Arc::new(NodeMetrics { registry: self.clone(), node: node.clone(), lines, links, ack_wait, refused })
+        let control_refused = CONTROL_REFUSALS
+            .map(|reason| self.counter("herdctl_control_refused_total", &[("node", name), ("reason", reason)]));
+        let commit_seconds =
+            self.recorder.register_histogram(&Key::from_parts(COMMIT, labels(&[("node", name)])), &METADATA);
+        Arc::new(NodeMetrics {
+            registry: self.clone(),
+            node: node.clone(),
+            lines,
+            links,
+            ack_wait,
+            refused,
+            control_refused,
+            commit_seconds,
+        })
     }
 
     /// Sets the gauge `name{labels}` to `value` (read from the herd when scraped).
@@ -211,6 +240,9 @@ pub struct NodeMetrics {
     ack_wait: Histogram,
     /// One counter per reason of `REFUSALS`.
     refused: [Counter; 7],
+    /// One counter per reason of `CONTROL_REFUSALS`.
+    control_refused: [Counter; 5],
+    commit_seconds: Histogram,
 }
 
 impl NodeMetrics {
@@ -223,6 +255,19 @@ impl NodeMetrics {
     pub fn peer_refused(&self, reason: &str) {
         let index = REFUSALS.iter().position(|known| *known == reason).unwrap_or(REFUSALS.len() - 1);
         self.refused[index].increment(1);
+    }
+
+    /// A console's connection to the node's control port was refused for `reason` (one of
+    /// `CONTROL_REFUSALS`; anything else counts as `other`).
+    pub fn control_refused(&self, reason: &str) {
+        let index = CONTROL_REFUSALS.iter().position(|known| *known == reason).unwrap_or(CONTROL_REFUSALS.len() - 1);
+        self.control_refused[index].increment(1);
+    }
+
+    /// The histogram of the node's store commits, for its writer thread to record into (a
+    /// lock-free push).
+    pub fn store_commits(&self) -> Histogram {
+        self.commit_seconds.clone()
     }
 
     /// How long an IAMAT's reply waited for the neighbours' acknowledgements.

@@ -135,6 +135,9 @@ pub struct Health {
     kept_back: AtomicUsize,
     /// Why the disk failed last, while it fails.
     reason: Mutex<Option<String>>,
+    /// Where the writer records how long each commit took (`--metrics`): set once, read by the
+    /// writer thread with one atomic load, and recorded into without a lock.
+    commit_times: std::sync::OnceLock<metrics::Histogram>,
 }
 
 impl Health {
@@ -156,6 +159,18 @@ impl Health {
     /// Records waiting in memory for the disk.
     pub fn kept_back(&self) -> usize {
         self.kept_back.load(Ordering::Relaxed)
+    }
+
+    /// From now on, how long each commit takes (written or failed) is recorded into `times`
+    /// (`herdctl_store_commit_seconds`). Only the first call counts.
+    pub fn time_commits(&self, times: metrics::Histogram) {
+        let _ = self.commit_times.set(times);
+    }
+
+    fn commit_took(&self, took: Duration) {
+        if let Some(times) = self.commit_times.get() {
+            times.record(took.as_secs_f64());
+        }
     }
 }
 
@@ -420,6 +435,7 @@ impl Writer {
     /// if it is newer: writes of one client can reach the queue out of order from different
     /// tasks. With nothing to write (a failing disk, nothing kept back), rewrites the probe row.
     fn commit(&mut self, batch: &[Write]) -> Result<(), DiskError> {
+        let started = std::time::Instant::now();
         let result = (|| {
             let database = self.database()?;
             let mut transaction = database.begin_write()?;
@@ -454,6 +470,7 @@ impl Writer {
             transaction.commit()?;
             Ok(())
         })();
+        self.health.commit_took(started.elapsed());
         if result.is_err() {
             // redb refuses every write after an I/O error until the database is opened again.
             self.database = None;

@@ -78,6 +78,15 @@ impl LocalMember {
         self.life().running.as_ref().map_or(0, |node| node.client_connections())
     }
 
+    /// Records queued at each of the node's links (each neighbour at 0 while it is down: a
+    /// dead node's queues are gone).
+    pub(crate) fn link_queues(&self) -> Vec<(NodeName, usize)> {
+        match &self.life().running {
+            Some(node) => node.links().iter().map(|link| (link.neighbour.clone(), link.queued())).collect(),
+            None => self.config.topology.neighbours(&self.config.name).into_iter().map(|n| (n, 0)).collect(),
+        }
+    }
+
     /// Why the node is not ready for clients, or `None` when it is: it serves, and since it
     /// started it has caught up once (a link to a neighbour came up and exchanged what each
     /// missed), unless it has no neighbours or the operator cut every link. Neighbours that die

@@ -145,6 +145,10 @@ impl Herd {
                 }
                 None => None,
             };
+            let metrics = options.metrics.as_ref().map(|m| m.node(&name, &topology.neighbours(&name)));
+            if let (Some(store), Some(metrics)) = (&store, &metrics) {
+                store.health().time_commits(metrics.store_commits());
+            }
             let config = NodeConfig {
                 name: name.clone(),
                 topology: topology.clone(),
@@ -152,8 +156,7 @@ impl Herd {
                 key: options.key.clone(),
                 security: options.security,
                 places: options.places.clone(),
-                events: EventSink::new(name.clone(), bus.clone(), journal, ring())
-                    .with_metrics(options.metrics.as_ref().map(|m| m.node(&name, &topology.neighbours(&name)))),
+                events: EventSink::new(name.clone(), bus.clone(), journal, ring()).with_metrics(metrics),
                 network: network.clone(),
                 clients: options.clients,
                 store,
@@ -570,6 +573,23 @@ impl Herd {
     /// Client connections open at each of this process's nodes.
     pub fn client_connections(&self) -> Vec<(String, usize)> {
         self.locals.iter().map(|l| (l.config.name.to_string(), l.client_connections())).collect()
+    }
+
+    /// Records queued at each link of this process's nodes: (node, neighbour, records).
+    pub fn link_queues(&self) -> Vec<(NodeName, NodeName, usize)> {
+        let queues = |l: &Arc<LocalMember>| {
+            let node = l.config.name.clone();
+            l.link_queues().into_iter().map(move |(neighbour, queued)| (node.clone(), neighbour, queued))
+        };
+        self.locals.iter().flat_map(queues).collect()
+    }
+
+    /// Counts a console's connection refused at `node`'s control port, for `reason` (one of
+    /// `metrics::CONTROL_REFUSALS`), when `--metrics` counts.
+    pub fn control_refused(&self, node: &str, reason: &str) {
+        if let Some(metrics) = self.local(node).and_then(|l| l.config.events.metrics()) {
+            metrics.control_refused(reason);
+        }
     }
 
     /// The store of this process's node `name` (with `--data-dir`), for `herdctl snapshot`.

@@ -180,6 +180,12 @@ impl Link {
         self.queued.load(Ordering::Acquire) + self.working.load(Ordering::Acquire)
     }
 
+    /// Records waiting in the queue for the link's task to take them up (the queue's depth:
+    /// grows while the task is held, in step or slow motion or by a neighbour that reads slowly).
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
     /// Waits until a record found the queue full.
     async fn overflowing(&self) {
         loop {
