@@ -55,6 +55,9 @@ pub fn scrape(registry: &Registry, herd: &Herd) -> String {
     registry.render()
 }
 
+/// How often the metrics' histograms are folded while nobody scrapes (the exporter's own default).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serves `/metrics`, `/livez` (the process answers: what a liveness probe should ask, since a
 /// node an operator killed on purpose is not a process to restart), `/healthz` (every node of
 /// this process serves clients) and `/readyz`
@@ -100,6 +103,20 @@ pub async fn serve(
             false => (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", unready.join("; "))),
         }
     };
+    // The histograms' samples are folded into buckets every few seconds whether or not anyone
+    // scrapes, so that memory stays bounded.
+    tokio::spawn({
+        let (registry, stop) = (registry.clone(), stop.clone());
+        async move {
+            let mut every = tokio::time::interval(UPKEEP_EVERY);
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    _ = every.tick() => registry.upkeep(),
+                }
+            }
+        }
+    });
     let app = axum::Router::new()
         .route("/metrics", get(metrics))
         .route("/livez", get(|| async { "alive\n" }))

@@ -162,6 +162,13 @@ impl Registry {
         *self.cpu_seconds.lock().unwrap_or_else(|p| p.into_inner()) = Some(seconds);
     }
 
+    /// Folds the histograms' samples into their buckets. The exporter keeps every sample until
+    /// then; a scrape does it, and so must something else while nothing scrapes (each commit
+    /// and IAMAT would otherwise add a sample to memory for good).
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+
     /// The Prometheus text of everything counted and set so far, in a stable order: families
     /// by name, and each family's series by their labels (the exporter's order changes between
     /// scrapes).
