@@ -303,7 +303,21 @@ async fn store_commits_link_queues_and_control_refusals_are_measured() {
     let text = scrape().await.1;
     assert_eq!(sample(&text, &refused("version")), Some(0.0), "{text}");
     assert_eq!(sample(&text, &refused("other")), Some(0.0), "{text}");
+    assert_eq!(sample(&text, &refused("full")), Some(0.0), "{text}");
     assert_eq!(sample(&text, r#"herdctl_control_refused_total{node="Jaquez",reason="wrong_key"}"#), Some(0.0));
+    // A flood of connections that never speak: past the port's cap, each is closed at once and
+    // counted as `full` (the others end as `timeout`, or `other` when they close first).
+    let mut flood = Vec::new();
+    for _ in 0..herdctl_control::server::MOST_CONNECTIONS + 20 {
+        flood.push(tokio::net::TcpStream::connect(control).await.unwrap());
+    }
+    eventually("connections past the cap are refused as full", || async {
+        sample(&scrape().await.1, &refused("full")) >= Some(1.0)
+    })
+    .await;
+    drop(flood);
+    let text = scrape().await.1;
+    assert!(sample(&text, &refused("full")) <= Some(20.0), "{text}");
 
     // Every scrape lists the same families in the same order, described, and promtool takes it.
     let again = scrape().await.1;

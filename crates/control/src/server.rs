@@ -25,6 +25,10 @@ use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, accept};
 pub const STATUS_EVERY: Duration = Duration::from_millis(250);
 /// Events gathered into one write of a stream.
 const STREAM_BATCH: usize = 64 * 1024;
+/// Connections one control port holds at once (consoles and handshakes under way); one more is
+/// closed at once, as one past the process's open-file budget is: a flood of connections that
+/// never finish their handshake must not take the descriptors the node's clients need.
+pub const MOST_CONNECTIONS: usize = 64;
 
 /// Serves `node`'s control port on `listener` until `stop`; every connection's task is tracked
 /// by `tasks`, so that shutdown can wait for them.
@@ -37,6 +41,8 @@ pub async fn serve(
     tasks: TaskTracker,
 ) {
     let refusals = Arc::new(Refusals::default());
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let budget = herd.connections();
     loop {
         let (stream, addr) = tokio::select! {
             () = stop.cancelled() => return,
@@ -49,9 +55,20 @@ pub async fn serve(
                 }
             },
         };
+        // Past the port's cap or the process's budget: closed at once, counted, said once.
+        let Some(place) = Place::take(&open, &budget) else {
+            herd.control_refused(&node, "full");
+            let reason =
+                format!("{MOST_CONNECTIONS} connections are open here, or the process has no descriptor to spare");
+            if let Some(told) = refusals.refused(addr.ip(), &reason, std::time::Instant::now()) {
+                tracing::warn!(node = %node, "control connection from {addr} refused: {told}");
+            }
+            continue;
+        };
         let (herd, node, terms, stop) = (herd.clone(), node.clone(), terms.clone(), stop.clone());
         let refusals = refusals.clone();
         tasks.spawn(async move {
+            let _place = place;
             let opened = match timeout(HANDSHAKE_TIMEOUT, accept(stream, &node, &terms)).await {
                 Ok(Ok(channel)) => channel,
                 refused => {
@@ -75,6 +92,37 @@ pub async fn serve(
             };
             tracing::info!(node = %node, "the console from {addr} left: {ended}");
         });
+    }
+}
+
+/// A connection's place at the port and in the process's budget, given back when it ends.
+struct Place {
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    budget: Arc<herdctl_core::limits::ProcessClients>,
+}
+
+impl Place {
+    fn take(
+        open: &Arc<std::sync::atomic::AtomicUsize>,
+        budget: &Arc<herdctl_core::limits::ProcessClients>,
+    ) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        if open.fetch_add(1, Ordering::AcqRel) >= MOST_CONNECTIONS {
+            open.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        if !budget.open() {
+            open.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self { open: open.clone(), budget: budget.clone() })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.budget.close();
+        self.open.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

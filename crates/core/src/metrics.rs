@@ -88,8 +88,9 @@ pub const REFUSALS: [&str; 7] =
     ["wrong_key", "not_a_neighbour", "already_linked", "plain_mismatch", "version", "skew", "other"];
 
 /// Why a console's connection to a control port was refused, as `herdctl_control_refused_total`
-/// counts it (`timeout`: no handshake within the handshake's time).
-pub const CONTROL_REFUSALS: [&str; 5] = ["wrong_key", "plain_mismatch", "version", "timeout", "other"];
+/// counts it (`timeout`: no handshake within the handshake's time; `full`: the port or the
+/// process had no room for another connection).
+pub const CONTROL_REFUSALS: [&str; 6] = ["wrong_key", "plain_mismatch", "version", "timeout", "full", "other"];
 
 const METADATA: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
 
@@ -248,7 +249,7 @@ pub struct NodeMetrics {
     /// One counter per reason of `REFUSALS`.
     refused: [Counter; 7],
     /// One counter per reason of `CONTROL_REFUSALS`.
-    control_refused: [Counter; 5],
+    control_refused: [Counter; CONTROL_REFUSALS.len()],
     commit_seconds: Histogram,
 }
 
