@@ -145,7 +145,9 @@ async fn handshake_as(herd: &herdctl_core::Herd, target: &str, claimed: &str, ke
     let challenge = greeting(&mut lines).await;
     let digest = herd.topology().digest();
     let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target, &digest, "flood"]);
-    let hello = format!("HELLO {claimed} 00 {proof} {digest} flood\n{after}");
+    // It names the herd's key (a fingerprint is no secret), whatever key it holds.
+    let named = HerdKey::new(KEY).fingerprint();
+    let hello = format!("HELLO {claimed} 00 {proof} {named} {digest} flood\n{after}");
     lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
     let mut answer = String::new();
     let mut line = String::new();
@@ -220,7 +222,8 @@ async fn a_neighbour_that_falls_silent_is_let_go() {
     let challenge = greeting(&mut lines).await;
     let digest = herd.topology().digest();
     let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell", &digest, "flood"]);
-    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof} {digest} flood\n").as_bytes()).await.unwrap();
+    let named = HerdKey::new(KEY).fingerprint();
+    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof} {named} {digest} flood\n").as_bytes()).await.unwrap();
     // Accepted, then nothing: no record, no PING, as from a host that vanished without a FIN.
     let mut welcome = String::new();
     lines.read_line(&mut welcome).await.unwrap();

@@ -250,7 +250,7 @@ mod five_machines {
         let mut raw = BufReader::new(tokio::net::TcpStream::connect((host(0), ports[2])).await.unwrap());
         let mut offer = String::new();
         raw.read_line(&mut offer).await.unwrap();
-        assert!(offer.starts_with("SEALED ") && offer.ends_with(" herdctl-control/1\n"), "{offer}");
+        assert!(offer.starts_with("SEALED ") && offer.ends_with(" herdctl-control/2\n"), "{offer}");
         raw.get_mut().write_all(b"KILL\n").await.unwrap();
         let mut rest = String::new();
         let closed = tokio::time::timeout(DEADLINE, raw.read_line(&mut rest)).await.unwrap().unwrap_or(0);

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::broadcast;
 
 fn terms(key: &str) -> Terms {
-    Terms { security: Security::Sealed, key: HerdKey::new(key), protocol: VERSION }
+    Terms { security: Security::Sealed, keys: HerdKey::new(key).into(), protocol: VERSION }
 }
 
 /// The next event matching `wanted`, as text with its node.
@@ -71,7 +71,9 @@ async fn a_sealed_peer_port_speaks_noise_and_a_stranger_with_the_wrong_key_is_re
     let Some(Message::Herd { nonce, .. }) = Message::parse(&greeting) else { panic!("{greeting}") };
     let digest = herd.topology().digest();
     let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", nonce, "Juzang", "Campbell", &digest, "flood"]);
-    let hello = Message::Hello { node: "Juzang", nonce: "00", proof: &proof, topology: &digest, strategy: "flood" };
+    let key = HerdKey::new(KEY).fingerprint();
+    let hello =
+        Message::Hello { node: "Juzang", nonce: "00", proof: &proof, key: &key, topology: &digest, strategy: "flood" };
     peer.send(&hello).await.unwrap();
     assert!(peer.receive().await.unwrap().starts_with("WELCOME "));
     let line = format!("AT Juzang +0.000000001 trusted +1+1 {}", now());
