@@ -71,7 +71,11 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
         }
     }
     if failed > 0 {
-        bail!("{failed} of {} nodes did not {}", args.control.len(), if request_reloads(&request) { "read the key file again" } else { "answer" });
+        bail!(
+            "{failed} of {} nodes did not {}",
+            args.control.len(),
+            if request_reloads(&request) { "read the key file again" } else { "answer" }
+        );
     }
     Ok(())
 }

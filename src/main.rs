@@ -386,9 +386,8 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     let (ring, source, hosts) = load_key(&cli, &topology, &members, whole_herd)?;
     let keys = SharedKeyring::new(ring);
     // The key file is read again on SIGHUP and on a control port's `KEYRING RELOAD`.
-    let reloader = cli.key_file.clone().map(|path| {
-        Arc::new(key_reload::KeyReloader { path, hosts, keys: keys.clone() })
-    });
+    let reloader =
+        cli.key_file.clone().map(|path| Arc::new(key_reload::KeyReloader { path, hosts, keys: keys.clone() }));
     let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
