@@ -346,7 +346,7 @@ fn reload_by_control(port: u16) -> String {
     use herdctl_control::protocol::{Request, Response};
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let terms = herdctl_control::terms(herdctl_core::secure::Security::Sealed, &HerdKey::new(NEW));
+        let terms = herdctl_control::terms(herdctl_core::secure::Security::Sealed, HerdKey::new(NEW));
         let stream = herdctl_core::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let (mut channel, _) = herdctl_control::dial_any(stream, &terms).await.unwrap();
         let request = Request::Keyring { reload: true };
