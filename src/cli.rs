@@ -350,6 +350,9 @@ pub enum KeyringAction {
     /// List the file's keys by fingerprint (the first is offered); with --control, what each
     /// node offers and accepts now.
     List,
+    /// Change nothing; ask the nodes named with --control to read their key file again (after it
+    /// was changed some other way: a Kubernetes Secret, a configuration manager).
+    Reload,
     /// Add a key: accepted from now on, not yet offered. `-` reads it from standard input (out
     /// of the process list and the shell's history), e.g. `openssl rand -hex 32 | herdctl
     /// keyring install -`.

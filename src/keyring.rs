@@ -1,4 +1,4 @@
-//! `herdctl keyring list|install|use|remove`: changes a key file (written beside it and renamed
+//! `herdctl keyring list|reload|install|use|remove`: changes a key file (written beside it and renamed
 //! in, its permissions kept), then asks each running node named with `--control` to read it
 //! again, and says what each now offers and accepts. Keys are never printed, only fingerprints.
 
@@ -30,7 +30,7 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
     };
     let mut after = before.clone();
     let said = match &args.action {
-        KeyringAction::List => None,
+        KeyringAction::List | KeyringAction::Reload => None,
         KeyringAction::Install { key } => {
             let fingerprint = after.install(read_key(key)?).context("the key is not installed")?;
             Some(format!("installed {fingerprint} (accepted, not offered)"))
@@ -45,12 +45,16 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
         }
     };
     let ring = after.keyring().context("a key file holds a key")?;
-    match said {
-        Some(said) => {
+    match (said, &args.action) {
+        (Some(said), _) => {
             write_beside(&path, &after.to_bytes())?;
             println!("{}: {said}; the file {ring}", path.display());
         }
-        None => list(&ring),
+        (None, KeyringAction::List) => list(&ring),
+        (None, _) if args.control.is_empty() => {
+            bail!("give the nodes to ask: --control HOST:PORT (repeat for several)")
+        }
+        (None, _) => {}
     }
     // Dialled with the keys of the file now, then with those it had: a node that has not read
     // the change yet still accepts one of them.

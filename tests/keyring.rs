@@ -290,14 +290,16 @@ fn the_herd_key_rotates_node_by_node_with_every_link_up_throughout() {
     unchanged(&herd, "use at B");
     herd.floods("A", "used-at-B");
 
-    // 4. C, through its control port.
-    let said = herd.keyring("C", &["use", &new], None).unwrap();
-    assert!(said.contains(&format!("offers {new}, accepts {new}, {old}")), "{said}");
+    // 4. C: the file is changed some other way (as a Kubernetes Secret is), then C is asked to
+    // read it again through its control port.
+    let c_file = herd.node("C").key_file.clone();
+    std::fs::write(&c_file, format!("# the herd key, first offered\n{NEW}\n{OLD}\n")).unwrap();
+    let said = herd.keyring("C", &["reload"], None).unwrap();
+    assert_eq!(said, format!("C at 127.0.0.1:{}: offers {new}, accepts {new}, {old}\n", herd.node("C").control));
     unchanged(&herd, "use at C");
     herd.floods("C", "used-at-C");
 
     // A file that cannot be used leaves the ring as it was, and says why.
-    let c_file = herd.node("C").key_file.clone();
     let kept = std::fs::read(&c_file).unwrap();
     std::fs::write(&c_file, "# nothing here\n").unwrap();
     let refused = herd.keyring("C", &["list"], None);
