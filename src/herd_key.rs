@@ -29,12 +29,28 @@ pub fn load(file: Option<&Path>, whole_herd: bool) -> anyhow::Result<(Keyring, K
 /// A key file's lines, refused (with its name) when it is missing, too big or holds no key.
 pub fn read_file(path: &Path) -> anyhow::Result<KeyFile> {
     let named = || format!("--key-file {}", path.display());
-    let size = std::fs::metadata(path).with_context(named)?.len();
-    if size > LARGEST_KEY_FILE {
-        bail!("{}: {size} bytes is not a keyring (at most {LARGEST_KEY_FILE}): is it the right file?", named());
+    let mut bytes = Vec::new();
+    // Read through a cap: a device (/dev/zero) says it is empty and never ends.
+    let file = std::fs::File::open(path).with_context(named)?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, LARGEST_KEY_FILE + 1), &mut bytes).with_context(named)?;
+    if bytes.len() as u64 > LARGEST_KEY_FILE {
+        bail!("{}: more than {LARGEST_KEY_FILE} bytes is not a keyring: is it the right file?", named());
     }
-    let bytes = std::fs::read(path).with_context(named)?;
     KeyFile::parse(&bytes).with_context(named)
+}
+
+/// An error and its causes in one line, each cause said once (an I/O error is often both the
+/// message and its source).
+pub fn in_words(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Whether `host` (a listening address or name) is reachable only from this machine.
@@ -114,6 +130,8 @@ mod tests {
         assert!(format!("{:#}", load(Some(&path), false).unwrap_err()).contains("holds no key"));
         std::fs::write(&path, vec![b'x'; 20_000]).unwrap();
         assert!(load(Some(&path), false).unwrap_err().to_string().contains("is not a keyring"));
+        #[cfg(unix)]
+        assert!(load(Some(Path::new("/dev/zero")), false).unwrap_err().to_string().contains("is not a keyring"));
         let missing = load(Some(&dir.path().join("nowhere")), false).unwrap_err();
         assert!(format!("{missing:#}").contains("nowhere"), "{missing:#}");
     }

@@ -70,7 +70,7 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
             Ok((node, report)) => println!("{node} at {address}: {report}"),
             Err(error) => {
                 failed += 1;
-                println!("{address}: {error:#}");
+                println!("{address}: {}", herd_key::in_words(&error));
             }
         }
     }
