@@ -125,7 +125,7 @@ pub struct Terms {
     pub security: Security,
     /// The keys accepted, the first offered; read again while the process runs.
     pub keys: SharedKeyring,
-    /// e.g. `herdctl-peer/4`.
+    /// e.g. `herdctl-peer/5`.
     pub protocol: &'static str,
 }
 
@@ -187,7 +187,7 @@ pub async fn dial(stream: TcpStream, terms: &Terms) -> Result<(Reader, Writer, O
             return Err(SealError::OtherIsPlain);
         }
         (Security::Sealed, Some(offer)) if offer != format!("{PATTERN} {}", terms.protocol) => {
-            // Another version of this protocol (`herdctl-peer/3` offered to a `herdctl-peer/4`):
+            // Another version of this protocol (`herdctl-peer/4` offered to a `herdctl-peer/5`):
             // both ends are told in words; anything else is not ours to answer.
             let family = |protocol: &str| protocol.split_once('/').map(|(name, _)| name.to_string());
             let theirs = offer.strip_prefix(PATTERN).map(str::trim).unwrap_or(offer);
