@@ -263,6 +263,11 @@ pub enum Tool {
     /// Copy a node's records (--data-dir) into a file, consistently, while it runs or not: a
     /// backup. Restore by copying the file back as <Node>.redb before the node starts.
     Snapshot(SnapshotArgs),
+    /// Change the herd key while the herd runs, no link ever down: `install` the new key in every
+    /// node's key file (accepted, not offered), then `use` it on each node (offered), then
+    /// `remove` the old one. Each change is written to --key-file and read again by the nodes
+    /// named with --control; only fingerprints are ever shown.
+    Keyring(KeyringArgs),
     /// Print herdctl's manual page (roff), e.g. `herdctl man > herdctl.1 && man ./herdctl.1`.
     Man,
     /// Print where herdctl reads its configuration, or (--default) a commented configuration
@@ -320,6 +325,52 @@ pub struct SnapshotArgs {
     /// The herd runs with --plain-links (its control ports too).
     #[arg(long, env = "HERD_PLAIN_LINKS")]
     pub plain_links: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyringArgs {
+    #[command(subcommand)]
+    pub action: KeyringAction,
+    /// The key file to change: one key a line, the first the one the node offers, every one
+    /// accepted; blank lines and lines beginning with # are not keys.
+    #[arg(long, value_name = "FILE", env = "HERD_KEY_FILE", global = true)]
+    pub key_file: Option<PathBuf>,
+    /// A running node's control port (HOST:PORT), asked to read its key file again and say what
+    /// it now offers and accepts (repeat for several). Give the nodes that use this key file.
+    #[arg(long, value_name = "ADDR", global = true)]
+    pub control: Vec<String>,
+    /// The herd runs with --plain-links (its control ports too).
+    #[arg(long, env = "HERD_PLAIN_LINKS", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub plain_links: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyringAction {
+    /// List the file's keys by fingerprint (the first is offered); with --control, what each
+    /// node offers and accepts now.
+    List,
+    /// Change nothing; ask the nodes named with --control to read their key file again (after it
+    /// was changed some other way: a Kubernetes Secret, a configuration manager).
+    Reload,
+    /// Add a key: accepted from now on, not yet offered. `-` reads it from standard input (out
+    /// of the process list and the shell's history), e.g. `openssl rand -hex 32 | herdctl
+    /// keyring install -`.
+    Install {
+        #[arg(value_name = "KEY")]
+        key: String,
+    },
+    /// Offer this key (its fingerprint, or the start of it): it moves to the top of the file.
+    Use {
+        #[arg(value_name = "FINGERPRINT")]
+        fingerprint: String,
+    },
+    /// Forget this key (its fingerprint, or the start of it): never the one offered, never the
+    /// last.
+    Remove {
+        #[arg(value_name = "FINGERPRINT")]
+        fingerprint: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,33 +1,56 @@
-//! Where the herd key comes from (`--key-file` or `HERD_KEY_FILE`, else `HERD_KEY`, else made up
-//! or the demo key), and whether it is strong enough for where this process's nodes listen: a
-//! node others can reach refuses a public key and one under 16 bytes.
+//! Where the herd key comes from (`--key-file` or `HERD_KEY_FILE`, a keyring of one key a line;
+//! else `HERD_KEY`, else made up or the demo key), and whether it is strong enough for where this
+//! process's nodes listen: a node others can reach refuses a public key and one under 16 bytes,
+//! wherever it is in the ring.
 
 use std::net::IpAddr;
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use herdctl_core::key::{self, HerdKey, KeySource};
+use herdctl_core::keyring::Keyring;
+use herdctl_core::keyring::file::KeyFile;
 
-/// A key file bigger than this is not a key (a wrong path, /dev/zero): refused before it is read
-/// whole.
-const LARGEST_KEY_FILE: u64 = 4096;
+/// A key file bigger than this is not a keyring (a wrong path, /dev/zero): refused before it is
+/// read whole.
+const LARGEST_KEY_FILE: u64 = 16 * 1024;
 
-/// The herd key: the file's (its last line break dropped) if one is named, else `HERD_KEY`'s,
-/// else a random one when the whole herd runs here, else the demo key.
-pub fn load(file: Option<&Path>, whole_herd: bool) -> anyhow::Result<(HerdKey, KeySource)> {
-    let Some(path) = file else { return Ok(HerdKey::from_env(whole_herd)) };
+/// The herd's keyring: the file's if one is named, else `HERD_KEY`'s one key, else a random one
+/// when the whole herd runs here, else the demo key.
+pub fn load(file: Option<&Path>, whole_herd: bool) -> anyhow::Result<(Keyring, KeySource)> {
+    let Some(path) = file else {
+        let (key, source) = HerdKey::from_env(whole_herd);
+        return Ok((Keyring::single(key), source));
+    };
+    let ring = read_file(path)?.keyring().context("a parsed key file holds a key")?;
+    Ok((ring, KeySource::File))
+}
+
+/// A key file's lines, refused (with its name) when it is missing, too big or holds no key.
+pub fn read_file(path: &Path) -> anyhow::Result<KeyFile> {
     let named = || format!("--key-file {}", path.display());
-    let size = std::fs::metadata(path).with_context(named)?.len();
-    if size > LARGEST_KEY_FILE {
-        bail!("{}: {size} bytes is not a key (at most {LARGEST_KEY_FILE}): is it the right file?", named());
+    let mut bytes = Vec::new();
+    // Read through a cap: a device (/dev/zero) says it is empty and never ends.
+    let file = std::fs::File::open(path).with_context(named)?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, LARGEST_KEY_FILE + 1), &mut bytes).with_context(named)?;
+    if bytes.len() as u64 > LARGEST_KEY_FILE {
+        bail!("{}: more than {LARGEST_KEY_FILE} bytes is not a keyring: is it the right file?", named());
     }
-    let bytes = std::fs::read(path).with_context(named)?;
-    let secret = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-    let secret = secret.strip_suffix(b"\r").unwrap_or(secret);
-    if secret.is_empty() {
-        bail!("{}: the file is empty: write the herd key in it", named());
+    KeyFile::parse(&bytes).with_context(named)
+}
+
+/// An error and its causes in one line, each cause said once (an I/O error is often both the
+/// message and its source).
+pub fn in_words(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
     }
-    Ok((HerdKey::new(secret), KeySource::File))
+    text
 }
 
 /// Whether `host` (a listening address or name) is reachable only from this machine.
@@ -36,12 +59,21 @@ fn loopback(host: &str) -> bool {
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Refuses a weak key for nodes that listen on `hosts` when any of them is beyond loopback.
-pub fn check(key: &HerdKey, source: KeySource, hosts: &[String]) -> anyhow::Result<()> {
-    let Some(exposed) = hosts.iter().find(|host| !loopback(host)) else { return Ok(()) };
-    let Some(weakness) = key.weakness() else { return Ok(()) };
+/// The first of `hosts` beyond loopback, where a weak key would let others in.
+pub fn exposed(hosts: &[String]) -> Option<&String> {
+    hosts.iter().find(|host| !loopback(host))
+}
+
+/// Refuses a weak key of the ring for nodes that listen on `hosts` when any of them is beyond
+/// loopback.
+pub fn check(ring: &Keyring, source: KeySource, hosts: &[String]) -> anyhow::Result<()> {
+    let Some(exposed) = exposed(hosts) else { return Ok(()) };
+    let Some((fingerprint, weakness)) = ring.keys().find_map(|key| Some((key.fingerprint(), key.weakness()?))) else {
+        return Ok(());
+    };
+    let in_file = format!("the key file's key {fingerprint}");
     let whence = match source {
-        KeySource::File => "the key file's",
+        KeySource::File => in_file.as_str(),
         KeySource::Environment => key::KEY_VARIABLE,
         KeySource::Demo => "(unset, so the demo key)",
         KeySource::Random => return Ok(()),
@@ -71,14 +103,19 @@ mod tests {
 
     #[test]
     fn a_weak_key_is_refused_only_beyond_loopback() {
-        let weak = HerdKey::new("x");
+        let weak = Keyring::single(HerdKey::new("x"));
         assert!(check(&weak, KeySource::Environment, &["127.0.0.1".into()]).is_ok());
         let refused = check(&weak, KeySource::Environment, &["127.0.0.1".into(), "0.0.0.0".into()]);
         let text = refused.unwrap_err().to_string();
         assert!(text.contains("1 bytes long") && text.contains("0.0.0.0"), "{text}");
-        let demo = HerdKey::new(key::DEMO_KEY);
+        let demo = Keyring::single(HerdKey::new(key::DEMO_KEY));
         assert!(check(&demo, KeySource::Demo, &["riley".into()]).unwrap_err().to_string().contains("public"));
-        assert!(check(&HerdKey::new(key::nonce()), KeySource::File, &["0.0.0.0".into()]).is_ok());
+        assert!(check(&Keyring::single(HerdKey::new(key::nonce())), KeySource::File, &["0.0.0.0".into()]).is_ok());
+        // Every key of a ring counts, not only the one offered.
+        let ring = Keyring::new([HerdKey::new(key::nonce()), HerdKey::new("short")]).unwrap();
+        let refused = check(&ring, KeySource::File, &["0.0.0.0".into()]).unwrap_err().to_string();
+        let fingerprint = HerdKey::new("short").fingerprint();
+        assert!(refused.contains("5 bytes long") && refused.contains(&fingerprint), "{refused}");
     }
 
     #[test]
@@ -86,13 +123,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("herd.key");
         std::fs::write(&path, "0123456789abcdef0123\n").unwrap();
-        let (key, source) = load(Some(&path), false).unwrap();
+        let (ring, source) = load(Some(&path), false).unwrap();
         assert_eq!(source, KeySource::File);
-        assert!(key.verify(&["a"], &HerdKey::new("0123456789abcdef0123").prove(&["a"])));
+        assert!(ring.primary().verify(&["a"], &HerdKey::new("0123456789abcdef0123").prove(&["a"])));
         std::fs::write(&path, "\n").unwrap();
-        assert!(load(Some(&path), false).unwrap_err().to_string().contains("empty"));
-        std::fs::write(&path, vec![b'x'; 5000]).unwrap();
-        assert!(load(Some(&path), false).unwrap_err().to_string().contains("is not a key"));
+        assert!(format!("{:#}", load(Some(&path), false).unwrap_err()).contains("holds no key"));
+        std::fs::write(&path, vec![b'x'; 20_000]).unwrap();
+        assert!(load(Some(&path), false).unwrap_err().to_string().contains("is not a keyring"));
+        #[cfg(unix)]
+        assert!(load(Some(Path::new("/dev/zero")), false).unwrap_err().to_string().contains("is not a keyring"));
         let missing = load(Some(&dir.path().join("nowhere")), false).unwrap_err();
         assert!(format!("{missing:#}").contains("nowhere"), "{missing:#}");
     }

@@ -10,6 +10,8 @@ mod console;
 mod frontend;
 mod grade;
 mod herd_key;
+mod key_reload;
+mod keyring;
 mod probe;
 mod records;
 mod scenario;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use herdctl_core::key::{self, HerdKey, KeySource};
+use herdctl_core::keyring::{Keyring, SharedKeyring};
 use herdctl_core::limits::ClientLimits;
 use herdctl_core::places::PlacesSettings;
 use herdctl_core::{Herd, HerdOptions, Topology};
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
             println!("healthy: {addr}: {said}");
         }),
         Some(cli::Tool::Snapshot(args)) => runtime.block_on(snapshot::take(&args)).map(|said| println!("{said}")),
+        Some(cli::Tool::Keyring(args)) => runtime.block_on(keyring::run(args)),
         Some(cli::Tool::Man) => {
             let mut text = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
@@ -379,7 +383,11 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     };
     let (members, attached) = who_runs_here(&mut cli, &topology, foreign.is_some())?;
     let whole_herd = members.len() == topology.names().len() || foreign.is_some();
-    let (key, source) = load_key(&cli, &topology, &members, whole_herd)?;
+    let (ring, source, hosts) = load_key(&cli, &topology, &members, whole_herd)?;
+    let keys = SharedKeyring::new(ring);
+    // The key file is read again on SIGHUP and on a control port's `KEYRING RELOAD`.
+    let reloader =
+        cli.key_file.clone().map(|path| Arc::new(key_reload::KeyReloader { path, hosts, keys: keys.clone() }));
     let places = PlacesSettings::from_env(cli.places.map(Into::into), cli.places_endpoint.clone()).build()?;
     let places_source = places.name().to_string();
     tracing::info!("WHATSAT places come from the {places_source} source");
@@ -396,13 +404,16 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     // Bound before the herd starts, so that a busy address stops herdctl with one clear line.
     let metrics = bind_metrics(&cli).await?;
     let security = herdctl_core::secure::Security::from_plain_flag(cli.plain_links);
-    let control_terms = herdctl_control::terms(security, &key);
+    let control_terms = herdctl_control::terms(security, keys.clone());
     let places_for_exec = places.clone();
     let registry = metrics.as_ref().map(|(_, registry)| registry.clone());
-    let options = herd_options(&cli, key, places, trace.as_deref(), registry, security);
+    let options = herd_options(&cli, keys, places, trace.as_deref(), registry, security);
     let herd = Arc::new(Herd::bind(topology.clone(), &members, options)?);
     let controlled = if source == KeySource::Random { &[][..] } else { &members[..] };
-    let _stop_control = serve_control_ports(&herd, &topology, controlled, &cli, &control_terms)?.drop_guard();
+    let reload: Option<herdctl_control::server::ReloadKeys> = reloader.clone().map(|reloader| {
+        Arc::new(move || reloader.reload("a console asked (KEYRING RELOAD)")) as herdctl_control::server::ReloadKeys
+    });
+    let _stop_control = serve_control_ports(&herd, &topology, controlled, &cli, &control_terms, reload)?.drop_guard();
     herdctl_control::follow::attach(&herd, &attached, control_terms)?;
     // Subscribed before any node starts: the console shows the herd's start-up too.
     let events = herd.subscribe();
@@ -456,7 +467,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
     drop((events, classroom_url));
-    let outcome = headless(&herd, scenario.as_ref()).await;
+    let outcome = headless(&herd, scenario.as_ref(), reloader).await;
     if let Some(foreign) = &foreign {
         foreign.shutdown().await;
     }
@@ -563,22 +574,26 @@ fn who_runs_here(
     Ok((members, attached))
 }
 
-/// The herd key, checked against where this process's nodes listen (a key guarding a node
-/// beyond loopback must be strong); a made-up demo key is said loudly.
+/// The herd's keyring, checked against where this process's nodes listen (every key guarding a
+/// node beyond loopback must be strong); a made-up demo key is said loudly. With those hosts,
+/// against which the key file is checked again when it is read again.
 fn load_key(
     cli: &Cli,
     topology: &Topology,
     members: &[herdctl_core::NodeName],
     whole_herd: bool,
-) -> anyhow::Result<(HerdKey, KeySource)> {
-    let (key, source) = herd_key::load(cli.key_file.as_deref(), whole_herd)?;
+) -> anyhow::Result<(Keyring, KeySource, Vec<String>)> {
+    let (ring, source) = herd_key::load(cli.key_file.as_deref(), whole_herd)?;
     // Where this process's nodes listen: a key guarding a node beyond loopback must be strong.
     let hosts: Vec<String> = members
         .iter()
         .filter_map(|name| topology.node(name))
         .map(|spec| cli.bind.clone().unwrap_or_else(|| spec.listen_host().to_string()))
         .collect();
-    herd_key::check(&key, source, &hosts)?;
+    herd_key::check(&ring, source, &hosts)?;
+    if source == KeySource::File {
+        tracing::info!("the keyring: {ring}");
+    }
     if source == KeySource::Demo {
         tracing::warn!(
             "{} is not set: using the public demo key {:?}. Anyone who can reach the peer ports can \
@@ -587,7 +602,7 @@ fn load_key(
             key::DEMO_KEY
         );
     }
-    Ok((key, source))
+    Ok((ring, source, hosts))
 }
 
 type Metrics = ((tokio::net::TcpListener, std::net::SocketAddr), Arc<herdctl_core::metrics::Registry>);
@@ -608,14 +623,14 @@ async fn bind_metrics(cli: &Cli) -> anyhow::Result<Option<Metrics>> {
 /// What this process's nodes are started with, from the command line.
 fn herd_options(
     cli: &Cli,
-    key: HerdKey,
+    keys: SharedKeyring,
     places: Arc<dyn herdctl_core::places::Places>,
     trace: Option<&Trace>,
     metrics: Option<Arc<herdctl_core::metrics::Registry>>,
     security: herdctl_core::secure::Security,
 ) -> HerdOptions {
     HerdOptions {
-        key,
+        keys,
         places,
         log_dir: Some(cli.log_dir.clone()),
         log: herdctl_core::LogSettings {
@@ -643,6 +658,7 @@ fn serve_control_ports(
     controlled: &[herdctl_core::NodeName],
     cli: &Cli,
     control_terms: &herdctl_core::secure::Terms,
+    reload: Option<herdctl_control::server::ReloadKeys>,
 ) -> anyhow::Result<CancellationToken> {
     let control = CancellationToken::new();
     let control_tasks = tokio_util::task::TaskTracker::new();
@@ -654,6 +670,7 @@ fn serve_control_ports(
             name.clone(),
             listener,
             control_terms.clone(),
+            reload.clone(),
             control.clone(),
             control_tasks.clone(),
         );
@@ -678,8 +695,13 @@ async fn serve_classroom(cli: &Cli, herd: &Arc<Herd>) -> anyhow::Result<(Option<
 }
 
 /// Headless: plays the walkthrough, or serves until a signal; SIGHUP (logrotate moved the files
-/// away) opens the nodes' log files again instead of ending the process.
-async fn headless(herd: &Arc<Herd>, scenario: Option<&Script>) -> anyhow::Result<()> {
+/// away, or the key file changed) opens the nodes' log files again and reads the key file again,
+/// instead of ending the process.
+async fn headless(
+    herd: &Arc<Herd>,
+    scenario: Option<&Script>,
+    reloader: Option<Arc<key_reload::KeyReloader>>,
+) -> anyhow::Result<()> {
     let mut reopen = herdctl::signal::Reopen::new().context("cannot listen for SIGHUP")?;
     let reopening = {
         let herd = herd.clone();
@@ -688,6 +710,10 @@ async fn headless(herd: &Arc<Herd>, scenario: Option<&Script>) -> anyhow::Result
                 reopen.recv().await;
                 herd.reopen_logs();
                 tracing::info!("SIGHUP: the nodes' log files are opened again");
+                if let Some(reloader) = &reloader {
+                    // A file that cannot be used is said, and the ring in force stays.
+                    let _ = reloader.reload("SIGHUP");
+                }
             }
         })
     };

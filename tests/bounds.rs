@@ -164,7 +164,7 @@ fn a_huge_duration_is_refused_with_its_bound_wherever_it_is_read() {
             eventually("Riley's control port listens", || std::net::TcpStream::connect(("127.0.0.1", ports[2])).ok());
         stream.set_nonblocking(true).unwrap();
         let stream = tokio::net::TcpStream::from_std(stream).unwrap();
-        let terms = herdctl_control::terms(Security::Sealed, &HerdKey::new("bounds test key"));
+        let terms = herdctl_control::terms(Security::Sealed, HerdKey::new("bounds test key"));
         let mut channel = herdctl_control::dial(stream, "Riley", &terms).await.unwrap();
         let mut answers = Vec::new();
         for change in ["DELAY Jaquez 18446744073709551615s", "DELAY Jaquez 1s±100000h", "MODE slow 1000000h"] {

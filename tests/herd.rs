@@ -145,7 +145,9 @@ async fn handshake_as(herd: &herdctl_core::Herd, target: &str, claimed: &str, ke
     let challenge = greeting(&mut lines).await;
     let digest = herd.topology().digest();
     let proof = key.prove(&["herdctl-peer/1 dialer", &challenge, claimed, target, &digest, "flood"]);
-    let hello = format!("HELLO {claimed} 00 {proof} {digest} flood\n{after}");
+    // It names the herd's key (a fingerprint is no secret), whatever key it holds.
+    let named = HerdKey::new(KEY).fingerprint();
+    let hello = format!("HELLO {claimed} 00 {proof} {named} {digest} flood\n{after}");
     lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
     let mut answer = String::new();
     let mut line = String::new();
@@ -220,7 +222,8 @@ async fn a_neighbour_that_falls_silent_is_let_go() {
     let challenge = greeting(&mut lines).await;
     let digest = herd.topology().digest();
     let proof = HerdKey::new(KEY).prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell", &digest, "flood"]);
-    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof} {digest} flood\n").as_bytes()).await.unwrap();
+    let named = HerdKey::new(KEY).fingerprint();
+    lines.get_mut().write_all(format!("HELLO Juzang 00 {proof} {named} {digest} flood\n").as_bytes()).await.unwrap();
     // Accepted, then nothing: no record, no PING, as from a host that vanished without a FIN.
     let mut welcome = String::new();
     lines.read_line(&mut welcome).await.unwrap();
@@ -400,5 +403,23 @@ async fn totals_are_exact_whether_anyone_listens_or_not_and_a_reset_zeroes_them(
     assert_eq!((totals.messages, totals.duplicates), (3 * 9, 3 * 4), "{totals:?}");
     herd.reset(DEADLINE).await;
     assert_eq!(herd.totals(), herdctl_core::herd::Totals::default(), "a reset starts every count again");
+    herd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_plain_dialler_naming_a_key_the_keyring_lacks_is_told_so() {
+    let herd = start_plain_herd().await;
+    let mut lines = BufReader::new(TcpStream::connect(peer_addr(&herd, "Campbell")).await.unwrap());
+    let challenge = greeting(&mut lines).await;
+    let digest = herd.topology().digest();
+    // A proof made with another herd's key, named by its fingerprint: Campbell's ring lacks it.
+    let other = HerdKey::new("another herd's key");
+    let proof = other.prove(&["herdctl-peer/1 dialer", &challenge, "Juzang", "Campbell", &digest, "flood"]);
+    let hello = format!("HELLO Juzang 00 {proof} {} {digest} flood\n", other.fingerprint());
+    lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    lines.read_line(&mut answer).await.unwrap();
+    let told = format!("DENIED no key of this node's keyring has the fingerprint {}:", other.fingerprint());
+    assert!(answer.starts_with(&told), "{answer}");
     herd.shutdown().await;
 }

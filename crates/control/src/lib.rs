@@ -1,4 +1,4 @@
-//! The control port (`herdctl-control/1`): each node's door for a console in another process or
+//! The control port (`herdctl-control/2`): each node's door for a console in another process or
 //! on another machine (`herdctl --attach`). It streams the node's events and takes the
 //! operator's commands (kill, revive, cut and heal its side of a link, latency, loss, mode) and
 //! questions (status, a page of the cache). Sealed and authenticated with the herd key like the
@@ -13,14 +13,14 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use herdctl_core::key::HerdKey;
 use herdctl_core::key::nonce;
+use herdctl_core::keyring::SharedKeyring;
 use herdctl_core::net::TcpStream;
 use herdctl_core::peer::wire::Message;
 use herdctl_core::secure::{self, Reader, SealError, Security, Terms, Writer};
 
 /// The control protocol's name and version.
-pub const VERSION: &str = "herdctl-control/1";
+pub const VERSION: &str = "herdctl-control/2";
 const CONSOLE_PROOF: &str = "herdctl-control/1 console";
 const NODE_PROOF: &str = "herdctl-control/1 node";
 /// The longest line either side sends: a page of the cache is sent a record a line.
@@ -28,9 +28,9 @@ const MOST_LINE: usize = 64 * 1024;
 /// How long either side waits for the other's handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The terms of a control connection.
-pub fn terms(security: Security, key: &HerdKey) -> Terms {
-    Terms { security, key: key.clone(), protocol: VERSION }
+/// The terms of a control connection: a key, or a node's whole keyring.
+pub fn terms(security: Security, keys: impl Into<SharedKeyring>) -> Terms {
+    Terms { security, keys: keys.into(), protocol: VERSION }
 }
 
 /// Why a control connection failed or was refused.
@@ -111,26 +111,43 @@ impl Channel {
 
 /// The console's side: opens `node`'s control port over `stream`.
 pub async fn dial(stream: TcpStream, node: &str, terms: &Terms) -> Result<Channel, ControlError> {
+    open(stream, Some(node), terms).await.map(|(channel, _)| channel)
+}
+
+/// Opens the control port at the other end of `stream`, whichever node it is (`herdctl keyring
+/// --control ADDR`); returns the node's name too.
+pub async fn dial_any(stream: TcpStream, terms: &Terms) -> Result<(Channel, String), ControlError> {
+    open(stream, None, terms).await
+}
+
+async fn open(stream: TcpStream, expected: Option<&str>, terms: &Terms) -> Result<(Channel, String), ControlError> {
     let _ = stream.set_nodelay(true);
     let (reader, writer, first) = secure::dial(stream, terms).await?;
     let mut channel = Channel::new(reader, writer, first);
     let greeting = channel.receive().await?;
-    let challenge = match Message::parse(&greeting) {
-        Some(Message::Herd { version: VERSION, node: found, nonce }) if found == node => nonce.to_string(),
+    let (node, challenge) = match Message::parse(&greeting) {
+        Some(Message::Herd { version: VERSION, node: found, nonce }) if expected.is_none_or(|node| node == found) => {
+            (found.to_string(), nonce.to_string())
+        }
         Some(Message::Herd { version: VERSION, node: found, .. }) => {
-            return Err(ControlError::WrongNode { expected: node.into(), found: found.into() });
+            let expected = expected.unwrap_or_default().into();
+            return Err(ControlError::WrongNode { expected, found: found.into() });
         }
         Some(Message::Herd { version, .. }) => return Err(ControlError::Version(version.into())),
         _ => return Err(secure::refusal(greeting).into()),
     };
     let mine = nonce();
-    let proof = terms.key.prove(&[CONSOLE_PROOF, &challenge, node]);
+    let ring = terms.keys.now();
+    let key = ring.primary();
+    let proof = key.prove(&[CONSOLE_PROOF, &challenge, &node]);
     let mut hello = String::new();
-    Message::Hello { node: "console", nonce: &mine, proof: &proof, topology: "", strategy: "" }.write_to(&mut hello);
+    let fingerprint = ring.primary_fingerprint();
+    Message::Hello { node: "console", nonce: &mine, proof: &proof, key: fingerprint, topology: "", strategy: "" }
+        .write_to(&mut hello);
     channel.send_lines(hello.as_bytes()).await?;
     let answer = channel.receive().await?;
     match Message::parse(&answer) {
-        Some(Message::Welcome { proof }) if terms.key.verify(&[NODE_PROOF, &mine, node], proof) => Ok(channel),
+        Some(Message::Welcome { proof }) if key.verify(&[NODE_PROOF, &mine, &node], proof) => Ok((channel, node)),
         Some(Message::Welcome { .. }) => Err(SealError::WrongKey.into()),
         _ => Err(secure::refusal(answer).into()),
     }
@@ -146,15 +163,17 @@ pub async fn accept(stream: TcpStream, node: &str, terms: &Terms) -> Result<Chan
     Message::Herd { version: VERSION, node, nonce: &challenge }.write_to(&mut greeting);
     channel.send_lines(greeting.as_bytes()).await?;
     let hello = channel.receive().await?;
-    let Some(Message::Hello { nonce: theirs, proof, .. }) = Message::parse(&hello) else {
+    let Some(Message::Hello { nonce: theirs, proof, key: fingerprint, .. }) = Message::parse(&hello) else {
         return Err(secure::refusal(hello).into());
     };
-    if !terms.key.verify(&[CONSOLE_PROOF, &challenge, node], proof) {
+    // The key the console proved with, of this node's keyring (the ring of this moment).
+    let ring = terms.keys.now();
+    let Some(key) = ring.find(fingerprint).filter(|key| key.verify(&[CONSOLE_PROOF, &challenge, node], proof)) else {
         let _ = channel.send("DENIED wrong herd key").await;
         return Err(SealError::WrongKey.into());
-    }
+    };
     let mut welcome = String::new();
-    Message::Welcome { proof: &terms.key.prove(&[NODE_PROOF, theirs, node]) }.write_to(&mut welcome);
+    Message::Welcome { proof: &key.prove(&[NODE_PROOF, theirs, node]) }.write_to(&mut welcome);
     channel.send_lines(welcome.as_bytes()).await?;
     Ok(channel)
 }

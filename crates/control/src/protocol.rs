@@ -38,6 +38,9 @@ pub enum Request {
     Events,
     /// Write a consistent copy of the node's store as this file in its data folder.
     Snapshot(String),
+    /// The keys the node's process offers and accepts (fingerprints); with `reload`, after it
+    /// read its key file again (`herdctl keyring`).
+    Keyring { reload: bool },
 }
 
 impl std::fmt::Display for Request {
@@ -50,6 +53,8 @@ impl std::fmt::Display for Request {
             Self::Page { after, count } => write!(f, "PAGE {} {count}", after.as_deref().unwrap_or("-")),
             Self::Events => f.write_str("EVENTS"),
             Self::Snapshot(file) => write!(f, "SNAPSHOT {file}"),
+            Self::Keyring { reload: false } => f.write_str("KEYRING"),
+            Self::Keyring { reload: true } => f.write_str("KEYRING RELOAD"),
         }
     }
 }
@@ -65,6 +70,11 @@ impl std::str::FromStr for Request {
             "REVIVE" => Self::Revive,
             "EVENTS" => Self::Events,
             "SNAPSHOT" => Self::Snapshot(rest.to_string()),
+            "KEYRING" => match rest {
+                "" => Self::Keyring { reload: false },
+                "RELOAD" => Self::Keyring { reload: true },
+                _ => return Err(ControlError::Refused(format!("KEYRING takes RELOAD or nothing, not {rest:?}"))),
+            },
             "PAGE" => {
                 let mut words = rest.split(' ');
                 let after = match words.next() {
@@ -164,6 +174,27 @@ impl NodeReport {
     }
 }
 
+/// A node's keyring as `KEYRING` answers it: fingerprints, never keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyringReport {
+    /// The key the node offers when it dials.
+    pub offers: String,
+    /// Every key it accepts, the one it offers first.
+    pub accepts: Vec<String>,
+}
+
+impl KeyringReport {
+    pub fn of(ring: &herdctl_core::keyring::Keyring) -> Self {
+        Self { offers: ring.primary_fingerprint().to_string(), accepts: ring.fingerprints() }
+    }
+}
+
+impl std::fmt::Display for KeyringReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "offers {}, accepts {}", self.offers, self.accepts.join(", "))
+    }
+}
+
 /// One record of a page, as `PAGE` answers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageEntry {
@@ -203,6 +234,8 @@ pub enum Response {
     },
     /// A snapshot was written, with this many records.
     Snapshot(usize),
+    /// The node's keyring (after it was read again, if asked).
+    Keyring(KeyringReport),
     /// Refused, and why.
     Refused(String),
 }
@@ -219,6 +252,7 @@ impl Response {
                 ok(serde_json::json!({ "started": humantime::format_rfc3339_micros(*started).to_string() }))
             }
             Self::Snapshot(records) => ok(serde_json::json!({ "records": records })),
+            Self::Keyring(report) => ok(serde_json::to_value(report).unwrap_or_default()),
             Self::Refused(why) => serde_json::json!({ "error": why }).to_string(),
         }
     }
@@ -244,6 +278,7 @@ impl Response {
             Request::Snapshot(_) => {
                 Self::Snapshot(ok.get("records").and_then(Value::as_u64).ok_or_else(unexpected)? as usize)
             }
+            Request::Keyring { .. } => Self::Keyring(serde_json::from_value(ok).map_err(|_| unexpected())?),
             Request::Kill | Request::Revive | Request::Steer(_) => Self::Done,
         })
     }
@@ -332,11 +367,14 @@ mod tests {
             Request::Steer(Steer::Loss(jaquez, 100)),
             Request::Steer(Steer::Mode(Mode::Step)),
             Request::Steer(Steer::Release(42, Fate::Drop)),
+            Request::Keyring { reload: false },
+            Request::Keyring { reload: true },
         ] {
             assert_eq!(request.to_string().parse::<Request>().unwrap(), request, "{request}");
         }
         assert_eq!("PAGE - 99999".parse::<Request>().unwrap(), Request::Page { after: None, count: MOST_PAGE });
         assert!(matches!("FLY".parse::<Request>(), Err(ControlError::Refused(_))));
+        assert!(matches!("KEYRING USE 1a2b".parse::<Request>(), Err(ControlError::Refused(_))));
     }
 
     #[test]
@@ -360,6 +398,10 @@ mod tests {
             (Response::Page(page), Request::Page { after: None, count: 1 }),
             (Response::Streaming { started }, Request::Events),
             (Response::Refused("Riley is already running".into()), Request::Revive),
+            (
+                Response::Keyring(KeyringReport { offers: "0f1e".into(), accepts: vec!["0f1e".into(), "2d3c".into()] }),
+                Request::Keyring { reload: true },
+            ),
         ] {
             assert_eq!(Response::parse(&answer.to_line(), &request).unwrap(), answer);
         }

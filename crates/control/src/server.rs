@@ -12,13 +12,14 @@ use tokio_util::task::TaskTracker;
 
 use herdctl_core::cache::PageStart;
 use herdctl_core::herd::{Herd, Steer};
+use herdctl_core::keyring::SharedKeyring;
 use herdctl_core::net::TcpListener;
 use herdctl_core::network::Mode;
 use herdctl_core::peer::Refusals;
 use herdctl_core::secure::Terms;
 use herdctl_core::topology::NodeName;
 
-use super::protocol::{NodeReport, PageEntry, Request, Response, Streamed};
+use super::protocol::{KeyringReport, NodeReport, PageEntry, Request, Response, Streamed};
 use super::{Channel, ControlError, HANDSHAKE_TIMEOUT, accept};
 
 /// How often an events stream says the node's status (its counts and links).
@@ -30,13 +31,19 @@ const STREAM_BATCH: usize = 64 * 1024;
 /// never finish their handshake must not take the descriptors the node's clients need.
 pub const MOST_CONNECTIONS: usize = 64;
 
+/// Reads the process's key file again and puts its ring in force, or says why it did not (the
+/// ring in force stays); the process that runs the nodes knows where the file is.
+pub type ReloadKeys = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
 /// Serves `node`'s control port on `listener` until `stop`; every connection's task is tracked
-/// by `tasks`, so that shutdown can wait for them.
+/// by `tasks`, so that shutdown can wait for them. `reload`: how `KEYRING RELOAD` reads the key
+/// file again (`None`: the key did not come from a file).
 pub async fn serve(
     herd: Arc<Herd>,
     node: NodeName,
     listener: TcpListener,
     terms: Terms,
+    reload: Option<ReloadKeys>,
     stop: CancellationToken,
     tasks: TaskTracker,
 ) {
@@ -66,7 +73,7 @@ pub async fn serve(
             continue;
         };
         let (herd, node, terms, stop) = (herd.clone(), node.clone(), terms.clone(), stop.clone());
-        let refusals = refusals.clone();
+        let (refusals, reload) = (refusals.clone(), reload.clone());
         tasks.spawn(async move {
             let _place = place;
             let opened = match timeout(HANDSHAKE_TIMEOUT, accept(stream, &node, &terms)).await {
@@ -88,7 +95,7 @@ pub async fn serve(
             tracing::info!(node = %node, "a console attached from {addr}");
             let ended = tokio::select! {
                 () = stop.cancelled() => return,
-                ended = converse(&herd, &node, opened, addr) => ended,
+                ended = converse(&herd, &node, opened, addr, (&terms.keys, reload.as_ref())) => ended,
             };
             tracing::info!(node = %node, "the console from {addr} left: {ended}");
         });
@@ -128,7 +135,13 @@ impl Drop for Place {
 
 /// Answers requests of the console at `from` until it leaves (or switches the connection to
 /// events). Each action (not a look) is logged with who asked and how it ended.
-async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel, from: std::net::SocketAddr) -> ControlError {
+async fn converse(
+    herd: &Herd,
+    node: &NodeName,
+    mut channel: Channel,
+    from: std::net::SocketAddr,
+    keys: (&SharedKeyring, Option<&ReloadKeys>),
+) -> ControlError {
     // A console that put the node in step mode and left (or vanished) must not leave its
     // messages held for ever: the node goes live again when that connection ends.
     let mut stepped = false;
@@ -143,12 +156,19 @@ async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel, from: std:
                 if let Request::Steer(Steer::Mode(mode)) = &request {
                     stepped = *mode == Mode::Step;
                 }
-                let acts = matches!(request, Request::Kill | Request::Revive | Request::Steer(_));
+                let acts = matches!(
+                    request,
+                    Request::Kill | Request::Revive | Request::Steer(_) | Request::Keyring { reload: true }
+                );
                 let asked = acts.then(|| request.to_string());
-                let answer = answer(herd, node, request).await;
+                let answer = match request {
+                    Request::Keyring { reload } => keyring(keys, reload),
+                    request => answer(herd, node, request).await,
+                };
                 if let Some(asked) = asked {
                     let outcome = match &answer {
                         Response::Refused(why) => format!("refused: {why}"),
+                        Response::Keyring(report) => format!("done: {report}"),
                         _ => "done".to_string(),
                     };
                     tracing::info!(node = %node, "{asked} from the console at {from}: {outcome}");
@@ -166,6 +186,23 @@ async fn converse(herd: &Herd, node: &NodeName, mut channel: Channel, from: std:
         herd.set_mode(Mode::Live);
     }
     ended
+}
+
+/// The keyring in force, after reading the key file again if `reload`: a file that cannot be
+/// used leaves the ring as it was, and the answer says why.
+fn keyring((keys, reloader): (&SharedKeyring, Option<&ReloadKeys>), reload: bool) -> Response {
+    if reload {
+        let outcome = match reloader {
+            Some(reloader) => reloader(),
+            None => Err("this node's key did not come from a key file (--key-file or HERD_KEY_FILE): there is no \
+                         file to read again"
+                .to_string()),
+        };
+        if let Err(why) = outcome {
+            return Response::Refused(format!("{why}; the keyring stays as it was: {}", keys.now()));
+        }
+    }
+    Response::Keyring(KeyringReport::of(&keys.now()))
 }
 
 /// One request's answer.
@@ -219,6 +256,7 @@ async fn answer(herd: &Herd, node: &NodeName, request: Request) -> Response {
             }
         }
         Request::Events => Response::Refused("EVENTS switches the connection to the stream".into()),
+        Request::Keyring { .. } => Response::Refused("KEYRING is answered from the keyring".into()),
         Request::Snapshot(file) => match herd.store(node) {
             // The copy blocks its thread while the store's writer makes it.
             Some(store) => match tokio::task::spawn_blocking(move || store.snapshot(&file)).await {

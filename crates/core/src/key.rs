@@ -22,6 +22,9 @@ pub const KNOWN_KEYS: &[&str] = &[DEMO_KEY, "change-me-before-deploying", "secre
 /// The shortest key a node that others can reach accepts, in bytes (128 bits).
 pub const SHORTEST_KEY: usize = 16;
 
+/// How many bytes of the HMAC a fingerprint keeps (64 bits: a name, not a proof).
+const FINGERPRINT_BYTES: usize = 8;
+
 /// Why a key is too weak for a node that listens beyond loopback.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WeakKey {
@@ -55,6 +58,11 @@ impl std::fmt::Debug for HerdKey {
 impl HerdKey {
     pub fn new(secret: impl Into<Vec<u8>>) -> Self {
         Self(secret.into())
+    }
+
+    /// The secret itself: only for writing it back into a key file.
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.0
     }
 
     /// `HERD_KEY` if set (and not empty); otherwise a random key when the whole herd runs in this
@@ -92,6 +100,14 @@ impl HerdKey {
     /// A proof, in hex, that the holder of the key signed these parts.
     pub fn prove(&self, parts: &[&str]) -> String {
         hex::encode(self.mac(parts).finalize().into_bytes())
+    }
+
+    /// A short name for the key that does not reveal it: 16 hex digits of an HMAC, keyed by the
+    /// key, over a fixed context. Said on the wire (a dialler names the key it uses) and in logs
+    /// and `herdctl keyring`; without the key nobody can make it, and from it nobody can learn
+    /// more about the key than a recorded handshake already lets them test guesses against.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(&self.derive("herdctl key fingerprint")[..FINGERPRINT_BYTES])
     }
 
     /// A 32-byte key for one use (`label`), derived from the herd key: the herd key itself is
@@ -138,6 +154,23 @@ mod tests {
         assert_eq!(HerdKey::new("fifteen bytes!!").weakness(), Some(WeakKey::Short(15)));
         assert_eq!(HerdKey::new("sixteen bytes!!!").weakness(), None);
         assert_eq!(HerdKey::new(nonce()).weakness(), None);
+    }
+
+    #[test]
+    fn a_fingerprint_names_a_key_without_showing_it() {
+        let key = HerdKey::new("0123456789abcdef0123");
+        let fingerprint = key.fingerprint();
+        assert_eq!(fingerprint.len(), 16);
+        assert!(fingerprint.bytes().all(|b| b.is_ascii_hexdigit()), "{fingerprint}");
+        assert_eq!(fingerprint, HerdKey::new("0123456789abcdef0123").fingerprint(), "the same key, the same name");
+        assert_ne!(fingerprint, HerdKey::new("0123456789abcdef0124").fingerprint());
+        // Not the key, nor the start of its plain hash, nor a proof with the key's usual parts.
+        assert!(!fingerprint.contains("0123456789abcdef"));
+        use sha2::Digest;
+        assert!(!hex::encode(Sha256::digest(b"0123456789abcdef0123")).starts_with(&fingerprint));
+        // Fixed for ever: nodes of different versions must name a key alike.
+        // (HMAC-SHA256 keyed by "secret" over the length-prefixed context, its first 8 bytes.)
+        assert_eq!(HerdKey::new("secret").fingerprint(), "65cfcb33a223dbd3");
     }
 
     #[test]

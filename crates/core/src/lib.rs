@@ -14,6 +14,7 @@ pub mod fuzz_checks;
 pub mod herd;
 mod journal;
 pub mod key;
+pub mod keyring;
 pub mod limits;
 pub mod metrics;
 pub mod net;

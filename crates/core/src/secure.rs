@@ -4,8 +4,9 @@
 //! both open through here, so each end knows at once whether the other speaks the same way.
 //!
 //! On the wire, a sealed connection begins with the accepting side's one plain line
-//! `SEALED <pattern> <protocol>`; then the dialler's handshake message and the acceptor's answer,
-//! then sealed frames, each a two-byte big-endian length and at most 65,535 bytes of ciphertext.
+//! `SEALED <pattern> <protocol>`; then the dialler's plain line `KEY <fingerprint>`, naming the
+//! key of the acceptor's keyring it uses (the acceptor has several while the herd's key changes),
+//! its handshake message and the acceptor's answer, then sealed frames, each a two-byte big-endian length and at most 65,535 bytes of ciphertext.
 //! A plain connection begins with the protocol's own greeting. Either side that meets the other
 //! kind says so in one plain `DENIED` line, so a mismatch is a clear error at both ends, not a hang.
 
@@ -22,6 +23,7 @@ use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 use tokio_util::io::StreamReader;
 
 use crate::key::HerdKey;
+use crate::keyring::SharedKeyring;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 
 /// The Noise protocol every sealed connection uses. `NN`: neither side has a long-term key pair;
@@ -54,6 +56,12 @@ pub enum SealError {
     Io(#[from] io::Error),
     #[error("wrong herd key")]
     WrongKey,
+    /// The dialler named a key (by its fingerprint) that this node's keyring does not hold.
+    #[error(
+        "no key of this node's keyring has the fingerprint {0}: the two sides hold no key in common (`herdctl \
+         keyring list` shows each side's)"
+    )]
+    UnknownKey(String),
     #[error(
         "this side encrypts its connections and the other uses --plain-links: run every node (and console) of the \
          herd with --plain-links, or none"
@@ -115,8 +123,9 @@ impl Writer {
 #[derive(Clone, Debug)]
 pub struct Terms {
     pub security: Security,
-    pub key: HerdKey,
-    /// e.g. `herdctl-peer/4`.
+    /// The keys accepted, the first offered; read again while the process runs.
+    pub keys: SharedKeyring,
+    /// e.g. `herdctl-peer/5`.
     pub protocol: &'static str,
 }
 
@@ -128,7 +137,20 @@ pub async fn accept(stream: TcpStream, terms: &Terms) -> Result<(Reader, Writer)
         return Ok(plain(reader, writer));
     }
     writer.write_all(format!("SEALED {PATTERN} {}\n", terms.protocol).as_bytes()).await?;
-    let mut handshake = handshake(terms, false)?;
+    let fingerprint = match frame_or_line(&mut reader).await? {
+        Said::Line(line) => match line.strip_prefix("KEY ") {
+            Some(fingerprint) if is_fingerprint(fingerprint) => fingerprint.to_string(),
+            _ => return Err(refusal(line)),
+        },
+        Said::Frame(_) => return Err(SealError::Unexpected("a handshake that names no key".into())),
+    };
+    let ring = terms.keys.now();
+    let Some(key) = ring.find(&fingerprint) else {
+        let refused = SealError::UnknownKey(fingerprint);
+        let _ = writer.write_all(format!("DENIED {refused}\n").as_bytes()).await;
+        return Err(refused);
+    };
+    let mut handshake = handshake(key, &fingerprint, terms.protocol, false)?;
     let first = match frame_or_line(&mut reader).await? {
         Said::Frame(frame) => frame,
         Said::Line(line) => return Err(refusal(line)),
@@ -165,7 +187,7 @@ pub async fn dial(stream: TcpStream, terms: &Terms) -> Result<(Reader, Writer, O
             return Err(SealError::OtherIsPlain);
         }
         (Security::Sealed, Some(offer)) if offer != format!("{PATTERN} {}", terms.protocol) => {
-            // Another version of this protocol (`herdctl-peer/3` offered to a `herdctl-peer/4`):
+            // Another version of this protocol (`herdctl-peer/4` offered to a `herdctl-peer/5`):
             // both ends are told in words; anything else is not ours to answer.
             let family = |protocol: &str| protocol.split_once('/').map(|(name, _)| name.to_string());
             let theirs = offer.strip_prefix(PATTERN).map(str::trim).unwrap_or(offer);
@@ -179,10 +201,16 @@ pub async fn dial(stream: TcpStream, terms: &Terms) -> Result<(Reader, Writer, O
         }
         (Security::Sealed, Some(_)) => {}
     }
-    let mut handshake = handshake(terms, true)?;
+    // The ring of this moment: its primary is offered, named by its fingerprint.
+    let ring = terms.keys.now();
+    let fingerprint = ring.primary_fingerprint();
+    let mut handshake = handshake(ring.primary(), fingerprint, terms.protocol, true)?;
     let mut scratch = vec![0u8; 65_535];
     let length = handshake.write_message(&[], &mut scratch).map_err(noise)?;
-    write_frame(&mut writer, &scratch[..length]).await?;
+    let mut opening = format!("KEY {fingerprint}\n").into_bytes();
+    opening.extend_from_slice(&(length as u16).to_be_bytes());
+    opening.extend_from_slice(&scratch[..length]);
+    writer.write_all(&opening).await?;
     let answer = match frame_or_line(&mut reader).await? {
         Said::Frame(frame) => frame,
         Said::Line(line) => return Err(refusal(line)),
@@ -223,17 +251,25 @@ pub fn refusal(line: String) -> SealError {
     }
 }
 
-/// The handshake's state at the start, for one side. Both sides mix in the key and the protocol
-/// (as the prologue), so a connection for another protocol or herd cannot complete.
-fn handshake(terms: &Terms, initiator: bool) -> Result<HandshakeState, SealError> {
-    let psk = terms.key.derive("herdctl sealed connection");
+/// Whether a dialler's `KEY` names a key as fingerprints are written (hex, not too long): what
+/// it names is said in refusals and logs.
+fn is_fingerprint(text: &str) -> bool {
+    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The handshake's state at the start, for one side. Both sides mix in the key, the protocol and
+/// the key's fingerprint (as the prologue), so a connection for another protocol or herd cannot
+/// complete, nor one whose `KEY` line was changed on the way.
+fn handshake(key: &HerdKey, fingerprint: &str, protocol: &str, initiator: bool) -> Result<HandshakeState, SealError> {
+    let psk = key.derive("herdctl sealed connection");
+    let prologue = format!("{protocol} {fingerprint}");
     // ring's ChaCha20-Poly1305 (assembly) for every frame; the pure-Rust resolver for what ring
     // does not offer (X25519 and BLAKE2s, used once per connection). See docs/BENCHMARKS.md.
     let resolver = FallbackResolver::new(Box::new(RingResolver), Box::new(DefaultResolver));
     let builder = Builder::with_resolver(PATTERN.parse().map_err(noise)?, Box::new(resolver))
         .psk(0, &psk)
         .map_err(noise)?
-        .prologue(terms.protocol.as_bytes())
+        .prologue(prologue.as_bytes())
         .map_err(noise)?;
     if initiator { builder.build_initiator() } else { builder.build_responder() }.map_err(noise)
 }
@@ -327,8 +363,12 @@ mod tests {
 
     use super::*;
 
+    fn fingerprint(key: &str) -> String {
+        HerdKey::new(key).fingerprint()
+    }
+
     fn terms(key: &str) -> Terms {
-        Terms { security: Security::Sealed, key: HerdKey::new(key), protocol: "herdctl-test/1" }
+        Terms { security: Security::Sealed, keys: HerdKey::new(key).into(), protocol: "herdctl-test/1" }
     }
 
     /// Relays one connection to `to`, keeping a copy of what the dialler sends and flipping its
@@ -397,8 +437,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_message_altered_on_the_way_does_not_open() {
-        // The dialler's handshake message takes 50 bytes; byte 60 is inside the first record.
-        let (mut lines, mut writer, _) = sealed_pair(Some(60)).await;
+        // The dialler's KEY line takes 21 bytes and its handshake message 52 (framed); byte 90 is
+        // inside the first record.
+        let (mut lines, mut writer, _) = sealed_pair(Some(90)).await;
         writer.write_all(b"REC 1 1 AT Riley +0.000000001 kiwi +1+1 5\n").await.unwrap();
         let error = lines.next().await.unwrap().expect_err("the altered record is refused");
         assert!(error.to_string().contains("did not open"), "{error}");
@@ -442,8 +483,16 @@ mod tests {
             let at_acceptor = accepting.await.unwrap();
             match why {
                 "key" => {
-                    assert!(matches!(refused, Some(SealError::WrongKey)), "{why}: {refused:?}");
-                    assert!(matches!(at_acceptor, Some(SealError::WrongKey)), "{why}: {at_acceptor:?}");
+                    // The dialler's key is none of the acceptor's: refused by its fingerprint.
+                    let told = format!("no key of this node's keyring has the fingerprint {}", fingerprint("other"));
+                    assert!(
+                        matches!(&refused, Some(SealError::Denied(reason)) if reason.starts_with(&told)),
+                        "{why}: {refused:?}"
+                    );
+                    assert!(
+                        matches!(&at_acceptor, Some(SealError::UnknownKey(f)) if *f == fingerprint("other")),
+                        "{why}: {at_acceptor:?}"
+                    );
                 }
                 _ => {
                     // Another protocol's offer is not answered at all.
@@ -452,5 +501,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// An acceptor whose ring is `ring`, on a free port; its outcome comes from the handle.
+    async fn acceptor(ring: &[&str]) -> (std::net::SocketAddr, tokio::task::JoinHandle<Result<(), SealError>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let ring = crate::keyring::Keyring::new(ring.iter().map(|key| HerdKey::new(*key))).unwrap();
+        let terms = Terms { keys: ring.into(), ..terms("unused") };
+        let accepting = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            accept(stream, &terms).await.map(|_| ())
+        });
+        (addr, accepting)
+    }
+
+    #[tokio::test]
+    async fn every_key_of_the_ring_is_accepted_whichever_is_first() {
+        for dialler in ["the new key", "the old key"] {
+            let (addr, accepting) = acceptor(&["the old key", "the new key"]).await;
+            let dialled = dial(TcpStream::connect(addr).await.unwrap(), &terms(dialler)).await;
+            assert!(dialled.is_ok(), "{dialler}: {:?}", dialled.err());
+            assert!(accepting.await.unwrap().is_ok(), "{dialler}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fingerprint_without_its_key_does_not_open_the_handshake() {
+        // A stranger names a key of the ring (fingerprints are no secret) but holds another.
+        let (addr, accepting) = acceptor(&["the herd key"]).await;
+        let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        assert!(read_line(&mut reader).await.unwrap().starts_with("SEALED "));
+        let named = fingerprint("the herd key");
+        let mut forged = handshake(&HerdKey::new("a guess"), &named, "herdctl-test/1", true).unwrap();
+        let mut scratch = vec![0u8; 65_535];
+        let length = forged.write_message(&[], &mut scratch).unwrap();
+        writer.write_all(format!("KEY {named}\n").as_bytes()).await.unwrap();
+        write_frame(&mut writer, &scratch[..length]).await.unwrap();
+        assert!(matches!(accepting.await.unwrap(), Err(SealError::WrongKey)));
+        assert_eq!(read_line(&mut reader).await.unwrap(), "DENIED wrong herd key");
+        // And a KEY line that is no fingerprint is not answered, nor echoed into the logs.
+        let (addr, accepting) = acceptor(&["the herd key"]).await;
+        let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        read_line(&mut reader).await.unwrap();
+        writer.write_all(b"KEY \x1b[31mred\n").await.unwrap();
+        assert!(matches!(accepting.await.unwrap(), Err(SealError::Unexpected(_))));
     }
 }

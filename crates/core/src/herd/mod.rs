@@ -153,7 +153,7 @@ impl Herd {
                 name: name.clone(),
                 topology: topology.clone(),
                 peer_addresses: peer_addresses.clone(),
-                key: options.key.clone(),
+                keys: options.keys.clone(),
                 security: options.security,
                 places: options.places.clone(),
                 events: EventSink::new(name.clone(), bus.clone(), journal, ring()).with_metrics(metrics),

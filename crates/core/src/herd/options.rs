@@ -4,7 +4,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::key::HerdKey;
+use crate::keyring::SharedKeyring;
 use crate::limits::ClientLimits;
 use crate::places::Places;
 use crate::recorder::Recorder;
@@ -13,7 +13,9 @@ use crate::store::StoreError;
 /// How a herd is run.
 #[derive(Clone)]
 pub struct HerdOptions {
-    pub key: HerdKey,
+    /// The herd keys its nodes accept, the first the one they offer; shared, so that reading
+    /// the key file again changes them for every node of the process.
+    pub keys: SharedKeyring,
     pub places: Arc<dyn Places>,
     /// Where each node writes `<Node>.log`; `None` writes no files (tests of the engine).
     pub log_dir: Option<PathBuf>,
@@ -40,11 +42,11 @@ pub struct HerdOptions {
 }
 
 impl HerdOptions {
-    /// A herd with this key and places source, no log files, no trace, the default client limits
-    /// and records in memory only; set the other fields as needed.
-    pub fn new(key: HerdKey, places: Arc<dyn Places>) -> Self {
+    /// A herd with this key (or keyring) and places source, no log files, no trace, the default
+    /// client limits and records in memory only; set the other fields as needed.
+    pub fn new(keys: impl Into<SharedKeyring>, places: Arc<dyn Places>) -> Self {
         Self {
-            key,
+            keys: keys.into(),
             places,
             log_dir: None,
             log: crate::journal::LogSettings::default(),

@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::cache::{Cache, Entry, PageStart};
 use crate::event::{EventKind, Via};
-use crate::key::HerdKey;
+use crate::keyring::SharedKeyring;
 use crate::limits::{ClientLimits, ProcessClients, Sources};
 use crate::net::TcpListener;
 use crate::network::Network;
@@ -47,7 +47,7 @@ pub struct NodeConfig {
     pub name: NodeName,
     pub topology: SharedTopology,
     pub peer_addresses: PeerAddresses,
-    pub key: HerdKey,
+    pub keys: SharedKeyring,
     /// Links sealed (encrypted) or plain.
     pub security: Security,
     pub places: Arc<dyn Places>,
@@ -166,7 +166,7 @@ impl Node {
         // What the links get: not the node, only what a link needs of it.
         let local = Arc::new(Local {
             name: config.name,
-            terms: Terms { security: config.security, key: config.key, protocol: crate::peer::wire::VERSION },
+            terms: Terms { security: config.security, keys: config.keys, protocol: crate::peer::wire::VERSION },
             events: config.events,
             network: config.network,
             token,

@@ -1,5 +1,6 @@
 //! Opening a peer link: the accepting node sends a challenge, the dialling node answers with its
-//! name, a proof made with the herd key and what the two must agree on (the topology's digest and
+//! name, a proof made with its primary key (named by the key's fingerprint, so that the acceptor
+//! knows which key of its keyring to check it with) and what the two must agree on (the topology's digest and
 //! the strategy), and the acceptor proves itself in turn. Nothing a connection sends is believed
 //! before both proofs check out, and neighbours that run different herds are refused, with both
 //! sides' values said.
@@ -35,7 +36,8 @@ pub async fn dial(
     let _ = stream.set_nodelay(true);
     let (reader, writer, first) = secure::dial(stream, terms).await?;
     let mut peer = PeerStream::new(reader, writer, first);
-    let key = &terms.key;
+    let ring = terms.keys.now();
+    let key = ring.primary();
     let greeting = peer.receive().await?;
     let (node, challenge) = match Message::parse(&greeting) {
         Some(Message::Herd { version: VERSION, node, nonce }) => (node, nonce),
@@ -48,7 +50,9 @@ pub async fn dial(
     let my_nonce = nonce();
     let (topology, strategy) = (agreement.topology.as_str(), agreement.strategy.as_str());
     let proof = key.prove(&[DIALER, challenge, me, neighbour, topology, strategy]);
-    peer.send(&Message::Hello { node: me, nonce: &my_nonce, proof: &proof, topology, strategy }).await?;
+    let fingerprint = ring.primary_fingerprint();
+    peer.send(&Message::Hello { node: me, nonce: &my_nonce, proof: &proof, key: fingerprint, topology, strategy })
+        .await?;
     let answer = peer.receive().await?;
     match Message::parse(&answer) {
         Some(Message::Welcome { proof }) if key.verify(&[ACCEPTOR, &my_nonce, neighbour, me], proof) => Ok(peer),
@@ -72,16 +76,23 @@ pub async fn accept<'a>(
     let _ = stream.set_nodelay(true);
     let (reader, writer) = secure::accept(stream, terms).await?;
     let mut peer = PeerStream::new(reader, writer, None);
-    let key = &terms.key;
+    let ring = terms.keys.now();
     let challenge = nonce();
     peer.send(&Message::Herd { version: VERSION, node: me, nonce: &challenge }).await?;
     let hello = peer.receive().await?;
-    let Some(Message::Hello { node, nonce: their_nonce, proof, topology: their_topology, strategy: their_strategy }) =
-        Message::parse(&hello)
+    let Some(Message::Hello {
+        node,
+        nonce: their_nonce,
+        proof,
+        key: fingerprint,
+        topology: their_topology,
+        strategy: their_strategy,
+    }) = Message::parse(&hello)
     else {
         // A sealing dialler that met this plain acceptor says so in a `DENIED` line.
         return Err(secure::refusal(hello).into());
     };
+    let key = ring.find(fingerprint);
     let neighbour = topology.name(node).filter(|_| topology.are_neighbours(me, node));
     let skew = |what, theirs: &str, ours: &str| PeerError::Skew {
         what,
@@ -90,12 +101,17 @@ pub async fn accept<'a>(
         acceptor: me.into(),
         ours: ours.into(),
     };
-    let claimed = match &neighbour {
-        _ if !key.verify(&[DIALER, &challenge, node, me, their_topology, their_strategy], proof) => {
+    let claimed = match (&neighbour, key) {
+        // Said only as a fingerprint: a plain dialler's HELLO is read before anything is checked.
+        (_, None) if fingerprint.len() <= 64 && fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Err(PeerError::UnknownKey(fingerprint.into()))
+        }
+        (_, None) => Err(PeerError::WrongKey),
+        (_, Some(key)) if !key.verify(&[DIALER, &challenge, node, me, their_topology, their_strategy], proof) => {
             Err(PeerError::WrongKey)
         }
-        None => Err(PeerError::NotANeighbour(node.into())),
-        Some(name) => linked
+        (None, _) => Err(PeerError::NotANeighbour(node.into())),
+        (Some(name), Some(key)) => linked
             .claim(name, from)
             .map_err(|holder| PeerError::AlreadyLinked { node: node.into(), holder, from })
             .and_then(|claim| match () {
@@ -105,11 +121,11 @@ pub async fn accept<'a>(
                 () if their_strategy != agreement.strategy => {
                     Err(skew("strategy", their_strategy, &agreement.strategy))
                 }
-                () => Ok(claim),
+                () => Ok((claim, key)),
             }),
     };
-    let claim = match claimed {
-        Ok(claim) => claim,
+    let (claim, key) = match claimed {
+        Ok(claimed) => claimed,
         Err(error) => {
             // Tell an honest but misconfigured peer what is wrong; a stranger learns nothing useful.
             let _ = peer.send(&Message::Denied { reason: &error.to_string() }).await;
@@ -117,6 +133,7 @@ pub async fn accept<'a>(
         }
     };
     let neighbour = claim.name().clone();
+    // The dialler checks this proof with the key it offered: the one its fingerprint found.
     let proof = key.prove(&[ACCEPTOR, their_nonce, me, node]);
     peer.send(&Message::Welcome { proof: &proof }).await?;
     Ok((neighbour, peer, claim))

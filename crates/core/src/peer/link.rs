@@ -667,7 +667,7 @@ mod tests {
     fn terms() -> crate::secure::Terms {
         crate::secure::Terms {
             security: crate::secure::Security::Sealed,
-            key: HerdKey::new("k"),
+            keys: HerdKey::new("k").into(),
             protocol: super::super::wire::VERSION,
         }
     }

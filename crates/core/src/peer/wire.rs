@@ -10,7 +10,7 @@ use crate::secure::{Reader, SealError, Writer};
 use crate::topology::MAX_NAME;
 
 /// The protocol's name and version, sent first by the accepting side.
-pub const VERSION: &str = "herdctl-peer/4";
+pub const VERSION: &str = "herdctl-peer/5";
 
 /// The longest AT line a node can write: `AT`, a server name, a time difference (a sign, twenty
 /// digits, a point, nine digits), a client ID, coordinates and a client time (twenty digits, a
@@ -32,12 +32,14 @@ pub enum Message<'a> {
         nonce: &'a str,
     },
     /// Dialer's answer: its name, its own challenge, its proof over the acceptor's challenge,
+    /// the fingerprint of the key it proved with (the acceptor's keyring may hold several),
     /// and what the two must agree on (its topology's digest and its strategy; empty, and not
     /// written, in a console's HELLO to a control port, which runs no herd of its own).
     Hello {
         node: &'a str,
         nonce: &'a str,
         proof: &'a str,
+        key: &'a str,
         topology: &'a str,
         strategy: &'a str,
     },
@@ -77,12 +79,12 @@ impl<'a> Message<'a> {
         let message = match verb {
             "HERD" => Self::Herd { version: field()?, node: field()?, nonce: field()? },
             "HELLO" => {
-                let (node, nonce, proof) = (field()?, field()?, field()?);
+                let (node, nonce, proof, key) = (field()?, field()?, field()?, field()?);
                 let (topology, strategy) = match field() {
                     Some(topology) => (topology, field()?),
                     None => ("", ""),
                 };
-                Self::Hello { node, nonce, proof, topology, strategy }
+                Self::Hello { node, nonce, proof, key, topology, strategy }
             }
             "WELCOME" => Self::Welcome { proof: field()? },
             "DENIED" => return Some(Self::Denied { reason: rest }),
@@ -106,9 +108,11 @@ impl<'a> Message<'a> {
         // Writing into a String cannot fail.
         let _ = match self {
             Self::Herd { version, node, nonce } => writeln!(out, "HERD {version} {node} {nonce}"),
-            Self::Hello { node, nonce, proof, topology: "", .. } => writeln!(out, "HELLO {node} {nonce} {proof}"),
-            Self::Hello { node, nonce, proof, topology, strategy } => {
-                writeln!(out, "HELLO {node} {nonce} {proof} {topology} {strategy}")
+            Self::Hello { node, nonce, proof, key, topology: "", .. } => {
+                writeln!(out, "HELLO {node} {nonce} {proof} {key}")
+            }
+            Self::Hello { node, nonce, proof, key, topology, strategy } => {
+                writeln!(out, "HELLO {node} {nonce} {proof} {key} {topology} {strategy}")
             }
             Self::Welcome { proof } => writeln!(out, "WELCOME {proof}"),
             Self::Denied { reason } => writeln!(out, "DENIED {reason}"),
@@ -135,6 +139,9 @@ pub enum PeerError {
     Unexpected(String),
     #[error("wrong herd key")]
     WrongKey,
+    /// The dialler proved with a key (named by its fingerprint) this node's keyring lacks.
+    #[error("{}", SealError::UnknownKey(.0.clone()))]
+    UnknownKey(String),
     #[error("{0} is not a neighbour here")]
     NotANeighbour(String),
     #[error(
@@ -163,6 +170,7 @@ impl From<SealError> for PeerError {
         match error {
             SealError::Io(error) => Self::Io(error),
             SealError::WrongKey => Self::WrongKey,
+            SealError::UnknownKey(fingerprint) => Self::UnknownKey(fingerprint),
             SealError::Denied(reason) => Self::Denied(reason),
             SealError::Unexpected(line) => Self::Unexpected(line),
             SealError::Version(theirs) => Self::Version(theirs),
@@ -175,7 +183,8 @@ impl PeerError {
     /// Why a handshake was refused, in the words of `herdctl_peer_refused_total`'s `reason`.
     pub fn refusal(&self) -> &'static str {
         match self {
-            Self::WrongKey => "wrong_key",
+            // A key this node's keyring lacks is a wrong key for the metrics' reasons.
+            Self::WrongKey | Self::UnknownKey(_) => "wrong_key",
             Self::NotANeighbour(_) | Self::WrongNode { .. } => "not_a_neighbour",
             Self::Seal(SealError::OtherIsPlain | SealError::OtherIsSealed) => "plain_mismatch",
             Self::Version(_) => "version",
@@ -276,10 +285,11 @@ mod tests {
                 node: "Jaquez",
                 nonce: "abcd",
                 proof: "1234",
+                key: "0f1e2d3c4b5a6978",
                 topology: "5c1f09ab77d2",
                 strategy: "gossip:2",
             },
-            Message::Hello { node: "console", nonce: "abcd", proof: "1234", topology: "", strategy: "" },
+            Message::Hello { node: "console", nonce: "abcd", proof: "1234", key: "0f1e", topology: "", strategy: "" },
             Message::Welcome { proof: "99" },
             Message::Denied { reason: "wrong herd key" },
             Message::Record {
@@ -325,8 +335,9 @@ mod tests {
             "ACK",
             "ACK 1 2",
             "HELLO a b",
-            "HELLO a b c d",
-            "HELLO a b c d e f",
+            "HELLO a b c",
+            "HELLO a b c d e",
+            "HELLO a b c d e f g",
             "PING x",
             "IAMAT k +1-2 3",
         ] {
