@@ -325,6 +325,10 @@ pub struct SnapshotArgs {
     /// The herd runs with --plain-links (its control ports too).
     #[arg(long, env = "HERD_PLAIN_LINKS")]
     pub plain_links: bool,
+    /// The herd's key file (its keyring), to prove to a running node's control port; without
+    /// it, HERD_KEY.
+    #[arg(long, value_name = "FILE", env = "HERD_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

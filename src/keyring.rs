@@ -171,7 +171,7 @@ fn wrong_key(error: &ControlError) -> bool {
     match error {
         ControlError::Seal(SealError::WrongKey | SealError::UnknownKey(_)) => true,
         ControlError::Seal(SealError::Denied(reason)) => {
-            reason.starts_with("no key of this node's keyring") || reason == "wrong herd key"
+            reason.starts_with("no key in the keyring of this node") || reason == "wrong herd key"
         }
         _ => false,
     }

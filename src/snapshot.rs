@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use herdctl_control::protocol::{Request, Response};
-use herdctl_core::key::HerdKey;
 use herdctl_core::net::TcpStream;
 use herdctl_core::secure::Security;
 use herdctl_core::store;
@@ -44,8 +43,9 @@ async fn from_running(args: &SnapshotArgs) -> anyhow::Result<usize> {
         format!("{} is running, and the topology gives it no control_port to ask it for a copy", args.node)
     })?;
     let address = format!("{}:{port}", node.host);
-    let (key, _) = HerdKey::from_env(false);
-    let terms = herdctl_control::terms(Security::from_plain_flag(args.plain_links), &key);
+    // The ring's first key is the one offered, as a node of the herd would.
+    let (keys, _) = crate::herd_key::load(args.key_file.as_deref(), false)?;
+    let terms = herdctl_control::terms(Security::from_plain_flag(args.plain_links), keys);
     let partial = format!(".snapshot-{}.redb", std::process::id());
     let asked = async {
         let stream = TcpStream::connect(address.as_str()).await?;

@@ -76,7 +76,7 @@ async fn a_hung_node_is_flagged_within_a_second_and_the_reason_stays_current() {
     let said = dir.path().join("stderr.txt");
     let stranger = solo(&path, &dir.path().join("logs"), "another herd key, long enough", &said);
     let reason = unreachable(&mut events).await;
-    assert!(reason.contains("no key of this node's keyring"), "{reason}");
+    assert!(reason.contains("no key in the keyring of this node"), "{reason}");
     drop(stranger);
 
     // The right Solo: reachable.

@@ -419,7 +419,7 @@ async fn a_plain_dialler_naming_a_key_the_keyring_lacks_is_told_so() {
     lines.get_mut().write_all(hello.as_bytes()).await.unwrap();
     let mut answer = String::new();
     lines.read_line(&mut answer).await.unwrap();
-    let told = format!("DENIED no key of this node's keyring has the fingerprint {}:", other.fingerprint());
+    let told = format!("DENIED no key in the keyring of this node has the fingerprint {}:", other.fingerprint());
     assert!(answer.starts_with(&told), "{answer}");
     herd.shutdown().await;
 }

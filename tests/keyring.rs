@@ -330,10 +330,11 @@ fn the_herd_key_rotates_node_by_node_with_every_link_up_throughout() {
     std::fs::write(&herd.node("C").key_file, format!("{OLD}\n")).unwrap();
     let counted = refused_for_the_key(herd.metrics);
     herd.start("C");
-    let told = format!("no key of this node's keyring has the fingerprint {old}");
+    let told = format!("no key in the keyring of this node has the fingerprint {old}");
     // (The log escapes quotes of what came from the wire, the apostrophe too.)
-    let logged =
-        |line: &str| line.contains("refused: no key of this node") && line.contains(&format!("fingerprint {old}"));
+    let logged = |line: &str| {
+        line.contains("refused: no key in the keyring of this node") && line.contains(&format!("fingerprint {old}"))
+    };
     poll("B logs the refusal", || herd.log("B").lines().any(logged));
     poll("B counts it", || refused_for_the_key(herd.metrics) > counted);
     poll("C hears why", || herd.log("C").contains(&format!("refused by the other side: {told}")));

@@ -245,7 +245,7 @@ mod five_machines {
         // A console with the wrong key is refused, and can steer nothing.
         let stranger = tokio::net::TcpStream::connect((host(0), ports[2])).await.unwrap();
         let refused = control::dial(stranger, "Riley", &control::terms(Security::Sealed, HerdKey::new("guess"))).await;
-        let unknown = |r: &str| r.starts_with("no key of this node's keyring");
+        let unknown = |r: &str| r.starts_with("no key in the keyring of this node");
         assert!(matches!(&refused, Err(ControlError::Seal(SealError::Denied(r))) if unknown(r)), "{:?}", refused.err());
         // One that skips the handshake and types a command in the clear is cut off.
         let mut raw = BufReader::new(tokio::net::TcpStream::connect((host(0), ports[2])).await.unwrap());

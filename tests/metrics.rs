@@ -286,7 +286,15 @@ async fn store_commits_link_queues_and_control_refusals_are_measured() {
     let control = listener.local_addr().unwrap();
     let terms = herdctl_control::terms(Security::Sealed, &HerdKey::new(KEY));
     let tasks = tokio_util::task::TaskTracker::new();
-    tokio::spawn(herdctl_control::server::serve(herd.clone(), "Riley".into(), listener, terms, stop.clone(), tasks));
+    tokio::spawn(herdctl_control::server::serve(
+        herd.clone(),
+        "Riley".into(),
+        listener,
+        terms,
+        None,
+        stop.clone(),
+        tasks,
+    ));
     for (security, key) in [(Security::Sealed, "not the herd's key"), (Security::Plain, KEY)] {
         let stream = tokio::net::TcpStream::connect(control).await.unwrap();
         let terms = herdctl_control::terms(security, &HerdKey::new(key));

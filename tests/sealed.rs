@@ -51,7 +51,8 @@ async fn a_sealed_peer_port_speaks_noise_and_a_stranger_with_the_wrong_key_is_re
     // handshake itself: secure.rs's tests), nothing decrypted, nothing believed.
     let stream = TcpStream::connect(campbell).await.unwrap();
     let refused = secure::dial(stream, &terms("a guess")).await.err().expect("refused");
-    let told = format!("no key of this node's keyring has the fingerprint {}", HerdKey::new("a guess").fingerprint());
+    let told =
+        format!("no key in the keyring of this node has the fingerprint {}", HerdKey::new("a guess").fingerprint());
     assert!(matches!(&refused, SealError::Denied(reason) if reason.starts_with(&told)), "{refused}");
     let rejected =
         next(&mut events, |e| matches!(&e.kind, EventKind::PeerRejected { reason, .. } if reason.contains("key")))

@@ -154,3 +154,57 @@ async fn a_stopped_nodes_store_is_copied_and_a_running_one_needs_its_control_por
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("there already"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_keyed_from_a_key_file_is_asked_with_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, logs) = (dir.path().join("data"), dir.path().join("logs"));
+    let (topology, client) = self::topology(dir.path());
+    // A keyring of two: the node offers the first and accepts both.
+    let keys = dir.path().join("herd.keys");
+    std::fs::write(&keys, "# the herd's keys\nnew key, sixteen bytes and more\nold key, sixteen bytes and more\n")
+        .unwrap();
+    let _node = Node(
+        Command::new(env!("CARGO_BIN_EXE_herdctl"))
+            .args(["--headless", "--node", NODE, "--places", "offline", "--topology"])
+            .arg(&topology)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--log-dir")
+            .arg(&logs)
+            .arg("--key-file")
+            .arg(&keys)
+            .env_remove("HERD_KEY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    eventually("the node answers clients", || async move { tokio::net::TcpStream::connect(client).await.is_ok() })
+        .await;
+    let reply = exchange(client, format!("IAMAT kiwi +34.068930-118.445127 {}\n", now()).as_bytes()).await;
+    assert!(reply.starts_with("AT "), "{reply}");
+    let ask = |key_file: Option<std::path::PathBuf>, out: std::path::PathBuf| {
+        let mut args = args(&data, &out, Some(&topology));
+        if let Some(file) = key_file {
+            args.extend(["--key-file".into(), file.into()]);
+        }
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_herdctl"))
+                .arg("snapshot")
+                .args(args)
+                .env("HERD_KEY", "a key of nobody's, long enough")
+                .output()
+                .unwrap()
+        })
+    };
+    // HERD_KEY is not the herd's: refused, in one line.
+    let refused = ask(None, dir.path().join("refused.redb")).await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&refused.stderr).lines().count(), 1, "{refused:?}");
+    // The herd's key file (it wins over HERD_KEY): the copy is made.
+    let out = dir.path().join("copy.redb");
+    let copied = ask(Some(keys.clone()), out.clone()).await.unwrap();
+    assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
+    assert_eq!(String::from_utf8_lossy(&copied.stdout).trim(), format!("{NODE}: 1 records in {}", out.display()));
+}

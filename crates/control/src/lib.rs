@@ -63,7 +63,8 @@ impl ControlError {
     /// (see `herdctl_core::metrics::CONTROL_REFUSALS`).
     pub fn refusal(&self) -> &'static str {
         match self {
-            Self::Seal(SealError::WrongKey) => "wrong_key",
+            // A key the keyring lacks is a wrong key for the metrics, as on the peer port.
+            Self::Seal(SealError::WrongKey | SealError::UnknownKey(_)) => "wrong_key",
             Self::Seal(SealError::OtherIsPlain | SealError::OtherIsSealed) => "plain_mismatch",
             Self::Version(_) | Self::Seal(SealError::Version(_)) => "version",
             Self::Timeout => "timeout",

@@ -58,7 +58,7 @@ pub enum SealError {
     WrongKey,
     /// The dialler named a key (by its fingerprint) that this node's keyring does not hold.
     #[error(
-        "no key of this node's keyring has the fingerprint {0}: the two sides hold no key in common (`herdctl \
+        "no key in the keyring of this node has the fingerprint {0}: the two sides hold no key in common (`herdctl \
          keyring list` shows each side's)"
     )]
     UnknownKey(String),
@@ -484,7 +484,8 @@ mod tests {
             match why {
                 "key" => {
                     // The dialler's key is none of the acceptor's: refused by its fingerprint.
-                    let told = format!("no key of this node's keyring has the fingerprint {}", fingerprint("other"));
+                    let told =
+                        format!("no key in the keyring of this node has the fingerprint {}", fingerprint("other"));
                     assert!(
                         matches!(&refused, Some(SealError::Denied(reason)) if reason.starts_with(&told)),
                         "{why}: {refused:?}"
