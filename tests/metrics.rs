@@ -284,7 +284,7 @@ async fn store_commits_link_queues_and_control_refusals_are_measured() {
     // Riley's control port refuses a wrong key, a plain console and one that never speaks.
     let listener = herdctl_core::net::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let control = listener.local_addr().unwrap();
-    let terms = herdctl_control::terms(Security::Sealed, &HerdKey::new(KEY));
+    let terms = herdctl_control::terms(Security::Sealed, HerdKey::new(KEY));
     let tasks = tokio_util::task::TaskTracker::new();
     tokio::spawn(herdctl_control::server::serve(
         herd.clone(),
@@ -297,7 +297,7 @@ async fn store_commits_link_queues_and_control_refusals_are_measured() {
     ));
     for (security, key) in [(Security::Sealed, "not the herd's key"), (Security::Plain, KEY)] {
         let stream = tokio::net::TcpStream::connect(control).await.unwrap();
-        let terms = herdctl_control::terms(security, &HerdKey::new(key));
+        let terms = herdctl_control::terms(security, HerdKey::new(key));
         assert!(herdctl_control::dial(stream, "Riley", &terms).await.is_err(), "{security:?} {key}");
     }
     let silent = tokio::net::TcpStream::connect(control).await.unwrap();
