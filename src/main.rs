@@ -16,13 +16,14 @@ mod probe;
 mod records;
 mod scenario;
 mod snapshot;
+mod tools;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use herdctl_core::key::{self, HerdKey, KeySource};
+use herdctl_core::key::{self, KeySource};
 use herdctl_core::keyring::{Keyring, SharedKeyring};
 use herdctl_core::limits::ClientLimits;
 use herdctl_core::places::PlacesSettings;
@@ -64,7 +65,7 @@ fn main() -> ExitCode {
         };
     }
     if let Some(cli::Tool::Experiment(args)) = &mut cli.command {
-        return match runtime.block_on(experiment(args)) {
+        return match runtime.block_on(tools::experiment::run(args)) {
             Ok(code) => code,
             Err(error) => {
                 fail(&error);
@@ -74,9 +75,9 @@ fn main() -> ExitCode {
     }
     let ran = match cli.command {
         Some(cli::Tool::Experiment(_) | cli::Tool::Grade(_)) => Ok(()),
-        Some(cli::Tool::Load(args)) => runtime.block_on(load(args)),
-        Some(cli::Tool::Replay(args)) => runtime.block_on(replay(args)),
-        Some(cli::Tool::PlacesStub { addr }) => runtime.block_on(places_stub(&addr)),
+        Some(cli::Tool::Load(args)) => runtime.block_on(tools::load::run(args)),
+        Some(cli::Tool::Replay(args)) => runtime.block_on(tools::replay::run(args)),
+        Some(cli::Tool::PlacesStub { addr }) => runtime.block_on(tools::places_stub::run(&addr)),
         Some(cli::Tool::Completions { shell }) => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "herdctl", &mut text);
@@ -116,73 +117,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `herdctl replay FILE`: the console on a recording, or (headless) one moment of it in words.
-async fn replay(mut args: cli::ReplayArgs) -> anyhow::Result<()> {
-    let config = config::Config::load(args.screen.config.as_deref())?;
-    frontend::use_keys(&config);
-    args.screen.settle(&config);
-    let topology = match (args.shape, args.nodes) {
-        (Some(shape), Some(nodes)) => Some(shape.topology(nodes, 1)?),
-        _ => args.topology.as_deref().map(|path| Topology::load(Some(path))).transpose()?,
-    };
-    let recording = Arc::new(herdctl_teach::replay::Recording::load(&args.file, topology)?);
-    if let Some(torn) = &recording.torn {
-        eprintln!("herdctl: {torn}");
-    }
-    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
-    if args.headless {
-        let length = recording.duration();
-        let at = args.at.unwrap_or(length);
-        if at > length {
-            anyhow::bail!(
-                "{} lasts {:.3}s; --at {:.3}s is past its end",
-                args.file.display(),
-                length.as_secs_f64(),
-                at.as_secs_f64()
-            );
-        }
-        let count = timeline.count_at(at);
-        let world = timeline.world_after(count);
-        for note in &recording.notes {
-            println!("note: {note}");
-        }
-        print!("{}", herdctl_teach::replay::describe(&world, at, length, (count, timeline.len())));
-        return Ok(());
-    }
-    let screen = frontend::Screen::of(&args.screen);
-    frontend::replay(timeline, args.at.unwrap_or_default(), None, &args.file, (args.log_dir, screen)).await
-}
-
-/// A walkthrough through a recorded session (its first line `replay FILE`): in the replay
-/// console, or headless, printing each step and failing if a check failed.
-async fn replay_walkthrough(cli: &Cli, script: Script, file: std::path::PathBuf) -> anyhow::Result<()> {
-    // Checked with the scenario it is the one part of.
-    let recording = Arc::new(herdctl_teach::replay::Recording::load(&file, None)?);
-    let timeline = herdctl_teach::replay::Timeline::new(recording.clone());
-    if !cli.headless {
-        let screen = frontend::Screen::of(&cli.screen);
-        let played = frontend::replay(
-            timeline,
-            std::time::Duration::ZERO,
-            Some(script.clone()),
-            &file,
-            (cli.log_dir.clone(), screen),
-        )
-        .await;
-        // The console took the timeline; the handout reads the same recording again.
-        let timeline = herdctl_teach::replay::Timeline::new(recording);
-        records::write_replay_handout(cli, &timeline, &script)?;
-        return played;
-    }
-    let report = herdctl_teach::script::recorded::play_headless(&timeline, &script, &mut std::io::stdout());
-    records::write_replay_handout(cli, &timeline, &script)?;
-    if report.passed() {
-        Ok(())
-    } else {
-        Err(anyhow::anyhow!("{} of the walkthrough's checks failed", report.failures.len()))
-    }
-}
-
 /// Writes `text` to standard output; a reader that stopped early (`| head`) is not an error.
 fn print_all(text: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
@@ -192,171 +126,6 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// `herdctl experiment`: runs it (or, with several strategies or --repeat, each run of the series),
-/// prints its Markdown summary (the series's one table), writes its results; exit 0 when every run
-/// held, 1 when one did not, 2 when one could not be judged.
-async fn experiment(args: &mut cli::ExperimentArgs) -> anyhow::Result<ExitCode> {
-    use herdctl_teach::experiment::{Bars, Plan, Series, nemesis, run};
-    let (topology, topology_name) = match (args.shape, args.nodes) {
-        (Some(shape), Some(nodes)) => (shape.topology(nodes, args.seed)?, format!("{shape} of {nodes}")),
-        _ => {
-            let topology = Topology::load(args.topology.as_deref())?;
-            let name = topology.source().to_string();
-            (topology, name)
-        }
-    };
-    let latency = match args.latency_dist.as_str() {
-        "fixed" => herdctl_core::network::Delay::fixed(args.latency),
-        "exp" => {
-            herdctl_core::network::Delay { base: args.latency, spread: herdctl_core::network::Spread::Exponential }
-        }
-        other => match other.strip_prefix("uniform:").and_then(|s| humantime::parse_duration(s).ok()) {
-            Some(spread) => herdctl_core::network::Delay {
-                base: args.latency,
-                spread: herdctl_core::network::Spread::Uniform(spread),
-            },
-            None => anyhow::bail!("--latency-dist {other:?}: write fixed, exp or uniform:40ms"),
-        },
-    };
-    let latency = latency.bounded().with_context(|| format!("--latency-dist {}", args.latency_dist))?;
-    let loss_percent = args
-        .loss
-        .strip_suffix('%')
-        .and_then(|n| n.parse().ok())
-        .filter(|n: &u32| *n <= 100)
-        .with_context(|| format!("--loss {:?}: write a percentage, e.g. 5%", args.loss))?;
-    let faults = match &args.nemesis {
-        Some(text) => nemesis(text).map_err(|error| anyhow::anyhow!("--nemesis {error}"))?,
-        None => Vec::new(),
-    };
-    // A strategy named twice is run once: a row each.
-    let mut strategies = Vec::new();
-    for strategy in &args.strategies {
-        if !strategies.contains(strategy) {
-            strategies.push(*strategy);
-        }
-    }
-    let (key, _) = HerdKey::from_env(true);
-    let options = HerdOptions {
-        seed: Some(args.seed),
-        strategy: strategies.first().copied().unwrap_or_default(),
-        ..HerdOptions::new(key, Arc::new(herdctl_core::places::NoPlaces))
-    };
-    let plan = Plan {
-        topology: Arc::new(topology.on_free_ports()),
-        topology_name,
-        options,
-        latency,
-        loss_percent,
-        rate: args.rate,
-        reads_per_update: args.reads.max(0.0),
-        clients: args.clients,
-        duration: args.duration,
-        nemesis: faults,
-        nemesis_interval: args.nemesis_interval,
-        seed: args.seed,
-    };
-    let series = Series { plan, strategies, repeats: args.repeat };
-    series.check().map_err(anyhow::Error::msg)?;
-    let bars =
-        Bars { max_msgs_per_update: args.max_msgs_per_update, max_p50: args.max_p50, max_latency: args.max_latency };
-    if series.strategies.len() > 1 || series.repeats > 1 {
-        return experiment_series(args, &series, &bars).await;
-    }
-    let plan = series.plan;
-    let outcome = if args.console {
-        let config = config::Config::load(args.screen.config.as_deref())?;
-        frontend::use_keys(&config);
-        args.screen.settle(&config);
-        match frontend::watch_experiment(plan.clone(), frontend::Screen::of(&args.screen)).await? {
-            Some(outcome) => outcome,
-            None => {
-                eprintln!("herdctl: the console was closed before the experiment ended: nothing to judge");
-                return Ok(ExitCode::from(2));
-            }
-        }
-    } else {
-        run(&plan).await?
-    };
-    print!("{}", outcome.markdown(&plan));
-    if let Some(path) = &args.results {
-        let text = serde_json::to_string_pretty(&outcome.json(&plan))?;
-        std::fs::write(path, text).with_context(|| format!("cannot write the results to {}", path.display()))?;
-    }
-    Ok(match outcome.judged(&bars) {
-        None => {
-            eprintln!(
-                "herdctl: the experiment could not be judged: {}",
-                outcome.unsure.as_deref().unwrap_or("no figures")
-            );
-            ExitCode::from(2)
-        }
-        Some(broken) if broken.is_empty() => ExitCode::SUCCESS,
-        Some(broken) => {
-            eprintln!("herdctl: the experiment did not hold: {}", broken.join("; "));
-            ExitCode::FAILURE
-        }
-    })
-}
-
-/// `herdctl experiment` with several strategies or --repeat: every run, then one table; each run
-/// judged as a single one is, and the exit status the worst of them (did not hold, then could not
-/// be judged).
-async fn experiment_series(
-    args: &cli::ExperimentArgs,
-    series: &herdctl_teach::experiment::Series,
-    bars: &herdctl_teach::experiment::Bars,
-) -> anyhow::Result<ExitCode> {
-    use herdctl_teach::experiment::{CONVERGED_WITHIN, series_json, series_markdown};
-    if args.console {
-        anyhow::bail!(
-            "--console watches one run, and this is a series of {} (strategies × --repeat): give one strategy \
-             and leave --repeat out to watch it",
-            series.strategies.len() * series.repeats as usize
-        );
-    }
-    let runs = series
-        .run(|number, count, plan| {
-            eprintln!(
-                "herdctl: run {number} of {count}: {}, seed {} ({}, then at most {} to settle)",
-                plan.options.strategy,
-                plan.seed,
-                humantime::format_duration(plan.duration),
-                humantime::format_duration(CONVERGED_WITHIN)
-            )
-        })
-        .await?;
-    print!("{}", series_markdown(series, &runs));
-    if let Some(path) = &args.results {
-        let text = serde_json::to_string_pretty(&series_json(series, &runs))?;
-        std::fs::write(path, text).with_context(|| format!("cannot write the results to {}", path.display()))?;
-    }
-    let (mut broken, mut unjudged) = (Vec::new(), Vec::new());
-    for run in &runs {
-        let which = format!("{} run {} (seed {})", run.strategy, run.repeat, run.seed);
-        match run.verdict.judged(bars) {
-            None => unjudged.push(format!("{which}: {}", run.verdict.unsure.as_deref().unwrap_or("no figures"))),
-            Some(said) if said.is_empty() => {}
-            Some(said) => broken.push(format!("{which}: {}", said.join("; "))),
-        }
-    }
-    for line in &unjudged {
-        eprintln!("herdctl: could not be judged: {line}");
-    }
-    for line in &broken {
-        eprintln!("herdctl: did not hold: {line}");
-    }
-    Ok(if !broken.is_empty() {
-        eprintln!("herdctl: the experiment did not hold ({} of {} runs)", broken.len(), runs.len());
-        ExitCode::FAILURE
-    } else if !unjudged.is_empty() {
-        eprintln!("herdctl: the experiment could not be judged ({} of {} runs)", unjudged.len(), runs.len());
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users
@@ -395,7 +164,7 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     if let Some((script, file)) =
         scenario.as_ref().and_then(|s| Some((s, herdctl_teach::script::recorded::recording_of(s)?)))
     {
-        return replay_walkthrough(&cli, script.clone(), file).await;
+        return tools::replay::walkthrough(&cli, script.clone(), file).await;
     }
     // The console always records, so that its t key can write the session's trace.
     let trace = (cli.trace.is_some() || cli.handout.is_some() || !cli.headless).then(|| {
@@ -734,136 +503,6 @@ async fn headless(
     };
     reopening.abort();
     outcome
-}
-
-/// `herdctl load`: drives the targets (after a baseline, if asked) and prints what it measured.
-async fn load(args: cli::LoadArgs) -> anyhow::Result<()> {
-    use herdctl::load::{Options, Progress, Summary, bare, run};
-    let limit = herdctl_core::limits::raise_open_files();
-    if let Some(addr) = &args.serve_bare {
-        let listener = tokio::net::TcpListener::bind(addr.as_str()).await.map_err(|error| {
-            anyhow::anyhow!("cannot listen on {addr} ({error}): give a free HOST:PORT, e.g. 127.0.0.1:9000")
-        })?;
-        let stop = tokio_util::sync::CancellationToken::new();
-        let bound = bare::serve_on(listener, stop.clone())?;
-        eprintln!("herdctl: bare line server on {bound} (IAMAT answered with AT, nothing else); Ctrl-C stops it");
-        let mut terminate = herdctl::signal::Terminate::new()?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminate.recv() => {}
-        }
-        stop.cancel();
-        return Ok(());
-    }
-    // Refused rather than tried: past the open-file limit connections fail, and the runtime
-    // aborted the whole process once it could not even open its own descriptors.
-    let per_connection = if args.baseline { 2 } else { 1 };
-    if let Some(limit) = limit.filter(|limit| (args.connections as u64) * per_connection + 64 > *limit) {
-        let most = limit.saturating_sub(64) / per_connection;
-        anyhow::bail!(
-            "-c {}: this process can open at most {most} connections{}: the open-file limit is {limit} (`ulimit -n` \
-             raises it)",
-            args.connections,
-            if args.baseline { " (each twice, with --baseline's own server)" } else { "" }
-        );
-    }
-    let mut targets = Vec::new();
-    for target in &args.targets {
-        let resolved = tokio::net::lookup_host(target.as_str()).await.ok().and_then(|mut addrs| addrs.next());
-        targets.push(
-            resolved.with_context(|| format!("cannot resolve {target:?}: write HOST:PORT, e.g. 127.0.0.1:12665"))?,
-        );
-    }
-    let options = Options {
-        targets,
-        connections: args.connections.max(1),
-        duration: args.duration,
-        rate: args.rate,
-        clients: args.clients.unwrap_or(args.connections).max(1),
-        whatsat_percent: args.mix,
-        propagation: args.propagation,
-        timeout: args.timeout,
-    };
-    let drive = |options: Options, label: String| async move {
-        let progress = Arc::new(Progress::default());
-        // A live line on a terminal: elapsed, rate, errors.
-        let shown = (!args.json && std::io::stderr().is_terminal()).then(|| {
-            let progress = progress.clone();
-            tokio::spawn(async move {
-                let started = tokio::time::Instant::now();
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    let seconds = started.elapsed().as_secs_f64();
-                    let requests = progress.requests.load(std::sync::atomic::Ordering::Relaxed);
-                    let errors = progress.errors.load(std::sync::atomic::Ordering::Relaxed);
-                    eprint!("\r{label}: {seconds:.0} s, {:.0} req/s, {errors} errors   ", requests as f64 / seconds);
-                }
-            })
-        });
-        let summary = run(options, progress).await;
-        if let Some(shown) = shown {
-            shown.abort();
-            eprint!("\r{}\r", " ".repeat(70));
-        }
-        summary
-    };
-    let baseline: Option<Summary> = if args.baseline {
-        let stop = CancellationToken::new();
-        let addr = bare::serve(stop.clone()).await.context("cannot start the bare baseline server")?;
-        // The bare server knows IAMAT only: its baseline is IAMATs alone.
-        let bare_options = Options { targets: vec![addr], propagation: false, whatsat_percent: 0, ..options.clone() };
-        let summary = drive(bare_options, "baseline".into()).await;
-        stop.cancel();
-        Some(summary)
-    } else {
-        None
-    };
-    let label = args.targets.join(" ");
-    let summary = drive(options, label.clone()).await;
-    if args.json {
-        let document = serde_json::json!({
-            "targets": args.targets,
-            "connections": args.connections,
-            "open_loop_rate": args.rate,
-            "result": summary.json(),
-            "baseline": baseline.as_ref().map(Summary::json),
-            "rate_vs_baseline": baseline.as_ref().map(|b| summary.rate() / b.rate().max(1e-9)),
-        });
-        println!("{document:#}");
-    } else {
-        if let Some(baseline) = &baseline {
-            print!("{}", baseline.text("bare tokio line server (baseline, IAMAT only)", None));
-        }
-        print!("{}", summary.text(&label, baseline.as_ref()));
-    }
-    Ok(())
-}
-
-/// `herdctl places-stub ADDR`: Google's nearby searches from the offline gazetteer, each request
-/// logged on stderr, until Ctrl-C or SIGTERM.
-async fn places_stub(addr: &str) -> anyhow::Result<()> {
-    use herdctl_teach::places_stub::{self as stub, LEGACY_PATH, NEW_PATH, URL_VARIABLE};
-    let (listener, bound) = stub::bind(addr)
-        .await
-        .with_context(|| format!("places-stub {addr}: cannot listen there (is it busy, or not HOST:PORT?)"))?;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
-    let places = Arc::new(herdctl_core::places::Offline::start());
-    // Ready when it says so: a first request does not wait for the gazetteer to load.
-    herdctl_core::places::Places::warm_up(&*places).await;
-    // The real address (port 0 picks one): tests and scripts read it from this line.
-    eprintln!(
-        "herdctl: places stub on http://{bound} (Google's legacy Nearby Search at {LEGACY_PATH}, Places API (New) \
-         at {NEW_PATH}); set {URL_VARIABLE}={} for a student's server",
-        stub::legacy_url(bound)
-    );
-    let stop = CancellationToken::new();
-    let serving = tokio::spawn(stub::serve(listener, places, stop.clone()));
-    shutdown_signal().await.context("cannot listen for shutdown signals")?;
-    stop.cancel();
-    serving.await.context("the places stub failed")?.context("the places stub stopped")
 }
 
 /// Headless: herdctl's own messages go to stderr. With the console up, nothing may be printed
