@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 
 mod common;
 
-use common::{free_ports, write_line_of_three, write_topology};
+use common::{free_ports, poll_until, write_line_of_three, write_topology};
 
 const NAMES: [&str; 5] = ["Riley", "Jaquez", "Juzang", "Campbell", "Bernard"];
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -37,18 +37,6 @@ fn exchange(port: u16, text: &str) -> std::io::Result<String> {
     let mut reply = String::new();
     stream.read_to_string(&mut reply)?;
     Ok(reply)
-}
-
-/// Polls until `check` returns something, failing at the deadline.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[cfg(unix)]
@@ -76,14 +64,16 @@ fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
         })
         .collect();
     for (i, name) in NAMES.iter().enumerate() {
-        eventually(&format!("{name} accepts clients"), || TcpStream::connect(("127.0.0.1", ports[2 * i])).ok());
+        poll_until(DEADLINE, &format!("{name} accepts clients"), || {
+            TcpStream::connect(("127.0.0.1", ports[2 * i])).ok()
+        });
     }
 
     let at = exchange(ports[0], "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n").unwrap();
     assert!(
         at.starts_with("AT Riley ") && at.ends_with(" kiwi.cs.ucla.edu +34.068930-118.445127 1614209128.918963997\n")
     );
-    let campbell = eventually("Campbell knows kiwi", || {
+    let campbell = poll_until(DEADLINE, "Campbell knows kiwi", || {
         exchange(ports[6], "WHATSAT kiwi.cs.ucla.edu 10 5\n").ok().filter(|reply| reply.starts_with(&at))
     });
     assert!(campbell.ends_with("}\n\n"), "{campbell}");
@@ -93,7 +83,7 @@ fn five_processes_form_one_herd_and_stop_cleanly_on_sigterm() {
         kill(Pid::from_raw(node.0.id() as i32), Signal::SIGTERM).unwrap();
     }
     for mut node in nodes {
-        let status = eventually("the node exits", || node.0.try_wait().unwrap());
+        let status = poll_until(DEADLINE, "the node exits", || node.0.try_wait().unwrap());
         assert!(status.success(), "exit status {status}");
     }
     let riley = std::fs::read_to_string(logs.join("Riley.log")).unwrap();
@@ -204,7 +194,7 @@ fn node_from_host_runs_the_node_named_by_the_host_name_or_says_which_it_lacks() 
         command
     };
     let _solo = Node(start("localhost").spawn().unwrap());
-    let reply = eventually("Solo answers", || exchange(ports[0], "IAMAT kiwi +1+1 1\n").ok());
+    let reply = poll_until(DEADLINE, "Solo answers", || exchange(ports[0], "IAMAT kiwi +1+1 1\n").ok());
     assert!(reply.starts_with("AT Solo "), "{reply}");
     let output = start("elsewhere").output().unwrap();
     assert!(!output.status.success());
@@ -496,7 +486,7 @@ fn under_a_low_open_file_limit_clients_get_what_is_left_and_the_links_keep_their
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{warning}"));
     assert!(warning.contains("the open-file limit is 300") && fit < 300, "{warning}");
-    eventually("Riley accepts clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
+    poll_until(DEADLINE, "Riley accepts clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
 
     // More clients than fit: those that fit are served, the others are closed at once (before,
     // they hung and the node could no longer dial its neighbours).
@@ -517,11 +507,12 @@ fn under_a_low_open_file_limit_clients_get_what_is_left_and_the_links_keep_their
     let at = exchange(ports[0], "hello\n").unwrap_or_default();
     assert!(at.is_empty(), "no place left: {at:?}");
     held.truncate(held.len() - 3);
-    let at = eventually("a place is free again", || {
+    let at = poll_until(DEADLINE, "a place is free again", || {
         exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n").ok().filter(|r| !r.is_empty())
     });
-    let whatsat =
-        eventually("Jaquez answers", || exchange(ports[2], "WHATSAT kiwi 10 1\n").ok().filter(|r| !r.is_empty()));
+    let whatsat = poll_until(DEADLINE, "Jaquez answers", || {
+        exchange(ports[2], "WHATSAT kiwi 10 1\n").ok().filter(|r| !r.is_empty())
+    });
     assert!(whatsat.starts_with(&at), "{whatsat:?} after {at:?}");
     kill(Pid::from_raw(herd.0.id() as i32), Signal::SIGTERM).unwrap();
     assert!(herd.0.wait().unwrap().success());

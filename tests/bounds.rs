@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{Spawned, free_ports, write_topology};
+use common::{Spawned, free_ports, poll_until, write_topology};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -36,22 +36,10 @@ fn finished(command: &mut Command) -> Output {
     }
 }
 
-/// Polls until `check` returns something, failing at the deadline.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// What a node's peer port says first to whoever connects: plain links greet with the herd's
 /// challenge, sealed ones offer their Noise pattern (`SEALED ...`).
 fn first_words_of_peer_port(port: u16) -> String {
-    let mut stream = eventually("the peer port listens", || TcpStream::connect(("127.0.0.1", port)).ok());
+    let mut stream = poll_until(DEADLINE, "the peer port listens", || TcpStream::connect(("127.0.0.1", port)).ok());
     stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let mut said = [0u8; 64];
     let n = stream.read(&mut said).unwrap_or(0);
@@ -87,7 +75,7 @@ fn a_long_invalid_line_is_logged_cut_with_its_length() {
     let mut command = herdctl();
     command.args(["--headless", "--node", "Riley", "--topology"]).arg(&topology).arg("--log-dir").arg(&logs);
     let _node = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-    let mut client = eventually("Riley takes clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
+    let mut client = poll_until(DEADLINE, "Riley takes clients", || TcpStream::connect(("127.0.0.1", ports[0])).ok());
     // Two hundred lines of 60,000 bytes of junk (12 MB), then a short one to know when all are in.
     let junk = format!("{}\n", "x".repeat(60_000));
     let mut replies = client.try_clone().unwrap();
@@ -100,7 +88,7 @@ fn a_long_invalid_line_is_logged_cut_with_its_length() {
     }
     client.write_all(b"the end of the junk\n").unwrap();
     let log = logs.join("Riley.log");
-    let text = eventually("the last line is logged", || {
+    let text = poll_until(DEADLINE, "the last line is logged", || {
         let text = std::fs::read_to_string(&log).ok()?;
         text.contains("? the end of the junk").then_some(text)
     });
@@ -160,8 +148,9 @@ fn a_huge_duration_is_refused_with_its_bound_wherever_it_is_read() {
     let answers = runtime.block_on(async {
         use herdctl_core::key::HerdKey;
         use herdctl_core::secure::Security;
-        let stream =
-            eventually("Riley's control port listens", || std::net::TcpStream::connect(("127.0.0.1", ports[2])).ok());
+        let stream = poll_until(DEADLINE, "Riley's control port listens", || {
+            std::net::TcpStream::connect(("127.0.0.1", ports[2])).ok()
+        });
         stream.set_nonblocking(true).unwrap();
         let stream = tokio::net::TcpStream::from_std(stream).unwrap();
         let terms = herdctl_control::terms(Security::Sealed, HerdKey::new("bounds test key"));
@@ -177,10 +166,11 @@ fn a_huge_duration_is_refused_with_its_bound_wherever_it_is_read() {
     assert!(answers[1].contains("a delay's spread of") && answers[1].contains("at most 1m"), "{answers:?}");
     assert!(answers[2].contains("at most slow 1m"), "{answers:?}");
     // And the herd is whole: a report at Riley reaches Jaquez.
-    let at =
-        eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+    let at = poll_until(DEADLINE, "Riley answers", || {
+        exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n")
+    });
     assert!(at.starts_with("AT Riley"), "{at}");
-    let whatsat = eventually("Jaquez knows kiwi", || {
+    let whatsat = poll_until(DEADLINE, "Jaquez knows kiwi", || {
         exchange(ports[3], "WHATSAT kiwi 10 1\n").filter(|reply| reply.starts_with("AT"))
     });
     assert!(whatsat.starts_with(at.trim_end()), "{whatsat:?} after {at:?}");
@@ -287,18 +277,20 @@ fn idle_and_slow_http_visitors_do_not_starve_the_clients() {
     }
     let _herd = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
     let scrape = || exchange(metrics, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    let first = eventually("the metrics port answers", scrape);
+    let first = poll_until(DEADLINE, "the metrics port answers", scrape);
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
-    eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+    poll_until(DEADLINE, "Riley answers", || {
+        exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n")
+    });
 
     // More idle HTTP connections than the process has file descriptors.
     let mut idle: Vec<TcpStream> = (0..300).map(|_| TcpStream::connect(("127.0.0.1", metrics)).unwrap()).collect();
     // A client is still served, and its record still reaches a neighbour.
-    let at = eventually("Riley answers with HTTP visitors waiting", || {
+    let at = poll_until(DEADLINE, "Riley answers with HTTP visitors waiting", || {
         exchange(ports[0], "IAMAT fig +34.068930-118.445127 1614209128.918963997\n")
     });
     assert!(at.starts_with("AT Riley"), "{at}");
-    let whatsat = eventually("Jaquez knows fig", || {
+    let whatsat = poll_until(DEADLINE, "Jaquez knows fig", || {
         exchange(ports[2], "WHATSAT fig 10 1\n").filter(|reply| reply.starts_with("AT"))
     });
     assert!(whatsat.starts_with(at.trim_end()), "{whatsat:?} after {at:?}");
@@ -307,7 +299,7 @@ fn idle_and_slow_http_visitors_do_not_starve_the_clients() {
     for stream in &mut idle {
         assert!(closed_within(stream, DEADLINE), "an idle HTTP connection was kept");
     }
-    let again = eventually("the metrics port answers again", scrape);
+    let again = poll_until(DEADLINE, "the metrics port answers again", scrape);
     assert!(again.starts_with("HTTP/1.1 200"), "{again}");
 
     // A header sent a byte at a time is cut off at its deadline, however steadily it comes.
@@ -336,8 +328,9 @@ fn a_topology_saved_with_a_byte_order_mark_is_read() {
     command.args(["--headless", "--node", "Riley", "--topology"]).arg(&topology);
     command.arg("--log-dir").arg(dir.path().join("logs"));
     let _node = Spawned(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-    let at =
-        eventually("Riley answers", || exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n"));
+    let at = poll_until(DEADLINE, "Riley answers", || {
+        exchange(ports[0], "IAMAT kiwi +34.068930-118.445127 1614209128.918963997\n")
+    });
     assert!(at.starts_with("AT Riley"), "{at}");
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,14 +25,7 @@ fn topology(dir: &Path) -> (std::path::PathBuf, std::net::SocketAddr) {
     (path, format!("127.0.0.1:{}", ports[0]).parse().unwrap())
 }
 
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::Spawned as Node;
 
 async fn start(topology: &Path, data: &Path, logs: &Path, client: std::net::SocketAddr) -> Node {
     let node = Node(

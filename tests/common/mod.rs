@@ -71,6 +71,19 @@ where
     }
 }
 
+/// Polls `check` (a blocking look: a connect, a file read) until it returns something, failing
+/// the test after `within`; for tests that drive herdctl's processes without a runtime.
+pub fn poll_until<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < within, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub async fn all_links_up(herd: &Herd) {
     assert!(herd.wait_linked(DEADLINE).await, "every link of every live node comes up: {:?}", herd.status());
 }
