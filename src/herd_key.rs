@@ -39,20 +39,6 @@ pub fn read_file(path: &Path) -> anyhow::Result<KeyFile> {
     KeyFile::parse(&bytes).with_context(named)
 }
 
-/// An error and its causes in one line, each cause said once (an I/O error is often both the
-/// message and its source).
-pub fn in_words(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
-}
-
 /// Whether `host` (a listening address or name) is reachable only from this machine.
 fn loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');

@@ -34,7 +34,7 @@ impl KeyReloader {
                 Ok(())
             }
             Err(error) => {
-                let why_not = herd_key::in_words(&error);
+                let why_not = crate::error_line::in_words(&error);
                 tracing::warn!(
                     "{why}: {} cannot be used ({why_not}); the keyring stays as it was: {}",
                     self.path.display(),

@@ -70,7 +70,7 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
             Ok((node, report)) => println!("{node} at {address}: {report}"),
             Err(error) => {
                 failed += 1;
-                println!("{address}: {}", herd_key::in_words(&error));
+                println!("{address}: {}", crate::error_line::in_words(&error));
             }
         }
     }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod error_line;
 mod exec;
 // The terminal console, in a build with it; main meets it through `frontend` either way.
 #[cfg(feature = "console")]
@@ -131,15 +132,7 @@ fn print_all(text: &[u8]) -> anyhow::Result<()> {
 /// A user's mistake or a failure to start: one clear line on stderr, never a backtrace (users
 /// often run with `RUST_BACKTRACE=1`), each cause said once.
 fn fail(error: &anyhow::Error) -> ExitCode {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    eprintln!("herdctl: {text}");
+    eprintln!("herdctl: {}", error_line::in_words(error));
     ExitCode::FAILURE
 }
 
