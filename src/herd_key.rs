@@ -29,6 +29,12 @@ pub fn load(file: Option<&Path>, whole_herd: bool) -> anyhow::Result<(Keyring, K
 /// A key file's lines, refused (with its name) when it is missing, too big or holds no key.
 pub fn read_file(path: &Path) -> anyhow::Result<KeyFile> {
     let named = || format!("--key-file {}", path.display());
+    // Only a plain file: opening a pipe would wait for a writer (a node reloading on SIGHUP
+    // stopped answering), and a device or folder is no keyring.
+    let metadata = std::fs::metadata(path).with_context(named)?;
+    if !metadata.is_file() {
+        bail!("{}: not a plain file (a keyring is a file of keys, one a line)", named());
+    }
     let mut bytes = Vec::new();
     // Read through a cap: a device (/dev/zero) says it is empty and never ends.
     let file = std::fs::File::open(path).with_context(named)?;

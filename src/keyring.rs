@@ -11,7 +11,7 @@ use herdctl_control::protocol::{Request, Response};
 use herdctl_control::{ControlError, dial_any};
 use herdctl_core::key::HerdKey;
 use herdctl_core::keyring::Keyring;
-use herdctl_core::keyring::file::KeyFile;
+use herdctl_core::keyring::file::KeyFileError;
 use herdctl_core::net::TcpStream;
 use herdctl_core::secure::{SealError, Security};
 
@@ -23,18 +23,25 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
     let path = args.key_file.clone().context("give the key file: --key-file FILE (or HERD_KEY_FILE)")?;
-    let before = match (&args.action, path.exists()) {
-        // A first key may start a file.
-        (KeyringAction::Install { .. }, false) => KeyFile::default(),
-        _ => herd_key::read_file(&path)?,
+    // Held until the file is replaced: two changes at once would each write what it read, and
+    // one of them would be lost.
+    let _editing = match args.action {
+        KeyringAction::List | KeyringAction::Reload => None,
+        _ => Some(lock(&path)?),
     };
+    let before = herd_key::read_file(&path)?;
     let mut after = before.clone();
     let said = match &args.action {
         KeyringAction::List | KeyringAction::Reload => None,
-        KeyringAction::Install { key } => {
-            let fingerprint = after.install(read_key(key)?).context("the key is not installed")?;
-            Some(format!("installed {fingerprint} (accepted, not offered)"))
-        }
+        KeyringAction::Install { key } => match after.install(read_key(key)?) {
+            Ok(fingerprint) => Some(format!("installed {fingerprint} (accepted, not offered)")),
+            // Installed already: a rotation run again goes on (the nodes are still asked).
+            Err(KeyFileError::AlreadyThere(fingerprint)) => {
+                println!("{}: {fingerprint} is in the keyring already; nothing changed", path.display());
+                None
+            }
+            Err(error) => return Err(anyhow::Error::new(error).context("the key is not installed")),
+        },
         KeyringAction::Use { fingerprint } => {
             let fingerprint = after.make_primary(fingerprint).context("no key was moved")?;
             Some(format!("{fingerprint} is offered now"))
@@ -51,7 +58,7 @@ pub async fn run(args: KeyringArgs) -> anyhow::Result<()> {
             println!("{}: {said}; the file {ring}", path.display());
         }
         (None, KeyringAction::List) => list(&ring),
-        (None, _) if args.control.is_empty() => {
+        (None, KeyringAction::Reload) if args.control.is_empty() => {
             bail!("give the nodes to ask: --control HOST:PORT (repeat for several)")
         }
         (None, _) => {}
@@ -107,6 +114,39 @@ fn read_key(given: &str) -> anyhow::Result<HerdKey> {
     Ok(HerdKey::new(key.strip_suffix(b"\r").unwrap_or(key)))
 }
 
+/// Locks the key file at `path` for one change (Unix: an flock on the file, taken again if
+/// another change replaced the file meanwhile, since a lock on a file renamed away guards
+/// nothing). Elsewhere nothing is locked: two changes at once there can still lose one.
+#[cfg(unix)]
+fn lock(path: &Path) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    let cannot = || format!("cannot lock --key-file {} for the change", path.display());
+    loop {
+        let file = std::fs::File::open(path).with_context(cannot)?;
+        let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, errno)| std::io::Error::from(errno))
+            .with_context(cannot)?;
+        if same_file(&locked, path) {
+            return Ok(locked);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn lock(path: &Path) -> anyhow::Result<()> {
+    let _ = path;
+    Ok(())
+}
+
+/// Whether `file` is still the file at `path`.
+#[cfg(unix)]
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
 /// Writes `bytes` as `path` whole or not at all: into a new file beside it (its permissions those
 /// of the file it replaces, else the owner's only), flushed to the disk, then renamed over it. A
 /// link (a mounted secret's) is followed: the file it points at is replaced.
@@ -118,6 +158,13 @@ fn write_beside(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = tempfile::Builder::new().prefix(".herdctl-keyring").tempfile_in(dir).with_context(cannot)?;
     if let Ok(metadata) = std::fs::metadata(&target) {
         file.as_file().set_permissions(metadata.permissions()).with_context(cannot)?;
+        // Its owner too (a node running as another user must still read it); only root may
+        // give a file away, and anyone else edits files that are theirs already.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = std::os::unix::fs::fchown(file.as_file(), Some(metadata.uid()), Some(metadata.gid()));
+        }
     }
     file.write_all(bytes).with_context(cannot)?;
     file.as_file().sync_all().with_context(cannot)?;

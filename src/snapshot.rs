@@ -27,6 +27,11 @@ pub async fn take(args: &SnapshotArgs) -> anyhow::Result<String> {
     if args.out.exists() {
         bail!("{} is there already: give a new file", args.out.display());
     }
+    // Checked before a running node is asked to copy its store.
+    let folder = args.out.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        bail!("{}: there is no folder {} to write it in", args.out.display(), folder.display());
+    }
     let records = match store::copy_file(&file, &args.out) {
         Ok(records) => records,
         Err(error) if store::held_open(&error) => from_running(args).await?,
@@ -71,8 +76,11 @@ async fn from_running(args: &SnapshotArgs) -> anyhow::Result<usize> {
 /// Renames `from` to `to`, or copies it where they are on different file systems.
 fn move_file(from: &Path, to: &Path) -> anyhow::Result<()> {
     if std::fs::rename(from, to).is_err() {
-        std::fs::copy(from, to).with_context(|| format!("cannot write {}", to.display()))?;
+        let copied = std::fs::copy(from, to).with_context(|| format!("cannot write {}", to.display()));
+        // Moved or not, the copy does not stay in the node's folder (each failed try would
+        // leave a whole store there).
         let _ = std::fs::remove_file(from);
+        copied?;
     }
     Ok(())
 }

@@ -360,3 +360,70 @@ fn reload_by_control(port: u16) -> String {
         }
     })
 }
+
+#[test]
+fn changes_made_at_once_are_all_kept_and_a_wrong_file_is_refused_not_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("herd.key");
+    std::fs::write(&file, format!("{OLD}\n")).unwrap();
+    // Eight installs at the same moment: each takes the file in turn, none writes over another.
+    let keys: Vec<String> = (0..8).map(|i| format!("key number {i} of the herd, long enough")).collect();
+    let children: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let mut command = herdctl();
+            command.args(["keyring", "install", key]).arg("--key-file").arg(&file);
+            command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let listed = keyring_run(
+        {
+            let mut command = herdctl();
+            command.args(["keyring", "list"]).arg("--key-file").arg(&file);
+            command
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(listed.lines().count(), 9, "{listed}");
+    for key in &keys {
+        assert!(listed.contains(&fingerprint(key)), "{key} was lost: {listed}");
+    }
+    // Installed again (a rotation script run twice): nothing changes, and that is no error.
+    let again = keyring_run(
+        {
+            let mut command = herdctl();
+            command.args(["keyring", "install", &keys[0]]).arg("--key-file").arg(&file);
+            command
+        },
+        None,
+    );
+    assert!(again.as_deref().is_ok_and(|said| said.contains("in the keyring already")), "{again:?}");
+    // A misspelt path is refused, not made into a new keyring of one key.
+    let typo = dir.path().join("hed.key");
+    let made = keyring_run(
+        {
+            let mut command = herdctl();
+            command.args(["keyring", "install", NEW]).arg("--key-file").arg(&typo);
+            command
+        },
+        None,
+    );
+    assert!(made.is_err() && !typo.exists(), "{made:?}");
+    // A pipe is refused at once (opening it would wait for a writer for ever).
+    let pipe = dir.path().join("pipe.key");
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    let listed = keyring_run(
+        {
+            let mut command = herdctl();
+            command.args(["keyring", "list"]).arg("--key-file").arg(&pipe);
+            command
+        },
+        None,
+    );
+    assert!(listed.as_ref().is_err_and(|said| said.contains("not a plain file")), "{listed:?}");
+}

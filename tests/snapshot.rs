@@ -195,6 +195,13 @@ async fn a_node_keyed_from_a_key_file_is_asked_with_the_same_file() {
     let refused = ask(None, dir.path().join("refused.redb")).await.unwrap();
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&refused.stderr).lines().count(), 1, "{refused:?}");
+    // Into a folder that is not there: refused before the node is asked, and nothing is left
+    // in the node's folder.
+    let nowhere = ask(Some(keys.clone()), dir.path().join("no such folder").join("copy.redb")).await.unwrap();
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("there is no folder"), "{nowhere:?}");
+    let left: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from(format!("{NODE}.redb"))]);
     // The herd's key file (it wins over HERD_KEY): the copy is made.
     let out = dir.path().join("copy.redb");
     let copied = ask(Some(keys.clone()), out.clone()).await.unwrap();

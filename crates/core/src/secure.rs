@@ -59,7 +59,7 @@ pub enum SealError {
     /// The dialler named a key (by its fingerprint) that this node's keyring does not hold.
     #[error(
         "no key in the keyring of this node has the fingerprint {0}: the two sides hold no key in common (`herdctl \
-         keyring list` shows each side's)"
+         keyring list` shows the keys of each side)"
     )]
     UnknownKey(String),
     #[error(

@@ -192,6 +192,10 @@ impl Store {
     pub fn open(dir: &Path, node: &str, report: Report) -> Result<Self, StoreError> {
         let path = dir.join(format!("{node}.redb"));
         let fail = |source: DiskError| StoreError { path: path.clone(), source };
+        if dir.exists() && !dir.is_dir() {
+            let why = std::io::Error::other(format!("{} is not a folder: give --data-dir a folder", dir.display()));
+            return Err(fail(why.into()));
+        }
         std::fs::create_dir_all(dir).map_err(|error| fail(error.into()))?;
         let (file, told) = (path.clone(), report.clone());
         let opener: Opener = Box::new(move || create::open_or_create(&file, &told));
@@ -585,6 +589,7 @@ mod tests {
         std::fs::write(&file, "").unwrap();
         let Err(error) = Store::open(&file, "Riley", quiet()) else { panic!("a file is no folder") };
         assert!(!error.to_string().contains("another herdctl"), "{error}");
+        assert!(error.to_string().contains("is not a folder: give --data-dir a folder"), "{error}");
         // A file of someone else's where the store would be is left alone, and said to be one.
         std::fs::write(dir.path().join("Jaquez.redb"), "my notes\n").unwrap();
         let Err(error) = Store::open(dir.path(), "Jaquez", quiet()) else { panic!("opened notes") };

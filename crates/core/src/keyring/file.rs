@@ -58,6 +58,8 @@ fn not_a_key(line: &[u8]) -> bool {
 impl KeyFile {
     /// Reads a key file's bytes (a `\r` before each line break is dropped).
     pub fn parse(bytes: &[u8]) -> Result<Self, KeyFileError> {
+        // A byte-order mark (a Windows editor's) is no part of the first key.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
         let mut lines = Vec::new();
         if !body.is_empty() {
@@ -190,6 +192,13 @@ mod tests {
 
     fn fingerprint(key: &str) -> String {
         HerdKey::new(key).fingerprint()
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_part_of_the_first_key() {
+        let plain = KeyFile::parse(b"a key of sixteen bytes or more\n").unwrap();
+        let marked = KeyFile::parse(b"\xEF\xBB\xBFa key of sixteen bytes or more\r\n").unwrap();
+        assert_eq!(marked.keyring().unwrap().fingerprints(), plain.keyring().unwrap().fingerprints());
     }
 
     #[test]
