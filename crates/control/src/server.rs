@@ -65,6 +65,15 @@ pub async fn serve(
         // Past the port's cap or the process's budget: closed at once, counted, said once.
         let Some(place) = Place::take(&open, &budget) else {
             herd.control_refused(&node, "full");
+            // Told why in the plain line a console reads first (a sealed or plain dialler takes
+            // a `DENIED` line as the refusal it is), never waited on for long.
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let mut stream = stream;
+                let told =
+                    format!("DENIED the control port is full ({MOST_CONNECTIONS} connections): try again soon\n");
+                let _ = timeout(Duration::from_secs(1), stream.write_all(told.as_bytes())).await;
+            });
             let reason =
                 format!("{MOST_CONNECTIONS} connections are open here, or the process has no descriptor to spare");
             if let Some(told) = refusals.refused(addr.ip(), &reason, std::time::Instant::now()) {
