@@ -123,7 +123,7 @@ mod tests {
         std::fs::write(&path, vec![b'x'; 20_000]).unwrap();
         assert!(load(Some(&path), false).unwrap_err().to_string().contains("is not a keyring"));
         #[cfg(unix)]
-        assert!(load(Some(Path::new("/dev/zero")), false).unwrap_err().to_string().contains("is not a keyring"));
+        assert!(load(Some(Path::new("/dev/zero")), false).unwrap_err().to_string().contains("not a plain file"));
         let missing = load(Some(&dir.path().join("nowhere")), false).unwrap_err();
         assert!(format!("{missing:#}").contains("nowhere"), "{missing:#}");
     }
