@@ -138,6 +138,13 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 
 async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<()> {
     check_front_end(&mut cli)?;
+    // Listened for before any port opens: a SIGTERM or SIGHUP that comes as soon as a node
+    // answers (a supervisor's, logrotate's) is handled, not the default action that ends the
+    // process without a word.
+    let signals = match cli.headless {
+        true => Some(HeadlessSignals::listen()?),
+        false => None,
+    };
     let _log_guard = start_logging(&cli)?;
     let (scenario, topology) = match read_the_plan(&cli)? {
         Plan::Parts(scenario, stages) => return scenario::run(&cli, scenario, stages).await,
@@ -229,7 +236,8 @@ async fn run(mut cli: Cli, foreign: Option<exec::Isolation>) -> anyhow::Result<(
     }
     // Headless: nobody reads the bus from here on, and the page's address is in the log.
     drop((events, classroom_url));
-    let outcome = headless(&herd, scenario.as_ref(), reloader).await;
+    let signals = signals.context("a headless run listens for signals from its start")?;
+    let outcome = headless(&herd, scenario.as_ref(), reloader, signals).await;
     if let Some(foreign) = &foreign {
         foreign.shutdown().await;
     }
@@ -463,8 +471,9 @@ async fn headless(
     herd: &Arc<Herd>,
     scenario: Option<&Script>,
     reloader: Option<Arc<key_reload::KeyReloader>>,
+    signals: HeadlessSignals,
 ) -> anyhow::Result<()> {
-    let mut reopen = herdctl::signal::Reopen::new().context("cannot listen for SIGHUP")?;
+    let HeadlessSignals { mut terminate, mut reopen } = signals;
     let reopening = {
         let herd = herd.clone();
         tokio::spawn(async move {
@@ -489,7 +498,7 @@ async fn headless(
             }
         }
         None => {
-            shutdown_signal().await.context("cannot listen for shutdown signals")?;
+            shutdown_signal(&mut terminate).await.context("cannot listen for shutdown signals")?;
             tracing::info!("shutting down");
             Ok(())
         }
@@ -559,10 +568,25 @@ fn control_listener(
     Ok((listener, bound))
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM (on Windows: Ctrl-C, Ctrl-Break or the console window
-/// closing).
-async fn shutdown_signal() -> std::io::Result<()> {
-    let mut terminate = herdctl::signal::Terminate::new()?;
+/// The signals a headless run answers, listened for from its start: stop (SIGTERM and the like)
+/// and open the log files again (SIGHUP).
+struct HeadlessSignals {
+    terminate: herdctl::signal::Terminate,
+    reopen: herdctl::signal::Reopen,
+}
+
+impl HeadlessSignals {
+    fn listen() -> anyhow::Result<Self> {
+        Ok(Self {
+            terminate: herdctl::signal::Terminate::new().context("cannot listen for shutdown signals")?,
+            reopen: herdctl::signal::Reopen::new().context("cannot listen for SIGHUP")?,
+        })
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or `terminate` (SIGTERM; on Windows: Ctrl-Break or the console
+/// window closing), which the caller listened for before it said it was ready.
+async fn shutdown_signal(terminate: &mut herdctl::signal::Terminate) -> std::io::Result<()> {
     tokio::select! {
         result = tokio::signal::ctrl_c() => result,
         () = terminate.recv() => Ok(()),

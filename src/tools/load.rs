@@ -18,9 +18,11 @@ pub async fn run(args: cli::LoadArgs) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on {addr} ({error}): give a free HOST:PORT, e.g. 127.0.0.1:9000")
         })?;
         let stop = tokio_util::sync::CancellationToken::new();
+        // Listened for before the address is said: whoever reads it may stop the server at once
+        // (a SIGTERM that came first ended the process by the default action, not cleanly).
+        let mut terminate = herdctl::signal::Terminate::new()?;
         let bound = bare::serve_on(listener, stop.clone())?;
         eprintln!("herdctl: bare line server on {bound} (IAMAT answered with AT, nothing else); Ctrl-C stops it");
-        let mut terminate = herdctl::signal::Terminate::new()?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             () = terminate.recv() => {}

@@ -19,6 +19,8 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
     let places = Arc::new(herdctl_core::places::Offline::start());
     // Ready when it says so: a first request does not wait for the gazetteer to load.
     herdctl_core::places::Places::warm_up(&*places).await;
+    // Listened for before the address is said: whoever reads it may stop the stub at once.
+    let mut terminate = herdctl::signal::Terminate::new().context("cannot listen for shutdown signals")?;
     // The real address (port 0 picks one): tests and scripts read it from this line.
     eprintln!(
         "herdctl: places stub on http://{bound} (Google's legacy Nearby Search at {LEGACY_PATH}, Places API (New) \
@@ -27,7 +29,7 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
     );
     let stop = CancellationToken::new();
     let serving = tokio::spawn(stub::serve(listener, places, stop.clone()));
-    crate::shutdown_signal().await.context("cannot listen for shutdown signals")?;
+    crate::shutdown_signal(&mut terminate).await.context("cannot listen for shutdown signals")?;
     stop.cancel();
     serving.await.context("the places stub failed")?.context("the places stub stopped")
 }
