@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use herdctl_core::cache::PageStart;
 use herdctl_core::herd::{Herd, Steer};
 use herdctl_core::keyring::SharedKeyring;
+use herdctl_core::limits::PortPlace;
 use herdctl_core::net::TcpListener;
 use herdctl_core::network::Mode;
 use herdctl_core::peer::Refusals;
@@ -63,7 +64,7 @@ pub async fn serve(
             },
         };
         // Past the port's cap or the process's budget: closed at once, counted, said once.
-        let Some(place) = Place::take(&open, &budget) else {
+        let Some(place) = PortPlace::take(&open, MOST_CONNECTIONS, &budget) else {
             herd.control_refused(&node, "full");
             // Told why in the plain line a console reads first (a sealed or plain dialler takes
             // a `DENIED` line as the refusal it is), never waited on for long.
@@ -108,37 +109,6 @@ pub async fn serve(
             };
             tracing::info!(node = %node, "the console from {addr} left: {ended}");
         });
-    }
-}
-
-/// A connection's place at the port and in the process's budget, given back when it ends.
-struct Place {
-    open: Arc<std::sync::atomic::AtomicUsize>,
-    budget: Arc<herdctl_core::limits::ProcessClients>,
-}
-
-impl Place {
-    fn take(
-        open: &Arc<std::sync::atomic::AtomicUsize>,
-        budget: &Arc<herdctl_core::limits::ProcessClients>,
-    ) -> Option<Self> {
-        use std::sync::atomic::Ordering;
-        if open.fetch_add(1, Ordering::AcqRel) >= MOST_CONNECTIONS {
-            open.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        if !budget.open() {
-            open.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        Some(Self { open: open.clone(), budget: budget.clone() })
-    }
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.budget.close();
-        self.open.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

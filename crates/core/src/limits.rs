@@ -132,6 +132,40 @@ impl ProcessClients {
     }
 }
 
+/// A connection's place at a port of its own cap (`open` of at most `most`) and in the
+/// process's budget: the HTTP ports and the control ports take one per connection, and give it
+/// back when it drops.
+pub struct PortPlace {
+    open: std::sync::Arc<AtomicUsize>,
+    budget: std::sync::Arc<ProcessClients>,
+}
+
+impl PortPlace {
+    /// A place, or `None` when the port holds `most` already or the process has no room.
+    pub fn take(
+        open: &std::sync::Arc<AtomicUsize>,
+        most: usize,
+        budget: &std::sync::Arc<ProcessClients>,
+    ) -> Option<Self> {
+        if open.fetch_add(1, Ordering::AcqRel) >= most {
+            open.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        if !budget.open() {
+            open.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self { open: open.clone(), budget: budget.clone() })
+    }
+}
+
+impl Drop for PortPlace {
+    fn drop(&mut self) {
+        self.budget.close();
+        self.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,10 @@
 //! idle or slow visitors took every file descriptor, and clients and peer links starved.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use herdctl_core::limits::ProcessClients;
+use herdctl_core::limits::{PortPlace, ProcessClients};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio_util::sync::CancellationToken;
@@ -57,18 +57,12 @@ pub async fn serve(
             },
         };
         // Closed at once (dropped) past either cap: the port's own, or the process's.
-        if open.fetch_add(1, Ordering::AcqRel) >= limits.most {
-            open.fetch_sub(1, Ordering::AcqRel);
-            continue;
-        }
-        if !budget.open() {
-            open.fetch_sub(1, Ordering::AcqRel);
-            continue;
-        }
+        let Some(place) = PortPlace::take(&open, limits.most, &budget) else { continue };
         // Who is asking, for handlers that limit by address (axum's `ConnectInfo`).
         let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
-        let (open, budget, stop) = (open.clone(), budget.clone(), stop.clone());
+        let stop = stop.clone();
         tokio::spawn(async move {
+            let _place = place;
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header)
@@ -77,8 +71,6 @@ pub async fn serve(
                 () = stop.cancelled() => {}
                 _ = tokio::time::timeout(limits.life, connection) => {}
             }
-            budget.close();
-            open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
