@@ -204,6 +204,27 @@ pub struct LinkView {
     pub dropped_at_b: Option<Dropped>,
 }
 
+impl LinkView {
+    /// A link up between `a` and `b` with nothing on it: nothing lit, cut, slowed, held or
+    /// dropped (what a view builds on, field by field).
+    pub fn up(a: &str, b: &str) -> Self {
+        Self {
+            a: a.into(),
+            b: b.into(),
+            state: LinkState::Up,
+            lit: false,
+            cut: false,
+            cut_one_way: None,
+            latency: String::new(),
+            loss_percent: 0,
+            held_a_to_b: 0,
+            held_b_to_a: 0,
+            dropped_at_a: None,
+            dropped_at_b: None,
+        }
+    }
+}
+
 /// Why an arriving copy was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dropped {

@@ -23,20 +23,7 @@ fn herd() -> HerdView<'static> {
         addr: format!("127.0.0.1:{port}"),
         story: None,
     };
-    let link = |a: &str, b: &str| LinkView {
-        a: a.into(),
-        b: b.into(),
-        state: LinkState::Up,
-        lit: false,
-        cut: false,
-        cut_one_way: None,
-        latency: String::new(),
-        loss_percent: 0,
-        held_a_to_b: 0,
-        held_b_to_a: 0,
-        dropped_at_a: None,
-        dropped_at_b: None,
-    };
+    let link = LinkView::up;
     HerdView {
         held: Vec::new(),
         timeline: None,

@@ -479,22 +479,9 @@ fn c_typed_in_the_command_line_continues_a_walkthrough() {
 
 /// The course's five nodes and their links, with a client in the cache, for completion.
 fn herd_view() -> HerdView<'static> {
-    use crate::view::{LinkState, LinkView, Slot, Slots};
+    use crate::view::{LinkView, Slot, Slots};
     let node = |name: &str| NodeView { name: name.into(), up: true, ..NodeView::default() };
-    let link = |a: &str, b: &str| LinkView {
-        a: a.into(),
-        b: b.into(),
-        state: LinkState::Up,
-        lit: false,
-        cut: false,
-        cut_one_way: None,
-        latency: String::new(),
-        loss_percent: 0,
-        held_a_to_b: 0,
-        held_b_to_a: 0,
-        dropped_at_a: None,
-        dropped_at_b: None,
-    };
+    let link = LinkView::up;
     // As the console's forms say (herdctl_teach::command::slot): a small stand-in of the table.
     fn slots(before: &[&str]) -> Slot {
         match (before[0], before.len()) {
